@@ -1,0 +1,74 @@
+# Thin wrapper around CMake and ctest; see README.md. Every target installs the Debian
+# packages it needs first (scripts/deps.sh: a dpkg query when all are present).
+#
+#   make run          the main job on embedded defaults
+#   make test         build (gcc, Release, -Werror) and run every test; then the tests
+#                     of untrusted-input parsers under ASan+UBSan and of concurrent code
+#                     under TSan (both clang builds)
+#   make spec         the WebAssembly spec test suite alone
+#   make fuzz         every libFuzzer target for FUZZ_SECONDS each (default 60)
+#   make bench-<s>    a benchmark suite (engine, actor), writing build/bench/<s>.json
+#   make debug        a Debug build in build-debug/
+
+JOBS        ?= $(shell nproc)
+BUILD       ?= build
+ASAN_BUILD  ?= $(BUILD)-asan
+TSAN_BUILD  ?= $(BUILD)-tsan
+FUZZ_BUILD  ?= $(BUILD)-fuzz
+FUZZ_SECONDS ?= 60
+CMAKE_FLAGS ?=
+CTEST       := ctest --output-on-failure -j$(JOBS)
+
+.PHONY: all deps build run test test-release test-asan test-tsan spec fuzz debug clean \
+        bench-engine bench-actor
+
+all: build
+
+deps:
+	@scripts/deps.sh test
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DTROUPE_WERROR=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	@scripts/run-demo.sh $(BUILD)/src/cli/troupe
+
+test: test-release test-asan test-tsan
+	@echo "make test: all stages passed"
+
+test-release: build
+	cd $(BUILD) && $(CTEST)
+
+test-asan: deps
+	@CC=clang cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTROUPE_WERROR=ON \
+	  -DTROUPE_SANITIZE=address $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(CTEST) -L asan
+
+test-tsan: deps
+	@CC=clang cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTROUPE_WERROR=ON \
+	  -DTROUPE_SANITIZE=thread $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(TSAN_BUILD) -j$(JOBS)
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 $(CTEST) -L tsan
+
+spec: build
+	cd $(BUILD) && ctest --output-on-failure -L spec
+
+fuzz: deps
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTROUPE_FUZZ=ON \
+	  -DTROUPE_TESTS=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS)
+	@scripts/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+bench-engine bench-actor: build
+	@scripts/deps.sh bench
+	@scripts/bench.sh $(BUILD) $(@:bench-%=%)
+
+debug: deps
+	@cmake -S . -B build-debug -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build-debug -j$(JOBS)
+
+clean:
+	rm -rf build build-asan build-tsan build-fuzz build-debug

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Troupe needs, only those missing, so a second run is a
+# dpkg query and nothing more. Used by `make run`, `make test` and the benchmarks.
+# Usage: scripts/deps.sh [build|test|bench]   (each set includes the ones before it)
+set -euo pipefail
+set_name=${1:-test}
+
+build_pkgs=(cmake make gcc clang lld pkgconf libcbor-dev libjansson-dev libxxhash-dev
+            libsqlite3-dev libsodium-dev libyaml-dev libnats-dev)
+test_pkgs=(libcmocka-dev libclang-rt-14-dev wabt binaryen wasi-libc
+           libclang-rt-14-dev-wasm32 nats-server valgrind)
+bench_pkgs=(erlang-nox nodejs hyperfine)
+
+want=("${build_pkgs[@]}")
+case "$set_name" in
+  build) ;;
+  test)  want+=("${test_pkgs[@]}") ;;
+  bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  *) echo "deps.sh: unknown set '$set_name' (build|test|bench)" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  # node may come from outside Debian (the machine image ships one): accept any node.
+  if [ "$p" = nodejs ] && command -v node >/dev/null 2>&1; then continue; fi
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps.sh: missing Debian packages: ${missing[*]} (run as root, or install them)" >&2
+  exit 1
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,41 @@
+/*
+ * base/base.h: the support layer's internal header, included by every layer above.
+ * Allocation helpers that check for overflow and can be made to fail on purpose (tests
+ * sweep out-of-memory over entry points, as SQLite does), plus small utilities.
+ * Internal externs of this layer carry the prefix trB_.
+ */
+#ifndef TROUPE_SRC_BASE_H
+#define TROUPE_SRC_BASE_H
+
+#include "troupe/base.h"
+#include "troupe/error.h"
+#include "troupe/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TR_UNUSED(x) ((void)(x))
+#define TR_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define TR_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define TR_MAX(a, b) ((a) > (b) ? (a) : (b))
+#if defined(__GNUC__) || defined(__clang__)
+#define TR_LIKELY(x) __builtin_expect(!!(x), 1)
+#define TR_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define TR_LIKELY(x) (x)
+#define TR_UNLIKELY(x) (x)
+#endif
+
+/* malloc/calloc/realloc that return NULL on failure or on size overflow (n * size),
+ * and that a test can make fail (see trB_alloc_fail_after). Free with free(). */
+void *trB_malloc(size_t size);
+void *trB_calloc(size_t n, size_t size);
+void *trB_realloc_array(void *p, size_t n, size_t size);
+char *trB_strdup(const char *s);
+void *trB_memdup(const void *p, size_t len);
+
+/* Test hook: the allocation after `n` more successful ones fails (and every one after
+ * it, until reset with n < 0). Process-wide; only tests call it. */
+void trB_alloc_fail_after(long n);
+
+#endif

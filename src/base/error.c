@@ -1,0 +1,65 @@
+/*
+ * base/error.c: names and descriptions of status codes (from the one X-macro list in
+ * troupe/error.h) and the troupe_err setters.
+ */
+#include "base/base.h"
+
+#include <stdio.h>
+
+const char *troupe_err_name(int code) {
+  switch (code) {
+#define TROUPE_X_NAME(name, value, desc)                                                    \
+  case value:                                                                              \
+    return "TROUPE_E_" #name;
+    TROUPE_ERROR_LIST(TROUPE_X_NAME)
+#undef TROUPE_X_NAME
+  default:
+    return "TROUPE_E_UNKNOWN";
+  }
+}
+
+const char *troupe_strerror(int code) {
+  switch (code) {
+#define TROUPE_X_DESC(name, value, desc)                                                    \
+  case value:                                                                              \
+    return desc;
+    TROUPE_ERROR_LIST(TROUPE_X_DESC)
+#undef TROUPE_X_DESC
+  default:
+    return "unknown error";
+  }
+}
+
+int troupe_err_setv(troupe_err *err, int code, const char *fmt, va_list ap) {
+  if (err) {
+    err->code = code;
+    if (fmt)
+      vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    else
+      snprintf(err->msg, sizeof err->msg, "%s", troupe_strerror(code));
+  }
+  return code;
+}
+
+int troupe_err_set(troupe_err *err, int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  troupe_err_setv(err, code, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+void troupe_err_clear(troupe_err *err) {
+  if (err) {
+    err->code = TROUPE_OK;
+    err->msg[0] = '\0';
+  }
+}
+
+const char *troupe_err_message(const troupe_err *err) {
+  if (!err)
+    return "";
+  return err->msg[0] ? err->msg : troupe_strerror(err->code);
+}
+
+const char *troupe_version(void) { return TROUPE_VERSION_STRING; }

@@ -1,0 +1,32 @@
+/*
+ * cli/cli.h: the troupe command's subcommands. Each lives in its own cmd_*.c and uses
+ * only the public headers (include/troupe/), as lua.c uses only lua.h.
+ * Exit codes are shared: see TR_EXIT_* below and the README.
+ */
+#ifndef TROUPE_CLI_H
+#define TROUPE_CLI_H
+
+#include <stdio.h>
+
+enum {
+  TR_EXIT_OK = 0,
+  TR_EXIT_FAIL = 1,    /* the operation failed (bad input, bad module, ...) */
+  TR_EXIT_USAGE = 2,   /* wrong command line */
+  TR_EXIT_TRAP = 3,    /* a WebAssembly trap */
+  TR_EXIT_IO = 4,      /* a file could not be read or written */
+};
+
+typedef struct trL_command {
+  const char *name;
+  const char *summary;
+  int (*run)(int argc, char **argv); /* argv[0] is the subcommand's name */
+} trL_command;
+
+
+/* Print "troupe: <msg>" on stderr (one line). */
+void trL_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Read a whole stream or file into a malloc'd buffer; NULL on error (message printed). */
+unsigned char *trL_read_stream(FILE *f, size_t *len);
+unsigned char *trL_read_file(const char *path, size_t *len);
+
+#endif

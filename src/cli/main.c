@@ -1,0 +1,99 @@
+/*
+ * cli/main.c: the troupe command's entry point: dispatches to a subcommand from the
+ * table below, prints the top-level help and the version.
+ */
+#include "cli.h"
+
+#include <troupe/troupe.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmd_version(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  printf("troupe %s\n", troupe_version());
+  return TR_EXIT_OK;
+}
+
+static const trL_command commands[] = {
+    {"version", "print the version", cmd_version},
+};
+
+static void usage(FILE *out) {
+  fprintf(out, "usage: troupe <command> [options]\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "\n  troupe <command> --help   options of a command\n"
+               "  troupe --version          print the version\n");
+}
+
+void trL_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("troupe: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
+
+unsigned char *trL_read_stream(FILE *f, size_t *len) {
+  size_t cap = 4096, n = 0;
+  unsigned char *buf = malloc(cap);
+  if (!buf) {
+    trL_error("out of memory");
+    return NULL;
+  }
+  for (;;) {
+    if (n == cap) {
+      unsigned char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
+      if (!nb) {
+        free(buf);
+        trL_error("input too large: out of memory");
+        return NULL;
+      }
+      buf = nb;
+      cap *= 2;
+    }
+    size_t got = fread(buf + n, 1, cap - n, f);
+    n += got;
+    if (got == 0) {
+      if (ferror(f)) {
+        free(buf);
+        trL_error("read error: %s", strerror(errno));
+        return NULL;
+      }
+      break;
+    }
+  }
+  *len = n;
+  return buf;
+}
+
+unsigned char *trL_read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    trL_error("cannot open '%s': %s", path, strerror(errno));
+    return NULL;
+  }
+  unsigned char *buf = trL_read_stream(f, len);
+  fclose(f);
+  return buf;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+      !strcmp(argv[1], "help")) {
+    usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? TR_EXIT_USAGE : TR_EXIT_OK;
+  }
+  if (!strcmp(argv[1], "--version"))
+    return cmd_version(argc - 1, argv + 1);
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (!strcmp(argv[1], commands[i].name))
+      return commands[i].run(argc - 1, argv + 1);
+  trL_error("unknown command '%s' (try 'troupe --help')", argv[1]);
+  return TR_EXIT_USAGE;
+}
