@@ -1,0 +1,280 @@
+/*
+ * troupe/wasm.h: Troupe's WebAssembly engine, as a library of its own.
+ *
+ * A module is decoded, validated and compiled once into an immutable internal code
+ * (troupe_wasm_module), shareable by any number of instances on any threads. An
+ * instance is small (a few KiB plus its linear memory), is used by one thread at a time,
+ * and can be *suspended* -- when its fuel slice runs out, or when a host function asks to
+ * wait -- and later resumed exactly where it stopped, on any thread. Traps are values
+ * (troupe_wasm_trap), never signals or aborts. The engine knows nothing about actors.
+ *
+ * Ownership: every *_new / instantiate result is freed by its matching *_free. Strings
+ * returned by the engine live as long as the object they came from.
+ */
+#ifndef TROUPE_WASM_H
+#define TROUPE_WASM_H
+
+#include "troupe/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- values -------------------------------------------------------------------- */
+
+/* Value types, numbered as in the binary format. */
+typedef enum troupe_wasm_valtype {
+  TROUPE_WASM_I32 = 0x7F,
+  TROUPE_WASM_I64 = 0x7E,
+  TROUPE_WASM_F32 = 0x7D,
+  TROUPE_WASM_F64 = 0x7C,
+  TROUPE_WASM_V128 = 0x7B, /* reserved: SIMD comes later */
+  TROUPE_WASM_FUNCREF = 0x70,
+  TROUPE_WASM_EXTERNREF = 0x6F,
+} troupe_wasm_valtype;
+
+/* A typed value. Floats are carried as bits (f32_bits/f64_bits alias f32/f64) so that
+ * NaN payloads survive a round trip. A reference is a pointer: NULL is the null
+ * reference; a funcref is an opaque engine handle; an externref is the embedder's. */
+typedef struct troupe_wasm_val {
+  uint8_t type; /* troupe_wasm_valtype */
+  union {
+    int32_t i32;
+    int64_t i64;
+    float f32;
+    double f64;
+    uint32_t f32_bits;
+    uint64_t f64_bits;
+    void *ref;
+    uint8_t v128[16];
+  } of;
+} troupe_wasm_val;
+
+#define TROUPE_WASM_VAL_I32(x) ((troupe_wasm_val){.type = TROUPE_WASM_I32, .of.i32 = (x)})
+#define TROUPE_WASM_VAL_I64(x) ((troupe_wasm_val){.type = TROUPE_WASM_I64, .of.i64 = (x)})
+#define TROUPE_WASM_VAL_F32(x) ((troupe_wasm_val){.type = TROUPE_WASM_F32, .of.f32 = (x)})
+#define TROUPE_WASM_VAL_F64(x) ((troupe_wasm_val){.type = TROUPE_WASM_F64, .of.f64 = (x)})
+
+/* A function type. Arrays are owned by whoever made the struct. */
+typedef struct troupe_wasm_functype {
+  uint32_t nparams, nresults;
+  const uint8_t *params;  /* troupe_wasm_valtype each */
+  const uint8_t *results; /* troupe_wasm_valtype each */
+} troupe_wasm_functype;
+
+typedef struct troupe_wasm_limits_desc {
+  uint64_t min;
+  uint64_t max; /* valid when has_max */
+  bool has_max;
+} troupe_wasm_limits_desc;
+
+typedef enum troupe_wasm_externkind {
+  TROUPE_WASM_EXTERN_FUNC = 0,
+  TROUPE_WASM_EXTERN_TABLE = 1,
+  TROUPE_WASM_EXTERN_MEMORY = 2,
+  TROUPE_WASM_EXTERN_GLOBAL = 3,
+} troupe_wasm_externkind;
+
+/* What an import or an export is. */
+typedef struct troupe_wasm_extern_desc {
+  const char *module; /* imports only; NULL for exports */
+  const char *name;
+  troupe_wasm_externkind kind;
+  troupe_wasm_functype func;          /* kind == FUNC */
+  struct {
+    uint8_t elem;                     /* FUNCREF or EXTERNREF */
+    troupe_wasm_limits_desc limits;
+  } table;                            /* kind == TABLE */
+  troupe_wasm_limits_desc memory;     /* kind == MEMORY, in 64 KiB pages */
+  struct {
+    uint8_t type;
+    bool mutable_;
+  } global;                           /* kind == GLOBAL */
+} troupe_wasm_extern_desc;
+
+/* ---- traps ----------------------------------------------------------------------- */
+
+#define TROUPE_WASM_TRAP_LIST(X)                                              \
+  X(NONE, "no trap")                                                          \
+  X(UNREACHABLE, "unreachable")                                               \
+  X(MEMORY_OOB, "out of bounds memory access")                                \
+  X(TABLE_OOB, "out of bounds table access")                                  \
+  X(UNDEFINED_ELEMENT, "undefined element")                                   \
+  X(UNINITIALIZED_ELEMENT, "uninitialized element")                           \
+  X(INDIRECT_CALL_TYPE, "indirect call type mismatch")                        \
+  X(INT_DIV_ZERO, "integer divide by zero")                                   \
+  X(INT_OVERFLOW, "integer overflow")                                         \
+  X(INVALID_CONVERSION, "invalid conversion to integer")                      \
+  X(STACK_EXHAUSTED, "call stack exhausted")                                  \
+  X(FUEL_EXHAUSTED, "fuel exhausted")                                         \
+  X(HOST, "host function trapped")                                            \
+  X(EXIT, "program exited")                                                   \
+  X(OUT_OF_MEMORY, "out of memory")
+
+typedef enum troupe_wasm_trap_kind {
+#define TROUPE_WASM_X_TRAP(name, msg) TROUPE_WASM_TRAP_##name,
+  TROUPE_WASM_TRAP_LIST(TROUPE_WASM_X_TRAP)
+#undef TROUPE_WASM_X_TRAP
+} troupe_wasm_trap_kind;
+
+/* A trap as a value: what, where (function index in the module's function index space,
+ * byte offset of the instruction in the code section), and a message. For EXIT, code is
+ * the exit status given to proc_exit. */
+typedef struct troupe_wasm_trap {
+  troupe_wasm_trap_kind kind;
+  uint32_t func_index;
+  uint32_t code_offset;
+  int32_t exit_code;
+  char message[160];
+} troupe_wasm_trap;
+
+TROUPE_API const char *troupe_wasm_trap_kind_message(troupe_wasm_trap_kind kind);
+
+/* ---- modules --------------------------------------------------------------------- */
+
+typedef struct troupe_wasm_module troupe_wasm_module;
+
+/* Decode, validate and compile. On failure returns TROUPE_E_MALFORMED or TROUPE_E_INVALID
+ * (or NOMEM) with err->msg naming the section, the byte offset and the reason, e.g.
+ * "code section, offset 0x2a: type mismatch". The bytes are not retained. */
+TROUPE_API int troupe_wasm_module_new(const uint8_t *bytes, size_t len, troupe_wasm_module **out,
+                                      troupe_err *err);
+/* Modules are reference counted so instances on any thread can share them. */
+TROUPE_API troupe_wasm_module *troupe_wasm_module_ref(troupe_wasm_module *m);
+TROUPE_API void troupe_wasm_module_free(troupe_wasm_module *m); /* drops one reference */
+
+TROUPE_API size_t troupe_wasm_module_import_count(const troupe_wasm_module *m);
+TROUPE_API size_t troupe_wasm_module_export_count(const troupe_wasm_module *m);
+/* Fill *out with import/export i; returns TROUPE_E_RANGE past the end. */
+TROUPE_API int troupe_wasm_module_import(const troupe_wasm_module *m, size_t i,
+                                         troupe_wasm_extern_desc *out);
+TROUPE_API int troupe_wasm_module_export(const troupe_wasm_module *m, size_t i,
+                                         troupe_wasm_extern_desc *out);
+
+/* ---- host objects and the linker ------------------------------------------------- */
+
+typedef struct troupe_wasm_instance troupe_wasm_instance;
+typedef struct troupe_wasm_linker troupe_wasm_linker;
+typedef struct troupe_wasm_hostcall troupe_wasm_hostcall; /* a host call in progress */
+
+/* A host function. Read args, write results (types per the declared functype), return:
+ *   TROUPE_OK                        -- results written, execution continues;
+ *   troupe_wasm_host_trap(call, ...) -- the instance traps with kind HOST;
+ *   troupe_wasm_host_exit(call, n)   -- the instance stops with trap kind EXIT, code n;
+ *   troupe_wasm_host_suspend(call)   -- the instance suspends; the embedder later calls
+ *                                       troupe_wasm_resume() supplying the results. */
+typedef int (*troupe_wasm_host_fn)(troupe_wasm_hostcall *call, void *user, const troupe_wasm_val *args,
+                                   troupe_wasm_val *results);
+
+TROUPE_API troupe_wasm_instance *troupe_wasm_hostcall_instance(troupe_wasm_hostcall *call);
+TROUPE_API int troupe_wasm_host_trap(troupe_wasm_hostcall *call, const char *fmt, ...) TROUPE_PRINTF(2, 3);
+TROUPE_API int troupe_wasm_host_exit(troupe_wasm_hostcall *call, int32_t code);
+TROUPE_API int troupe_wasm_host_suspend(troupe_wasm_hostcall *call);
+
+/* A linker resolves imports by (module, name). Definitions are copied; host functions
+ * keep their user pointer. A linker may be shared by many instantiations (not
+ * concurrently modified). */
+TROUPE_API troupe_wasm_linker *troupe_wasm_linker_new(void);
+TROUPE_API void troupe_wasm_linker_free(troupe_wasm_linker *l);
+TROUPE_API int troupe_wasm_linker_define_func(troupe_wasm_linker *l, const char *module,
+                                              const char *name, const troupe_wasm_functype *type,
+                                              troupe_wasm_host_fn fn, void *user, troupe_err *err);
+/* Host-made global, memory and table (the spec tests' "spectest" module needs them). */
+TROUPE_API int troupe_wasm_linker_define_global(troupe_wasm_linker *l, const char *module,
+                                                const char *name, troupe_wasm_val value,
+                                                bool mutable_, troupe_err *err);
+TROUPE_API int troupe_wasm_linker_define_memory(troupe_wasm_linker *l, const char *module,
+                                                const char *name, troupe_wasm_limits_desc pages,
+                                                troupe_err *err);
+TROUPE_API int troupe_wasm_linker_define_table(troupe_wasm_linker *l, const char *module,
+                                               const char *name, uint8_t elem,
+                                               troupe_wasm_limits_desc limits, troupe_err *err);
+/* Make every export of `inst` importable under module name `module` (the spec tests'
+ * "register"). Memories, tables, globals and functions are reference counted, so `inst`
+ * may be freed before the instances linked against it. */
+TROUPE_API int troupe_wasm_linker_define_instance(troupe_wasm_linker *l, const char *module,
+                                                  troupe_wasm_instance *inst, troupe_err *err);
+
+/* ---- instances ------------------------------------------------------------------- */
+
+/* Per-instance limits. Zero fields take the defaults shown. */
+typedef struct troupe_wasm_limits {
+  uint32_t max_memory_pages; /* memory.grow returns -1 beyond; default 65536 (4 GiB) */
+  uint32_t max_table_elems;  /* table.grow returns -1 beyond; default 10,000,000 */
+  uint32_t max_call_depth;   /* "call stack exhausted" beyond; default 10,000 */
+} troupe_wasm_limits;
+
+/* Instantiate: resolve and type-check imports (TROUPE_E_UNLINKABLE with a clear message:
+ * which import, what was expected, what was found), allocate memories/tables/globals,
+ * apply active segments, run the start function. A trap during that returns
+ * TROUPE_E_UNINSTANTIABLE with the trap in *trap (if non-NULL) and its message in err. */
+TROUPE_API int troupe_wasm_instantiate(troupe_wasm_module *m, const troupe_wasm_linker *l,
+                                       const troupe_wasm_limits *limits,
+                                       troupe_wasm_instance **out, troupe_wasm_trap *trap,
+                                       troupe_err *err);
+TROUPE_API void troupe_wasm_instance_free(troupe_wasm_instance *inst);
+TROUPE_API const troupe_wasm_module *troupe_wasm_instance_module(const troupe_wasm_instance *inst);
+TROUPE_API void troupe_wasm_instance_set_user(troupe_wasm_instance *inst, void *user);
+TROUPE_API void *troupe_wasm_instance_user(const troupe_wasm_instance *inst);
+
+/* How a call runs. fuel == 0 means unlimited. When the fuel runs out the instance either
+ * suspends (the call returns TROUPE_E_SUSPENDED and troupe_wasm_resume continues it) or,
+ * with trap_on_fuel_out, traps with kind FUEL_EXHAUSTED. */
+typedef struct troupe_wasm_call_opts {
+  uint64_t fuel;
+  bool trap_on_fuel_out;
+} troupe_wasm_call_opts;
+
+/* Call an exported function by name. args must match the parameter types; results must
+ * have room for the function's results. Returns TROUPE_OK; TROUPE_E_TRAP (*trap filled);
+ * TROUPE_E_SUSPENDED (see troupe_wasm_instance_state); TROUPE_E_NOTFOUND (no such
+ * exported function); TROUPE_E_INVAL (argument count or types wrong); TROUPE_E_STATE (the
+ * instance is suspended in another call, or broken by an earlier trap in start). opts may
+ * be NULL (unlimited fuel). */
+TROUPE_API int troupe_wasm_call(troupe_wasm_instance *inst, const char *export_name,
+                                const troupe_wasm_val *args, size_t nargs, troupe_wasm_val *results,
+                                size_t nresults, const troupe_wasm_call_opts *opts,
+                                troupe_wasm_trap *trap, troupe_err *err);
+/* The type of an exported function (NULL if there is none by that name). */
+TROUPE_API const troupe_wasm_functype *troupe_wasm_export_functype(const troupe_wasm_instance *inst,
+                                                                    const char *export_name);
+
+typedef enum troupe_wasm_state {
+  TROUPE_WASM_IDLE = 0,        /* no call in progress */
+  TROUPE_WASM_SUSPENDED_FUEL,  /* fuel ran out; resume with more fuel */
+  TROUPE_WASM_SUSPENDED_HOST,  /* a host function suspended; resume with its results */
+} troupe_wasm_state;
+
+TROUPE_API troupe_wasm_state troupe_wasm_instance_state(const troupe_wasm_instance *inst);
+/* For SUSPENDED_HOST: the host function's (module, name) and result types, so the
+ * embedder knows what to supply. */
+TROUPE_API const troupe_wasm_functype *troupe_wasm_suspended_host_type(const troupe_wasm_instance *inst);
+
+/* Continue a suspended call. host_results supplies the suspended host function's results
+ * (ignored for SUSPENDED_FUEL). Returns like troupe_wasm_call, filling the original call's
+ * results. Abandon a suspended call with troupe_wasm_abort. */
+TROUPE_API int troupe_wasm_resume(troupe_wasm_instance *inst, const troupe_wasm_val *host_results,
+                                  size_t nhost_results, troupe_wasm_val *results, size_t nresults,
+                                  const troupe_wasm_call_opts *opts, troupe_wasm_trap *trap,
+                                  troupe_err *err);
+TROUPE_API void troupe_wasm_abort(troupe_wasm_instance *inst);
+
+/* Globals by export name. set fails with TROUPE_E_STATE on an immutable global and
+ * TROUPE_E_INVAL on a type mismatch. */
+TROUPE_API int troupe_wasm_global_get(const troupe_wasm_instance *inst, const char *export_name,
+                                      troupe_wasm_val *out);
+TROUPE_API int troupe_wasm_global_set(troupe_wasm_instance *inst, const char *export_name,
+                                      troupe_wasm_val value);
+
+/* Linear memory 0, through bounds-checked accessors (TROUPE_E_RANGE when [offset,
+ * offset+len) is outside it, TROUPE_E_NOTFOUND when there is no memory). */
+TROUPE_API uint64_t troupe_wasm_memory_size(const troupe_wasm_instance *inst); /* bytes */
+TROUPE_API int troupe_wasm_memory_read(const troupe_wasm_instance *inst, uint64_t offset, void *dst,
+                                       size_t len);
+TROUPE_API int troupe_wasm_memory_write(troupe_wasm_instance *inst, uint64_t offset, const void *src,
+                                        size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
