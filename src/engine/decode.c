@@ -24,7 +24,8 @@ static int fail(trE_reader *r, int code, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(reason, sizeof reason, fmt, ap);
   va_end(ap);
-  return trE_rd_fail(r, code, reason);
+  trE_rd_fail(r, code, reason);
+  return code;
 }
 
 static int nomem(trE_reader *r) { return trE_rd_fail(r, TROUPE_E_NOMEM, "out of memory"); }

@@ -24,8 +24,9 @@ typedef struct trE_reader {
 
 /* Record an error at the cursor's position; returns code. */
 static inline int trE_rd_fail(trE_reader *r, int code, const char *reason) {
-  return troupe_err_set(r->err, code, "%s, offset 0x%zx: %s", r->where,
-                        (size_t)(r->p - r->base), reason);
+  troupe_err_set(r->err, code, "%s, offset 0x%zx: %s", r->where, (size_t)(r->p - r->base),
+                 reason);
+  return code; /* returned directly so the compiler sees error paths are non-zero */
 }
 
 static inline size_t trE_rd_left(const trE_reader *r) { return (size_t)(r->end - r->p); }
