@@ -9,5 +9,6 @@
 #include "troupe/error.h"
 #include "troupe/log.h"
 #include "troupe/base.h"
+#include "troupe/codec.h"
 
 #endif

@@ -22,6 +22,7 @@ typedef struct trL_command {
   int (*run)(int argc, char **argv); /* argv[0] is the subcommand's name */
 } trL_command;
 
+int trL_cmd_codec(int argc, char **argv);
 
 /* Print "troupe: <msg>" on stderr (one line). */
 void trL_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

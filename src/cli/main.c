@@ -20,6 +20,7 @@ static int cmd_version(int argc, char **argv) {
 
 static const trL_command commands[] = {
     {"version", "print the version", cmd_version},
+    {"codec", "encode, decode and transcode multicodec-prefixed payloads", trL_cmd_codec},
 };
 
 static void usage(FILE *out) {
