@@ -10,5 +10,8 @@
 #include "troupe/log.h"
 #include "troupe/base.h"
 #include "troupe/codec.h"
+#include "troupe/wasm.h"
+#include "troupe/wasi.h"
+#include "troupe/actor.h"
 
 #endif

@@ -117,9 +117,11 @@ typedef enum troupe_wasm_trap_kind {
 #undef TROUPE_WASM_X_TRAP
 } troupe_wasm_trap_kind;
 
-/* A trap as a value: what, where (function index in the module's function index space,
- * byte offset of the instruction in the code section), and a message. For EXIT, code is
- * the exit status given to proc_exit. */
+/* A trap as a value: what, where (function index in the module's function index space
+ * -- UINT32_MAX when no function was running, e.g. a segment out of bounds during
+ * instantiation -- and the byte offset of the trapping instruction from the start of the
+ * module, as in validation messages), and a message. For EXIT, exit_code is the status
+ * given to troupe_wasm_host_exit (proc_exit). */
 typedef struct troupe_wasm_trap {
   troupe_wasm_trap_kind kind;
   uint32_t func_index;
@@ -197,7 +199,9 @@ TROUPE_API int troupe_wasm_linker_define_instance(troupe_wasm_linker *l, const c
 
 /* ---- instances ------------------------------------------------------------------- */
 
-/* Per-instance limits. Zero fields take the defaults shown. */
+/* Per-instance limits. Zero fields take the defaults shown. Calls run on the called
+ * instance's stack, so its max_call_depth applies to the whole call chain, including
+ * functions of other instances it calls. */
 typedef struct troupe_wasm_limits {
   uint32_t max_memory_pages; /* memory.grow returns -1 beyond; default 65536 (4 GiB) */
   uint32_t max_table_elems;  /* table.grow returns -1 beyond; default 10,000,000 */
@@ -226,7 +230,9 @@ typedef struct troupe_wasm_call_opts {
 } troupe_wasm_call_opts;
 
 /* Call an exported function by name. args must match the parameter types; results must
- * have room for the function's results. Returns TROUPE_OK; TROUPE_E_TRAP (*trap filled);
+ * have room for the function's results. Returns TROUPE_OK; TROUPE_E_TRAP (*trap filled;
+ * kind EXIT when a host function called troupe_wasm_host_exit; kind FUEL_EXHAUSTED with
+ * trap_on_fuel_out; STACK_EXHAUSTED beyond max_call_depth);
  * TROUPE_E_SUSPENDED (see troupe_wasm_instance_state); TROUPE_E_NOTFOUND (no such
  * exported function); TROUPE_E_INVAL (argument count or types wrong); TROUPE_E_STATE (the
  * instance is suspended in another call, or broken by an earlier trap in start). opts may

@@ -23,6 +23,7 @@ typedef struct trL_command {
 } trL_command;
 
 int trL_cmd_codec(int argc, char **argv);
+int trL_cmd_wasm(int argc, char **argv);
 
 /* Print "troupe: <msg>" on stderr (one line). */
 void trL_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -80,7 +80,7 @@ static bool utf8_valid(const uint8_t *s, size_t n) {
 /* A name: length-prefixed UTF-8, copied NUL-terminated. Embedded NULs are legal in wasm
  * names; they are kept (the C string view just ends early, which only affects lookup
  * of such names by C string). */
-static int read_name(trE_reader *r, char **out) {
+static int read_name(trE_reader *r, char **out, uint32_t *len_out) {
   uint32_t n;
   const uint8_t *b;
   TRY(trE_rd_u32(r, &n));
@@ -97,6 +97,8 @@ static int read_name(trE_reader *r, char **out) {
     s[n] = '\0';
     *out = s;
   }
+  if (len_out)
+    *len_out = n;
   return 0;
 }
 
@@ -322,8 +324,8 @@ static int sec_import(trE_reader *r, trE_module *m) {
   for (uint32_t i = 0; i < n; i++) {
     trE_import *im = &m->imports[i];
     m->nimports = i + 1;
-    TRY(read_name(r, &im->module));
-    TRY(read_name(r, &im->name));
+    TRY(read_name(r, &im->module, NULL));
+    TRY(read_name(r, &im->name, NULL));
     uint8_t kind;
     TRY(trE_rd_u8(r, &kind));
     switch (kind) {
@@ -417,7 +419,9 @@ static int sec_global(trE_reader *r, trE_module *m) {
 /* ---- exports, start -------------------------------------------------------------- */
 
 static int export_cmp(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
+  const trE_export *x = *(const trE_export *const *)a, *y = *(const trE_export *const *)b;
+  int c = memcmp(x->name, y->name, TR_MIN(x->name_len, y->name_len));
+  return c ? c : (x->name_len > y->name_len) - (x->name_len < y->name_len);
 }
 
 static int sec_export(trE_reader *r, trE_module *m) {
@@ -429,7 +433,7 @@ static int sec_export(trE_reader *r, trE_module *m) {
   for (uint32_t i = 0; i < n; i++) {
     trE_export *ex = &m->exports[i];
     m->nexports = i + 1;
-    TRY(read_name(r, &ex->name));
+    TRY(read_name(r, &ex->name, &ex->name_len));
     uint8_t kind;
     TRY(trE_rd_u8(r, &kind));
     TRY(trE_rd_u32(r, &ex->index));
@@ -448,21 +452,20 @@ static int sec_export(trE_reader *r, trE_module *m) {
     if (ex->kind == TROUPE_WASM_EXTERN_FUNC)
       m->declared_funcs[ex->index / 8] |= (uint8_t)(1u << (ex->index % 8));
   }
-  /* duplicate names: sort a scratch list of pointers (names are compared as bytes up
-   * to their NUL; wasm names with embedded NULs compare by that prefix, which can only
-   * report more duplicates, and such names cannot be looked up from C anyway) */
-  char **names = trB_calloc(n, sizeof *names);
-  if (!names)
+  /* duplicate names: sort a scratch list of pointers, compare neighbours by bytes */
+  const trE_export **sorted = trB_calloc(n, sizeof *sorted);
+  if (!sorted)
     return nomem(r);
   for (uint32_t i = 0; i < n; i++)
-    names[i] = m->exports[i].name;
-  qsort(names, n, sizeof *names, export_cmp);
+    sorted[i] = &m->exports[i];
+  qsort(sorted, n, sizeof *sorted, export_cmp);
   for (uint32_t i = 1; i < n; i++)
-    if (strcmp(names[i - 1], names[i]) == 0) {
-      free(names);
-      return fail(r, TROUPE_E_INVALID, "duplicate export name \"%s\"", m->exports[i].name);
+    if (export_cmp(&sorted[i - 1], &sorted[i]) == 0) {
+      const char *dup = sorted[i]->name;
+      free(sorted);
+      return fail(r, TROUPE_E_INVALID, "duplicate export name \"%s\"", dup);
     }
-  free(names);
+  free(sorted);
   return 0;
 }
 
@@ -650,7 +653,7 @@ static int ensure_declared(trE_reader *r, trE_module *m) {
 }
 
 static int custom_section(trE_reader *r) {
-  return read_name(r, NULL); /* the rest is opaque to the engine */
+  return read_name(r, NULL, NULL); /* the rest is opaque to the engine */
 }
 
 int trE_module_decode(const uint8_t *bytes, size_t len, trE_module **out, troupe_err *err) {

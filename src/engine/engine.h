@@ -82,7 +82,8 @@ typedef struct trE_import {
 } trE_import;
 
 typedef struct trE_export {
-  char *name;
+  char *name;        /* NUL-terminated copy; wasm names may contain NUL, so... */
+  uint32_t name_len; /* ...this is the name's real length in bytes */
   troupe_wasm_externkind kind;
   uint32_t index;
 } trE_export;

@@ -1,0 +1,154 @@
+/*
+ * report.c: the output of `make bench-engine` -- the table on stdout and the JSON array
+ * (jansson) that tracks the issue's goals: one object per figure, {"name", "unit",
+ * "troupe", "reference", "reference_name"} (+ "goal" and "error" where they apply).
+ * docs/BENCH-ENGINE.md explains every row.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <string.h>
+
+#include "bench.h"
+
+const char *const bench_micro_names[BENCH_MICRO_COUNT] = {
+    "instantiate_us_median", "instantiate_us_p99", "instance_rss_bytes", "suspend_resume_ns"};
+
+static const char *const micro_units[BENCH_MICRO_COUNT] = {"us", "us", "bytes", "ns"};
+static const char *const micro_titles[BENCH_MICRO_COUNT] = {
+    "instantiate 1-page module, median (us)", "instantiate 1-page module, p99 (us)",
+    "resident memory per live instance (bytes)", "fuel-out suspend + resume (ns)"};
+static const double micro_goals[BENCH_MICRO_COUNT] = {2, 10, 16384, 100};
+static const double geomean_goal = 8;
+
+/* Geometric mean of runner/native over the programs where both have a time. */
+static double geomean_ratio(const bench_prog *progs, size_t n, int runner, size_t *count) {
+  double log_sum = 0;
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    double t = progs[i].cell[runner].best_s, base = progs[i].cell[BENCH_NATIVE].best_s;
+    if (t <= 0 || base <= 0) continue;
+    log_sum += log(t / base);
+    k++;
+  }
+  *count = k;
+  return k ? exp(log_sum / (double)k) : -1;
+}
+
+static void print_time(FILE *out, const bench_cell *c, const bench_cell *native, int runs) {
+  /* native (no ratio column) when native is NULL */
+  if (c->best_s < 0) {
+    fprintf(out, " %10s", c->mismatch ? "MISMATCH" : "error");
+    if (native) fprintf(out, " %9s", "-");
+    return;
+  }
+  fprintf(out, " %9.3f%s", c->best_s, c->runs < runs ? "*" : " ");
+  if (native && native->best_s > 0) fprintf(out, " %8.2fx", c->best_s / native->best_s);
+  else if (native) fprintf(out, " %9s", "-");
+}
+
+void bench_print_table(const bench_cfg *cfg, const bench_prog *progs, size_t n,
+                       const bench_micro *micro, FILE *out) {
+  fprintf(out, "\nTroupe engine benchmarks: best of %d runs, seconds; wasm runners time "
+               "compile + instantiate + run\n\n", cfg->runs);
+  fprintf(out, "%-12s %10s %10s %9s %10s %9s\n", "program", "native", "troupe", "x native",
+          "node", "x native");
+  bool short_cells = false;
+  for (size_t i = 0; i < n; i++) {
+    const bench_prog *p = &progs[i];
+    fprintf(out, "%-12s", p->name);
+    print_time(out, &p->cell[BENCH_NATIVE], NULL, cfg->runs);
+    print_time(out, &p->cell[BENCH_TROUPE], &p->cell[BENCH_NATIVE], cfg->runs);
+    print_time(out, &p->cell[BENCH_NODE], &p->cell[BENCH_NATIVE], cfg->runs);
+    fputc('\n', out);
+    for (int r = 0; r < BENCH_RUNNERS; r++)
+      if (p->cell[r].best_s >= 0 && p->cell[r].runs < cfg->runs) short_cells = true;
+  }
+  size_t kt = 0, kn = 0;
+  double gt = geomean_ratio(progs, n, BENCH_TROUPE, &kt);
+  double gn = geomean_ratio(progs, n, BENCH_NODE, &kn);
+  fprintf(out, "%-12s %10s %10s", "geomean", "", "");
+  if (gt > 0) fprintf(out, " %8.2fx", gt);
+  else fprintf(out, " %9s", "-");
+  fprintf(out, " %10s", "");
+  if (gn > 0) fprintf(out, " %8.2fx", gn);
+  else fprintf(out, " %9s", "-");
+  fprintf(out, "   (goal: troupe <= %.0fx native)\n", geomean_goal);
+  if (kt < n && kt > 0) fprintf(out, "  troupe geomean over %zu of %zu programs\n", kt, n);
+  if (kn < n && kn > 0) fprintf(out, "  node geomean over %zu of %zu programs\n", kn, n);
+  if (short_cells)
+    fprintf(out, "  * fewer than %d runs: the cell hit its time budget (%.0f s per cell, or the "
+                 "suite's)\n", cfg->runs, cfg->cell_budget_s);
+
+  fprintf(out, "\n%-44s %12s %10s\n", "micro-benchmark", "troupe", "goal");
+  for (int i = 0; i < BENCH_MICRO_COUNT; i++) {
+    fprintf(out, "%-44s", micro_titles[i]);
+    if (micro->value[i] >= 0) fprintf(out, " %12.*f", i == BENCH_RSS ? 0 : 2, micro->value[i]);
+    else fprintf(out, " %12s", "error");
+    fprintf(out, " %7s%.0f %s\n", "<= ", micro_goals[i],
+            micro->value[i] >= 0 ? (micro->value[i] <= micro_goals[i] ? "met" : "MISSED") : "");
+  }
+  if (micro->suspends > 0)
+    fprintf(out, "  (suspend + resume: %.0f suspensions in slices of 100 fuel units)\n",
+            micro->suspends);
+
+  bool any = false;
+  static const char *const runner_names[BENCH_RUNNERS] = {"native", "troupe", "node"};
+  for (size_t i = 0; i < n; i++)
+    for (int r = 0; r < BENCH_RUNNERS; r++)
+      if (progs[i].cell[r].best_s < 0) {
+        if (!any) fprintf(out, "\nerrors:\n");
+        any = true;
+        fprintf(out, "  %s on %s: %s\n", progs[i].name, runner_names[r], progs[i].cell[r].error);
+      }
+  for (int i = 0; i < BENCH_MICRO_COUNT; i++)
+    if (micro->value[i] < 0) {
+      if (!any) fprintf(out, "\nerrors:\n");
+      any = true;
+      fprintf(out, "  %s: %s\n", bench_micro_names[i], micro->error[i]);
+    }
+}
+
+static json_t *num_or_null(double v) { return v >= 0 ? json_real(v) : json_null(); }
+
+static int add_row(json_t *rows, const char *name, const char *unit, double troupe,
+                   double reference, const char *reference_name, double goal, const char *error) {
+  json_t *o = json_object();
+  if (!o) return -1;
+  json_object_set_new(o, "name", json_string(name));
+  json_object_set_new(o, "unit", json_string(unit));
+  json_object_set_new(o, "troupe", num_or_null(troupe));
+  json_object_set_new(o, "reference", num_or_null(reference));
+  json_object_set_new(o, "reference_name", json_string(reference_name));
+  if (goal >= 0) json_object_set_new(o, "goal", json_real(goal));
+  if (error && error[0]) json_object_set_new(o, "error", json_string(error));
+  return json_array_append_new(rows, o);
+}
+
+int bench_write_json(const bench_cfg *cfg, const bench_prog *progs, size_t n,
+                     const bench_micro *micro) {
+  json_t *rows = json_array();
+  if (!rows) return -1;
+  size_t kt = 0, kn = 0;
+  double gt = geomean_ratio(progs, n, BENCH_TROUPE, &kt);
+  double gn = geomean_ratio(progs, n, BENCH_NODE, &kn);
+  char note[160] = "";
+  if (kt < n) snprintf(note, sizeof note, "troupe ran %zu of %zu programs", kt, n);
+  int rc = add_row(rows, "geomean_ratio_native", "x", gt, gn, "node", geomean_goal, note);
+  for (int i = 0; i < BENCH_MICRO_COUNT && rc == 0; i++)
+    rc = add_row(rows, bench_micro_names[i], micro_units[i], micro->value[i], micro_goals[i],
+                 "goal", micro_goals[i], micro->error[i]);
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    const bench_prog *p = &progs[i];
+    char name[128];
+    snprintf(name, sizeof name, "%s_s", p->name);
+    rc = add_row(rows, name, "s", p->cell[BENCH_TROUPE].best_s, p->cell[BENCH_NATIVE].best_s,
+                 "native gcc -O2", -1, p->cell[BENCH_TROUPE].error);
+    snprintf(name, sizeof name, "%s_node_s", p->name);
+    if (rc == 0)
+      rc = add_row(rows, name, "s", p->cell[BENCH_NODE].best_s, p->cell[BENCH_NATIVE].best_s,
+                   "native gcc -O2", -1, p->cell[BENCH_NODE].error);
+  }
+  if (rc == 0) rc = json_dump_file(rows, cfg->json_path, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+  json_decref(rows);
+  return rc == 0 ? 0 : -1;
+}

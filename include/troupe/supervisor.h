@@ -1,0 +1,185 @@
+/*
+ * troupe/supervisor.h: OTP supervisors on top of the actor runtime. A supervisor is an
+ * actor that traps exits, starts its children in order (each start synchronous), stops
+ * them in reverse order, and restarts them after they exit according to a strategy and a
+ * restart intensity; when it gives up it exits `shutdown` and its own parent decides.
+ * Beyond OTP, and off by default: restart backoff and periodic health checks.
+ * docs/SUPERVISION.md compares these semantics with OTP's point by point.
+ */
+#ifndef TROUPE_SUPERVISOR_H
+#define TROUPE_SUPERVISOR_H
+
+#include "troupe/actor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum troupe_sup_strategy {
+  TROUPE_ONE_FOR_ONE = 0,        /* restart only the child that exited */
+  TROUPE_ONE_FOR_ALL = 1,        /* stop the others (reverse order), restart all in order */
+  TROUPE_REST_FOR_ONE = 2,       /* stop those started after it, restart it and them */
+  TROUPE_SIMPLE_ONE_FOR_ONE = 3, /* one template spec, children added at run time */
+} troupe_sup_strategy;
+
+typedef enum troupe_restart_type {
+  TROUPE_PERMANENT = 0, /* always restarted */
+  TROUPE_TRANSIENT = 1, /* restarted unless it exits normal or shutdown */
+  TROUPE_TEMPORARY = 2, /* never restarted; its spec is removed when it exits */
+} troupe_restart_type;
+
+typedef enum troupe_child_type { TROUPE_WORKER = 0, TROUPE_SUPERVISOR = 1 } troupe_child_type;
+
+typedef enum troupe_shutdown_kind {
+  TROUPE_SHUTDOWN_TIMEOUT = 0, /* exit(shutdown), wait shutdown_ms, then kill */
+  TROUPE_SHUTDOWN_BRUTAL = 1,  /* kill at once (untrappable, no cleanup) */
+  TROUPE_SHUTDOWN_INFINITY = 2,/* exit(shutdown) and wait as long as it takes */
+} troupe_shutdown_kind;
+
+typedef enum troupe_auto_shutdown {
+  TROUPE_AUTO_NEVER = 0,
+  TROUPE_AUTO_ANY_SIGNIFICANT = 1, /* a significant child ended on its own: stop */
+  TROUPE_AUTO_ALL_SIGNIFICANT = 2, /* all significant children ended on their own: stop */
+} troupe_auto_shutdown;
+
+/* Returned by a start function that chose not to start a child (OTP's `ignore`). */
+#define TROUPE_SUP_IGNORE 1
+
+/* Message tags the supervision protocol uses (SYSTEM messages and asks). */
+#define TROUPE_SUP_TAG_ACK 0x53550001u    /* SYSTEM: a child's own start ack (troupe_sup_ack) */
+#define TROUPE_SUP_TAG_HEALTH 0x53550002u /* ASK: "how are you?" (troupe_sup_health_answer) */
+#define TROUPE_SUP_TAG_REQ 0x53550003u    /* ASK: a run-time API request (internal) */
+#define TROUPE_SUP_TAG_TICK 0x53550004u   /* SYSTEM from self: timers (internal) */
+
+/* Start function: must spawn the child with `opts` (copy it to add a name, metadata or a
+ * mailbox bound, but keep flags and parent: the child is linked to the supervisor and
+ * acknowledges its start) and return TROUPE_OK with *out, TROUPE_SUP_IGNORE, or a
+ * negative status (a message in err). `sup` is the supervisor actor (pass it to
+ * troupe_spawn). `extra` is simple_one_for_one's start argument (NULL otherwise),
+ * borrowed for the call. Runs on the supervisor's worker: keep it short. */
+typedef int (*troupe_child_start_fn)(troupe_actor *sup, const troupe_spawn_opts *opts, void *arg,
+                                     const void *extra, size_t extra_len, troupe_actor_id *out,
+                                     troupe_err *err);
+
+/* A child spec. Zero-initialised = OTP's defaults: permanent worker, shutdown 5000 ms
+ * (infinity for type supervisor), not significant, no health checks. */
+typedef struct troupe_child_spec {
+  const char *id;                /* unique within the supervisor; copied. Required. */
+  troupe_child_start_fn start;   /* required */
+  void *arg;                     /* for start; borrowed: must outlive the supervisor */
+  troupe_restart_type restart;
+  troupe_shutdown_kind shutdown;
+  uint32_t shutdown_ms;          /* with TIMEOUT; 0 = default for the type */
+  troupe_child_type type;
+  bool significant;              /* only transient/temporary, only with auto_shutdown */
+  /* Health checks (beyond OTP): every health_interval_ms the supervisor asks the child
+   * (TROUPE_SUP_TAG_HEALTH); health_threshold consecutive Unhealthy answers (a missing
+   * answer within health_timeout_ms counts as one) are treated as a crash. */
+  uint32_t health_interval_ms;   /* 0 = no health checks */
+  uint32_t health_threshold;     /* 0 = 3 */
+  uint32_t health_timeout_ms;    /* 0 = the interval */
+} troupe_child_spec;
+
+typedef struct troupe_sup_config {
+  troupe_sup_strategy strategy;
+  uint32_t intensity;            /* MaxR: more than this many restarts ... */
+  uint64_t period_ms;            /* ... within MaxT (ms) and the supervisor gives up */
+  troupe_auto_shutdown auto_shutdown;
+  const char *name;              /* registry name of the supervisor (NULL = none) */
+  const char *metadata;          /* registry metadata (NULL = none) */
+  /* Restart backoff (beyond OTP, off when 0): a child is restarted restart_delay_ms
+   * after it exited, doubling for each further exit of that child that comes sooner
+   * than period_ms after its start, up to restart_delay_max_ms (0 = 32 x the delay).
+   * The restart still counts toward the intensity when it is decided (at exit). */
+  uint32_t restart_delay_ms;
+  uint32_t restart_delay_max_ms;
+} troupe_sup_config;
+
+/* Defaults: one_for_one, 5 restarts within 60 s, auto_shutdown never, no backoff. */
+TROUPE_API void troupe_sup_config_init(troupe_sup_config *cfg);
+
+/* Start a root supervisor from a non-worker thread (the embedder's): spawns it, then
+ * waits until every child has started (in order, each start acknowledged). cfg may be
+ * NULL (defaults). specs are copied (their `arg`s stay borrowed); simple_one_for_one
+ * takes exactly one spec, the template, and starts no child here. On failure of child
+ * X nothing stays running (the started children were stopped in reverse order) and the
+ * result is TROUPE_E_START_FAILED with "failed to start child 'X': reason". Also INVAL
+ * (bad spec or config: duplicate id, significant with permanent...), NOMEM, STOPPED,
+ * STATE (called on a worker: use troupe_sup_start_link). */
+TROUPE_API int troupe_sup_start(troupe_runtime *rt, const troupe_sup_config *cfg,
+                                const troupe_child_spec *specs, size_t nspecs,
+                                troupe_actor_id *out, troupe_err *err);
+
+/* Start a supervisor linked to `self` (self only; e.g. inside a start function, to nest
+ * supervisors: pass the `opts` given to the start function). Returns at once with *out;
+ * the new supervisor acknowledges to opts->parent (a TROUPE_SUP_TAG_ACK message) when
+ * its children are up, or exits shutdown with the start-failed reason. */
+TROUPE_API int troupe_sup_start_link(troupe_actor *self, const troupe_spawn_opts *opts,
+                                     const troupe_sup_config *cfg, const troupe_child_spec *specs,
+                                     size_t nspecs, troupe_actor_id *out, troupe_err *err);
+
+/* A child that spawned without TROUPE_SPAWN_ACK (so that "started" can mean more than
+ * init returning) acknowledges with this, once, from its own callbacks: status 0 or a
+ * negative status with a message. */
+TROUPE_API int troupe_sup_ack(troupe_actor *self, troupe_actor_id parent, int status,
+                              const char *msg);
+
+/* ---------------------------------------------------------------------------------
+ * Run-time API. Requests to a supervisor, from non-worker threads (they block until the
+ * supervisor answers; STATE on a worker). `sup` NOTFOUND / NOT_RUNNING if it is gone.
+ * ------------------------------------------------------------------------------- */
+
+/* Add a spec and start it (not for simple_one_for_one). *child = 0 when it was ignored.
+ * EXISTS (id taken), START_FAILED (the spec is discarded), INVAL. */
+TROUPE_API int troupe_sup_start_child(troupe_runtime *rt, troupe_actor_id sup,
+                                      const troupe_child_spec *spec, troupe_actor_id *child,
+                                      troupe_err *err);
+/* simple_one_for_one: start a child from the template with `extra` (copied, kept for
+ * its restarts). */
+TROUPE_API int troupe_sup_start_dynamic(troupe_runtime *rt, troupe_actor_id sup,
+                                        const void *extra, size_t extra_len,
+                                        troupe_actor_id *child, troupe_err *err);
+/* Stop a child by its shutdown rule; the spec is kept (not restarted, not counted as a
+ * restart). For simple_one_for_one name it by actor id (id NULL); it is removed. */
+TROUPE_API int troupe_sup_terminate_child(troupe_runtime *rt, troupe_actor_id sup,
+                                          const char *id, troupe_actor_id child, troupe_err *err);
+/* Start a kept spec that is not running. STATE when running, NOTFOUND, START_FAILED. */
+TROUPE_API int troupe_sup_restart_child(troupe_runtime *rt, troupe_actor_id sup,
+                                        const char *id, troupe_actor_id *child, troupe_err *err);
+/* Remove a spec that is not running. STATE when running, NOTFOUND. */
+TROUPE_API int troupe_sup_delete_child(troupe_runtime *rt, troupe_actor_id sup,
+                                       const char *id, troupe_err *err);
+
+typedef struct troupe_child_info {
+  char *id;                /* owned (NULL for simple_one_for_one children) */
+  troupe_actor_id child;   /* 0 when not running */
+  troupe_child_type type;
+  troupe_restart_type restart;
+  uint32_t restarts;       /* times this child was restarted */
+  troupe_health health;
+} troupe_child_info;
+
+/* Children in start order. Free with troupe_sup_children_free. */
+TROUPE_API int troupe_sup_which_children(troupe_runtime *rt, troupe_actor_id sup,
+                                         troupe_child_info **out, size_t *n, troupe_err *err);
+TROUPE_API void troupe_sup_children_free(troupe_child_info *v, size_t n);
+
+typedef struct troupe_child_counts {
+  size_t specs, active, supervisors, workers;
+  uint64_t restarts;       /* restarts this supervisor made since it started */
+} troupe_child_counts;
+TROUPE_API int troupe_sup_count_children(troupe_runtime *rt, troupe_actor_id sup,
+                                         troupe_child_counts *out, troupe_err *err);
+
+/* ---------------------------------------------------------------------------------
+ * Health protocol. A child with health checks receives ASK messages tagged
+ * TROUPE_SUP_TAG_HEALTH; answer from handle() (or later, with the corr) with:
+ * ------------------------------------------------------------------------------- */
+TROUPE_API bool troupe_sup_is_health_check(const troupe_message *msg);
+TROUPE_API int troupe_sup_health_answer(troupe_runtime *rt, troupe_actor_id self, uint64_t corr,
+                                        troupe_health h, const char *reason);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

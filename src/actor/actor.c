@@ -1,0 +1,336 @@
+/*
+ * actor/actor.c: spawning and running actors. A turn (trA_run_actor) is what a worker
+ * does with a scheduled actor: pop up to `batch` nodes, priority lane first, check each
+ * node's generation, hand it to the behaviour (or defer it while suspended), then give
+ * the run token back — or keep it and requeue when work remains. The end-of-turn
+ * handshake with senders is described in docs/ACTORS.md ("never lose a wake-up").
+ */
+#include "actor/actor.h"
+
+static void init_slot(void *elem, uint32_t index, void *user) {
+  troupe_actor *a = elem;
+  atomic_init(&a->gen_state, (uint64_t)1 << 32 | TRA_SLOT_FREE);
+  atomic_init(&a->sched, 0);
+  atomic_init(&a->mcount, 0);
+  atomic_init(&a->bound, 0);
+  a->index = index;
+  atomic_init(&a->next_free, 0);
+  trA_mq_init(&a->sys);
+  trA_mq_init(&a->user);
+  a->rt = user;
+}
+
+void trA_slots_init(troupe_runtime *rt) {
+  trA_segtab_init(&rt->slots, sizeof(troupe_actor), offsetof(troupe_actor, next_free),
+                  init_slot, rt);
+}
+
+/* ---- accessors ------------------------------------------------------------------ */
+troupe_actor_id troupe_self(const troupe_actor *self) { return self ? trA_self_id(self) : 0; }
+troupe_runtime *troupe_actor_runtime(const troupe_actor *self) { return self ? self->rt : NULL; }
+void *troupe_actor_state(const troupe_actor *self) { return self ? self->state : NULL; }
+void troupe_actor_set_state(troupe_actor *self, void *state) {
+  if (self)
+    self->state = state;
+}
+void troupe_actor_trap_exit(troupe_actor *self, bool on) {
+  if (!self)
+    return;
+  if (on)
+    self->flags |= TRA_AF_TRAP;
+  else
+    self->flags &= (uint16_t)~TRA_AF_TRAP;
+}
+bool troupe_actor_traps_exit(const troupe_actor *self) {
+  return self && (self->flags & TRA_AF_TRAP);
+}
+bool troupe_actor_suspended(const troupe_actor *self) {
+  return self && (self->flags & TRA_AF_SUSPENDED);
+}
+
+int troupe_actor_set_exit(troupe_actor *self, troupe_exit_kind kind, int code, const char *msg) {
+  if (!self || (unsigned)kind > TROUPE_EXIT_NOPROC)
+    return TROUPE_E_INVAL;
+  trA_ext *x = trA_ext_get(self);
+  char *copy = msg ? trB_strdup(msg) : NULL;
+  if (!x || (msg && !copy)) {
+    free(copy);
+    return TROUPE_E_NOMEM;
+  }
+  free(x->exit_msg);
+  x->exit_kind = kind;
+  x->exit_code = code;
+  x->exit_msg = copy;
+  return TROUPE_OK;
+}
+
+/* ---- spawn ---------------------------------------------------------------------- */
+int troupe_spawn(troupe_runtime *rt, troupe_actor *self, const troupe_behaviour *b, void *arg,
+                 const troupe_spawn_opts *opts, troupe_actor_id *out, troupe_err *err) {
+  static const troupe_spawn_opts none = {0};
+  if (!rt || !b || !b->handle || !out)
+    return troupe_err_set(err, TROUPE_E_INVAL, "spawn: runtime, behaviour with handle and out required");
+  if (!opts)
+    opts = &none;
+  unsigned fl = opts->flags;
+  if ((fl & (TROUPE_SPAWN_LINK | TROUPE_SPAWN_MONITOR | TROUPE_SPAWN_ACK)) && !self)
+    return troupe_err_set(err, TROUPE_E_INVAL, "spawn: link/monitor/ack need the spawning actor");
+  if (self && trA_current_actor() != self)
+    return troupe_err_set(err, TROUPE_E_STATE, "spawn: `self` is not the running actor");
+  if ((fl & TROUPE_SPAWN_MONITOR) && !opts->monitor_ref)
+    return troupe_err_set(err, TROUPE_E_INVAL, "spawn: monitor needs monitor_ref");
+  int st = atomic_load_explicit(&rt->state, memory_order_acquire);
+  if (st == TRA_RT_STOPPED || (st == TRA_RT_STOPPING && !self))
+    return troupe_err_set(err, TROUPE_E_STOPPED, "spawn: runtime is stopping");
+
+  /* Relaxed counter: the limit is a policy, the RMW makes it exact. */
+  uint64_t live = atomic_fetch_add_explicit(&rt->live, 1, memory_order_relaxed);
+  if (rt->cfg.max_actors && live >= rt->cfg.max_actors) {
+    atomic_fetch_sub_explicit(&rt->live, 1, memory_order_relaxed);
+    return troupe_err_set(err, TROUPE_E_RANGE, "spawn: max_actors (%llu) reached",
+                          (unsigned long long)rt->cfg.max_actors);
+  }
+  troupe_actor_id self_id = self ? trA_self_id(self) : 0;
+  trA_meta *meta = NULL;
+  uint32_t idx = 0;
+  int rc = TROUPE_E_NOMEM;
+  if (opts->name || opts->metadata) {
+    meta = trB_calloc(1, sizeof *meta);
+    if (!meta || (opts->name && !(meta->name = trB_strdup(opts->name))) ||
+        (opts->metadata && !(meta->metadata = trB_strdup(opts->metadata))))
+      goto fail;
+  }
+  if ((rc = trA_segtab_alloc(&rt->slots, &idx)))
+    goto fail;
+  troupe_actor *a = trA_segtab_get(&rt->slots, idx);
+  uint32_t gen = TRA_GEN(atomic_load_explicit(&a->gen_state, memory_order_acquire));
+  troupe_actor_id id = TRA_ID(idx, gen);
+  if (opts->name && (rc = trA_name_add(rt, opts->name, id))) {
+    trA_segtab_free(&rt->slots, idx);
+    goto fail;
+  }
+  /* Fields of the new incarnation; published by the release store of gen_state. */
+  a->flags = (fl & TROUPE_SPAWN_TRAP_EXIT) ? TRA_AF_TRAP : 0;
+  a->state = arg;
+  a->ext = NULL;
+  atomic_store_explicit(&a->b, b, memory_order_relaxed);
+  atomic_store_explicit(&a->meta, meta, memory_order_relaxed);
+  atomic_store_explicit(&a->bound, opts->mailbox_bound, memory_order_relaxed);
+  atomic_store_explicit(&a->parent, opts->parent, memory_order_relaxed);
+  atomic_store_explicit(&a->spawn_seq,
+                        atomic_fetch_add_explicit(&rt->spawn_seq, 1, memory_order_relaxed) + 1,
+                        memory_order_relaxed);
+  atomic_store_explicit(&a->start_wall, troupe_clock_wall_ns(), memory_order_relaxed);
+  atomic_store_explicit(&a->restarts, opts->restart_count, memory_order_relaxed);
+  atomic_store_explicit(&a->status, TROUPE_STATUS_STARTING, memory_order_relaxed);
+  atomic_store_explicit(&a->health, TROUPE_HEALTH_UNKNOWN, memory_order_relaxed);
+  if (fl & (TROUPE_SPAWN_LINK | TROUPE_SPAWN_MONITOR | TROUPE_SPAWN_ACK)) {
+    bool ok = true;
+    if (fl & TROUPE_SPAWN_ACK) {
+      trA_ext *ax = trA_ext_get(a);
+      ok = ax != NULL;
+      if (ax)
+        ax->ack_to = self_id;
+    }
+    if (ok && (fl & TROUPE_SPAWN_LINK))
+      ok = trA_link_add(a, self_id) == 0 && trA_link_add(self, id) == 0;
+    if (ok && (fl & TROUPE_SPAWN_MONITOR)) {
+      uint64_t ref = atomic_fetch_add_explicit(&rt->mon_ref, 1, memory_order_relaxed) + 1;
+      trA_ext *ax = trA_ext_get(a), *sx = trA_ext_get(self);
+      ok = ax && sx && trA_mon_add(&ax->mons, &ax->nmons, &ax->capmons, self_id, ref) == 0 &&
+           trA_mon_add(&sx->mine, &sx->nmine, &sx->capmine, id, ref) == 0;
+      *opts->monitor_ref = ref;
+    }
+    if (!ok) {
+      trA_link_remove(self, id);
+      if (fl & TROUPE_SPAWN_MONITOR) {
+        trA_ext *sx = self->ext;
+        if (sx)
+          trA_mon_remove(sx->mine, &sx->nmine, *opts->monitor_ref, NULL);
+      }
+      trA_ext_free(rt, a);
+      if (opts->name)
+        trA_name_remove(rt, opts->name, id);
+      atomic_store_explicit(&a->meta, NULL, memory_order_relaxed);
+      trA_segtab_free(&rt->slots, idx);
+      rc = TROUPE_E_NOMEM;
+      goto fail;
+    }
+  }
+  /* Release (seq_cst for the end-of-turn handshake in trA_run_actor): everything above
+   * is visible to whoever acquires this generation. */
+  atomic_store_explicit(&a->gen_state, (uint64_t)gen << 32 | TRA_SLOT_ALIVE,
+                        memory_order_seq_cst);
+  TRA_COUNT(rt, spawned, 1);
+  *out = id;
+  if (trA_event_enabled(rt, TROUPE_LOG_INFO)) {
+    char pbuf[TROUPE_ID_FORMAT_MAX];
+    troupe_log_field f[] = {TROUPE_LOG_STR("parent", troupe_id_format(opts->parent, pbuf, sizeof pbuf))};
+    trA_event(rt, TROUPE_LOG_INFO, "actor.spawned", id, f, 1);
+  }
+  /* No INIT message: the first turn of an actor without TRA_AF_STARTED runs init. The
+   * slot is idle (token free), so this takes the token and queues the actor. */
+  trA_schedule(rt, a);
+  return TROUPE_OK;
+
+fail:
+  atomic_fetch_sub_explicit(&rt->live, 1, memory_order_relaxed);
+  if (meta) {
+    free(meta->name);
+    free(meta->metadata);
+    free(meta);
+  }
+  if (rc == TROUPE_E_NAME_TAKEN)
+    return troupe_err_set(err, rc, "spawn: name '%s' is already registered", opts->name);
+  return troupe_err_set(err, rc, "spawn: %s", troupe_strerror(rc));
+}
+
+/* ---- one turn ------------------------------------------------------------------- */
+static bool run_init(trA_worker *w, troupe_actor *a) {
+  troupe_runtime *rt = w->rt;
+  troupe_actor_id ack_to = a->ext ? a->ext->ack_to : 0;
+  a->flags |= TRA_AF_STARTED;
+  const troupe_behaviour *b = atomic_load_explicit(&a->b, memory_order_relaxed);
+  troupe_err err;
+  troupe_err_clear(&err);
+  int rc = b->init ? b->init(a, a->state, &err) : 0;
+  if (rc < 0 || rc > TROUPE_SUSPEND) {
+    if (rc > 0)
+      rc = troupe_err_set(&err, TROUPE_E_INVAL, "init returned %d", rc);
+    const char *msg = troupe_err_message(&err);
+    if (!err.code && !err.msg[0])
+      msg = troupe_strerror(rc);
+    if (ack_to)
+      trA_signal(rt, ack_to, TROUPE_MSG_STARTED, trA_self_id(a), 0, 0, rc, msg, 0, 0);
+    trA_actor_die(w, a, TROUPE_EXIT_CRASH, rc, msg);
+    return true;
+  }
+  if (rc == TROUPE_SUSPEND)
+    a->flags |= TRA_AF_SUSPENDED;
+  atomic_store_explicit(&a->status, TROUPE_STATUS_RUNNING, memory_order_relaxed);
+  trA_event(rt, TROUPE_LOG_INFO, "actor.started", trA_self_id(a), NULL, 0);
+  if (ack_to)
+    trA_signal(rt, ack_to, TROUPE_MSG_STARTED, trA_self_id(a), 0, 0, 0, NULL, 0, 0);
+  return false;
+}
+
+/* A node for this incarnation taken off a lane. True when the actor died. */
+static bool process(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn) {
+  troupe_runtime *rt = w->rt;
+  trA_ext *x;
+  switch (m->kind) {
+  case TRA_K_SIGNAL:
+    return trA_handle_signal(w, a, m, stop_turn);
+  case TRA_K_LINK:
+    if (trA_link_add(a, m->from) != 0) /* out of memory: behave as if it died */
+      trA_signal(rt, m->from, TRA_K_SIGNAL, trA_self_id(a), 0, TROUPE_EXIT_NOPROC, 0, NULL, 0,
+                 TRA_MF_VIA_LINK);
+    break;
+  case TRA_K_UNLINK:
+    trA_link_remove(a, m->from);
+    break;
+  case TRA_K_MONITOR:
+    x = trA_ext_get(a);
+    if (!x || trA_mon_add(&x->mons, &x->nmons, &x->capmons, m->from, m->corr) != 0)
+      trA_signal(rt, m->from, TROUPE_MSG_DOWN, trA_self_id(a), m->corr, TROUPE_EXIT_NOPROC, 0,
+                 "out of memory", 0, 0);
+    break;
+  case TRA_K_DEMONITOR:
+    if (a->ext)
+      trA_mon_remove(a->ext->mons, &a->ext->nmons, m->corr, NULL);
+    break;
+  case TROUPE_MSG_DOWN:
+    /* Only monitors still wanted: demonitor may have raced the DOWN. */
+    if (!a->ext || !trA_mon_remove(a->ext->mine, &a->ext->nmine, m->corr, NULL))
+      break;
+    return trA_dispatch(w, a, m, stop_turn);
+  default:
+    return trA_dispatch(w, a, m, stop_turn);
+  }
+  TRA_COUNT(rt, msgs_received, 1);
+  trA_msg_free(rt, m);
+  return false;
+}
+
+void trA_run_actor(trA_worker *w, troupe_actor *a) {
+  troupe_runtime *rt = w->rt;
+  w->current = a;
+  /* Acquire: this incarnation's fields (published by spawn) are visible. */
+  uint64_t gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
+  uint32_t gen = TRA_GEN(gs);
+  bool alive = TRA_STATE(gs) == TRA_SLOT_ALIVE;
+  unsigned budget = rt->cfg.batch;
+  bool stop_turn = false;
+  if (TR_UNLIKELY(alive && !(a->flags & TRA_AF_STARTED)) && run_init(w, a)) {
+    gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
+    gen = TRA_GEN(gs);
+    alive = false;
+  }
+  while (budget && !stop_turn) {
+    trA_link *l = trA_mq_pop(&a->sys);
+    if (!l) {
+      if (alive && (a->flags & TRA_AF_SUSPENDED))
+        break;
+      if (alive && a->ext && a->ext->def_head) {
+        trA_msg *d = a->ext->def_head;
+        a->ext->def_head = (trA_msg *)(void *)atomic_load_explicit(&d->link.next, memory_order_relaxed);
+        if (!a->ext->def_head)
+          a->ext->def_tail = NULL;
+        budget--;
+        if (trA_dispatch(w, a, d, &stop_turn))
+          goto died;
+        continue;
+      }
+      l = trA_mq_pop(&a->user);
+      if (!l)
+        break;
+    }
+    trA_msg *m = (trA_msg *)(void *)l;
+    if (m->flags & TRA_MF_COUNTED) /* Relaxed: a counter (see trA_deliver). */
+      atomic_fetch_sub_explicit(&a->mcount, 1, memory_order_relaxed);
+    budget--;
+    if (TR_UNLIKELY(!alive || m->target_gen != gen)) {
+      /* A spawn may have reused the slot since the turn began: re-read. */
+      gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
+      gen = TRA_GEN(gs);
+      alive = TRA_STATE(gs) == TRA_SLOT_ALIVE;
+      if (alive && !(a->flags & TRA_AF_STARTED) && run_init(w, a)) {
+        gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
+        gen = TRA_GEN(gs);
+        alive = false;
+      }
+      if (!alive || m->target_gen != gen) {
+        trA_drop(rt, m, TRA_ID(a->index, m->target_gen));
+        continue;
+      }
+    }
+    if (process(w, a, m, &stop_turn)) {
+    died:
+      gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
+      gen = TRA_GEN(gs);
+      alive = false; /* drain what is left as stale; a new spawn is seen by re-reading */
+      stop_turn = false;
+    }
+  }
+  w->current = NULL;
+  /* Read while we still hold the token. */
+  bool susp = alive && (a->flags & TRA_AF_SUSPENDED);
+  bool deferred = alive && !susp && a->ext && a->ext->def_head;
+  if (budget == 0 || stop_turn || deferred || !trA_mq_mark_empty(&a->sys) ||
+      (!susp && !trA_mq_mark_empty(&a->user))) {
+    trA_requeue(w, a);
+    return;
+  }
+  /* seq_cst store then seq_cst loads of the lane heads: either we see a push that
+   * happened after our mark (and take the token back), or its sender sees the token
+   * free and schedules the actor itself. */
+  atomic_store_explicit(&a->sched, 0, memory_order_seq_cst);
+  /* A spawn that reused this slot during the turn publishes its generation (seq_cst)
+   * and then tries to take the token: if it found the token still ours, we see the
+   * new generation here and start it. */
+  if (!trA_mq_is_marked_empty(&a->sys) || (!susp && !trA_mq_is_marked_empty(&a->user)) ||
+      atomic_load_explicit(&a->gen_state, memory_order_seq_cst) != gs) {
+    if (!(atomic_fetch_or_explicit(&a->sched, 1, memory_order_seq_cst) & 1))
+      trA_requeue(w, a);
+  }
+}

@@ -1,0 +1,455 @@
+/*
+ * actor/actor.h: the actor layer's internal header. The first half is the internal API
+ * other parts of the layer (supervision sup*.c, the broker broker*.c) build on: timers
+ * with callbacks on a worker, lifecycle events, runtime extension slots and stop hooks.
+ * The second half is the core's private data (slots, mailboxes, workers), shared by the
+ * core's files only: sup/broker code should not touch those structures directly.
+ * Internal externs carry the prefix trA_. docs/ACTORS.md explains the design.
+ */
+#ifndef TROUPE_SRC_ACTOR_H
+#define TROUPE_SRC_ACTOR_H
+
+#include "base/base.h"
+#include "troupe/actor.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+/* =================================================================================
+ * Internal API for the rest of the layer (supervision, broker).
+ * ================================================================================= */
+
+/* Timers: `cb(rt, arg)` runs once on a worker thread after delay_ns, unless cancelled
+ * first. When `dtor` is non-NULL it is called with arg instead if the timer is cancelled
+ * (or never fires because the runtime stops), so arg can own memory. Callable from any
+ * thread (a worker puts it on its own heap; another thread hands it to a worker).
+ * With want_handle the caller gets a handle it must pass to trA_timer_cancel or
+ * trA_timer_release; otherwise NULL is returned on success too (check the status). */
+typedef void (*trA_timer_fn)(troupe_runtime *rt, void *arg);
+int trA_timer_start(troupe_runtime *rt, uint64_t delay_ns, trA_timer_fn cb, trA_timer_fn dtor,
+                    void *arg, bool want_handle, troupe_timer **out);
+/* True when cancelled before it fired (its dtor then runs); releases the handle. */
+bool trA_timer_cancel(troupe_timer *t);
+void trA_timer_release(troupe_timer *t);
+
+/* Lifecycle events to the runtime's audit logger: one JSON line with "event", "actor"
+ * (formatted id), "behaviour" and "name" (when the actor is live) and the extra fields.
+ * Names used: actor.spawned, actor.started, actor.stopped, actor.crashed,
+ * actor.restarted, actor.escalated, actor.health (supervision emits restarted /
+ * escalated). Cheap when no audit logger is set or the level is filtered. */
+void trA_event(troupe_runtime *rt, troupe_log_level level, const char *event,
+               troupe_actor_id id, const troupe_log_field *extra, size_t nextra);
+bool trA_event_enabled(troupe_runtime *rt, troupe_log_level level);
+
+/* Per-runtime extension slots: other parts of the layer hang their state on the runtime
+ * (no globals). Read/write is relaxed-atomic; set them before use by other threads. */
+typedef enum trA_ext_slot {
+  TRA_EXT_SUP = 0,
+  TRA_EXT_BROKER = 1,
+  TRA_EXT_COMPONENT = 2,
+  TRA_EXT_NODE = 3,
+  TRA_EXT_COUNT
+} trA_ext_slot;
+void *trA_runtime_ext(troupe_runtime *rt, trA_ext_slot slot);
+void trA_runtime_set_ext(troupe_runtime *rt, trA_ext_slot slot, void *p);
+
+/* Stop hooks run once, in reverse registration order, after every actor has exited and
+ * the workers are joined (troupe_runtime_stop, or troupe_runtime_free without stop). */
+typedef void (*trA_stop_fn)(troupe_runtime *rt, void *user);
+int trA_runtime_on_stop(troupe_runtime *rt, trA_stop_fn fn, void *user);
+
+/* The runtime of the calling worker thread, the actor it is running (NULL between
+ * actors or on other threads). */
+troupe_runtime *trA_current_runtime(void);
+troupe_actor *trA_current_actor(void);
+/* True while troupe_runtime_stop is in progress or done (supervisors stop restarting). */
+bool trA_runtime_stopping(troupe_runtime *rt);
+
+/* =================================================================================
+ * Core private data. Ownership rule of thumb: fields marked (consumer) are touched only
+ * by the worker currently running the actor (it holds the SCHEDULED token); (atomic)
+ * fields are read by other threads; (spawn) fields are written before the actor's
+ * generation is published with a release store and only read after an acquire load.
+ * ================================================================================= */
+
+/* ---- mailbox: intrusive Vyukov MPSC queue with Pony's "was empty" tag ------------- */
+typedef struct trA_link {
+  _Atomic(struct trA_link *) next;
+} trA_link;
+
+typedef struct trA_mq {
+  _Atomic(uintptr_t) head; /* producers exchange here; bit 0 = consumer marked it empty */
+  trA_link *tail;          /* (consumer) */
+  trA_link stub;           /* embedded: an idle empty queue owns no node */
+} trA_mq;
+
+void trA_mq_init(trA_mq *q);
+/* Returns true when the consumer had marked the queue empty: the caller schedules. */
+bool trA_mq_push(trA_mq *q, trA_link *n);
+/* Consumer only. NULL when empty (or a producer is mid-push: retried next turn). */
+trA_link *trA_mq_pop(trA_mq *q);
+/* Consumer only: mark empty if it is; false when there is something queued. */
+bool trA_mq_mark_empty(trA_mq *q);
+/* Any thread: is it (still) marked empty? Sequentially consistent load. */
+bool trA_mq_is_marked_empty(trA_mq *q);
+
+/* ---- messages ------------------------------------------------------------------- */
+/* Internal kinds extend the public ones (signals consumed by the runtime itself). */
+enum {
+  TRA_K_SIGNAL = 17,   /* exit signal: from, exit kind/code, data = message text */
+  TRA_K_LINK = 18,     /* from wants a link */
+  TRA_K_UNLINK = 19,
+  TRA_K_MONITOR = 20,  /* from monitors us with ref corr */
+  TRA_K_DEMONITOR = 21,
+  TRA_K_TIMER = 22,    /* (unused in mailboxes; timers have their own records) */
+};
+
+enum {
+  TRA_MF_POOLED = 1u << 0,   /* node from a size-class pool (else malloc'd with payload) */
+  TRA_MF_BORROWED = 1u << 1, /* data is the sender's; call release */
+  TRA_MF_COUNTED = 1u << 2,  /* counted in the target's bounded mailbox */
+  TRA_MF_VIA_LINK = 1u << 3, /* exit signal caused by a link (dropped if unlinked) */
+  TRA_MF_SYS = 1u << 4,      /* went through the priority lane */
+};
+
+#define TRA_MSG_INLINE 48 /* payload bytes stored inside a pooled node */
+
+typedef struct trA_msg {
+  trA_link link; /* first: the queue links nodes through it */
+  uint8_t kind;
+  uint8_t flags;
+  uint8_t exit_kind;
+  uint8_t pad_;
+  uint32_t target_gen; /* generation of the addressee; stale nodes are dropped */
+  uint32_t tag;
+  int32_t status;      /* exit code, ask status */
+  troupe_actor_id from;
+  uint64_t corr;
+  uint64_t ts;
+  size_t len;
+  void *data; /* inline area, the tail of a heap node, or borrowed */
+  troupe_release_fn release;
+  void *release_user;
+  unsigned char inl[TRA_MSG_INLINE];
+} trA_msg;
+
+/* ---- actors (slots) --------------------------------------------------------------- */
+/* gen_state = generation << 32 | state. A FREE slot already holds its next generation. */
+enum { TRA_SLOT_FREE = 0, TRA_SLOT_ALIVE = 1, TRA_SLOT_DEAD = 2 };
+#define TRA_GEN(gs) ((uint32_t)((gs) >> 32))
+#define TRA_STATE(gs) ((uint32_t)((gs)&0xffffffffu))
+#define TRA_ID(idx, gen) (((uint64_t)(gen) << 32) | (uint64_t)(idx))
+#define TRA_ID_IDX(id) ((uint32_t)((id)&0xffffffffu))
+#define TRA_ID_GEN(id) ((uint32_t)((id) >> 32))
+
+enum { /* troupe_actor.flags (consumer) */
+  TRA_AF_SUSPENDED = 1u << 0,
+  TRA_AF_TRAP = 1u << 1,
+  TRA_AF_STARTED = 1u << 2,
+  TRA_AF_ACK = 1u << 3,
+};
+
+typedef struct trA_ext trA_ext;   /* links, monitors, deferred messages (consumer) */
+typedef struct trA_meta trA_meta; /* name, metadata, health reason (meta lock) */
+
+struct troupe_actor {
+  _Atomic uint64_t gen_state;     /* (atomic) */
+  _Atomic uint32_t sched;         /* (atomic) 1 = scheduled or running: the run token */
+  _Atomic uint32_t mcount;        /* (atomic) queued counted user messages */
+  _Atomic uint32_t bound;         /* (atomic, spawn) 0 = unbounded */
+  uint32_t index;                 /* slot index, fixed for the slot's life */
+  _Atomic uint32_t next_free;     /* free-stack link (index + 1) */
+  uint16_t flags;                 /* (consumer) TRA_AF_* */
+  _Atomic uint8_t status;         /* (atomic) troupe_actor_status */
+  _Atomic uint8_t health;         /* (atomic) troupe_health */
+  trA_mq sys;                     /* priority lane */
+  trA_mq user;                    /* user lane */
+  _Atomic(const troupe_behaviour *) b; /* (atomic, spawn) */
+  void *state;                    /* (consumer) */
+  trA_ext *ext;                   /* (consumer) lazily allocated */
+  _Atomic(trA_meta *) meta;       /* (meta lock) */
+  _Atomic uint64_t parent;        /* (atomic, spawn) */
+  _Atomic uint64_t spawn_seq;     /* (atomic, spawn) */
+  _Atomic uint64_t start_wall;    /* (atomic, spawn) */
+  _Atomic uint32_t restarts;      /* (atomic) */
+  troupe_runtime *rt;
+};
+
+/* ---- segmented tables: stable addresses, O(1) index, grow without moving ----------- */
+#define TRA_SEG_BASE_SHIFT 10 /* segment k holds 1024 << k elements */
+#define TRA_SEG_MAX 23        /* enough for 2^32 elements */
+
+typedef struct trA_segtab {
+  _Atomic(void *) seg[TRA_SEG_MAX];
+  size_t elem_size;
+  _Atomic uint32_t used;        /* indices handed out so far (bump allocation) */
+  _Atomic uint64_t free_head;   /* Treiber stack: aba counter << 32 | (index + 1) */
+  size_t next_free_off;         /* offset of the element's _Atomic uint32_t link */
+  void (*init_elem)(void *elem, uint32_t index, void *user);
+  void *init_user;
+  pthread_mutex_t grow_lock;
+} trA_segtab;
+
+void trA_segtab_init(trA_segtab *t, size_t elem_size, size_t next_free_off,
+                     void (*init_elem)(void *, uint32_t, void *), void *user);
+void trA_segtab_destroy(trA_segtab *t, void (*fini_elem)(void *elem, void *user), void *user);
+/* Element at index or NULL if never allocated. Lock-free. */
+void *trA_segtab_get(trA_segtab *t, uint32_t index);
+/* A free index (reused first), its element initialised once. NOMEM / RANGE. */
+int trA_segtab_alloc(trA_segtab *t, uint32_t *index);
+void trA_segtab_free(trA_segtab *t, uint32_t index);
+uint32_t trA_segtab_used(trA_segtab *t);
+
+/* ---- asks ----------------------------------------------------------------------- */
+enum { TRA_ASK_FREE = 0, TRA_ASK_PENDING = 1, TRA_ASK_CLAIMED = 2 };
+
+typedef struct trA_ask {
+  _Atomic uint64_t word;       /* generation << 32 | TRA_ASK_* */
+  _Atomic uint32_t next_free;
+  _Atomic uint32_t done;       /* blocking waiter's futex word */
+  uint32_t index;
+  bool blocking;
+  troupe_actor_id asker;       /* async: who gets REPLY / ASK_FAILED */
+  troupe_timer *timer;         /* async: the timeout */
+  int status;                  /* blocking: result */
+  troupe_actor_id reply_from;
+  void *reply_data;
+  size_t reply_len;
+} trA_ask;
+
+/* ---- work-stealing run queue: single producer (owner), many consumers (CAS on top) */
+typedef struct trA_ring {
+  size_t mask;
+  struct trA_ring *retired; /* older arrays, freed at destroy (thieves may read them) */
+  _Atomic(troupe_actor *) buf[];
+} trA_ring;
+
+typedef struct trA_deque {
+  _Atomic int64_t top;    /* consumers CAS it */
+  _Atomic int64_t bottom; /* owner writes it */
+  _Atomic(trA_ring *) ring;
+} trA_deque;
+
+int trA_deque_init(trA_deque *d, size_t cap);
+void trA_deque_destroy(trA_deque *d);
+int trA_deque_push(trA_deque *d, troupe_actor *a); /* owner only; NOMEM */
+troupe_actor *trA_deque_pop(trA_deque *d);         /* any thread (FIFO) */
+int64_t trA_deque_size(trA_deque *d);
+
+/* ---- timers --------------------------------------------------------------------- */
+enum { TRA_TM_PENDING = 0, TRA_TM_FIRED = 1, TRA_TM_CANCELLED = 2 };
+
+struct troupe_timer {
+  _Atomic uint32_t state;
+  _Atomic uint32_t refs;   /* the heap's + the handle's */
+  uint64_t deadline;
+  uint64_t seq;            /* tie-break: equal deadlines fire in start order */
+  trA_timer_fn cb, dtor;
+  void *arg;
+  _Atomic(struct trA_worker *) owner;
+  struct troupe_timer *next_inject;
+};
+
+typedef struct trA_theap {
+  troupe_timer **v;
+  size_t n, cap;
+} trA_theap;
+
+/* ---- counters: per worker, single writer (relaxed atomics so readers are exact) --- */
+#define TRA_COUNTERS(X)                                                                  \
+  X(msgs_sent) X(msgs_received) X(msgs_dropped) X(msgs_rejected) X(asks) X(replies)      \
+  X(ask_timeouts) X(ask_failed) X(late_replies) X(spawned) X(exited) X(crashed)          \
+  X(timers_fired) X(timers_cancelled) X(steals) X(parks)
+
+typedef struct trA_counters {
+#define TRA_X_FIELD(n) _Atomic uint64_t n;
+  TRA_COUNTERS(TRA_X_FIELD)
+#undef TRA_X_FIELD
+} trA_counters;
+
+/* ---- workers -------------------------------------------------------------------- */
+typedef struct trA_worker {
+  troupe_runtime *rt;
+  unsigned index;
+  pthread_t thread;
+  trA_deque dq;
+  trA_msg *pool;          /* free pooled nodes (owner only) */
+  size_t npool;
+  trA_theap timers;       /* owner only */
+  _Atomic uint64_t tm_cancelled; /* cancelled timers still in the heap */
+  uint64_t now;           /* monotonic ns, refreshed per turn */
+  uint64_t rng;
+  uint32_t tick;
+  troupe_actor *current;
+  trA_counters c;
+  char pad_[64];
+} trA_worker;
+
+/* ---- runtime -------------------------------------------------------------------- */
+#define TRA_NAME_SHARDS 64
+#define TRA_META_LOCKS 64
+
+typedef struct trA_name_entry {
+  struct trA_name_entry *next;
+  uint64_t hash;
+  troupe_actor_id id;
+  char name[];
+} trA_name_entry;
+
+typedef struct trA_name_shard {
+  pthread_rwlock_t lock;
+  trA_name_entry **buckets;
+  size_t nbuckets, count;
+} trA_name_shard;
+
+typedef struct trA_hook {
+  trA_stop_fn fn;
+  void *user;
+} trA_hook;
+
+enum { TRA_RT_RUNNING = 0, TRA_RT_STOPPING = 1, TRA_RT_STOPPED = 2 };
+
+struct troupe_runtime {
+  troupe_runtime_config cfg;
+  unsigned nworkers;
+  trA_worker *workers;
+  trA_segtab slots; /* troupe_actor */
+  trA_segtab asks;  /* trA_ask */
+  trA_name_shard names[TRA_NAME_SHARDS];
+  pthread_mutex_t meta_locks[TRA_META_LOCKS];
+
+  /* work from non-worker threads */
+  pthread_mutex_t inject_lock;
+  troupe_actor **inject;
+  size_t inject_n, inject_cap, inject_head;
+  troupe_timer *inject_timers;
+  _Atomic uint32_t inject_pending; /* hint: something in inject / inject_timers */
+
+  /* node depot shared by workers and other threads */
+  pthread_mutex_t depot_lock;
+  trA_msg *depot;
+  size_t ndepot;
+
+  /* parking */
+  _Atomic uint32_t wake_epoch;
+  _Atomic int32_t sleepers;
+  _Atomic bool wake_pending;
+  _Atomic uint32_t timers_injected; /* hint: inject_timers non-empty */
+  pthread_mutex_t stop_lock;
+  _Atomic uint32_t exit_epoch;  /* bumped by each death while stop waits */
+  _Atomic int32_t exit_waiters;
+
+  _Atomic int state;     /* TRA_RT_* */
+  _Atomic bool quit;     /* workers leave their loop */
+  _Atomic uint64_t spawn_seq, live, mon_ref, timer_seq;
+  trA_counters ext_c;    /* counters of non-worker threads (atomic adds) */
+  _Atomic(void *) ext[TRA_EXT_COUNT];
+  pthread_mutex_t hooks_lock;
+  trA_hook *hooks;
+  size_t nhooks;
+  bool workers_joined;
+};
+
+/* ---- core internal functions (core files only) ------------------------------------ */
+extern _Thread_local trA_worker *trA_tls_worker;
+
+trA_worker *trA_worker_of(troupe_runtime *rt); /* the calling thread's worker of rt */
+uint64_t trA_now(troupe_runtime *rt);          /* cached on workers */
+void trA_count(troupe_runtime *rt, size_t field_offset, uint64_t n);
+#define TRA_COUNT(rt, field, n) trA_count((rt), offsetof(trA_counters, field), (n))
+
+/* nodes */
+trA_msg *trA_msg_new(troupe_runtime *rt, size_t len);
+void trA_msg_free(troupe_runtime *rt, trA_msg *m);
+void trA_msg_release_payload(trA_msg *m);
+void trA_pool_drain(troupe_runtime *rt, trA_worker *w);
+
+/* slots and delivery */
+troupe_actor *trA_slot(troupe_runtime *rt, troupe_actor_id id); /* NULL if not ALIVE */
+/* Enqueue a built node to `to` (node ownership passes in all cases). Lane: sys flag. */
+int trA_deliver(troupe_runtime *rt, troupe_actor_id to, trA_msg *m, bool sys);
+/* Build and enqueue a runtime signal (sys lane) with optional text. */
+int trA_signal(troupe_runtime *rt, troupe_actor_id to, int kind, troupe_actor_id from,
+               uint64_t corr, int exit_kind, int32_t status, const char *text, uint32_t tag,
+               unsigned mflags);
+void trA_schedule(troupe_runtime *rt, troupe_actor *a);
+void trA_requeue(trA_worker *w, troupe_actor *a); /* runner keeps the token */
+int trA_workers_start(troupe_runtime *rt);
+void trA_workers_join(troupe_runtime *rt);
+troupe_actor_id trA_self_id(const troupe_actor *a);
+void trA_slots_init(troupe_runtime *rt);
+void trA_asks_init(troupe_runtime *rt);
+void trA_run_actor(trA_worker *w, troupe_actor *a);
+void trA_wake(troupe_runtime *rt, bool force);
+
+/* asks */
+void trA_ask_complete(troupe_runtime *rt, uint64_t corr, int status, troupe_actor_id from,
+                      const void *data, size_t len, bool late_counts);
+int trA_ask_complete_rc(troupe_runtime *rt, uint64_t corr, int status, troupe_actor_id from,
+                        const void *data, size_t len, bool late_counts);
+bool trA_ask_pending(troupe_runtime *rt, uint64_t corr);
+void trA_hold_ask(troupe_actor *a, uint64_t corr);
+
+/* registry */
+int trA_names_init(troupe_runtime *rt);
+void trA_names_destroy(troupe_runtime *rt);
+int trA_name_add(troupe_runtime *rt, const char *name, troupe_actor_id id);
+void trA_name_remove(troupe_runtime *rt, const char *name, troupe_actor_id id);
+void trA_meta_free_for(troupe_runtime *rt, troupe_actor *a);
+pthread_mutex_t *trA_meta_lock(troupe_runtime *rt, troupe_actor *a);
+
+/* timers (worker side) */
+void trA_timers_run(trA_worker *w);
+uint64_t trA_timers_next_deadline(trA_worker *w); /* UINT64_MAX when none */
+void trA_timers_adopt_injected(trA_worker *w);
+void trA_timers_destroy(trA_worker *w);
+
+/* ---- per-actor extras (consumer side; link.c) ------------------------------------ */
+typedef struct trA_mon {
+  troupe_actor_id who; /* watcher (monitors on me) or target (my monitors) */
+  uint64_t ref;
+} trA_mon;
+
+struct trA_ext {
+  troupe_actor_id *links;
+  uint32_t nlinks, caplinks;
+  trA_mon *mons; /* who monitors me */
+  uint32_t nmons, capmons;
+  trA_mon *mine; /* whom I monitor */
+  uint32_t nmine, capmine;
+  trA_msg *def_head, *def_tail; /* deferred while suspended */
+  uint64_t *held;               /* asks delivered but not answered yet (failed at death) */
+  uint32_t nheld, capheld;
+  troupe_actor_id ack_to;       /* TROUPE_SPAWN_ACK: who gets STARTED */
+  troupe_exit_kind exit_kind;   /* reason for TROUPE_STOP */
+  int exit_code;
+  char *exit_msg;
+};
+
+struct trA_meta {
+  char *name, *metadata, *health_reason;
+};
+
+trA_ext *trA_ext_get(troupe_actor *a); /* allocates on first use; NULL on NOMEM */
+void trA_ext_free(troupe_runtime *rt, troupe_actor *a);
+bool trA_link_has(troupe_actor *a, troupe_actor_id id);
+int trA_link_add(troupe_actor *a, troupe_actor_id id);
+void trA_link_remove(troupe_actor *a, troupe_actor_id id);
+int trA_mon_add(trA_mon **v, uint32_t *n, uint32_t *cap, troupe_actor_id who, uint64_t ref);
+bool trA_mon_remove(trA_mon *v, uint32_t *n, uint64_t ref, troupe_actor_id *who);
+void trA_defer(troupe_actor *a, trA_msg *m); /* ext must exist */
+
+/* consumer side message handling (actor.c / link.c) */
+/* Returns true when the actor died handling the signal. */
+bool trA_handle_signal(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn);
+/* Deliver m to the behaviour (or defer it while suspended); true when the actor died.
+ * *stop_turn is set when the turn should end (yield). Frees m. */
+bool trA_dispatch(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn);
+/* Drop an undeliverable node: answer asks/links/monitors with noproc, count, free. */
+void trA_drop(troupe_runtime *rt, trA_msg *m, troupe_actor_id dead_id);
+
+/* actor death (consumer side) */
+void trA_actor_die(trA_worker *w, troupe_actor *a, troupe_exit_kind kind, int code,
+                   const char *msg);
+
+#endif

@@ -1,0 +1,299 @@
+/*
+ * actor/ask.c: request/response. Each ask in flight is a record in a segmented table;
+ * its correlation id is (generation << 32 | index), like an actor id, and whoever
+ * completes it first (the reply, the timeout, or the target's death) wins a CAS from
+ * PENDING to CLAIMED for that exact generation. So a late reply can never complete a
+ * newer ask that reuses the record: it loses the CAS, is dropped and counted. External
+ * threads block on a futex in the record; actors get REPLY/ASK_FAILED messages.
+ */
+#include "actor/actor.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static void init_ask(void *elem, uint32_t index, void *user) {
+  trA_ask *r = elem;
+  atomic_init(&r->word, (uint64_t)1 << 32 | TRA_ASK_FREE);
+  atomic_init(&r->next_free, 0);
+  atomic_init(&r->done, 0);
+  r->index = index;
+}
+
+void trA_asks_init(troupe_runtime *rt) {
+  trA_segtab_init(&rt->asks, sizeof(trA_ask), offsetof(trA_ask, next_free), init_ask, rt);
+}
+
+static trA_ask *ask_new(troupe_runtime *rt, uint64_t *corr) {
+  uint32_t idx;
+  if (trA_segtab_alloc(&rt->asks, &idx))
+    return NULL;
+  trA_ask *r = trA_segtab_get(&rt->asks, idx);
+  uint32_t gen = TRA_GEN(atomic_load_explicit(&r->word, memory_order_relaxed));
+  r->blocking = false;
+  r->asker = 0;
+  r->timer = NULL;
+  r->status = 0;
+  r->reply_from = 0;
+  r->reply_data = NULL;
+  r->reply_len = 0;
+  atomic_store_explicit(&r->done, 0, memory_order_relaxed);
+  /* Release: the fields above are visible to the CAS winner (acquire). */
+  atomic_store_explicit(&r->word, (uint64_t)gen << 32 | TRA_ASK_PENDING, memory_order_release);
+  *corr = TRA_ID(idx, gen);
+  return r;
+}
+
+static void ask_free(troupe_runtime *rt, trA_ask *r) {
+  uint32_t gen = TRA_GEN(atomic_load_explicit(&r->word, memory_order_relaxed));
+  uint32_t ngen = gen + 1 ? gen + 1 : 1;
+  /* Release: a new owner sees the reset record (the free stack orders it too). */
+  atomic_store_explicit(&r->word, (uint64_t)ngen << 32 | TRA_ASK_FREE, memory_order_release);
+  trA_segtab_free(&rt->asks, r->index);
+}
+
+/* Win the right to complete `corr`. */
+static trA_ask *ask_claim(troupe_runtime *rt, uint64_t corr) {
+  if (TRA_ID_IDX(corr) >= trA_segtab_used(&rt->asks))
+    return NULL;
+  trA_ask *r = trA_segtab_get(&rt->asks, TRA_ID_IDX(corr));
+  if (!r)
+    return NULL;
+  uint64_t expect = (uint64_t)TRA_ID_GEN(corr) << 32 | TRA_ASK_PENDING;
+  /* acq_rel: acquire the asker's setup; release our claim to the loser's view. */
+  if (!atomic_compare_exchange_strong_explicit(&r->word, &expect,
+                                               (uint64_t)TRA_ID_GEN(corr) << 32 | TRA_ASK_CLAIMED,
+                                               memory_order_acq_rel, memory_order_relaxed))
+    return NULL;
+  return r;
+}
+
+bool trA_ask_pending(troupe_runtime *rt, uint64_t corr) {
+  if (TRA_ID_IDX(corr) >= trA_segtab_used(&rt->asks))
+    return false;
+  trA_ask *r = trA_segtab_get(&rt->asks, TRA_ID_IDX(corr));
+  /* Relaxed: a hint; completion itself is decided by the CAS in ask_claim. */
+  return r && atomic_load_explicit(&r->word, memory_order_relaxed) ==
+                  ((uint64_t)TRA_ID_GEN(corr) << 32 | TRA_ASK_PENDING);
+}
+
+/* Remember an ask the handler kept unanswered, so the asker learns NOT_RUNNING if this
+ * actor dies first (like a gen_server:call monitoring its callee). Answered entries are
+ * pruned when the list would grow. */
+void trA_hold_ask(troupe_actor *a, uint64_t corr) {
+  trA_ext *x = trA_ext_get(a);
+  if (!x)
+    return; /* out of memory: the asker falls back on its timeout */
+  if (x->nheld == x->capheld) {
+    uint32_t j = 0;
+    for (uint32_t i = 0; i < x->nheld; i++)
+      if (trA_ask_pending(a->rt, x->held[i]))
+        x->held[j++] = x->held[i];
+    x->nheld = j;
+    if (x->nheld * 2 >= x->capheld) {
+      uint32_t ncap = x->capheld ? x->capheld * 2 : 4;
+      uint64_t *nv = trB_realloc_array(x->held, ncap, sizeof *nv);
+      if (!nv)
+        return;
+      x->held = nv;
+      x->capheld = ncap;
+    }
+  }
+  x->held[x->nheld++] = corr;
+}
+
+void trA_ask_complete(troupe_runtime *rt, uint64_t corr, int status, troupe_actor_id from,
+                      const void *data, size_t len, bool late_counts) {
+  (void)trA_ask_complete_rc(rt, corr, status, from, data, len, late_counts);
+}
+
+int trA_ask_complete_rc(troupe_runtime *rt, uint64_t corr, int status, troupe_actor_id from,
+                        const void *data, size_t len, bool late_counts) {
+  trA_ask *r = ask_claim(rt, corr);
+  if (!r) {
+    if (late_counts)
+      TRA_COUNT(rt, late_replies, 1);
+    return TROUPE_E_TIMEOUT;
+  }
+  if (status == TROUPE_OK)
+    TRA_COUNT(rt, replies, 1);
+  else if (status == TROUPE_E_TIMEOUT)
+    TRA_COUNT(rt, ask_timeouts, 1);
+  else
+    TRA_COUNT(rt, ask_failed, 1);
+  if (r->blocking) {
+    if (status == TROUPE_OK && len) {
+      r->reply_data = trB_memdup(data, len);
+      if (!r->reply_data)
+        status = TROUPE_E_NOMEM;
+    }
+    r->reply_len = r->reply_data ? len : 0;
+    r->reply_from = from;
+    r->status = status;
+    /* Release: the waiter's acquire load of done sees the result. */
+    atomic_store_explicit(&r->done, 1, memory_order_release);
+    syscall(SYS_futex, (uint32_t *)(void *)&r->done, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    return TROUPE_OK; /* the waiter frees the record */
+  }
+  troupe_actor_id asker = r->asker;
+  troupe_timer *t = r->timer;
+  r->timer = NULL;
+  ask_free(rt, r);
+  if (t)
+    trA_timer_cancel(t);
+  trA_msg *m = trA_msg_new(rt, status == TROUPE_OK ? len : 0);
+  if (!m)
+    return TROUPE_E_NOMEM;
+  if (status == TROUPE_OK && len)
+    memcpy(m->data, data, len);
+  m->kind = status == TROUPE_OK ? TROUPE_MSG_REPLY : TROUPE_MSG_ASK_FAILED;
+  m->status = status;
+  m->from = from;
+  m->corr = corr;
+  trA_deliver(rt, asker, m, true); /* the asker may be gone: then it is just rejected */
+  return TROUPE_OK;
+}
+
+int troupe_reply(troupe_runtime *rt, troupe_actor_id from, uint64_t corr, const void *data,
+                 size_t len) {
+  if (!rt || (len && !data))
+    return TROUPE_E_INVAL;
+  return trA_ask_complete_rc(rt, corr, TROUPE_OK, from, data, len, true);
+}
+
+void troupe_reply_free(troupe_reply_msg *r) {
+  if (!r)
+    return;
+  free(r->data);
+  r->data = NULL;
+  r->len = 0;
+}
+
+static trA_msg *ask_msg(troupe_runtime *rt, troupe_actor_id from, uint64_t corr, uint32_t tag,
+                        const void *data, size_t len) {
+  trA_msg *m = trA_msg_new(rt, len);
+  if (!m)
+    return NULL;
+  if (len)
+    memcpy(m->data, data, len);
+  m->kind = TROUPE_MSG_ASK;
+  m->from = from;
+  m->corr = corr;
+  m->tag = tag;
+  return m;
+}
+
+int troupe_ask(troupe_runtime *rt, troupe_actor_id to, uint32_t tag, const void *data,
+               size_t len, uint64_t timeout_ns, troupe_reply_msg *reply, troupe_err *err) {
+  if (!rt || !reply || (len && !data))
+    return troupe_err_set(err, TROUPE_E_INVAL, "ask: bad arguments");
+  if (trA_worker_of(rt))
+    return troupe_err_set(err, TROUPE_E_STATE, "ask: blocking ask on a worker; use troupe_ask_async");
+  reply->from = 0;
+  reply->data = NULL;
+  reply->len = 0;
+  uint64_t corr;
+  trA_ask *r = ask_new(rt, &corr);
+  if (!r)
+    return troupe_err_set(err, TROUPE_E_NOMEM, "ask: out of memory");
+  r->blocking = true;
+  trA_msg *m = ask_msg(rt, 0, corr, tag, data, len);
+  int rc = m ? trA_deliver(rt, to, m, false) : TROUPE_E_NOMEM;
+  if (rc) {
+    ask_free(rt, r);
+    return troupe_err_set(err, rc, "ask: %s", troupe_strerror(rc));
+  }
+  TRA_COUNT(rt, asks, 1);
+  uint64_t deadline = timeout_ns == TROUPE_INFINITY ? UINT64_MAX
+                                                    : troupe_clock_mono_ns() + timeout_ns;
+  bool claimed = false;
+  /* Acquire: pairs with the completer's release store of done. */
+  while (!atomic_load_explicit(&r->done, memory_order_acquire)) {
+    struct timespec ts, *tp = NULL;
+    if (!claimed && deadline != UINT64_MAX) {
+      uint64_t now = troupe_clock_mono_ns();
+      if (now >= deadline) {
+        uint64_t expect = (uint64_t)TRA_ID_GEN(corr) << 32 | TRA_ASK_PENDING;
+        if (atomic_compare_exchange_strong_explicit(
+                &r->word, &expect, (uint64_t)TRA_ID_GEN(corr) << 32 | TRA_ASK_CLAIMED,
+                memory_order_acq_rel, memory_order_relaxed)) {
+          TRA_COUNT(rt, ask_timeouts, 1);
+          ask_free(rt, r);
+          return troupe_err_set(err, TROUPE_E_TIMEOUT, "ask: no reply in time");
+        }
+        claimed = true; /* a completer won: its result is moments away */
+        continue;
+      }
+      uint64_t left = deadline - now;
+      ts.tv_sec = (time_t)(left / 1000000000u);
+      ts.tv_nsec = (long)(left % 1000000000u);
+      tp = &ts;
+    }
+    syscall(SYS_futex, (uint32_t *)(void *)&r->done, FUTEX_WAIT_PRIVATE, 0, tp, NULL, 0);
+  }
+  rc = r->status;
+  if (rc == TROUPE_OK) {
+    reply->from = r->reply_from;
+    reply->data = r->reply_data;
+    reply->len = r->reply_len;
+    r->reply_data = NULL;
+  }
+  ask_free(rt, r);
+  if (rc)
+    return troupe_err_set(err, rc, "ask: %s", troupe_strerror(rc));
+  return TROUPE_OK;
+}
+
+static void ask_timeout(troupe_runtime *rt, void *arg) {
+  trA_ask_complete(rt, (uint64_t)(uintptr_t)arg, TROUPE_E_TIMEOUT, 0, NULL, 0, false);
+}
+
+/* The timer was cancelled (the ask completed: this loses the CAS, a no-op) or the
+ * runtime stopped before it fired (this completes the ask as STOPPED, so every ask is
+ * accounted for). */
+static void ask_timer_dropped(troupe_runtime *rt, void *arg) {
+  trA_ask_complete(rt, (uint64_t)(uintptr_t)arg, TROUPE_E_STOPPED, 0, NULL, 0, false);
+}
+
+int troupe_ask_async(troupe_actor *self, troupe_actor_id to, uint32_t tag, const void *data,
+                     size_t len, uint64_t timeout_ns, uint64_t *corr, troupe_err *err) {
+  if (!self || !corr || (len && !data))
+    return troupe_err_set(err, TROUPE_E_INVAL, "ask_async: bad arguments");
+  if (trA_current_actor() != self)
+    return troupe_err_set(err, TROUPE_E_STATE, "ask_async: not called by the running actor");
+  troupe_runtime *rt = self->rt;
+  troupe_actor_id me = trA_self_id(self);
+  uint64_t c;
+  trA_ask *r = ask_new(rt, &c);
+  if (!r)
+    return troupe_err_set(err, TROUPE_E_NOMEM, "ask_async: out of memory");
+  r->asker = me;
+  if (timeout_ns != TROUPE_INFINITY) {
+    /* On this worker's heap: it cannot fire before this handler returns, so the
+     * record's timer field is set before anyone can complete the ask. */
+    int trc = trA_timer_start(rt, timeout_ns, ask_timeout, ask_timer_dropped, (void *)(uintptr_t)c, true,
+                              &r->timer);
+    if (trc) {
+      ask_free(rt, r);
+      return troupe_err_set(err, trc, "ask_async: %s", troupe_strerror(trc));
+    }
+  }
+  trA_msg *m = ask_msg(rt, me, c, tag, data, len);
+  int rc = m ? trA_deliver(rt, to, m, false) : TROUPE_E_NOMEM;
+  if (rc) {
+    /* Not sent: take the record back (nobody else knows the corr). */
+    if (ask_claim(rt, c)) {
+      troupe_timer *t = r->timer;
+      r->timer = NULL;
+      ask_free(rt, r);
+      if (t)
+        trA_timer_cancel(t);
+    }
+    return troupe_err_set(err, rc, "ask_async: %s", troupe_strerror(rc));
+  }
+  TRA_COUNT(rt, asks, 1);
+  *corr = c;
+  return TROUPE_OK;
+}

@@ -1,0 +1,215 @@
+/*
+ * actor/dispatch.c: what a node does to its actor. Messages go to the behaviour (or
+ * wait in the deferred list while the actor is suspended), exit signals follow OTP
+ * (kill is untrappable, trapped signals become EXIT messages, normal is ignored), and
+ * an actor's death runs terminate, tells its links and monitors, and frees its slot
+ * for a new generation. Undeliverable nodes are answered (asks, links, monitors) and
+ * counted as dropped.
+ */
+#include "actor/actor.h"
+
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static bool wakes_suspended(int kind) {
+  return kind == TROUPE_MSG_REPLY || kind == TROUPE_MSG_ASK_FAILED || kind == TROUPE_MSG_RESUME;
+}
+
+bool trA_dispatch(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn) {
+  troupe_runtime *rt = w->rt;
+  if ((a->flags & TRA_AF_SUSPENDED) && !wakes_suspended(m->kind)) {
+    if (!trA_ext_get(a)) { /* out of memory: cannot keep it */
+      trA_drop(rt, m, trA_self_id(a));
+      return false;
+    }
+    trA_defer(a, m);
+    return false;
+  }
+  troupe_message v = {
+      .kind = (troupe_msg_kind)m->kind,
+      .tag = m->tag,
+      .from = m->from,
+      .corr = m->corr,
+      .timestamp_ns = m->ts,
+      .data = m->data,
+      .len = m->len,
+      .status = m->status,
+  };
+  if (m->kind == TROUPE_MSG_EXIT || m->kind == TROUPE_MSG_DOWN) {
+    v.reason.kind = (troupe_exit_kind)m->exit_kind;
+    v.reason.code = m->status;
+    v.reason.message = m->len ? (const char *)m->data : NULL;
+    v.data = NULL;
+    v.len = 0;
+    v.status = 0;
+  }
+  const troupe_behaviour *b = atomic_load_explicit(&a->b, memory_order_relaxed);
+  troupe_err err;
+  err.code = 0;
+  err.msg[0] = '\0';
+  int rc = b->handle(a, &v, &err);
+  TRA_COUNT(rt, msgs_received, 1);
+  if (m->kind == TROUPE_MSG_ASK && trA_ask_pending(rt, m->corr))
+    trA_hold_ask(a, m->corr);
+  trA_msg_free(rt, m);
+  switch (rc) {
+  case TROUPE_CONTINUE:
+    a->flags &= (uint16_t)~TRA_AF_SUSPENDED;
+    return false;
+  case TROUPE_SUSPEND:
+    a->flags |= TRA_AF_SUSPENDED;
+    return false;
+  case TROUPE_YIELD:
+    a->flags |= TRA_AF_SUSPENDED;
+    trA_signal(rt, trA_self_id(a), TROUPE_MSG_RESUME, 0, 0, 0, 0, NULL, 0, 0);
+    *stop_turn = true;
+    return false;
+  case TROUPE_STOP: {
+    trA_ext *x = a->ext;
+    if (x && x->exit_kind != TROUPE_EXIT_NORMAL) {
+      char *msg = x->exit_msg;
+      x->exit_msg = NULL; /* die frees ext; keep the text alive through it */
+      trA_actor_die(w, a, x->exit_kind, x->exit_code, msg);
+      free(msg);
+    } else {
+      trA_actor_die(w, a, TROUPE_EXIT_NORMAL, 0, NULL);
+    }
+    return true;
+  }
+  default:
+    if (rc > 0)
+      rc = troupe_err_set(&err, TROUPE_E_INVAL, "handle returned unknown action %d", rc);
+    trA_actor_die(w, a, TROUPE_EXIT_CRASH, rc, err.msg[0] ? err.msg : troupe_strerror(rc));
+    return true;
+  }
+}
+
+bool trA_handle_signal(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn) {
+  troupe_runtime *rt = w->rt;
+  troupe_actor_id self = trA_self_id(a);
+  troupe_exit_kind k = (troupe_exit_kind)m->exit_kind;
+  bool via_link = (m->flags & TRA_MF_VIA_LINK) != 0;
+  if (via_link) {
+    if (!trA_link_has(a, m->from)) { /* unlinked meanwhile: not for us any more */
+      TRA_COUNT(rt, msgs_received, 1);
+      trA_msg_free(rt, m);
+      return false;
+    }
+    trA_link_remove(a, m->from); /* the sender is dead: the link is gone */
+  }
+  if (k != TROUPE_EXIT_KILL && (a->flags & TRA_AF_TRAP)) {
+    m->kind = TROUPE_MSG_EXIT;
+    return trA_dispatch(w, a, m, stop_turn);
+  }
+  TRA_COUNT(rt, msgs_received, 1);
+  if (k == TROUPE_EXIT_NORMAL && m->from != self) {
+    trA_msg_free(rt, m);
+    return false;
+  }
+  if (k == TROUPE_EXIT_KILL)
+    k = TROUPE_EXIT_KILLED;
+  const char *text = m->len ? (const char *)m->data : NULL;
+  trA_actor_die(w, a, k, m->status, text);
+  trA_msg_free(rt, m);
+  return true;
+}
+
+void trA_drop(troupe_runtime *rt, trA_msg *m, troupe_actor_id dead_id) {
+  switch (m->kind) {
+  case TROUPE_MSG_ASK:
+    trA_ask_complete(rt, m->corr, TROUPE_E_NOT_RUNNING, dead_id, NULL, 0, false);
+    break;
+  case TRA_K_LINK:
+    trA_signal(rt, m->from, TRA_K_SIGNAL, dead_id, 0, TROUPE_EXIT_NOPROC, 0, NULL, 0,
+               TRA_MF_VIA_LINK);
+    break;
+  case TRA_K_MONITOR:
+    trA_signal(rt, m->from, TROUPE_MSG_DOWN, dead_id, m->corr, TROUPE_EXIT_NOPROC, 0, NULL, 0,
+               0);
+    break;
+  default:
+    break;
+  }
+  TRA_COUNT(rt, msgs_dropped, 1);
+  trA_msg_free(rt, m);
+}
+
+void trA_actor_die(trA_worker *w, troupe_actor *a, troupe_exit_kind kind, int code,
+                   const char *msg) {
+  troupe_runtime *rt = w->rt;
+  troupe_actor_id self = trA_self_id(a);
+  uint32_t gen = TRA_ID_GEN(self);
+  const troupe_behaviour *b = atomic_load_explicit(&a->b, memory_order_relaxed);
+  atomic_store_explicit(&a->status, TROUPE_STATUS_STOPPING, memory_order_relaxed);
+  troupe_exit_reason why = {kind, code, msg};
+  if (b->terminate)
+    b->terminate(a, &why);
+  bool clean = kind == TROUPE_EXIT_NORMAL || kind == TROUPE_EXIT_SHUTDOWN;
+  atomic_store_explicit(&a->status, clean ? TROUPE_STATUS_STOPPED : TROUPE_STATUS_FAILED,
+                        memory_order_relaxed);
+  if (trA_event_enabled(rt, clean ? TROUPE_LOG_INFO : TROUPE_LOG_WARN)) {
+    troupe_log_field f[] = {TROUPE_LOG_STR("reason", troupe_exit_kind_name(kind)),
+                            TROUPE_LOG_INT("code", code), TROUPE_LOG_STR("message", msg ? msg : "")};
+    trA_event(rt, clean ? TROUPE_LOG_INFO : TROUPE_LOG_WARN,
+              clean ? "actor.stopped" : "actor.crashed", self, f, 3);
+  }
+  TRA_COUNT(rt, exited, 1);
+  if (kind == TROUPE_EXIT_CRASH)
+    TRA_COUNT(rt, crashed, 1);
+  /* From here sends to this id fail. seq_cst is stronger than needed (release would
+   * do: senders acquire it); it keeps the order with the name removal below obvious. */
+  atomic_store_explicit(&a->gen_state, (uint64_t)gen << 32 | TRA_SLOT_DEAD, memory_order_seq_cst);
+
+  pthread_mutex_t *ml = trA_meta_lock(rt, a);
+  pthread_mutex_lock(ml);
+  trA_meta *meta = atomic_load_explicit(&a->meta, memory_order_relaxed);
+  atomic_store_explicit(&a->meta, NULL, memory_order_relaxed);
+  if (meta && meta->name)
+    trA_name_remove(rt, meta->name, self);
+  pthread_mutex_unlock(ml);
+  if (meta) {
+    free(meta->name);
+    free(meta->metadata);
+    free(meta->health_reason);
+    free(meta);
+  }
+
+  trA_ext *x = a->ext;
+  if (x) {
+    for (uint32_t i = 0; i < x->nlinks; i++)
+      trA_signal(rt, x->links[i], TRA_K_SIGNAL, self, 0, kind, code, msg, 0, TRA_MF_VIA_LINK);
+    for (uint32_t i = 0; i < x->nmons; i++)
+      trA_signal(rt, x->mons[i].who, TROUPE_MSG_DOWN, self, x->mons[i].ref, kind, code, msg, 0,
+                 0);
+    for (uint32_t i = 0; i < x->nmine; i++)
+      trA_signal(rt, x->mine[i].who, TRA_K_DEMONITOR, self, x->mine[i].ref, 0, 0, NULL, 0, 0);
+    while (x->def_head) {
+      trA_msg *d = x->def_head;
+      x->def_head = (trA_msg *)(void *)atomic_load_explicit(&d->link.next, memory_order_relaxed);
+      trA_drop(rt, d, self);
+    }
+    x->def_tail = NULL;
+    for (uint32_t i = 0; i < x->nheld; i++)
+      trA_ask_complete(rt, x->held[i], TROUPE_E_NOT_RUNNING, self, NULL, 0, false);
+  }
+  trA_ext_free(rt, a);
+  a->state = NULL;
+  a->flags = 0;
+  atomic_store_explicit(&a->b, NULL, memory_order_relaxed);
+  atomic_fetch_sub_explicit(&rt->live, 1, memory_order_relaxed);
+  uint32_t ngen = gen + 1 ? gen + 1 : 1;
+  /* Release: the reset slot is visible to the spawner that pops it (the free stack's
+   * release/acquire also orders it). */
+  atomic_store_explicit(&a->gen_state, (uint64_t)ngen << 32 | TRA_SLOT_FREE,
+                        memory_order_release);
+  trA_segtab_free(&rt->slots, a->index);
+  /* seq_cst: pairs with the waiter's seq_cst epoch load before its alive check
+   * (runtime.c wait_dead): either it sees the slot free or the epoch moved. */
+  if (atomic_load_explicit(&rt->exit_waiters, memory_order_seq_cst) > 0) {
+    atomic_fetch_add_explicit(&rt->exit_epoch, 1, memory_order_seq_cst);
+    syscall(SYS_futex, (uint32_t *)(void *)&rt->exit_epoch, FUTEX_WAKE_PRIVATE, INT_MAX, NULL,
+            NULL, 0);
+  }
+}

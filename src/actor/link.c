@@ -1,0 +1,166 @@
+/*
+ * actor/link.c: links and monitors. Each side's sets live in the actor's extras, owned
+ * by the worker running the actor, so a request about another actor travels as a
+ * priority-lane signal (LINK, UNLINK, MONITOR, DEMONITOR) and that actor updates its
+ * own sets. A request that finds the target dead is answered with noproc, like OTP.
+ */
+#include "actor/actor.h"
+
+trA_ext *trA_ext_get(troupe_actor *a) {
+  if (!a->ext)
+    a->ext = trB_calloc(1, sizeof *a->ext);
+  return a->ext;
+}
+
+void trA_ext_free(troupe_runtime *rt, troupe_actor *a) {
+  trA_ext *x = a->ext;
+  if (!x)
+    return;
+  while (x->def_head) {
+    trA_msg *d = x->def_head;
+    x->def_head = (trA_msg *)(void *)atomic_load_explicit(&d->link.next, memory_order_relaxed);
+    trA_drop(rt, d, trA_self_id(a));
+  }
+  free(x->links);
+  free(x->mons);
+  free(x->mine);
+  free(x->exit_msg);
+  free(x->held);
+  free(x);
+  a->ext = NULL;
+}
+
+void trA_defer(troupe_actor *a, trA_msg *m) {
+  trA_ext *x = a->ext;
+  atomic_store_explicit(&m->link.next, NULL, memory_order_relaxed);
+  if (x->def_tail)
+    atomic_store_explicit(&x->def_tail->link.next, &m->link, memory_order_relaxed);
+  else
+    x->def_head = m;
+  x->def_tail = m;
+}
+
+static int grow(void **v, uint32_t *cap, size_t elem) {
+  uint32_t ncap = *cap ? *cap * 2 : 4;
+  void *nv = trB_realloc_array(*v, ncap, elem);
+  if (!nv)
+    return TROUPE_E_NOMEM;
+  *v = nv;
+  *cap = ncap;
+  return TROUPE_OK;
+}
+
+bool trA_link_has(troupe_actor *a, troupe_actor_id id) {
+  trA_ext *x = a->ext;
+  if (!x)
+    return false;
+  for (uint32_t i = 0; i < x->nlinks; i++)
+    if (x->links[i] == id)
+      return true;
+  return false;
+}
+
+int trA_link_add(troupe_actor *a, troupe_actor_id id) {
+  if (trA_link_has(a, id))
+    return TROUPE_OK;
+  trA_ext *x = trA_ext_get(a);
+  if (!x)
+    return TROUPE_E_NOMEM;
+  if (x->nlinks == x->caplinks && grow((void **)&x->links, &x->caplinks, sizeof *x->links))
+    return TROUPE_E_NOMEM;
+  x->links[x->nlinks++] = id;
+  return TROUPE_OK;
+}
+
+void trA_link_remove(troupe_actor *a, troupe_actor_id id) {
+  trA_ext *x = a->ext;
+  if (!x)
+    return;
+  for (uint32_t i = 0; i < x->nlinks; i++)
+    if (x->links[i] == id) {
+      x->links[i] = x->links[--x->nlinks];
+      return;
+    }
+}
+
+int trA_mon_add(trA_mon **v, uint32_t *n, uint32_t *cap, troupe_actor_id who, uint64_t ref) {
+  if (*n == *cap && grow((void **)v, cap, sizeof **v))
+    return TROUPE_E_NOMEM;
+  (*v)[(*n)++] = (trA_mon){who, ref};
+  return TROUPE_OK;
+}
+
+bool trA_mon_remove(trA_mon *v, uint32_t *n, uint64_t ref, troupe_actor_id *who) {
+  for (uint32_t i = 0; i < *n; i++)
+    if (v[i].ref == ref) {
+      if (who)
+        *who = v[i].who;
+      v[i] = v[--*n];
+      return true;
+    }
+  return false;
+}
+
+/* ---- public API (self only) ----------------------------------------------------- */
+static bool is_self(troupe_actor *self) { return self && trA_current_actor() == self; }
+
+int troupe_link(troupe_actor *self, troupe_actor_id other) {
+  if (!is_self(self))
+    return TROUPE_E_STATE;
+  troupe_runtime *rt = self->rt;
+  troupe_actor_id me = trA_self_id(self);
+  if (other == me || trA_link_has(self, other))
+    return TROUPE_OK;
+  if (trA_link_add(self, other))
+    return TROUPE_E_NOMEM;
+  int rc = trA_signal(rt, other, TRA_K_LINK, me, 0, 0, 0, NULL, 0, 0);
+  if (rc == TROUPE_E_NOTFOUND || rc == TROUPE_E_STOPPED) {
+    /* Dead already: we get exit(noproc) as if it had died while linked. */
+    return trA_signal(rt, me, TRA_K_SIGNAL, other, 0, TROUPE_EXIT_NOPROC, 0, NULL, 0,
+                      TRA_MF_VIA_LINK);
+  }
+  if (rc)
+    trA_link_remove(self, other);
+  return rc;
+}
+
+int troupe_unlink(troupe_actor *self, troupe_actor_id other) {
+  if (!is_self(self))
+    return TROUPE_E_STATE;
+  if (!trA_link_has(self, other))
+    return TROUPE_OK;
+  trA_link_remove(self, other);
+  int rc = trA_signal(self->rt, other, TRA_K_UNLINK, trA_self_id(self), 0, 0, 0, NULL, 0, 0);
+  return rc == TROUPE_E_NOTFOUND ? TROUPE_OK : rc;
+}
+
+int troupe_monitor(troupe_actor *self, troupe_actor_id target, uint64_t *ref) {
+  if (!is_self(self) || !ref)
+    return self ? TROUPE_E_INVAL : TROUPE_E_STATE;
+  troupe_runtime *rt = self->rt;
+  troupe_actor_id me = trA_self_id(self);
+  trA_ext *x = trA_ext_get(self);
+  if (!x)
+    return TROUPE_E_NOMEM;
+  /* Relaxed: only uniqueness matters. */
+  uint64_t r = atomic_fetch_add_explicit(&rt->mon_ref, 1, memory_order_relaxed) + 1;
+  if (trA_mon_add(&x->mine, &x->nmine, &x->capmine, target, r))
+    return TROUPE_E_NOMEM;
+  *ref = r;
+  int rc = trA_signal(rt, target, TRA_K_MONITOR, me, r, 0, 0, NULL, 0, 0);
+  if (rc == TROUPE_E_NOTFOUND || rc == TROUPE_E_STOPPED)
+    return trA_signal(rt, me, TROUPE_MSG_DOWN, target, r, TROUPE_EXIT_NOPROC, 0, NULL, 0, 0);
+  if (rc)
+    trA_mon_remove(x->mine, &x->nmine, r, NULL);
+  return rc;
+}
+
+int troupe_demonitor(troupe_actor *self, uint64_t ref) {
+  if (!is_self(self))
+    return TROUPE_E_STATE;
+  troupe_actor_id target;
+  if (!self->ext || !trA_mon_remove(self->ext->mine, &self->ext->nmine, ref, &target))
+    return TROUPE_E_NOTFOUND;
+  int rc = trA_signal(self->rt, target, TRA_K_DEMONITOR, trA_self_id(self), ref, 0, 0, NULL, 0, 0);
+  return rc == TROUPE_E_NOTFOUND ? TROUPE_OK : rc;
+}

@@ -1,0 +1,232 @@
+/*
+ * actor/mailbox.c: the mailbox queue and message nodes. Each actor has two lanes (user
+ * and priority), each an intrusive multi-producer single-consumer queue after Dmitry
+ * Vyukov's design, with Pony's trick: the consumer can mark an empty queue, and the
+ * push that finds the mark reports "was empty" so its sender schedules the actor. Nodes
+ * for small payloads come from per-worker free lists (no malloc on the hot path).
+ */
+#include "actor/actor.h"
+
+/*
+ * Queue shape: head is where producers append (atomic exchange), tail is where the
+ * consumer pops. The stub link lives inside the queue so an empty idle queue holds no
+ * node at all (an idle actor costs only its slot):
+ *
+ *     tail -> [stub] -> [n1] -> [n2] <- head          pop returns n1, then n2
+ *
+ * When the last real node is popped the consumer re-pushes the stub behind it, so the
+ * node it returns is fully its own (it can be freed at once). Empty and idle means
+ * tail == head == &stub; the consumer then marks it by CASing head to &stub | 1.
+ */
+#define MARK ((uintptr_t)1)
+
+void trA_mq_init(trA_mq *q) {
+  atomic_init(&q->stub.next, NULL);
+  atomic_init(&q->head, (uintptr_t)&q->stub | MARK); /* a new queue starts marked empty */
+  q->tail = &q->stub;
+}
+
+bool trA_mq_push(trA_mq *q, trA_link *n) {
+  /* Relaxed: n is not visible to anyone until the release store into prev->next. */
+  atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
+  /* acq_rel: release orders our node's contents before later readers of head (the
+   * consumer's mark CAS / is_marked_empty); acquire pairs with the previous pusher so
+   * writing prev->next below cannot be reordered before we own that position.
+   * The exchange is also seq_cst-compatible with the scheduling handshake (see
+   * trA_mq_is_marked_empty), so use seq_cst: x86 emits the same xchg. */
+  uintptr_t prev = atomic_exchange_explicit(&q->head, (uintptr_t)n, memory_order_seq_cst);
+  trA_link *p = (trA_link *)(prev & ~MARK);
+  /* Release: the consumer's acquire load of p->next then sees n's contents. */
+  atomic_store_explicit(&p->next, n, memory_order_release);
+  return (prev & MARK) != 0;
+}
+
+trA_link *trA_mq_pop(trA_mq *q) {
+  trA_link *tail = q->tail;
+  /* Acquire pairs with the producer's release store of next: the node is complete. */
+  trA_link *next = atomic_load_explicit(&tail->next, memory_order_acquire);
+  if (tail == &q->stub) {
+    if (!next)
+      return NULL;
+    q->tail = next;
+    tail = next;
+    next = atomic_load_explicit(&tail->next, memory_order_acquire);
+  }
+  if (next) {
+    q->tail = next;
+    return tail;
+  }
+  /* tail is the last linked node. If head moved past it a producer is between its
+   * exchange and its link store: report empty for now (the caller retries next turn,
+   * because the queue is not markable while head != &stub). Acquire: see that node. */
+  uintptr_t head = atomic_load_explicit(&q->head, memory_order_acquire);
+  if ((trA_link *)(head & ~MARK) != tail)
+    return NULL;
+  trA_mq_push(q, &q->stub); /* never reports "was empty": head was a real node */
+  next = atomic_load_explicit(&tail->next, memory_order_acquire);
+  if (next) {
+    q->tail = next;
+    return tail;
+  }
+  return NULL;
+}
+
+bool trA_mq_mark_empty(trA_mq *q) {
+  /* Only an empty queue is marked: tail at the stub and head still the stub. If the stub
+   * was re-pushed behind other nodes, tail is not the stub: not empty. */
+  if (q->tail != &q->stub)
+    return false;
+  uintptr_t expect = (uintptr_t)&q->stub;
+  /* Fast path without an RMW: still marked from before (an unused lane) or clearly
+   * not empty. seq_cst load keeps the handshake's order (see below). */
+  uintptr_t h = atomic_load_explicit(&q->head, memory_order_seq_cst);
+  if (h == (expect | MARK))
+    return true;
+  if (h != expect)
+    return false;
+  /* seq_cst: part of the store-load handshake with producers (push exchange, then the
+   * SCHEDULED fetch_or) that prevents a lost wake-up; see docs/ACTORS.md. */
+  if (atomic_compare_exchange_strong_explicit(&q->head, &expect, expect | MARK,
+                                              memory_order_seq_cst, memory_order_seq_cst))
+    return true;
+  return expect == ((uintptr_t)&q->stub | MARK); /* already marked */
+}
+
+bool trA_mq_is_marked_empty(trA_mq *q) {
+  /* seq_cst load after the consumer's seq_cst clear of SCHEDULED: either we see a
+   * producer's exchange (not marked) or that producer sees SCHEDULED clear. */
+  return atomic_load_explicit(&q->head, memory_order_seq_cst) & MARK;
+}
+
+/* ---- message nodes ------------------------------------------------------------------
+ * Pooled nodes (sizeof(trA_msg), payload up to TRA_MSG_INLINE inline) are recycled
+ * through the worker's private free list; a worker keeps at most POOL_MAX and moves
+ * POOL_BATCH at a time to or from the runtime's depot (a mutex-protected stack shared
+ * with non-worker threads). Bigger payloads get one malloc for node and bytes. */
+#define POOL_MAX 1024
+#define POOL_BATCH 256
+
+static trA_msg *depot_take(troupe_runtime *rt, trA_worker *w) {
+  pthread_mutex_lock(&rt->depot_lock);
+  trA_msg *m = rt->depot;
+  if (m) {
+    rt->depot = (trA_msg *)(void *)atomic_load_explicit(&m->link.next, memory_order_relaxed);
+    rt->ndepot--;
+    /* move up to a batch more into the worker's list while we hold the lock */
+    for (size_t i = 1; w && i < POOL_BATCH && rt->depot; i++) {
+      trA_msg *x = rt->depot;
+      rt->depot = (trA_msg *)(void *)atomic_load_explicit(&x->link.next, memory_order_relaxed);
+      rt->ndepot--;
+      atomic_store_explicit(&x->link.next, (trA_link *)(void *)w->pool, memory_order_relaxed);
+      w->pool = x;
+      w->npool++;
+    }
+  }
+  pthread_mutex_unlock(&rt->depot_lock);
+  return m;
+}
+
+trA_msg *trA_msg_new(troupe_runtime *rt, size_t len) {
+  trA_msg *m;
+  if (len <= TRA_MSG_INLINE) {
+    trA_worker *w = trA_worker_of(rt);
+    if (w && w->pool) {
+      m = w->pool;
+      w->pool = (trA_msg *)(void *)atomic_load_explicit(&m->link.next, memory_order_relaxed);
+      w->npool--;
+    } else {
+      m = depot_take(rt, w);
+      if (!m)
+        m = trB_malloc(sizeof *m);
+      if (!m)
+        return NULL;
+    }
+    m->flags = TRA_MF_POOLED;
+    m->data = m->inl;
+  } else {
+    if (len > SIZE_MAX - sizeof *m)
+      return NULL;
+    m = trB_malloc(sizeof *m + len);
+    if (!m)
+      return NULL;
+    m->flags = 0;
+    m->data = (unsigned char *)(m + 1);
+  }
+  m->len = len;
+  m->kind = TROUPE_MSG_USER;
+  m->exit_kind = 0;
+  m->target_gen = 0;
+  m->tag = 0;
+  m->status = 0;
+  m->from = 0;
+  m->corr = 0;
+  m->ts = 0;
+  m->release = NULL;
+  m->release_user = NULL;
+  return m;
+}
+
+void trA_msg_release_payload(trA_msg *m) {
+  if (m->flags & TRA_MF_BORROWED) {
+    m->flags &= (uint8_t)~TRA_MF_BORROWED;
+    if (m->release)
+      m->release(m->release_user, m->data, m->len);
+  }
+}
+
+void trA_msg_free(troupe_runtime *rt, trA_msg *m) {
+  trA_msg_release_payload(m);
+  if (!(m->flags & TRA_MF_POOLED)) {
+    free(m);
+    return;
+  }
+  trA_worker *w = trA_worker_of(rt);
+  if (w) {
+    atomic_store_explicit(&m->link.next, (trA_link *)(void *)w->pool, memory_order_relaxed);
+    w->pool = m;
+    if (++w->npool <= POOL_MAX)
+      return;
+    /* too many cached here (a consumer-heavy worker): give a batch back */
+    trA_msg *batch = NULL;
+    for (size_t i = 0; i < POOL_BATCH; i++) {
+      trA_msg *x = w->pool;
+      w->pool = (trA_msg *)(void *)atomic_load_explicit(&x->link.next, memory_order_relaxed);
+      atomic_store_explicit(&x->link.next, (trA_link *)(void *)batch, memory_order_relaxed);
+      batch = x;
+    }
+    w->npool -= POOL_BATCH;
+    m = batch;
+  } else {
+    atomic_store_explicit(&m->link.next, NULL, memory_order_relaxed);
+  }
+  pthread_mutex_lock(&rt->depot_lock);
+  while (m) {
+    trA_msg *nx = (trA_msg *)(void *)atomic_load_explicit(&m->link.next, memory_order_relaxed);
+    atomic_store_explicit(&m->link.next, (trA_link *)(void *)rt->depot, memory_order_relaxed);
+    rt->depot = m;
+    rt->ndepot++;
+    m = nx;
+  }
+  pthread_mutex_unlock(&rt->depot_lock);
+}
+
+/* Free a worker's cached nodes (runtime teardown). */
+void trA_pool_drain(troupe_runtime *rt, trA_worker *w) {
+  if (w) {
+    while (w->pool) {
+      trA_msg *x = w->pool;
+      w->pool = (trA_msg *)(void *)atomic_load_explicit(&x->link.next, memory_order_relaxed);
+      free(x);
+    }
+    w->npool = 0;
+    return;
+  }
+  pthread_mutex_lock(&rt->depot_lock);
+  while (rt->depot) {
+    trA_msg *x = rt->depot;
+    rt->depot = (trA_msg *)(void *)atomic_load_explicit(&x->link.next, memory_order_relaxed);
+    free(x);
+  }
+  rt->ndepot = 0;
+  pthread_mutex_unlock(&rt->depot_lock);
+}

@@ -1,0 +1,303 @@
+/*
+ * actor/runtime.c: creating, stopping and freeing a runtime, its statistics, and the
+ * hooks other parts of the layer use (extension slots, stop hooks). Stop follows OTP's
+ * order: root actors get exit(shutdown) one at a time, newest first, and are killed
+ * after the shutdown timeout; supervisors among them stop their own children first.
+ */
+#include "actor/actor.h"
+
+#include <linux/futex.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+void troupe_runtime_config_init(troupe_runtime_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+}
+
+static unsigned default_workers(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (unsigned)n : 1;
+}
+
+int troupe_runtime_new(const troupe_runtime_config *cfg, troupe_runtime **out, troupe_err *err) {
+  if (!out)
+    return troupe_err_set(err, TROUPE_E_INVAL, "runtime: out is NULL");
+  *out = NULL;
+  troupe_runtime *rt = trB_calloc(1, sizeof *rt);
+  if (!rt)
+    return troupe_err_set(err, TROUPE_E_NOMEM, "runtime: out of memory");
+  if (cfg)
+    rt->cfg = *cfg;
+  if (!rt->cfg.workers)
+    rt->cfg.workers = default_workers();
+  if (rt->cfg.workers > 1024)
+    rt->cfg.workers = 1024;
+  if (!rt->cfg.batch)
+    rt->cfg.batch = 64;
+  if (!rt->cfg.shutdown_timeout_ns)
+    rt->cfg.shutdown_timeout_ns = TROUPE_SEC(5);
+  rt->nworkers = rt->cfg.workers;
+  trA_slots_init(rt);
+  trA_asks_init(rt);
+  trA_names_init(rt);
+  pthread_mutex_init(&rt->inject_lock, NULL);
+  pthread_mutex_init(&rt->depot_lock, NULL);
+  pthread_mutex_init(&rt->hooks_lock, NULL);
+  pthread_mutex_init(&rt->stop_lock, NULL);
+  rt->workers = trB_calloc(rt->nworkers, sizeof *rt->workers);
+  if (!rt->workers)
+    goto nomem;
+  for (unsigned i = 0; i < rt->nworkers; i++) {
+    trA_worker *w = &rt->workers[i];
+    w->rt = rt;
+    w->index = i;
+    w->rng = 0x9e3779b97f4a7c15ull * (i + 1);
+    if (trA_deque_init(&w->dq, 256))
+      goto nomem;
+  }
+  if (trA_workers_start(rt)) {
+    rt->workers_joined = true;
+    troupe_runtime_free(rt);
+    return troupe_err_set(err, TROUPE_E_NOMEM, "runtime: cannot start worker threads");
+  }
+  *out = rt;
+  return TROUPE_OK;
+nomem:
+  rt->workers_joined = true;
+  atomic_store_explicit(&rt->state, TRA_RT_STOPPED, memory_order_relaxed);
+  troupe_runtime_free(rt);
+  return troupe_err_set(err, TROUPE_E_NOMEM, "runtime: out of memory");
+}
+
+unsigned troupe_runtime_workers(const troupe_runtime *rt) { return rt ? rt->nworkers : 0; }
+
+bool trA_runtime_stopping(troupe_runtime *rt) {
+  return atomic_load_explicit(&rt->state, memory_order_acquire) != TRA_RT_RUNNING;
+}
+
+void *trA_runtime_ext(troupe_runtime *rt, trA_ext_slot slot) {
+  return (unsigned)slot < TRA_EXT_COUNT ? atomic_load_explicit(&rt->ext[slot], memory_order_acquire)
+                                        : NULL;
+}
+
+void trA_runtime_set_ext(troupe_runtime *rt, trA_ext_slot slot, void *p) {
+  if ((unsigned)slot < TRA_EXT_COUNT) /* release: the object's setup is visible */
+    atomic_store_explicit(&rt->ext[slot], p, memory_order_release);
+}
+
+int trA_runtime_on_stop(troupe_runtime *rt, trA_stop_fn fn, void *user) {
+  if (!rt || !fn)
+    return TROUPE_E_INVAL;
+  pthread_mutex_lock(&rt->hooks_lock);
+  trA_hook *v = trB_realloc_array(rt->hooks, rt->nhooks + 1, sizeof *v);
+  if (v) {
+    rt->hooks = v;
+    rt->hooks[rt->nhooks++] = (trA_hook){fn, user};
+  }
+  pthread_mutex_unlock(&rt->hooks_lock);
+  return v ? TROUPE_OK : TROUPE_E_NOMEM;
+}
+
+void troupe_runtime_stats_get(troupe_runtime *rt, troupe_runtime_stats *out) {
+  memset(out, 0, sizeof *out);
+  if (!rt)
+    return;
+#define TRA_X_SUM(n)                                                                          \
+  out->n = atomic_load_explicit(&rt->ext_c.n, memory_order_relaxed);                         \
+  for (unsigned i = 0; i < rt->nworkers; i++)                                                 \
+    out->n += atomic_load_explicit(&rt->workers[i].c.n, memory_order_relaxed);
+  TRA_COUNTERS(TRA_X_SUM)
+#undef TRA_X_SUM
+  out->live = atomic_load_explicit(&rt->live, memory_order_relaxed);
+}
+
+/* ---- stop ----------------------------------------------------------------------- */
+/* Wait for an actor's death: each death bumps exit_epoch while someone waits here. */
+static bool wait_dead(troupe_runtime *rt, troupe_actor_id id, uint64_t timeout_ns) {
+  uint64_t deadline = timeout_ns == TROUPE_INFINITY ? UINT64_MAX
+                                                    : troupe_clock_mono_ns() + timeout_ns;
+  bool ok = true;
+  /* Most exits take microseconds: poll briefly before involving the futex. */
+  for (int i = 0; i < 200; i++) {
+    if (!troupe_actor_alive(rt, id))
+      return true;
+    if (i > 20)
+      sched_yield();
+  }
+  atomic_fetch_add_explicit(&rt->exit_waiters, 1, memory_order_seq_cst);
+  for (;;) {
+    uint32_t e = atomic_load_explicit(&rt->exit_epoch, memory_order_seq_cst);
+    if (!troupe_actor_alive(rt, id))
+      break;
+    uint64_t now = troupe_clock_mono_ns();
+    if (now >= deadline) {
+      ok = false;
+      break;
+    }
+    uint64_t left = deadline - now;
+    if (left > TROUPE_MS(10)) /* bounded naps: robust even if a wake-up were missed */
+      left = TROUPE_MS(10);
+    struct timespec ts = {(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
+    syscall(SYS_futex, (uint32_t *)(void *)&rt->exit_epoch, FUTEX_WAIT_PRIVATE, e, &ts, NULL, 0);
+  }
+  atomic_fetch_sub_explicit(&rt->exit_waiters, 1, memory_order_seq_cst);
+  return ok;
+}
+
+typedef struct root {
+  uint64_t seq;
+  troupe_actor_id id;
+} root;
+
+static int by_seq_desc(const void *x, const void *y) {
+  const root *a = x, *b = y;
+  return a->seq < b->seq ? 1 : a->seq > b->seq ? -1 : 0;
+}
+
+/* Live actors (roots only, or all), newest first. */
+static root *collect(troupe_runtime *rt, bool roots_only, size_t *n) {
+  uint32_t used = trA_segtab_used(&rt->slots);
+  root *v = trB_malloc((used ? used : 1) * sizeof *v);
+  *n = 0;
+  if (!v)
+    return NULL;
+  for (uint32_t i = 0; i < used; i++) {
+    troupe_actor *a = trA_segtab_get(&rt->slots, i);
+    if (!a)
+      continue;
+    uint64_t gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
+    if (TRA_STATE(gs) != TRA_SLOT_ALIVE)
+      continue;
+    if (roots_only && atomic_load_explicit(&a->parent, memory_order_relaxed))
+      continue;
+    v[(*n)++] = (root){atomic_load_explicit(&a->spawn_seq, memory_order_relaxed),
+                       TRA_ID(i, TRA_GEN(gs))};
+  }
+  qsort(v, *n, sizeof *v, by_seq_desc);
+  return v;
+}
+
+/* Drop what is left in every mailbox so the counters balance (workers are gone). */
+static void drain_all(troupe_runtime *rt) {
+  uint32_t used = trA_segtab_used(&rt->slots);
+  for (uint32_t i = 0; i < used; i++) {
+    troupe_actor *a = trA_segtab_get(&rt->slots, i);
+    if (!a || !a->rt)
+      continue;
+    trA_mq *lanes[2] = {&a->sys, &a->user};
+    for (int l = 0; l < 2; l++) {
+      trA_link *n;
+      while ((n = trA_mq_pop(lanes[l]))) {
+        trA_msg *m = (trA_msg *)(void *)n;
+        if (m->flags & TRA_MF_COUNTED)
+          atomic_fetch_sub_explicit(&a->mcount, 1, memory_order_relaxed);
+        TRA_COUNT(rt, msgs_dropped, 1);
+        if (m->kind == TROUPE_MSG_ASK)
+          trA_ask_complete(rt, m->corr, TROUPE_E_STOPPED, 0, NULL, 0, false);
+        trA_msg_free(rt, m);
+      }
+    }
+  }
+}
+
+int troupe_runtime_stop(troupe_runtime *rt, troupe_err *err) {
+  if (!rt)
+    return TROUPE_E_INVAL;
+  if (trA_worker_of(rt))
+    return troupe_err_set(err, TROUPE_E_STATE, "stop: called from a worker thread");
+  pthread_mutex_lock(&rt->stop_lock);
+  if (atomic_load_explicit(&rt->state, memory_order_acquire) == TRA_RT_STOPPED) {
+    pthread_mutex_unlock(&rt->stop_lock);
+    return TROUPE_OK;
+  }
+  atomic_store_explicit(&rt->state, TRA_RT_STOPPING, memory_order_release);
+  int rc = TROUPE_OK;
+  uint64_t tmo = rt->cfg.shutdown_timeout_ns;
+  /* 1. roots, newest first: shutdown, then kill after the timeout */
+  size_t n;
+  root *v = collect(rt, true, &n);
+  for (size_t i = 0; v && i < n; i++) {
+    troupe_exit(rt, 0, v[i].id, TROUPE_EXIT_SHUTDOWN, 0, "runtime stop");
+    if (!wait_dead(rt, v[i].id, tmo)) {
+      troupe_exit(rt, 0, v[i].id, TROUPE_EXIT_KILL, 0, "shutdown timeout");
+      wait_dead(rt, v[i].id, tmo);
+    }
+  }
+  free(v);
+  /* 2. whatever is left (orphans, actors spawned meanwhile): kill, several rounds */
+  for (int round = 0; round < 100 && atomic_load_explicit(&rt->live, memory_order_relaxed);
+       round++) {
+    v = collect(rt, false, &n);
+    for (size_t i = 0; v && i < n; i++)
+      troupe_exit(rt, 0, v[i].id, TROUPE_EXIT_KILL, 0, "runtime stop");
+    for (size_t i = 0; v && i < n; i++)
+      wait_dead(rt, v[i].id, tmo);
+    free(v);
+  }
+  if (atomic_load_explicit(&rt->live, memory_order_relaxed))
+    rc = troupe_err_set(err, TROUPE_E_TIMEOUT, "stop: %llu actors did not exit",
+                        (unsigned long long)atomic_load_explicit(&rt->live, memory_order_relaxed));
+  /* 3. workers */
+  atomic_store_explicit(&rt->state, TRA_RT_STOPPED, memory_order_release);
+  if (!rt->workers_joined) {
+    trA_workers_join(rt);
+    rt->workers_joined = true;
+  }
+  drain_all(rt);
+  /* 4. hooks, newest first */
+  pthread_mutex_lock(&rt->hooks_lock);
+  trA_hook *hooks = rt->hooks;
+  size_t nh = rt->nhooks;
+  rt->hooks = NULL;
+  rt->nhooks = 0;
+  pthread_mutex_unlock(&rt->hooks_lock);
+  for (size_t i = nh; i-- > 0;)
+    hooks[i].fn(rt, hooks[i].user);
+  free(hooks);
+  pthread_mutex_unlock(&rt->stop_lock);
+  return rc;
+}
+
+static void fini_ask(void *elem, void *user) {
+  trA_ask *r = elem;
+  free(r->reply_data);
+  r->reply_data = NULL;
+}
+
+void troupe_runtime_free(troupe_runtime *rt) {
+  if (!rt)
+    return;
+  if (!rt->workers_joined)
+    troupe_runtime_stop(rt, NULL);
+  else
+    drain_all(rt);
+  troupe_timer *t = rt->inject_timers;
+  while (t) {
+    troupe_timer *nx = t->next_inject;
+    if (t->dtor)
+      t->dtor(rt, t->arg);
+    if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) == 1)
+      free(t);
+    t = nx;
+  }
+  rt->inject_timers = NULL;
+  for (unsigned i = 0; rt->workers && i < rt->nworkers; i++) {
+    trA_timers_destroy(&rt->workers[i]);
+    trA_pool_drain(rt, &rt->workers[i]);
+    trA_deque_destroy(&rt->workers[i].dq);
+  }
+  trA_pool_drain(rt, NULL);
+  free(rt->workers);
+  free(rt->inject);
+  trA_segtab_destroy(&rt->slots, NULL, NULL);
+  trA_segtab_destroy(&rt->asks, fini_ask, NULL);
+  trA_names_destroy(rt);
+  pthread_mutex_destroy(&rt->inject_lock);
+  pthread_mutex_destroy(&rt->depot_lock);
+  pthread_mutex_destroy(&rt->hooks_lock);
+  pthread_mutex_destroy(&rt->stop_lock);
+  free(rt->hooks);
+  free(rt);
+}

@@ -1,0 +1,275 @@
+/*
+ * actor/sched.c: the M:N scheduler. Worker threads each own a run queue (deque.c); an
+ * actor whose mailbox goes from empty to non-empty is scheduled by its sender (on the
+ * sender's own queue, or the runtime's inject queue from non-worker threads). Idle
+ * workers steal, spin briefly, then park on a futex until woken or their next timer is
+ * due, so an idle runtime uses no CPU. See docs/ACTORS.md for the wake-up handshake.
+ */
+#include "actor/actor.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+_Thread_local trA_worker *trA_tls_worker;
+
+trA_worker *trA_worker_of(troupe_runtime *rt) {
+  trA_worker *w = trA_tls_worker;
+  return (w && w->rt == rt) ? w : NULL;
+}
+
+uint64_t trA_now(troupe_runtime *rt) {
+  trA_worker *w = trA_worker_of(rt);
+  return w ? w->now : troupe_clock_mono_ns();
+}
+
+troupe_runtime *trA_current_runtime(void) { return trA_tls_worker ? trA_tls_worker->rt : NULL; }
+troupe_actor *trA_current_actor(void) { return trA_tls_worker ? trA_tls_worker->current : NULL; }
+
+void trA_count(troupe_runtime *rt, size_t off, uint64_t n) {
+  trA_worker *w = trA_worker_of(rt);
+  if (w) {
+    /* Single writer: a relaxed load + store (no locked instruction); readers of the
+     * stats get a value that is exact once the worker is quiet. */
+    _Atomic uint64_t *c = (_Atomic uint64_t *)(void *)((char *)&w->c + off);
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+  } else {
+    _Atomic uint64_t *c = (_Atomic uint64_t *)(void *)((char *)&rt->ext_c + off);
+    atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+  }
+}
+
+/* ---- futex ---------------------------------------------------------------------- */
+static void futex_wait(_Atomic uint32_t *addr, uint32_t expect, uint64_t timeout_ns) {
+  struct timespec ts, *tp = NULL;
+  if (timeout_ns != UINT64_MAX) {
+    ts.tv_sec = (time_t)(timeout_ns / 1000000000u);
+    ts.tv_nsec = (long)(timeout_ns % 1000000000u);
+    tp = &ts;
+  }
+  syscall(SYS_futex, (uint32_t *)(void *)addr, FUTEX_WAIT_PRIVATE, expect, tp, NULL, 0);
+}
+
+static void futex_wake(_Atomic uint32_t *addr, int n) {
+  syscall(SYS_futex, (uint32_t *)(void *)addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+}
+
+/*
+ * Wake-up handshake (no lost wake-ups): a parking worker increments `sleepers` and then
+ * looks for work once more; a thread that made work available then reads `sleepers`.
+ * All four accesses are seq_cst, so at least one side sees the other. The sleeper waits
+ * on the futex word `wake_epoch` with the value it read before counting itself, so an
+ * epoch bump in between makes the wait return at once. `wake_pending` collapses a burst
+ * of wake requests into one syscall; every exit from park clears it before rescanning.
+ */
+static _Atomic bool *wake_pending(troupe_runtime *rt) { return &rt->wake_pending; }
+
+void trA_wake(troupe_runtime *rt, bool force) {
+  if (atomic_load_explicit(&rt->sleepers, memory_order_seq_cst) <= 0)
+    return;
+  if (!force && atomic_exchange_explicit(wake_pending(rt), true, memory_order_seq_cst))
+    return;
+  if (force)
+    atomic_store_explicit(wake_pending(rt), true, memory_order_seq_cst);
+  atomic_fetch_add_explicit(&rt->wake_epoch, 1, memory_order_seq_cst);
+  futex_wake(&rt->wake_epoch, 1);
+}
+
+static void wake_all(troupe_runtime *rt) {
+  atomic_fetch_add_explicit(&rt->wake_epoch, 1, memory_order_seq_cst);
+  futex_wake(&rt->wake_epoch, INT_MAX);
+}
+
+/* ---- scheduling ----------------------------------------------------------------- */
+static void inject_push(troupe_runtime *rt, troupe_actor *a) {
+  pthread_mutex_lock(&rt->inject_lock);
+  if (rt->inject_n == rt->inject_cap) {
+    size_t ncap = rt->inject_cap ? rt->inject_cap * 2 : 64;
+    troupe_actor **nv = trB_malloc(ncap * sizeof *nv);
+    if (!nv) {
+      /* Cannot fail here (the actor would be lost): spin on allocation. This only
+       * happens under real out-of-memory with tens of thousands of external pushes. */
+      pthread_mutex_unlock(&rt->inject_lock);
+      sched_yield();
+      inject_push(rt, a);
+      return;
+    }
+    for (size_t i = 0; i < rt->inject_n; i++)
+      nv[i] = rt->inject[(rt->inject_head + i) % rt->inject_cap];
+    free(rt->inject);
+    rt->inject = nv;
+    rt->inject_cap = ncap;
+    rt->inject_head = 0;
+  }
+  rt->inject[(rt->inject_head + rt->inject_n) % rt->inject_cap] = a;
+  rt->inject_n++;
+  /* seq_cst: part of the sleepers handshake (work published before reading sleepers). */
+  atomic_fetch_add_explicit(&rt->inject_pending, 1, memory_order_seq_cst);
+  pthread_mutex_unlock(&rt->inject_lock);
+}
+
+static troupe_actor *inject_pop(troupe_runtime *rt) {
+  if (!atomic_load_explicit(&rt->inject_pending, memory_order_seq_cst))
+    return NULL;
+  troupe_actor *a = NULL;
+  pthread_mutex_lock(&rt->inject_lock);
+  if (rt->inject_n) {
+    a = rt->inject[rt->inject_head];
+    rt->inject_head = (rt->inject_head + 1) % rt->inject_cap;
+    rt->inject_n--;
+    atomic_fetch_sub_explicit(&rt->inject_pending, 1, memory_order_relaxed);
+  }
+  pthread_mutex_unlock(&rt->inject_lock);
+  return a;
+}
+
+static void push_runnable(troupe_runtime *rt, troupe_actor *a) {
+  trA_worker *w = trA_worker_of(rt);
+  if (w && trA_deque_push(&w->dq, a) == TROUPE_OK) {
+    /* The owner runs its queue in order; only surplus work is worth a wake-up (a lone
+     * entry is run by this worker next, e.g. the partner of a ping-pong). */
+    if (trA_deque_size(&w->dq) >= 2)
+      trA_wake(rt, false);
+    return;
+  }
+  inject_push(rt, a);
+  trA_wake(rt, false);
+}
+
+void trA_schedule(troupe_runtime *rt, troupe_actor *a) {
+  /* seq_cst RMW: takes the run token; pairs with the consumer's seq_cst clear and
+   * re-check of the lanes (see trA_run_actor's finish). Acquire side: the new runner
+   * sees the previous run's writes to the actor. */
+  if (atomic_fetch_or_explicit(&a->sched, 1, memory_order_seq_cst) & 1)
+    return;
+  push_runnable(rt, a);
+}
+
+/* The runner keeps the token and puts the actor at the back of its own queue, behind
+ * actors that wait in the inject queue (so external senders' actors get turns too). */
+void trA_requeue(trA_worker *w, troupe_actor *a) {
+  troupe_actor *x;
+  for (int i = 0; i < 64 && (x = inject_pop(w->rt)); i++)
+    if (trA_deque_push(&w->dq, x) != TROUPE_OK) {
+      inject_push(w->rt, x);
+      break;
+    }
+  if (trA_deque_push(&w->dq, a) != TROUPE_OK) {
+    inject_push(w->rt, a);
+    return;
+  }
+  if (trA_deque_size(&w->dq) >= 2)
+    trA_wake(w->rt, false);
+}
+
+/* ---- the worker loop ---------------------------------------------------------- */
+static troupe_actor *find_work(trA_worker *w) {
+  troupe_runtime *rt = w->rt;
+  troupe_actor *a;
+  /* Now and then the inject queue goes first, so it is never starved by local work. */
+  if ((++w->tick & 15) == 0 && (a = inject_pop(rt)))
+    return a;
+  if ((a = trA_deque_pop(&w->dq)))
+    return a;
+  if ((a = inject_pop(rt)))
+    return a;
+  unsigned n = rt->nworkers;
+  if (n > 1) {
+    w->rng = w->rng * 6364136223846793005ull + 1442695040888963407ull;
+    unsigned start = (unsigned)(w->rng >> 33) % n;
+    for (unsigned i = 0; i < n; i++) {
+      trA_worker *v = &rt->workers[(start + i) % n];
+      if (v == w)
+        continue;
+      if ((a = trA_deque_pop(&v->dq))) {
+        TRA_COUNT(rt, steals, 1);
+        return a;
+      }
+    }
+  }
+  return NULL;
+}
+
+static bool any_work(trA_worker *w) {
+  troupe_runtime *rt = w->rt;
+  if (atomic_load_explicit(&rt->quit, memory_order_seq_cst) ||
+      atomic_load_explicit(&rt->inject_pending, memory_order_seq_cst) ||
+      atomic_load_explicit(&rt->timers_injected, memory_order_seq_cst))
+    return true;
+  for (unsigned i = 0; i < rt->nworkers; i++)
+    if (trA_deque_size(&rt->workers[i].dq) > 0)
+      return true;
+  return false;
+}
+
+static void park(trA_worker *w) {
+  troupe_runtime *rt = w->rt;
+  uint32_t epoch = atomic_load_explicit(&rt->wake_epoch, memory_order_seq_cst);
+  atomic_fetch_add_explicit(&rt->sleepers, 1, memory_order_seq_cst);
+  if (!any_work(w)) {
+    uint64_t now = troupe_clock_mono_ns();
+    uint64_t dl = trA_timers_next_deadline(w);
+    if (dl > now) {
+      TRA_COUNT(rt, parks, 1);
+      futex_wait(&rt->wake_epoch, epoch, dl == UINT64_MAX ? UINT64_MAX : dl - now);
+    }
+  }
+  atomic_fetch_sub_explicit(&rt->sleepers, 1, memory_order_seq_cst);
+  atomic_store_explicit(wake_pending(rt), false, memory_order_seq_cst);
+}
+
+static void *worker_main(void *arg) {
+  trA_worker *w = arg;
+  troupe_runtime *rt = w->rt;
+  trA_tls_worker = w;
+  unsigned idle = 0;
+  /* Acquire: see everything stop did before raising the flag. */
+  while (!atomic_load_explicit(&rt->quit, memory_order_acquire)) {
+    w->now = troupe_clock_mono_ns();
+    /* Relaxed hint: adopt_injected takes the lock and re-checks. */
+    if (atomic_load_explicit(&rt->timers_injected, memory_order_relaxed))
+      trA_timers_adopt_injected(w);
+    trA_timers_run(w);
+    troupe_actor *a = find_work(w);
+    if (a) {
+      idle = 0;
+      trA_run_actor(w, a);
+      continue;
+    }
+    if (++idle < 64) { /* a short spin catches a reply that is about to come */
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+      continue;
+    }
+    idle = 0;
+    park(w);
+  }
+  trA_tls_worker = NULL;
+  return NULL;
+}
+
+int trA_workers_start(troupe_runtime *rt) {
+  for (unsigned i = 0; i < rt->nworkers; i++) {
+    trA_worker *w = &rt->workers[i];
+    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+      atomic_store_explicit(&rt->quit, true, memory_order_release);
+      wake_all(rt);
+      for (unsigned j = 0; j < i; j++)
+        pthread_join(rt->workers[j].thread, NULL);
+      return TROUPE_E_NOMEM;
+    }
+  }
+  return TROUPE_OK;
+}
+
+void trA_workers_join(troupe_runtime *rt) {
+  atomic_store_explicit(&rt->quit, true, memory_order_release);
+  wake_all(rt);
+  for (unsigned i = 0; i < rt->nworkers; i++)
+    pthread_join(rt->workers[i].thread, NULL);
+}

@@ -1,0 +1,151 @@
+/*
+ * actor/send.c: routing a message to an actor id. The id's slot is found lock-free in
+ * the slot table and its generation checked (a stale id is NOTFOUND), the bounded
+ * mailbox counter is claimed, the node is stamped with the addressee's generation (so a
+ * node that races the actor's death is dropped, never handed to a later actor in the
+ * same slot) and pushed; the push that finds the lane marked empty schedules the actor.
+ */
+#include "actor/actor.h"
+
+troupe_actor *trA_slot(troupe_runtime *rt, troupe_actor_id id) {
+  if (!id)
+    return NULL;
+  troupe_actor *a = trA_segtab_get(&rt->slots, TRA_ID_IDX(id));
+  if (!a)
+    return NULL;
+  /* Acquire pairs with the spawner's release publication of the generation. */
+  uint64_t gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
+  if (TRA_GEN(gs) != TRA_ID_GEN(id) || TRA_STATE(gs) != TRA_SLOT_ALIVE)
+    return NULL;
+  return a;
+}
+
+troupe_actor_id trA_self_id(const troupe_actor *a) {
+  /* Relaxed: the running actor's own generation does not change under it. */
+  uint64_t gs = atomic_load_explicit(&((troupe_actor *)a)->gen_state, memory_order_relaxed);
+  return TRA_ID(a->index, TRA_GEN(gs));
+}
+
+int trA_deliver(troupe_runtime *rt, troupe_actor_id to, trA_msg *m, bool sys) {
+  troupe_actor *a = trA_slot(rt, to);
+  if (TR_UNLIKELY(!a)) {
+    int rc = atomic_load_explicit(&rt->state, memory_order_relaxed) == TRA_RT_STOPPED
+                 ? TROUPE_E_STOPPED
+                 : TROUPE_E_NOTFOUND;
+    trA_msg_free(rt, m);
+    TRA_COUNT(rt, msgs_rejected, 1);
+    return rc;
+  }
+  if (!sys) {
+    /* Relaxed: bound is fixed for the incarnation (published with the generation). */
+    uint32_t bound = atomic_load_explicit(&a->bound, memory_order_relaxed);
+    if (bound) {
+      /* Relaxed RMW: a counter; the RMW alone guarantees at most `bound` queued. */
+      uint32_t n = atomic_fetch_add_explicit(&a->mcount, 1, memory_order_relaxed);
+      if (n >= bound) {
+        atomic_fetch_sub_explicit(&a->mcount, 1, memory_order_relaxed);
+        trA_msg_free(rt, m);
+        TRA_COUNT(rt, msgs_rejected, 1);
+        return TROUPE_E_MAILBOX_FULL;
+      }
+      m->flags |= TRA_MF_COUNTED;
+    }
+  } else {
+    m->flags |= TRA_MF_SYS;
+  }
+  m->target_gen = TRA_ID_GEN(to);
+  if (!m->ts)
+    m->ts = trA_now(rt);
+  TRA_COUNT(rt, msgs_sent, 1);
+  if (trA_mq_push(sys ? &a->sys : &a->user, &m->link))
+    trA_schedule(rt, a);
+  return TROUPE_OK;
+}
+
+int trA_signal(troupe_runtime *rt, troupe_actor_id to, int kind, troupe_actor_id from,
+               uint64_t corr, int exit_kind, int32_t status, const char *text, uint32_t tag,
+               unsigned mflags) {
+  size_t len = text ? strlen(text) + 1 : 0;
+  trA_msg *m = trA_msg_new(rt, len);
+  if (!m) {
+    TRA_COUNT(rt, msgs_rejected, 1);
+    return TROUPE_E_NOMEM;
+  }
+  if (len)
+    memcpy(m->data, text, len);
+  m->kind = (uint8_t)kind;
+  m->from = from;
+  m->corr = corr;
+  m->exit_kind = (uint8_t)exit_kind;
+  m->status = status;
+  m->tag = tag;
+  m->flags |= (uint8_t)mflags;
+  return trA_deliver(rt, to, m, true);
+}
+
+int troupe_send_ex(troupe_runtime *rt, const troupe_send_args *args) {
+  if (!rt || !args || (args->len && !args->data)) {
+    if (args && args->release)
+      args->release(args->release_user, args->data, args->len);
+    return TROUPE_E_INVAL;
+  }
+  trA_msg *m = trA_msg_new(rt, args->release ? 0 : args->len);
+  if (!m) {
+    if (args->release)
+      args->release(args->release_user, args->data, args->len);
+    TRA_COUNT(rt, msgs_rejected, 1);
+    return TROUPE_E_NOMEM;
+  }
+  if (args->release) {
+    m->flags |= TRA_MF_BORROWED;
+    m->data = (void *)(uintptr_t)args->data;
+    m->len = args->len;
+    m->release = args->release;
+    m->release_user = args->release_user;
+  } else if (args->len) {
+    memcpy(m->data, args->data, args->len);
+  }
+  bool sys = (args->flags & TROUPE_SEND_SYSTEM) != 0;
+  m->kind = sys ? TROUPE_MSG_SYSTEM : TROUPE_MSG_USER;
+  m->from = args->from;
+  m->tag = args->tag;
+  return trA_deliver(rt, args->to, m, sys);
+}
+
+int troupe_send(troupe_runtime *rt, troupe_actor_id from, troupe_actor_id to, const void *data,
+                size_t len) {
+  if (!rt || (len && !data))
+    return TROUPE_E_INVAL;
+  trA_msg *m = trA_msg_new(rt, len);
+  if (!m) {
+    TRA_COUNT(rt, msgs_rejected, 1);
+    return TROUPE_E_NOMEM;
+  }
+  if (len)
+    memcpy(m->data, data, len);
+  m->from = from;
+  return trA_deliver(rt, to, m, false);
+}
+
+int troupe_actor_resume(troupe_runtime *rt, troupe_actor_id id, uint32_t tag) {
+  if (!rt)
+    return TROUPE_E_INVAL;
+  return trA_signal(rt, id, TROUPE_MSG_RESUME, 0, 0, 0, 0, NULL, tag, 0);
+}
+
+int troupe_exit(troupe_runtime *rt, troupe_actor_id from, troupe_actor_id to,
+                troupe_exit_kind reason, int code, const char *msg) {
+  if (!rt || (unsigned)reason > TROUPE_EXIT_KILL)
+    return TROUPE_E_INVAL;
+  return trA_signal(rt, to, TRA_K_SIGNAL, from, 0, (int)reason, code, msg, 0, 0);
+}
+
+bool troupe_actor_alive(troupe_runtime *rt, troupe_actor_id id) {
+  if (!rt || !id)
+    return false;
+  troupe_actor *a = trA_segtab_get(&rt->slots, TRA_ID_IDX(id));
+  if (!a)
+    return false;
+  uint64_t gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
+  return TRA_GEN(gs) == TRA_ID_GEN(id) && TRA_STATE(gs) != TRA_SLOT_FREE;
+}

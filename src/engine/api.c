@@ -1,0 +1,466 @@
+/*
+ * engine/api.c: the rest of troupe/wasm.h -- modules (decode + compile, refcounting,
+ * import/export descriptions), calls into an instance with typed values, suspension and
+ * resumption, host-call helpers, globals and memory accessors.
+ *
+ * A call runs on the called instance's execution state (trE_exec): its value stack and
+ * frame stack are allocated on first use and kept for the next call.
+ */
+#include "engine/instance.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *trE_valtype_name(uint8_t t) {
+  switch (t) {
+  case TROUPE_WASM_I32: return "i32";
+  case TROUPE_WASM_I64: return "i64";
+  case TROUPE_WASM_F32: return "f32";
+  case TROUPE_WASM_F64: return "f64";
+  case TROUPE_WASM_V128: return "v128";
+  case TROUPE_WASM_FUNCREF: return "funcref";
+  case TROUPE_WASM_EXTERNREF: return "externref";
+  default: return "?";
+  }
+}
+
+const char *troupe_wasm_trap_kind_message(troupe_wasm_trap_kind kind) {
+  switch (kind) {
+#define TROUPE_WASM_X_TRAP(name, msg)                                                      \
+  case TROUPE_WASM_TRAP_##name:                                                            \
+    return msg;
+    TROUPE_WASM_TRAP_LIST(TROUPE_WASM_X_TRAP)
+#undef TROUPE_WASM_X_TRAP
+  }
+  return "unknown trap";
+}
+
+/* ---- modules ------------------------------------------------------------------------ */
+
+int troupe_wasm_module_new(const uint8_t *bytes, size_t len, troupe_wasm_module **out,
+                           troupe_err *err) {
+  if (!out || (!bytes && len))
+    return troupe_err_set(err, TROUPE_E_INVAL, "module: missing bytes or out");
+  *out = NULL;
+  trE_module *m = NULL;
+  int rc = trE_module_decode(bytes, len, &m, err);
+  if (rc)
+    return rc;
+  rc = trE_compile_module(m, bytes, len, err);
+  if (rc) {
+    trE_module_free_decoded(m);
+    return rc;
+  }
+  /* function bodies pointed into `bytes`: from here on nothing reads them */
+  for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++)
+    m->bodies[i].code = m->bodies[i].code_end = NULL;
+  *out = (troupe_wasm_module *)m;
+  return TROUPE_OK;
+}
+
+troupe_wasm_module *troupe_wasm_module_ref(troupe_wasm_module *pm) {
+  trE_module *m = (trE_module *)pm;
+  /* relaxed: taking a reference needs no ordering, the caller already holds one */
+  if (m)
+    atomic_fetch_add_explicit(&m->refcount, 1, memory_order_relaxed);
+  return pm;
+}
+
+void troupe_wasm_module_free(troupe_wasm_module *pm) {
+  trE_module *m = (trE_module *)pm;
+  /* acq_rel: the last owner must see all other owners' accesses finished */
+  if (m && atomic_fetch_sub_explicit(&m->refcount, 1, memory_order_acq_rel) == 1) {
+    trE_compile_free(m);
+    trE_module_free_decoded(m);
+  }
+}
+
+size_t troupe_wasm_module_import_count(const troupe_wasm_module *pm) {
+  return pm ? ((const trE_module *)pm)->nimports : 0;
+}
+
+size_t troupe_wasm_module_export_count(const troupe_wasm_module *pm) {
+  return pm ? ((const trE_module *)pm)->nexports : 0;
+}
+
+static void pub_functype(const trE_functype *ft, troupe_wasm_functype *out) {
+  *out = (troupe_wasm_functype){.nparams = ft->nparams, .nresults = ft->nresults,
+                                .params = TRE_PARAMS(ft), .results = TRE_RESULTS(ft)};
+}
+
+static void pub_limits(const trE_limits *l, troupe_wasm_limits_desc *out) {
+  *out = (troupe_wasm_limits_desc){.min = l->min, .max = l->max, .has_max = l->has_max};
+}
+
+static void describe(const trE_module *m, troupe_wasm_externkind kind, uint32_t index,
+                     troupe_wasm_extern_desc *out) {
+  out->kind = kind;
+  switch (kind) {
+  case TROUPE_WASM_EXTERN_FUNC: pub_functype(trE_func_type(m, index), &out->func); break;
+  case TROUPE_WASM_EXTERN_TABLE:
+    out->table.elem = m->tables[index].elem;
+    pub_limits(&m->tables[index].limits, &out->table.limits);
+    break;
+  case TROUPE_WASM_EXTERN_MEMORY: pub_limits(&m->memories[index], &out->memory); break;
+  case TROUPE_WASM_EXTERN_GLOBAL:
+    out->global.type = m->global_types[index].type;
+    out->global.mutable_ = m->global_types[index].mut;
+    break;
+  }
+}
+
+int troupe_wasm_module_import(const troupe_wasm_module *pm, size_t i, troupe_wasm_extern_desc *out) {
+  const trE_module *m = (const trE_module *)pm;
+  if (!m || !out || i >= m->nimports)
+    return TROUPE_E_RANGE;
+  memset(out, 0, sizeof *out);
+  const trE_import *im = &m->imports[i];
+  /* the import's index within its own index space */
+  uint32_t index = 0;
+  for (size_t k = 0; k < i; k++)
+    if (m->imports[k].kind == im->kind)
+      index++;
+  describe(m, im->kind, index, out);
+  out->module = im->module;
+  out->name = im->name;
+  return TROUPE_OK;
+}
+
+int troupe_wasm_module_export(const troupe_wasm_module *pm, size_t i, troupe_wasm_extern_desc *out) {
+  const trE_module *m = (const trE_module *)pm;
+  if (!m || !out || i >= m->nexports)
+    return TROUPE_E_RANGE;
+  memset(out, 0, sizeof *out);
+  describe(m, m->exports[i].kind, m->exports[i].index, out);
+  out->name = m->exports[i].name;
+  return TROUPE_OK;
+}
+
+static const trE_export *find_export(const trE_module *m, const char *name,
+                                     troupe_wasm_externkind kind) {
+  if (!name)
+    return NULL;
+  for (uint32_t i = 0; i < m->nexports; i++)
+    if (m->exports[i].kind == kind && strcmp(m->exports[i].name, name) == 0)
+      return &m->exports[i];
+  return NULL;
+}
+
+/* ---- host calls ------------------------------------------------------------------- */
+
+troupe_wasm_instance *troupe_wasm_hostcall_instance(troupe_wasm_hostcall *call) {
+  return call ? call->inst : NULL;
+}
+
+int troupe_wasm_host_trap(troupe_wasm_hostcall *call, const char *fmt, ...) {
+  if (call) {
+    call->action = 1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(call->message, sizeof call->message, fmt ? fmt : "host trap", ap);
+    va_end(ap);
+  }
+  return TROUPE_E_TRAP;
+}
+
+int troupe_wasm_host_exit(troupe_wasm_hostcall *call, int32_t code) {
+  if (call) {
+    call->action = 2;
+    call->exit_code = code;
+  }
+  return TROUPE_E_EXIT;
+}
+
+int troupe_wasm_host_suspend(troupe_wasm_hostcall *call) {
+  if (call)
+    call->action = 3;
+  return TROUPE_E_SUSPENDED;
+}
+
+/* ---- calls --------------------------------------------------------------------------- */
+
+static bool ensure_stack(trE_exec *ex, size_t need) {
+  if (need <= ex->stack_cap)
+    return true;
+  size_t n = ex->stack_cap ? ex->stack_cap : 128;
+  while (n < need)
+    n *= 2;
+  trE_slot *s = trB_realloc_array(ex->stack, n, sizeof *s);
+  if (!s)
+    return false;
+  ex->stack = s;
+  ex->stack_cap = n;
+  return true;
+}
+
+static void set_fuel(trE_exec *ex, const troupe_wasm_call_opts *opts) {
+  ex->fuel_limited = opts && opts->fuel;
+  ex->fuel = ex->fuel_limited ? (opts->fuel > INT64_MAX ? INT64_MAX : (int64_t)opts->fuel)
+                              : INT64_MAX;
+  ex->trap_on_fuel = opts && opts->trap_on_fuel_out;
+}
+
+static void reset_exec(trE_exec *ex) {
+  ex->nframes = 0;
+  ex->pc = NULL;
+  ex->state = TROUPE_WASM_IDLE;
+  ex->susp_host = NULL;
+}
+
+/* After trE_interp_run: results out, or the trap, or the suspension stays. */
+static int finish(trE_inst *inst, int rc, troupe_wasm_val *results, size_t nresults,
+                  troupe_wasm_trap *trap, troupe_err *err) {
+  trE_exec *ex = &inst->ex;
+  ex->running = false;
+  if (rc == TROUPE_OK) {
+    const trE_functype *ft = ex->entry->type;
+    for (uint32_t i = 0; i < ft->nresults && i < nresults; i++) {
+      troupe_wasm_val *v = &results[i];
+      trE_slot s = ex->stack[i];
+      memset(v, 0, sizeof *v);
+      v->type = TRE_RESULTS(ft)[i];
+      switch (v->type) {
+      case TROUPE_WASM_I32: v->of.i32 = s.i32; break;
+      case TROUPE_WASM_I64: v->of.i64 = s.i64; break;
+      case TROUPE_WASM_F32: v->of.f32_bits = s.u32; break;
+      case TROUPE_WASM_F64: v->of.f64_bits = s.u64; break;
+      default: v->of.ref = s.ref; break;
+      }
+    }
+    reset_exec(ex);
+    return TROUPE_OK;
+  }
+  if (rc == TROUPE_E_SUSPENDED)
+    return troupe_err_set(err, TROUPE_E_SUSPENDED, "execution suspended (%s)",
+                          ex->state == TROUPE_WASM_SUSPENDED_FUEL ? "fuel" : "host");
+  if (trap)
+    *trap = ex->trap;
+  reset_exec(ex);
+  return troupe_err_set(err, TROUPE_E_TRAP, "trap in function %u at offset 0x%x: %s",
+                        ex->trap.func_index, ex->trap.code_offset, ex->trap.message);
+}
+
+static int start_call(trE_inst *inst, const trE_func *f, const troupe_wasm_val *args,
+                      size_t nargs, troupe_wasm_val *results, size_t nresults,
+                      const troupe_wasm_call_opts *opts, troupe_wasm_trap *trap,
+                      troupe_err *err) {
+  trE_exec *ex = &inst->ex;
+  const trE_functype *ft = f->type;
+  if (ex->running || ex->state != TROUPE_WASM_IDLE)
+    return troupe_err_set(err, TROUPE_E_STATE, "call: the instance is busy or suspended");
+  if (inst->broken)
+    return troupe_err_set(err, TROUPE_E_STATE, "call: the instance's start function trapped");
+  if (nargs != ft->nparams || (nresults < ft->nresults && results != NULL) ||
+      (ft->nresults && !results))
+    return troupe_err_set(err, TROUPE_E_INVAL, "call: expected %u arguments and room for %u "
+                          "results", ft->nparams, ft->nresults);
+  for (uint32_t i = 0; i < ft->nparams; i++)
+    if (args[i].type != TRE_PARAMS(ft)[i])
+      return troupe_err_set(err, TROUPE_E_INVAL, "call: argument %u is %s, expected %s", i,
+                            trE_valtype_name(args[i].type),
+                            trE_valtype_name(TRE_PARAMS(ft)[i]));
+  size_t need = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
+  if (f->code && f->code->frame_slots > need)
+    need = f->code->frame_slots;
+  if (!ensure_stack(ex, need + 1))
+    return troupe_err_set(err, TROUPE_E_NOMEM, "call: out of memory for the stack");
+  for (uint32_t i = 0; i < ft->nparams; i++) {
+    trE_slot s = {.u64 = 0};
+    switch (args[i].type) {
+    case TROUPE_WASM_I32: s.u64 = (uint32_t)args[i].of.i32; break;
+    case TROUPE_WASM_I64: s.i64 = args[i].of.i64; break;
+    case TROUPE_WASM_F32: s.u64 = args[i].of.f32_bits; break;
+    case TROUPE_WASM_F64: s.u64 = args[i].of.f64_bits; break;
+    default: s.ref = args[i].of.ref; break;
+    }
+    ex->stack[i] = s;
+  }
+  set_fuel(ex, opts);
+  ex->entry = f;
+  ex->nframes = 0;
+  ex->max_depth = inst->max_depth;
+  ex->running = true;
+  int rc = trE_interp_run(ex, f);
+  return finish(inst, rc, results, nresults, trap, err);
+}
+
+int trE_start(trE_inst *inst, const trE_func *f, troupe_wasm_trap *trap) {
+  int rc = start_call(inst, f, NULL, 0, NULL, 0, NULL, trap, NULL);
+  if (rc == TROUPE_E_SUSPENDED) {
+    troupe_wasm_abort(inst);
+    if (trap) {
+      memset(trap, 0, sizeof *trap);
+      trap->kind = TROUPE_WASM_TRAP_HOST;
+      snprintf(trap->message, sizeof trap->message, "the start function cannot suspend");
+    }
+  }
+  return rc;
+}
+
+int troupe_wasm_call(troupe_wasm_instance *inst, const char *export_name,
+                     const troupe_wasm_val *args, size_t nargs, troupe_wasm_val *results,
+                     size_t nresults, const troupe_wasm_call_opts *opts, troupe_wasm_trap *trap,
+                     troupe_err *err) {
+  if (!inst)
+    return troupe_err_set(err, TROUPE_E_INVAL, "call: no instance");
+  const trE_export *e = find_export(inst->mod, export_name, TROUPE_WASM_EXTERN_FUNC);
+  if (!e)
+    return troupe_err_set(err, TROUPE_E_NOTFOUND, "call: no exported function \"%s\"",
+                          export_name ? export_name : "(null)");
+  return start_call(inst, inst->funcs[e->index], args, nargs, results, nresults, opts, trap,
+                    err);
+}
+
+const troupe_wasm_functype *troupe_wasm_export_functype(const troupe_wasm_instance *inst,
+                                                        const char *export_name) {
+  if (!inst)
+    return NULL;
+  const trE_export *e = find_export(inst->mod, export_name, TROUPE_WASM_EXTERN_FUNC);
+  if (!e)
+    return NULL;
+  return trE_pubtype(inst->mod, inst->mod->func_types[e->index]);
+}
+
+troupe_wasm_state troupe_wasm_instance_state(const troupe_wasm_instance *inst) {
+  return inst ? inst->ex.state : TROUPE_WASM_IDLE;
+}
+
+const troupe_wasm_functype *troupe_wasm_suspended_host_type(const troupe_wasm_instance *inst) {
+  if (!inst || inst->ex.state != TROUPE_WASM_SUSPENDED_HOST)
+    return NULL;
+  return &inst->ex.susp_host->pubtype;
+}
+
+int troupe_wasm_resume(troupe_wasm_instance *inst, const troupe_wasm_val *host_results,
+                       size_t nhost_results, troupe_wasm_val *results, size_t nresults,
+                       const troupe_wasm_call_opts *opts, troupe_wasm_trap *trap,
+                       troupe_err *err) {
+  if (!inst)
+    return troupe_err_set(err, TROUPE_E_INVAL, "resume: no instance");
+  trE_exec *ex = &inst->ex;
+  if (ex->running || ex->state == TROUPE_WASM_IDLE)
+    return troupe_err_set(err, TROUPE_E_STATE, "resume: nothing is suspended");
+  if (ex->state == TROUPE_WASM_SUSPENDED_HOST) {
+    const trE_functype *ft = ex->susp_host->type;
+    if (nhost_results != ft->nresults)
+      return troupe_err_set(err, TROUPE_E_INVAL, "resume: expected %u host results",
+                            ft->nresults);
+    for (uint32_t i = 0; i < ft->nresults; i++) {
+      if (host_results[i].type != TRE_RESULTS(ft)[i])
+        return troupe_err_set(err, TROUPE_E_INVAL, "resume: host result %u has the wrong type",
+                              i);
+    }
+    for (uint32_t i = 0; i < ft->nresults; i++) {
+      const troupe_wasm_val *v = &host_results[i];
+      trE_slot s = {.u64 = 0};
+      switch (v->type) {
+      case TROUPE_WASM_I32: s.u64 = (uint32_t)v->of.i32; break;
+      case TROUPE_WASM_I64: s.i64 = v->of.i64; break;
+      case TROUPE_WASM_F32: s.u64 = v->of.f32_bits; break;
+      case TROUPE_WASM_F64: s.u64 = v->of.f64_bits; break;
+      default: s.ref = v->of.ref; break;
+      }
+      ex->stack[ex->susp_argbase + i] = s;
+    }
+  }
+  bool host = ex->state == TROUPE_WASM_SUSPENDED_HOST;
+  ex->state = TROUPE_WASM_IDLE;
+  ex->susp_host = NULL;
+  set_fuel(ex, opts);
+  ex->running = true;
+  if (host && ex->nframes == 0) /* the exported function itself was the host function */
+    return finish(inst, TROUPE_OK, results, nresults, trap, err);
+  int rc = trE_interp_run(ex, NULL);
+  return finish(inst, rc, results, nresults, trap, err);
+}
+
+void troupe_wasm_abort(troupe_wasm_instance *inst) {
+  if (inst && !inst->ex.running)
+    reset_exec(&inst->ex);
+}
+
+/* ---- instance accessors ---------------------------------------------------------------- */
+
+const troupe_wasm_module *troupe_wasm_instance_module(const troupe_wasm_instance *inst) {
+  return inst ? (const troupe_wasm_module *)inst->mod : NULL;
+}
+
+void troupe_wasm_instance_set_user(troupe_wasm_instance *inst, void *user) {
+  if (inst)
+    inst->user = user;
+}
+
+void *troupe_wasm_instance_user(const troupe_wasm_instance *inst) {
+  return inst ? inst->user : NULL;
+}
+
+int troupe_wasm_global_get(const troupe_wasm_instance *inst, const char *export_name,
+                           troupe_wasm_val *out) {
+  if (!inst || !out)
+    return TROUPE_E_INVAL;
+  const trE_export *e = find_export(inst->mod, export_name, TROUPE_WASM_EXTERN_GLOBAL);
+  if (!e)
+    return TROUPE_E_NOTFOUND;
+  const trE_gcell *g = inst->globals[e->index];
+  memset(out, 0, sizeof *out);
+  out->type = g->type;
+  switch (g->type) {
+  case TROUPE_WASM_I32: out->of.i32 = g->val.i32; break;
+  case TROUPE_WASM_I64: out->of.i64 = g->val.i64; break;
+  case TROUPE_WASM_F32: out->of.f32_bits = g->val.u32; break;
+  case TROUPE_WASM_F64: out->of.f64_bits = g->val.u64; break;
+  default: out->of.ref = g->val.ref; break;
+  }
+  return TROUPE_OK;
+}
+
+int troupe_wasm_global_set(troupe_wasm_instance *inst, const char *export_name,
+                           troupe_wasm_val value) {
+  if (!inst)
+    return TROUPE_E_INVAL;
+  const trE_export *e = find_export(inst->mod, export_name, TROUPE_WASM_EXTERN_GLOBAL);
+  if (!e)
+    return TROUPE_E_NOTFOUND;
+  trE_gcell *g = inst->globals[e->index];
+  if (!g->mut)
+    return TROUPE_E_STATE;
+  if (value.type != g->type)
+    return TROUPE_E_INVAL;
+  trE_slot s = {.u64 = 0};
+  switch (value.type) {
+  case TROUPE_WASM_I32: s.u64 = (uint32_t)value.of.i32; break;
+  case TROUPE_WASM_I64: s.i64 = value.of.i64; break;
+  case TROUPE_WASM_F32: s.u64 = value.of.f32_bits; break;
+  case TROUPE_WASM_F64: s.u64 = value.of.f64_bits; break;
+  default: s.ref = value.of.ref; break;
+  }
+  g->val = s;
+  return TROUPE_OK;
+}
+
+uint64_t troupe_wasm_memory_size(const troupe_wasm_instance *inst) {
+  return inst && inst->mem ? inst->mem->size : 0;
+}
+
+int troupe_wasm_memory_read(const troupe_wasm_instance *inst, uint64_t offset, void *dst,
+                            size_t len) {
+  if (!inst || !inst->mem)
+    return TROUPE_E_NOTFOUND;
+  if (offset > inst->mem->size || len > inst->mem->size - offset)
+    return TROUPE_E_RANGE;
+  if (len)
+    memcpy(dst, inst->mem->data + offset, len);
+  return TROUPE_OK;
+}
+
+int troupe_wasm_memory_write(troupe_wasm_instance *inst, uint64_t offset, const void *src,
+                             size_t len) {
+  if (!inst || !inst->mem)
+    return TROUPE_E_NOTFOUND;
+  if (offset > inst->mem->size || len > inst->mem->size - offset)
+    return TROUPE_E_RANGE;
+  if (len)
+    memcpy(inst->mem->data + offset, src, len);
+  return TROUPE_OK;
+}

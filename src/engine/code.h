@@ -1,0 +1,55 @@
+/*
+ * engine/code.h: the internal code of a compiled function (compile.c writes it,
+ * interp.c runs it). See docs/ENGINE.md for the picture.
+ *
+ * Code is an array of 32-bit words: an op word (the handler's offset from the dispatch
+ * function's base label, so the code holds no absolute address and is identical in every
+ * process) followed by the op's operands (ops.h). Operands are frame slot indices,
+ * immediates, or branch offsets relative to the word holding them.
+ */
+#ifndef TROUPE_SRC_ENGINE_CODE_H
+#define TROUPE_SRC_ENGINE_CODE_H
+
+#include "engine/engine.h"
+#include "engine/ops.h"
+
+/* A frame slot: every value takes one 64-bit slot (v128 will take two adjacent ones). */
+typedef union trE_slot {
+  uint64_t u64;
+  int64_t i64;
+  uint32_t u32;
+  int32_t i32;
+  float f32;
+  double f64;
+  void *ref;
+} trE_slot;
+
+/* (code word index, wasm byte offset) for each emitted op, ascending: read only when a
+ * trap needs its location. */
+typedef struct trE_pcmap {
+  uint32_t pc, off;
+} trE_pcmap;
+
+typedef struct trE_compiled {
+  const uint32_t *code;   /* first op */
+  uint32_t ncode;         /* words */
+  uint32_t func_index;
+  uint32_t nparams, nresults;
+  uint32_t nlocals;       /* params + declared locals: slots 0..nlocals-1 */
+  uint32_t frame_slots;   /* nlocals + the deepest operand stack */
+  uint32_t entry_fuel;    /* cost of the straight-line code charged on entry */
+  const trE_functype *type;
+  uint32_t npcmap;
+  const trE_pcmap *pcmap;
+} trE_compiled;
+
+/* A module's function type as troupe/wasm.h shows it (lives as long as the module). */
+const troupe_wasm_functype *trE_pubtype(const trE_module *m, uint32_t type_index);
+
+/* The handler offsets, indexed by trE_opcode (interp.c). */
+const int32_t *trE_interp_handlers(void);
+
+/* The wasm byte offset of the op at code word `pc` of fn. */
+uint32_t trE_code_offset(const trE_compiled *fn, uint32_t pc);
+
+#endif

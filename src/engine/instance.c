@@ -1,0 +1,726 @@
+/*
+ * engine/instance.c: the linker and instantiation. Resolves imports by (module, name)
+ * and type-checks them (function type equality, limits subtyping, global mutability),
+ * allocates the instance's own memory, tables and globals, applies element and data
+ * segments in order (a segment out of bounds traps; earlier writes persist, as in
+ * WebAssembly 2.0) and runs the start function.
+ *
+ * Sharing: memories, tables and host globals are reference-counted objects; anything
+ * imported from another instance holds a reference on that instance, so an exporter may
+ * be freed before its importers.
+ */
+#include "engine/instance.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* Linear memory is an anonymous mapping of exactly its current size: pages are committed
+ * only when touched (an instance that uses one page costs one page), and memory.grow is
+ * an mremap that may move it -- the interpreter reloads base and size after a grow. No
+ * address space is reserved beyond the current size, and no guard pages are needed: every
+ * access is bounds-checked. */
+static uint8_t *pages_map(size_t bytes) {
+  void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+static uint8_t *pages_grow(uint8_t *old, size_t old_bytes, size_t bytes) {
+  if (!old)
+    return pages_map(bytes);
+  void *p = mremap(old, old_bytes, bytes, MREMAP_MAYMOVE);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+/* ---- shared objects ----------------------------------------------------------------- */
+
+static trE_memory *memory_new(uint64_t min_pages, uint64_t max_pages) {
+  trE_memory *mem = trB_calloc(1, sizeof *mem);
+  if (!mem)
+    return NULL;
+  atomic_init(&mem->refcount, 1);
+  mem->size = min_pages * TRE_PAGE_SIZE;
+  mem->max_pages = max_pages;
+  if (mem->size) {
+    mem->data = mem->size <= SIZE_MAX ? pages_map((size_t)mem->size) : NULL;
+    if (!mem->data) {
+      free(mem);
+      return NULL;
+    }
+  }
+  return mem;
+}
+
+static void memory_release(trE_memory *mem) {
+  /* acq_rel: the last releaser must see every other owner's writes before freeing */
+  if (mem && atomic_fetch_sub_explicit(&mem->refcount, 1, memory_order_acq_rel) == 1) {
+    if (mem->data)
+      munmap(mem->data, (size_t)mem->size);
+    free(mem);
+  }
+}
+
+static trE_table *table_new(uint8_t elem, uint64_t min, uint64_t max) {
+  trE_table *t = trB_calloc(1, sizeof *t);
+  if (!t)
+    return NULL;
+  atomic_init(&t->refcount, 1);
+  t->elem = elem;
+  t->size = (uint32_t)min;
+  t->max = max;
+  if (min) {
+    t->elems = trB_calloc((size_t)min, sizeof *t->elems);
+    if (!t->elems) {
+      free(t);
+      return NULL;
+    }
+  }
+  return t;
+}
+
+static void inst_release(trE_inst *inst);
+
+static void table_release(trE_table *t) {
+  /* acq_rel: as for memories */
+  if (t && atomic_fetch_sub_explicit(&t->refcount, 1, memory_order_acq_rel) == 1) {
+    for (uint32_t i = 0; i < t->norphans; i++)
+      inst_release(t->orphans[i]);
+    free(t->orphans);
+    free(t->elems);
+    free(t);
+  }
+}
+
+static void hostglobal_release(trE_hostglobal *g) {
+  /* acq_rel: as for memories */
+  if (g && atomic_fetch_sub_explicit(&g->refcount, 1, memory_order_acq_rel) == 1)
+    free(g);
+}
+
+int trE_memory_grow(trE_inst *inst, trE_memory *mem, uint32_t delta, uint32_t *old_pages) {
+  uint64_t old = mem->size / TRE_PAGE_SIZE;
+  uint64_t want = old + delta;
+  if (want > mem->max_pages || want > inst->max_pages || want > TRE_MAX_PAGES)
+    return -1;
+  *old_pages = (uint32_t)old;
+  if (delta == 0)
+    return 0;
+  uint64_t bytes = want * TRE_PAGE_SIZE;
+  if (bytes > SIZE_MAX)
+    return -1;
+  uint8_t *d = pages_grow(mem->data, (size_t)mem->size, (size_t)bytes);
+  if (!d)
+    return -1; /* the new pages of an mremap read as zeros */
+  mem->data = d;
+  mem->size = bytes;
+  return 0;
+}
+
+int trE_table_grow(trE_inst *inst, trE_table *t, uint32_t delta, void *init, uint32_t *old) {
+  uint64_t want = (uint64_t)t->size + delta;
+  if (want > t->max || want > inst->max_table || want > UINT32_MAX)
+    return -1;
+  *old = t->size;
+  if (delta == 0)
+    return 0;
+  void **e = trB_realloc_array(t->elems, (size_t)want, sizeof *e);
+  if (!e)
+    return -1;
+  for (uint64_t i = t->size; i < want; i++)
+    e[i] = init;
+  t->elems = e;
+  t->size = (uint32_t)want;
+  return 0;
+}
+
+bool trE_elem_dropped(const trE_inst *inst, uint32_t seg) {
+  return inst->dropped[seg / 8] & (1u << (seg % 8));
+}
+bool trE_data_dropped(const trE_inst *inst, uint32_t seg) {
+  return trE_elem_dropped(inst, inst->mod->nelems + seg);
+}
+void trE_drop_elem(trE_inst *inst, uint32_t seg) {
+  inst->dropped[seg / 8] |= (uint8_t)(1u << (seg % 8));
+}
+void trE_drop_data(trE_inst *inst, uint32_t seg) { trE_drop_elem(inst, inst->mod->nelems + seg); }
+
+static trE_slot const_value(trE_inst *inst, const trE_constexpr *ce) {
+  trE_slot v = {.u64 = 0};
+  switch (ce->op) {
+  case TRE_CONST_I32: case TRE_CONST_F32: v.u64 = (uint32_t)ce->bits; break;
+  case TRE_CONST_I64: case TRE_CONST_F64: case TRE_CONST_V128: v.u64 = ce->bits; break;
+  case TRE_CONST_REF_NULL: break;
+  case TRE_CONST_REF_FUNC: v.ref = inst->funcs[ce->bits]; break;
+  case TRE_CONST_GLOBAL_GET: v = inst->globals[ce->bits]->val; break;
+  }
+  return v;
+}
+
+void *trE_elem_item(trE_inst *inst, const trE_elem *e, uint32_t i) {
+  return const_value(inst, &e->items[i]).ref;
+}
+
+/* ---- the linker ------------------------------------------------------------------- */
+
+typedef struct ldef {
+  char *module, *name;
+  troupe_wasm_externkind kind;
+  trE_inst *from; /* an instance's export (holds a reference), or NULL for host objects */
+  trE_func *func; /* FUNC from an instance */
+  /* host function */
+  trE_functype ft;
+  troupe_wasm_host_fn fn;
+  void *user;
+  trE_memory *mem;
+  trE_table *table;
+  trE_gcell *global;    /* the cell (inside `from`, or hostg) */
+  trE_hostglobal *hostg;
+} ldef;
+
+struct troupe_wasm_linker {
+  ldef *defs;
+  uint32_t ndefs, cap;
+};
+
+static void inst_release(trE_inst *inst);
+
+troupe_wasm_linker *troupe_wasm_linker_new(void) { return trB_calloc(1, sizeof(troupe_wasm_linker)); }
+
+void troupe_wasm_linker_free(troupe_wasm_linker *l) {
+  if (!l)
+    return;
+  for (uint32_t i = 0; i < l->ndefs; i++) {
+    ldef *d = &l->defs[i];
+    free(d->module);
+    free(d->name);
+    free(d->ft.types);
+    if (d->from)
+      inst_release(d->from);
+    else {
+      memory_release(d->mem);
+      table_release(d->table);
+      hostglobal_release(d->hostg);
+    }
+  }
+  free(l->defs);
+  free(l);
+}
+
+static ldef *add_def(troupe_wasm_linker *l, const char *module, const char *name,
+                     troupe_wasm_externkind kind, troupe_err *err) {
+  if (!l || !module || !name) {
+    troupe_err_set(err, TROUPE_E_INVAL, "linker: missing linker, module or name");
+    return NULL;
+  }
+  if (l->ndefs == l->cap) {
+    uint32_t n = l->cap ? l->cap * 2 : 16;
+    ldef *d = trB_realloc_array(l->defs, n, sizeof *d);
+    if (!d) {
+      troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
+      return NULL;
+    }
+    l->defs = d;
+    l->cap = n;
+  }
+  ldef *d = &l->defs[l->ndefs];
+  memset(d, 0, sizeof *d);
+  d->module = trB_strdup(module);
+  d->name = trB_strdup(name);
+  if (!d->module || !d->name) {
+    free(d->module);
+    free(d->name);
+    troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
+    return NULL;
+  }
+  d->kind = kind;
+  l->ndefs++;
+  return d;
+}
+
+static bool valtype_ok(uint8_t t) {
+  switch (t) {
+  case TROUPE_WASM_I32: case TROUPE_WASM_I64: case TROUPE_WASM_F32: case TROUPE_WASM_F64:
+  case TROUPE_WASM_FUNCREF: case TROUPE_WASM_EXTERNREF:
+    return true;
+  default:
+    return false;
+  }
+}
+
+int troupe_wasm_linker_define_func(troupe_wasm_linker *l, const char *module, const char *name,
+                                   const troupe_wasm_functype *type, troupe_wasm_host_fn fn,
+                                   void *user, troupe_err *err) {
+  if (!type || !fn)
+    return troupe_err_set(err, TROUPE_E_INVAL, "linker: missing type or function");
+  size_t n = (size_t)type->nparams + type->nresults;
+  for (uint32_t i = 0; i < type->nparams; i++)
+    if (!valtype_ok(type->params[i]))
+      return troupe_err_set(err, TROUPE_E_INVAL, "linker: bad parameter type");
+  for (uint32_t i = 0; i < type->nresults; i++)
+    if (!valtype_ok(type->results[i]))
+      return troupe_err_set(err, TROUPE_E_INVAL, "linker: bad result type");
+  uint8_t *types = trB_malloc(n ? n : 1);
+  if (!types)
+    return troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
+  if (type->nparams)
+    memcpy(types, type->params, type->nparams);
+  if (type->nresults)
+    memcpy(types + type->nparams, type->results, type->nresults);
+  ldef *d = add_def(l, module, name, TROUPE_WASM_EXTERN_FUNC, err);
+  if (!d) {
+    free(types);
+    return err ? err->code : TROUPE_E_NOMEM;
+  }
+  d->ft = (trE_functype){.nparams = type->nparams, .nresults = type->nresults, .types = types,
+                         .hash = troupe_hash64(types, n, type->nparams)};
+  d->fn = fn;
+  d->user = user;
+  return TROUPE_OK;
+}
+
+int troupe_wasm_linker_define_global(troupe_wasm_linker *l, const char *module, const char *name,
+                                     troupe_wasm_val value, bool mutable_, troupe_err *err) {
+  if (!valtype_ok(value.type))
+    return troupe_err_set(err, TROUPE_E_INVAL, "linker: bad global type");
+  trE_hostglobal *g = trB_calloc(1, sizeof *g);
+  if (!g)
+    return troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
+  ldef *d = add_def(l, module, name, TROUPE_WASM_EXTERN_GLOBAL, err);
+  if (!d) {
+    free(g);
+    return err ? err->code : TROUPE_E_NOMEM;
+  }
+  atomic_init(&g->refcount, 1);
+  g->g.type = value.type;
+  g->g.mut = mutable_;
+  switch (value.type) {
+  case TROUPE_WASM_I32: g->g.val.u64 = (uint32_t)value.of.i32; break;
+  case TROUPE_WASM_I64: g->g.val.i64 = value.of.i64; break;
+  case TROUPE_WASM_F32: g->g.val.u64 = value.of.f32_bits; break;
+  case TROUPE_WASM_F64: g->g.val.u64 = value.of.f64_bits; break;
+  default: g->g.val.ref = value.of.ref; break;
+  }
+  d->hostg = g;
+  d->global = &g->g;
+  return TROUPE_OK;
+}
+
+int troupe_wasm_linker_define_memory(troupe_wasm_linker *l, const char *module, const char *name,
+                                     troupe_wasm_limits_desc pages, troupe_err *err) {
+  uint64_t max = pages.has_max ? pages.max : TRE_MAX_PAGES;
+  if (pages.min > TRE_MAX_PAGES || max > TRE_MAX_PAGES || pages.min > max)
+    return troupe_err_set(err, TROUPE_E_INVAL, "linker: bad memory limits");
+  trE_memory *mem = memory_new(pages.min, max);
+  if (!mem)
+    return troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
+  ldef *d = add_def(l, module, name, TROUPE_WASM_EXTERN_MEMORY, err);
+  if (!d) {
+    memory_release(mem);
+    return err ? err->code : TROUPE_E_NOMEM;
+  }
+  d->mem = mem;
+  return TROUPE_OK;
+}
+
+int troupe_wasm_linker_define_table(troupe_wasm_linker *l, const char *module, const char *name,
+                                    uint8_t elem, troupe_wasm_limits_desc limits, troupe_err *err) {
+  uint64_t max = limits.has_max ? limits.max : UINT32_MAX;
+  if ((elem != TROUPE_WASM_FUNCREF && elem != TROUPE_WASM_EXTERNREF) || limits.min > max ||
+      max > UINT32_MAX)
+    return troupe_err_set(err, TROUPE_E_INVAL, "linker: bad table type or limits");
+  trE_table *t = table_new(elem, limits.min, max);
+  if (!t)
+    return troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
+  ldef *d = add_def(l, module, name, TROUPE_WASM_EXTERN_TABLE, err);
+  if (!d) {
+    table_release(t);
+    return err ? err->code : TROUPE_E_NOMEM;
+  }
+  d->table = t;
+  return TROUPE_OK;
+}
+
+int troupe_wasm_linker_define_instance(troupe_wasm_linker *l, const char *module,
+                                       troupe_wasm_instance *inst, troupe_err *err) {
+  if (!inst)
+    return troupe_err_set(err, TROUPE_E_INVAL, "linker: no instance");
+  const trE_module *m = inst->mod;
+  for (uint32_t i = 0; i < m->nexports; i++) {
+    const trE_export *e = &m->exports[i];
+    ldef *d = add_def(l, module, e->name, e->kind, err);
+    if (!d)
+      return err ? err->code : TROUPE_E_NOMEM;
+    /* acq_rel not needed to take a reference: relaxed increments suffice, the object is
+     * kept alive by the caller's own reference meanwhile */
+    atomic_fetch_add_explicit(&inst->refcount, 1, memory_order_relaxed);
+    d->from = inst;
+    switch (e->kind) {
+    case TROUPE_WASM_EXTERN_FUNC: d->func = inst->funcs[e->index]; break;
+    case TROUPE_WASM_EXTERN_TABLE: d->table = inst->tables[e->index]; break;
+    case TROUPE_WASM_EXTERN_MEMORY: d->mem = inst->mem; break;
+    case TROUPE_WASM_EXTERN_GLOBAL: d->global = inst->globals[e->index]; break;
+    }
+  }
+  return TROUPE_OK;
+}
+
+/* ---- import checks ------------------------------------------------------------------ */
+
+static void fmt_functype(const trE_functype *ft, char *buf, size_t len) {
+  size_t k = 0;
+  k += (size_t)snprintf(buf + k, len - k, "(");
+  for (uint32_t i = 0; i < ft->nparams && k < len; i++)
+    k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? "," : "",
+                          trE_valtype_name(TRE_PARAMS(ft)[i]));
+  if (k < len)
+    k += (size_t)snprintf(buf + k, len - k, ")->(");
+  for (uint32_t i = 0; i < ft->nresults && k < len; i++)
+    k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? "," : "",
+                          trE_valtype_name(TRE_RESULTS(ft)[i]));
+  if (k < len)
+    snprintf(buf + k, len - k, ")");
+}
+
+static bool limits_match(uint64_t min, bool has_max, uint64_t max, const trE_limits *want) {
+  if (min < want->min)
+    return false;
+  if (want->has_max && (!has_max || max > want->max))
+    return false;
+  return true;
+}
+
+static const char *const kind_names[] = {"function", "table", "memory", "global"};
+
+static int unlinkable(troupe_err *err, const trE_import *im, const char *fmt, ...)
+    TROUPE_PRINTF(3, 4);
+static int unlinkable(troupe_err *err, const trE_import *im, const char *fmt, ...) {
+  char what[160];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  return troupe_err_set(err, TROUPE_E_UNLINKABLE, "incompatible import type for %s.%s: %s",
+                        im->module, im->name, what);
+}
+
+static const ldef *lookup(const troupe_wasm_linker *l, const trE_import *im) {
+  if (!l)
+    return NULL;
+  for (uint32_t i = l->ndefs; i-- > 0;) {
+    const ldef *d = &l->defs[i];
+    if (strcmp(d->module, im->module) == 0 && strcmp(d->name, im->name) == 0)
+      return d;
+  }
+  return NULL;
+}
+
+static int hold(trE_inst *inst, uint8_t kind, void *p) {
+  /* holds were sized for every import up front */
+  inst->holds[inst->nholds++] = (trE_hold){kind, p};
+  return 0;
+}
+
+static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i, uint32_t *nf,
+                       uint32_t *nhost, uint32_t *ng, uint32_t *nt, troupe_err *err) {
+  trE_module *m = inst->mod;
+  const trE_import *im = &m->imports[i];
+  const ldef *d = lookup(l, im);
+  if (!d)
+    return troupe_err_set(err, TROUPE_E_UNLINKABLE, "unknown import %s.%s", im->module,
+                          im->name);
+  if (d->kind != im->kind)
+    return unlinkable(err, im, "expected a %s, found a %s", kind_names[im->kind],
+                      kind_names[d->kind]);
+  switch (im->kind) {
+  case TROUPE_WASM_EXTERN_FUNC: {
+    const trE_functype *want = &m->types[im->as.type_index];
+    const trE_functype *have = d->func ? d->func->type : &d->ft;
+    if (!trE_functype_equal(want, have)) {
+      char a[64], b[64];
+      fmt_functype(want, a, sizeof a);
+      fmt_functype(have, b, sizeof b);
+      return unlinkable(err, im, "expected %s found %s", a, b);
+    }
+    if (d->func) {
+      inst->funcs[(*nf)++] = d->func;
+    } else {
+      trE_func *f = &inst->own_funcs[m->nfuncs - m->nfunc_imports + (*nhost)++];
+      *f = (trE_func){.inst = inst, .type = &d->ft, .host = d->fn, .user = d->user,
+                      .module = d->module, .name = d->name,
+                      .pubtype = {.nparams = d->ft.nparams, .nresults = d->ft.nresults,
+                                  .params = TRE_PARAMS(&d->ft),
+                                  .results = TRE_RESULTS(&d->ft)}};
+      inst->funcs[(*nf)++] = f;
+    }
+    break;
+  }
+  case TROUPE_WASM_EXTERN_TABLE: {
+    const trE_table *t = d->table;
+    if (t->elem != im->as.table.elem)
+      return unlinkable(err, im, "expected %s elements, found %s",
+                        trE_valtype_name(im->as.table.elem), trE_valtype_name(t->elem));
+    if (!limits_match(t->size, t->max != UINT32_MAX, t->max, &im->as.table.limits))
+      return unlinkable(err, im, "table limits do not match (size %u)", t->size);
+    inst->tables[(*nt)++] = d->table;
+    atomic_fetch_add_explicit(&d->table->refcount, 1, memory_order_relaxed);
+    hold(inst, 2, d->table);
+    return 0;
+  }
+  case TROUPE_WASM_EXTERN_MEMORY: {
+    const trE_memory *mem = d->mem;
+    uint64_t pages = mem->size / TRE_PAGE_SIZE;
+    if (!limits_match(pages, mem->max_pages != TRE_MAX_PAGES, mem->max_pages, &im->as.memory))
+      return unlinkable(err, im, "memory limits do not match (%llu pages)",
+                        (unsigned long long)pages);
+    inst->mem = d->mem;
+    atomic_fetch_add_explicit(&d->mem->refcount, 1, memory_order_relaxed);
+    hold(inst, 1, d->mem);
+    return 0;
+  }
+  case TROUPE_WASM_EXTERN_GLOBAL: {
+    const trE_gcell *g = d->global;
+    if (g->type != im->as.global.type || g->mut != im->as.global.mut)
+      return unlinkable(err, im, "expected %s%s, found %s%s", im->as.global.mut ? "mut " : "",
+                        trE_valtype_name(im->as.global.type), g->mut ? "mut " : "",
+                        trE_valtype_name(g->type));
+    inst->globals[(*ng)++] = d->global;
+    if (d->hostg) {
+      atomic_fetch_add_explicit(&d->hostg->refcount, 1, memory_order_relaxed);
+      hold(inst, 3, d->hostg);
+    }
+    break;
+  }
+  }
+  if (d->from) {
+    atomic_fetch_add_explicit(&d->from->refcount, 1, memory_order_relaxed);
+    hold(inst, 0, d->from);
+  }
+  return 0;
+}
+
+/* ---- instances ---------------------------------------------------------------------- */
+
+static void inst_destroy(trE_inst *inst) {
+  for (uint32_t i = 0; i < inst->nholds; i++) {
+    trE_hold *h = &inst->holds[i];
+    switch (h->kind) {
+    case 0: inst_release(h->p); break;
+    case 1: memory_release(h->p); break;
+    case 2: table_release(h->p); break;
+    case 3: hostglobal_release(h->p); break;
+    }
+  }
+  free(inst->holds);
+  free(inst->ex.stack);
+  free(inst->ex.frames);
+  free(inst->ex.hostbuf);
+  troupe_wasm_module_free((troupe_wasm_module *)inst->mod);
+  free(inst);
+}
+
+static void inst_release(trE_inst *inst) {
+  /* acq_rel: the last releaser sees the writes of every other holder */
+  if (inst && atomic_fetch_sub_explicit(&inst->refcount, 1, memory_order_acq_rel) == 1)
+    inst_destroy(inst);
+}
+
+void troupe_wasm_instance_free(troupe_wasm_instance *inst) { inst_release(inst); }
+
+/* One allocation for the instance and its arrays (instantiation must be cheap). */
+static trE_inst *inst_alloc(trE_module *m) {
+  uint32_t ndef = m->nfuncs - m->nfunc_imports;
+  uint32_t ndefg = m->nglobals - m->nglobal_imports;
+  size_t nbits = ((size_t)m->nelems + m->ndatas + 7) / 8;
+  size_t sz = sizeof(trE_inst);
+  size_t o_funcs = sz;
+  sz += (size_t)m->nfuncs * sizeof(trE_func *);
+  size_t o_tables = sz;
+  sz += (size_t)m->ntables * sizeof(trE_table *);
+  size_t o_globals = sz;
+  sz += (size_t)m->nglobals * sizeof(trE_gcell *);
+  size_t o_own = sz;
+  sz += ((size_t)ndef + m->nfunc_imports) * sizeof(trE_func);
+  size_t o_ownglobals = sz;
+  sz += (size_t)ndefg * sizeof(trE_gcell);
+  size_t o_dropped = sz;
+  sz += nbits + 1;
+  char *p = trB_calloc(1, sz);
+  if (!p)
+    return NULL;
+  trE_inst *inst = (trE_inst *)p;
+  inst->funcs = (trE_func **)(p + o_funcs);
+  inst->tables = (trE_table **)(p + o_tables);
+  inst->globals = (trE_gcell **)(p + o_globals);
+  inst->own_funcs = (trE_func *)(p + o_own);
+  inst->own_globals = (trE_gcell *)(p + o_ownglobals);
+  inst->dropped = (uint8_t *)(p + o_dropped);
+  return inst;
+}
+
+
+static int seg_trap(troupe_wasm_trap *trap, troupe_err *err, troupe_wasm_trap_kind kind,
+                    const char *what, uint32_t seg) {
+  if (trap) {
+    memset(trap, 0, sizeof *trap);
+    trap->kind = kind;
+    trap->func_index = UINT32_MAX;
+    snprintf(trap->message, sizeof trap->message, "%s", troupe_wasm_trap_kind_message(kind));
+  }
+  return troupe_err_set(err, TROUPE_E_UNINSTANTIABLE, "%s segment %u: %s", what, seg,
+                        troupe_wasm_trap_kind_message(kind));
+}
+
+/* A failed instance whose functions live on in an imported table (WebAssembly 2.0 keeps
+ * the segments written before the failure): the table adopts it, and the instance drops
+ * its own reference on the table so that the two do not keep each other alive. */
+static bool orphan(trE_inst *inst, trE_table *t) {
+  trE_inst **o = trB_realloc_array(t->orphans, (size_t)t->norphans + 1, sizeof *o);
+  if (!o)
+    return false;
+  t->orphans = o;
+  for (uint32_t i = 0; i < inst->nholds; i++)
+    if (inst->holds[i].kind == 2 && inst->holds[i].p == t) {
+      /* relaxed: the table stays alive through its other owners (the exporter), which
+       * exist because we imported it from them */
+      atomic_fetch_sub_explicit(&t->refcount, 1, memory_order_relaxed);
+      inst->holds[i].kind = 255;
+      break;
+    }
+  t->orphans[t->norphans++] = inst;
+  return true;
+}
+
+int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
+                            const troupe_wasm_limits *limits, troupe_wasm_instance **out,
+                            troupe_wasm_trap *trap, troupe_err *err) {
+  trE_module *m = (trE_module *)pm;
+  if (!m || !out)
+    return troupe_err_set(err, TROUPE_E_INVAL, "instantiate: missing module or out");
+  *out = NULL;
+  trE_inst *inst = inst_alloc(m);
+  if (!inst)
+    return troupe_err_set(err, TROUPE_E_NOMEM, "instantiate: out of memory");
+  atomic_init(&inst->refcount, 1);
+  inst->mod = (trE_module *)troupe_wasm_module_ref(pm);
+  inst->max_pages = limits && limits->max_memory_pages ? limits->max_memory_pages : TRE_MAX_PAGES;
+  inst->max_table = limits && limits->max_table_elems ? limits->max_table_elems : 10000000u;
+  inst->max_depth = limits && limits->max_call_depth ? limits->max_call_depth : 10000u;
+  int rc = 0;
+  trE_table *shared_written = NULL; /* an imported table our functions were written to */
+  /* every import may hold one reference, plus one or two for own memory/tables */
+  inst->holds = trB_calloc((size_t)m->nimports * 2 + m->ntables + 2, sizeof *inst->holds);
+  if (!inst->holds) {
+    rc = troupe_err_set(err, TROUPE_E_NOMEM, "instantiate: out of memory");
+    goto fail;
+  }
+  uint32_t nf = 0, nhost = 0, ng = 0, nt = 0;
+  for (uint32_t i = 0; i < m->nimports && rc == 0; i++)
+    rc = link_import(inst, l, i, &nf, &nhost, &ng, &nt, err);
+  if (rc)
+    goto fail;
+  /* own memory and tables */
+  if (m->nmemories > m->nmemory_imports) {
+    const trE_limits *lim = &m->memories[m->nmemory_imports];
+    if (lim->min > inst->max_pages) {
+      rc = troupe_err_set(err, TROUPE_E_UNINSTANTIABLE,
+                          "memory of %llu pages exceeds the instance limit of %llu",
+                          (unsigned long long)lim->min, (unsigned long long)inst->max_pages);
+      goto fail;
+    }
+    trE_memory *mem = memory_new(lim->min, lim->has_max ? lim->max : TRE_MAX_PAGES);
+    if (!mem) {
+      rc = troupe_err_set(err, TROUPE_E_NOMEM, "instantiate: out of memory for linear memory");
+      goto fail;
+    }
+    inst->mem = mem;
+    hold(inst, 1, mem);
+  }
+  for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
+    const trE_tabletype *tt = &m->tables[i];
+    if (tt->limits.min > inst->max_table) {
+      rc = troupe_err_set(err, TROUPE_E_UNINSTANTIABLE,
+                          "table of %llu elements exceeds the instance limit",
+                          (unsigned long long)tt->limits.min);
+      goto fail;
+    }
+    trE_table *t = table_new(tt->elem, tt->limits.min,
+                             tt->limits.has_max ? tt->limits.max : UINT32_MAX);
+    if (!t) {
+      rc = troupe_err_set(err, TROUPE_E_NOMEM, "instantiate: out of memory for a table");
+      goto fail;
+    }
+    inst->tables[i] = t;
+    hold(inst, 2, t);
+  }
+  /* own functions */
+  for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
+    trE_func *f = &inst->own_funcs[i - m->nfunc_imports];
+    *f = (trE_func){.inst = inst, .code = m->compiled[i - m->nfunc_imports],
+                    .type = trE_func_type(m, i)};
+    inst->funcs[i] = f;
+  }
+  /* globals, in order (an initialiser may read an imported global) */
+  for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
+    trE_gcell *g = &inst->own_globals[i - m->nglobal_imports];
+    const trE_global *dg = &m->globals[i - m->nglobal_imports];
+    g->type = dg->type.type;
+    g->mut = dg->type.mut;
+    g->val = const_value(inst, &dg->init);
+    inst->globals[i] = g;
+  }
+  /* element segments, then data segments, in order */
+  for (uint32_t s = 0; s < m->nelems; s++) {
+    const trE_elem *e = &m->elems[s];
+    if (e->mode == TRE_SEG_ACTIVE) {
+      trE_table *t = inst->tables[e->table];
+      if (e->table < m->ntable_imports && e->count && !shared_written)
+        shared_written = t;
+      uint64_t off = const_value(inst, &e->offset).u32;
+      if (off + e->count > t->size) {
+        rc = seg_trap(trap, err, TROUPE_WASM_TRAP_TABLE_OOB, "element", s);
+        goto fail;
+      }
+      for (uint32_t k = 0; k < e->count; k++)
+        t->elems[off + k] = trE_elem_item(inst, e, k);
+    }
+    if (e->mode != TRE_SEG_PASSIVE)
+      trE_drop_elem(inst, s);
+  }
+  for (uint32_t s = 0; s < m->ndatas; s++) {
+    const trE_data *d = &m->datas[s];
+    if (d->mode == TRE_SEG_ACTIVE) {
+      trE_memory *mem = inst->mem;
+      uint64_t off = const_value(inst, &d->offset).u32;
+      if (!mem || off + d->len > mem->size) {
+        rc = seg_trap(trap, err, TROUPE_WASM_TRAP_MEMORY_OOB, "data", s);
+        goto fail;
+      }
+      if (d->len)
+        memcpy(mem->data + off, d->bytes, d->len);
+      trE_drop_data(inst, s);
+    }
+  }
+  if (m->has_start) {
+    troupe_wasm_trap t;
+    rc = trE_start(inst, inst->funcs[m->start], &t);
+    if (rc) {
+      if (trap)
+        *trap = t;
+      if (rc == TROUPE_E_TRAP)
+        rc = troupe_err_set(err, TROUPE_E_UNINSTANTIABLE, "start function trapped: %s",
+                            t.message);
+      else
+        rc = troupe_err_set(err, TROUPE_E_UNINSTANTIABLE,
+                            "start function did not complete (%s)", troupe_err_name(rc));
+      goto fail;
+    }
+  }
+  *out = inst;
+  return TROUPE_OK;
+fail:
+  if (shared_written && orphan(inst, shared_written))
+    return rc;
+  inst_release(inst);
+  return rc;
+}

@@ -1,0 +1,149 @@
+/*
+ * engine/instance.h: run-time objects -- memories, tables, globals, function instances,
+ * the instance itself and its execution state (the explicit frame stack that makes calls
+ * non-recursive and execution resumable). instance.c builds them, interp.c runs on them,
+ * api.c exposes them through troupe/wasm.h.
+ */
+#ifndef TROUPE_SRC_ENGINE_INSTANCE_H
+#define TROUPE_SRC_ENGINE_INSTANCE_H
+
+#include "engine/code.h"
+
+typedef struct troupe_wasm_instance trE_inst;
+
+/* A linear memory. Shared (by import/export) between instances: reference counted; the
+ * data buffer may move on grow, so the interpreter reloads base and size after calls,
+ * memory.grow and host calls. */
+typedef struct trE_memory {
+  _Atomic uint32_t refcount; /* acq_rel on release: the last owner sees every write */
+  uint8_t *data;
+  uint64_t size;       /* bytes */
+  uint64_t max_pages;  /* declared maximum (TRE_MAX_PAGES without one) */
+} trE_memory;
+
+/* A table of references (funcref: trE_func *; externref: the embedder's pointer). */
+typedef struct trE_table {
+  _Atomic uint32_t refcount; /* as for memories */
+  uint8_t elem;
+  uint32_t size;
+  uint64_t max;        /* declared maximum (UINT32_MAX without one) */
+  void **elems;
+  /* Instances that failed to instantiate after writing their functions into this
+   * (imported) table: kept alive, and released, with the table. */
+  trE_inst **orphans;
+  uint32_t norphans;
+} trE_table;
+
+/* A global's storage. Defined globals live inside their instance; host globals are
+ * allocated by the linker (trE_hostglobal). */
+typedef struct trE_gcell {
+  trE_slot val;
+  uint8_t type;
+  bool mut;
+} trE_gcell;
+
+typedef struct trE_hostglobal {
+  _Atomic uint32_t refcount; /* as for memories */
+  trE_gcell g;
+} trE_hostglobal;
+
+
+/* A function instance; a funcref value is a pointer to one. */
+typedef struct trE_func {
+  trE_inst *inst;              /* the instance whose context it runs in */
+  const trE_compiled *code;    /* NULL for a host function */
+  const trE_functype *type;
+  troupe_wasm_host_fn host;
+  void *user;
+  troupe_wasm_functype pubtype; /* host: the type as the embedder sees it */
+  const char *module, *name;    /* host: import names (for messages) */
+} trE_func;
+
+/* One activation on the frame stack. ret_pc is where this activation continues when
+ * its callee returns; fp is an offset so that the value stack can move when it grows. */
+typedef struct trE_frame {
+  const trE_compiled *fn;
+  trE_inst *inst;
+  const uint32_t *ret_pc;
+  size_t fp;
+} trE_frame;
+
+/* Execution state: value stack (slots), frame stack, and what a suspension left behind.
+ * Allocated on first call, grown on demand. */
+typedef struct trE_exec {
+  trE_slot *stack;
+  size_t stack_cap;    /* slots */
+  trE_frame *frames;
+  uint32_t nframes, frames_cap;
+  const uint32_t *pc;  /* where to continue (suspended) */
+  int64_t fuel;
+  bool fuel_limited, trap_on_fuel;
+  troupe_wasm_state state;
+  bool running;
+  const trE_func *entry;      /* the exported function being called */
+  const trE_func *susp_host;  /* SUSPENDED_HOST: the host function */
+  size_t susp_argbase;        /* ... and where its results go */
+  troupe_wasm_trap trap;
+  troupe_wasm_val *hostbuf;   /* scratch for host call arguments and results */
+  uint32_t hostbuf_cap;
+  uint32_t max_depth;
+} trE_exec;
+
+/* A host call in progress (troupe_wasm_hostcall). */
+struct troupe_wasm_hostcall {
+  trE_inst *inst;
+  const trE_func *fn;
+  int action; /* 0 return, 1 trap, 2 exit, 3 suspend */
+  int32_t exit_code;
+  char message[128];
+};
+
+/* Something an instance holds a reference on and releases when freed. */
+typedef struct trE_hold {
+  uint8_t kind; /* 0 instance, 1 memory, 2 table, 3 host global */
+  void *p;
+} trE_hold;
+
+struct troupe_wasm_instance {
+  _Atomic uint32_t refcount; /* the user's handle plus one per importer; acq_rel */
+  trE_module *mod;
+  trE_func **funcs;       /* the function index space */
+  trE_memory *mem;        /* memory 0, or NULL */
+  trE_table **tables;
+  trE_gcell **globals;   /* the global index space */
+  uint8_t *dropped;       /* bitmap: elem segments, then data segments */
+  uint64_t max_pages;     /* limits */
+  uint32_t max_table, max_depth;
+  void *user;
+  bool broken;            /* start trapped */
+  trE_exec ex;
+  uint32_t nholds;
+  trE_hold *holds;
+  trE_func *own_funcs;    /* defined functions, then host import wrappers */
+  trE_gcell *own_globals;
+};
+
+/* interp.c: run ex from its current state (ex->pc and the top frame) until the entry
+ * frame returns (TROUPE_OK), a trap (TROUPE_E_TRAP, ex->trap) or a suspension
+ * (TROUPE_E_SUSPENDED). With `enter`, first call `enter` with its args already in
+ * stack slots 0.. . */
+int trE_interp_run(trE_exec *ex, const trE_func *enter);
+/* The handler offsets (indexed by trE_opcode), from the dispatch function itself. */
+const int32_t *trE_interp_table(void);
+
+/* api.c: "i32", "funcref", ... */
+const char *trE_valtype_name(uint8_t t);
+/* api.c: run the start function f of a fresh instance. */
+int trE_start(trE_inst *inst, const trE_func *f, troupe_wasm_trap *trap);
+
+/* instance.c helpers shared with the interpreter. */
+int trE_memory_grow(trE_inst *inst, trE_memory *mem, uint32_t delta, uint32_t *old_pages);
+int trE_table_grow(trE_inst *inst, trE_table *t, uint32_t delta, void *init, uint32_t *old);
+bool trE_elem_dropped(const trE_inst *inst, uint32_t seg);
+bool trE_data_dropped(const trE_inst *inst, uint32_t seg);
+void trE_drop_elem(trE_inst *inst, uint32_t seg);
+void trE_drop_data(trE_inst *inst, uint32_t seg);
+/* The value of element segment item i (a funcref or externref), for table.init. */
+void *trE_elem_item(trE_inst *inst, const trE_elem *e, uint32_t i);
+
+#endif

@@ -1,0 +1,925 @@
+/*
+ * engine/interp.c: the dispatch loop. One function, direct-threaded by computed goto:
+ * every op word is its handler's offset from a base label, so dispatch is
+ * `goto *(base + *pc)`. The VM registers are C locals the compiler keeps in machine
+ * registers: pc, fp (the frame's slot 0), inst (the running instance), mem/memsize
+ * (linear memory 0, reloaded after calls, memory.grow and host calls) and fuel.
+ *
+ * Calls and returns never recurse in C: a call pushes a trE_frame on ex->frames and
+ * jumps; a return pops it and jumps back. Traps and suspensions store the state in ex
+ * and return a status to the driver (api.c). Handlers read all their operands before
+ * writing their result (the compiler may give the result an operand's slot) and leave
+ * pc at the op when they trap, so the trap's location is exact.
+ */
+#include "engine/instance.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define STACK_MAX_SLOTS ((size_t)32 << 20) /* 256 MiB of value stack: "call stack exhausted" */
+
+static inline uint64_t f32b(float f) {
+  union { float f; uint32_t u; } x = {.f = f};
+  return x.u;
+}
+static inline uint64_t f64b(double f) {
+  union { double f; uint64_t u; } x = {.f = f};
+  return x.u;
+}
+
+/* min/max per the spec: NaN in, NaN out; -0 below +0. */
+static inline float fmin32(float a, float b) {
+  if (a != a || b != b)
+    return a + b;
+  if (a == 0 && b == 0)
+    return signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+static inline float fmax32(float a, float b) {
+  if (a != a || b != b)
+    return a + b;
+  if (a == 0 && b == 0)
+    return signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+static inline double fmin64(double a, double b) {
+  if (a != a || b != b)
+    return a + b;
+  if (a == 0 && b == 0)
+    return signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+static inline double fmax64(double a, double b) {
+  if (a != a || b != b)
+    return a + b;
+  if (a == 0 && b == 0)
+    return signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+
+static inline uint32_t rotl32(uint32_t a, uint32_t b) {
+  b &= 31;
+  return (a << b) | (a >> ((32 - b) & 31));
+}
+static inline uint32_t rotr32(uint32_t a, uint32_t b) {
+  b &= 31;
+  return (a >> b) | (a << ((32 - b) & 31));
+}
+static inline uint64_t rotl64(uint64_t a, uint64_t b) {
+  b &= 63;
+  return (a << b) | (a >> ((64 - b) & 63));
+}
+static inline uint64_t rotr64(uint64_t a, uint64_t b) {
+  b &= 63;
+  return (a >> b) | (a << ((64 - b) & 63));
+}
+
+/* Saturating truncations. */
+static inline int32_t sat_i32(double x) {
+  if (x != x)
+    return 0;
+  if (x <= -2147483649.0)
+    return INT32_MIN;
+  if (x >= 2147483648.0)
+    return INT32_MAX;
+  return (int32_t)x;
+}
+static inline uint32_t sat_u32(double x) {
+  if (x != x || x <= -1.0)
+    return 0;
+  if (x >= 4294967296.0)
+    return UINT32_MAX;
+  return (uint32_t)x;
+}
+static inline int64_t sat_i64(double x) {
+  if (x != x)
+    return 0;
+  if (x < -9223372036854775808.0)
+    return INT64_MIN;
+  if (x >= 9223372036854775808.0)
+    return INT64_MAX;
+  return (int64_t)x;
+}
+static inline uint64_t sat_u64(double x) {
+  if (x != x || x <= -1.0)
+    return 0;
+  if (x >= 18446744073709551616.0)
+    return UINT64_MAX;
+  return (uint64_t)x;
+}
+
+/* Grow the value stack so that `need` slots fit; false when the limit is reached. */
+static bool grow_stack(trE_exec *ex, size_t need) {
+  size_t n = ex->stack_cap ? ex->stack_cap : 256;
+  while (n < need)
+    n *= 2;
+  if (n > STACK_MAX_SLOTS) {
+    if (need > STACK_MAX_SLOTS)
+      return false;
+    n = STACK_MAX_SLOTS;
+  }
+  trE_slot *s = trB_realloc_array(ex->stack, n, sizeof *s);
+  if (!s)
+    return false;
+  ex->stack = s;
+  ex->stack_cap = n;
+  return true;
+}
+
+static bool grow_frames(trE_exec *ex) {
+  uint32_t n = ex->frames_cap ? ex->frames_cap * 2 : 16;
+  trE_frame *f = trB_realloc_array(ex->frames, n, sizeof *f);
+  if (!f)
+    return false;
+  ex->frames = f;
+  ex->frames_cap = n;
+  return true;
+}
+
+static bool hostbuf(trE_exec *ex, uint32_t n) {
+  if (n <= ex->hostbuf_cap)
+    return true;
+  troupe_wasm_val *b = trB_realloc_array(ex->hostbuf, n, sizeof *b);
+  if (!b)
+    return false;
+  ex->hostbuf = b;
+  ex->hostbuf_cap = n;
+  return true;
+}
+
+static void slot_to_val(trE_slot s, uint8_t type, troupe_wasm_val *v) {
+  memset(v, 0, sizeof *v);
+  v->type = type;
+  switch (type) {
+  case TROUPE_WASM_I32: v->of.i32 = s.i32; break;
+  case TROUPE_WASM_I64: v->of.i64 = s.i64; break;
+  case TROUPE_WASM_F32: v->of.f32_bits = s.u32; break;
+  case TROUPE_WASM_F64: v->of.f64_bits = s.u64; break;
+  default: v->of.ref = s.ref; break;
+  }
+}
+
+static trE_slot val_to_slot(const troupe_wasm_val *v, uint8_t type) {
+  trE_slot s = {.u64 = 0};
+  switch (type) {
+  case TROUPE_WASM_I32: s.u64 = (uint32_t)v->of.i32; break;
+  case TROUPE_WASM_I64: s.i64 = v->of.i64; break;
+  case TROUPE_WASM_F32: s.u64 = v->of.f32_bits; break;
+  case TROUPE_WASM_F64: s.u64 = v->of.f64_bits; break;
+  default: s.ref = v->of.ref; break;
+  }
+  return s;
+}
+
+static void set_trap(trE_exec *ex, troupe_wasm_trap_kind kind, const uint32_t *pc,
+                     const char *msg) {
+  troupe_wasm_trap *t = &ex->trap;
+  memset(t, 0, sizeof *t);
+  t->kind = kind;
+  if (ex->nframes) {
+    const trE_compiled *fn = ex->frames[ex->nframes - 1].fn;
+    t->func_index = fn->func_index;
+    if (pc && pc >= fn->code && pc < fn->code + fn->ncode)
+      t->code_offset = trE_code_offset(fn, (uint32_t)(pc - fn->code));
+  } else if (ex->entry) {
+    t->func_index = UINT32_MAX;
+  }
+  snprintf(t->message, sizeof t->message, "%s", msg ? msg : troupe_wasm_trap_kind_message(kind));
+}
+
+static int run(trE_exec *ex, const trE_func *enter, const int32_t **table) {
+#define X_NUM(name, code, a, b, r) (int32_t)((const char *)&&L_##name - (const char *)&&L_base),
+#define X_MEM(name, code, t, al) (int32_t)((const char *)&&L_##name - (const char *)&&L_base),
+#define X_MISC(name) (int32_t)((const char *)&&L_##name - (const char *)&&L_base),
+#define X_BR4(c) X_MISC(br_##c) X_MISC(br_##c##_imm) X_MISC(brb_##c) X_MISC(brb_##c##_imm)
+  static const int32_t handlers[TRE_OP_COUNT] = {
+      TRE_NUMOPS(X_NUM) TRE_LOADOPS(X_MEM) TRE_STOREOPS(X_MEM) TRE_MISCOPS(X_MISC)
+      TRE_CMPS(X_BR4)};
+#undef X_BR4
+#undef X_NUM
+#undef X_MEM
+#undef X_MISC
+  if (table) {
+    *table = handlers;
+    return 0;
+  }
+
+  const uint32_t *pc = ex->pc;
+  trE_slot *fp = NULL;
+  trE_inst *inst = NULL;
+  uint8_t *mem = NULL;
+  uint64_t memsize = 0;
+  int64_t fuel = ex->fuel;
+  const trE_func *f;    /* do_call: the callee */
+  size_t argbase;       /* do_call: its first argument's slot (from fp) */
+  const uint32_t *next; /* do_call: where the caller continues */
+  troupe_wasm_trap_kind tk;
+  const char *tmsg = NULL;
+
+#define NEXT() goto *(const void *)((const char *)&&L_base + (int32_t)*pc)
+#define S(k) fp[pc[k]]
+#define TRAP(kind)                                                                         \
+  do {                                                                                     \
+    tk = TROUPE_WASM_TRAP_##kind;                                                          \
+    goto trap;                                                                             \
+  } while (0)
+#define RELOAD_MEM()                                                                       \
+  do {                                                                                     \
+    trE_memory *m_ = inst->mem;                                                            \
+    mem = m_ ? m_->data : NULL;                                                            \
+    memsize = m_ ? m_->size : 0;                                                           \
+  } while (0)
+
+  if (enter) {
+    f = enter;
+    fp = ex->stack;
+    argbase = 0;
+    next = NULL;
+    inst = enter->inst;
+    goto do_call;
+  }
+  {
+    trE_frame *fr = &ex->frames[ex->nframes - 1];
+    fp = ex->stack + fr->fp;
+    inst = fr->inst;
+    RELOAD_MEM();
+  }
+  NEXT();
+
+L_base:
+L_unreachable:
+  TRAP(UNREACHABLE);
+
+  /* ---- control ---------------------------------------------------------------- */
+L_br:
+  pc = pc + 1 + (int32_t)pc[1];
+  NEXT();
+L_br_if:
+  if (S(1).u32)
+    pc = pc + 2 + (int32_t)pc[2];
+  else
+    pc += 3;
+  NEXT();
+L_br_unless:
+  if (!S(1).u32)
+    pc = pc + 2 + (int32_t)pc[2];
+  else
+    pc += 3;
+  NEXT();
+L_br_table: {
+  uint32_t i = S(1).u32, n = pc[2];
+  const uint32_t *w = pc + 3 + (i < n ? i : n);
+  pc = w + (int32_t)*w;
+  NEXT();
+}
+L_br_back: {
+  const uint32_t *head = pc + 1 + (int32_t)pc[1];
+  if (TR_UNLIKELY(fuel <= 0))
+    goto out_of_fuel; /* resuming runs this branch again */
+  fuel -= head[1];
+  pc = head + 2;
+  NEXT();
+}
+L_br_if_back:
+  if (S(1).u32) {
+    const uint32_t *head = pc + 2 + (int32_t)pc[2];
+    if (TR_UNLIKELY(fuel <= 0))
+      goto out_of_fuel;
+    fuel -= head[1];
+    pc = head + 2;
+  } else {
+    pc += 3;
+  }
+  NEXT();
+L_brb_eqz:
+  if (!S(1).u32) {
+    const uint32_t *head = pc + 2 + (int32_t)pc[2];
+    if (TR_UNLIKELY(fuel <= 0))
+      goto out_of_fuel;
+    fuel -= head[1];
+    pc = head + 2;
+  } else {
+    pc += 3;
+  }
+  NEXT();
+
+  /* fused compare-and-branch: [op a b rel] / [op a imm rel] */
+#define BACK_EDGE()                                                                        \
+  do {                                                                                     \
+    const uint32_t *head = pc + 3 + (int32_t)pc[3];                                        \
+    if (TR_UNLIKELY(fuel <= 0))                                                            \
+      goto out_of_fuel;                                                                    \
+    fuel -= head[1];                                                                       \
+    pc = head + 2;                                                                         \
+  } while (0)
+#define BRCMP(c, expr)                                                                     \
+  L_br_##c : {                                                                             \
+    uint32_t a = S(1).u32, b = S(2).u32;                                                   \
+    pc = (expr) ? pc + 3 + (int32_t)pc[3] : pc + 4;                                        \
+    NEXT();                                                                                \
+  }                                                                                        \
+  L_br_##c##_imm : {                                                                       \
+    uint32_t a = S(1).u32, b = pc[2];                                                      \
+    pc = (expr) ? pc + 3 + (int32_t)pc[3] : pc + 4;                                        \
+    NEXT();                                                                                \
+  }                                                                                        \
+  L_brb_##c : {                                                                            \
+    uint32_t a = S(1).u32, b = S(2).u32;                                                   \
+    if (expr)                                                                              \
+      BACK_EDGE();                                                                         \
+    else                                                                                   \
+      pc += 4;                                                                             \
+    NEXT();                                                                                \
+  }                                                                                        \
+  L_brb_##c##_imm : {                                                                      \
+    uint32_t a = S(1).u32, b = pc[2];                                                      \
+    if (expr)                                                                              \
+      BACK_EDGE();                                                                         \
+    else                                                                                   \
+      pc += 4;                                                                             \
+    NEXT();                                                                                \
+  }
+  BRCMP(eq, a == b) BRCMP(ne, a != b)
+  BRCMP(lt_s, (int32_t)a < (int32_t)b) BRCMP(lt_u, a < b)
+  BRCMP(gt_s, (int32_t)a > (int32_t)b) BRCMP(gt_u, a > b)
+  BRCMP(le_s, (int32_t)a <= (int32_t)b) BRCMP(le_u, a <= b)
+  BRCMP(ge_s, (int32_t)a >= (int32_t)b) BRCMP(ge_u, a >= b)
+
+L_fuel:
+  if (TR_UNLIKELY(fuel <= 0))
+    goto out_of_fuel;
+  fuel -= pc[1];
+  pc += 2;
+  NEXT();
+L_ret: {
+  ex->nframes--;
+  if (ex->nframes == 0)
+    goto done;
+  trE_frame *fr = &ex->frames[ex->nframes - 1];
+  fp = ex->stack + fr->fp;
+  pc = fr->ret_pc;
+  if (inst != fr->inst) {
+    inst = fr->inst;
+  }
+  RELOAD_MEM(); /* the callee may have grown the memory */
+  NEXT();
+}
+L_call:
+  f = inst->funcs[pc[1]];
+  argbase = pc[2];
+  next = pc + 3;
+  goto do_call;
+L_call_ind: {
+  trE_table *t = inst->tables[pc[2]];
+  uint32_t i = S(3).u32;
+  if (i >= t->size)
+    TRAP(UNDEFINED_ELEMENT);
+  f = t->elems[i];
+  if (!f)
+    TRAP(UNINITIALIZED_ELEMENT);
+  if (!trE_functype_equal(f->type, &inst->mod->types[pc[1]]))
+    TRAP(INDIRECT_CALL_TYPE);
+  argbase = pc[4];
+  next = pc + 5;
+  goto do_call;
+}
+
+do_call: {
+  if (!f->code)
+    goto host_call;
+  const trE_compiled *fn = f->code;
+  if (next && TR_UNLIKELY(fuel <= 0))
+    goto out_of_fuel; /* pc is at the call: resuming runs it again */
+  if (TR_UNLIKELY(ex->nframes >= ex->max_depth))
+    TRAP(STACK_EXHAUSTED);
+  size_t nfp = (size_t)(fp - ex->stack) + argbase;
+  if (TR_UNLIKELY(nfp + fn->frame_slots > ex->stack_cap)) {
+    size_t off = (size_t)(fp - ex->stack);
+    if (!grow_stack(ex, nfp + fn->frame_slots))
+      TRAP(STACK_EXHAUSTED);
+    fp = ex->stack + off;
+  }
+  if (TR_UNLIKELY(ex->nframes == ex->frames_cap) && !grow_frames(ex))
+    TRAP(STACK_EXHAUSTED);
+  if (ex->nframes)
+    ex->frames[ex->nframes - 1].ret_pc = next;
+  ex->frames[ex->nframes++] = (trE_frame){.fn = fn, .inst = f->inst, .fp = nfp};
+  fp = ex->stack + nfp;
+  if (fn->nlocals > fn->nparams)
+    memset(fp + fn->nparams, 0, (size_t)(fn->nlocals - fn->nparams) * sizeof *fp);
+  fuel -= fn->entry_fuel;
+  if (inst != f->inst) {
+    inst = f->inst;
+  }
+  RELOAD_MEM();
+  pc = fn->code;
+  NEXT();
+}
+
+host_call: {
+  const trE_functype *ft = f->type;
+  if (!hostbuf(ex, ft->nparams + ft->nresults + 1))
+    TRAP(OUT_OF_MEMORY);
+  troupe_wasm_val *args = ex->hostbuf, *res = ex->hostbuf + ft->nparams;
+  for (uint32_t i = 0; i < ft->nparams; i++)
+    slot_to_val(fp[argbase + i], TRE_PARAMS(ft)[i], &args[i]);
+  for (uint32_t i = 0; i < ft->nresults; i++)
+    slot_to_val((trE_slot){.u64 = 0}, TRE_RESULTS(ft)[i], &res[i]);
+  struct troupe_wasm_hostcall call = {.inst = inst, .fn = f};
+  ex->fuel = fuel;
+  ex->pc = pc;
+  int rc = f->host(&call, f->user, args, res);
+  fuel = ex->fuel;
+  if (rc == TROUPE_OK && call.action == 0) {
+    for (uint32_t i = 0; i < ft->nresults; i++)
+      fp[argbase + i] = val_to_slot(&res[i], TRE_RESULTS(ft)[i]);
+    if (!next) /* the entry itself was a host function */
+      goto done;
+    pc = next;
+    RELOAD_MEM();
+    NEXT();
+  }
+  if (call.action == 3) {
+    ex->state = TROUPE_WASM_SUSPENDED_HOST;
+    ex->susp_host = f;
+    ex->susp_argbase = (size_t)(fp - ex->stack) + argbase;
+    ex->pc = next;
+    ex->fuel = fuel;
+    return TROUPE_E_SUSPENDED;
+  }
+  if (call.action == 2) {
+    set_trap(ex, TROUPE_WASM_TRAP_EXIT, next ? pc : NULL, NULL);
+    ex->trap.exit_code = call.exit_code;
+    return TROUPE_E_TRAP;
+  }
+  if (call.action == 1) {
+    set_trap(ex, TROUPE_WASM_TRAP_HOST, next ? pc : NULL, call.message);
+    return TROUPE_E_TRAP;
+  }
+  char msg[96];
+  snprintf(msg, sizeof msg, "host function %s.%s failed: %s", f->module ? f->module : "?",
+           f->name ? f->name : "?", troupe_err_name(rc));
+  set_trap(ex, TROUPE_WASM_TRAP_HOST, next ? pc : NULL, msg);
+  return TROUPE_E_TRAP;
+}
+
+  /* ---- values ------------------------------------------------------------------ */
+L_copy:
+  S(1) = S(2);
+  pc += 3;
+  NEXT();
+L_const32:
+  S(1).u64 = pc[2];
+  pc += 3;
+  NEXT();
+L_const64:
+  S(1).u64 = (uint64_t)pc[3] << 32 | pc[2];
+  pc += 4;
+  NEXT();
+L_select:
+  S(1) = S(4).u32 ? S(2) : S(3);
+  pc += 5;
+  NEXT();
+L_global_get:
+  S(1) = inst->globals[pc[2]]->val;
+  pc += 3;
+  NEXT();
+L_global_set:
+  inst->globals[pc[1]]->val = S(2);
+  pc += 3;
+  NEXT();
+L_ref_is_null:
+  S(1).u64 = S(2).u64 == 0;
+  pc += 3;
+  NEXT();
+L_ref_func:
+  S(1).u64 = 0;
+  S(1).ref = inst->funcs[pc[2]];
+  pc += 3;
+  NEXT();
+
+  /* ---- numeric ----------------------------------------------------------------- */
+#define BIN(name, get, put, expr)                                                          \
+  L_##name : {                                                                             \
+    __typeof__(S(2).get) a = S(2).get, b = S(3).get;                                       \
+    put;                                                                                   \
+    (void)a, (void)b;                                                                      \
+    pc += 4;                                                                               \
+    NEXT();                                                                                \
+  }
+#define BINI32(name, expr) BIN(name, u32, S(1).u64 = (uint32_t)(expr), expr)
+#define BINI64(name, expr) BIN(name, u64, S(1).u64 = (uint64_t)(expr), expr)
+#define CMPI64(name, expr) BIN(name, u64, S(1).u64 = (expr) ? 1 : 0, expr)
+#define BINF32(name, expr) BIN(name, f32, S(1).u64 = f32b(expr), expr)
+#define BINF64(name, expr) BIN(name, f64, S(1).u64 = f64b(expr), expr)
+#define CMPF32(name, expr) BIN(name, f32, S(1).u64 = (expr) ? 1 : 0, expr)
+#define CMPF64(name, expr) BIN(name, f64, S(1).u64 = (expr) ? 1 : 0, expr)
+#define UN(name, get, put)                                                                 \
+  L_##name : {                                                                             \
+    __typeof__(S(2).get) a = S(2).get;                                                     \
+    put;                                                                                   \
+    pc += 3;                                                                               \
+    NEXT();                                                                                \
+  }
+#define IMM(name, expr)                                                                    \
+  L_##name : {                                                                             \
+    uint32_t a = S(2).u32, b = pc[3];                                                      \
+    S(1).u64 = (uint32_t)(expr);                                                           \
+    pc += 4;                                                                               \
+    NEXT();                                                                                \
+  }
+
+  BINI32(i32_eq, a == b) BINI32(i32_ne, a != b)
+  BINI32(i32_lt_s, (int32_t)a < (int32_t)b) BINI32(i32_lt_u, a < b)
+  BINI32(i32_gt_s, (int32_t)a > (int32_t)b) BINI32(i32_gt_u, a > b)
+  BINI32(i32_le_s, (int32_t)a <= (int32_t)b) BINI32(i32_le_u, a <= b)
+  BINI32(i32_ge_s, (int32_t)a >= (int32_t)b) BINI32(i32_ge_u, a >= b)
+  CMPI64(i64_eq, a == b) CMPI64(i64_ne, a != b)
+  CMPI64(i64_lt_s, (int64_t)a < (int64_t)b) CMPI64(i64_lt_u, a < b)
+  CMPI64(i64_gt_s, (int64_t)a > (int64_t)b) CMPI64(i64_gt_u, a > b)
+  CMPI64(i64_le_s, (int64_t)a <= (int64_t)b) CMPI64(i64_le_u, a <= b)
+  CMPI64(i64_ge_s, (int64_t)a >= (int64_t)b) CMPI64(i64_ge_u, a >= b)
+  CMPF32(f32_eq, a == b) CMPF32(f32_ne, a != b) CMPF32(f32_lt, a < b)
+  CMPF32(f32_gt, a > b) CMPF32(f32_le, a <= b) CMPF32(f32_ge, a >= b)
+  CMPF64(f64_eq, a == b) CMPF64(f64_ne, a != b) CMPF64(f64_lt, a < b)
+  CMPF64(f64_gt, a > b) CMPF64(f64_le, a <= b) CMPF64(f64_ge, a >= b)
+
+  BINI32(i32_add, a + b) BINI32(i32_sub, a - b) BINI32(i32_mul, a * b)
+  BINI32(i32_and, a & b) BINI32(i32_or, a | b) BINI32(i32_xor, a ^ b)
+  BINI32(i32_shl, a << (b & 31)) BINI32(i32_shr_s, (int32_t)a >> (b & 31))
+  BINI32(i32_shr_u, a >> (b & 31)) BINI32(i32_rotl, rotl32(a, b)) BINI32(i32_rotr, rotr32(a, b))
+  BINI64(i64_add, a + b) BINI64(i64_sub, a - b) BINI64(i64_mul, a * b)
+  BINI64(i64_and, a & b) BINI64(i64_or, a | b) BINI64(i64_xor, a ^ b)
+  BINI64(i64_shl, a << (b & 63)) BINI64(i64_shr_s, (int64_t)a >> (b & 63))
+  BINI64(i64_shr_u, a >> (b & 63)) BINI64(i64_rotl, rotl64(a, b)) BINI64(i64_rotr, rotr64(a, b))
+
+L_i32_div_s: {
+  int32_t a = S(2).i32, b = S(3).i32;
+  if (b == 0)
+    TRAP(INT_DIV_ZERO);
+  if (a == INT32_MIN && b == -1)
+    TRAP(INT_OVERFLOW);
+  S(1).u64 = (uint32_t)(a / b);
+  pc += 4;
+  NEXT();
+}
+L_i32_div_u: {
+  uint32_t a = S(2).u32, b = S(3).u32;
+  if (b == 0)
+    TRAP(INT_DIV_ZERO);
+  S(1).u64 = a / b;
+  pc += 4;
+  NEXT();
+}
+L_i32_rem_s: {
+  int32_t a = S(2).i32, b = S(3).i32;
+  if (b == 0)
+    TRAP(INT_DIV_ZERO);
+  S(1).u64 = b == -1 ? 0 : (uint32_t)(a % b);
+  pc += 4;
+  NEXT();
+}
+L_i32_rem_u: {
+  uint32_t a = S(2).u32, b = S(3).u32;
+  if (b == 0)
+    TRAP(INT_DIV_ZERO);
+  S(1).u64 = a % b;
+  pc += 4;
+  NEXT();
+}
+L_i64_div_s: {
+  int64_t a = S(2).i64, b = S(3).i64;
+  if (b == 0)
+    TRAP(INT_DIV_ZERO);
+  if (a == INT64_MIN && b == -1)
+    TRAP(INT_OVERFLOW);
+  S(1).i64 = a / b;
+  pc += 4;
+  NEXT();
+}
+L_i64_div_u: {
+  uint64_t a = S(2).u64, b = S(3).u64;
+  if (b == 0)
+    TRAP(INT_DIV_ZERO);
+  S(1).u64 = a / b;
+  pc += 4;
+  NEXT();
+}
+L_i64_rem_s: {
+  int64_t a = S(2).i64, b = S(3).i64;
+  if (b == 0)
+    TRAP(INT_DIV_ZERO);
+  S(1).i64 = b == -1 ? 0 : a % b;
+  pc += 4;
+  NEXT();
+}
+L_i64_rem_u: {
+  uint64_t a = S(2).u64, b = S(3).u64;
+  if (b == 0)
+    TRAP(INT_DIV_ZERO);
+  S(1).u64 = a % b;
+  pc += 4;
+  NEXT();
+}
+
+  BINF32(f32_add, a + b) BINF32(f32_sub, a - b) BINF32(f32_mul, a * b)
+  BINF32(f32_div, a / b) BINF32(f32_min, fmin32(a, b)) BINF32(f32_max, fmax32(a, b))
+  BINF64(f64_add, a + b) BINF64(f64_sub, a - b) BINF64(f64_mul, a * b)
+  BINF64(f64_div, a / b) BINF64(f64_min, fmin64(a, b)) BINF64(f64_max, fmax64(a, b))
+L_f32_copysign:
+  S(1).u64 = (S(2).u32 & 0x7fffffffu) | (S(3).u32 & 0x80000000u);
+  pc += 4;
+  NEXT();
+L_f64_copysign:
+  S(1).u64 = (S(2).u64 & 0x7fffffffffffffffull) | (S(3).u64 & 0x8000000000000000ull);
+  pc += 4;
+  NEXT();
+
+  UN(i32_eqz, u32, S(1).u64 = a == 0)
+  UN(i64_eqz, u64, S(1).u64 = a == 0)
+  UN(i32_clz, u32, S(1).u64 = a ? (uint32_t)__builtin_clz(a) : 32)
+  UN(i32_ctz, u32, S(1).u64 = a ? (uint32_t)__builtin_ctz(a) : 32)
+  UN(i32_popcnt, u32, S(1).u64 = (uint32_t)__builtin_popcount(a))
+  UN(i64_clz, u64, S(1).u64 = a ? (uint64_t)__builtin_clzll(a) : 64)
+  UN(i64_ctz, u64, S(1).u64 = a ? (uint64_t)__builtin_ctzll(a) : 64)
+  UN(i64_popcnt, u64, S(1).u64 = (uint64_t)__builtin_popcountll(a))
+  UN(f32_abs, u32, S(1).u64 = a & 0x7fffffffu)
+  UN(f32_neg, u32, S(1).u64 = a ^ 0x80000000u)
+  UN(f32_ceil, f32, S(1).u64 = a != a ? f32b(a) | 0x400000u : f32b(ceilf(a)))
+  UN(f32_floor, f32, S(1).u64 = a != a ? f32b(a) | 0x400000u : f32b(floorf(a)))
+  UN(f32_trunc, f32, S(1).u64 = a != a ? f32b(a) | 0x400000u : f32b(truncf(a)))
+  UN(f32_nearest, f32, S(1).u64 = a != a ? f32b(a) | 0x400000u : f32b(rintf(a)))
+  UN(f32_sqrt, f32, S(1).u64 = a != a ? f32b(a) | 0x400000u : f32b(sqrtf(a)))
+  UN(f64_abs, u64, S(1).u64 = a & 0x7fffffffffffffffull)
+  UN(f64_neg, u64, S(1).u64 = a ^ 0x8000000000000000ull)
+  UN(f64_ceil, f64, S(1).u64 = a != a ? f64b(a) | 0x8000000000000ull : f64b(ceil(a)))
+  UN(f64_floor, f64, S(1).u64 = a != a ? f64b(a) | 0x8000000000000ull : f64b(floor(a)))
+  UN(f64_trunc, f64, S(1).u64 = a != a ? f64b(a) | 0x8000000000000ull : f64b(trunc(a)))
+  UN(f64_nearest, f64, S(1).u64 = a != a ? f64b(a) | 0x8000000000000ull : f64b(rint(a)))
+  UN(f64_sqrt, f64, S(1).u64 = a != a ? f64b(a) | 0x8000000000000ull : f64b(sqrt(a)))
+  UN(i32_wrap_i64, u64, S(1).u64 = (uint32_t)a)
+  UN(i64_extend_i32_s, i32, S(1).i64 = a)
+  UN(i64_extend_i32_u, u32, S(1).u64 = a)
+  UN(f32_convert_i32_s, i32, S(1).u64 = f32b((float)a))
+  UN(f32_convert_i32_u, u32, S(1).u64 = f32b((float)a))
+  UN(f32_convert_i64_s, i64, S(1).u64 = f32b((float)a))
+  UN(f32_convert_i64_u, u64, S(1).u64 = f32b((float)a))
+  UN(f32_demote_f64, f64, S(1).u64 = f32b((float)a))
+  UN(f64_convert_i32_s, i32, S(1).u64 = f64b((double)a))
+  UN(f64_convert_i32_u, u32, S(1).u64 = f64b((double)a))
+  UN(f64_convert_i64_s, i64, S(1).u64 = f64b((double)a))
+  UN(f64_convert_i64_u, u64, S(1).u64 = f64b((double)a))
+  UN(f64_promote_f32, f32, S(1).u64 = f64b((double)a))
+  UN(i32_reinterpret_f32, u32, S(1).u64 = a)
+  UN(i64_reinterpret_f64, u64, S(1).u64 = a)
+  UN(f32_reinterpret_i32, u32, S(1).u64 = a)
+  UN(f64_reinterpret_i64, u64, S(1).u64 = a)
+  UN(i32_extend8_s, u32, S(1).u64 = (uint32_t)(int32_t)(int8_t)a)
+  UN(i32_extend16_s, u32, S(1).u64 = (uint32_t)(int32_t)(int16_t)a)
+  UN(i64_extend8_s, u64, S(1).i64 = (int8_t)a)
+  UN(i64_extend16_s, u64, S(1).i64 = (int16_t)a)
+  UN(i64_extend32_s, u64, S(1).i64 = (int32_t)a)
+  UN(i32_trunc_sat_f32_s, f32, S(1).u64 = (uint32_t)sat_i32(a))
+  UN(i32_trunc_sat_f32_u, f32, S(1).u64 = sat_u32(a))
+  UN(i32_trunc_sat_f64_s, f64, S(1).u64 = (uint32_t)sat_i32(a))
+  UN(i32_trunc_sat_f64_u, f64, S(1).u64 = sat_u32(a))
+  UN(i64_trunc_sat_f32_s, f32, S(1).i64 = sat_i64(a))
+  UN(i64_trunc_sat_f32_u, f32, S(1).u64 = sat_u64(a))
+  UN(i64_trunc_sat_f64_s, f64, S(1).i64 = sat_i64(a))
+  UN(i64_trunc_sat_f64_u, f64, S(1).u64 = sat_u64(a))
+
+  /* Trapping truncations: NaN is an invalid conversion, out of range an overflow. The
+   * bounds are exact in the source type (see the comparisons' strictness). */
+#define TRUNC(name, get, lo_ok, hi_ok, put)                                                \
+  L_##name : {                                                                             \
+    __typeof__(S(2).get) a = S(2).get;                                                     \
+    if (a != a)                                                                            \
+      TRAP(INVALID_CONVERSION);                                                            \
+    if (!((lo_ok) && (hi_ok)))                                                             \
+      TRAP(INT_OVERFLOW);                                                                  \
+    put;                                                                                   \
+    pc += 3;                                                                               \
+    NEXT();                                                                                \
+  }
+  TRUNC(i32_trunc_f32_s, f32, a >= -2147483648.0f, a < 2147483648.0f, S(1).u64 = (uint32_t)(int32_t)a)
+  TRUNC(i32_trunc_f32_u, f32, a > -1.0f, a < 4294967296.0f, S(1).u64 = (uint32_t)a)
+  TRUNC(i32_trunc_f64_s, f64, a > -2147483649.0, a < 2147483648.0, S(1).u64 = (uint32_t)(int32_t)a)
+  TRUNC(i32_trunc_f64_u, f64, a > -1.0, a < 4294967296.0, S(1).u64 = (uint32_t)a)
+  TRUNC(i64_trunc_f32_s, f32, a >= -9223372036854775808.0f, a < 9223372036854775808.0f, S(1).i64 = (int64_t)a)
+  TRUNC(i64_trunc_f32_u, f32, a > -1.0f, a < 18446744073709551616.0f, S(1).u64 = (uint64_t)a)
+  TRUNC(i64_trunc_f64_s, f64, a >= -9223372036854775808.0, a < 9223372036854775808.0, S(1).i64 = (int64_t)a)
+  TRUNC(i64_trunc_f64_u, f64, a > -1.0, a < 18446744073709551616.0, S(1).u64 = (uint64_t)a)
+
+  /* fused constant-operand forms */
+  IMM(i32_add_imm, a + b) IMM(i32_sub_imm, a - b) IMM(i32_mul_imm, a * b)
+  IMM(i32_and_imm, a & b) IMM(i32_or_imm, a | b) IMM(i32_xor_imm, a ^ b)
+  IMM(i32_shl_imm, a << (b & 31)) IMM(i32_shr_s_imm, (int32_t)a >> (b & 31))
+  IMM(i32_shr_u_imm, a >> (b & 31)) IMM(i32_eq_imm, a == b) IMM(i32_ne_imm, a != b)
+  IMM(i32_lt_s_imm, (int32_t)a < (int32_t)b) IMM(i32_lt_u_imm, a < b)
+  IMM(i32_gt_s_imm, (int32_t)a > (int32_t)b) IMM(i32_gt_u_imm, a > b)
+  IMM(i32_le_s_imm, (int32_t)a <= (int32_t)b) IMM(i32_le_u_imm, a <= b)
+  IMM(i32_ge_s_imm, (int32_t)a >= (int32_t)b) IMM(i32_ge_u_imm, a >= b)
+L_i64_add_imm:
+  S(1).u64 = S(2).u64 + (uint64_t)(int64_t)(int32_t)pc[3];
+  pc += 4;
+  NEXT();
+
+  /* ---- memory ------------------------------------------------------------------ */
+  /* One compare per access: the 33-bit effective address plus the access size against
+   * the current size (no guard pages, no signal handlers). */
+#define EA(addr_slot, n)                                                                   \
+  uint64_t ea = (uint64_t)S(addr_slot).u32 + pc[3];                                        \
+  if (TR_UNLIKELY(ea + (n) > memsize))                                                     \
+  TRAP(MEMORY_OOB)
+#define LOAD(name, T, put)                                                                 \
+  L_##name : {                                                                             \
+    EA(2, sizeof(T));                                                                      \
+    T v;                                                                                   \
+    memcpy(&v, mem + ea, sizeof v);                                                        \
+    put;                                                                                   \
+    pc += 4;                                                                               \
+    NEXT();                                                                                \
+  }
+#define STORE(name, T, get)                                                                \
+  L_##name : {                                                                             \
+    EA(1, sizeof(T));                                                                      \
+    T v = (T)S(2).get;                                                                     \
+    memcpy(mem + ea, &v, sizeof v);                                                        \
+    pc += 4;                                                                               \
+    NEXT();                                                                                \
+  }
+  LOAD(i32_load, uint32_t, S(1).u64 = v)
+  LOAD(i64_load, uint64_t, S(1).u64 = v)
+  LOAD(f32_load, uint32_t, S(1).u64 = v)
+  LOAD(f64_load, uint64_t, S(1).u64 = v)
+  LOAD(i32_load8_s, int8_t, S(1).u64 = (uint32_t)(int32_t)v)
+  LOAD(i32_load8_u, uint8_t, S(1).u64 = v)
+  LOAD(i32_load16_s, int16_t, S(1).u64 = (uint32_t)(int32_t)v)
+  LOAD(i32_load16_u, uint16_t, S(1).u64 = v)
+  LOAD(i64_load8_s, int8_t, S(1).i64 = v)
+  LOAD(i64_load8_u, uint8_t, S(1).u64 = v)
+  LOAD(i64_load16_s, int16_t, S(1).i64 = v)
+  LOAD(i64_load16_u, uint16_t, S(1).u64 = v)
+  LOAD(i64_load32_s, int32_t, S(1).i64 = v)
+  LOAD(i64_load32_u, uint32_t, S(1).u64 = v)
+  STORE(i32_store, uint32_t, u32)
+  STORE(i64_store, uint64_t, u64)
+  STORE(f32_store, uint32_t, u32)
+  STORE(f64_store, uint64_t, u64)
+  STORE(i32_store8, uint8_t, u32)
+  STORE(i32_store16, uint16_t, u32)
+  STORE(i64_store8, uint8_t, u64)
+  STORE(i64_store16, uint16_t, u64)
+  STORE(i64_store32, uint32_t, u64)
+
+L_memory_size:
+  S(1).u64 = (uint32_t)(memsize / TRE_PAGE_SIZE);
+  pc += 2;
+  NEXT();
+L_memory_grow: {
+  uint32_t old;
+  uint32_t delta = S(2).u32;
+  if (trE_memory_grow(inst, inst->mem, delta, &old) == 0)
+    S(1).u64 = old;
+  else
+    S(1).u64 = UINT32_MAX;
+  RELOAD_MEM();
+  pc += 3;
+  NEXT();
+}
+L_memory_fill: {
+  uint64_t d = S(1).u32, n = S(3).u32;
+  uint8_t v = (uint8_t)S(2).u32;
+  if (d + n > memsize)
+    TRAP(MEMORY_OOB);
+  if (n)
+    memset(mem + d, v, n);
+  pc += 4;
+  NEXT();
+}
+L_memory_copy: {
+  uint64_t d = S(1).u32, s = S(2).u32, n = S(3).u32;
+  if (d + n > memsize || s + n > memsize)
+    TRAP(MEMORY_OOB);
+  if (n)
+    memmove(mem + d, mem + s, n);
+  pc += 4;
+  NEXT();
+}
+L_memory_init: {
+  const trE_data *seg = &inst->mod->datas[pc[1]];
+  uint64_t d = S(2).u32, s = S(3).u32, n = S(4).u32;
+  uint64_t len = trE_data_dropped(inst, pc[1]) ? 0 : seg->len;
+  if (s + n > len || d + n > memsize)
+    TRAP(MEMORY_OOB);
+  if (n)
+    memcpy(mem + d, seg->bytes + s, n);
+  pc += 5;
+  NEXT();
+}
+L_data_drop:
+  trE_drop_data(inst, pc[1]);
+  pc += 2;
+  NEXT();
+
+  /* ---- tables ------------------------------------------------------------------ */
+L_table_get: {
+  trE_table *t = inst->tables[pc[1]];
+  uint32_t i = S(3).u32;
+  if (i >= t->size)
+    TRAP(TABLE_OOB);
+  S(2).u64 = 0;
+  S(2).ref = t->elems[i];
+  pc += 4;
+  NEXT();
+}
+L_table_set: {
+  trE_table *t = inst->tables[pc[1]];
+  uint32_t i = S(2).u32;
+  if (i >= t->size)
+    TRAP(TABLE_OOB);
+  t->elems[i] = S(3).ref;
+  pc += 4;
+  NEXT();
+}
+L_table_size:
+  S(2).u64 = inst->tables[pc[1]]->size;
+  pc += 3;
+  NEXT();
+L_table_grow: {
+  uint32_t old;
+  void *init = S(3).ref;
+  uint32_t n = S(4).u32;
+  if (trE_table_grow(inst, inst->tables[pc[1]], n, init, &old) == 0)
+    S(2).u64 = old;
+  else
+    S(2).u64 = UINT32_MAX;
+  pc += 5;
+  NEXT();
+}
+L_table_fill: {
+  trE_table *t = inst->tables[pc[1]];
+  uint64_t i = S(2).u32, n = S(4).u32;
+  void *v = S(3).ref;
+  if (i + n > t->size)
+    TRAP(TABLE_OOB);
+  for (uint64_t k = 0; k < n; k++)
+    t->elems[i + k] = v;
+  pc += 5;
+  NEXT();
+}
+L_table_init: {
+  trE_table *t = inst->tables[pc[1]];
+  const trE_elem *e = &inst->mod->elems[pc[2]];
+  uint64_t d = S(3).u32, s = S(4).u32, n = S(5).u32;
+  uint64_t len = trE_elem_dropped(inst, pc[2]) ? 0 : e->count;
+  if (s + n > len || d + n > t->size)
+    TRAP(TABLE_OOB);
+  for (uint64_t k = 0; k < n; k++)
+    t->elems[d + k] = trE_elem_item(inst, e, (uint32_t)(s + k));
+  pc += 6;
+  NEXT();
+}
+L_elem_drop:
+  trE_drop_elem(inst, pc[1]);
+  pc += 2;
+  NEXT();
+L_table_copy: {
+  trE_table *dt = inst->tables[pc[1]], *st = inst->tables[pc[2]];
+  uint64_t d = S(3).u32, s = S(4).u32, n = S(5).u32;
+  if (d + n > dt->size || s + n > st->size)
+    TRAP(TABLE_OOB);
+  if (n)
+    memmove(dt->elems + d, st->elems + s, n * sizeof(void *));
+  pc += 6;
+  NEXT();
+}
+
+  /* ---- leaving the loop ---------------------------------------------------------- */
+out_of_fuel:
+  if (ex->trap_on_fuel)
+    TRAP(FUEL_EXHAUSTED);
+  ex->pc = pc;
+  ex->fuel = fuel;
+  ex->state = TROUPE_WASM_SUSPENDED_FUEL;
+  return TROUPE_E_SUSPENDED;
+trap:
+  set_trap(ex, tk, pc, tmsg);
+  ex->fuel = fuel;
+  return TROUPE_E_TRAP;
+done:
+  ex->fuel = fuel;
+  ex->pc = NULL;
+  return TROUPE_OK;
+}
+
+int trE_interp_run(trE_exec *ex, const trE_func *enter) { return run(ex, enter, NULL); }
+
+const int32_t *trE_interp_handlers(void) {
+  const int32_t *t = NULL;
+  run(NULL, NULL, &t);
+  return t;
+}
+
+const int32_t *trE_interp_table(void) { return trE_interp_handlers(); }

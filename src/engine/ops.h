@@ -1,0 +1,153 @@
+/*
+ * engine/ops.h: the one list of internal operations. compile.c emits them, interp.c
+ * implements them (a label per op), and the handler table is generated from the same
+ * list, so an op cannot be emitted without an implementation or vice versa.
+ *
+ * Operand layouts (32-bit words after the op word; "s" is a slot index into the frame,
+ * "rel" a signed branch offset relative to the word that holds it) are given per group.
+ */
+#ifndef TROUPE_SRC_ENGINE_OPS_H
+#define TROUPE_SRC_ENGINE_OPS_H
+
+/* Numeric ops that map 1:1 onto a wasm opcode: X(name, opcode, in1, in2, out), types
+ * as 'i' i32, 'I' i64, 'f' f32, 'F' f64, 0 none. Layout: unary [op d a], binary
+ * [op d a b]. Opcodes 0xFC00.. are written as 0x100 + sub-opcode. */
+#define TRE_NUMOPS(X)                                                                      \
+  X(i32_eqz, 0x45, 'i', 0, 'i') X(i32_eq, 0x46, 'i', 'i', 'i') X(i32_ne, 0x47, 'i', 'i', 'i') \
+  X(i32_lt_s, 0x48, 'i', 'i', 'i') X(i32_lt_u, 0x49, 'i', 'i', 'i')                        \
+  X(i32_gt_s, 0x4A, 'i', 'i', 'i') X(i32_gt_u, 0x4B, 'i', 'i', 'i')                        \
+  X(i32_le_s, 0x4C, 'i', 'i', 'i') X(i32_le_u, 0x4D, 'i', 'i', 'i')                        \
+  X(i32_ge_s, 0x4E, 'i', 'i', 'i') X(i32_ge_u, 0x4F, 'i', 'i', 'i')                        \
+  X(i64_eqz, 0x50, 'I', 0, 'i') X(i64_eq, 0x51, 'I', 'I', 'i') X(i64_ne, 0x52, 'I', 'I', 'i') \
+  X(i64_lt_s, 0x53, 'I', 'I', 'i') X(i64_lt_u, 0x54, 'I', 'I', 'i')                        \
+  X(i64_gt_s, 0x55, 'I', 'I', 'i') X(i64_gt_u, 0x56, 'I', 'I', 'i')                        \
+  X(i64_le_s, 0x57, 'I', 'I', 'i') X(i64_le_u, 0x58, 'I', 'I', 'i')                        \
+  X(i64_ge_s, 0x59, 'I', 'I', 'i') X(i64_ge_u, 0x5A, 'I', 'I', 'i')                        \
+  X(f32_eq, 0x5B, 'f', 'f', 'i') X(f32_ne, 0x5C, 'f', 'f', 'i') X(f32_lt, 0x5D, 'f', 'f', 'i') \
+  X(f32_gt, 0x5E, 'f', 'f', 'i') X(f32_le, 0x5F, 'f', 'f', 'i') X(f32_ge, 0x60, 'f', 'f', 'i') \
+  X(f64_eq, 0x61, 'F', 'F', 'i') X(f64_ne, 0x62, 'F', 'F', 'i') X(f64_lt, 0x63, 'F', 'F', 'i') \
+  X(f64_gt, 0x64, 'F', 'F', 'i') X(f64_le, 0x65, 'F', 'F', 'i') X(f64_ge, 0x66, 'F', 'F', 'i') \
+  X(i32_clz, 0x67, 'i', 0, 'i') X(i32_ctz, 0x68, 'i', 0, 'i') X(i32_popcnt, 0x69, 'i', 0, 'i') \
+  X(i32_add, 0x6A, 'i', 'i', 'i') X(i32_sub, 0x6B, 'i', 'i', 'i')                          \
+  X(i32_mul, 0x6C, 'i', 'i', 'i') X(i32_div_s, 0x6D, 'i', 'i', 'i')                        \
+  X(i32_div_u, 0x6E, 'i', 'i', 'i') X(i32_rem_s, 0x6F, 'i', 'i', 'i')                      \
+  X(i32_rem_u, 0x70, 'i', 'i', 'i') X(i32_and, 0x71, 'i', 'i', 'i')                        \
+  X(i32_or, 0x72, 'i', 'i', 'i') X(i32_xor, 0x73, 'i', 'i', 'i')                           \
+  X(i32_shl, 0x74, 'i', 'i', 'i') X(i32_shr_s, 0x75, 'i', 'i', 'i')                        \
+  X(i32_shr_u, 0x76, 'i', 'i', 'i') X(i32_rotl, 0x77, 'i', 'i', 'i')                       \
+  X(i32_rotr, 0x78, 'i', 'i', 'i')                                                         \
+  X(i64_clz, 0x79, 'I', 0, 'I') X(i64_ctz, 0x7A, 'I', 0, 'I') X(i64_popcnt, 0x7B, 'I', 0, 'I') \
+  X(i64_add, 0x7C, 'I', 'I', 'I') X(i64_sub, 0x7D, 'I', 'I', 'I')                          \
+  X(i64_mul, 0x7E, 'I', 'I', 'I') X(i64_div_s, 0x7F, 'I', 'I', 'I')                        \
+  X(i64_div_u, 0x80, 'I', 'I', 'I') X(i64_rem_s, 0x81, 'I', 'I', 'I')                      \
+  X(i64_rem_u, 0x82, 'I', 'I', 'I') X(i64_and, 0x83, 'I', 'I', 'I')                        \
+  X(i64_or, 0x84, 'I', 'I', 'I') X(i64_xor, 0x85, 'I', 'I', 'I')                           \
+  X(i64_shl, 0x86, 'I', 'I', 'I') X(i64_shr_s, 0x87, 'I', 'I', 'I')                        \
+  X(i64_shr_u, 0x88, 'I', 'I', 'I') X(i64_rotl, 0x89, 'I', 'I', 'I')                       \
+  X(i64_rotr, 0x8A, 'I', 'I', 'I')                                                         \
+  X(f32_abs, 0x8B, 'f', 0, 'f') X(f32_neg, 0x8C, 'f', 0, 'f') X(f32_ceil, 0x8D, 'f', 0, 'f') \
+  X(f32_floor, 0x8E, 'f', 0, 'f') X(f32_trunc, 0x8F, 'f', 0, 'f')                          \
+  X(f32_nearest, 0x90, 'f', 0, 'f') X(f32_sqrt, 0x91, 'f', 0, 'f')                         \
+  X(f32_add, 0x92, 'f', 'f', 'f') X(f32_sub, 0x93, 'f', 'f', 'f')                          \
+  X(f32_mul, 0x94, 'f', 'f', 'f') X(f32_div, 0x95, 'f', 'f', 'f')                          \
+  X(f32_min, 0x96, 'f', 'f', 'f') X(f32_max, 0x97, 'f', 'f', 'f')                          \
+  X(f32_copysign, 0x98, 'f', 'f', 'f')                                                     \
+  X(f64_abs, 0x99, 'F', 0, 'F') X(f64_neg, 0x9A, 'F', 0, 'F') X(f64_ceil, 0x9B, 'F', 0, 'F') \
+  X(f64_floor, 0x9C, 'F', 0, 'F') X(f64_trunc, 0x9D, 'F', 0, 'F')                          \
+  X(f64_nearest, 0x9E, 'F', 0, 'F') X(f64_sqrt, 0x9F, 'F', 0, 'F')                         \
+  X(f64_add, 0xA0, 'F', 'F', 'F') X(f64_sub, 0xA1, 'F', 'F', 'F')                          \
+  X(f64_mul, 0xA2, 'F', 'F', 'F') X(f64_div, 0xA3, 'F', 'F', 'F')                          \
+  X(f64_min, 0xA4, 'F', 'F', 'F') X(f64_max, 0xA5, 'F', 'F', 'F')                          \
+  X(f64_copysign, 0xA6, 'F', 'F', 'F')                                                     \
+  X(i32_wrap_i64, 0xA7, 'I', 0, 'i') X(i32_trunc_f32_s, 0xA8, 'f', 0, 'i')                 \
+  X(i32_trunc_f32_u, 0xA9, 'f', 0, 'i') X(i32_trunc_f64_s, 0xAA, 'F', 0, 'i')              \
+  X(i32_trunc_f64_u, 0xAB, 'F', 0, 'i') X(i64_extend_i32_s, 0xAC, 'i', 0, 'I')             \
+  X(i64_extend_i32_u, 0xAD, 'i', 0, 'I') X(i64_trunc_f32_s, 0xAE, 'f', 0, 'I')             \
+  X(i64_trunc_f32_u, 0xAF, 'f', 0, 'I') X(i64_trunc_f64_s, 0xB0, 'F', 0, 'I')              \
+  X(i64_trunc_f64_u, 0xB1, 'F', 0, 'I') X(f32_convert_i32_s, 0xB2, 'i', 0, 'f')            \
+  X(f32_convert_i32_u, 0xB3, 'i', 0, 'f') X(f32_convert_i64_s, 0xB4, 'I', 0, 'f')          \
+  X(f32_convert_i64_u, 0xB5, 'I', 0, 'f') X(f32_demote_f64, 0xB6, 'F', 0, 'f')             \
+  X(f64_convert_i32_s, 0xB7, 'i', 0, 'F') X(f64_convert_i32_u, 0xB8, 'i', 0, 'F')          \
+  X(f64_convert_i64_s, 0xB9, 'I', 0, 'F') X(f64_convert_i64_u, 0xBA, 'I', 0, 'F')          \
+  X(f64_promote_f32, 0xBB, 'f', 0, 'F') X(i32_reinterpret_f32, 0xBC, 'f', 0, 'i')          \
+  X(i64_reinterpret_f64, 0xBD, 'F', 0, 'I') X(f32_reinterpret_i32, 0xBE, 'i', 0, 'f')      \
+  X(f64_reinterpret_i64, 0xBF, 'I', 0, 'F')                                                \
+  X(i32_extend8_s, 0xC0, 'i', 0, 'i') X(i32_extend16_s, 0xC1, 'i', 0, 'i')                 \
+  X(i64_extend8_s, 0xC2, 'I', 0, 'I') X(i64_extend16_s, 0xC3, 'I', 0, 'I')                 \
+  X(i64_extend32_s, 0xC4, 'I', 0, 'I')                                                     \
+  X(i32_trunc_sat_f32_s, 0x100, 'f', 0, 'i') X(i32_trunc_sat_f32_u, 0x101, 'f', 0, 'i')    \
+  X(i32_trunc_sat_f64_s, 0x102, 'F', 0, 'i') X(i32_trunc_sat_f64_u, 0x103, 'F', 0, 'i')    \
+  X(i64_trunc_sat_f32_s, 0x104, 'f', 0, 'I') X(i64_trunc_sat_f32_u, 0x105, 'f', 0, 'I')    \
+  X(i64_trunc_sat_f64_s, 0x106, 'F', 0, 'I') X(i64_trunc_sat_f64_u, 0x107, 'F', 0, 'I')
+
+/* Memory access ops: X(name, opcode, type, natural alignment log2).
+ * Loads [op d addr offset], stores [op addr value offset]. */
+#define TRE_LOADOPS(X)                                                                     \
+  X(i32_load, 0x28, 'i', 2) X(i64_load, 0x29, 'I', 3) X(f32_load, 0x2A, 'f', 2)            \
+  X(f64_load, 0x2B, 'F', 3) X(i32_load8_s, 0x2C, 'i', 0) X(i32_load8_u, 0x2D, 'i', 0)      \
+  X(i32_load16_s, 0x2E, 'i', 1) X(i32_load16_u, 0x2F, 'i', 1) X(i64_load8_s, 0x30, 'I', 0) \
+  X(i64_load8_u, 0x31, 'I', 0) X(i64_load16_s, 0x32, 'I', 1) X(i64_load16_u, 0x33, 'I', 1) \
+  X(i64_load32_s, 0x34, 'I', 2) X(i64_load32_u, 0x35, 'I', 2)
+#define TRE_STOREOPS(X)                                                                    \
+  X(i32_store, 0x36, 'i', 2) X(i64_store, 0x37, 'I', 3) X(f32_store, 0x38, 'f', 2)         \
+  X(f64_store, 0x39, 'F', 3) X(i32_store8, 0x3A, 'i', 0) X(i32_store16, 0x3B, 'i', 1)      \
+  X(i64_store8, 0x3C, 'I', 0) X(i64_store16, 0x3D, 'I', 1) X(i64_store32, 0x3E, 'I', 2)
+
+/* Everything else: X(name). Layouts:
+ *   unreachable  [op]                       trap
+ *   br           [op rel]
+ *   br_if        [op cond rel]              taken when cond != 0
+ *   br_unless    [op cond rel]              taken when cond == 0 (if, br_if with moves)
+ *   br_back      [op rel]        br_if_back [op cond rel]
+ *                                           a loop's back-edge: rel points at the loop's
+ *                                           fuel op, whose cost is charged here and which
+ *                                           is then skipped (one dispatch per iteration)
+ *   br_table     [op idx n rel0 .. reln]    reln is the default
+ *   fuel         [op cost]                  loop header: charge, or suspend here
+ *   ret          [op]                       results already in slots 0..n-1
+ *   call         [op func argbase]          args in argbase.., results land there
+ *   call_ind     [op type table idx argbase]
+ *   copy         [op d s]                   64-bit slot move
+ *   const32      [op d imm]   const64 [op d lo hi]
+ *   select       [op d a b cond]
+ *   global_get   [op d g]     global_set [op g s]
+ *   memory_size  [op d]       memory_grow [op d delta]
+ *   memory_init  [op seg d s n]  data_drop [op seg]  memory_copy [op d s n]
+ *   memory_fill  [op d v n]
+ *   table_get    [op t d i]   table_set [op t i v]  table_size [op t d]
+ *   table_grow   [op t d init n]  table_fill [op t i v n]
+ *   table_init   [op t seg d s n]  elem_drop [op seg]  table_copy [op dt st d s n]
+ *   ref_is_null  [op d s]     ref_func [op d func]
+ *   i32_add_imm  [op d a imm] and friends: fused forms with a constant operand.
+ *   brb_eqz      [op a rel]                 back-edge taken when a == 0 */
+#define TRE_MISCOPS(X)                                                                     \
+  X(unreachable) X(br) X(br_if) X(br_unless) X(br_back) X(br_if_back) X(br_table) X(fuel) X(ret) X(call)            \
+  X(call_ind) X(copy) X(const32) X(const64) X(select) X(global_get) X(global_set)           \
+  X(memory_size) X(memory_grow) X(memory_init) X(data_drop) X(memory_copy) X(memory_fill)  \
+  X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill) X(table_init)        \
+  X(elem_drop) X(table_copy) X(ref_is_null) X(ref_func)                                    \
+  X(i32_add_imm) X(i32_sub_imm) X(i32_and_imm) X(i32_or_imm) X(i32_xor_imm)                \
+  X(i32_shl_imm) X(i32_shr_s_imm) X(i32_shr_u_imm) X(i32_eq_imm) X(i32_ne_imm)             \
+  X(i32_lt_s_imm) X(i32_lt_u_imm) X(i32_gt_s_imm) X(i32_gt_u_imm) X(i32_le_s_imm)          \
+  X(i32_le_u_imm) X(i32_ge_s_imm) X(i32_ge_u_imm) X(i32_mul_imm) X(i64_add_imm) X(brb_eqz)
+
+/* Fused compare-and-branch (i32): for each compare c, br_c [op a b rel], br_c_imm
+ * [op a imm rel], and the loop back-edge forms brb_c / brb_c_imm (which charge the
+ * loop's fuel like br_back). Four consecutive ops per compare, in this order. */
+#define TRE_CMPS(X) X(eq) X(ne) X(lt_s) X(lt_u) X(gt_s) X(gt_u) X(le_s) X(le_u) X(ge_s) X(ge_u)
+
+typedef enum trE_opcode {
+#define TRE_X_NUM(name, code, a, b, r) TRE_OP_##name,
+#define TRE_X_MEM(name, code, t, al) TRE_OP_##name,
+#define TRE_X_MISC(name) TRE_OP_##name,
+#define TRE_X_BR4(c) TRE_OP_br_##c, TRE_OP_br_##c##_imm, TRE_OP_brb_##c, TRE_OP_brb_##c##_imm,
+  TRE_NUMOPS(TRE_X_NUM) TRE_LOADOPS(TRE_X_MEM) TRE_STOREOPS(TRE_X_MEM) TRE_MISCOPS(TRE_X_MISC)
+  TRE_CMPS(TRE_X_BR4)
+#undef TRE_X_BR4
+#undef TRE_X_NUM
+#undef TRE_X_MEM
+#undef TRE_X_MISC
+  TRE_OP_COUNT
+} trE_opcode;
+
+#endif

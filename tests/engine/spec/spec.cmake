@@ -1,0 +1,48 @@
+# The WebAssembly spec-test runner (included by tests/engine/CMakeLists.txt). It reads the
+# official .wast files in place from TROUPE_SPEC_DIR, converts each with wabt's wast2json
+# into the build tree, and replays it against the engine. One ctest test per core/ file
+# (spec_<file>) plus the runner's self-test, all labelled spec and asan.
+set(_spec_src ${CMAKE_CURRENT_LIST_DIR})
+add_executable(spec_runner
+  ${_spec_src}/main.c ${_spec_src}/run.c ${_spec_src}/values.c ${_spec_src}/spectest.c
+  ${_spec_src}/skip.c)
+target_link_libraries(spec_runner PRIVATE troupe_static PkgConfig::JANSSON)
+
+find_program(TROUPE_WAST2JSON wast2json DOC "wabt's wast2json (Debian package wabt)")
+if(TROUPE_WAST2JSON)
+  set(_spec_wast2json ${TROUPE_WAST2JSON})
+else()
+  message(WARNING "spec: wast2json not found (install wabt: scripts/deps.sh); the spec "
+                  "tests will fail until it is installed")
+  set(_spec_wast2json wast2json)
+endif()
+set(_spec_work ${CMAKE_BINARY_DIR}/spec-work)
+target_compile_definitions(spec_runner PRIVATE
+  SPEC_DEFAULT_DIR="${TROUPE_SPEC_DIR}"
+  SPEC_DEFAULT_SKIP="${_spec_src}/skip.txt"
+  SPEC_DEFAULT_WAST2JSON="${_spec_wast2json}")
+
+# The runner checking itself: selftest.wast holds 13 right and 23 wrong commands.
+add_test(NAME spec_selftest
+         COMMAND spec_runner --spec-dir ${_spec_src} --work ${_spec_work}
+                 --file ${_spec_src}/selftest.wast --expect-passed 13 --expect-failed 23)
+set_tests_properties(spec_selftest PROPERTIES LABELS "spec;asan" TIMEOUT 60)
+
+# Files: every core/*.wast. skip.txt (read by the runner) decides what inside is skipped.
+file(GLOB _spec_files CONFIGURE_DEPENDS ${TROUPE_SPEC_DIR}/core/*.wast)
+if(NOT _spec_files)
+  message(WARNING "\n*** spec: NO WebAssembly spec tests at ${TROUPE_SPEC_DIR}/core ***\n"
+                  "*** The spec stage is SKIPPED (set -DTROUPE_SPEC_DIR=...). ***\n")
+  # One test that says so loudly and reports itself skipped (exit 77).
+  add_test(NAME spec_missing COMMAND spec_runner --spec-dir ${TROUPE_SPEC_DIR})
+  set_tests_properties(spec_missing PROPERTIES LABELS "spec;asan" SKIP_RETURN_CODE 77)
+else()
+  foreach(_f IN LISTS _spec_files)
+    get_filename_component(_stem ${_f} NAME_WE)
+    add_test(NAME spec_${_stem}
+             COMMAND spec_runner --spec-dir ${TROUPE_SPEC_DIR} --work ${_spec_work}
+                     --timeout 110 --file ${_f})
+    set_tests_properties(spec_${_stem} PROPERTIES LABELS "spec;asan" TIMEOUT 150
+                         SKIP_RETURN_CODE 77)
+  endforeach()
+endif()

@@ -1,0 +1,835 @@
+/*
+ * tests/engine/test_wasi.c: the WASI host module function by function, through a module
+ * made here that imports every preview-1 function and exports a trampoline for each
+ * under the same name, so a test writes guest memory, calls e.g. "fd_write" with raw
+ * arguments and checks the errno, the memory and what the embedder's callbacks saw.
+ * Bad pointers must give EFAULT, closed descriptors EBADF, and nothing may crash.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "engine/wasi_host.h"
+
+#include <stdio.h>
+
+/* ---- a module importing everything --------------------------------------------------- */
+
+typedef struct bytes {
+  uint8_t *p;
+  size_t n, cap;
+} bytes;
+
+static void put(bytes *b, const void *src, size_t n) {
+  if (b->n + n > b->cap) {
+    b->cap = (b->n + n) * 2;
+    b->p = realloc(b->p, b->cap);
+    assert_non_null(b->p);
+  }
+  memcpy(b->p + b->n, src, n);
+  b->n += n;
+}
+static void put8(bytes *b, uint8_t v) { put(b, &v, 1); }
+static void uleb(bytes *b, uint32_t v) {
+  do {
+    uint8_t c = v & 0x7f;
+    v >>= 7;
+    put8(b, c | (v ? 0x80 : 0));
+  } while (v);
+}
+static void name(bytes *b, const char *s) {
+  uleb(b, (uint32_t)strlen(s));
+  put(b, s, strlen(s));
+}
+static void section(bytes *mod, uint8_t id, bytes *body) {
+  put8(mod, id);
+  uleb(mod, (uint32_t)body->n);
+  put(mod, body->p, body->n);
+  body->n = 0;
+}
+
+typedef struct fn {
+  const char *name, *params, *results;
+} fn;
+static const fn fns[] = {
+#define X(n, p, r) {#n, p, r},
+    TRE_WASI_FUNCS(X)
+#undef X
+};
+#define NFNS (sizeof fns / sizeof fns[0])
+
+static void valtypes(bytes *b, const char *sig) {
+  uleb(b, (uint32_t)strlen(sig));
+  for (; *sig; sig++)
+    put8(b, *sig == 'I' ? 0x7e : 0x7f);
+}
+
+/* types: one per function; imports: all of wasi; functions: a trampoline per import
+ * (local.get each param, call the import); memory 0 of one page (unless !memory);
+ * exports: "memory" and each trampoline under the function's name. */
+static bytes build_module(bool memory) {
+  bytes mod = {0}, s = {0};
+  put(&mod, "\0asm\1\0\0\0", 8);
+  uleb(&s, NFNS);
+  for (size_t i = 0; i < NFNS; i++) {
+    put8(&s, 0x60);
+    valtypes(&s, fns[i].params);
+    valtypes(&s, fns[i].results);
+  }
+  section(&mod, 1, &s);
+  uleb(&s, NFNS);
+  for (size_t i = 0; i < NFNS; i++) {
+    name(&s, TROUPE_WASI_MODULE);
+    name(&s, fns[i].name);
+    put8(&s, 0x00);
+    uleb(&s, (uint32_t)i);
+  }
+  section(&mod, 2, &s);
+  uleb(&s, NFNS);
+  for (size_t i = 0; i < NFNS; i++)
+    uleb(&s, (uint32_t)i);
+  section(&mod, 3, &s);
+  if (memory) {
+    put(&s, "\x01\x00\x01", 3); /* one memory, min 1 page, no max */
+    section(&mod, 5, &s);
+  }
+  uleb(&s, NFNS + memory);
+  if (memory) {
+    name(&s, "memory");
+    put8(&s, 0x02);
+    uleb(&s, 0);
+  }
+  for (size_t i = 0; i < NFNS; i++) {
+    name(&s, fns[i].name);
+    put8(&s, 0x00);
+    uleb(&s, (uint32_t)(NFNS + i));
+  }
+  section(&mod, 7, &s);
+  uleb(&s, NFNS);
+  for (size_t i = 0; i < NFNS; i++) {
+    bytes body = {0};
+    uleb(&body, 0); /* no locals */
+    for (uint32_t p = 0; p < strlen(fns[i].params); p++) {
+      put8(&body, 0x20);
+      uleb(&body, p);
+    }
+    put8(&body, 0x10);
+    uleb(&body, (uint32_t)i);
+    put8(&body, 0x0b);
+    uleb(&s, (uint32_t)body.n);
+    put(&s, body.p, body.n);
+    free(body.p);
+  }
+  section(&mod, 10, &s);
+  free(s.p);
+  return mod;
+}
+
+/* ---- fixture ----------------------------------------------------------------------------- */
+
+typedef struct captured {
+  bytes out[3];
+  int fail_writes; /* the write callback fails from this call on (if > 0) */
+  int writes;
+  uint64_t slept_ns;
+  int sleeps;
+  const char *input; /* for the read callback */
+  size_t input_pos;
+} captured;
+
+static int cap_write(void *user, int fd, const void *data, size_t len) {
+  captured *c = user;
+  c->writes++;
+  if (c->fail_writes && c->writes >= c->fail_writes)
+    return -1;
+  assert_true(fd == 1 || fd == 2);
+  put(&c->out[fd], data, len);
+  return 0;
+}
+
+static int64_t cap_read(void *user, void *buf, size_t len) {
+  captured *c = user;
+  size_t left = strlen(c->input) - c->input_pos, n = TR_MIN(left, TR_MIN(len, (size_t)3));
+  memcpy(buf, c->input + c->input_pos, n); /* 3 bytes at most: a trickling pipe */
+  c->input_pos += n;
+  return (int64_t)n;
+}
+
+static int cap_sleep(void *user, uint64_t ns) {
+  captured *c = user;
+  c->sleeps++;
+  c->slept_ns += ns;
+  return 0;
+}
+
+typedef struct fx {
+  troupe_wasm_module *mod;
+  troupe_wasm_linker *linker;
+  troupe_wasi_ctx *ctx;
+  troupe_wasm_instance *inst;
+  captured cap;
+} fx;
+
+static troupe_wasm_module *module_made(bool memory) {
+  bytes b = build_module(memory);
+  troupe_wasm_module *m = NULL;
+  troupe_err err;
+  int rc = troupe_wasm_module_new(b.p, b.n, &m, &err);
+  free(b.p);
+  if (rc != TROUPE_OK)
+    fail_msg("test module rejected: %s", err.msg);
+  return m;
+}
+
+static troupe_wasm_module *shared_module(void) { return module_made(true); }
+
+static void fx_open(fx *f, troupe_wasi_config cfg) {
+  memset(f, 0, sizeof *f);
+  troupe_err err;
+  cfg.user = &f->cap;
+  if (!cfg.write)
+    cfg.write = cap_write;
+  if (!cfg.sleep)
+    cfg.sleep = cap_sleep;
+  f->mod = shared_module();
+  f->linker = troupe_wasm_linker_new();
+  assert_non_null(f->linker);
+  assert_int_equal(troupe_wasi_ctx_new(&cfg, &f->ctx, &err), TROUPE_OK);
+  assert_int_equal(troupe_wasi_define(f->ctx, f->linker, &err), TROUPE_OK);
+  if (troupe_wasm_instantiate(f->mod, f->linker, NULL, &f->inst, NULL, &err) != TROUPE_OK)
+    fail_msg("instantiate: %s", err.msg);
+}
+
+static void fx_close(fx *f) {
+  troupe_wasm_instance_free(f->inst);
+  troupe_wasi_ctx_free(f->ctx);
+  troupe_wasm_linker_free(f->linker);
+  troupe_wasm_module_free(f->mod);
+  for (int i = 0; i < 3; i++)
+    free(f->cap.out[i].p);
+}
+
+/* Call the trampoline `fname` with the values in `sig` order ('i' i32, 'I' i64). */
+static int32_t wcall(fx *f, const char *fname, ...) {
+  const fn *d = NULL;
+  for (size_t i = 0; i < NFNS; i++)
+    if (!strcmp(fns[i].name, fname))
+      d = &fns[i];
+  assert_non_null(d);
+  troupe_wasm_val args[16], res[1] = {0};
+  va_list ap;
+  va_start(ap, fname);
+  size_t n = strlen(d->params);
+  for (size_t i = 0; i < n; i++)
+    args[i] = d->params[i] == 'I' ? TROUPE_WASM_VAL_I64(va_arg(ap, int64_t))
+                                  : TROUPE_WASM_VAL_I32((int32_t)va_arg(ap, uint32_t));
+  va_end(ap);
+  troupe_wasm_trap trap;
+  troupe_err err;
+  int rc = troupe_wasm_call(f->inst, fname, args, n, res, strlen(d->results), NULL, &trap, &err);
+  if (rc != TROUPE_OK)
+    fail_msg("%s: call failed: %s (trap %s)", fname, err.msg, trap.message);
+  assert_int_equal(res[0].type, TROUPE_WASM_I32);
+  return res[0].of.i32;
+}
+
+static void mem_put(fx *f, uint32_t at, const void *p, size_t n) {
+  assert_int_equal(troupe_wasm_memory_write(f->inst, at, p, n), TROUPE_OK);
+}
+static void mem_u32(fx *f, uint32_t at, uint32_t v) {
+  uint8_t b[4];
+  trE_wasi_le32(b, v);
+  mem_put(f, at, b, 4);
+}
+static uint32_t get_u32(fx *f, uint32_t at) {
+  uint8_t b[4];
+  assert_int_equal(troupe_wasm_memory_read(f->inst, at, b, 4), TROUPE_OK);
+  return trE_wasi_get32(b);
+}
+static uint64_t get_u64(fx *f, uint32_t at) {
+  uint8_t b[8];
+  assert_int_equal(troupe_wasm_memory_read(f->inst, at, b, 8), TROUPE_OK);
+  return trE_wasi_get64(b);
+}
+static void iovec(fx *f, uint32_t at, uint32_t buf, uint32_t len) {
+  mem_u32(f, at, buf);
+  mem_u32(f, at + 4, len);
+}
+
+#define PAGE 65536u
+#define BAD 0xfffffff0u
+
+/* ---- fd_write / fd_read --------------------------------------------------------------- */
+
+static void test_fd_write(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, (troupe_wasi_config){0});
+  mem_put(&f, 1000, "Hello, world\n", 13);
+  iovec(&f, 100, 1000, 7);
+  iovec(&f, 108, 1007, 6);
+  assert_int_equal(wcall(&f, "fd_write", 1, 100, 2, 200), 0);
+  assert_int_equal(get_u32(&f, 200), 13);
+  assert_int_equal(wcall(&f, "fd_write", 2, 100, 1, 200), 0);
+  assert_int_equal(get_u32(&f, 200), 7);
+  assert_int_equal(f.cap.out[1].n, 13);
+  assert_memory_equal(f.cap.out[1].p, "Hello, world\n", 13);
+  assert_int_equal(f.cap.out[2].n, 7);
+  /* zero iovecs, and an empty one */
+  assert_int_equal(wcall(&f, "fd_write", 1, 100, 0, 200), 0);
+  assert_int_equal(get_u32(&f, 200), 0);
+  /* stdin is not writable; 3 is not open */
+  assert_int_equal(wcall(&f, "fd_write", 0, 100, 1, 200), TRE_WASI_EBADF);
+  assert_int_equal(wcall(&f, "fd_write", 3, 100, 1, 200), TRE_WASI_EBADF);
+  assert_int_equal(wcall(&f, "fd_write", 0xffffffffu, 100, 1, 200), TRE_WASI_EBADF);
+  fx_close(&f);
+}
+
+static void test_fd_write_large(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, (troupe_wasi_config){0});
+  /* 3 iovecs, 30000 bytes: several chunks each */
+  uint8_t *data = malloc(30000);
+  assert_non_null(data);
+  for (int i = 0; i < 30000; i++)
+    data[i] = (uint8_t)(i * 7);
+  mem_put(&f, 4096, data, 30000);
+  iovec(&f, 0, 4096, 10000);
+  iovec(&f, 8, 14096, 1);
+  iovec(&f, 16, 14097, 19999);
+  assert_int_equal(wcall(&f, "fd_write", 1, 0, 3, 64), 0);
+  assert_int_equal(get_u32(&f, 64), 30000);
+  assert_int_equal(f.cap.out[1].n, 30000);
+  assert_memory_equal(f.cap.out[1].p, data, 30000);
+  free(data);
+  fx_close(&f);
+}
+
+static void test_fd_write_bad_pointers(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, (troupe_wasi_config){0});
+  iovec(&f, 100, 1000, 5);
+  iovec(&f, 108, PAGE - 2, 5); /* runs past the end of memory */
+  assert_int_equal(wcall(&f, "fd_write", 1, BAD, 1, 200), TRE_WASI_EFAULT);
+  assert_int_equal(wcall(&f, "fd_write", 1, PAGE - 4, 1, 200), TRE_WASI_EFAULT);
+  assert_int_equal(wcall(&f, "fd_write", 1, 100, 2, 200), TRE_WASI_EFAULT);
+  assert_int_equal(wcall(&f, "fd_write", 1, 100, 1, BAD), TRE_WASI_EFAULT);
+  assert_int_equal(wcall(&f, "fd_write", 1, 100, 1, PAGE - 3), TRE_WASI_EFAULT);
+  /* nothing was delivered by any failed call: the checks come first */
+  assert_int_equal(f.cap.out[1].n, 0);
+  /* more iovecs than IOV_MAX */
+  assert_int_equal(wcall(&f, "fd_write", 1, 100, 5000, 200), TRE_WASI_EINVAL);
+  /* a count near 2^32 is refused before anything is read */
+  assert_int_equal(wcall(&f, "fd_write", 1, 100, 0xffffffffu, 200), TRE_WASI_EINVAL);
+  fx_close(&f);
+}
+
+static void test_fd_write_callback_fails(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, (troupe_wasi_config){0});
+  mem_put(&f, 1000, "abc", 3);
+  iovec(&f, 100, 1000, 3);
+  iovec(&f, 108, 1000, 3);
+  f.cap.fail_writes = 1;
+  assert_int_equal(wcall(&f, "fd_write", 1, 100, 2, 200), TRE_WASI_EIO);
+  /* the second chunk fails after the first went through: a short write */
+  f.cap.writes = 0;
+  f.cap.fail_writes = 2;
+  assert_int_equal(wcall(&f, "fd_write", 1, 100, 2, 200), 0);
+  assert_int_equal(get_u32(&f, 200), 3);
+  fx_close(&f);
+}
+
+static void test_no_output_callback(void **state) {
+  (void)state;
+  fx f;
+  troupe_wasi_config cfg = {0};
+  fx_open(&f, cfg);
+  /* reopen the context without a write callback: output is discarded, not an error */
+  troupe_wasi_ctx *quiet = NULL;
+  troupe_err err;
+  assert_int_equal(troupe_wasi_ctx_new(NULL, &quiet, &err), TROUPE_OK);
+  troupe_wasm_linker *l = troupe_wasm_linker_new();
+  troupe_wasm_instance *inst = NULL;
+  assert_int_equal(troupe_wasi_define(quiet, l, &err), TROUPE_OK);
+  assert_int_equal(troupe_wasm_instantiate(f.mod, l, NULL, &inst, NULL, &err), TROUPE_OK);
+  troupe_wasm_instance *keep = f.inst;
+  f.inst = inst;
+  mem_put(&f, 1000, "abc", 3);
+  iovec(&f, 100, 1000, 3);
+  assert_int_equal(wcall(&f, "fd_write", 1, 100, 1, 200), 0);
+  assert_int_equal(get_u32(&f, 200), 3);
+  /* and stdin is empty */
+  iovec(&f, 100, 2000, 16);
+  assert_int_equal(wcall(&f, "fd_read", 0, 100, 1, 200), 0);
+  assert_int_equal(get_u32(&f, 200), 0);
+  f.inst = keep;
+  troupe_wasm_instance_free(inst);
+  troupe_wasm_linker_free(l);
+  troupe_wasi_ctx_free(quiet);
+  fx_close(&f);
+}
+
+static void test_fd_read_bytes(void **state) {
+  (void)state;
+  fx f;
+  const char *in = "hello world";
+  fx_open(&f, (troupe_wasi_config){.stdin_data = (const uint8_t *)in, .stdin_len = 11});
+  iovec(&f, 100, 1000, 4);
+  iovec(&f, 108, 2000, 100);
+  assert_int_equal(wcall(&f, "fd_read", 0, 100, 2, 200), 0);
+  assert_int_equal(get_u32(&f, 200), 11);
+  char got[12] = {0};
+  assert_int_equal(troupe_wasm_memory_read(f.inst, 1000, got, 4), TROUPE_OK);
+  assert_int_equal(troupe_wasm_memory_read(f.inst, 2000, got + 4, 7), TROUPE_OK);
+  assert_string_equal(got, in);
+  assert_int_equal(wcall(&f, "fd_read", 0, 100, 2, 200), 0);
+  assert_int_equal(get_u32(&f, 200), 0); /* end of input */
+  assert_int_equal(wcall(&f, "fd_read", 1, 100, 2, 200), TRE_WASI_EBADF);
+  assert_int_equal(wcall(&f, "fd_read", 0, BAD, 1, 200), TRE_WASI_EFAULT);
+  assert_int_equal(wcall(&f, "fd_read", 0, 100, 1, BAD), TRE_WASI_EFAULT);
+  fx_close(&f);
+}
+
+static void test_fd_read_callback(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, (troupe_wasi_config){.read = cap_read});
+  f.cap.input = "abcdefgh";
+  iovec(&f, 100, 1000, 100);
+  /* a bad buffer is refused before any input is consumed */
+  iovec(&f, 108, BAD, 100);
+  assert_int_equal(wcall(&f, "fd_read", 0, 100, 2, 200), TRE_WASI_EFAULT);
+  assert_int_equal(f.cap.input_pos, 0);
+  /* the callback trickles 3 bytes at a time: fd_read returns what one answer gave */
+  assert_int_equal(wcall(&f, "fd_read", 0, 100, 1, 200), 0);
+  assert_int_equal(get_u32(&f, 200), 3);
+  assert_int_equal(wcall(&f, "fd_read", 0, 100, 1, 200), 0);
+  assert_int_equal(get_u32(&f, 200), 3);
+  assert_int_equal(wcall(&f, "fd_read", 0, 100, 1, 200), 0);
+  assert_int_equal(get_u32(&f, 200), 2);
+  assert_int_equal(wcall(&f, "fd_read", 0, 100, 1, 200), 0);
+  assert_int_equal(get_u32(&f, 200), 0);
+  char got[4] = {0};
+  assert_int_equal(troupe_wasm_memory_read(f.inst, 1000, got, 2), TROUPE_OK);
+  assert_string_equal(got, "gh");
+  /* one answer is spread over the iovecs in order */
+  f.cap.input = "XYZ";
+  f.cap.input_pos = 0;
+  iovec(&f, 100, 1000, 2);
+  iovec(&f, 108, 2000, 50);
+  assert_int_equal(wcall(&f, "fd_read", 0, 100, 2, 200), 0);
+  assert_int_equal(get_u32(&f, 200), 3);
+  assert_int_equal(troupe_wasm_memory_read(f.inst, 1000, got, 2), TROUPE_OK);
+  assert_int_equal(troupe_wasm_memory_read(f.inst, 2000, got + 2, 1), TROUPE_OK);
+  got[3] = 0;
+  assert_string_equal(got, "XYZ");
+  fx_close(&f);
+}
+
+/* ---- descriptor state ---------------------------------------------------------------- */
+
+static void test_fdstat(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, (troupe_wasi_config){.tty_mask = 1u << 2});
+  assert_int_equal(wcall(&f, "fd_fdstat_get", 1, 64), 0);
+  uint8_t st[24];
+  assert_int_equal(troupe_wasm_memory_read(f.inst, 64, st, 24), TROUPE_OK);
+  assert_int_equal(st[0], TRE_WASI_FILETYPE_UNKNOWN); /* a pipe-like stream */
+  uint64_t rights = trE_wasi_get64(st + 8);
+  assert_true(rights & TRE_WASI_RIGHT_FD_WRITE);
+  assert_false(rights & (TRE_WASI_RIGHT_FD_READ | TRE_WASI_RIGHT_FD_SEEK | TRE_WASI_RIGHT_FD_TELL));
+  assert_int_equal(wcall(&f, "fd_fdstat_get", 0, 64), 0);
+  assert_true(get_u64(&f, 72) & TRE_WASI_RIGHT_FD_READ);
+  assert_false(get_u64(&f, 72) & TRE_WASI_RIGHT_FD_WRITE);
+  /* fd 2 is a terminal here: character device, so libc's isatty() says yes */
+  assert_int_equal(wcall(&f, "fd_fdstat_get", 2, 64), 0);
+  assert_int_equal(get_u32(&f, 64) & 0xff, TRE_WASI_FILETYPE_CHARACTER_DEVICE);
+  assert_int_equal(wcall(&f, "fd_fdstat_get", 3, 64), TRE_WASI_EBADF);
+  assert_int_equal(wcall(&f, "fd_fdstat_get", 1, BAD), TRE_WASI_EFAULT);
+  /* flags: APPEND recorded; SYNC not supported */
+  assert_int_equal(wcall(&f, "fd_fdstat_set_flags", 1, TRE_WASI_FDFLAG_APPEND), 0);
+  assert_int_equal(wcall(&f, "fd_fdstat_get", 1, 64), 0);
+  assert_int_equal(get_u32(&f, 64) >> 16, TRE_WASI_FDFLAG_APPEND);
+  assert_int_equal(wcall(&f, "fd_fdstat_set_flags", 1, 16), TRE_WASI_ENOTSUP);
+  /* rights only shrink */
+  assert_int_equal(wcall(&f, "fd_fdstat_set_rights", 1, (int64_t)-1, (int64_t)0),
+                   TRE_WASI_ENOTCAPABLE);
+  assert_int_equal(wcall(&f, "fd_filestat_get", 1, 64), 0);
+  assert_int_equal(wcall(&f, "fd_fdstat_set_rights", 1, (int64_t)TRE_WASI_RIGHT_FD_WRITE,
+                         (int64_t)0), 0);
+  assert_int_equal(wcall(&f, "fd_filestat_get", 1, 64), TRE_WASI_ENOTCAPABLE);
+  assert_int_equal(wcall(&f, "fd_filestat_get", 2, 64), 0);
+  assert_int_equal(get_u64(&f, 64 + 24), 1); /* nlink */
+  assert_int_equal(wcall(&f, "fd_filestat_get", 2, BAD), TRE_WASI_EFAULT);
+  fx_close(&f);
+}
+
+static void test_streams_do_not_seek(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, (troupe_wasi_config){0});
+  assert_int_equal(wcall(&f, "fd_seek", 1, (int64_t)0, 1, 64), TRE_WASI_ESPIPE);
+  assert_int_equal(wcall(&f, "fd_seek", 7, (int64_t)0, 1, 64), TRE_WASI_EBADF);
+  assert_int_equal(wcall(&f, "fd_tell", 0, 64), TRE_WASI_ESPIPE);
+  assert_int_equal(wcall(&f, "fd_pread", 0, 100, 1, (int64_t)0, 64), TRE_WASI_ESPIPE);
+  assert_int_equal(wcall(&f, "fd_pwrite", 1, 100, 1, (int64_t)0, 64), TRE_WASI_ESPIPE);
+  assert_int_equal(wcall(&f, "fd_advise", 1, (int64_t)0, (int64_t)0, 0), TRE_WASI_ESPIPE);
+  assert_int_equal(wcall(&f, "fd_allocate", 1, (int64_t)0, (int64_t)1), TRE_WASI_ESPIPE);
+  assert_int_equal(wcall(&f, "fd_sync", 1), TRE_WASI_EINVAL);
+  assert_int_equal(wcall(&f, "fd_datasync", 2), TRE_WASI_EINVAL);
+  assert_int_equal(wcall(&f, "fd_filestat_set_size", 1, (int64_t)0), TRE_WASI_EINVAL);
+  assert_int_equal(wcall(&f, "fd_filestat_set_times", 1, (int64_t)0, (int64_t)0, 0),
+                   TRE_WASI_ENOTCAPABLE);
+  assert_int_equal(wcall(&f, "fd_readdir", 1, 100, 10, (int64_t)0, 64), TRE_WASI_ENOTDIR);
+  assert_int_equal(wcall(&f, "fd_prestat_get", 3, 64), TRE_WASI_EBADF);
+  assert_int_equal(wcall(&f, "fd_prestat_dir_name", 3, 64, 10), TRE_WASI_EBADF);
+  fx_close(&f);
+}
+
+static void test_close_and_renumber(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, (troupe_wasi_config){0});
+  mem_put(&f, 1000, "x", 1);
+  iovec(&f, 100, 1000, 1);
+  /* renumber 2 -> 1: fd 1 now writes to stderr, fd 2 is closed */
+  assert_int_equal(wcall(&f, "fd_renumber", 2, 1), 0);
+  assert_int_equal(wcall(&f, "fd_write", 1, 100, 1, 200), 0);
+  assert_int_equal(f.cap.out[2].n, 1);
+  assert_int_equal(f.cap.out[1].n, 0);
+  assert_int_equal(wcall(&f, "fd_write", 2, 100, 1, 200), TRE_WASI_EBADF);
+  assert_int_equal(wcall(&f, "fd_renumber", 2, 1), TRE_WASI_EBADF);
+  assert_int_equal(wcall(&f, "fd_renumber", 1, 1), 0);
+  assert_int_equal(wcall(&f, "fd_close", 1), 0);
+  assert_int_equal(wcall(&f, "fd_close", 1), TRE_WASI_EBADF);
+  assert_int_equal(wcall(&f, "fd_write", 1, 100, 1, 200), TRE_WASI_EBADF);
+  assert_int_equal(wcall(&f, "fd_fdstat_get", 1, 64), TRE_WASI_EBADF);
+  fx_close(&f);
+}
+
+/* ---- args, environ, clocks, random ------------------------------------------------------- */
+
+static void test_args_environ(void **state) {
+  (void)state;
+  fx f;
+  const char *argv[] = {"prog", "", "two words"};
+  const char *env[] = {"A=1", "EMPTY="};
+  fx_open(&f, (troupe_wasi_config){.argc = 3, .argv = argv, .envc = 2, .env = env});
+  assert_int_equal(wcall(&f, "args_sizes_get", 64, 68), 0);
+  assert_int_equal(get_u32(&f, 64), 3);
+  assert_int_equal(get_u32(&f, 68), 5 + 1 + 10);
+  assert_int_equal(wcall(&f, "args_get", 100, 200), 0);
+  char buf[32];
+  for (int i = 0; i < 3; i++) {
+    uint32_t p = get_u32(&f, 100 + 4 * (uint32_t)i);
+    assert_int_equal(troupe_wasm_memory_read(f.inst, p, buf, strlen(argv[i]) + 1), TROUPE_OK);
+    assert_string_equal(buf, argv[i]);
+  }
+  assert_int_equal(wcall(&f, "environ_sizes_get", 64, 68), 0);
+  assert_int_equal(get_u32(&f, 64), 2);
+  assert_int_equal(get_u32(&f, 68), 4 + 7);
+  assert_int_equal(wcall(&f, "environ_get", 100, 200), 0);
+  uint32_t p = get_u32(&f, 104);
+  assert_int_equal(troupe_wasm_memory_read(f.inst, p, buf, 7), TROUPE_OK);
+  assert_string_equal(buf, "EMPTY=");
+  assert_int_equal(wcall(&f, "args_get", BAD, 200), TRE_WASI_EFAULT);
+  assert_int_equal(wcall(&f, "args_get", 100, PAGE - 4), TRE_WASI_EFAULT);
+  assert_int_equal(wcall(&f, "args_sizes_get", 64, BAD), TRE_WASI_EFAULT);
+  assert_int_equal(wcall(&f, "environ_get", 100, BAD), TRE_WASI_EFAULT);
+  fx_close(&f);
+}
+
+static void test_clocks_random(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, (troupe_wasi_config){0});
+  assert_int_equal(wcall(&f, "clock_time_get", 1, (int64_t)1, 64), 0);
+  uint64_t t0 = get_u64(&f, 64);
+  assert_int_equal(wcall(&f, "clock_time_get", 1, (int64_t)1, 64), 0);
+  assert_true(get_u64(&f, 64) >= t0);
+  assert_int_equal(wcall(&f, "clock_time_get", 0, (int64_t)1, 64), 0);
+  assert_true(get_u64(&f, 64) > UINT64_C(1577836800) * 1000000000u); /* after 2020 */
+  for (uint32_t id = 0; id < 4; id++) {
+    assert_int_equal(wcall(&f, "clock_time_get", id, (int64_t)0, 64), 0);
+    assert_int_equal(wcall(&f, "clock_res_get", id, 64), 0);
+    assert_true(get_u64(&f, 64) > 0);
+  }
+  assert_int_equal(wcall(&f, "clock_time_get", 4, (int64_t)1, 64), TRE_WASI_EINVAL);
+  assert_int_equal(wcall(&f, "clock_res_get", 99, 64), TRE_WASI_EINVAL);
+  assert_int_equal(wcall(&f, "clock_time_get", 1, (int64_t)1, BAD), TRE_WASI_EFAULT);
+
+  assert_int_equal(wcall(&f, "random_get", 1000, 10000), 0);
+  uint8_t buf[10000];
+  assert_int_equal(troupe_wasm_memory_read(f.inst, 1000, buf, sizeof buf), TROUPE_OK);
+  int zeros = 0;
+  for (size_t i = 0; i < sizeof buf; i++)
+    zeros += buf[i] == 0;
+  assert_true(zeros < 200); /* about 39 expected; all-zero would mean nothing was written */
+  assert_int_equal(wcall(&f, "random_get", PAGE - 10, 11), TRE_WASI_EFAULT);
+  assert_int_equal(wcall(&f, "random_get", PAGE, 0), 0);
+  assert_int_equal(wcall(&f, "sched_yield"), 0);
+  fx_close(&f);
+}
+
+/* ---- poll_oneoff ------------------------------------------------------------------------ */
+
+static void sub_clock(fx *f, uint32_t at, uint64_t userdata, uint32_t id, uint64_t timeout,
+                      uint16_t flags) {
+  uint8_t s[48] = {0};
+  trE_wasi_le64(s, userdata);
+  s[8] = 0;
+  trE_wasi_le32(s + 16, id);
+  trE_wasi_le64(s + 24, timeout);
+  trE_wasi_le16(s + 40, flags);
+  mem_put(f, at, s, sizeof s);
+}
+
+static void sub_fd(fx *f, uint32_t at, uint64_t userdata, uint8_t tag, uint32_t fd) {
+  uint8_t s[48] = {0};
+  trE_wasi_le64(s, userdata);
+  s[8] = tag;
+  trE_wasi_le32(s + 16, fd);
+  mem_put(f, at, s, sizeof s);
+}
+
+static void test_poll_clock(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, (troupe_wasi_config){0});
+  /* a relative 5 ms sleep goes to the sleep callback and fires */
+  sub_clock(&f, 1000, 0xabc, 1, 5000000, 0);
+  assert_int_equal(wcall(&f, "poll_oneoff", 1000, 2000, 1, 64), 0);
+  assert_int_equal(get_u32(&f, 64), 1);
+  assert_int_equal(get_u64(&f, 2000), 0xabc);
+  assert_int_equal(get_u32(&f, 2008) & 0xffff, 0);        /* error */
+  assert_int_equal((get_u32(&f, 2008) >> 16) & 0xff, 0);  /* type: clock */
+  assert_int_equal(f.cap.sleeps, 1);
+  assert_true(f.cap.slept_ns > 0 && f.cap.slept_ns <= 5000000);
+  /* two clocks: only the earlier one fires */
+  sub_clock(&f, 1000, 1, 1, 1000000, 0);
+  sub_clock(&f, 1048, 2, 0, UINT64_C(3600) * 1000000000u, 0);
+  assert_int_equal(wcall(&f, "poll_oneoff", 1000, 2000, 2, 64), 0);
+  assert_int_equal(get_u32(&f, 64), 1);
+  assert_int_equal(get_u64(&f, 2000), 1);
+  /* an absolute time in the past fires without sleeping */
+  f.cap.sleeps = 0;
+  sub_clock(&f, 1000, 3, 1, 1, 1);
+  assert_int_equal(wcall(&f, "poll_oneoff", 1000, 2000, 1, 64), 0);
+  assert_int_equal(get_u32(&f, 64), 1);
+  assert_int_equal(f.cap.sleeps, 0);
+  /* a CPU-time clock cannot be waited on: an event with ENOTSUP; unknown clock: EINVAL */
+  sub_clock(&f, 1000, 4, 2, 1000, 0);
+  sub_clock(&f, 1048, 5, 9, 1000, 0);
+  assert_int_equal(wcall(&f, "poll_oneoff", 1000, 2000, 2, 64), 0);
+  assert_int_equal(get_u32(&f, 64), 2);
+  assert_int_equal(get_u32(&f, 2008) & 0xffff, TRE_WASI_ENOTSUP);
+  assert_int_equal(get_u32(&f, 2040) & 0xffff, TRE_WASI_EINVAL);
+  fx_close(&f);
+}
+
+static void test_poll_fds(void **state) {
+  (void)state;
+  fx f;
+  const char *in = "xyz";
+  fx_open(&f, (troupe_wasi_config){.stdin_data = (const uint8_t *)in, .stdin_len = 3});
+  /* stdout is always writable, stdin readable (3 bytes): no sleep for the long clock */
+  sub_clock(&f, 1000, 1, 1, UINT64_C(3600) * 1000000000u, 0);
+  sub_fd(&f, 1048, 2, 2, 1);
+  sub_fd(&f, 1096, 3, 1, 0);
+  sub_fd(&f, 1144, 4, 1, 8); /* not open */
+  assert_int_equal(wcall(&f, "poll_oneoff", 1000, 2000, 4, 64), 0);
+  assert_int_equal(get_u32(&f, 64), 3);
+  assert_int_equal(f.cap.sleeps, 0);
+  assert_int_equal(get_u64(&f, 2000), 2);
+  assert_int_equal((get_u32(&f, 2008) >> 16) & 0xff, 2);
+  assert_int_equal(get_u64(&f, 2032), 3);
+  assert_int_equal(get_u64(&f, 2032 + 16), 3); /* nbytes available */
+  assert_int_equal(get_u64(&f, 2064), 4);
+  assert_int_equal(get_u32(&f, 2064 + 8) & 0xffff, TRE_WASI_EBADF);
+  /* errors of the call itself */
+  assert_int_equal(wcall(&f, "poll_oneoff", 1000, 2000, 0, 64), TRE_WASI_EINVAL);
+  assert_int_equal(wcall(&f, "poll_oneoff", BAD, 2000, 1, 64), TRE_WASI_EFAULT);
+  assert_int_equal(wcall(&f, "poll_oneoff", 1000, PAGE - 16, 1, 64), TRE_WASI_EFAULT);
+  assert_int_equal(wcall(&f, "poll_oneoff", 1000, 2000, 0x10000000u, 64), TRE_WASI_EFAULT);
+  sub_fd(&f, 1000, 9, 7, 1); /* unknown subscription tag */
+  assert_int_equal(wcall(&f, "poll_oneoff", 1000, 2000, 1, 64), TRE_WASI_EINVAL);
+  fx_close(&f);
+}
+
+/* ---- refusals, exit --------------------------------------------------------------------- */
+
+static void test_denied(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, (troupe_wasi_config){0});
+  assert_int_equal(wcall(&f, "path_open", 3, 0, 100, 1, 0, (int64_t)0, (int64_t)0, 0, 64),
+                   TRE_WASI_EBADF);
+  assert_int_equal(wcall(&f, "path_open", 1, 0, 100, 1, 0, (int64_t)0, (int64_t)0, 0, 64),
+                   TRE_WASI_ENOTCAPABLE);
+  assert_int_equal(wcall(&f, "path_create_directory", 0, 100, 1), TRE_WASI_ENOTCAPABLE);
+  assert_int_equal(wcall(&f, "path_unlink_file", 5, 100, 1), TRE_WASI_EBADF);
+  assert_int_equal(wcall(&f, "path_symlink", 100, 1, 1, 100, 1), TRE_WASI_ENOTCAPABLE);
+  assert_int_equal(wcall(&f, "path_symlink", 100, 1, 4, 100, 1), TRE_WASI_EBADF);
+  assert_int_equal(wcall(&f, "path_rename", 1, 100, 1, 6, 100, 1), TRE_WASI_EBADF);
+  assert_int_equal(wcall(&f, "path_link", 1, 0, 100, 1, 2, 100, 1), TRE_WASI_ENOTCAPABLE);
+  assert_int_equal(wcall(&f, "sock_accept", 1, 0, 64), TRE_WASI_ENOTSOCK);
+  assert_int_equal(wcall(&f, "sock_recv", 7, 100, 1, 0, 64, 68), TRE_WASI_EBADF);
+  assert_int_equal(wcall(&f, "sock_send", 2, 100, 1, 0, 64), TRE_WASI_ENOTSOCK);
+  assert_int_equal(wcall(&f, "sock_shutdown", 0, 2), TRE_WASI_ENOTSOCK);
+  assert_int_equal(wcall(&f, "proc_raise", 6), TRE_WASI_ENOSYS);
+  fx_close(&f);
+}
+
+static void test_proc_exit(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, (troupe_wasi_config){0});
+  int32_t code = -1;
+  assert_false(troupe_wasi_exited(f.ctx, &code));
+  troupe_wasm_val arg = TROUPE_WASM_VAL_I32(7);
+  troupe_wasm_trap trap = {0};
+  troupe_err err;
+  int rc = troupe_wasm_call(f.inst, "proc_exit", &arg, 1, NULL, 0, NULL, &trap, &err);
+  assert_int_not_equal(rc, TROUPE_OK);
+  assert_int_equal(trap.kind, TROUPE_WASM_TRAP_EXIT);
+  assert_int_equal(trap.exit_code, 7);
+  assert_true(troupe_wasi_exited(f.ctx, &code));
+  assert_int_equal(code, 7);
+  assert_true(troupe_wasi_exited(f.ctx, NULL));
+  fx_close(&f);
+}
+
+/* A module without a memory: every pointer is bad, nothing crashes. */
+static void test_no_memory(void **state) {
+  (void)state;
+  fx f;
+  fx_open(&f, (troupe_wasi_config){0});
+  troupe_wasm_instance_free(f.inst);
+  troupe_wasm_module_free(f.mod);
+  f.mod = module_made(false);
+  troupe_err err;
+  assert_int_equal(troupe_wasm_instantiate(f.mod, f.linker, NULL, &f.inst, NULL, &err), TROUPE_OK);
+  assert_int_equal(wcall(&f, "fd_write", 1, 0, 1, 0), TRE_WASI_EFAULT);
+  assert_int_equal(wcall(&f, "fd_read", 0, 0, 1, 0), TRE_WASI_EFAULT);
+  assert_int_equal(wcall(&f, "args_sizes_get", 0, 4), TRE_WASI_EFAULT);
+  assert_int_equal(wcall(&f, "clock_time_get", 0, (int64_t)0, 0), TRE_WASI_EFAULT);
+  assert_int_equal(wcall(&f, "random_get", 0, 1), TRE_WASI_EFAULT);
+  assert_int_equal(wcall(&f, "poll_oneoff", 0, 0, 1, 0), TRE_WASI_EFAULT);
+  assert_int_equal(wcall(&f, "fd_fdstat_get", 1, 0), TRE_WASI_EFAULT);
+  assert_int_equal(wcall(&f, "sched_yield"), 0);
+  assert_int_equal(wcall(&f, "fd_close", 2), 0);
+  assert_int_equal(f.cap.out[1].n, 0);
+  fx_close(&f);
+}
+
+/* ---- contexts found through the instance; configuration errors --------------------------- */
+
+static void test_shared_linker(void **state) {
+  (void)state;
+  troupe_err err;
+  troupe_wasm_module *m = shared_module();
+  troupe_wasm_linker *l = troupe_wasm_linker_new();
+  assert_int_equal(troupe_wasi_define(NULL, l, &err), TROUPE_OK);
+  const char *a1[] = {"first"}, *a2[] = {"second", "x"};
+  troupe_wasi_ctx *c1, *c2;
+  assert_int_equal(troupe_wasi_ctx_new(&(troupe_wasi_config){.argc = 1, .argv = a1}, &c1, &err),
+                   TROUPE_OK);
+  assert_int_equal(troupe_wasi_ctx_new(&(troupe_wasi_config){.argc = 2, .argv = a2}, &c2, &err),
+                   TROUPE_OK);
+  troupe_wasm_instance *i1, *i2, *i3;
+  assert_int_equal(troupe_wasm_instantiate(m, l, NULL, &i1, NULL, &err), TROUPE_OK);
+  assert_int_equal(troupe_wasm_instantiate(m, l, NULL, &i2, NULL, &err), TROUPE_OK);
+  assert_int_equal(troupe_wasm_instantiate(m, l, NULL, &i3, NULL, &err), TROUPE_OK);
+  troupe_wasm_instance_set_user(i1, c1);
+  troupe_wasm_instance_set_user(i2, c2);
+  troupe_wasm_val args[2] = {TROUPE_WASM_VAL_I32(64), TROUPE_WASM_VAL_I32(68)}, res[1];
+  troupe_wasm_trap trap;
+  assert_int_equal(troupe_wasm_call(i1, "args_sizes_get", args, 2, res, 1, NULL, &trap, &err),
+                   TROUPE_OK);
+  assert_int_equal(troupe_wasm_call(i2, "args_sizes_get", args, 2, res, 1, NULL, &trap, &err),
+                   TROUPE_OK);
+  uint8_t b[4];
+  assert_int_equal(troupe_wasm_memory_read(i1, 64, b, 4), TROUPE_OK);
+  assert_int_equal(trE_wasi_get32(b), 1);
+  assert_int_equal(troupe_wasm_memory_read(i2, 64, b, 4), TROUPE_OK);
+  assert_int_equal(trE_wasi_get32(b), 2);
+  /* no context on i3: a host trap, not a crash */
+  assert_int_equal(troupe_wasm_call(i3, "args_sizes_get", args, 2, res, 1, NULL, &trap, &err),
+                   TROUPE_E_TRAP);
+  assert_int_equal(trap.kind, TROUPE_WASM_TRAP_HOST);
+  troupe_wasm_instance_free(i1);
+  troupe_wasm_instance_free(i2);
+  troupe_wasm_instance_free(i3);
+  troupe_wasi_ctx_free(c1);
+  troupe_wasi_ctx_free(c2);
+  troupe_wasm_linker_free(l);
+  troupe_wasm_module_free(m);
+}
+
+static void test_config_errors(void **state) {
+  (void)state;
+  troupe_wasi_ctx *c = NULL;
+  troupe_err err;
+  const char *holes[] = {"a", NULL};
+  assert_int_equal(troupe_wasi_ctx_new(&(troupe_wasi_config){.argc = 1}, &c, &err), TROUPE_E_INVAL);
+  assert_null(c);
+  assert_int_equal(troupe_wasi_ctx_new(&(troupe_wasi_config){.envc = 2, .env = holes}, &c, &err),
+                   TROUPE_E_INVAL);
+  assert_non_null(strstr(err.msg, "env[1]"));
+  assert_int_equal(troupe_wasi_ctx_new(&(troupe_wasi_config){.stdin_len = 3}, &c, &err),
+                   TROUPE_E_INVAL);
+  assert_int_equal(troupe_wasi_ctx_new(NULL, NULL, &err), TROUPE_E_INVAL);
+  assert_int_equal(troupe_wasi_define(NULL, NULL, &err), TROUPE_E_INVAL);
+  assert_false(troupe_wasi_exited(NULL, NULL));
+  troupe_wasi_ctx_free(NULL);
+  /* out of memory at each allocation: an error, never a leak (ASan checks) */
+  const char *argv[] = {"p", "q"}, *env[] = {"A=1"};
+  troupe_wasi_config cfg = {.argc = 2, .argv = argv, .envc = 1, .env = env,
+                            .stdin_data = (const uint8_t *)"in", .stdin_len = 2};
+  int failures = 0;
+  for (long n = 0; n < 20; n++) {
+    trB_alloc_fail_after(n);
+    int rc = troupe_wasi_ctx_new(&cfg, &c, &err);
+    trB_alloc_fail_after(-1);
+    if (rc == TROUPE_OK) {
+      troupe_wasi_ctx_free(c);
+      break;
+    }
+    assert_int_equal(rc, TROUPE_E_NOMEM);
+    assert_null(c);
+    failures++;
+  }
+  assert_true(failures >= 5); /* ctx, 2 x (offsets, blob), stdin copy */
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_fd_write),
+      cmocka_unit_test(test_fd_write_large),
+      cmocka_unit_test(test_fd_write_bad_pointers),
+      cmocka_unit_test(test_fd_write_callback_fails),
+      cmocka_unit_test(test_no_output_callback),
+      cmocka_unit_test(test_fd_read_bytes),
+      cmocka_unit_test(test_fd_read_callback),
+      cmocka_unit_test(test_fdstat),
+      cmocka_unit_test(test_streams_do_not_seek),
+      cmocka_unit_test(test_close_and_renumber),
+      cmocka_unit_test(test_args_environ),
+      cmocka_unit_test(test_clocks_random),
+      cmocka_unit_test(test_poll_clock),
+      cmocka_unit_test(test_poll_fds),
+      cmocka_unit_test(test_denied),
+      cmocka_unit_test(test_proc_exit),
+      cmocka_unit_test(test_no_memory),
+      cmocka_unit_test(test_shared_linker),
+      cmocka_unit_test(test_config_errors),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
