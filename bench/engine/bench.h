@@ -15,7 +15,10 @@ enum { BENCH_NATIVE, BENCH_TROUPE, BENCH_NODE, BENCH_RUNNERS };
 /* One program under one runner. best_s < 0: no time (error says why). */
 typedef struct bench_cell {
   double best_s;
-  int runs;      /* successful runs behind best_s */
+  double best_cpu_s; /* best user + system time of the whole process (cross-check) */
+  double spent_s;    /* wall time of its runs so far (the cell's budget) */
+  int runs;       /* successful runs behind best_s */
+  bool failed;
   bool mismatch; /* the checksum differed from native's: the suite fails */
   char checksum[128];
   char error[320];

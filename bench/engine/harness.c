@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -56,6 +57,7 @@ typedef struct child {
   enum { CHILD_EXITED, CHILD_SIGNALED, CHILD_TIMEOUT, CHILD_SPAWN_FAILED } how;
   int code;      /* exit status or signal number */
   double wall_s; /* spawn to exit */
+  double cpu_s;  /* user + system time of the whole process, all its threads */
   char *out, *err; /* its stdout and stderr, NUL-terminated (empty if unreadable) */
 } child;
 
@@ -67,15 +69,15 @@ static void child_free(child *c) {
 
 /* Wait for pid with a deadline. A pidfd makes the wait exact (no polling interval in
  * the native timings); without one (old kernels) we poll every millisecond. */
-static bool wait_deadline(pid_t pid, double deadline, int *status) {
+static bool wait_deadline(pid_t pid, double deadline, int *status, struct rusage *ru) {
   int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
   for (;;) {
-    pid_t got = waitpid(pid, status, WNOHANG);
+    pid_t got = wait4(pid, status, WNOHANG, ru);
     if (got == pid) break;
     double left = deadline - now_s();
     if (left <= 0) {
       kill(pid, SIGKILL);
-      waitpid(pid, status, 0);
+      wait4(pid, status, 0, ru);
       if (pidfd >= 0) close(pidfd);
       return false;
     }
@@ -112,8 +114,12 @@ static void run_child(char *const argv[], double timeout_s, const char *tmp_dir,
     c->code = rc;
   } else {
     int status = 0;
-    bool done = wait_deadline(pid, t0 + timeout_s, &status);
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    bool done = wait_deadline(pid, t0 + timeout_s, &status, &ru);
     c->wall_s = now_s() - t0;
+    c->cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+               (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
     if (!done) {
       c->how = CHILD_TIMEOUT;
     } else if (WIFSIGNALED(status)) {
@@ -148,9 +154,16 @@ static bool find_line(const char *text, const char *prefix, char *dst, size_t ca
   return found;
 }
 
-/* A one-line reason from a failed run's stderr: its first line that is not ours. */
+/* A one-line reason from a failed run's stderr: a JavaScript "...Error: ..." line if
+ * there is one (node prints the source location first), else the first line that is
+ * not one of our "bench-" reports. */
 static void first_error_line(const char *text, char *dst, size_t cap) {
   dst[0] = '\0';
+  const char *js = strstr(text, "Error: ");
+  if (js) {
+    while (js > text && js[-1] != '\n') js--;
+    text = js;
+  }
   for (const char *p = text; p && *p;) {
     const char *eol = strchr(p, '\n');
     size_t len = eol ? (size_t)(eol - p) : strlen(p);
@@ -182,88 +195,87 @@ static void describe_failure(const child *c, char *dst, size_t cap) {
 }
 
 /*
- * One cell: up to cfg->runs runs of one program under one runner, stopping early (after
- * at least one run) once the cell has used cfg->cell_budget_s or the suite has used its
- * budget, so a slow engine or a loaded machine cannot make the suite unbounded. The time of a run is the runner's own report
- * ("bench-time-ns", wasm runners: compile + instantiate + run, no process start-up) or
- * else the process's wall time (native). The best run is kept.
+ * One run of one program under one runner, folded into its cell: a failure or a
+ * checksum different from native's ends the cell (best_s < 0, error says why). The time
+ * of a run is the runner's own report ("bench-time-ns": for the wasm runners, compile +
+ * instantiate + run, no process start-up) or else the process's wall time (native).
  */
-static void run_cell(const bench_cfg *cfg, bench_prog *p, int runner, char *const argv[]) {
+static void run_once(const bench_cfg *cfg, bench_prog *p, int runner, char *const argv[]) {
   bench_cell *cell = &p->cell[runner];
-  double spent = 0;
-  cell->best_s = -1;
-  for (int i = 0; i < cfg->runs; i++) {
-    if (i > 0 && (spent >= cfg->cell_budget_s || now_s() >= cfg->suite_deadline)) break;
-    child c;
-    run_child(argv, cfg->timeout_s, cfg->tmp_dir, &c);
-    spent += c.wall_s;
-    if (c.how != CHILD_EXITED || c.code != 0) {
-      describe_failure(&c, cell->error, sizeof cell->error);
-      child_free(&c);
-      cell->best_s = -1;
-      return;
-    }
-    char sum[sizeof cell->checksum];
-    if (!find_line(c.out, "checksum ", sum, sizeof sum)) {
-      snprintf(cell->error, sizeof cell->error, "no checksum line in the output");
-      child_free(&c);
-      cell->best_s = -1;
-      return;
-    }
-    if (runner != BENCH_NATIVE && strcmp(sum, p->cell[BENCH_NATIVE].checksum) != 0) {
-      snprintf(cell->error, sizeof cell->error, "CHECKSUM MISMATCH: got \"%s\", native \"%s\"",
-               sum, p->cell[BENCH_NATIVE].checksum);
-      cell->mismatch = true;
-      child_free(&c);
-      cell->best_s = -1;
-      return;
-    }
+  child c;
+  run_child(argv, cfg->timeout_s, cfg->tmp_dir, &c);
+  cell->spent_s += c.wall_s;
+  char sum[sizeof cell->checksum], line[64];
+  if (c.how != CHILD_EXITED || c.code != 0) {
+    describe_failure(&c, cell->error, sizeof cell->error);
+  } else if (!find_line(c.out, "checksum ", sum, sizeof sum)) {
+    snprintf(cell->error, sizeof cell->error, "no checksum line in the output");
+  } else if (runner != BENCH_NATIVE && strcmp(sum, p->cell[BENCH_NATIVE].checksum) != 0) {
+    snprintf(cell->error, sizeof cell->error, "CHECKSUM MISMATCH: got \"%s\", native \"%s\"", sum,
+             p->cell[BENCH_NATIVE].checksum);
+    cell->mismatch = true;
+  } else {
     snprintf(cell->checksum, sizeof cell->checksum, "%s", sum);
     double t = c.wall_s;
-    char line[64];
     if (runner != BENCH_NATIVE && find_line(c.err, "bench-time-ns ", line, sizeof line))
       t = strtod(line + strlen("bench-time-ns "), NULL) / 1e9;
-    if (cell->best_s < 0 || t < cell->best_s) cell->best_s = t;
+    if (cell->runs == 0 || t < cell->best_s) cell->best_s = t;
+    if (cell->runs == 0 || c.cpu_s < cell->best_cpu_s) cell->best_cpu_s = c.cpu_s;
     cell->runs++;
     child_free(&c);
+    return;
   }
+  cell->failed = true;
+  cell->best_s = -1;
+  child_free(&c);
 }
 
+static void fail_cell(bench_cell *cell, const char *why) {
+  snprintf(cell->error, sizeof cell->error, "%s", why);
+  cell->failed = true;
+  cell->best_s = -1;
+}
+
+/*
+ * A program: up to cfg->runs rounds, each running native, troupe and node once, so a
+ * change in the machine's load (it is shared) hits every runner alike; the best run of
+ * each is kept. A cell stops early (after one run) once it has used cfg->cell_budget_s
+ * or the suite is past its deadline, so a slow engine cannot make the suite unbounded.
+ */
 static void run_program(const bench_cfg *cfg, bench_prog *p) {
   char native[4096], wasm[4096];
   snprintf(native, sizeof native, "%s/%s", cfg->native_dir, p->name);
   snprintf(wasm, sizeof wasm, "%s/%s.wasm", cfg->wasm_dir, p->name);
-  fprintf(stderr, "bench-engine: %s: native", p->name);
-  char *nargv[] = {native, NULL};
-  run_cell(cfg, p, BENCH_NATIVE, nargv);
-  if (p->cell[BENCH_NATIVE].best_s < 0) {
-    fprintf(stderr, " FAILED (%s)\n", p->cell[BENCH_NATIVE].error);
-    const char *why = "no native reference";
-    snprintf(p->cell[BENCH_TROUPE].error, sizeof p->cell[0].error, "%s", why);
-    snprintf(p->cell[BENCH_NODE].error, sizeof p->cell[0].error, "%s", why);
-    p->cell[BENCH_TROUPE].best_s = p->cell[BENCH_NODE].best_s = -1;
-    return;
+  char *argvs[BENCH_RUNNERS][6] = {
+      {native, NULL},
+      {(char *)cfg->troupe_runner, wasm, NULL},
+      {(char *)cfg->node, "--no-warnings", (char *)cfg->node_script, wasm, NULL},
+  };
+  for (int r = 0; r < BENCH_RUNNERS; r++) p->cell[r].best_s = -1;
+  if (cfg->troupe_error) fail_cell(&p->cell[BENCH_TROUPE], cfg->troupe_error);
+  if (cfg->node_error) fail_cell(&p->cell[BENCH_NODE], cfg->node_error);
+  for (int round = 0; round < cfg->runs; round++) {
+    for (int r = 0; r < BENCH_RUNNERS; r++) {
+      bench_cell *cell = &p->cell[r];
+      if (cell->failed) continue;
+      if (round > 0 && (cell->spent_s >= cfg->cell_budget_s || now_s() >= cfg->suite_deadline))
+        continue;
+      run_once(cfg, p, r, argvs[r]);
+      if (r == BENCH_NATIVE && cell->failed) {
+        fail_cell(&p->cell[BENCH_TROUPE], "no native reference");
+        fail_cell(&p->cell[BENCH_NODE], "no native reference");
+        fprintf(stderr, "bench-engine: %s: native FAILED (%s)\n", p->name, cell->error);
+        return;
+      }
+    }
   }
-  fprintf(stderr, " %.3fs, troupe", p->cell[BENCH_NATIVE].best_s);
-  if (cfg->troupe_error) {
-    snprintf(p->cell[BENCH_TROUPE].error, sizeof p->cell[0].error, "%s", cfg->troupe_error);
-    p->cell[BENCH_TROUPE].best_s = -1;
-  } else {
-    char *targv[] = {(char *)cfg->troupe_runner, wasm, NULL};
-    run_cell(cfg, p, BENCH_TROUPE, targv);
+  fprintf(stderr, "bench-engine: %s:", p->name);
+  static const char *const names[BENCH_RUNNERS] = {"native", "troupe", "node"};
+  for (int r = 0; r < BENCH_RUNNERS; r++) {
+    if (p->cell[r].failed) fprintf(stderr, " %s failed", names[r]);
+    else fprintf(stderr, " %s %.3fs", names[r], p->cell[r].best_s);
   }
-  if (p->cell[BENCH_TROUPE].best_s >= 0) fprintf(stderr, " %.3fs", p->cell[BENCH_TROUPE].best_s);
-  else fprintf(stderr, " failed");
-  fprintf(stderr, ", node");
-  if (cfg->node_error) {
-    snprintf(p->cell[BENCH_NODE].error, sizeof p->cell[0].error, "%s", cfg->node_error);
-    p->cell[BENCH_NODE].best_s = -1;
-  } else {
-    char *jargv[] = {(char *)cfg->node, "--no-warnings", (char *)cfg->node_script, wasm, NULL};
-    run_cell(cfg, p, BENCH_NODE, jargv);
-  }
-  if (p->cell[BENCH_NODE].best_s >= 0) fprintf(stderr, " %.3fs\n", p->cell[BENCH_NODE].best_s);
-  else fprintf(stderr, " failed\n");
+  fputc('\n', stderr);
 }
 
 /* The micro-benchmarks run once, in their own process: "name value" lines. */

@@ -162,7 +162,7 @@ static uint64_t spin_once(troupe_wasm_instance *inst, int32_t iters, uint64_t sl
 /*
  * Suspend + resume: the same loop runs with one huge fuel slice (metered, never runs
  * out) and with slices of `slice` units; (sliced time - unsliced time) / suspensions is
- * what one fuel-out suspension and its resume cost, API round trip included. Best of 5
+ * what one fuel-out suspension and its resume cost, API round trip included. Best of 9
  * each, so a scheduler hiccup on this shared machine does not land in the difference.
  */
 static void bench_suspend(troupe_wasm_module *mod) {
@@ -179,7 +179,7 @@ static void bench_suspend(troupe_wasm_module *mod) {
   const uint64_t slice = 100;
   uint64_t best_plain = UINT64_MAX, best_sliced = UINT64_MAX, suspends = 0, none = 0;
   int32_t r_plain = 0, r_sliced = 0;
-  for (int rep = 0; rep < 5; rep++) {
+  for (int rep = 0; rep < 9; rep++) {
     uint64_t t = spin_once(inst, iters, 0, &none, &r_plain);
     if (t == UINT64_MAX) goto done;
     if (t < best_plain) best_plain = t;

@@ -4,6 +4,8 @@
  * troupe/wasi.h), program output going to our stdout, and reports on stderr the time
  * from having the module's bytes in memory to the program's end (compile + instantiate
  * + run) as "bench-time-ns N", which the harness (harness.c) takes as the row's time.
+ * With --fuel-slice N it runs in fuel slices of N units, resuming after each, and also
+ * reports the fuel the program used (to within one slice): a check of fuel metering.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -63,8 +65,13 @@ static uint8_t *read_file(const char *path, size_t *len) {
 
 /* Exit status: the program's own, or 3 for an engine error or trap (message on stderr). */
 int main(int argc, char **argv) {
+  uint64_t slice = 0;
+  if (argc > 2 && strcmp(argv[1], "--fuel-slice") == 0) {
+    slice = strtoull(argv[2], NULL, 10);
+    argc -= 2, argv += 2;
+  }
   if (argc < 2) {
-    fprintf(stderr, "usage: troupe-bench-wasm FILE.wasm [ARGS...]\n");
+    fprintf(stderr, "usage: troupe-bench-wasm [--fuel-slice N] FILE.wasm [ARGS...]\n");
     return 2;
   }
   size_t len = 0;
@@ -105,8 +112,17 @@ int main(int argc, char **argv) {
     fprintf(stderr, "troupe-bench-wasm: instantiate: %s\n", troupe_err_message(&err));
     goto done;
   }
-  rc = troupe_wasm_call(inst, "_start", NULL, 0, NULL, 0, NULL, &trap, &err);
+  troupe_wasm_call_opts opts = {.fuel = slice};
+  uint64_t slices = 1;
+  rc = troupe_wasm_call(inst, "_start", NULL, 0, NULL, 0, &opts, &trap, &err);
+  while (rc == TROUPE_E_SUSPENDED) {
+    slices++;
+    rc = troupe_wasm_resume(inst, NULL, 0, NULL, 0, &opts, &trap, &err);
+  }
   uint64_t t1 = now_ns();
+  if (slice)
+    fprintf(stderr, "bench-fuel-units between %" PRIu64 " and %" PRIu64 "\n",
+            (slices - 1) * slice, slices * slice);
   int32_t code = 0;
   if (rc == TROUPE_OK || (rc == TROUPE_E_TRAP && trap.kind == TROUPE_WASM_TRAP_EXIT)) {
     status = troupe_wasi_exited(wasi, &code) ? code : 0;

@@ -64,8 +64,8 @@ typedef struct troupe_exit_reason {
 
 /* "normal", "shutdown", "killed", "crash", "noproc", "kill". */
 TROUPE_API const char *troupe_exit_kind_name(troupe_exit_kind kind);
-/* True for reasons a link propagates as a failure: anything but normal (and, for a
- * transient child, shutdown — see troupe_exit_is_abnormal). */
+/* True for every reason but normal: what a link propagates as a failure. (OTP's
+ * transient restart rule also counts shutdown as a clean exit; supervision decides.) */
 TROUPE_API bool troupe_exit_is_abnormal(troupe_exit_kind kind);
 
 /* ---------------------------------------------------------------------------------
@@ -138,7 +138,7 @@ typedef struct troupe_behaviour {
  * Runtime.
  * ------------------------------------------------------------------------------- */
 typedef struct troupe_runtime_config {
-  unsigned workers;             /* worker threads; 0 = one per online core */
+  unsigned workers;             /* worker threads; 0 = one per online core; max 1024 */
   unsigned batch;               /* messages an actor handles per turn; 0 = 64 */
   troupe_logger *audit;         /* lifecycle events as JSON lines (borrowed); NULL = none */
   uint64_t shutdown_timeout_ns; /* per root actor at stop before it is killed; 0 = 5 s */
@@ -150,10 +150,13 @@ TROUPE_API void troupe_runtime_config_init(troupe_runtime_config *cfg);
 TROUPE_API int troupe_runtime_new(const troupe_runtime_config *cfg, troupe_runtime **out,
                                   troupe_err *err);
 /* Orderly stop: new spawns from outside fail with TROUPE_E_STOPPED; root actors (spawned
- * without a parent) are sent exit(shutdown) one by one in reverse spawn order, each
- * given shutdown_timeout_ns before it is killed (a supervisor terminates its own
- * children); then any actor left is killed; then the workers exit and are joined.
- * Call from a non-worker thread. Idempotent. */
+ * without a parent) are sent exit(shutdown) in reverse spawn order, each given
+ * shutdown_timeout_ns before it is killed — one at a time for roots that trap exits or
+ * have links (supervisors, which terminate their own children first), while runs of
+ * plain roots are signalled together; then any actor left is killed; then the workers
+ * exit and are joined, and actors spawned meanwhile from other threads are ended on the
+ * calling thread. Call from a non-worker thread. Idempotent. TIMEOUT when actors did
+ * not exit (a callback that never returns blocks the join). */
 TROUPE_API int troupe_runtime_stop(troupe_runtime *rt, troupe_err *err);
 /* Stop (if needed) and free everything. rt may be NULL. */
 TROUPE_API void troupe_runtime_free(troupe_runtime *rt);
@@ -313,10 +316,11 @@ TROUPE_API bool troupe_actor_alive(troupe_runtime *rt, troupe_actor_id id);
  * Timers. Fire on a worker with about 1 ms resolution.
  * ------------------------------------------------------------------------------- */
 
-/* Send args->data to args->to after delay_ns (the message is built at fire time from a
- * copy made now). If `out` is non-NULL it receives a handle that must be given back
- * with troupe_timer_cancel or troupe_timer_forget. Errors as troupe_send_ex (checked at
- * fire time the message is counted rejected if the target is gone). */
+/* Send args->data to args->to after delay_ns (the bytes are copied now, or borrowed with
+ * args->release). The target is checked when the timer fires: a send that fails then
+ * is counted in msgs_rejected. If `out` is non-NULL it receives a handle that must be
+ * given back with troupe_timer_cancel or troupe_timer_forget. Errors now: INVAL, NOMEM,
+ * STOPPED. Timers on one worker fire in deadline order. */
 TROUPE_API int troupe_send_after(troupe_runtime *rt, const troupe_send_args *args,
                                  uint64_t delay_ns, troupe_timer **out);
 /* Cancel and release the handle: true when it was cancelled before firing. */

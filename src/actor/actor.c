@@ -9,7 +9,10 @@
 
 static void init_slot(void *elem, uint32_t index, void *user) {
   troupe_actor *a = elem;
-  atomic_init(&a->gen_state, (uint64_t)1 << 32 | TRA_SLOT_FREE);
+  /* A store, not atomic_init: scanners (stop, foreach) may read a slot just handed out;
+   * they see 0 (zeroed memory) or this, both FREE. Relaxed: the value is published to
+   * users of the slot by the spawn's later release of the generation. */
+  atomic_store_explicit(&a->gen_state, (uint64_t)1 << 32 | TRA_SLOT_FREE, memory_order_relaxed);
   atomic_init(&a->sched, 0);
   atomic_init(&a->mcount, 0);
   atomic_init(&a->bound, 0);
@@ -36,8 +39,11 @@ void troupe_actor_set_state(troupe_actor *self, void *state) {
 void troupe_actor_trap_exit(troupe_actor *self, bool on) {
   if (!self)
     return;
-  if (on)
+  if (on) {
     self->flags |= TRA_AF_TRAP;
+    /* Relaxed RMW: a sticky hint for stop, which tolerates lateness (see runtime.c). */
+    atomic_fetch_or_explicit(&self->traits, TRA_TR_TRAP, memory_order_relaxed);
+  }
   else
     self->flags &= (uint16_t)~TRA_AF_TRAP;
 }
@@ -111,6 +117,8 @@ int troupe_spawn(troupe_runtime *rt, troupe_actor *self, const troupe_behaviour 
   }
   /* Fields of the new incarnation; published by the release store of gen_state. */
   a->flags = (fl & TROUPE_SPAWN_TRAP_EXIT) ? TRA_AF_TRAP : 0;
+  atomic_store_explicit(&a->traits, (fl & TROUPE_SPAWN_TRAP_EXIT) ? TRA_TR_TRAP : 0,
+                        memory_order_relaxed);
   a->state = arg;
   a->ext = NULL;
   atomic_store_explicit(&a->b, b, memory_order_relaxed);
@@ -313,6 +321,7 @@ void trA_run_actor(trA_worker *w, troupe_actor *a) {
     }
   }
   w->current = NULL;
+  w->since_clock += rt->cfg.batch - budget;
   /* Read while we still hold the token. */
   bool susp = alive && (a->flags & TRA_AF_SUSPENDED);
   bool deferred = alive && !susp && a->ext && a->ext->def_head;

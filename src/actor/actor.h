@@ -112,7 +112,7 @@ enum {
   TRA_MF_SYS = 1u << 4,      /* went through the priority lane */
 };
 
-#define TRA_MSG_INLINE 48 /* payload bytes stored inside a pooled node */
+#define TRA_MSG_INLINE 48 /* payload bytes inside a pooled node (node = 128 bytes) */
 
 typedef struct trA_msg {
   trA_link link; /* first: the queue links nodes through it */
@@ -142,6 +142,11 @@ enum { TRA_SLOT_FREE = 0, TRA_SLOT_ALIVE = 1, TRA_SLOT_DEAD = 2 };
 #define TRA_ID_IDX(id) ((uint32_t)((id)&0xffffffffu))
 #define TRA_ID_GEN(id) ((uint32_t)((id) >> 32))
 
+enum { /* troupe_actor.traits: has it ever trapped exits / had links (stop order) */
+  TRA_TR_TRAP = 1u << 0,
+  TRA_TR_LINKED = 1u << 1,
+};
+
 enum { /* troupe_actor.flags (consumer) */
   TRA_AF_SUSPENDED = 1u << 0,
   TRA_AF_TRAP = 1u << 1,
@@ -162,6 +167,7 @@ struct troupe_actor {
   uint16_t flags;                 /* (consumer) TRA_AF_* */
   _Atomic uint8_t status;         /* (atomic) troupe_actor_status */
   _Atomic uint8_t health;         /* (atomic) troupe_health */
+  _Atomic uint8_t traits;         /* (atomic) TRA_TR_*: sticky, read by stop */
   trA_mq sys;                     /* priority lane */
   trA_mq user;                    /* user lane */
   _Atomic(const troupe_behaviour *) b; /* (atomic, spawn) */
@@ -173,6 +179,7 @@ struct troupe_actor {
   _Atomic uint64_t start_wall;    /* (atomic, spawn) */
   _Atomic uint32_t restarts;      /* (atomic) */
   troupe_runtime *rt;
+  troupe_actor *inj_next;         /* inject queue link (under inject_lock; token holder) */
 };
 
 /* ---- segmented tables: stable addresses, O(1) index, grow without moving ----------- */
@@ -280,6 +287,7 @@ typedef struct trA_worker {
   uint64_t now;           /* monotonic ns, refreshed per turn */
   uint64_t rng;
   uint32_t tick;
+  uint32_t since_clock;    /* messages handled since `now` was read */
   troupe_actor *current;
   trA_counters c;
   char pad_[64];
@@ -320,8 +328,7 @@ struct troupe_runtime {
 
   /* work from non-worker threads */
   pthread_mutex_t inject_lock;
-  troupe_actor **inject;
-  size_t inject_n, inject_cap, inject_head;
+  troupe_actor *inject_head, *inject_tail; /* intrusive through inj_next */
   troupe_timer *inject_timers;
   _Atomic uint32_t inject_pending; /* hint: something in inject / inject_timers */
 
@@ -353,9 +360,27 @@ struct troupe_runtime {
 /* ---- core internal functions (core files only) ------------------------------------ */
 extern _Thread_local trA_worker *trA_tls_worker;
 
-trA_worker *trA_worker_of(troupe_runtime *rt); /* the calling thread's worker of rt */
-uint64_t trA_now(troupe_runtime *rt);          /* cached on workers */
-void trA_count(troupe_runtime *rt, size_t field_offset, uint64_t n);
+uint64_t trA_now(troupe_runtime *rt); /* cached on workers (see worker_main) */
+
+/* The calling thread's worker of rt, or NULL. Inline: it is on every hot path. */
+static inline trA_worker *trA_worker_of(troupe_runtime *rt) {
+  trA_worker *w = trA_tls_worker;
+  return (w && w->rt == rt) ? w : NULL;
+}
+
+static inline void trA_count(troupe_runtime *rt, size_t off, uint64_t n) {
+  trA_worker *w = trA_worker_of(rt);
+  if (w) {
+    /* Single writer: a relaxed load + store (no locked instruction); readers of the
+     * stats get a value that is exact once the worker is quiet. */
+    _Atomic uint64_t *c = (_Atomic uint64_t *)(void *)((char *)&w->c + off);
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+  } else {
+    _Atomic uint64_t *c = (_Atomic uint64_t *)(void *)((char *)&rt->ext_c + off);
+    atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+  }
+}
 #define TRA_COUNT(rt, field, n) trA_count((rt), offsetof(trA_counters, field), (n))
 
 /* nodes */

@@ -16,7 +16,8 @@
 
 static void init_ask(void *elem, uint32_t index, void *user) {
   trA_ask *r = elem;
-  atomic_init(&r->word, (uint64_t)1 << 32 | TRA_ASK_FREE);
+  /* A store: a reply with a forged corr may read this word concurrently. */
+  atomic_store_explicit(&r->word, (uint64_t)1 << 32 | TRA_ASK_FREE, memory_order_relaxed);
   atomic_init(&r->next_free, 0);
   atomic_init(&r->done, 0);
   r->index = index;

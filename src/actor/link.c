@@ -69,6 +69,7 @@ int trA_link_add(troupe_actor *a, troupe_actor_id id) {
   if (x->nlinks == x->caplinks && grow((void **)&x->links, &x->caplinks, sizeof *x->links))
     return TROUPE_E_NOMEM;
   x->links[x->nlinks++] = id;
+  atomic_fetch_or_explicit(&a->traits, TRA_TR_LINKED, memory_order_relaxed); /* hint */
   return TROUPE_OK;
 }
 

@@ -103,6 +103,8 @@ bool trA_mq_is_marked_empty(trA_mq *q) {
  * through the worker's private free list; a worker keeps at most POOL_MAX and moves
  * POOL_BATCH at a time to or from the runtime's depot (a mutex-protected stack shared
  * with non-worker threads). Bigger payloads get one malloc for node and bytes. */
+_Static_assert(sizeof(trA_msg) == 128, "message nodes are two cache lines");
+
 #define POOL_MAX 1024
 #define POOL_BATCH 256
 

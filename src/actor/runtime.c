@@ -18,7 +18,7 @@ void troupe_runtime_config_init(troupe_runtime_config *cfg) {
 
 static unsigned default_workers(void) {
   long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? (unsigned)n : 1;
+  return n <= 0 ? 1 : n > 1024 ? 1024 : (unsigned)n;
 }
 
 int troupe_runtime_new(const troupe_runtime_config *cfg, troupe_runtime **out, troupe_err *err) {
@@ -32,8 +32,11 @@ int troupe_runtime_new(const troupe_runtime_config *cfg, troupe_runtime **out, t
     rt->cfg = *cfg;
   if (!rt->cfg.workers)
     rt->cfg.workers = default_workers();
-  if (rt->cfg.workers > 1024)
-    rt->cfg.workers = 1024;
+  if (rt->cfg.workers > 1024) {
+    unsigned n = rt->cfg.workers;
+    free(rt);
+    return troupe_err_set(err, TROUPE_E_RANGE, "runtime: %u workers (max 1024)", n);
+  }
   if (!rt->cfg.batch)
     rt->cfg.batch = 64;
   if (!rt->cfg.shutdown_timeout_ns)
@@ -149,6 +152,7 @@ static bool wait_dead(troupe_runtime *rt, troupe_actor_id id, uint64_t timeout_n
 typedef struct root {
   uint64_t seq;
   troupe_actor_id id;
+  bool plain; /* never trapped exits nor linked: nothing depends on its exit order */
 } root;
 
 static int by_seq_desc(const void *x, const void *y) {
@@ -173,7 +177,8 @@ static root *collect(troupe_runtime *rt, bool roots_only, size_t *n) {
     if (roots_only && atomic_load_explicit(&a->parent, memory_order_relaxed))
       continue;
     v[(*n)++] = (root){atomic_load_explicit(&a->spawn_seq, memory_order_relaxed),
-                       TRA_ID(i, TRA_GEN(gs))};
+                       TRA_ID(i, TRA_GEN(gs)),
+                       atomic_load_explicit(&a->traits, memory_order_relaxed) == 0};
   }
   qsort(v, *n, sizeof *v, by_seq_desc);
   return v;
@@ -202,6 +207,24 @@ static void drain_all(troupe_runtime *rt) {
   }
 }
 
+/* Actors still alive once the workers are gone (one spawned from another thread while
+ * stop ran, or one that never got to run its kill): end them here, on the stopping
+ * thread, so their terminate runs and nothing leaks. */
+static void reap_all(troupe_runtime *rt) {
+  trA_worker fake;
+  memset(&fake, 0, sizeof fake);
+  fake.rt = rt;
+  uint32_t used = trA_segtab_used(&rt->slots);
+  for (uint32_t i = 0; i < used; i++) {
+    troupe_actor *a = trA_segtab_get(&rt->slots, i);
+    if (!a || !a->rt)
+      continue;
+    uint64_t gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
+    if (TRA_STATE(gs) == TRA_SLOT_ALIVE)
+      trA_actor_die(&fake, a, TROUPE_EXIT_KILLED, 0, "runtime stopped");
+  }
+}
+
 int troupe_runtime_stop(troupe_runtime *rt, troupe_err *err) {
   if (!rt)
     return TROUPE_E_INVAL;
@@ -218,12 +241,24 @@ int troupe_runtime_stop(troupe_runtime *rt, troupe_err *err) {
   /* 1. roots, newest first: shutdown, then kill after the timeout */
   size_t n;
   root *v = collect(rt, true, &n);
-  for (size_t i = 0; v && i < n; i++) {
-    troupe_exit(rt, 0, v[i].id, TROUPE_EXIT_SHUTDOWN, 0, "runtime stop");
-    if (!wait_dead(rt, v[i].id, tmo)) {
-      troupe_exit(rt, 0, v[i].id, TROUPE_EXIT_KILL, 0, "shutdown timeout");
-      wait_dead(rt, v[i].id, tmo);
+  for (size_t i = 0; v && i < n;) {
+    /* A supervisor-like root (it traps exits or has links) is stopped alone; a run of
+     * plain roots next to each other is signalled in order and awaited together: they
+     * do nothing on shutdown but terminate, and one at a time would cost a worker
+     * wake-up each (seconds for a million actors). */
+    size_t j = i + 1;
+    if (v[i].plain)
+      while (j < n && v[j].plain && j - i < 4096)
+        j++;
+    for (size_t k = i; k < j; k++)
+      troupe_exit(rt, 0, v[k].id, TROUPE_EXIT_SHUTDOWN, 0, "runtime stop");
+    for (size_t k = i; k < j; k++) {
+      if (!wait_dead(rt, v[k].id, tmo)) {
+        troupe_exit(rt, 0, v[k].id, TROUPE_EXIT_KILL, 0, "shutdown timeout");
+        wait_dead(rt, v[k].id, tmo);
+      }
     }
+    i = j;
   }
   free(v);
   /* 2. whatever is left (orphans, actors spawned meanwhile): kill, several rounds */
@@ -245,6 +280,7 @@ int troupe_runtime_stop(troupe_runtime *rt, troupe_err *err) {
     trA_workers_join(rt);
     rt->workers_joined = true;
   }
+  reap_all(rt);
   drain_all(rt);
   /* 4. hooks, newest first */
   pthread_mutex_lock(&rt->hooks_lock);
@@ -290,7 +326,6 @@ void troupe_runtime_free(troupe_runtime *rt) {
   }
   trA_pool_drain(rt, NULL);
   free(rt->workers);
-  free(rt->inject);
   trA_segtab_destroy(&rt->slots, NULL, NULL);
   trA_segtab_destroy(&rt->asks, fini_ask, NULL);
   trA_names_destroy(rt);

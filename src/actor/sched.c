@@ -16,11 +16,6 @@
 
 _Thread_local trA_worker *trA_tls_worker;
 
-trA_worker *trA_worker_of(troupe_runtime *rt) {
-  trA_worker *w = trA_tls_worker;
-  return (w && w->rt == rt) ? w : NULL;
-}
-
 uint64_t trA_now(troupe_runtime *rt) {
   trA_worker *w = trA_worker_of(rt);
   return w ? w->now : troupe_clock_mono_ns();
@@ -29,19 +24,6 @@ uint64_t trA_now(troupe_runtime *rt) {
 troupe_runtime *trA_current_runtime(void) { return trA_tls_worker ? trA_tls_worker->rt : NULL; }
 troupe_actor *trA_current_actor(void) { return trA_tls_worker ? trA_tls_worker->current : NULL; }
 
-void trA_count(troupe_runtime *rt, size_t off, uint64_t n) {
-  trA_worker *w = trA_worker_of(rt);
-  if (w) {
-    /* Single writer: a relaxed load + store (no locked instruction); readers of the
-     * stats get a value that is exact once the worker is quiet. */
-    _Atomic uint64_t *c = (_Atomic uint64_t *)(void *)((char *)&w->c + off);
-    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
-                          memory_order_relaxed);
-  } else {
-    _Atomic uint64_t *c = (_Atomic uint64_t *)(void *)((char *)&rt->ext_c + off);
-    atomic_fetch_add_explicit(c, n, memory_order_relaxed);
-  }
-}
 
 /* ---- futex ---------------------------------------------------------------------- */
 static void futex_wait(_Atomic uint32_t *addr, uint32_t expect, uint64_t timeout_ns) {
@@ -64,7 +46,8 @@ static void futex_wake(_Atomic uint32_t *addr, int n) {
  * All four accesses are seq_cst, so at least one side sees the other. The sleeper waits
  * on the futex word `wake_epoch` with the value it read before counting itself, so an
  * epoch bump in between makes the wait return at once. `wake_pending` collapses a burst
- * of wake requests into one syscall; every exit from park clears it before rescanning.
+ * of wake requests into one syscall; a worker clears it when it enters park (after
+ * counting itself, before its last look for work) and when it leaves.
  */
 static _Atomic bool *wake_pending(troupe_runtime *rt) { return &rt->wake_pending; }
 
@@ -85,28 +68,16 @@ static void wake_all(troupe_runtime *rt) {
 }
 
 /* ---- scheduling ----------------------------------------------------------------- */
+/* The inject queue is intrusive (an actor is in it at most once: it holds the run
+ * token), so pushing never allocates and cannot fail. */
 static void inject_push(troupe_runtime *rt, troupe_actor *a) {
   pthread_mutex_lock(&rt->inject_lock);
-  if (rt->inject_n == rt->inject_cap) {
-    size_t ncap = rt->inject_cap ? rt->inject_cap * 2 : 64;
-    troupe_actor **nv = trB_malloc(ncap * sizeof *nv);
-    if (!nv) {
-      /* Cannot fail here (the actor would be lost): spin on allocation. This only
-       * happens under real out-of-memory with tens of thousands of external pushes. */
-      pthread_mutex_unlock(&rt->inject_lock);
-      sched_yield();
-      inject_push(rt, a);
-      return;
-    }
-    for (size_t i = 0; i < rt->inject_n; i++)
-      nv[i] = rt->inject[(rt->inject_head + i) % rt->inject_cap];
-    free(rt->inject);
-    rt->inject = nv;
-    rt->inject_cap = ncap;
-    rt->inject_head = 0;
-  }
-  rt->inject[(rt->inject_head + rt->inject_n) % rt->inject_cap] = a;
-  rt->inject_n++;
+  a->inj_next = NULL;
+  if (rt->inject_tail)
+    rt->inject_tail->inj_next = a;
+  else
+    rt->inject_head = a;
+  rt->inject_tail = a;
   /* seq_cst: part of the sleepers handshake (work published before reading sleepers). */
   atomic_fetch_add_explicit(&rt->inject_pending, 1, memory_order_seq_cst);
   pthread_mutex_unlock(&rt->inject_lock);
@@ -115,12 +86,13 @@ static void inject_push(troupe_runtime *rt, troupe_actor *a) {
 static troupe_actor *inject_pop(troupe_runtime *rt) {
   if (!atomic_load_explicit(&rt->inject_pending, memory_order_seq_cst))
     return NULL;
-  troupe_actor *a = NULL;
   pthread_mutex_lock(&rt->inject_lock);
-  if (rt->inject_n) {
-    a = rt->inject[rt->inject_head];
-    rt->inject_head = (rt->inject_head + 1) % rt->inject_cap;
-    rt->inject_n--;
+  troupe_actor *a = rt->inject_head;
+  if (a) {
+    rt->inject_head = a->inj_next;
+    if (!rt->inject_head)
+      rt->inject_tail = NULL;
+    a->inj_next = NULL;
     atomic_fetch_sub_explicit(&rt->inject_pending, 1, memory_order_relaxed);
   }
   pthread_mutex_unlock(&rt->inject_lock);
@@ -210,6 +182,10 @@ static void park(trA_worker *w) {
   troupe_runtime *rt = w->rt;
   uint32_t epoch = atomic_load_explicit(&rt->wake_epoch, memory_order_seq_cst);
   atomic_fetch_add_explicit(&rt->sleepers, 1, memory_order_seq_cst);
+  /* Clear a wake-up request nobody consumed (its waker found this worker counted in
+   * `sleepers` just as it left park): a waker that sees the flag set after this point
+   * published its work before we look for work below. */
+  atomic_store_explicit(wake_pending(rt), false, memory_order_seq_cst);
   if (!any_work(w)) {
     uint64_t now = troupe_clock_mono_ns();
     uint64_t dl = trA_timers_next_deadline(w);
@@ -228,8 +204,16 @@ static void *worker_main(void *arg) {
   trA_tls_worker = w;
   unsigned idle = 0;
   /* Acquire: see everything stop did before raising the flag. */
+  w->now = troupe_clock_mono_ns();
   while (!atomic_load_explicit(&rt->quit, memory_order_acquire)) {
-    w->now = troupe_clock_mono_ns();
+    /* Reading the clock costs as much as a short message here (a VM's vDSO): refresh
+     * it every 8 turns or 16 messages, and when a timer may be due. Timestamps and
+     * timer checks are then at most a few short handler calls stale. */
+    if ((w->tick & 7) == 0 || w->since_clock >= 16 ||
+        trA_timers_next_deadline(w) <= w->now + TROUPE_MS(1)) {
+      w->now = troupe_clock_mono_ns();
+      w->since_clock = 0;
+    }
     /* Relaxed hint: adopt_injected takes the lock and re-checks. */
     if (atomic_load_explicit(&rt->timers_injected, memory_order_relaxed))
       trA_timers_adopt_injected(w);
@@ -248,6 +232,8 @@ static void *worker_main(void *arg) {
     }
     idle = 0;
     park(w);
+    w->now = troupe_clock_mono_ns();
+    w->since_clock = 0;
   }
   trA_tls_worker = NULL;
   return NULL;

@@ -106,8 +106,9 @@ static void start_failed(trA_sup *s, trA_sup_child *c, const char *why) {
 }
 
 static void kill_fire(troupe_runtime *rt, void *arg) {
-  troupe_actor_id *ids = arg;
+  troupe_actor_id *ids = arg; /* a fired timer's arg is ours (dtor runs only if cancelled) */
   troupe_exit(rt, ids[0], ids[1], TROUPE_EXIT_KILL, 0, "shutdown timeout");
+  free(ids);
 }
 
 static void kill_free(troupe_runtime *rt, void *arg) {
@@ -245,28 +246,27 @@ void trA_sup_begin_shutdown(trA_sup *s, troupe_exit_kind k, int code, const char
     }
 }
 
-/* True when the job has nothing left to wait for. */
+/* True when the job has nothing left to wait for. A start failure may turn the job
+ * into a rollback with a new stop list, hence the loop. */
 static bool advance(trA_sup *s) {
   trA_sup_job *j = &s->job;
-  if (j->await || (j->async && j->async_left))
-    return false;
-  while (j->istop < j->nstop) {
-    trA_sup_child *c = j->stop[j->istop++];
-    if (stop_child(s, c)) {
-      j->await = c;
+  for (;;) {
+    if (j->await || (j->async && j->async_left))
       return false;
-    }
-  }
-  while (j->istart < j->nstart) {
-    trA_sup_child *c = j->start[j->istart++];
-    if (c->removed || c->pid)
+    if (j->istop < j->nstop) {
+      trA_sup_child *c = j->stop[j->istop++];
+      if (stop_child(s, c))
+        j->await = c;
       continue;
-    if (start_child(s, c) == 1) {
-      j->await = c;
-      return false;
     }
+    if (j->istart < j->nstart) {
+      trA_sup_child *c = j->start[j->istart++];
+      if (!c->removed && !c->pid && start_child(s, c) == 1)
+        j->await = c;
+      continue;
+    }
+    return true;
   }
-  return true;
 }
 
 static void notify_started(trA_sup *s, int rc, const troupe_err *e) {
@@ -304,7 +304,6 @@ static void finish_job(trA_sup *s) {
   j->req = NULL;
   switch (kind) {
   case TRA_JOB_INIT:
-    s->started = true;
     notify_started(s, TROUPE_OK, NULL);
     break;
   case TRA_JOB_ROLLBACK:

@@ -177,7 +177,6 @@ typedef struct trA_sup {
   uint64_t total_restarts;
   trA_sup_job job;
   trA_sup_op *q_head, *q_tail, *op_pool;
-  bool started;              /* initial start done */
   bool exiting;              /* final job underway: ignore more work */
   bool want_stop;            /* the handler returns TROUPE_STOP (exit reason set) */
   trA_sup_waiter *waiter;    /* troupe_sup_start's thread */

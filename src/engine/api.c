@@ -231,9 +231,17 @@ static int finish(trE_inst *inst, int rc, troupe_wasm_val *results, size_t nresu
     reset_exec(ex);
     return TROUPE_OK;
   }
-  if (rc == TROUPE_E_SUSPENDED)
-    return troupe_err_set(err, TROUPE_E_SUSPENDED, "execution suspended (%s)",
-                          ex->state == TROUPE_WASM_SUSPENDED_FUEL ? "fuel" : "host");
+  if (rc == TROUPE_E_SUSPENDED) {
+    /* the hot path of fuel-sliced scheduling: no formatting */
+    if (err) {
+      static const char fuel_msg[] = "execution suspended (fuel)";
+      static const char host_msg[] = "execution suspended (host)";
+      err->code = TROUPE_E_SUSPENDED;
+      memcpy(err->msg, ex->state == TROUPE_WASM_SUSPENDED_FUEL ? fuel_msg : host_msg,
+             sizeof fuel_msg);
+    }
+    return TROUPE_E_SUSPENDED;
+  }
   if (trap)
     *trap = ex->trap;
   reset_exec(ex);

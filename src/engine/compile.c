@@ -62,6 +62,7 @@ typedef struct cc {
   uint32_t last_dst;  /* word index + 1 of the last op's result operand (for retargeting) */
   uint32_t last_pos;  /* ... and the stack position it wrote */
   uint32_t nlazy;     /* K_LOCAL entries on the stack */
+  uint32_t *lazy;     /* ... per local (local.set scans the stack only when non-zero) */
   uint32_t fuel_word; /* word index + 1 of the running segment's cost; 0: entry */
   uint32_t fuel_count, entry_fuel;
   bool oom;
@@ -219,8 +220,10 @@ static void materialize(cc *c, uint32_t pos) {
   if (v->kind == K_SLOT)
     return;
   move_to(c, home(c, pos), pos);
-  if (v->kind == K_LOCAL && pos < c->sp) /* popped entries were already uncounted */
+  if (v->kind == K_LOCAL && pos < c->sp) { /* popped entries were already uncounted */
     c->nlazy--;
+    c->lazy[v->idx]--;
+  }
   v->kind = K_SLOT;
 }
 
@@ -254,9 +257,25 @@ static int push(cc *c, uint8_t type) {
 }
 
 static void drop_entry(cc *c) {
-  if (c->st[c->sp - 1].kind == K_LOCAL)
+  const cval *v = &c->st[c->sp - 1];
+  if (v->kind == K_LOCAL) {
     c->nlazy--;
+    c->lazy[v->idx]--;
+  }
   c->sp--;
+}
+
+static const char *type_name(uint8_t t) {
+  switch (t) {
+  case TROUPE_WASM_I32: return "i32";
+  case TROUPE_WASM_I64: return "i64";
+  case TROUPE_WASM_F32: return "f32";
+  case TROUPE_WASM_F64: return "f64";
+  case TROUPE_WASM_V128: return "v128";
+  case TROUPE_WASM_FUNCREF: return "funcref";
+  case TROUPE_WASM_EXTERNREF: return "externref";
+  default: return "?";
+  }
 }
 
 /* Pop an operand of type `want` (T_UNKNOWN: any); *pos gets its position, *got its type. */
@@ -274,11 +293,12 @@ static int pop(cc *c, uint8_t want, uint32_t *pos, uint8_t *got) {
         c->max_height = c->sp + 1;
       return 0;
     }
-    return MISMATCH();
+    return INVALID("type mismatch: expected %s, but the block's operand stack is empty",
+                   want == T_UNKNOWN ? "a value" : type_name(want));
   }
   uint8_t t = c->st[c->sp - 1].type;
   if (want != T_UNKNOWN && t != T_UNKNOWN && t != want)
-    return MISMATCH();
+    return INVALID("type mismatch: expected %s, found %s", type_name(want), type_name(t));
   if (pos)
     *pos = c->sp - 1;
   if (got)
@@ -301,7 +321,7 @@ static int push_vals(cc *c, uint32_t n, const uint8_t *types) {
 
 /* Check that the top n entries have these types, without popping (branch operands). */
 static int check_top(cc *c, uint32_t n, const uint8_t *types) {
-  uint32_t sp = c->sp, nlazy = c->nlazy;
+  uint32_t sp = c->sp;
   cval save[8];
   cval *saved = n <= 8 ? save : trB_malloc((size_t)n * sizeof *saved);
   if (!saved)
@@ -315,7 +335,11 @@ static int check_top(cc *c, uint32_t n, const uint8_t *types) {
   if (k)
     memcpy(c->st + c->sp, saved, k * sizeof *saved);
   c->sp = sp;
-  c->nlazy = nlazy;
+  for (uint32_t i = sp - k; i < sp; i++) /* pop uncounted them */
+    if (c->st[i].kind == K_LOCAL) {
+      c->nlazy++;
+      c->lazy[c->st[i].idx]++;
+    }
   if (saved != save)
     free(saved);
   return rc;
@@ -342,7 +366,8 @@ static int take_vals(cc *c, uint32_t n, const uint8_t *t) {
 static int take_results(cc *c, const cctrl *f) {
   TRY(take_vals(c, f->nresults, f->results));
   if (c->sp - f->height != f->nresults)
-    return MISMATCH();
+    return INVALID("type mismatch: %u values left at the end of the block, %u expected",
+                   c->sp - f->height, f->nresults);
   return 0;
 }
 
@@ -627,6 +652,17 @@ static void emit_return(cc *c) {
   uint32_t n = c->ft->nresults;
   if (dead(c))
     return;
+  if (n == 1 && c->st[c->sp - 1].kind != K_CONST) { /* the common case: one op */
+    const cval *v = &c->st[c->sp - 1];
+    uint32_t src = v->kind == K_LOCAL ? v->idx : home(c, c->sp - 1);
+    if (src == 0) {
+      emit(c, TRE_OP_ret, 0);
+    } else {
+      uint32_t *w = emit(c, TRE_OP_ret1, 1);
+      w[0] = src;
+    }
+    return;
+  }
   for (uint32_t i = 0; i < n && n > 1; i++) {
     cval *v = &c->st[c->sp - n + i];
     if (v->kind == K_LOCAL && v->idx < n)
@@ -764,8 +800,35 @@ static int check_table(cc *c, uint32_t t) {
   return 0;
 }
 
+/* The bulk ops' (d, s, n) operands, popped as i32s; emits op [imms.. d s n]. */
+static int bulk3(cc *c, trE_opcode op, uint32_t nimm, uint32_t imm0, uint32_t imm1) {
+  uint32_t pn = 0, ps = 0, pd = 0;
+  TRY(pop(c, TROUPE_WASM_I32, &pn, NULL));
+  TRY(pop(c, TROUPE_WASM_I32, &ps, NULL));
+  TRY(pop(c, TROUPE_WASM_I32, &pd, NULL));
+  if (!dead(c)) {
+    uint32_t d = rd(c, pd), s = rd(c, ps), n = rd(c, pn);
+    uint32_t *w = emit(c, op, nimm + 3);
+    if (nimm > 0)
+      w[0] = imm0;
+    if (nimm > 1)
+      w[1] = imm1;
+    w[nimm] = d, w[nimm + 1] = s, w[nimm + 2] = n;
+  }
+  return 0;
+}
+
+static int data_index(cc *c, uint32_t *seg) {
+  TRY(rd_u32(c, seg));
+  if (!c->m->has_datacount)
+    return vfail(c, TROUPE_E_MALFORMED, "data count section required");
+  if (*seg >= c->m->datacount)
+    return INVALID("unknown data segment %u", *seg);
+  return 0;
+}
+
 static int op_fc(cc *c) {
-  uint32_t sub;
+  uint32_t sub, seg, t, t2;
   TRY(rd_u32(c, &sub));
   trE_module *m = c->m;
   switch (sub) {
@@ -773,57 +836,26 @@ static int op_fc(cc *c) {
     bool known;
     return num_op(c, 0x100 + (int)sub, &known);
   }
-  case 8: { /* memory.init */
-    uint32_t seg;
-    TRY(rd_u32(c, &seg));
+  case 8: /* memory.init */
+    TRY(data_index(c, &seg));
     TRY(rd_zero_byte(c));
     if (m->nmemories == 0)
       return INVALID("unknown memory 0");
-    if (!m->has_datacount)
-      return vfail(c, TROUPE_E_MALFORMED, "data count section required");
-    if (seg >= m->datacount)
-      return INVALID("unknown data segment %u", seg);
-    uint32_t pn = 0, ps = 0, pd = 0;
-    TRY(pop(c, TROUPE_WASM_I32, &pn, NULL));
-    TRY(pop(c, TROUPE_WASM_I32, &ps, NULL));
-    TRY(pop(c, TROUPE_WASM_I32, &pd, NULL));
-    if (!dead(c)) {
-      uint32_t d = rd(c, pd), s = rd(c, ps), n = rd(c, pn);
-      uint32_t *w = emit(c, TRE_OP_memory_init, 4);
-      w[0] = seg, w[1] = d, w[2] = s, w[3] = n;
-    }
-    return 0;
-  }
+    return bulk3(c, TRE_OP_memory_init, 1, seg, 0);
   case 9: { /* data.drop */
-    uint32_t seg;
-    TRY(rd_u32(c, &seg));
-    if (!m->has_datacount)
-      return vfail(c, TROUPE_E_MALFORMED, "data count section required");
-    if (seg >= m->datacount)
-      return INVALID("unknown data segment %u", seg);
+    TRY(data_index(c, &seg));
     uint32_t *w = emit(c, TRE_OP_data_drop, 1);
     w[0] = seg;
     return 0;
   }
-  case 10: case 11: { /* memory.copy, memory.fill */
+  case 10: case 11: /* memory.copy, memory.fill */
     TRY(rd_zero_byte(c));
     if (sub == 10)
       TRY(rd_zero_byte(c));
     if (m->nmemories == 0)
       return INVALID("unknown memory 0");
-    uint32_t pn = 0, ps = 0, pd = 0;
-    TRY(pop(c, TROUPE_WASM_I32, &pn, NULL));
-    TRY(pop(c, TROUPE_WASM_I32, &ps, NULL));
-    TRY(pop(c, TROUPE_WASM_I32, &pd, NULL));
-    if (!dead(c)) {
-      uint32_t d = rd(c, pd), s = rd(c, ps), n = rd(c, pn);
-      uint32_t *w = emit(c, sub == 10 ? TRE_OP_memory_copy : TRE_OP_memory_fill, 3);
-      w[0] = d, w[1] = s, w[2] = n;
-    }
-    return 0;
-  }
-  case 12: { /* table.init elem table */
-    uint32_t seg, t;
+    return bulk3(c, sub == 10 ? TRE_OP_memory_copy : TRE_OP_memory_fill, 0, 0, 0);
+  case 12: /* table.init elem table */
     TRY(rd_u32(c, &seg));
     TRY(rd_u32(c, &t));
     TRY(check_table(c, t));
@@ -831,19 +863,8 @@ static int op_fc(cc *c) {
       return INVALID("unknown elem segment %u", seg);
     if (m->elems[seg].elem_type != m->tables[t].elem)
       return MISMATCH();
-    uint32_t pn = 0, ps = 0, pd = 0;
-    TRY(pop(c, TROUPE_WASM_I32, &pn, NULL));
-    TRY(pop(c, TROUPE_WASM_I32, &ps, NULL));
-    TRY(pop(c, TROUPE_WASM_I32, &pd, NULL));
-    if (!dead(c)) {
-      uint32_t d = rd(c, pd), s = rd(c, ps), n = rd(c, pn);
-      uint32_t *w = emit(c, TRE_OP_table_init, 5);
-      w[0] = t, w[1] = seg, w[2] = d, w[3] = s, w[4] = n;
-    }
-    return 0;
-  }
+    return bulk3(c, TRE_OP_table_init, 2, t, seg);
   case 13: { /* elem.drop */
-    uint32_t seg;
     TRY(rd_u32(c, &seg));
     if (seg >= m->nelems)
       return INVALID("unknown elem segment %u", seg);
@@ -851,27 +872,16 @@ static int op_fc(cc *c) {
     w[0] = seg;
     return 0;
   }
-  case 14: { /* table.copy dst src */
-    uint32_t dt, st;
-    TRY(rd_u32(c, &dt));
-    TRY(rd_u32(c, &st));
-    TRY(check_table(c, dt));
-    TRY(check_table(c, st));
-    if (m->tables[dt].elem != m->tables[st].elem)
+  case 14: /* table.copy dst src */
+    TRY(rd_u32(c, &t));
+    TRY(rd_u32(c, &t2));
+    TRY(check_table(c, t));
+    TRY(check_table(c, t2));
+    if (m->tables[t].elem != m->tables[t2].elem)
       return MISMATCH();
-    uint32_t pn = 0, ps = 0, pd = 0;
-    TRY(pop(c, TROUPE_WASM_I32, &pn, NULL));
-    TRY(pop(c, TROUPE_WASM_I32, &ps, NULL));
-    TRY(pop(c, TROUPE_WASM_I32, &pd, NULL));
-    if (!dead(c)) {
-      uint32_t d = rd(c, pd), s = rd(c, ps), n = rd(c, pn);
-      uint32_t *w = emit(c, TRE_OP_table_copy, 5);
-      w[0] = dt, w[1] = st, w[2] = d, w[3] = s, w[4] = n;
-    }
-    return 0;
-  }
+    return bulk3(c, TRE_OP_table_copy, 2, t, t2);
   case 15: { /* table.grow */
-    uint32_t t, pn = 0, pv = 0;
+    uint32_t pn = 0, pv = 0;
     TRY(rd_u32(c, &t));
     TRY(check_table(c, t));
     TRY(pop(c, TROUPE_WASM_I32, &pn, NULL));
@@ -885,7 +895,6 @@ static int op_fc(cc *c) {
     return push(c, TROUPE_WASM_I32);
   }
   case 16: { /* table.size */
-    uint32_t t;
     TRY(rd_u32(c, &t));
     TRY(check_table(c, t));
     uint32_t pos = c->sp;
@@ -896,7 +905,7 @@ static int op_fc(cc *c) {
     return 0;
   }
   case 17: { /* table.fill */
-    uint32_t t, pn = 0, pv = 0, pi = 0;
+    uint32_t pn = 0, pv = 0, pi = 0;
     TRY(rd_u32(c, &t));
     TRY(check_table(c, t));
     TRY(pop(c, TROUPE_WASM_I32, &pn, NULL));
@@ -923,7 +932,7 @@ static int op_local_set(cc *c, uint32_t x, bool tee) {
   if (!dead(c)) {
     cval v = c->st[pos]; /* popped, still readable */
     bool referenced = false;
-    for (uint32_t i = 0; c->nlazy && i < c->sp; i++)
+    for (uint32_t i = 0; c->lazy[x] && i < c->sp; i++)
       if (c->st[i].kind == K_LOCAL && c->st[i].idx == x) {
         referenced = true;
         materialize(c, i); /* preserve the old value for pending readers */
@@ -943,6 +952,7 @@ static int op_local_set(cc *c, uint32_t x, bool tee) {
       c->st[c->sp - 1].kind = K_LOCAL;
       c->st[c->sp - 1].idx = x;
       c->nlazy++;
+      c->lazy[x]++;
     }
   }
   return 0;
@@ -1221,6 +1231,7 @@ static int instr(cc *c, uint8_t op, bool *done) {
       c->st[c->sp - 1].kind = K_LOCAL;
       c->st[c->sp - 1].idx = x;
       c->nlazy++;
+      c->lazy[x]++;
     }
     return 0;
   }
@@ -1400,8 +1411,10 @@ static int compile_func(cc *c, uint32_t defined, trE_compiled *out) {
   c->nlocals = ft->nparams + b->nlocals;
   reset_func(c);
   free(c->ltypes);
+  free(c->lazy);
   c->ltypes = trB_malloc(c->nlocals ? c->nlocals : 1);
-  if (!c->ltypes)
+  c->lazy = trB_calloc(c->nlocals ? c->nlocals : 1, sizeof *c->lazy);
+  if (!c->ltypes || !c->lazy)
     return vfail(c, TROUPE_E_NOMEM, "out of memory");
   memcpy(c->ltypes, TRE_PARAMS(ft), ft->nparams);
   uint32_t k = ft->nparams;
@@ -1486,6 +1499,7 @@ int trE_compile_module(trE_module *m, const uint8_t *bytes, size_t len, troupe_e
   free(c.st);
   free(c.cs);
   free(c.ltypes);
+  free(c.lazy);
   m->compiled = ptrs;
   m->code_owner = own;
   if (rc) {

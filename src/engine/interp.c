@@ -28,31 +28,34 @@ static inline uint64_t f64b(double f) {
   return x.u;
 }
 
-/* min/max per the spec: NaN in, NaN out; -0 below +0. */
+/* min/max per the spec: -0 below +0; any NaN operand gives a canonical NaN -- the
+ * negative one, which is what x86 arithmetic itself produces for invalid operations and
+ * what V8 returns, so results never depend on which operand was the NaN and match V8's
+ * bit for bit (the engine is differentially tested against it). */
 static inline float fmin32(float a, float b) {
   if (a != a || b != b)
-    return a + b;
+    return -__builtin_nanf("");
   if (a == 0 && b == 0)
     return signbit(a) ? a : b;
   return a < b ? a : b;
 }
 static inline float fmax32(float a, float b) {
   if (a != a || b != b)
-    return a + b;
+    return -__builtin_nanf("");
   if (a == 0 && b == 0)
     return signbit(a) ? b : a;
   return a > b ? a : b;
 }
 static inline double fmin64(double a, double b) {
   if (a != a || b != b)
-    return a + b;
+    return -__builtin_nan("");
   if (a == 0 && b == 0)
     return signbit(a) ? a : b;
   return a < b ? a : b;
 }
 static inline double fmax64(double a, double b) {
   if (a != a || b != b)
-    return a + b;
+    return -__builtin_nan("");
   if (a == 0 && b == 0)
     return signbit(a) ? b : a;
   return a > b ? a : b;
@@ -127,8 +130,14 @@ static bool grow_stack(trE_exec *ex, size_t need) {
   return true;
 }
 
+/* Frames grow by doubling, but never past max_depth: the call handler then needs one
+ * compare (nframes against frames_cap) for both the growth and the depth limit. */
 static bool grow_frames(trE_exec *ex) {
   uint32_t n = ex->frames_cap ? ex->frames_cap * 2 : 16;
+  if (n > ex->max_depth)
+    n = ex->max_depth;
+  if (n <= ex->frames_cap)
+    return false;
   trE_frame *f = trB_realloc_array(ex->frames, n, sizeof *f);
   if (!f)
     return false;
@@ -237,6 +246,7 @@ static int run(trE_exec *ex, const trE_func *enter, const int32_t **table) {
     argbase = 0;
     next = NULL;
     inst = enter->inst;
+    RELOAD_MEM();
     goto do_call;
   }
   {
@@ -352,6 +362,9 @@ L_fuel:
   fuel -= pc[1];
   pc += 2;
   NEXT();
+L_ret1:
+  fp[0] = S(1);
+  goto L_ret;
 L_ret: {
   ex->nframes--;
   if (ex->nframes == 0)
@@ -391,8 +404,13 @@ do_call: {
   const trE_compiled *fn = f->code;
   if (next && TR_UNLIKELY(fuel <= 0))
     goto out_of_fuel; /* pc is at the call: resuming runs it again */
-  if (TR_UNLIKELY(ex->nframes >= ex->max_depth))
-    TRAP(STACK_EXHAUSTED);
+  uint32_t n = ex->nframes;
+  if (TR_UNLIKELY(n >= ex->frames_cap)) { /* one compare covers the depth limit too */
+    if (n >= ex->max_depth)
+      TRAP(STACK_EXHAUSTED);
+    if (!grow_frames(ex))
+      TRAP(STACK_EXHAUSTED);
+  }
   size_t nfp = (size_t)(fp - ex->stack) + argbase;
   if (TR_UNLIKELY(nfp + fn->frame_slots > ex->stack_cap)) {
     size_t off = (size_t)(fp - ex->stack);
@@ -400,19 +418,21 @@ do_call: {
       TRAP(STACK_EXHAUSTED);
     fp = ex->stack + off;
   }
-  if (TR_UNLIKELY(ex->nframes == ex->frames_cap) && !grow_frames(ex))
-    TRAP(STACK_EXHAUSTED);
-  if (ex->nframes)
-    ex->frames[ex->nframes - 1].ret_pc = next;
-  ex->frames[ex->nframes++] = (trE_frame){.fn = fn, .inst = f->inst, .fp = nfp};
-  fp = ex->stack + nfp;
-  if (fn->nlocals > fn->nparams)
-    memset(fp + fn->nparams, 0, (size_t)(fn->nlocals - fn->nparams) * sizeof *fp);
+  trE_frame *fr = ex->frames + n;
+  if (n)
+    fr[-1].ret_pc = next;
+  fr->fn = fn;
+  fr->inst = f->inst;
+  fr->fp = nfp;
+  ex->nframes = n + 1;
+  fp += argbase;
+  for (uint32_t i = fn->nparams; i < fn->nlocals; i++) /* usually few: no memset call */
+    fp[i].u64 = 0;
   fuel -= fn->entry_fuel;
-  if (inst != f->inst) {
+  if (TR_UNLIKELY(inst != f->inst)) { /* same instance: same memory, nothing to reload */
     inst = f->inst;
+    RELOAD_MEM();
   }
-  RELOAD_MEM();
   pc = fn->code;
   NEXT();
 }

@@ -105,6 +105,7 @@
  *   br_table     [op idx n rel0 .. reln]    reln is the default
  *   fuel         [op cost]                  loop header: charge, or suspend here
  *   ret          [op]                       results already in slots 0..n-1
+ *   ret1         [op s]                     one result: slot 0 = s, then ret
  *   call         [op func argbase]          args in argbase.., results land there
  *   call_ind     [op type table idx argbase]
  *   copy         [op d s]                   64-bit slot move
@@ -121,7 +122,7 @@
  *   i32_add_imm  [op d a imm] and friends: fused forms with a constant operand.
  *   brb_eqz      [op a rel]                 back-edge taken when a == 0 */
 #define TRE_MISCOPS(X)                                                                     \
-  X(unreachable) X(br) X(br_if) X(br_unless) X(br_back) X(br_if_back) X(br_table) X(fuel) X(ret) X(call)            \
+  X(unreachable) X(br) X(br_if) X(br_unless) X(br_back) X(br_if_back) X(br_table) X(fuel) X(ret) X(ret1) X(call)            \
   X(call_ind) X(copy) X(const32) X(const64) X(select) X(global_get) X(global_set)           \
   X(memory_size) X(memory_grow) X(memory_init) X(data_drop) X(memory_copy) X(memory_fill)  \
   X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill) X(table_init)        \

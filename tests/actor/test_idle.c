@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sched.h>
 #include <sys/resource.h>
 
 #include "actor_util.h"
@@ -46,7 +47,49 @@ static void test_idle_workers_park(void **st) {
   troupe_runtime_free(rt);
 }
 
+/* Regression: a wake-up request left pending by a worker that was leaving park made
+ * later requests skip their futex wake while every worker slept (found by stopping a
+ * million actors: some shutdowns waited for the 5 s kill timeout). Each round lets
+ * the workers go idle, then needs a wake-up from this thread; a lost one would stall
+ * a round until the deadline. */
+static _Atomic long pongs;
+static int pong_handle(troupe_actor *self, const troupe_message *m, troupe_err *err) {
+  atomic_fetch_add(&pongs, 1);
+  return TROUPE_CONTINUE;
+}
+static const troupe_behaviour pong = {"pong", NULL, pong_handle, NULL};
+
+static void test_no_lost_wakeups(void **st) {
+  (void)st;
+  troupe_runtime *rt = tu_runtime(2);
+  troupe_actor_id ids[8];
+  for (int i = 0; i < 8; i++)
+    assert_int_equal(troupe_spawn(rt, NULL, &pong, NULL, NULL, &ids[i], NULL), 0);
+  long want = 0;
+  uint64_t stall = 0;
+  for (int round = 0; round < 3000; round++) {
+    int k = 1 + round % 8;
+    for (int i = 0; i < k; i++)
+      assert_int_equal(troupe_send(rt, 0, ids[(round + i) % 8], "p", 1), 0);
+    want += k;
+    uint64_t t0 = troupe_clock_mono_ns();
+    while (atomic_load(&pongs) < want) {
+      if (troupe_clock_mono_ns() - t0 > TROUPE_SEC(10))
+        fail_msg("round %d stalled: a wake-up was lost", round);
+      if (round % 3 == 0)
+        sched_yield();
+    }
+    uint64_t dt = troupe_clock_mono_ns() - t0;
+    if (dt > stall)
+      stall = dt;
+    if (round % 50 == 0)
+      tu_sleep_ms(1); /* let workers park */
+  }
+  troupe_runtime_free(rt);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_idle_workers_park)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_idle_workers_park),
+                                     cmocka_unit_test(test_no_lost_wakeups)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

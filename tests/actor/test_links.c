@@ -22,6 +22,11 @@ typedef struct ctl {
   tu_log child_log;
 } ctl;
 
+static int bad_init_fn(troupe_actor *self, void *arg, troupe_err *err) {
+  return troupe_err_set(err, TROUPE_E_INVAL, "no config");
+}
+static const troupe_behaviour bad_init = {"bad", bad_init_fn, tu_rec_handle, NULL};
+
 static int ctl_handle(troupe_actor *self, const troupe_message *m, troupe_err *err) {
   ctl *c = troupe_actor_state(self);
   tu_log_add(&c->log, m);
@@ -35,6 +40,17 @@ static int ctl_handle(troupe_actor *self, const troupe_message *m, troupe_err *e
   case 2: return troupe_link(self, target);
   case 3: return troupe_demonitor(self, c->last_ref);
   case 4: return troupe_unlink(self, target);
+  case 6: { /* spawn with ACK: one that starts, one whose init fails */
+    troupe_spawn_opts o = {.flags = TROUPE_SPAWN_ACK | TROUPE_SPAWN_MONITOR,
+                           .parent = troupe_self(self), .monitor_ref = &c->last_ref};
+    troupe_actor_id id;
+    int rc = troupe_spawn(troupe_actor_runtime(self), self, &tu_recorder, &c->child_log, &o, &id, err);
+    if (rc)
+      return rc;
+    rc = troupe_spawn(troupe_actor_runtime(self), self, &bad_init, NULL, &o, &id, err);
+    atomic_store(&c->spawned, id);
+    return rc;
+  }
   case 5: {
     troupe_spawn_opts o = {.flags = TROUPE_SPAWN_LINK, .parent = troupe_self(self)};
     troupe_actor_id id;
@@ -201,11 +217,40 @@ static void test_kill_untrappable_and_spawn_link(void **st) {
   troupe_runtime_free(rt);
 }
 
+/* TROUPE_SPAWN_ACK: the spawner learns the outcome of init (a supervisor's synchronous
+ * start); the failing child's monitor reports the crash. */
+static void test_spawn_ack(void **st) {
+  (void)st;
+  troupe_runtime *rt = tu_runtime(2);
+  static ctl c;
+  troupe_actor_id s = spawn_ctl(rt, &c, false);
+  cmd(rt, s, 6, 0);
+  assert_true(TU_WAIT(atomic_load(&c.spawned) != 0));
+  troupe_actor_id bad = atomic_load(&c.spawned);
+  int ok = 0, failed = 0;
+  tu_entry e;
+  assert_true(TU_WAIT(find_kind(&c.log, TROUPE_MSG_DOWN, bad, &e)));
+  assert_int_equal(e.reason, TROUPE_EXIT_CRASH);
+  assert_string_equal(e.text, "no config");
+  assert_true(TU_WAIT(atomic_load(&c.log.n) == 4));
+  for (int i = 0; i < 4; i++) {
+    e = tu_log_get(&c.log, i);
+    if (e.kind == TROUPE_MSG_STARTED) {
+      ok += e.status == 0;
+      failed += e.status == TROUPE_E_INVAL && e.from == bad;
+    }
+  }
+  assert_int_equal(ok, 1);
+  assert_int_equal(failed, 1);
+  troupe_runtime_free(rt);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_monitor_down_reasons),
       cmocka_unit_test(test_links_propagate),
       cmocka_unit_test(test_kill_untrappable_and_spawn_link),
+      cmocka_unit_test(test_spawn_ack),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

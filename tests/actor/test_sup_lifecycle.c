@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "base/base.h"
 #include "test_sup_util.h"
 
 static void test_start_and_stop_order(void **st) {
@@ -150,7 +151,8 @@ static void test_parent_exit_reason_passed_on(void **st) {
   ts_watch w;
   ts_watch_start(rt, &w, sup);
   /* an exit signal from someone else is ignored, as in OTP */
-  assert_int_equal(troupe_exit(rt, atomic_load(&a.pid), sup, TROUPE_EXIT_CRASH, -9, "x"), 0);
+  troupe_actor_id stranger = ((uint64_t)7 << 32) | 54321u;
+  assert_int_equal(troupe_exit(rt, stranger, sup, TROUPE_EXIT_CRASH, -9, "x"), 0);
   assert_true(ts_pid_of(rt, sup, "a", NULL) != 0);
   assert_int_equal(troupe_exit(rt, 0, sup, TROUPE_EXIT_CRASH, -9, "the parent failed"), 0);
   assert_true(TU_WAIT(atomic_load(&w.down) == 1));
@@ -284,6 +286,105 @@ static void test_auto_shutdown(void **st) {
   ts_free(rt, lg);
 }
 
+/* A child that acknowledges its start itself (troupe_sup_ack, like proc_lib:init_ack):
+ * the supervisor waits for that ack, not for init, before starting the next child; a
+ * failing ack is a start failure. */
+typedef struct late {
+  ts_journal *j;
+  troupe_actor_id parent;
+  int status;
+} late;
+
+static int late_init(troupe_actor *self, void *arg, troupe_err *err) {
+  (void)arg;
+  (void)err;
+  return troupe_send(troupe_actor_runtime(self), troupe_self(self), troupe_self(self), "go", 2);
+}
+
+static int late_handle(troupe_actor *self, const troupe_message *m, troupe_err *err) {
+  (void)err;
+  late *l = troupe_actor_state(self);
+  if (m->kind == TROUPE_MSG_USER && m->len == 2) {
+    tu_sleep_ms(20); /* a slow start: the next child must still wait */
+    ts_note(l->j, "acked", "late", NULL);
+    troupe_sup_ack(self, l->parent, l->status, l->status ? "not today" : NULL);
+  }
+  return TROUPE_CONTINUE;
+}
+
+static const troupe_behaviour late_b = {"late", late_init, late_handle, NULL};
+
+static int late_start(troupe_actor *sup, const troupe_spawn_opts *opts, void *arg,
+                      const void *extra, size_t extra_len, troupe_actor_id *out, troupe_err *err) {
+  (void)extra;
+  (void)extra_len;
+  late *l = arg;
+  l->parent = opts->parent;
+  troupe_spawn_opts o = *opts;
+  o.flags &= ~(unsigned)TROUPE_SPAWN_ACK; /* we ack ourselves */
+  return troupe_spawn(troupe_actor_runtime(sup), sup, &late_b, l, &o, out, err);
+}
+
+static void test_child_acks_itself(void **st) {
+  (void)st;
+  troupe_logger *lg;
+  troupe_runtime *rt = ts_runtime(NULL, &lg);
+  for (int status = 0; status >= -1; status--) {
+    ts_journal j;
+    ts_journal_init(&j);
+    late l = {.j = &j, .status = status ? TROUPE_E_INTERNAL : 0};
+    ts_child b;
+    ts_child_init(&b, "b", &j);
+    troupe_child_spec specs[2];
+    memset(&specs[0], 0, sizeof specs[0]);
+    specs[0].id = "late";
+    specs[0].start = late_start;
+    specs[0].arg = &l;
+    specs[1] = ts_spec(&b, TROUPE_PERMANENT);
+    troupe_actor_id sup;
+    troupe_err err;
+    troupe_err_clear(&err);
+    int rc = troupe_sup_start(rt, NULL, specs, 2, &sup, &err);
+    if (!status) {
+      assert_int_equal(rc, 0);
+      assert_string_equal(j.line[0], "acked:late");
+      assert_string_equal(j.line[1], "start:b");
+      assert_int_equal(troupe_exit(rt, 0, sup, TROUPE_EXIT_SHUTDOWN, 0, NULL), 0);
+      assert_true(TU_WAIT(tu_dead(rt, sup)));
+    } else {
+      assert_int_equal(rc, TROUPE_E_START_FAILED);
+      assert_non_null(strstr(err.msg, "not today"));
+      assert_int_equal(atomic_load(&b.starts), 0);
+    }
+  }
+  ts_free(rt, lg);
+}
+
+/* Out of memory at each allocation of troupe_sup_start before the actor exists (specs
+ * copied, intensity ring, waiter): a clean NOMEM, nothing leaked (ASan), nothing left. */
+static void test_start_out_of_memory(void **st) {
+  (void)st;
+  troupe_logger *lg;
+  troupe_runtime *rt = ts_runtime(NULL, &lg);
+  ts_child a, b;
+  ts_child_init(&a, "a", NULL);
+  ts_child_init(&b, "b", NULL);
+  troupe_child_spec specs[2] = {ts_spec(&a, TROUPE_PERMANENT), ts_spec(&b, TROUPE_PERMANENT)};
+  troupe_actor_id sup;
+  for (long n = 0; n < 8; n++) {
+    trB_alloc_fail_after(n);
+    int rc = troupe_sup_start(rt, NULL, specs, 2, &sup, NULL);
+    trB_alloc_fail_after(-1);
+    assert_int_equal(rc, TROUPE_E_NOMEM);
+  }
+  troupe_runtime_stats s;
+  troupe_runtime_stats_get(rt, &s);
+  assert_int_equal(s.live, 0);
+  assert_int_equal(atomic_load(&a.starts), 0);
+  assert_int_equal(troupe_sup_start(rt, NULL, specs, 2, &sup, NULL), 0);
+  ts_free(rt, lg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_start_and_stop_order),
@@ -293,6 +394,8 @@ int main(void) {
       cmocka_unit_test(test_parent_exit_reason_passed_on),
       cmocka_unit_test(test_runtime_api),
       cmocka_unit_test(test_auto_shutdown),
+      cmocka_unit_test(test_child_acks_itself),
+      cmocka_unit_test(test_start_out_of_memory),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

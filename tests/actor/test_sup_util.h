@@ -92,10 +92,14 @@ static inline bool ts_take(_Atomic int *v) {
 static int ts_init(troupe_actor *self, void *arg, troupe_err *err) {
   ts_child *c = arg;
   atomic_fetch_add(&c->starts, 1);
-  if (ts_take(&c->fail_init))
+  if (ts_take(&c->fail_init)) {
+    troupe_actor_set_state(self, NULL); /* terminate notes nothing for a failed init */
     return troupe_err_set(err, TROUPE_E_INTERNAL, "init of %s refused", c->id);
+  }
   if (atomic_load(&c->trap))
     troupe_actor_trap_exit(self, true);
+  if (atomic_load(&c->health) == TROUPE_HEALTH_UNHEALTHY) /* a fresh start heals */
+    atomic_store(&c->health, TROUPE_HEALTH_HEALTHY);
   atomic_store(&c->pid, troupe_self(self));
   ts_note(c->j, "start", c->id, NULL);
   return 0;

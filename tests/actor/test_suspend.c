@@ -117,16 +117,30 @@ static int yield_handle(troupe_actor *self, const troupe_message *m, troupe_err 
 }
 static const troupe_behaviour yielder = {"yielder", NULL, yield_handle, NULL};
 
+/* Holds the only worker until `gate_open`, so the test can queue work deterministically. */
+static _Atomic int gate_open, gate_entered;
+static int gate_handle(troupe_actor *self, const troupe_message *m, troupe_err *err) {
+  atomic_store(&gate_entered, 1);
+  while (!atomic_load(&gate_open))
+    tu_sleep_ms(1);
+  return TROUPE_CONTINUE;
+}
+static const troupe_behaviour gate = {"gate", NULL, gate_handle, NULL};
+
 static void test_yield(void **st) {
   (void)st;
   troupe_runtime *rt = tu_runtime(1);
   tu_log_init(&ylog);
-  troupe_actor_id a, b;
+  troupe_actor_id a, b, g;
   assert_int_equal(troupe_spawn(rt, NULL, &yielder, (void *)1, NULL, &a, NULL), 0);
   assert_int_equal(troupe_spawn(rt, NULL, &yielder, (void *)2, NULL, &b, NULL), 0);
+  assert_int_equal(troupe_spawn(rt, NULL, &gate, NULL, NULL, &g, NULL), 0);
+  assert_int_equal(troupe_send(rt, 0, g, "g", 1), 0);
+  assert_true(TU_WAIT(atomic_load(&gate_entered)));
   assert_int_equal(troupe_send(rt, 0, a, "x", 1), 0);
   assert_int_equal(troupe_send(rt, 0, a, "y", 1), 0);
   assert_int_equal(troupe_send(rt, 0, b, "z", 1), 0);
+  atomic_store(&gate_open, 1);
   assert_true(TU_WAIT(atomic_load(&ylog.n) == 5));
   /* a: x (yield) ... RESUME, then y (yield) ... RESUME; b's z is handled in between */
   int resumes = 0, pos_z = -1, pos_first_resume = -1;

@@ -664,6 +664,43 @@ static void test_shared_module_threads(void **state) {
   }
 }
 
+/* An importer keeps what it imported alive: the exporting instance and the linker may
+ * be freed first (ASan would catch a use after free). */
+static void test_import_from_instance(void **state) {
+  (void)state;
+  built b;
+  troupe_wasm_module *ma = load(&calc_spec, &b);
+  free(b.bytes);
+  static const uint8_t twice[] = {LGET(0), CALL(0), LGET(0), CALL(0), 0x6A, END};
+  const mspec s = {.nimports = 1, .imports = {"A.fib"}, .import_sigs = {"i:i"}, .nfuncs = 1,
+                   .funcs = {{"i:i", NULL, twice, sizeof twice, "twice"}}, .mem_pages = -1};
+  troupe_wasm_module *mb = load(&s, &b);
+  free(b.bytes);
+  troupe_wasm_instance *a = NULL, *bi = NULL;
+  assert_int_equal(troupe_wasm_instantiate(ma, NULL, NULL, &a, NULL, NULL), 0);
+  troupe_wasm_linker *l = troupe_wasm_linker_new();
+  assert_int_equal(troupe_wasm_linker_define_instance(l, "A", a, NULL), 0);
+  assert_int_equal(troupe_wasm_instantiate(mb, l, NULL, &bi, NULL, NULL), 0);
+  troupe_wasm_linker_free(l);
+  troupe_wasm_instance_free(a);
+  troupe_wasm_module_free(ma);
+  assert_int_equal(call_i32(bi, "twice", 10), 110);
+  /* a fuel-suspended call that crossed into the other instance resumes there */
+  troupe_wasm_call_opts o = {.fuel = 3};
+  troupe_wasm_val arg = TROUPE_WASM_VAL_I32(15), r;
+  int rc = troupe_wasm_call(bi, "twice", &arg, 1, &r, 1, &o, NULL, NULL);
+  int n = 0;
+  while (rc == TROUPE_E_SUSPENDED) {
+    n++;
+    rc = troupe_wasm_resume(bi, NULL, 0, &r, 1, &o, NULL, NULL);
+  }
+  assert_int_equal(rc, 0);
+  assert_true(n > 10);
+  assert_int_equal(r.of.i32, 1220);
+  troupe_wasm_instance_free(bi);
+  troupe_wasm_module_free(mb);
+}
+
 /* Every allocation of load, link, instantiate and call made to fail in turn: each step
  * either works or reports an error; nothing crashes or leaks (ASan checks the leaks). */
 static void test_alloc_failures(void **state) {
@@ -718,6 +755,7 @@ int main(void) {
       cmocka_unit_test(test_host_suspend),  cmocka_unit_test(test_call_depth),
       cmocka_unit_test(test_memory_limit),  cmocka_unit_test(test_many_cycles),
       cmocka_unit_test(test_shared_module_threads), cmocka_unit_test(test_alloc_failures),
+      cmocka_unit_test(test_import_from_instance),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -228,6 +228,8 @@ static void usage(FILE *f) {
           "  --expect-total N    fail unless exactly N commands were seen\n"
           "  --expect-passed N, --expect-failed N\n"
           "                      succeed only with exactly these counts (the self-test)\n"
+          "  --fuel N            run every call in slices of N fuel, resuming after each\n"
+          "                      suspension (tests suspend/resume; results must not change)\n"
           "  --no-fork           run files in this process (for a debugger)\n"
           "  --verbose           print every command, notes and spectest prints\n",
           SPEC_DEFAULT_DIR, SPEC_DEFAULT_WAST2JSON, SPEC_DEFAULT_SKIP);
@@ -296,6 +298,8 @@ int main(int argc, char **argv) {
       o.timeout_s = (unsigned)strtoul(val, NULL, 10);
     else if (strcmp(a, "--expect-total") == 0)
       expect_total = strtoll(val, NULL, 10);
+    else if (strcmp(a, "--fuel") == 0)
+      o.fuel_slice = strtoull(val, NULL, 10);
     else if (strcmp(a, "--expect-passed") == 0)
       expect_passed = strtoll(val, NULL, 10);
     else if (strcmp(a, "--expect-failed") == 0)

@@ -34,6 +34,7 @@ typedef struct file_run {
   troupe_wasm_instance *current;
   uint32_t current_line; /* line of the module command that last set (or failed to) current */
   uint32_t line;         /* the command being run */
+  uint64_t resumes;      /* --fuel: how many times a call was resumed */
 } file_run;
 
 typedef enum outcome { PASS, FAIL, SKIP } outcome;
@@ -369,6 +370,27 @@ static void act_free(act *a) {
   a->results = NULL;
 }
 
+/* Call an export. With --fuel N every call runs in slices of N fuel and is resumed after
+ * each suspension until it finishes, which must not change any result: the whole suite
+ * then tests suspend/resume. Without it the call has unlimited fuel. */
+static int call_sliced(file_run *r, troupe_wasm_instance *inst, const char *field,
+                       const troupe_wasm_val *args, size_t nargs, act *a) {
+  troupe_wasm_call_opts opts = {.fuel = r->o->fuel_slice, .trap_on_fuel_out = false};
+  int rc = troupe_wasm_call(inst, field, args, nargs, a->results, a->nresults,
+                            r->o->fuel_slice ? &opts : NULL, &a->trap, &a->err);
+  while (rc == TROUPE_E_SUSPENDED && r->o->fuel_slice &&
+         troupe_wasm_instance_state(inst) == TROUPE_WASM_SUSPENDED_FUEL) {
+    r->resumes++;
+    rc = troupe_wasm_resume(inst, NULL, 0, a->results, a->nresults, &opts, &a->trap, &a->err);
+  }
+  if (rc == TROUPE_E_SUSPENDED) { /* a host wait: the spectest functions never ask one */
+    troupe_wasm_abort(inst);
+    troupe_err_set(&a->err, rc, "the call suspended (state %d) and was aborted",
+                   (int)troupe_wasm_instance_state(inst));
+  }
+  return rc;
+}
+
 /* Run an action ({"type": "invoke"|"get", "module"?, "field", "args"?}). */
 static void run_action(file_run *r, const json_t *action, act *a, verdict *v) {
   memset(a, 0, sizeof *a);
@@ -418,12 +440,9 @@ static void run_action(file_run *r, const json_t *action, act *a, verdict *v) {
       return;
     }
   a->nresults = ft->nresults;
-  a->rc = troupe_wasm_call(inst, field, args, nargs, a->results, a->nresults, NULL, &a->trap,
-                           &a->err);
+  a->rc = call_sliced(r, inst, field, args, nargs, a);
   a->trap.message[sizeof a->trap.message - 1] = '\0'; /* printed and compared below */
   free(args);
-  if (a->rc == TROUPE_E_SUSPENDED) /* cannot happen with unlimited fuel and no host waits */
-    troupe_wasm_abort(inst);
 }
 
 /* What a call that did not return normally came back with. */
@@ -621,6 +640,9 @@ int spec_run_file(const spec_opts *o, const char *wast_path, volatile spec_count
            describe(rc, &err, d, sizeof d));
   }
   run_commands(&r, cmds, c);
+  if (o->fuel_slice && o->verbose)
+    printf("  %s: calls in slices of %llu fuel were resumed %llu times\n", r.file,
+           (unsigned long long)o->fuel_slice, (unsigned long long)r.resumes);
   rc = 0;
 done:
   if (rc)

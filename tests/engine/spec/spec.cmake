@@ -1,7 +1,7 @@
 # The WebAssembly spec-test runner (included by tests/engine/CMakeLists.txt). It reads the
 # official .wast files in place from TROUPE_SPEC_DIR, converts each with wabt's wast2json
 # into the build tree, and replays it against the engine. One ctest test per core/ file
-# (spec_<file>) plus the runner's self-test, all labelled spec and asan.
+# (spec_<file>), the runner's self-test and a fuel-sliced run, all labelled spec and asan.
 set(_spec_src ${CMAKE_CURRENT_LIST_DIR})
 add_executable(spec_runner
   ${_spec_src}/main.c ${_spec_src}/run.c ${_spec_src}/values.c ${_spec_src}/spectest.c
@@ -45,4 +45,11 @@ else()
     set_tests_properties(spec_${_stem} PROPERTIES LABELS "spec;asan" TIMEOUT 150
                          SKIP_RETURN_CODE 77)
   endforeach()
+  # The whole core suite again with every call run in slices of 3 fuel and resumed after
+  # each suspension: the results must be the same, so this tests suspend/resume broadly.
+  add_test(NAME spec_fuel_slices
+           COMMAND spec_runner --spec-dir ${TROUPE_SPEC_DIR} --work ${_spec_work}/fuel
+                   --fuel 3 --expect-total 27923)
+  set_tests_properties(spec_fuel_slices PROPERTIES LABELS "spec;asan" TIMEOUT 600
+                       SKIP_RETURN_CODE 77)
 endif()

@@ -27,7 +27,8 @@ typedef struct spec_opts {
   const char *skip_file; /* skip.txt */
   unsigned timeout_s;    /* per file; the child is killed beyond it */
   bool verbose;
-  bool no_fork; /* run files in this process (for a debugger) */
+  bool no_fork;        /* run files in this process (for a debugger) */
+  uint64_t fuel_slice; /* 0: unlimited fuel; else run calls in slices of this much */
   const spec_skips *skips;
 } spec_opts;
 
