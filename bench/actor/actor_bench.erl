@@ -2,8 +2,9 @@
 %% Troupe driver (troupe-bench-actor) measured the same way: warm-up, then several runs,
 %% latencies timed per round trip inside the initiating process, rates over whole runs.
 %% bench/actor/run compiles it with erlc into the build tree and runs
-%%   erl +P 4000000 -noshell -pa DIR -run actor_bench main OUTFILE full|quick
-%% which writes "row unit value" lines to OUTFILE. Crash reports are switched off
+%%   erl +P 4000000 -noshell -pa DIR -run actor_bench main OUTFILE full|quick [ROWS]
+%% which appends "row unit value" lines to OUTFILE (ROWS: comma-separated groups, as the
+%% driver's --rows; default all). Crash reports are switched off
 %% (logger level none): the Troupe side logs nothing either.
 %% The module is also the gen_server of the ask row and the supervisor/child of the
 %% restart rows (init/1 tells them apart by its argument).
@@ -13,6 +14,8 @@
 -define(NOW(), erlang:monotonic_time(nanosecond)).
 
 main([Out, Mode]) ->
+    main([Out, Mode, "pingpong,ask,ring,fanin,m2m,pubsub,restart,spawn"]);
+main([Out, Mode, RowList]) ->
     logger:set_primary_config(level, none),
     Cfg = case Mode of
               "quick" -> #{reps => 2, spawn_n => 100000, rtt_n => 20000,
@@ -20,14 +23,16 @@ main([Out, Mode]) ->
               _ -> #{reps => 7, spawn_n => 1000000, rtt_n => 200000,
                      ring_hops => 1000000, fanin_per => 250000}
           end,
-    {ok, Fd} = file:open(Out, [write]),
+    {ok, Fd} = file:open(Out, [append]),
     Emit = fun(Row, Unit, V) ->
                    io:format(Fd, "~s ~s ~p~n", [Row, Unit, float(V)]),
                    io:format(standard_error, "  erlang ~-24s ~12.4g ~s~n", [Row, float(V), Unit])
            end,
-    Rows = [fun pingpong/2, fun ask/2, fun ring/2, fun fanin/2, fun m2m/2, fun pubsub/2,
-            fun restart/2, fun spawn_rows/2],
-    lists:foreach(fun(F) -> F(Cfg, Emit) end, Rows),
+    Rows = #{"pingpong" => fun pingpong/2, "ask" => fun ask/2, "ring" => fun ring/2,
+             "fanin" => fun fanin/2, "m2m" => fun m2m/2, "pubsub" => fun pubsub/2,
+             "restart" => fun restart/2, "spawn" => fun spawn_rows/2},
+    lists:foreach(fun(R) -> (maps:get(R, Rows))(Cfg, Emit) end,
+                  string:lexemes(RowList, ",")),
     file:close(Fd),
     halt(0).
 
@@ -269,6 +274,11 @@ spawn_series(N, Suffix, Memory, Emit) ->
     [{Cold, Bytes, _} | _] = Runs,
     Emit("spawn_cold_us" ++ Suffix, "us", Cold),
     Emit("spawn_us" ++ Suffix, "us", median([S || {S, _, _} <- Runs])),
+    %% Erlang's spawns are always made by a process: the reference for spawning from an actor.
+    case Suffix of
+        "" -> Emit("spawn_in_actor_us", "us", median([S || {S, _, _} <- Runs]));
+        _ -> ok
+    end,
     Emit("exit_us" ++ Suffix, "us", median([E || {_, _, E} <- Runs])),
     case Memory of
         true -> Emit("idle_actor_bytes", "bytes", Bytes);

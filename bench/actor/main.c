@@ -1,6 +1,7 @@
 /*
  * main.c: troupe-bench-actor, the Troupe side of `make bench-actor` (bench/actor/run).
- *   troupe-bench-actor measure [--quick] [--rows a,b,...] [-o FILE]   "row unit value" lines
+ *   troupe-bench-actor measure [--quick] [--rows a,b,...] [-o FILE]   "row unit value"
+ *                                                        lines (appended to FILE)
  *   troupe-bench-actor report TROUPE.txt ERLANG.txt JSON              table + JSON (report.c)
  * Only public headers: the driver measures what an embedder gets.
  */
@@ -163,7 +164,7 @@ int main(int argc, char **argv) {
       return usage();
     }
   }
-  if (outp && !(cfg.out = fopen(outp, "w"))) {
+  if (outp && !(cfg.out = fopen(outp, "a"))) { /* run appends one row group at a time */
     perror(outp);
     return 1;
   }

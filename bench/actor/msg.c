@@ -1,9 +1,10 @@
 /*
- * msg.c: the message-passing rows (ping-pong, ask, ring, fan-in, many-to-many). Ping-pong and ask time every round trip inside the
- * initiating actor (one monotonic clock read per round trip, as the Erlang side does
- * with erlang:monotonic_time/0); the ring and the fan-in time a whole run from the
- * first send to the actor that sees the last message. Each row: a warm-up run, then
- * cfg->reps runs; latencies pool all runs' samples, rates take the median run.
+ * msg.c: the message-passing rows (ping-pong, ask, ring, fan-in, many-to-many).
+ * Ping-pong and ask time every round trip inside the initiating actor (one monotonic
+ * clock read per round trip, as the Erlang side does with erlang:monotonic_time/0);
+ * the other rows time a whole run from the first send to the actor that sees the last
+ * message. Each row: a warm-up run, then cfg->reps runs; latencies pool all runs'
+ * samples, rates take the median run (and the best, as a `_best` row for some).
  */
 #include "bench.h"
 

@@ -5,6 +5,8 @@
  * time / N. Memory is the resident-set growth of this process over the first (cold)
  * run, / N, read from /proc/self/statm. Then every actor is told to stop and the run
  * waits until they are all gone, which is timed too (exit_us, a row of our own).
+ * spawn_in_actor_us makes the same 1M spawns from an actor, as Erlang's come from a
+ * process (the main thread's spawns go through the runtime's inject queue).
  */
 #include "bench.h"
 
@@ -93,6 +95,9 @@ static void spawn_series(const bab_cfg *cfg, uint32_t n, const char *suffix, boo
   for (int rep = 0; ok && rep < reps; rep++)
     ok = spawn_once(rt, ids, n, &sp[rep], rep == 0 && memory ? &bytes : NULL, &ex[rep]);
   char row[64];
+  if (ok && cfg->out != stdout) /* the runs themselves, for the log */
+    fprintf(stderr, "  troupe spawn runs at %u: %.3f %.3f %.3f us\n", n, sp[0],
+            reps > 1 ? sp[1] : 0, reps > 2 ? sp[2] : 0);
   if (ok) {
     snprintf(row, sizeof row, "spawn_cold_us%s", suffix);
     bab_emit(cfg, row, "us", sp[0]);
@@ -112,7 +117,65 @@ static void spawn_series(const bab_cfg *cfg, uint32_t n, const char *suffix, boo
   free(ex);
 }
 
+/* ---- the same spawns made by an actor (Erlang's spawns come from a process too) --- */
+enum { SPAWN_CHUNK = 4096 };
+
+typedef struct spawner {
+  spawn_ctl *ctl;
+  troupe_actor_id *ids;
+  uint32_t n, next;
+  int status;
+} spawner;
+
+/* Spawns a chunk per turn and yields, so the new actors' inits interleave. */
+static int spawner_handle(troupe_actor *self, const troupe_message *m, troupe_err *err) {
+  spawner *s = troupe_actor_state(self);
+  if (m->kind == TROUPE_MSG_USER)
+    s->next = 0;
+  else if (m->kind != TROUPE_MSG_RESUME)
+    return TROUPE_CONTINUE;
+  troupe_runtime *rt = troupe_actor_runtime(self);
+  for (int i = 0; i < SPAWN_CHUNK && s->next < s->n; i++, s->next++) {
+    int st = troupe_spawn(rt, self, &idle_b, s->ctl, NULL, &s->ids[s->next], err);
+    if (st)
+      return st;
+  }
+  return s->next < s->n ? TROUPE_YIELD : TROUPE_CONTINUE;
+}
+static const troupe_behaviour spawner_b = {.name = "bench-spawner", .handle = spawner_handle};
+
+static void spawn_in_actor(const bab_cfg *cfg) {
+  troupe_runtime *rt = bab_runtime();
+  uint32_t n = cfg->spawn_n;
+  spawner s = {.n = n, .ids = malloc((size_t)n * sizeof *s.ids)};
+  int reps = cfg->reps < 3 ? cfg->reps : 3;
+  double *sp = calloc((size_t)reps, sizeof *sp);
+  if (!s.ids || !sp)
+    bab_die("malloc", TROUPE_E_NOMEM, NULL);
+  troupe_actor_id sid = bab_spawn(rt, NULL, &spawner_b, &s, NULL);
+  bool ok = bab_wait_live(rt, 1, 10);
+  for (int rep = 0; ok && rep < reps; rep++) {
+    spawn_ctl c = {0};
+    s.ctl = &c; /* read by the spawner after the GO below: the mailbox orders it */
+    uint64_t t0 = troupe_clock_mono_ns();
+    ok = !troupe_send(rt, 0, sid, NULL, 0) && wait_inited(&c, n, 300);
+    sp[rep] = (double)(troupe_clock_mono_ns() - t0) / 1e3 / n;
+    for (uint32_t i = 0; ok && i < n; i++)
+      ok = !troupe_send(rt, 0, s.ids[i], NULL, 0);
+    ok = ok && bab_wait_live(rt, 1, 300);
+  }
+  if (ok)
+    bab_emit(cfg, "spawn_in_actor_us", "us", bab_median(sp, (size_t)reps));
+  else
+    fprintf(stderr, "troupe-bench-actor: spawn from an actor: a run did not finish\n");
+  bab_stats(rt, "spawn_in_actor");
+  troupe_runtime_free(rt);
+  free(s.ids);
+  free(sp);
+}
+
 void bab_spawn_rows(const bab_cfg *cfg) {
   spawn_series(cfg, cfg->spawn_n / 10, "_100k", false);
   spawn_series(cfg, cfg->spawn_n, "", true);
+  spawn_in_actor(cfg);
 }

@@ -91,7 +91,7 @@ typedef struct troupe_message {
   uint32_t tag;             /* user/system message type, free for applications */
   troupe_actor_id from;     /* sender, TROUPE_NO_ACTOR from a non-actor thread */
   uint64_t corr;            /* ask correlation id, or monitor ref for DOWN; else 0 */
-  uint64_t timestamp_ns;    /* monotonic time the message was sent (cached per batch) */
+  uint64_t timestamp_ns;    /* monotonic send time (a worker reads the clock every few turns) */
   const void *data;
   size_t len;
   int status;               /* ASK_FAILED / STARTED: a troupe status */

@@ -13,5 +13,7 @@
 #include "troupe/wasm.h"
 #include "troupe/wasi.h"
 #include "troupe/actor.h"
+#include "troupe/supervisor.h"
+#include "troupe/broker.h"
 
 #endif

@@ -7,6 +7,8 @@
  */
 #include "actor/actor.h"
 
+#include <time.h>
+
 static void init_slot(void *elem, uint32_t index, void *user) {
   troupe_actor *a = elem;
   /* A store, not atomic_init: scanners (stop, foreach) may read a slot just handed out;
@@ -71,6 +73,15 @@ int troupe_actor_set_exit(troupe_actor *self, troupe_exit_kind kind, int code, c
 }
 
 /* ---- spawn ---------------------------------------------------------------------- */
+/* The registry's start time needs no more than millisecond precision; the coarse clock
+ * costs a few ns where the precise one costs as much as the rest of a spawn in a VM. */
+static uint64_t wall_coarse_ns(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_REALTIME_COARSE, &ts) != 0)
+    return troupe_clock_wall_ns();
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 int troupe_spawn(troupe_runtime *rt, troupe_actor *self, const troupe_behaviour *b, void *arg,
                  const troupe_spawn_opts *opts, troupe_actor_id *out, troupe_err *err) {
   static const troupe_spawn_opts none = {0};
@@ -128,7 +139,7 @@ int troupe_spawn(troupe_runtime *rt, troupe_actor *self, const troupe_behaviour 
   atomic_store_explicit(&a->spawn_seq,
                         atomic_fetch_add_explicit(&rt->spawn_seq, 1, memory_order_relaxed) + 1,
                         memory_order_relaxed);
-  atomic_store_explicit(&a->start_wall, troupe_clock_wall_ns(), memory_order_relaxed);
+  atomic_store_explicit(&a->start_wall, wall_coarse_ns(), memory_order_relaxed);
   atomic_store_explicit(&a->restarts, opts->restart_count, memory_order_relaxed);
   atomic_store_explicit(&a->status, TROUPE_STATUS_STARTING, memory_order_relaxed);
   atomic_store_explicit(&a->health, TROUPE_HEALTH_UNKNOWN, memory_order_relaxed);

@@ -101,7 +101,6 @@ enum {
   TRA_K_UNLINK = 19,
   TRA_K_MONITOR = 20,  /* from monitors us with ref corr */
   TRA_K_DEMONITOR = 21,
-  TRA_K_TIMER = 22,    /* (unused in mailboxes; timers have their own records) */
 };
 
 enum {
@@ -150,8 +149,7 @@ enum { /* troupe_actor.traits: has it ever trapped exits / had links (stop order
 enum { /* troupe_actor.flags (consumer) */
   TRA_AF_SUSPENDED = 1u << 0,
   TRA_AF_TRAP = 1u << 1,
-  TRA_AF_STARTED = 1u << 2,
-  TRA_AF_ACK = 1u << 3,
+  TRA_AF_STARTED = 1u << 2, /* init has run */
 };
 
 typedef struct trA_ext trA_ext;   /* links, monitors, deferred messages (consumer) */

@@ -191,8 +191,18 @@ static int jan_handle(troupe_actor *self, const troupe_message *m, troupe_err *e
     memcpy(&id, m->data, sizeof id);
     uint64_t ref;
     /* A dead target still yields a DOWN (noproc), which then cleans up. */
-    if (troupe_monitor(self, id, &ref) != 0)
-      drop_actor(b, id); /* cannot watch it: do not keep subscriptions nobody reaps */
+    int rc = troupe_monitor(self, id, &ref);
+    if (rc != 0) {
+      /* Out of memory: keep the live actor's subscriptions (removing them would break
+       * it silently), let its next subscribe ask again, and say so in the audit log. */
+      pthread_rwlock_wrlock(&b->lock);
+      trA_arec **rp = actors_find(b, id);
+      if (rp)
+        (*rp)->watched = false;
+      pthread_rwlock_unlock(&b->lock);
+      troupe_log_field f = TROUPE_LOG_STR("error", troupe_strerror(rc));
+      trA_event(troupe_actor_runtime(self), TROUPE_LOG_WARN, "broker.unwatched", id, &f, 1);
+    }
   } else if (m->kind == TROUPE_MSG_DOWN) {
     drop_actor(b, m->from);
   }

@@ -147,8 +147,17 @@ static troupe_actor *find_work(trA_worker *w) {
     return a;
   if ((a = trA_deque_pop(&w->dq)))
     return a;
-  if ((a = inject_pop(rt)))
+  if ((a = inject_pop(rt))) {
+    /* Take a few more along (one lock each, but no contention with the thread that
+     * keeps injecting for every single pop); other workers can steal them. */
+    troupe_actor *x;
+    for (int i = 0; i < 15 && (x = inject_pop(rt)); i++)
+      if (trA_deque_push(&w->dq, x) != TROUPE_OK) {
+        inject_push(rt, x);
+        break;
+      }
     return a;
+  }
   unsigned n = rt->nworkers;
   if (n > 1) {
     w->rng = w->rng * 6364136223846793005ull + 1442695040888963407ull;
@@ -224,7 +233,7 @@ static void *worker_main(void *arg) {
       trA_run_actor(w, a);
       continue;
     }
-    if (++idle < 64) { /* a short spin catches a reply that is about to come */
+    if (++idle < 1024) { /* a short spin (~10-50 us) catches work that is about to come */
 #if defined(__x86_64__) || defined(__i386__)
       __builtin_ia32_pause();
 #endif

@@ -457,30 +457,34 @@ static uint8_t ty(char t) {
 
 /* ---- instruction groups -------------------------------------------------------- */
 
-/* Ops with a fused constant-operand form (second operand an i32 constant). */
-static int imm_form(trE_opcode op, bool *commutes) {
-  *commutes = false;
+/* The constant-operand form of a binary op (second operand constant), or -1; *swapped
+ * gets the form to use when the constant is the *first* operand (-1 if none: the op
+ * does not commute and has no mirrored compare). */
+static int imm_form(trE_opcode op, int *swapped) {
+  *swapped = -1;
   switch (op) {
-  case TRE_OP_i32_add: *commutes = true; return TRE_OP_i32_add_imm;
-  case TRE_OP_i32_mul: *commutes = true; return TRE_OP_i32_mul_imm;
-  case TRE_OP_i32_and: *commutes = true; return TRE_OP_i32_and_imm;
-  case TRE_OP_i32_or: *commutes = true; return TRE_OP_i32_or_imm;
-  case TRE_OP_i32_xor: *commutes = true; return TRE_OP_i32_xor_imm;
-  case TRE_OP_i32_eq: *commutes = true; return TRE_OP_i32_eq_imm;
-  case TRE_OP_i32_ne: *commutes = true; return TRE_OP_i32_ne_imm;
-  case TRE_OP_i32_sub: return TRE_OP_i32_sub_imm;
-  case TRE_OP_i32_shl: return TRE_OP_i32_shl_imm;
-  case TRE_OP_i32_shr_s: return TRE_OP_i32_shr_s_imm;
-  case TRE_OP_i32_shr_u: return TRE_OP_i32_shr_u_imm;
-  case TRE_OP_i32_lt_s: return TRE_OP_i32_lt_s_imm;
-  case TRE_OP_i32_lt_u: return TRE_OP_i32_lt_u_imm;
-  case TRE_OP_i32_gt_s: return TRE_OP_i32_gt_s_imm;
-  case TRE_OP_i32_gt_u: return TRE_OP_i32_gt_u_imm;
-  case TRE_OP_i32_le_s: return TRE_OP_i32_le_s_imm;
-  case TRE_OP_i32_le_u: return TRE_OP_i32_le_u_imm;
-  case TRE_OP_i32_ge_s: return TRE_OP_i32_ge_s_imm;
-  case TRE_OP_i32_ge_u: return TRE_OP_i32_ge_u_imm;
-  case TRE_OP_i64_add: *commutes = true; return TRE_OP_i64_add_imm;
+#define COMM(t, o)                                                                         \
+  case TRE_OP_##t##_##o:                                                                   \
+    *swapped = TRE_OP_##t##_##o##_imm;                                                     \
+    return TRE_OP_##t##_##o##_imm;
+#define MIRROR(t, o, m)                                                                    \
+  case TRE_OP_##t##_##o:                                                                   \
+    *swapped = TRE_OP_##t##_##m##_imm;                                                     \
+    return TRE_OP_##t##_##o##_imm;
+#define PLAIN(t, o)                                                                        \
+  case TRE_OP_##t##_##o:                                                                   \
+    return TRE_OP_##t##_##o##_imm;
+#define FORMS(t)                                                                           \
+  COMM(t, add) COMM(t, mul) COMM(t, and) COMM(t, or) COMM(t, xor) COMM(t, eq) COMM(t, ne)   \
+  PLAIN(t, sub) PLAIN(t, shl) PLAIN(t, shr_s) PLAIN(t, shr_u) PLAIN(t, rotl) PLAIN(t, rotr) \
+  MIRROR(t, lt_s, gt_s) MIRROR(t, lt_u, gt_u) MIRROR(t, gt_s, lt_s) MIRROR(t, gt_u, lt_u)   \
+  MIRROR(t, le_s, ge_s) MIRROR(t, le_u, ge_u) MIRROR(t, ge_s, le_s) MIRROR(t, ge_u, le_u)
+    FORMS(i32)
+    FORMS(i64)
+#undef FORMS
+#undef PLAIN
+#undef MIRROR
+#undef COMM
   default: return -1;
   }
 }
@@ -499,16 +503,16 @@ static int numeric(cc *c, trE_opcode op, char a, char b, char r) {
     TRY(pop(c, ty(b), &pb, NULL));
   TRY(pop(c, ty(a), &pa, NULL));
   if (!dead(c)) {
-    bool commutes;
-    int fused = b ? imm_form(op, &commutes) : -1;
+    int swapped = -1;
+    int fused = b ? imm_form(op, &swapped) : -1;
     if (fused >= 0 && fits_imm(&c->st[pb])) {
       uint32_t ra = rd(c, pa);
       uint32_t *w = emit(c, (trE_opcode)fused, 3);
       w[0] = home(c, pa), w[1] = ra, w[2] = (uint32_t)c->st[pb].val;
       note_dst(c, w, pa);
-    } else if (fused >= 0 && commutes && fits_imm(&c->st[pa])) {
+    } else if (swapped >= 0 && fits_imm(&c->st[pa])) {
       uint32_t rb = rd(c, pb);
-      uint32_t *w = emit(c, (trE_opcode)fused, 3);
+      uint32_t *w = emit(c, (trE_opcode)swapped, 3);
       w[0] = home(c, pa), w[1] = rb, w[2] = (uint32_t)c->st[pa].val;
       note_dst(c, w, pa);
     } else if (b) {
@@ -543,17 +547,22 @@ static int num_op(cc *c, int code, bool *known) {
 
 /* ---- fused compare-and-branch --------------------------------------------------- */
 
-static int cmp_index(trE_opcode op, bool *imm) {
-#define X(cc_) TRE_OP_i32_##cc_,
-  static const trE_opcode slot[10] = {TRE_CMPS(X)};
+/* The compare index k (TRE_CMPS order) of an i32/i64 compare, its _imm form, or -1.
+ * *imm: the _imm form; *wide: i64. eqz is eq_imm with a zero operand (*zero set). */
+static int cmp_index(trE_opcode op, bool *imm, bool *wide, bool *zero) {
+#define X(cc_) TRE_OP_i32_##cc_, TRE_OP_i32_##cc_##_imm, TRE_OP_i64_##cc_, TRE_OP_i64_##cc_##_imm,
+  static const trE_opcode ops[40] = {TRE_CMPS(X)};
 #undef X
-#define X(cc_) TRE_OP_i32_##cc_##_imm,
-  static const trE_opcode im[10] = {TRE_CMPS(X)};
-#undef X
-  for (int i = 0; i < 10; i++) {
-    if (op == slot[i] || op == im[i]) {
-      *imm = op == im[i];
-      return i;
+  *zero = false;
+  if (op == TRE_OP_i64_eqz) {
+    *imm = *wide = *zero = true;
+    return 0;
+  }
+  for (int i = 0; i < 40; i++) {
+    if (op == ops[i]) {
+      *imm = (i & 1) != 0;
+      *wide = (i & 2) != 0;
+      return i / 4;
     }
   }
   return -1;
@@ -576,15 +585,16 @@ static uint32_t *emit_cond_branch(cc *c, uint32_t pos, uint32_t cond_slot, bool 
   static const int negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
   if (!dead(c) && !c->oom && c->last_dst && c->last_pos == pos &&
       c->code[c->last_dst - 1] == home(c, pos)) {
-    bool imm;
-    int k = cmp_index(c->last_op, &imm);
+    bool imm, wide, zero;
+    int k = cmp_index(c->last_op, &imm, &wide, &zero);
     uint32_t start = c->last_start;
     if (k >= 0) {
-      uint32_t a = c->code[start + 2], b = c->code[start + 3];
+      uint32_t a = c->code[start + 2], b = zero ? 0 : c->code[start + 3];
       unemit(c, start);
       if (!when_true)
         k = negate[k];
-      trE_opcode op = (trE_opcode)(TRE_OP_br_eq + k * 4 + (imm ? 1 : 0) + (back ? 2 : 0));
+      trE_opcode op = (trE_opcode)((wide ? TRE_OP_br64_eq : TRE_OP_br_eq) + k * 4 +
+                                   (imm ? 1 : 0) + (back ? 2 : 0));
       uint32_t *w = emit(c, op, 3);
       w[0] = a, w[1] = b;
       return &w[2];

@@ -324,8 +324,8 @@ static int sec_import(trE_reader *r, trE_module *m) {
   for (uint32_t i = 0; i < n; i++) {
     trE_import *im = &m->imports[i];
     m->nimports = i + 1;
-    TRY(read_name(r, &im->module, NULL));
-    TRY(read_name(r, &im->name, NULL));
+    TRY(read_name(r, &im->module, &im->module_len));
+    TRY(read_name(r, &im->name, &im->name_len));
     uint8_t kind;
     TRY(trE_rd_u8(r, &kind));
     switch (kind) {

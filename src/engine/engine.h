@@ -71,7 +71,8 @@ typedef struct trE_constexpr {
 } trE_constexpr;
 
 typedef struct trE_import {
-  char *module, *name;
+  char *module, *name;            /* NUL-terminated copies (may hold NULs, as exports) */
+  uint32_t module_len, name_len;  /* their real lengths in bytes */
   troupe_wasm_externkind kind;
   union {
     uint32_t type_index; /* FUNC */

@@ -202,9 +202,14 @@ static int run(trE_exec *ex, const trE_func *enter, const int32_t **table) {
 #define X_MEM(name, code, t, al) (int32_t)((const char *)&&L_##name - (const char *)&&L_base),
 #define X_MISC(name) (int32_t)((const char *)&&L_##name - (const char *)&&L_base),
 #define X_BR4(c) X_MISC(br_##c) X_MISC(br_##c##_imm) X_MISC(brb_##c) X_MISC(brb_##c##_imm)
+#define X_BR64(c)                                                                          \
+  X_MISC(br64_##c) X_MISC(br64_##c##_imm) X_MISC(brb64_##c) X_MISC(brb64_##c##_imm)
+#define X_IMM(o) X_MISC(i32_##o##_imm) X_MISC(i64_##o##_imm)
   static const int32_t handlers[TRE_OP_COUNT] = {
       TRE_NUMOPS(X_NUM) TRE_LOADOPS(X_MEM) TRE_STOREOPS(X_MEM) TRE_MISCOPS(X_MISC)
-      TRE_CMPS(X_BR4)};
+      TRE_CMPS(X_BR4) TRE_CMPS(X_BR64) TRE_IMMOPS(X_IMM)};
+#undef X_IMM
+#undef X_BR64
 #undef X_BR4
 #undef X_NUM
 #undef X_MEM
@@ -323,38 +328,45 @@ L_brb_eqz:
     fuel -= head[1];                                                                       \
     pc = head + 2;                                                                         \
   } while (0)
-#define BRCMP(c, expr)                                                                     \
-  L_br_##c : {                                                                             \
-    uint32_t a = S(1).u32, b = S(2).u32;                                                   \
+#define BRCMP(br, brb, T, get, immx, expr)                                                 \
+  L_##br : {                                                                               \
+    T a = S(1).get, b = S(2).get;                                                          \
     pc = (expr) ? pc + 3 + (int32_t)pc[3] : pc + 4;                                        \
     NEXT();                                                                                \
   }                                                                                        \
-  L_br_##c##_imm : {                                                                       \
-    uint32_t a = S(1).u32, b = pc[2];                                                      \
+  L_##br##_imm : {                                                                         \
+    T a = S(1).get, b = (T)(immx);                                                         \
     pc = (expr) ? pc + 3 + (int32_t)pc[3] : pc + 4;                                        \
     NEXT();                                                                                \
   }                                                                                        \
-  L_brb_##c : {                                                                            \
-    uint32_t a = S(1).u32, b = S(2).u32;                                                   \
+  L_##brb : {                                                                              \
+    T a = S(1).get, b = S(2).get;                                                          \
     if (expr)                                                                              \
       BACK_EDGE();                                                                         \
     else                                                                                   \
       pc += 4;                                                                             \
     NEXT();                                                                                \
   }                                                                                        \
-  L_brb_##c##_imm : {                                                                      \
-    uint32_t a = S(1).u32, b = pc[2];                                                      \
+  L_##brb##_imm : {                                                                        \
+    T a = S(1).get, b = (T)(immx);                                                         \
     if (expr)                                                                              \
       BACK_EDGE();                                                                         \
     else                                                                                   \
       pc += 4;                                                                             \
     NEXT();                                                                                \
   }
-  BRCMP(eq, a == b) BRCMP(ne, a != b)
-  BRCMP(lt_s, (int32_t)a < (int32_t)b) BRCMP(lt_u, a < b)
-  BRCMP(gt_s, (int32_t)a > (int32_t)b) BRCMP(gt_u, a > b)
-  BRCMP(le_s, (int32_t)a <= (int32_t)b) BRCMP(le_u, a <= b)
-  BRCMP(ge_s, (int32_t)a >= (int32_t)b) BRCMP(ge_u, a >= b)
+#define BR32(c, expr) BRCMP(br_##c, brb_##c, uint32_t, u32, pc[2], expr)
+#define BR64(c, expr) BRCMP(br64_##c, brb64_##c, uint64_t, u64, (int64_t)(int32_t)pc[2], expr)
+  BR32(eq, a == b) BR32(ne, a != b)
+  BR32(lt_s, (int32_t)a < (int32_t)b) BR32(lt_u, a < b)
+  BR32(gt_s, (int32_t)a > (int32_t)b) BR32(gt_u, a > b)
+  BR32(le_s, (int32_t)a <= (int32_t)b) BR32(le_u, a <= b)
+  BR32(ge_s, (int32_t)a >= (int32_t)b) BR32(ge_u, a >= b)
+  BR64(eq, a == b) BR64(ne, a != b)
+  BR64(lt_s, (int64_t)a < (int64_t)b) BR64(lt_u, a < b)
+  BR64(gt_s, (int64_t)a > (int64_t)b) BR64(gt_u, a > b)
+  BR64(le_s, (int64_t)a <= (int64_t)b) BR64(le_u, a <= b)
+  BR64(ge_s, (int64_t)a >= (int64_t)b) BR64(ge_u, a >= b)
 
 L_fuel:
   if (TR_UNLIKELY(fuel <= 0))
@@ -542,14 +554,6 @@ L_ref_func:
     pc += 3;                                                                               \
     NEXT();                                                                                \
   }
-#define IMM(name, expr)                                                                    \
-  L_##name : {                                                                             \
-    uint32_t a = S(2).u32, b = pc[3];                                                      \
-    S(1).u64 = (uint32_t)(expr);                                                           \
-    pc += 4;                                                                               \
-    NEXT();                                                                                \
-  }
-
   BINI32(i32_eq, a == b) BINI32(i32_ne, a != b)
   BINI32(i32_lt_s, (int32_t)a < (int32_t)b) BINI32(i32_lt_u, a < b)
   BINI32(i32_gt_s, (int32_t)a > (int32_t)b) BINI32(i32_gt_u, a > b)
@@ -731,19 +735,31 @@ L_f64_copysign:
   TRUNC(i64_trunc_f64_s, f64, a >= -9223372036854775808.0, a < 9223372036854775808.0, S(1).i64 = (int64_t)a)
   TRUNC(i64_trunc_f64_u, f64, a > -1.0, a < 18446744073709551616.0, S(1).u64 = (uint64_t)a)
 
-  /* fused constant-operand forms */
-  IMM(i32_add_imm, a + b) IMM(i32_sub_imm, a - b) IMM(i32_mul_imm, a * b)
-  IMM(i32_and_imm, a & b) IMM(i32_or_imm, a | b) IMM(i32_xor_imm, a ^ b)
-  IMM(i32_shl_imm, a << (b & 31)) IMM(i32_shr_s_imm, (int32_t)a >> (b & 31))
-  IMM(i32_shr_u_imm, a >> (b & 31)) IMM(i32_eq_imm, a == b) IMM(i32_ne_imm, a != b)
-  IMM(i32_lt_s_imm, (int32_t)a < (int32_t)b) IMM(i32_lt_u_imm, a < b)
-  IMM(i32_gt_s_imm, (int32_t)a > (int32_t)b) IMM(i32_gt_u_imm, a > b)
-  IMM(i32_le_s_imm, (int32_t)a <= (int32_t)b) IMM(i32_le_u_imm, a <= b)
-  IMM(i32_ge_s_imm, (int32_t)a >= (int32_t)b) IMM(i32_ge_u_imm, a >= b)
-L_i64_add_imm:
-  S(1).u64 = S(2).u64 + (uint64_t)(int64_t)(int32_t)pc[3];
-  pc += 4;
-  NEXT();
+  /* fused constant-operand forms: i32 imm as is, i64 imm sign-extended */
+#define IMMOP(o, e32, e64)                                                                 \
+  L_i32_##o##_imm : {                                                                      \
+    uint32_t a = S(2).u32, b = pc[3];                                                      \
+    S(1).u64 = (uint32_t)(e32);                                                            \
+    pc += 4;                                                                               \
+    NEXT();                                                                                \
+  }                                                                                        \
+  L_i64_##o##_imm : {                                                                      \
+    uint64_t a = S(2).u64, b = (uint64_t)(int64_t)(int32_t)pc[3];                          \
+    S(1).u64 = (uint64_t)(e64);                                                            \
+    pc += 4;                                                                               \
+    NEXT();                                                                                \
+  }
+  IMMOP(add, a + b, a + b) IMMOP(sub, a - b, a - b) IMMOP(mul, a * b, a * b)
+  IMMOP(and, a & b, a & b) IMMOP(or, a | b, a | b) IMMOP(xor, a ^ b, a ^ b)
+  IMMOP(shl, a << (b & 31), a << (b & 63))
+  IMMOP(shr_s, (int32_t)a >> (b & 31), (int64_t)a >> (b & 63))
+  IMMOP(shr_u, a >> (b & 31), a >> (b & 63))
+  IMMOP(rotl, rotl32(a, b), rotl64(a, b)) IMMOP(rotr, rotr32(a, b), rotr64(a, b))
+  IMMOP(eq, a == b, a == b) IMMOP(ne, a != b, a != b)
+  IMMOP(lt_s, (int32_t)a < (int32_t)b, (int64_t)a < (int64_t)b) IMMOP(lt_u, a < b, a < b)
+  IMMOP(gt_s, (int32_t)a > (int32_t)b, (int64_t)a > (int64_t)b) IMMOP(gt_u, a > b, a > b)
+  IMMOP(le_s, (int32_t)a <= (int32_t)b, (int64_t)a <= (int64_t)b) IMMOP(le_u, a <= b, a <= b)
+  IMMOP(ge_s, (int32_t)a >= (int32_t)b, (int64_t)a >= (int64_t)b) IMMOP(ge_u, a >= b, a >= b)
 
   /* ---- memory ------------------------------------------------------------------ */
   /* One compare per access: the 33-bit effective address plus the access size against

@@ -126,24 +126,32 @@
   X(call_ind) X(copy) X(const32) X(const64) X(select) X(global_get) X(global_set)           \
   X(memory_size) X(memory_grow) X(memory_init) X(data_drop) X(memory_copy) X(memory_fill)  \
   X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill) X(table_init)        \
-  X(elem_drop) X(table_copy) X(ref_is_null) X(ref_func)                                    \
-  X(i32_add_imm) X(i32_sub_imm) X(i32_and_imm) X(i32_or_imm) X(i32_xor_imm)                \
-  X(i32_shl_imm) X(i32_shr_s_imm) X(i32_shr_u_imm) X(i32_eq_imm) X(i32_ne_imm)             \
-  X(i32_lt_s_imm) X(i32_lt_u_imm) X(i32_gt_s_imm) X(i32_gt_u_imm) X(i32_le_s_imm)          \
-  X(i32_le_u_imm) X(i32_ge_s_imm) X(i32_ge_u_imm) X(i32_mul_imm) X(i64_add_imm) X(brb_eqz)
+  X(elem_drop) X(table_copy) X(ref_is_null) X(ref_func) X(brb_eqz)
 
-/* Fused compare-and-branch (i32): for each compare c, br_c [op a b rel], br_c_imm
+/* Fused compare-and-branch: for each compare c, br_c [op a b rel], br_c_imm
  * [op a imm rel], and the loop back-edge forms brb_c / brb_c_imm (which charge the
- * loop's fuel like br_back). Four consecutive ops per compare, in this order. */
+ * loop's fuel like br_back). Four consecutive ops per compare, in this order; the i32
+ * group (br_*) first, then the i64 group (br64_*, imm sign-extended). */
 #define TRE_CMPS(X) X(eq) X(ne) X(lt_s) X(lt_u) X(gt_s) X(gt_u) X(le_s) X(le_u) X(ge_s) X(ge_u)
+
+/* Constant-operand forms of binary ops: i32_<o>_imm and i64_<o>_imm [op d a imm] (the
+ * i64 forms sign-extend imm; the compiler uses them when the constant fits). */
+#define TRE_IMMOPS(X)                                                                      \
+  X(add) X(sub) X(mul) X(and) X(or) X(xor) X(shl) X(shr_s) X(shr_u) X(rotl) X(rotr)        \
+  TRE_CMPS(X)
 
 typedef enum trE_opcode {
 #define TRE_X_NUM(name, code, a, b, r) TRE_OP_##name,
 #define TRE_X_MEM(name, code, t, al) TRE_OP_##name,
 #define TRE_X_MISC(name) TRE_OP_##name,
 #define TRE_X_BR4(c) TRE_OP_br_##c, TRE_OP_br_##c##_imm, TRE_OP_brb_##c, TRE_OP_brb_##c##_imm,
+#define TRE_X_BR64(c)                                                                      \
+  TRE_OP_br64_##c, TRE_OP_br64_##c##_imm, TRE_OP_brb64_##c, TRE_OP_brb64_##c##_imm,
+#define TRE_X_IMM(o) TRE_OP_i32_##o##_imm, TRE_OP_i64_##o##_imm,
   TRE_NUMOPS(TRE_X_NUM) TRE_LOADOPS(TRE_X_MEM) TRE_STOREOPS(TRE_X_MEM) TRE_MISCOPS(TRE_X_MISC)
-  TRE_CMPS(TRE_X_BR4)
+  TRE_CMPS(TRE_X_BR4) TRE_CMPS(TRE_X_BR64) TRE_IMMOPS(TRE_X_IMM)
+#undef TRE_X_IMM
+#undef TRE_X_BR64
 #undef TRE_X_BR4
 #undef TRE_X_NUM
 #undef TRE_X_MEM

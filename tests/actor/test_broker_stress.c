@@ -23,6 +23,7 @@ typedef struct shared {
   _Atomic uint64_t delivered, dropped; /* summed publish results */
   _Atomic int actors_done;
   _Atomic int stop_churn;
+  _Atomic uint64_t victims; /* subscribed, then killed */
 } shared;
 
 typedef struct counter {
@@ -81,7 +82,7 @@ static void *sub_churner(void *p) {
   targ *t = p;
   troupe_sub_id win[4] = {0};
   char pat[32];
-  for (int i = 0; !atomic_load(&t->sh->stop_churn); i++) {
+  for (int i = 0; i < 5 || !atomic_load(&t->sh->stop_churn); i++) {
     if (win[i % 4])
       assert_int_equal(troupe_broker_unsubscribe(t->sh->b, win[i % 4]), 0);
     snprintf(pat, sizeof pat, i % 3 ? "s.%d.*" : "s.>", i % 5);
@@ -99,12 +100,13 @@ static void *killer(void *p) {
   targ *t = p;
   static counter victims;
   victims.sh = t->sh;
-  for (int i = 0; !atomic_load(&t->sh->stop_churn); i++) {
+  for (int i = 0; i < 5 || !atomic_load(&t->sh->stop_churn); i++) {
     troupe_actor_id a;
     if (troupe_spawn(t->sh->rt, NULL, &counting, &victims, NULL, &a, NULL))
       continue;
     troupe_sub_id s;
-    troupe_broker_subscribe(t->sh->b, a, "s.>", NULL, &s, NULL); /* may race the kill */
+    if (troupe_broker_subscribe(t->sh->b, a, "s.>", NULL, &s, NULL) == 0)
+      atomic_fetch_add(&t->sh->victims, 1);
     troupe_exit(t->sh->rt, 0, a, TROUPE_EXIT_KILL, 0, NULL);
     tu_sleep_ms(1);
   }
@@ -174,6 +176,8 @@ static void test_concurrent_publish_subscribe(void **st) {
   /* The killed subscribers are all reaped; only the stable ones and svc remain. */
   troupe_broker_stats bs;
   assert_true(TU_WAIT((troupe_broker_stats_get(sh.b, &bs), bs.subscriptions == 3)));
+  assert_true(atomic_load(&sh.victims) >= 5);
+  assert_int_equal(bs.cleaned, atomic_load(&sh.victims)); /* each had one subscription */
   assert_int_equal(troupe_runtime_stop(sh.rt, NULL), 0);
   troupe_broker_stats_get(sh.b, &bs);
   /* Counters equal the per-publish results (+ the requests and their replies). */

@@ -250,6 +250,58 @@ static void test_long_subject(void **st) {
   free(s);
 }
 
+
+/* Out-of-memory at every allocation of split, insert and match: each call fails
+ * cleanly, the trie stays consistent (removing what was inserted prunes it back to the
+ * root: the failed inserts left no orphan nodes), and ASan sees no leak. */
+static void test_oom_sweep(void **st) {
+  (void)st;
+  static const char *pats[] = {"a.b.c", "a.*.c", "a.>", ">", "*.b", "x.y.z.w",
+                               "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r", "a.b.c"};
+  enum { NP = sizeof pats / sizeof pats[0] };
+  bool clean = false;
+  for (long n = 0; !clean && n < 10000; n++) {
+    trB_alloc_fail_after(n);
+    trA_strie *t = trA_strie_new();
+    if (!t)
+      continue;
+    trA_sub subs[NP];
+    memset(subs, 0, sizeof subs);
+    bool ok = true;
+    for (size_t i = 0; i < NP; i++) {
+      trA_tokens p;
+      int rc = trA_subject_split(pats[i], true, &p, NULL);
+      if (rc == 0) {
+        rc = trA_strie_insert(t, &p, &subs[i]);
+        trA_tokens_free(&p);
+      }
+      if (rc) {
+        assert_int_equal(rc, TROUPE_E_NOMEM);
+        ok = false;
+      }
+    }
+    trA_tokens s;
+    if (trA_subject_split("a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r", false, &s, NULL) == 0) {
+      trA_subvec out;
+      trA_subvec_init(&out);
+      int rc = trA_strie_match(t, &s, &out, NULL);
+      assert_true(rc == 0 || rc == TROUPE_E_NOMEM);
+      ok &= rc == 0;
+      trA_subvec_free(&out);
+      trA_tokens_free(&s);
+    } else {
+      ok = false;
+    }
+    for (size_t i = 0; i < NP; i++)
+      trA_strie_remove(t, &subs[i]); /* a sub that was never inserted has node NULL */
+    assert_int_equal(trA_strie_node_count(t), 1);
+    trA_strie_free(t);
+    clean = ok;
+  }
+  trB_alloc_fail_after(-1);
+  assert_true(clean);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_validation_table),
@@ -257,6 +309,7 @@ int main(void) {
       cmocka_unit_test(test_matching_table),
       cmocka_unit_test(test_visited_independent_of_unrelated),
       cmocka_unit_test(test_long_subject),
+      cmocka_unit_test(test_oom_sweep),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
