@@ -8,8 +8,8 @@ set_name=${1:-test}
 build_pkgs=(cmake make gcc clang lld pkgconf libcbor-dev libjansson-dev libxxhash-dev
             libsqlite3-dev libsodium-dev libyaml-dev libnats-dev)
 test_pkgs=(libcmocka-dev libclang-rt-14-dev wabt binaryen wasi-libc
-           libclang-rt-14-dev-wasm32 nats-server valgrind)
-bench_pkgs=(erlang-nox nodejs hyperfine)
+           libclang-rt-14-dev-wasm32 nats-server valgrind nodejs)
+bench_pkgs=(erlang-nox hyperfine)
 
 want=("${build_pkgs[@]}")
 case "$set_name" in

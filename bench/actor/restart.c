@@ -146,8 +146,8 @@ static bool restart_series(troupe_runtime **rtp, uint32_t n, double *out) {
   return ok;
 }
 
-/* A series that stalls (see docs/BENCH-ACTOR.md: a runtime bug strands a restarted
- * child now and then) is run again, up to 3 times, and the stalls are reported. */
+/* A series that stalls (a restarted child never started: a runtime bug this suite found,
+ * since fixed, see docs/BENCH-ACTOR.md) is reported and run again, up to 3 times. */
 static bool series_retry(troupe_runtime **rtp, uint32_t n, double *out, int *stalls) {
   for (int attempt = 0; attempt < 3; attempt++) {
     if (restart_series(rtp, n, out))

@@ -112,7 +112,7 @@ void bench_print_table(const bench_cfg *cfg, const bench_prog *progs, size_t n,
             micro->value[i] >= 0 ? (micro->value[i] <= micro_goals[i] ? "met" : "MISSED") : "");
   }
   if (micro->suspends > 0)
-    fprintf(out, "  (suspend + resume: %.0f suspensions in slices of 100 fuel units)\n",
+    fprintf(out, "  (suspend + resume: %.0f suspensions in slices of 20 fuel units)\n",
             micro->suspends);
 
   bool any = false;

@@ -309,7 +309,9 @@ TROUPE_API int troupe_demonitor(troupe_actor *self, uint64_t ref);
 TROUPE_API int troupe_exit(troupe_runtime *rt, troupe_actor_id from, troupe_actor_id to,
                            troupe_exit_kind reason, int code, const char *msg);
 
-/* True while the actor exists (any state before its slot is freed). */
+/* True while the actor is alive: false from the moment it starts dying, before its exit
+ * signals and down messages go out, so whoever receives those sees it gone (as OTP's
+ * is_process_alive does). */
 TROUPE_API bool troupe_actor_alive(troupe_runtime *rt, troupe_actor_id id);
 
 /* ---------------------------------------------------------------------------------

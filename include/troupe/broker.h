@@ -138,7 +138,7 @@ TROUPE_API int troupe_broker_request(troupe_broker *b, const char *subject, cons
                                      troupe_broker_reply *reply, troupe_err *err);
 /* Async, self only: returns at once with *corr. Later `self` gets exactly one SYSTEM
  * message with that corr: tag TROUPE_BROKER_TAG (the reply) or
- * TROUPE_BROKER_TAG_FAILED (status TIMEOUT). */
+ * TROUPE_BROKER_TAG_FAILED (envelope.status TIMEOUT, subject = the request's subject). */
 TROUPE_API int troupe_broker_request_async(troupe_broker *b, troupe_actor *self,
                                            const char *subject, const void *data,
                                            size_t len, uint64_t timeout_ns, uint64_t *corr,

@@ -10,6 +10,18 @@
  *
  * Ownership: every *_new / instantiate result is freed by its matching *_free. Strings
  * returned by the engine live as long as the object they came from.
+ *
+ * Lifetimes across instances (store groups): instances that can exchange function
+ * references -- one imports anything from another (through troupe_wasm_linker_define_
+ * instance), or imports a table or a funcref/externref global that a linker defined --
+ * belong to one *store group* together with that linker. troupe_wasm_instance_free and
+ * troupe_wasm_linker_free release the embedder's handle at once, but the group's instances
+ * are destroyed together only when every instance and linker of the group has been freed,
+ * so a funcref stored into another instance's table never dangles, and nothing cycles.
+ * An instance that imports only host functions, memories and numeric globals is alone:
+ * freeing it destroys it immediately (the actor case). Funcrefs handed out to the
+ * embedder (call results, globals, host-call arguments) are valid while their instance's
+ * group lives; passing one to an instance of another group is the embedder's error.
  */
 #ifndef TROUPE_WASM_H
 #define TROUPE_WASM_H
@@ -75,10 +87,13 @@ typedef enum troupe_wasm_externkind {
   TROUPE_WASM_EXTERN_GLOBAL = 3,
 } troupe_wasm_externkind;
 
-/* What an import or an export is. */
+/* What an import or an export is. Wasm names are UTF-8 that may contain NUL bytes:
+ * module and name are NUL-terminated for convenience, and module_len / name_len are their
+ * real lengths (a name with a NUL in it is longer than strlen says). */
 typedef struct troupe_wasm_extern_desc {
   const char *module; /* imports only; NULL for exports */
   const char *name;
+  size_t module_len, name_len;
   troupe_wasm_externkind kind;
   troupe_wasm_functype func;          /* kind == FUNC */
   struct {
@@ -173,9 +188,11 @@ TROUPE_API int troupe_wasm_host_trap(troupe_wasm_hostcall *call, const char *fmt
 TROUPE_API int troupe_wasm_host_exit(troupe_wasm_hostcall *call, int32_t code);
 TROUPE_API int troupe_wasm_host_suspend(troupe_wasm_hostcall *call);
 
-/* A linker resolves imports by (module, name). Definitions are copied; host functions
- * keep their user pointer. A linker may be shared by many instantiations (not
- * concurrently modified). */
+/* A linker resolves imports by (module, name), compared as exact byte strings. Definitions
+ * are copied; host functions keep their user pointer. A linker may be shared by many
+ * instantiations, also concurrently on several threads (it must not be modified or freed
+ * meanwhile). It may be freed before the instances made with it: they keep what they use
+ * (host function types and names stay allocated until the last such instance goes). */
 TROUPE_API troupe_wasm_linker *troupe_wasm_linker_new(void);
 TROUPE_API void troupe_wasm_linker_free(troupe_wasm_linker *l);
 TROUPE_API int troupe_wasm_linker_define_func(troupe_wasm_linker *l, const char *module,
@@ -192,8 +209,8 @@ TROUPE_API int troupe_wasm_linker_define_table(troupe_wasm_linker *l, const char
                                                const char *name, uint8_t elem,
                                                troupe_wasm_limits_desc limits, troupe_err *err);
 /* Make every export of `inst` importable under module name `module` (the spec tests'
- * "register"). Memories, tables, globals and functions are reference counted, so `inst`
- * may be freed before the instances linked against it. */
+ * "register"). `inst` joins the linker's store group (see the top of this file), so it
+ * may be freed before the instances linked against it: it is destroyed with the group. */
 TROUPE_API int troupe_wasm_linker_define_instance(troupe_wasm_linker *l, const char *module,
                                                   troupe_wasm_instance *inst, troupe_err *err);
 
@@ -206,6 +223,10 @@ typedef struct troupe_wasm_limits {
   uint32_t max_memory_pages; /* memory.grow returns -1 beyond; default 65536 (4 GiB) */
   uint32_t max_table_elems;  /* table.grow returns -1 beyond; default 10,000,000 */
   uint32_t max_call_depth;   /* "call stack exhausted" beyond; default 10,000 */
+  /* Fuel for the start function; 0 = unlimited. Running out fails instantiation with
+   * TROUPE_E_UNINSTANTIABLE and a FUEL_EXHAUSTED trap, so that an untrusted module cannot
+   * wedge the thread that instantiates it. */
+  uint64_t start_fuel;
 } troupe_wasm_limits;
 
 /* Instantiate: resolve and type-check imports (TROUPE_E_UNLINKABLE with a clear message:
@@ -216,6 +237,8 @@ TROUPE_API int troupe_wasm_instantiate(troupe_wasm_module *m, const troupe_wasm_
                                        const troupe_wasm_limits *limits,
                                        troupe_wasm_instance **out, troupe_wasm_trap *trap,
                                        troupe_err *err);
+/* Releases the embedder's handle: the instance is destroyed now if it is alone, else with
+ * its store group. Not while a call into it is running (from one of its host functions). */
 TROUPE_API void troupe_wasm_instance_free(troupe_wasm_instance *inst);
 TROUPE_API const troupe_wasm_module *troupe_wasm_instance_module(const troupe_wasm_instance *inst);
 TROUPE_API void troupe_wasm_instance_set_user(troupe_wasm_instance *inst, void *user);
@@ -229,14 +252,17 @@ typedef struct troupe_wasm_call_opts {
   bool trap_on_fuel_out;
 } troupe_wasm_call_opts;
 
-/* Call an exported function by name. args must match the parameter types; results must
- * have room for the function's results. Returns TROUPE_OK; TROUPE_E_TRAP (*trap filled;
+/* Call an exported function by name (a C string: see troupe_wasm_export_find for names
+ * holding NULs, and for calls without a name lookup). args must match the parameter types
+ * (a funcref argument must come from the same store group); results must have room for
+ * the function's results. Returns TROUPE_OK; TROUPE_E_TRAP (*trap filled;
  * kind EXIT when a host function called troupe_wasm_host_exit; kind FUEL_EXHAUSTED with
  * trap_on_fuel_out; STACK_EXHAUSTED beyond max_call_depth);
  * TROUPE_E_SUSPENDED (see troupe_wasm_instance_state); TROUPE_E_NOTFOUND (no such
- * exported function); TROUPE_E_INVAL (argument count or types wrong); TROUPE_E_STATE (the
- * instance is suspended in another call, or broken by an earlier trap in start). opts may
- * be NULL (unlimited fuel). */
+ * exported function); TROUPE_E_INVAL (argument count or types wrong, args or results
+ * missing, nresults too small); TROUPE_E_STATE (the instance is suspended in another call,
+ * or running: a host function calling back into its own instance). opts may be NULL
+ * (unlimited fuel). */
 TROUPE_API int troupe_wasm_call(troupe_wasm_instance *inst, const char *export_name,
                                 const troupe_wasm_val *args, size_t nargs, troupe_wasm_val *results,
                                 size_t nresults, const troupe_wasm_call_opts *opts,
@@ -244,6 +270,22 @@ TROUPE_API int troupe_wasm_call(troupe_wasm_instance *inst, const char *export_n
 /* The type of an exported function (NULL if there is none by that name). */
 TROUPE_API const troupe_wasm_functype *troupe_wasm_export_functype(const troupe_wasm_instance *inst,
                                                                     const char *export_name);
+
+/* Exports by handle. troupe_wasm_export_find looks up the export named by the `len` bytes
+ * at `name` (which may contain NULs) and stores its index in the module's export list in
+ * *index (UINT32_MAX if not found; returns TROUPE_E_NOTFOUND). The index is valid for
+ * every instance of that module, so an embedder looks a name up once and then calls by
+ * index with no per-call lookup. The *_at forms behave like their by-name counterparts;
+ * an index past the end or of another kind gives TROUPE_E_NOTFOUND (NULL for the type). */
+TROUPE_API int troupe_wasm_export_find(const troupe_wasm_module *m, const char *name, size_t len,
+                                       uint32_t *index);
+TROUPE_API int troupe_wasm_call_at(troupe_wasm_instance *inst, uint32_t export_index,
+                                   const troupe_wasm_val *args, size_t nargs,
+                                   troupe_wasm_val *results, size_t nresults,
+                                   const troupe_wasm_call_opts *opts, troupe_wasm_trap *trap,
+                                   troupe_err *err);
+TROUPE_API const troupe_wasm_functype *troupe_wasm_export_functype_at(
+    const troupe_wasm_instance *inst, uint32_t export_index);
 
 typedef enum troupe_wasm_state {
   TROUPE_WASM_IDLE = 0,        /* no call in progress */
@@ -258,7 +300,9 @@ TROUPE_API const troupe_wasm_functype *troupe_wasm_suspended_host_type(const tro
 
 /* Continue a suspended call. host_results supplies the suspended host function's results
  * (ignored for SUSPENDED_FUEL). Returns like troupe_wasm_call, filling the original call's
- * results. Abandon a suspended call with troupe_wasm_abort. */
+ * results (TROUPE_E_INVAL if results has no room for them or host_results do not match;
+ * the suspension then stays), TROUPE_E_STATE if nothing is suspended. Abandon a suspended
+ * call with troupe_wasm_abort (a no-op when idle or running). */
 TROUPE_API int troupe_wasm_resume(troupe_wasm_instance *inst, const troupe_wasm_val *host_results,
                                   size_t nhost_results, troupe_wasm_val *results, size_t nresults,
                                   const troupe_wasm_call_opts *opts, troupe_wasm_trap *trap,
@@ -266,14 +310,20 @@ TROUPE_API int troupe_wasm_resume(troupe_wasm_instance *inst, const troupe_wasm_
 TROUPE_API void troupe_wasm_abort(troupe_wasm_instance *inst);
 
 /* Globals by export name. set fails with TROUPE_E_STATE on an immutable global and
- * TROUPE_E_INVAL on a type mismatch. */
+ * TROUPE_E_INVAL on a type mismatch; both give TROUPE_E_NOTFOUND for no global export of
+ * that name and TROUPE_E_INVAL for a NULL instance or out. */
 TROUPE_API int troupe_wasm_global_get(const troupe_wasm_instance *inst, const char *export_name,
                                       troupe_wasm_val *out);
 TROUPE_API int troupe_wasm_global_set(troupe_wasm_instance *inst, const char *export_name,
                                       troupe_wasm_val value);
+TROUPE_API int troupe_wasm_global_get_at(const troupe_wasm_instance *inst, uint32_t export_index,
+                                         troupe_wasm_val *out);
+TROUPE_API int troupe_wasm_global_set_at(troupe_wasm_instance *inst, uint32_t export_index,
+                                         troupe_wasm_val value);
 
 /* Linear memory 0, through bounds-checked accessors (TROUPE_E_RANGE when [offset,
- * offset+len) is outside it, TROUPE_E_NOTFOUND when there is no memory). */
+ * offset+len) is outside it, computed without overflow; TROUPE_E_NOTFOUND when there is no
+ * memory; TROUPE_E_INVAL for a NULL buffer with len > 0). */
 TROUPE_API uint64_t troupe_wasm_memory_size(const troupe_wasm_instance *inst); /* bytes */
 TROUPE_API int troupe_wasm_memory_read(const troupe_wasm_instance *inst, uint64_t offset, void *dst,
                                        size_t len);

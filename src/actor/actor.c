@@ -283,6 +283,7 @@ void trA_run_actor(trA_worker *w, troupe_actor *a) {
   if (TR_UNLIKELY(alive && !(a->flags & TRA_AF_STARTED)) && run_init(w, a)) {
     gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
     gen = TRA_GEN(gs);
+    gs = 0; /* as after `died:` below: a reuse of the slot must not be stranded */
     alive = false;
   }
   while (budget && !stop_turn) {
@@ -327,6 +328,13 @@ void trA_run_actor(trA_worker *w, troupe_actor *a) {
     died:
       gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
       gen = TRA_GEN(gs);
+      /* A spawn on another worker may already have reused the slot (it saw our token
+       * taken and left the scheduling to us). gen_state is never 0 (generations start
+       * at 1), so forgetting what we read makes the end-of-turn check below always take
+       * the token back after a death: the next turn finds the slot free (one empty
+       * turn) or runs the new incarnation's init. Adopting the re-read value instead
+       * stranded a new child forever (found by the restart benchmark). */
+      gs = 0;
       alive = false; /* drain what is left as stale; a new spawn is seen by re-reading */
       stop_turn = false;
     }

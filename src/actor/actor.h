@@ -475,4 +475,9 @@ void trA_drop(troupe_runtime *rt, trA_msg *m, troupe_actor_id dead_id);
 void trA_actor_die(trA_worker *w, troupe_actor *a, troupe_exit_kind kind, int code,
                    const char *msg);
 
+/* True until the actor's slot is freed, i.e. also while it is dying (unlike the public
+ * troupe_actor_alive, which turns false when the death starts). runtime stop waits on
+ * this so that a death has fully finished before it moves on. */
+bool trA_slot_in_use(troupe_runtime *rt, troupe_actor_id id);
+
 #endif

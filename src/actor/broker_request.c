@@ -21,7 +21,7 @@ struct trA_breq {
   uint64_t corr;
   troupe_sub_id sub;      /* the inbox subscription */
   troupe_actor_id asker;  /* async: who gets the answer; 0 = blocking */
-  char *subject;          /* async: named in the failure envelope */
+  trA_broker_msg *failed; /* async: the timeout answer, built up front (no NOMEM later) */
   /* blocking only */
   pthread_mutex_t mu;
   pthread_cond_t cv;
@@ -45,7 +45,7 @@ void trA_breq_unref(trA_breq *req) {
     pthread_cond_destroy(&req->cv);
   }
   free(req->reply.data);
-  free(req->subject);
+  trA_bmsg_unref(req->failed);
   free(req);
 }
 
@@ -199,17 +199,7 @@ static void on_timeout(troupe_runtime *rt, void *arg) {
   if (claim(req, RQ_ENDED)) {
     troupe_broker_unsubscribe(req->b, req->sub);
     TRA_BK_COUNT(req->b, request_timeouts, 1);
-    trA_broker_msg *m = trA_bmsg_new(TROUPE_NO_ACTOR, req->subject, NULL, NULL, 0, req->corr,
-                                     TROUPE_E_TIMEOUT);
-    if (m) {
-      (void)trA_bmsg_send(rt, m, req->asker, TROUPE_BROKER_TAG_FAILED, true);
-      trA_bmsg_unref(m);
-    } else {
-      /* Without memory for an envelope the asker can still be told, tag alone. */
-      troupe_send_args a = {.to = req->asker, .tag = TROUPE_BROKER_TAG_FAILED,
-                            .flags = TROUPE_SEND_SYSTEM};
-      (void)troupe_send_ex(rt, &a);
-    }
+    (void)trA_bmsg_send(rt, req->failed, req->asker, TROUPE_BROKER_TAG_FAILED, true);
   }
   trA_breq_unref(req);
 }
@@ -233,14 +223,25 @@ TROUPE_API int troupe_broker_request_async(troupe_broker *b, troupe_actor *self,
   if (trA_current_actor() != self)
     return troupe_err_set(err, TROUPE_E_STATE, "troupe_broker_request_async is self only");
   trA_breq *req = req_new(b, troupe_self(self));
-  if (!req || !(req->subject = trB_strdup(subject))) {
-    if (req)
-      trA_breq_unref(req);
+  if (!req)
     return troupe_err_set(err, TROUPE_E_NOMEM, "out of memory");
-  }
   int rc = start(b, req, troupe_self(self), subject, data, len, err);
   if (rc)
     goto done;
+  /* Built now so the timeout path cannot run out of memory. A reply may already
+   * have won the race; then this envelope is simply never sent. */
+  if (!(req->failed = trA_bmsg_new(TROUPE_NO_ACTOR, subject, NULL, NULL, 0, req->corr,
+                                   TROUPE_E_TIMEOUT))) {
+    rc = TROUPE_E_NOMEM;
+    if (claim(req, RQ_ENDED)) {
+      troupe_broker_unsubscribe(b, req->sub);
+      troupe_err_set(err, rc, "out of memory");
+    } else {
+      rc = TROUPE_OK;
+      *corr = req->corr;
+    }
+    goto done;
+  }
   *corr = req->corr;
   trA_breq_ref(req); /* the timer's */
   rc = trA_timer_start(b->rt, timeout_ns, on_timeout, on_timer_drop, req, false, NULL);

@@ -117,14 +117,15 @@ void troupe_runtime_stats_get(troupe_runtime *rt, troupe_runtime_stats *out) {
 }
 
 /* ---- stop ----------------------------------------------------------------------- */
-/* Wait for an actor's death: each death bumps exit_epoch while someone waits here. */
+/* Wait until an actor's death is complete (its slot freed, not merely marked dead):
+ * each death bumps exit_epoch while someone waits here. */
 static bool wait_dead(troupe_runtime *rt, troupe_actor_id id, uint64_t timeout_ns) {
   uint64_t deadline = timeout_ns == TROUPE_INFINITY ? UINT64_MAX
                                                     : troupe_clock_mono_ns() + timeout_ns;
   bool ok = true;
   /* Most exits take microseconds: poll briefly before involving the futex. */
   for (int i = 0; i < 200; i++) {
-    if (!troupe_actor_alive(rt, id))
+    if (!trA_slot_in_use(rt, id))
       return true;
     if (i > 20)
       sched_yield();
@@ -132,7 +133,7 @@ static bool wait_dead(troupe_runtime *rt, troupe_actor_id id, uint64_t timeout_n
   atomic_fetch_add_explicit(&rt->exit_waiters, 1, memory_order_seq_cst);
   for (;;) {
     uint32_t e = atomic_load_explicit(&rt->exit_epoch, memory_order_seq_cst);
-    if (!troupe_actor_alive(rt, id))
+    if (!trA_slot_in_use(rt, id))
       break;
     uint64_t now = troupe_clock_mono_ns();
     if (now >= deadline) {

@@ -140,6 +140,14 @@ int troupe_exit(troupe_runtime *rt, troupe_actor_id from, troupe_actor_id to,
   return trA_signal(rt, to, TRA_K_SIGNAL, from, 0, (int)reason, code, msg, 0, 0);
 }
 
+bool trA_slot_in_use(troupe_runtime *rt, troupe_actor_id id) {
+  troupe_actor *a = trA_segtab_get(&rt->slots, TRA_ID_IDX(id));
+  if (!a)
+    return false;
+  uint64_t gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
+  return TRA_GEN(gs) == TRA_ID_GEN(id) && TRA_STATE(gs) != TRA_SLOT_FREE;
+}
+
 bool troupe_actor_alive(troupe_runtime *rt, troupe_actor_id id) {
   if (!rt || !id)
     return false;
@@ -147,5 +155,7 @@ bool troupe_actor_alive(troupe_runtime *rt, troupe_actor_id id) {
   if (!a)
     return false;
   uint64_t gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
-  return TRA_GEN(gs) == TRA_ID_GEN(id) && TRA_STATE(gs) != TRA_SLOT_FREE;
+  /* DEAD counts as gone: it is published before exit signals and down messages are
+   * sent, so whoever receives those sees the actor no longer alive (as in OTP). */
+  return TRA_GEN(gs) == TRA_ID_GEN(id) && TRA_STATE(gs) == TRA_SLOT_ALIVE;
 }

@@ -123,7 +123,9 @@ int troupe_wasm_module_import(const troupe_wasm_module *pm, size_t i, troupe_was
       index++;
   describe(m, im->kind, index, out);
   out->module = im->module;
+  out->module_len = im->module_len;
   out->name = im->name;
+  out->name_len = im->name_len;
   return TROUPE_OK;
 }
 
@@ -134,17 +136,45 @@ int troupe_wasm_module_export(const troupe_wasm_module *pm, size_t i, troupe_was
   memset(out, 0, sizeof *out);
   describe(m, m->exports[i].kind, m->exports[i].index, out);
   out->name = m->exports[i].name;
+  out->name_len = m->exports[i].name_len;
   return TROUPE_OK;
+}
+
+/* Export names are unique within a module (validation checks it), so a name alone finds
+ * the export; the kind is checked by whoever uses it. A linear scan: callers on a hot
+ * path look an export up once and keep its index. */
+static const trE_export *find_export_n(const trE_module *m, const char *name, size_t len) {
+  if (!m || (!name && len))
+    return NULL;
+  for (uint32_t i = 0; i < m->nexports; i++)
+    if (m->exports[i].name_len == len && (len == 0 || memcmp(m->exports[i].name, name, len) == 0))
+      return &m->exports[i];
+  return NULL;
 }
 
 static const trE_export *find_export(const trE_module *m, const char *name,
                                      troupe_wasm_externkind kind) {
   if (!name)
     return NULL;
-  for (uint32_t i = 0; i < m->nexports; i++)
-    if (m->exports[i].kind == kind && strcmp(m->exports[i].name, name) == 0)
-      return &m->exports[i];
-  return NULL;
+  const trE_export *e = find_export_n(m, name, strlen(name));
+  return e && e->kind == kind ? e : NULL;
+}
+
+int troupe_wasm_export_find(const troupe_wasm_module *pm, const char *name, size_t len,
+                            uint32_t *index) {
+  const trE_module *m = (const trE_module *)pm;
+  const trE_export *e = find_export_n(m, name, len);
+  if (index)
+    *index = e ? (uint32_t)(e - m->exports) : UINT32_MAX;
+  return e ? TROUPE_OK : TROUPE_E_NOTFOUND;
+}
+
+/* The export at `index` if it exists and is of `kind`. */
+static const trE_export *export_at(const trE_inst *inst, uint32_t index,
+                                   troupe_wasm_externkind kind) {
+  if (!inst || index >= inst->mod->nexports || inst->mod->exports[index].kind != kind)
+    return NULL;
+  return &inst->mod->exports[index];
 }
 
 /* ---- host calls ------------------------------------------------------------------- */
@@ -259,7 +289,7 @@ static int start_call(trE_inst *inst, const trE_func *f, const troupe_wasm_val *
     return troupe_err_set(err, TROUPE_E_STATE, "call: the instance is busy or suspended");
   if (inst->broken)
     return troupe_err_set(err, TROUPE_E_STATE, "call: the instance's start function trapped");
-  if (nargs != ft->nparams || (nresults < ft->nresults && results != NULL) ||
+  if (nargs != ft->nparams || (ft->nparams && !args) || nresults < ft->nresults ||
       (ft->nresults && !results))
     return troupe_err_set(err, TROUPE_E_INVAL, "call: expected %u arguments and room for %u "
                           "results", ft->nparams, ft->nresults);
@@ -293,8 +323,10 @@ static int start_call(trE_inst *inst, const trE_func *f, const troupe_wasm_val *
   return finish(inst, rc, results, nresults, trap, err);
 }
 
-int trE_start(trE_inst *inst, const trE_func *f, troupe_wasm_trap *trap) {
-  int rc = start_call(inst, f, NULL, 0, NULL, 0, NULL, trap, NULL);
+int trE_start(trE_inst *inst, const trE_func *f, uint64_t fuel, troupe_wasm_trap *trap) {
+  /* out of fuel in start is a trap, not a suspension: instantiation cannot be resumed */
+  const troupe_wasm_call_opts opts = {.fuel = fuel, .trap_on_fuel_out = true};
+  int rc = start_call(inst, f, NULL, 0, NULL, 0, &opts, trap, NULL);
   if (rc == TROUPE_E_SUSPENDED) {
     troupe_wasm_abort(inst);
     if (trap) {
@@ -318,6 +350,24 @@ int troupe_wasm_call(troupe_wasm_instance *inst, const char *export_name,
                           export_name ? export_name : "(null)");
   return start_call(inst, inst->funcs[e->index], args, nargs, results, nresults, opts, trap,
                     err);
+}
+
+int troupe_wasm_call_at(troupe_wasm_instance *inst, uint32_t export_index,
+                        const troupe_wasm_val *args, size_t nargs, troupe_wasm_val *results,
+                        size_t nresults, const troupe_wasm_call_opts *opts,
+                        troupe_wasm_trap *trap, troupe_err *err) {
+  const trE_export *e = export_at(inst, export_index, TROUPE_WASM_EXTERN_FUNC);
+  if (!e)
+    return troupe_err_set(err, inst ? TROUPE_E_NOTFOUND : TROUPE_E_INVAL,
+                          "call: export %u is not a function of this instance", export_index);
+  return start_call(inst, inst->funcs[e->index], args, nargs, results, nresults, opts, trap,
+                    err);
+}
+
+const troupe_wasm_functype *troupe_wasm_export_functype_at(const troupe_wasm_instance *inst,
+                                                           uint32_t export_index) {
+  const trE_export *e = export_at(inst, export_index, TROUPE_WASM_EXTERN_FUNC);
+  return e ? trE_pubtype(inst->mod, inst->mod->func_types[e->index]) : NULL;
 }
 
 const troupe_wasm_functype *troupe_wasm_export_functype(const troupe_wasm_instance *inst,
@@ -349,9 +399,12 @@ int troupe_wasm_resume(troupe_wasm_instance *inst, const troupe_wasm_val *host_r
   trE_exec *ex = &inst->ex;
   if (ex->running || ex->state == TROUPE_WASM_IDLE)
     return troupe_err_set(err, TROUPE_E_STATE, "resume: nothing is suspended");
+  if (nresults < ex->entry->type->nresults || (ex->entry->type->nresults && !results))
+    return troupe_err_set(err, TROUPE_E_INVAL, "resume: room for %u results needed",
+                          ex->entry->type->nresults);
   if (ex->state == TROUPE_WASM_SUSPENDED_HOST) {
     const trE_functype *ft = ex->susp_host->type;
-    if (nhost_results != ft->nresults)
+    if (nhost_results != ft->nresults || (ft->nresults && !host_results))
       return troupe_err_set(err, TROUPE_E_INVAL, "resume: expected %u host results",
                             ft->nresults);
     for (uint32_t i = 0; i < ft->nresults; i++) {
@@ -403,11 +456,8 @@ void *troupe_wasm_instance_user(const troupe_wasm_instance *inst) {
   return inst ? inst->user : NULL;
 }
 
-int troupe_wasm_global_get(const troupe_wasm_instance *inst, const char *export_name,
-                           troupe_wasm_val *out) {
-  if (!inst || !out)
-    return TROUPE_E_INVAL;
-  const trE_export *e = find_export(inst->mod, export_name, TROUPE_WASM_EXTERN_GLOBAL);
+static int global_get(const troupe_wasm_instance *inst, const trE_export *e,
+                      troupe_wasm_val *out) {
   if (!e)
     return TROUPE_E_NOTFOUND;
   const trE_gcell *g = inst->globals[e->index];
@@ -423,11 +473,21 @@ int troupe_wasm_global_get(const troupe_wasm_instance *inst, const char *export_
   return TROUPE_OK;
 }
 
-int troupe_wasm_global_set(troupe_wasm_instance *inst, const char *export_name,
-                           troupe_wasm_val value) {
-  if (!inst)
+int troupe_wasm_global_get(const troupe_wasm_instance *inst, const char *export_name,
+                           troupe_wasm_val *out) {
+  if (!inst || !out)
     return TROUPE_E_INVAL;
-  const trE_export *e = find_export(inst->mod, export_name, TROUPE_WASM_EXTERN_GLOBAL);
+  return global_get(inst, find_export(inst->mod, export_name, TROUPE_WASM_EXTERN_GLOBAL), out);
+}
+
+int troupe_wasm_global_get_at(const troupe_wasm_instance *inst, uint32_t export_index,
+                              troupe_wasm_val *out) {
+  if (!inst || !out)
+    return TROUPE_E_INVAL;
+  return global_get(inst, export_at(inst, export_index, TROUPE_WASM_EXTERN_GLOBAL), out);
+}
+
+static int global_set(troupe_wasm_instance *inst, const trE_export *e, troupe_wasm_val value) {
   if (!e)
     return TROUPE_E_NOTFOUND;
   trE_gcell *g = inst->globals[e->index];
@@ -447,6 +507,20 @@ int troupe_wasm_global_set(troupe_wasm_instance *inst, const char *export_name,
   return TROUPE_OK;
 }
 
+int troupe_wasm_global_set(troupe_wasm_instance *inst, const char *export_name,
+                           troupe_wasm_val value) {
+  if (!inst)
+    return TROUPE_E_INVAL;
+  return global_set(inst, find_export(inst->mod, export_name, TROUPE_WASM_EXTERN_GLOBAL), value);
+}
+
+int troupe_wasm_global_set_at(troupe_wasm_instance *inst, uint32_t export_index,
+                              troupe_wasm_val value) {
+  if (!inst)
+    return TROUPE_E_INVAL;
+  return global_set(inst, export_at(inst, export_index, TROUPE_WASM_EXTERN_GLOBAL), value);
+}
+
 uint64_t troupe_wasm_memory_size(const troupe_wasm_instance *inst) {
   return inst && inst->mem ? inst->mem->size : 0;
 }
@@ -457,6 +531,8 @@ int troupe_wasm_memory_read(const troupe_wasm_instance *inst, uint64_t offset, v
     return TROUPE_E_NOTFOUND;
   if (offset > inst->mem->size || len > inst->mem->size - offset)
     return TROUPE_E_RANGE;
+  if (len && !dst)
+    return TROUPE_E_INVAL;
   if (len)
     memcpy(dst, inst->mem->data + offset, len);
   return TROUPE_OK;
@@ -468,6 +544,8 @@ int troupe_wasm_memory_write(troupe_wasm_instance *inst, uint64_t offset, const 
     return TROUPE_E_NOTFOUND;
   if (offset > inst->mem->size || len > inst->mem->size - offset)
     return TROUPE_E_RANGE;
+  if (len && !src)
+    return TROUPE_E_INVAL;
   if (len)
     memcpy(inst->mem->data + offset, src, len);
   return TROUPE_OK;

@@ -497,11 +497,45 @@ static bool fits_imm(const cval *v) {
   return v->type == TROUPE_WASM_I64 && (int64_t)v->val == (int64_t)(int32_t)v->val;
 }
 
+static void unemit(cc *c, uint32_t start);
+
+/* The op just emitted wrote stack position pos's home slot (not retargeted). */
+static bool last_wrote(const cc *c, uint32_t pos) {
+  return !c->oom && c->last_dst && c->last_pos == pos &&
+         c->code[c->last_dst - 1] == home(c, pos);
+}
+
+/* f64.add/sub of an f64.mul just computed: one fused op (see ops.h). */
+static bool fuse_muladd(cc *c, trE_opcode op, uint32_t pa, uint32_t pb) {
+  if (op != TRE_OP_f64_add && op != TRE_OP_f64_sub)
+    return false;
+  bool left = last_wrote(c, pa) && c->st[pb].kind != K_CONST;   /* a*b + c */
+  bool right = last_wrote(c, pb) && c->st[pa].kind != K_CONST;  /* c + a*b */
+  if (c->last_op != TRE_OP_f64_mul || (!left && !right))
+    return false;
+  uint32_t start = c->last_start;
+  uint32_t ma = c->code[start + 2], mb = c->code[start + 3];
+  uint32_t other = left ? rd(c, pb) : rd(c, pa); /* a slot or a local: emits nothing */
+  unemit(c, start);
+  trE_opcode f = left ? (op == TRE_OP_f64_add ? TRE_OP_f64_mul_add : TRE_OP_f64_mul_sub)
+                      : (op == TRE_OP_f64_add ? TRE_OP_f64_add_mul : TRE_OP_f64_sub_mul);
+  uint32_t *w = emit(c, f, 4);
+  w[0] = home(c, pa);
+  if (left)
+    w[1] = ma, w[2] = mb, w[3] = other;
+  else
+    w[1] = other, w[2] = ma, w[3] = mb;
+  note_dst(c, w, pa);
+  return true;
+}
+
 static int numeric(cc *c, trE_opcode op, char a, char b, char r) {
   uint32_t pb = 0, pa = 0;
   if (b)
     TRY(pop(c, ty(b), &pb, NULL));
   TRY(pop(c, ty(a), &pa, NULL));
+  if (!dead(c) && b && fuse_muladd(c, op, pa, pb))
+    return push(c, ty(r));
   if (!dead(c)) {
     int swapped = -1;
     int fused = b ? imm_form(op, &swapped) : -1;
@@ -1093,7 +1127,14 @@ static int op_load(cc *c, trE_opcode op, char t, unsigned align) {
   uint32_t off, pa = 0;
   TRY(read_memarg(c, align, &off));
   TRY(pop(c, TROUPE_WASM_I32, &pa, NULL));
-  if (!dead(c)) {
+  if (!dead(c) && c->last_op == TRE_OP_i32_add && last_wrote(c, pa)) {
+    uint32_t start = c->last_start;
+    uint32_t a = c->code[start + 2], b = c->code[start + 3];
+    unemit(c, start); /* the sum was only the address: fold the add into the load */
+    uint32_t *w = emit(c, (trE_opcode)(op - TRE_OP_i32_load + TRE_OP_i32_load_add), 4);
+    w[0] = home(c, pa), w[1] = a, w[2] = b, w[3] = off;
+    note_dst(c, w, pa);
+  } else if (!dead(c)) {
     uint32_t a = rd(c, pa);
     uint32_t *w = emit(c, op, 3);
     w[0] = home(c, pa), w[1] = a, w[2] = off;
@@ -1108,6 +1149,16 @@ static int op_store(cc *c, trE_opcode op, char t, unsigned align) {
   TRY(pop(c, ty(t), &pv, NULL));
   TRY(pop(c, TROUPE_WASM_I32, &pa, NULL));
   if (!dead(c)) {
+    const cval *cv = &c->st[pv];
+    bool narrow = t == 'i' || t == 'f' || op == TRE_OP_i64_store8 ||
+                  op == TRE_OP_i64_store16 || op == TRE_OP_i64_store32;
+    if (cv->kind == K_CONST && (narrow || (int64_t)cv->val == (int64_t)(int32_t)cv->val)) {
+      uint32_t imm = (uint32_t)cv->val; /* the store truncates: only the low bits matter */
+      uint32_t a = rd(c, pa);
+      uint32_t *w = emit(c, (trE_opcode)(op - TRE_OP_i32_store + TRE_OP_i32_store_imm), 3);
+      w[0] = a, w[1] = imm, w[2] = off;
+      return 0;
+    }
     uint32_t a = rd(c, pa), v = rd(c, pv);
     uint32_t *w = emit(c, op, 3);
     w[0] = a, w[1] = v, w[2] = off;

@@ -5,12 +5,15 @@
  * segments in order (a segment out of bounds traps; earlier writes persist, as in
  * WebAssembly 2.0) and runs the start function.
  *
- * Sharing: memories, tables and host globals are reference-counted objects; anything
- * imported from another instance holds a reference on that instance, so an exporter may
- * be freed before its importers.
+ * Sharing: memories, tables and host globals are reference-counted objects (they hold
+ * no references themselves, so counts cannot cycle). Instances that can exchange function
+ * references -- by importing from another instance, or a table or reference global from a
+ * linker -- are kept in one store group (instance.h) and destroyed together when the
+ * embedder has freed them all; an instance with no such import is destroyed at once.
  */
 #include "engine/instance.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -79,14 +82,9 @@ static trE_table *table_new(uint8_t elem, uint64_t min, uint64_t max) {
   return t;
 }
 
-static void inst_release(trE_inst *inst);
-
 static void table_release(trE_table *t) {
   /* acq_rel: as for memories */
   if (t && atomic_fetch_sub_explicit(&t->refcount, 1, memory_order_acq_rel) == 1) {
-    for (uint32_t i = 0; i < t->norphans; i++)
-      inst_release(t->orphans[i]);
-    free(t->orphans);
     free(t->elems);
     free(t);
   }
@@ -161,12 +159,126 @@ void *trE_elem_item(trE_inst *inst, const trE_elem *e, uint32_t i) {
   return const_value(inst, &e->items[i]).ref;
 }
 
+/* ---- store groups ------------------------------------------------------------------ */
+
+/* One lock for every group operation. Only instances linked to other instances or to a
+ * linker's tables and reference globals ever take it (at instantiation and at free); an
+ * instance importing only host functions and memories never does, so a million
+ * independent actors do not contend on it. */
+static pthread_mutex_t group_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static trE_group *group_root(trE_group *g) {
+  trE_group *r = g;
+  while (r->parent)
+    r = r->parent;
+  while (g != r) { /* path compression: later lookups are one step */
+    trE_group *up = g->parent;
+    g->parent = r;
+    g = up;
+  }
+  return r;
+}
+
+static bool group_add(trE_group *g, trE_inst *inst) {
+  trE_group *r = group_root(g);
+  if (r->nmembers == r->cap) {
+    uint32_t n = r->cap ? r->cap * 2 : 4;
+    trE_inst **m = trB_realloc_array(r->members, n, sizeof *m);
+    if (!m)
+      return false;
+    r->members = m;
+    r->cap = n;
+  }
+  r->members[r->nmembers++] = inst;
+  r->handles++;
+  inst->group = r;
+  return true;
+}
+
+/* A fresh group holding `inst` (its handle included). */
+static trE_group *group_for(trE_inst *inst) {
+  if (inst->group)
+    return inst->group;
+  trE_group *g = trB_calloc(1, sizeof *g);
+  if (g && !group_add(g, inst)) {
+    free(g);
+    return NULL;
+  }
+  return g;
+}
+
+/* Merge the groups of a and b (the larger absorbs the smaller: members move once per
+ * doubling, as in union by size). */
+static bool group_merge(trE_group *a, trE_group *b) {
+  trE_group *ra = group_root(a), *rb = group_root(b);
+  if (ra == rb)
+    return true;
+  if (rb->nmembers > ra->nmembers) {
+    trE_group *t = ra;
+    ra = rb;
+    rb = t;
+  }
+  if (rb->nmembers > ra->cap - ra->nmembers) {
+    size_t n = (size_t)ra->nmembers + rb->nmembers;
+    if (n < (size_t)ra->cap * 2)
+      n = (size_t)ra->cap * 2;
+    if (n > UINT32_MAX)
+      return false;
+    trE_inst **m = trB_realloc_array(ra->members, n, sizeof *m);
+    if (!m)
+      return false;
+    ra->members = m;
+    ra->cap = (uint32_t)n;
+  }
+  if (rb->nmembers)
+    memcpy(ra->members + ra->nmembers, rb->members, rb->nmembers * sizeof *rb->members);
+  ra->nmembers += rb->nmembers;
+  ra->handles += rb->handles;
+  free(rb->members);
+  rb->members = NULL;
+  rb->nmembers = rb->cap = rb->handles = 0;
+  /* rb and everything it absorbed are freed with ra */
+  trE_group *list = rb->absorbed;
+  rb->absorbed = NULL;
+  while (list) {
+    trE_group *next = list->next;
+    list->next = ra->absorbed;
+    ra->absorbed = list;
+    list = next;
+  }
+  rb->next = ra->absorbed;
+  ra->absorbed = rb;
+  rb->parent = ra;
+  return true;
+}
+
+static void inst_destroy(trE_inst *inst);
+
+/* Drop one embedder handle on g's group; the last one destroys the whole group. */
+static void group_drop(trE_group *g) {
+  pthread_mutex_lock(&group_lock);
+  trE_group *r = group_root(g);
+  bool last = --r->handles == 0;
+  pthread_mutex_unlock(&group_lock);
+  if (!last)
+    return; /* nobody can reach the group any more: no lock needed from here */
+  for (uint32_t i = 0; i < r->nmembers; i++)
+    inst_destroy(r->members[i]);
+  free(r->members);
+  for (trE_group *x = r->absorbed, *next; x; x = next) {
+    next = x->next;
+    free(x);
+  }
+  free(r);
+}
+
 /* ---- the linker ------------------------------------------------------------------- */
 
 typedef struct ldef {
   char *module, *name;
+  size_t module_len, name_len;
   troupe_wasm_externkind kind;
-  trE_inst *from; /* an instance's export (holds a reference), or NULL for host objects */
+  trE_inst *from; /* an instance's export (its group is the linker's), or NULL for host objects */
   trE_func *func; /* FUNC from an instance */
   /* host function */
   trE_functype ft;
@@ -178,44 +290,95 @@ typedef struct ldef {
   trE_hostglobal *hostg;
 } ldef;
 
+/* Definitions are allocated one by one so that instances may point at a host function's
+ * type and names while the linker grows; an instance using them holds a reference on the
+ * linker, so they stay valid after the embedder frees it. */
 struct troupe_wasm_linker {
-  ldef *defs;
+  _Atomic uint32_t refcount; /* the embedder's handle plus one per instance; acq_rel */
+  ldef **defs;
   uint32_t ndefs, cap;
+  trE_group *group; /* made when the linker first holds a table, reference global or instance */
 };
 
-static void inst_release(trE_inst *inst);
+troupe_wasm_linker *troupe_wasm_linker_new(void) {
+  troupe_wasm_linker *l = trB_calloc(1, sizeof(troupe_wasm_linker));
+  if (l)
+    atomic_init(&l->refcount, 1);
+  return l;
+}
 
-troupe_wasm_linker *troupe_wasm_linker_new(void) { return trB_calloc(1, sizeof(troupe_wasm_linker)); }
-
-void troupe_wasm_linker_free(troupe_wasm_linker *l) {
-  if (!l)
+static void linker_release(troupe_wasm_linker *l) {
+  /* acq_rel: the last releaser sees every other holder's reads done before freeing */
+  if (!l || atomic_fetch_sub_explicit(&l->refcount, 1, memory_order_acq_rel) != 1)
     return;
   for (uint32_t i = 0; i < l->ndefs; i++) {
-    ldef *d = &l->defs[i];
-    free(d->module);
-    free(d->name);
-    free(d->ft.types);
-    if (d->from)
-      inst_release(d->from);
-    else {
-      memory_release(d->mem);
-      table_release(d->table);
-      hostglobal_release(d->hostg);
-    }
+    free(l->defs[i]->module);
+    free(l->defs[i]->name);
+    free(l->defs[i]->ft.types);
+    free(l->defs[i]);
   }
   free(l->defs);
   free(l);
 }
 
-static ldef *add_def(troupe_wasm_linker *l, const char *module, const char *name,
-                     troupe_wasm_externkind kind, troupe_err *err) {
+void troupe_wasm_linker_free(troupe_wasm_linker *l) {
+  if (!l)
+    return;
+  /* the shared objects go now; host function types and names stay for the instances */
+  for (uint32_t i = 0; i < l->ndefs; i++) {
+    ldef *d = l->defs[i];
+    if (!d->from) {
+      memory_release(d->mem);
+      table_release(d->table);
+      hostglobal_release(d->hostg);
+    }
+    d->mem = NULL;
+    d->table = NULL;
+    d->hostg = NULL;
+    d->global = NULL;
+    d->func = NULL;
+  }
+  trE_group *g = l->group;
+  l->group = NULL;
+  if (g)
+    group_drop(g);
+  linker_release(l);
+}
+
+/* The linker's group, made on first need. */
+static int linker_group(troupe_wasm_linker *l, troupe_err *err) {
+  if (l->group)
+    return TROUPE_OK;
+  trE_group *g = trB_calloc(1, sizeof *g);
+  if (!g)
+    return troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
+  g->handles = 1;
+  pthread_mutex_lock(&group_lock);
+  l->group = g;
+  pthread_mutex_unlock(&group_lock);
+  return TROUPE_OK;
+}
+
+static char *name_dup(const char *s, size_t len) {
+  char *c = trB_malloc(len + 1);
+  if (c) {
+    if (len)
+      memcpy(c, s, len);
+    c[len] = '\0';
+  }
+  return c;
+}
+
+static ldef *add_def(troupe_wasm_linker *l, const char *module, size_t module_len,
+                     const char *name, size_t name_len, troupe_wasm_externkind kind,
+                     troupe_err *err) {
   if (!l || !module || !name) {
     troupe_err_set(err, TROUPE_E_INVAL, "linker: missing linker, module or name");
     return NULL;
   }
   if (l->ndefs == l->cap) {
     uint32_t n = l->cap ? l->cap * 2 : 16;
-    ldef *d = trB_realloc_array(l->defs, n, sizeof *d);
+    ldef **d = trB_realloc_array(l->defs, n, sizeof *d);
     if (!d) {
       troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
       return NULL;
@@ -223,18 +386,24 @@ static ldef *add_def(troupe_wasm_linker *l, const char *module, const char *name
     l->defs = d;
     l->cap = n;
   }
-  ldef *d = &l->defs[l->ndefs];
-  memset(d, 0, sizeof *d);
-  d->module = trB_strdup(module);
-  d->name = trB_strdup(name);
-  if (!d->module || !d->name) {
-    free(d->module);
-    free(d->name);
+  ldef *d = trB_calloc(1, sizeof *d);
+  if (d) {
+    d->module = name_dup(module, module_len);
+    d->name = name_dup(name, name_len);
+  }
+  if (!d || !d->module || !d->name) {
+    if (d) {
+      free(d->module);
+      free(d->name);
+    }
+    free(d);
     troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
     return NULL;
   }
+  d->module_len = module_len;
+  d->name_len = name_len;
   d->kind = kind;
-  l->ndefs++;
+  l->defs[l->ndefs++] = d;
   return d;
 }
 
@@ -267,7 +436,8 @@ int troupe_wasm_linker_define_func(troupe_wasm_linker *l, const char *module, co
     memcpy(types, type->params, type->nparams);
   if (type->nresults)
     memcpy(types + type->nparams, type->results, type->nresults);
-  ldef *d = add_def(l, module, name, TROUPE_WASM_EXTERN_FUNC, err);
+  ldef *d = add_def(l, module, module ? strlen(module) : 0, name, name ? strlen(name) : 0,
+                    TROUPE_WASM_EXTERN_FUNC, err);
   if (!d) {
     free(types);
     return err ? err->code : TROUPE_E_NOMEM;
@@ -283,10 +453,14 @@ int troupe_wasm_linker_define_global(troupe_wasm_linker *l, const char *module, 
                                      troupe_wasm_val value, bool mutable_, troupe_err *err) {
   if (!valtype_ok(value.type))
     return troupe_err_set(err, TROUPE_E_INVAL, "linker: bad global type");
+  bool ref = value.type == TROUPE_WASM_FUNCREF || value.type == TROUPE_WASM_EXTERNREF;
+  if (ref && l && linker_group(l, err))
+    return TROUPE_E_NOMEM;
   trE_hostglobal *g = trB_calloc(1, sizeof *g);
   if (!g)
     return troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
-  ldef *d = add_def(l, module, name, TROUPE_WASM_EXTERN_GLOBAL, err);
+  ldef *d = add_def(l, module, module ? strlen(module) : 0, name, name ? strlen(name) : 0,
+                    TROUPE_WASM_EXTERN_GLOBAL, err);
   if (!d) {
     free(g);
     return err ? err->code : TROUPE_E_NOMEM;
@@ -314,7 +488,8 @@ int troupe_wasm_linker_define_memory(troupe_wasm_linker *l, const char *module, 
   trE_memory *mem = memory_new(pages.min, max);
   if (!mem)
     return troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
-  ldef *d = add_def(l, module, name, TROUPE_WASM_EXTERN_MEMORY, err);
+  ldef *d = add_def(l, module, module ? strlen(module) : 0, name, name ? strlen(name) : 0,
+                    TROUPE_WASM_EXTERN_MEMORY, err);
   if (!d) {
     memory_release(mem);
     return err ? err->code : TROUPE_E_NOMEM;
@@ -329,10 +504,13 @@ int troupe_wasm_linker_define_table(troupe_wasm_linker *l, const char *module, c
   if ((elem != TROUPE_WASM_FUNCREF && elem != TROUPE_WASM_EXTERNREF) || limits.min > max ||
       max > UINT32_MAX)
     return troupe_err_set(err, TROUPE_E_INVAL, "linker: bad table type or limits");
+  if (l && linker_group(l, err))
+    return TROUPE_E_NOMEM;
   trE_table *t = table_new(elem, limits.min, max);
   if (!t)
     return troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
-  ldef *d = add_def(l, module, name, TROUPE_WASM_EXTERN_TABLE, err);
+  ldef *d = add_def(l, module, module ? strlen(module) : 0, name, name ? strlen(name) : 0,
+                    TROUPE_WASM_EXTERN_TABLE, err);
   if (!d) {
     table_release(t);
     return err ? err->code : TROUPE_E_NOMEM;
@@ -343,17 +521,24 @@ int troupe_wasm_linker_define_table(troupe_wasm_linker *l, const char *module, c
 
 int troupe_wasm_linker_define_instance(troupe_wasm_linker *l, const char *module,
                                        troupe_wasm_instance *inst, troupe_err *err) {
-  if (!inst)
-    return troupe_err_set(err, TROUPE_E_INVAL, "linker: no instance");
+  if (!inst || !l || !module)
+    return troupe_err_set(err, TROUPE_E_INVAL, "linker: no linker, instance or module name");
+  int rc = linker_group(l, err);
+  if (rc)
+    return rc;
+  /* the linker now reaches the instance: their groups become one */
+  pthread_mutex_lock(&group_lock);
+  trE_group *g = group_for(inst);
+  bool ok = g && group_merge(l->group, g);
+  pthread_mutex_unlock(&group_lock);
+  if (!ok)
+    return troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
   const trE_module *m = inst->mod;
   for (uint32_t i = 0; i < m->nexports; i++) {
     const trE_export *e = &m->exports[i];
-    ldef *d = add_def(l, module, e->name, e->kind, err);
+    ldef *d = add_def(l, module, strlen(module), e->name, e->name_len, e->kind, err);
     if (!d)
       return err ? err->code : TROUPE_E_NOMEM;
-    /* acq_rel not needed to take a reference: relaxed increments suffice, the object is
-     * kept alive by the caller's own reference meanwhile */
-    atomic_fetch_add_explicit(&inst->refcount, 1, memory_order_relaxed);
     d->from = inst;
     switch (e->kind) {
     case TROUPE_WASM_EXTERN_FUNC: d->func = inst->funcs[e->index]; break;
@@ -408,8 +593,10 @@ static const ldef *lookup(const troupe_wasm_linker *l, const trE_import *im) {
   if (!l)
     return NULL;
   for (uint32_t i = l->ndefs; i-- > 0;) {
-    const ldef *d = &l->defs[i];
-    if (strcmp(d->module, im->module) == 0 && strcmp(d->name, im->name) == 0)
+    const ldef *d = l->defs[i];
+    if (d->module_len == im->module_len && d->name_len == im->name_len &&
+        memcmp(d->module, im->module, im->module_len) == 0 &&
+        memcmp(d->name, im->name, im->name_len) == 0)
       return d;
   }
   return NULL;
@@ -421,8 +608,12 @@ static int hold(trE_inst *inst, uint8_t kind, void *p) {
   return 0;
 }
 
+/* Link import i. *join is set when the import lets references flow between the new
+ * instance and the linker's other objects (an instance's export, a table, a reference
+ * global): the instance must then join the linker's group. */
 static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i, uint32_t *nf,
-                       uint32_t *nhost, uint32_t *ng, uint32_t *nt, troupe_err *err) {
+                       uint32_t *nhost, uint32_t *ng, uint32_t *nt, bool *join,
+                       troupe_err *err) {
   trE_module *m = inst->mod;
   const trE_import *im = &m->imports[i];
   const ldef *d = lookup(l, im);
@@ -445,6 +636,12 @@ static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i, 
     if (d->func) {
       inst->funcs[(*nf)++] = d->func;
     } else {
+      if (!inst->linker) { /* the wrapper points at the definition's type and names */
+        /* relaxed: the caller's handle keeps the linker alive meanwhile */
+        atomic_fetch_add_explicit(&((troupe_wasm_linker *)l)->refcount, 1,
+                                  memory_order_relaxed);
+        inst->linker = (troupe_wasm_linker *)l;
+      }
       trE_func *f = &inst->own_funcs[m->nfuncs - m->nfunc_imports + (*nhost)++];
       *f = (trE_func){.inst = inst, .type = &d->ft, .host = d->fn, .user = d->user,
                       .module = d->module, .name = d->name,
@@ -465,6 +662,7 @@ static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i, 
     inst->tables[(*nt)++] = d->table;
     atomic_fetch_add_explicit(&d->table->refcount, 1, memory_order_relaxed);
     hold(inst, 2, d->table);
+    *join = true;
     return 0;
   }
   case TROUPE_WASM_EXTERN_MEMORY: {
@@ -476,7 +674,7 @@ static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i, 
     inst->mem = d->mem;
     atomic_fetch_add_explicit(&d->mem->refcount, 1, memory_order_relaxed);
     hold(inst, 1, d->mem);
-    return 0;
+    break;
   }
   case TROUPE_WASM_EXTERN_GLOBAL: {
     const trE_gcell *g = d->global;
@@ -489,13 +687,13 @@ static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i, 
       atomic_fetch_add_explicit(&d->hostg->refcount, 1, memory_order_relaxed);
       hold(inst, 3, d->hostg);
     }
+    if (g->type == TROUPE_WASM_FUNCREF || g->type == TROUPE_WASM_EXTERNREF)
+      *join = true;
     break;
   }
   }
-  if (d->from) {
-    atomic_fetch_add_explicit(&d->from->refcount, 1, memory_order_relaxed);
-    hold(inst, 0, d->from);
-  }
+  if (d->from)
+    *join = true;
   return 0;
 }
 
@@ -505,7 +703,6 @@ static void inst_destroy(trE_inst *inst) {
   for (uint32_t i = 0; i < inst->nholds; i++) {
     trE_hold *h = &inst->holds[i];
     switch (h->kind) {
-    case 0: inst_release(h->p); break;
     case 1: memory_release(h->p); break;
     case 2: table_release(h->p); break;
     case 3: hostglobal_release(h->p); break;
@@ -515,17 +712,19 @@ static void inst_destroy(trE_inst *inst) {
   free(inst->ex.stack);
   free(inst->ex.frames);
   free(inst->ex.hostbuf);
+  linker_release(inst->linker);
   troupe_wasm_module_free((troupe_wasm_module *)inst->mod);
   free(inst);
 }
 
-static void inst_release(trE_inst *inst) {
-  /* acq_rel: the last releaser sees the writes of every other holder */
-  if (inst && atomic_fetch_sub_explicit(&inst->refcount, 1, memory_order_acq_rel) == 1)
+void troupe_wasm_instance_free(troupe_wasm_instance *inst) {
+  if (!inst)
+    return;
+  if (inst->group) /* destroyed with its group, once nobody can reach its functions */
+    group_drop(inst->group);
+  else
     inst_destroy(inst);
 }
-
-void troupe_wasm_instance_free(troupe_wasm_instance *inst) { inst_release(inst); }
 
 /* One allocation for the instance and its arrays (instantiation must be cheap). */
 static trE_inst *inst_alloc(trE_module *m) {
@@ -571,26 +770,6 @@ static int seg_trap(troupe_wasm_trap *trap, troupe_err *err, troupe_wasm_trap_ki
                         troupe_wasm_trap_kind_message(kind));
 }
 
-/* A failed instance whose functions live on in an imported table (WebAssembly 2.0 keeps
- * the segments written before the failure): the table adopts it, and the instance drops
- * its own reference on the table so that the two do not keep each other alive. */
-static bool orphan(trE_inst *inst, trE_table *t) {
-  trE_inst **o = trB_realloc_array(t->orphans, (size_t)t->norphans + 1, sizeof *o);
-  if (!o)
-    return false;
-  t->orphans = o;
-  for (uint32_t i = 0; i < inst->nholds; i++)
-    if (inst->holds[i].kind == 2 && inst->holds[i].p == t) {
-      /* relaxed: the table stays alive through its other owners (the exporter), which
-       * exist because we imported it from them */
-      atomic_fetch_sub_explicit(&t->refcount, 1, memory_order_relaxed);
-      inst->holds[i].kind = 255;
-      break;
-    }
-  t->orphans[t->norphans++] = inst;
-  return true;
-}
-
 int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
                             const troupe_wasm_limits *limits, troupe_wasm_instance **out,
                             troupe_wasm_trap *trap, troupe_err *err) {
@@ -601,24 +780,34 @@ int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
   trE_inst *inst = inst_alloc(m);
   if (!inst)
     return troupe_err_set(err, TROUPE_E_NOMEM, "instantiate: out of memory");
-  atomic_init(&inst->refcount, 1);
   inst->mod = (trE_module *)troupe_wasm_module_ref(pm);
   inst->max_pages = limits && limits->max_memory_pages ? limits->max_memory_pages : TRE_MAX_PAGES;
   inst->max_table = limits && limits->max_table_elems ? limits->max_table_elems : 10000000u;
   inst->max_depth = limits && limits->max_call_depth ? limits->max_call_depth : 10000u;
   int rc = 0;
-  trE_table *shared_written = NULL; /* an imported table our functions were written to */
-  /* every import may hold one reference, plus one or two for own memory/tables */
-  inst->holds = trB_calloc((size_t)m->nimports * 2 + m->ntables + 2, sizeof *inst->holds);
+  /* every import may hold one reference, plus one for each own memory/table */
+  inst->holds = trB_calloc((size_t)m->nimports + m->ntables + 2, sizeof *inst->holds);
   if (!inst->holds) {
     rc = troupe_err_set(err, TROUPE_E_NOMEM, "instantiate: out of memory");
     goto fail;
   }
   uint32_t nf = 0, nhost = 0, ng = 0, nt = 0;
+  bool join = false;
   for (uint32_t i = 0; i < m->nimports && rc == 0; i++)
-    rc = link_import(inst, l, i, &nf, &nhost, &ng, &nt, err);
+    rc = link_import(inst, l, i, &nf, &nhost, &ng, &nt, &join, err);
   if (rc)
     goto fail;
+  if (join) {
+    /* before any segment or the start function can store our functions elsewhere; from
+     * here on a failure frees the instance through its group */
+    pthread_mutex_lock(&group_lock);
+    bool ok = l->group && group_add(l->group, inst);
+    pthread_mutex_unlock(&group_lock);
+    if (!ok) {
+      rc = troupe_err_set(err, TROUPE_E_NOMEM, "instantiate: out of memory");
+      goto fail;
+    }
+  }
   /* own memory and tables */
   if (m->nmemories > m->nmemory_imports) {
     const trE_limits *lim = &m->memories[m->nmemory_imports];
@@ -674,8 +863,6 @@ int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
     const trE_elem *e = &m->elems[s];
     if (e->mode == TRE_SEG_ACTIVE) {
       trE_table *t = inst->tables[e->table];
-      if (e->table < m->ntable_imports && e->count && !shared_written)
-        shared_written = t;
       uint64_t off = const_value(inst, &e->offset).u32;
       if (off + e->count > t->size) {
         rc = seg_trap(trap, err, TROUPE_WASM_TRAP_TABLE_OOB, "element", s);
@@ -703,7 +890,7 @@ int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
   }
   if (m->has_start) {
     troupe_wasm_trap t;
-    rc = trE_start(inst, inst->funcs[m->start], &t);
+    rc = trE_start(inst, inst->funcs[m->start], limits ? limits->start_fuel : 0, &t);
     if (rc) {
       if (trap)
         *trap = t;
@@ -719,8 +906,6 @@ int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
   *out = inst;
   return TROUPE_OK;
 fail:
-  if (shared_written && orphan(inst, shared_written))
-    return rc;
-  inst_release(inst);
+  troupe_wasm_instance_free(inst);
   return rc;
 }

@@ -21,17 +21,15 @@ typedef struct trE_memory {
   uint64_t max_pages;  /* declared maximum (TRE_MAX_PAGES without one) */
 } trE_memory;
 
-/* A table of references (funcref: trE_func *; externref: the embedder's pointer). */
+/* A table of references (funcref: trE_func *; externref: the embedder's pointer). The
+ * funcrefs in it hold no reference on their instances: every instance that can store into
+ * the table is in the table's store group (below), which outlives them all. */
 typedef struct trE_table {
   _Atomic uint32_t refcount; /* as for memories */
   uint8_t elem;
   uint32_t size;
   uint64_t max;        /* declared maximum (UINT32_MAX without one) */
   void **elems;
-  /* Instances that failed to instantiate after writing their functions into this
-   * (imported) table: kept alive, and released, with the table. */
-  trE_inst **orphans;
-  uint32_t norphans;
 } trE_table;
 
 /* A global's storage. Defined globals live inside their instance; host globals are
@@ -100,12 +98,30 @@ struct troupe_wasm_hostcall {
 
 /* Something an instance holds a reference on and releases when freed. */
 typedef struct trE_hold {
-  uint8_t kind; /* 0 instance, 1 memory, 2 table, 3 host global */
+  uint8_t kind; /* 1 memory, 2 table, 3 host global */
   void *p;
 } trE_hold;
 
+/* A store group: instances (and linkers) that may hold references to each other's
+ * functions -- through shared tables, globals or imports. No instance of a group is
+ * destroyed until the embedder has freed every instance and linker in it, so a funcref
+ * never outlives its instance and no reference counts form cycles. Groups are made lazily
+ * (an instance importing only host functions and memories has none: freeing it destroys it
+ * at once) and merged by union-find; all of it is guarded by one engine-wide mutex, which
+ * the group-less path never takes. */
+typedef struct trE_group trE_group;
+struct trE_group {
+  trE_group *parent;     /* the group this one was merged into, or NULL for a root */
+  trE_group *absorbed;   /* root: groups merged into it (freed with it) */
+  trE_group *next;       /* link in a root's absorbed list */
+  uint32_t handles;      /* root: instances and linkers not yet freed by the embedder */
+  uint32_t nmembers, cap;
+  trE_inst **members;    /* root: every instance to destroy when handles reaches 0 */
+};
+
 struct troupe_wasm_instance {
-  _Atomic uint32_t refcount; /* the user's handle plus one per importer; acq_rel */
+  trE_group *group;       /* NULL: alone (freeing the instance destroys it) */
+  struct troupe_wasm_linker *linker; /* a reference on the linker its host functions come from */
   trE_module *mod;
   trE_func **funcs;       /* the function index space */
   trE_memory *mem;        /* memory 0, or NULL */
@@ -134,7 +150,7 @@ const int32_t *trE_interp_table(void);
 /* api.c: "i32", "funcref", ... */
 const char *trE_valtype_name(uint8_t t);
 /* api.c: run the start function f of a fresh instance. */
-int trE_start(trE_inst *inst, const trE_func *f, troupe_wasm_trap *trap);
+int trE_start(trE_inst *inst, const trE_func *f, uint64_t fuel, troupe_wasm_trap *trap);
 
 /* instance.c helpers shared with the interpreter. */
 int trE_memory_grow(trE_inst *inst, trE_memory *mem, uint32_t delta, uint32_t *old_pages);

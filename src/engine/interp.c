@@ -205,9 +205,14 @@ static int run(trE_exec *ex, const trE_func *enter, const int32_t **table) {
 #define X_BR64(c)                                                                          \
   X_MISC(br64_##c) X_MISC(br64_##c##_imm) X_MISC(brb64_##c) X_MISC(brb64_##c##_imm)
 #define X_IMM(o) X_MISC(i32_##o##_imm) X_MISC(i64_##o##_imm)
+#define X_STI(name, code, t, al) X_MISC(name##_imm)
+#define X_LDA(name, code, t, al) X_MISC(name##_add)
   static const int32_t handlers[TRE_OP_COUNT] = {
       TRE_NUMOPS(X_NUM) TRE_LOADOPS(X_MEM) TRE_STOREOPS(X_MEM) TRE_MISCOPS(X_MISC)
-      TRE_CMPS(X_BR4) TRE_CMPS(X_BR64) TRE_IMMOPS(X_IMM)};
+      TRE_CMPS(X_BR4) TRE_CMPS(X_BR64) TRE_IMMOPS(X_IMM) TRE_STOREOPS(X_STI)
+      TRE_LOADOPS(X_LDA)};
+#undef X_LDA
+#undef X_STI
 #undef X_IMM
 #undef X_BR64
 #undef X_BR4
@@ -224,14 +229,14 @@ static int run(trE_exec *ex, const trE_func *enter, const int32_t **table) {
   trE_inst *inst = NULL;
   uint8_t *mem = NULL;
   uint64_t memsize = 0;
-  int64_t fuel = ex->fuel;
   const trE_func *f;    /* do_call: the callee */
   size_t argbase;       /* do_call: its first argument's slot (from fp) */
   const uint32_t *next; /* do_call: where the caller continues */
   troupe_wasm_trap_kind tk;
   const char *tmsg = NULL;
 
-#define NEXT() goto *(const void *)((const char *)&&L_base + (int32_t)*pc)
+#define NEXT()                                                                             \
+ goto *(const void *)((const char *)&&L_base + (int32_t)*pc)
 #define S(k) fp[pc[k]]
 #define TRAP(kind)                                                                         \
   do {                                                                                     \
@@ -290,18 +295,18 @@ L_br_table: {
 }
 L_br_back: {
   const uint32_t *head = pc + 1 + (int32_t)pc[1];
-  if (TR_UNLIKELY(fuel <= 0))
+  if (TR_UNLIKELY(ex->fuel <= 0))
     goto out_of_fuel; /* resuming runs this branch again */
-  fuel -= head[1];
+  ex->fuel -= head[1];
   pc = head + 2;
   NEXT();
 }
 L_br_if_back:
   if (S(1).u32) {
     const uint32_t *head = pc + 2 + (int32_t)pc[2];
-    if (TR_UNLIKELY(fuel <= 0))
+    if (TR_UNLIKELY(ex->fuel <= 0))
       goto out_of_fuel;
-    fuel -= head[1];
+    ex->fuel -= head[1];
     pc = head + 2;
   } else {
     pc += 3;
@@ -310,9 +315,9 @@ L_br_if_back:
 L_brb_eqz:
   if (!S(1).u32) {
     const uint32_t *head = pc + 2 + (int32_t)pc[2];
-    if (TR_UNLIKELY(fuel <= 0))
+    if (TR_UNLIKELY(ex->fuel <= 0))
       goto out_of_fuel;
-    fuel -= head[1];
+    ex->fuel -= head[1];
     pc = head + 2;
   } else {
     pc += 3;
@@ -323,9 +328,9 @@ L_brb_eqz:
 #define BACK_EDGE()                                                                        \
   do {                                                                                     \
     const uint32_t *head = pc + 3 + (int32_t)pc[3];                                        \
-    if (TR_UNLIKELY(fuel <= 0))                                                            \
+    if (TR_UNLIKELY(ex->fuel <= 0))                                                            \
       goto out_of_fuel;                                                                    \
-    fuel -= head[1];                                                                       \
+    ex->fuel -= head[1];                                                                       \
     pc = head + 2;                                                                         \
   } while (0)
 #define BRCMP(br, brb, T, get, immx, expr)                                                 \
@@ -369,9 +374,9 @@ L_brb_eqz:
   BR64(ge_s, (int64_t)a >= (int64_t)b) BR64(ge_u, a >= b)
 
 L_fuel:
-  if (TR_UNLIKELY(fuel <= 0))
+  if (TR_UNLIKELY(ex->fuel <= 0))
     goto out_of_fuel;
-  fuel -= pc[1];
+  ex->fuel -= pc[1];
   pc += 2;
   NEXT();
 L_ret1:
@@ -384,10 +389,12 @@ L_ret: {
   trE_frame *fr = &ex->frames[ex->nframes - 1];
   fp = ex->stack + fr->fp;
   pc = fr->ret_pc;
-  if (inst != fr->inst) {
+  /* Only another instance can have grown the memory behind our registers: the same
+   * instance's memory.grow reloads them itself, and host calls reload after returning. */
+  if (TR_UNLIKELY(inst != fr->inst)) {
     inst = fr->inst;
+    RELOAD_MEM();
   }
-  RELOAD_MEM(); /* the callee may have grown the memory */
   NEXT();
 }
 L_call:
@@ -414,7 +421,7 @@ do_call: {
   if (!f->code)
     goto host_call;
   const trE_compiled *fn = f->code;
-  if (next && TR_UNLIKELY(fuel <= 0))
+  if (next && TR_UNLIKELY(ex->fuel <= 0))
     goto out_of_fuel; /* pc is at the call: resuming runs it again */
   uint32_t n = ex->nframes;
   if (TR_UNLIKELY(n >= ex->frames_cap)) { /* one compare covers the depth limit too */
@@ -438,9 +445,13 @@ do_call: {
   fr->fp = nfp;
   ex->nframes = n + 1;
   fp += argbase;
-  for (uint32_t i = fn->nparams; i < fn->nlocals; i++) /* usually few: no memset call */
+  /* Usually a few locals: zero them inline. The empty asm keeps gcc from turning the
+   * loop into a memset call, which costs more than the loop for a handful of slots. */
+  for (uint32_t i = fn->nparams; i < fn->nlocals; i++) {
     fp[i].u64 = 0;
-  fuel -= fn->entry_fuel;
+    __asm__("" : "+r"(i));
+  }
+  ex->fuel -= fn->entry_fuel;
   if (TR_UNLIKELY(inst != f->inst)) { /* same instance: same memory, nothing to reload */
     inst = f->inst;
     RELOAD_MEM();
@@ -459,10 +470,8 @@ host_call: {
   for (uint32_t i = 0; i < ft->nresults; i++)
     slot_to_val((trE_slot){.u64 = 0}, TRE_RESULTS(ft)[i], &res[i]);
   struct troupe_wasm_hostcall call = {.inst = inst, .fn = f};
-  ex->fuel = fuel;
   ex->pc = pc;
   int rc = f->host(&call, f->user, args, res);
-  fuel = ex->fuel;
   if (rc == TROUPE_OK && call.action == 0) {
     for (uint32_t i = 0; i < ft->nresults; i++)
       fp[argbase + i] = val_to_slot(&res[i], TRE_RESULTS(ft)[i]);
@@ -477,7 +486,6 @@ host_call: {
     ex->susp_host = f;
     ex->susp_argbase = (size_t)(fp - ex->stack) + argbase;
     ex->pc = next;
-    ex->fuel = fuel;
     return TROUPE_E_SUSPENDED;
   }
   if (call.action == 2) {
@@ -651,6 +659,18 @@ L_i64_rem_u: {
   BINF32(f32_div, a / b) BINF32(f32_min, fmin32(a, b)) BINF32(f32_max, fmax32(a, b))
   BINF64(f64_add, a + b) BINF64(f64_sub, a - b) BINF64(f64_mul, a * b)
   BINF64(f64_div, a / b) BINF64(f64_min, fmin64(a, b)) BINF64(f64_max, fmax64(a, b))
+  /* mul feeding add/sub: the empty asm pins the product in a register, so the C
+   * compiler cannot contract the pair into an fma (wasm rounds twice). */
+#define MULOP(name, i, j, k, expr)                                                         \
+  L_##name : {                                                                             \
+    double x = S(i).f64 * S(j).f64, c = S(k).f64;                                          \
+    __asm__("" : "+x"(x));                                                                 \
+    S(1).u64 = f64b(expr);                                                                 \
+    pc += 5;                                                                               \
+    NEXT();                                                                                \
+  }
+  MULOP(f64_mul_add, 2, 3, 4, x + c) MULOP(f64_add_mul, 3, 4, 2, c + x)
+  MULOP(f64_mul_sub, 2, 3, 4, x - c) MULOP(f64_sub_mul, 3, 4, 2, c - x)
 L_f32_copysign:
   S(1).u64 = (S(2).u32 & 0x7fffffffu) | (S(3).u32 & 0x80000000u);
   pc += 4;
@@ -776,6 +796,16 @@ L_f64_copysign:
     put;                                                                                   \
     pc += 4;                                                                               \
     NEXT();                                                                                \
+  }                                                                                        \
+  L_##name##_add : {                                                                       \
+    uint64_t ea = (uint64_t)(uint32_t)(S(2).u32 + S(3).u32) + pc[4];                       \
+    if (TR_UNLIKELY(ea + sizeof(T) > memsize))                                             \
+      TRAP(MEMORY_OOB);                                                                    \
+    T v;                                                                                   \
+    memcpy(&v, mem + ea, sizeof v);                                                        \
+    put;                                                                                   \
+    pc += 5;                                                                               \
+    NEXT();                                                                                \
   }
 #define STORE(name, T, get)                                                                \
   L_##name : {                                                                             \
@@ -799,6 +829,18 @@ L_f64_copysign:
   LOAD(i64_load16_u, uint16_t, S(1).u64 = v)
   LOAD(i64_load32_s, int32_t, S(1).i64 = v)
   LOAD(i64_load32_u, uint32_t, S(1).u64 = v)
+#define STORE_IMM(name, T)                                                                 \
+  L_##name##_imm : {                                                                       \
+    EA(1, sizeof(T));                                                                      \
+    T v = (T)(uint64_t)(int64_t)(int32_t)pc[2];                                            \
+    memcpy(mem + ea, &v, sizeof v);                                                        \
+    pc += 4;                                                                               \
+    NEXT();                                                                                \
+  }
+  STORE_IMM(i32_store, uint32_t) STORE_IMM(i64_store, uint64_t) STORE_IMM(f32_store, uint32_t)
+  STORE_IMM(f64_store, uint64_t) STORE_IMM(i32_store8, uint8_t) STORE_IMM(i32_store16, uint16_t)
+  STORE_IMM(i64_store8, uint8_t) STORE_IMM(i64_store16, uint16_t)
+  STORE_IMM(i64_store32, uint32_t)
   STORE(i32_store, uint32_t, u32)
   STORE(i64_store, uint64_t, u64)
   STORE(f32_store, uint32_t, u32)
@@ -937,15 +979,12 @@ out_of_fuel:
   if (ex->trap_on_fuel)
     TRAP(FUEL_EXHAUSTED);
   ex->pc = pc;
-  ex->fuel = fuel;
   ex->state = TROUPE_WASM_SUSPENDED_FUEL;
   return TROUPE_E_SUSPENDED;
 trap:
   set_trap(ex, tk, pc, tmsg);
-  ex->fuel = fuel;
   return TROUPE_E_TRAP;
 done:
-  ex->fuel = fuel;
   ex->pc = NULL;
   return TROUPE_OK;
 }

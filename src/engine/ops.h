@@ -81,7 +81,10 @@
   X(i64_trunc_sat_f64_s, 0x106, 'F', 0, 'I') X(i64_trunc_sat_f64_u, 0x107, 'F', 0, 'I')
 
 /* Memory access ops: X(name, opcode, type, natural alignment log2).
- * Loads [op d addr offset], stores [op addr value offset]. */
+ * Loads [op d addr offset], stores [op addr value offset]; each store also has a
+ * constant-value form <name>_imm [op addr imm offset] (imm sign-extended to 64 bits),
+ * each load an added-address form <name>_add [op d a b offset]: the address is the i32
+ * sum a + b (an i32.add feeding only the load). */
 #define TRE_LOADOPS(X)                                                                     \
   X(i32_load, 0x28, 'i', 2) X(i64_load, 0x29, 'I', 3) X(f32_load, 0x2A, 'f', 2)            \
   X(f64_load, 0x2B, 'F', 3) X(i32_load8_s, 0x2C, 'i', 0) X(i32_load8_u, 0x2D, 'i', 0)      \
@@ -120,13 +123,18 @@
  *   table_init   [op t seg d s n]  elem_drop [op seg]  table_copy [op dt st d s n]
  *   ref_is_null  [op d s]     ref_func [op d func]
  *   i32_add_imm  [op d a imm] and friends: fused forms with a constant operand.
- *   brb_eqz      [op a rel]                 back-edge taken when a == 0 */
+ *   brb_eqz      [op a rel]                 back-edge taken when a == 0
+ *   f64_mul_add  [op d a b c]  d = a*b + c      f64_add_mul [op d c a b]  d = c + a*b
+ *   f64_mul_sub  [op d a b c]  d = a*b - c      f64_sub_mul [op d c a b]  d = c - a*b
+ *                (an f64.mul whose result feeds the next f64.add/sub; two roundings,
+ *                operand order kept so NaN results are those of the two ops) */
 #define TRE_MISCOPS(X)                                                                     \
   X(unreachable) X(br) X(br_if) X(br_unless) X(br_back) X(br_if_back) X(br_table) X(fuel) X(ret) X(ret1) X(call)            \
   X(call_ind) X(copy) X(const32) X(const64) X(select) X(global_get) X(global_set)           \
   X(memory_size) X(memory_grow) X(memory_init) X(data_drop) X(memory_copy) X(memory_fill)  \
   X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill) X(table_init)        \
-  X(elem_drop) X(table_copy) X(ref_is_null) X(ref_func) X(brb_eqz)
+  X(elem_drop) X(table_copy) X(ref_is_null) X(ref_func) X(brb_eqz)                          \
+  X(f64_mul_add) X(f64_add_mul) X(f64_mul_sub) X(f64_sub_mul)
 
 /* Fused compare-and-branch: for each compare c, br_c [op a b rel], br_c_imm
  * [op a imm rel], and the loop back-edge forms brb_c / brb_c_imm (which charge the
@@ -148,8 +156,13 @@ typedef enum trE_opcode {
 #define TRE_X_BR64(c)                                                                      \
   TRE_OP_br64_##c, TRE_OP_br64_##c##_imm, TRE_OP_brb64_##c, TRE_OP_brb64_##c##_imm,
 #define TRE_X_IMM(o) TRE_OP_i32_##o##_imm, TRE_OP_i64_##o##_imm,
+#define TRE_X_STI(name, code, t, al) TRE_OP_##name##_imm,
+#define TRE_X_LDA(name, code, t, al) TRE_OP_##name##_add,
   TRE_NUMOPS(TRE_X_NUM) TRE_LOADOPS(TRE_X_MEM) TRE_STOREOPS(TRE_X_MEM) TRE_MISCOPS(TRE_X_MISC)
-  TRE_CMPS(TRE_X_BR4) TRE_CMPS(TRE_X_BR64) TRE_IMMOPS(TRE_X_IMM)
+  TRE_CMPS(TRE_X_BR4) TRE_CMPS(TRE_X_BR64) TRE_IMMOPS(TRE_X_IMM) TRE_STOREOPS(TRE_X_STI)
+  TRE_LOADOPS(TRE_X_LDA)
+#undef TRE_X_LDA
+#undef TRE_X_STI
 #undef TRE_X_IMM
 #undef TRE_X_BR64
 #undef TRE_X_BR4

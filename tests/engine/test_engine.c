@@ -3,7 +3,8 @@
  * round trips (imports, exports, calls, globals, memory), traps as values with their
  * location, fuel suspension and resumption (results identical to an uninterrupted run),
  * host suspension, the call-depth and memory limits, 10,000 load/instantiate/free
- * cycles (leaks show under ASan), and one module shared by several threads.
+ * cycles (leaks show under ASan). Threads: test_threads.c; hostile use: test_api.c;
+ * lifetimes across instances: test_lifetime.c.
  *
  * Modules are assembled here from bytes by a tiny builder, so every test module can be
  * read (and regenerated) from this file alone.
@@ -14,7 +15,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -621,49 +621,6 @@ static void test_many_cycles(void **state) {
   free(b.bytes);
 }
 
-typedef struct thr {
-  troupe_wasm_module *m;
-  int ok;
-} thr;
-
-static void *thread_main(void *p) {
-  thr *t = p;
-  for (int i = 0; i < 200; i++) {
-    troupe_wasm_instance *inst = NULL;
-    if (troupe_wasm_instantiate(t->m, NULL, NULL, &inst, NULL, NULL) != 0)
-      return NULL;
-    troupe_wasm_val a = TROUPE_WASM_VAL_I32(12 + i % 5), r;
-    troupe_wasm_call_opts o = {.fuel = (uint64_t)(i % 7) * 50};
-    int rc = troupe_wasm_call(inst, "fib", &a, 1, &r, 1, &o, NULL, NULL);
-    while (rc == TROUPE_E_SUSPENDED)
-      rc = troupe_wasm_resume(inst, NULL, 0, &r, 1, &o, NULL, NULL);
-    static const int32_t want[] = {144, 233, 377, 610, 987};
-    if (rc == 0 && r.of.i32 == want[i % 5])
-      t->ok++;
-    troupe_wasm_instance_free(inst);
-  }
-  return NULL;
-}
-
-static void test_shared_module_threads(void **state) {
-  (void)state;
-  built b;
-  troupe_wasm_module *m = load(&calc_spec, &b);
-  free(b.bytes);
-  pthread_t th[4];
-  thr t[4];
-  for (int i = 0; i < 4; i++) {
-    t[i] = (thr){.m = troupe_wasm_module_ref(m)};
-    assert_int_equal(pthread_create(&th[i], NULL, thread_main, &t[i]), 0);
-  }
-  troupe_wasm_module_free(m); /* the threads' references keep it */
-  for (int i = 0; i < 4; i++) {
-    pthread_join(th[i], NULL);
-    assert_int_equal(t[i].ok, 200);
-    troupe_wasm_module_free(t[i].m);
-  }
-}
-
 /* An importer keeps what it imported alive: the exporting instance and the linker may
  * be freed first (ASan would catch a use after free). */
 static void test_import_from_instance(void **state) {
@@ -754,7 +711,7 @@ int main(void) {
       cmocka_unit_test(test_invalid_messages), cmocka_unit_test(test_fuel_resume),
       cmocka_unit_test(test_host_suspend),  cmocka_unit_test(test_call_depth),
       cmocka_unit_test(test_memory_limit),  cmocka_unit_test(test_many_cycles),
-      cmocka_unit_test(test_shared_module_threads), cmocka_unit_test(test_alloc_failures),
+      cmocka_unit_test(test_alloc_failures),
       cmocka_unit_test(test_import_from_instance),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

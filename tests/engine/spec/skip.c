@@ -106,8 +106,8 @@ static bool parse_line(spec_skips *s, char *p, const char *path, unsigned lineno
     *colon = '\0';
     line = (uint32_t)v;
   }
-  if (k == SKIP_RULE && strcmp(target, "text-module") != 0 && strcmp(target, "nul-name") != 0) {
-    fprintf(stderr, "spec: %s:%u: unknown rule '%s' (known: text-module, nul-name)\n", path,
+  if (k == SKIP_RULE && strcmp(target, "text-module") != 0) {
+    fprintf(stderr, "spec: %s:%u: unknown rule '%s' (known: text-module)\n", path,
             lineno, target);
     return false;
   }

@@ -1,0 +1,152 @@
+/*
+ * tests/engine/test_threads.c: the engine across threads (also run under TSan): one
+ * compiled module shared by threads that each instantiate, call with fuel slices, resume
+ * and free; and instances of one store group made and freed concurrently on several
+ * threads against one shared linker (the group lock's path).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+
+#include "troupe/wasm.h"
+
+/*
+ * (module
+ *   (func $fib (export "fib") (param i32) (result i32)
+ *     (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+ *       (then (local.get 0))
+ *       (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+ *                      (call $fib (i32.sub (local.get 0) (i32.const 2))))))))
+ */
+static const uint8_t fib_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f,
+    0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x07, 0x07, 0x01, 0x03, 0x66, 0x69, 0x62, 0x00,
+    0x00, 0x0a, 0x1e, 0x01, 0x1c, 0x00, 0x20, 0x00, 0x41, 0x02, 0x49, 0x04, 0x7f, 0x20,
+    0x00, 0x05, 0x20, 0x00, 0x41, 0x01, 0x6b, 0x10, 0x00, 0x20, 0x00, 0x41, 0x02, 0x6b,
+    0x10, 0x00, 0x6a, 0x0b, 0x0b};
+
+/*
+ * (module
+ *   (type $t (func (result i32)))
+ *   (import "host" "tab" (table 2 funcref))
+ *   (func $f (result i32) i32.const 43)
+ *   (elem declare func $f)
+ *   (func (export "store") (param i32) (table.set 0 (local.get 0) (ref.func $f)))
+ *   (func (export "call") (param i32) (result i32) (call_indirect (type $t) (local.get 0))))
+ */
+static const uint8_t host_tab_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0e, 0x03, 0x60, 0x00, 0x01,
+    0x7f, 0x60, 0x01, 0x7f, 0x00, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x02, 0x0e, 0x01, 0x04,
+    0x68, 0x6f, 0x73, 0x74, 0x03, 0x74, 0x61, 0x62, 0x01, 0x70, 0x00, 0x02, 0x03, 0x04,
+    0x03, 0x00, 0x01, 0x02, 0x07, 0x10, 0x02, 0x05, 0x73, 0x74, 0x6f, 0x72, 0x65, 0x00,
+    0x01, 0x04, 0x63, 0x61, 0x6c, 0x6c, 0x00, 0x02, 0x09, 0x05, 0x01, 0x03, 0x00, 0x01,
+    0x00, 0x0a, 0x17, 0x03, 0x04, 0x00, 0x41, 0x2b, 0x0b, 0x08, 0x00, 0x20, 0x00, 0xd2,
+    0x00, 0x26, 0x00, 0x0b, 0x07, 0x00, 0x20, 0x00, 0x11, 0x00, 0x00, 0x0b};
+
+static troupe_wasm_module *load(const uint8_t *bytes, size_t len) {
+  troupe_wasm_module *m = NULL;
+  troupe_err e = {0};
+  if (troupe_wasm_module_new(bytes, len, &m, &e))
+    fail_msg("load failed: %s", e.msg);
+  return m;
+}
+
+typedef struct thr {
+  troupe_wasm_module *m;
+  const troupe_wasm_linker *l;
+  int ok;
+} thr;
+
+static void *fib_thread(void *p) {
+  thr *t = p;
+  for (int i = 0; i < 200; i++) {
+    troupe_wasm_instance *inst = NULL;
+    if (troupe_wasm_instantiate(t->m, NULL, NULL, &inst, NULL, NULL) != 0)
+      return NULL;
+    troupe_wasm_val a = TROUPE_WASM_VAL_I32(12 + i % 5), r;
+    troupe_wasm_call_opts o = {.fuel = (uint64_t)(i % 7) * 50};
+    int rc = troupe_wasm_call(inst, "fib", &a, 1, &r, 1, &o, NULL, NULL);
+    while (rc == TROUPE_E_SUSPENDED)
+      rc = troupe_wasm_resume(inst, NULL, 0, &r, 1, &o, NULL, NULL);
+    static const int32_t want[] = {144, 233, 377, 610, 987};
+    if (rc == 0 && r.of.i32 == want[i % 5])
+      t->ok++;
+    troupe_wasm_instance_free(inst);
+  }
+  return NULL;
+}
+
+static void test_shared_module_threads(void **state) {
+  (void)state;
+  troupe_wasm_module *m = load(fib_wasm, sizeof fib_wasm);
+  pthread_t th[4];
+  thr t[4];
+  for (int i = 0; i < 4; i++) {
+    t[i] = (thr){.m = troupe_wasm_module_ref(m)};
+    assert_int_equal(pthread_create(&th[i], NULL, fib_thread, &t[i]), 0);
+  }
+  troupe_wasm_module_free(m); /* the threads' references keep it */
+  for (int i = 0; i < 4; i++) {
+    pthread_join(th[i], NULL);
+    assert_int_equal(t[i].ok, 200);
+    troupe_wasm_module_free(t[i].m);
+  }
+}
+
+/* Each thread instantiates against the shared linker's table (so every instance joins
+ * the linker's group under the group lock), calls through slot 0 -- a function of an
+ * instance the embedder already freed -- and frees its instance (a group handle dropped
+ * concurrently with the other threads' joins). The table is only read here. */
+static void *group_thread(void *p) {
+  thr *t = p;
+  for (int i = 0; i < 100; i++) {
+    troupe_wasm_instance *inst = NULL;
+    if (troupe_wasm_instantiate(t->m, t->l, NULL, &inst, NULL, NULL) != 0)
+      return NULL;
+    troupe_wasm_val slot = TROUPE_WASM_VAL_I32(0), r;
+    int rc = troupe_wasm_call(inst, "call", &slot, 1, &r, 1, NULL, NULL, NULL);
+    if (rc == 0 && r.of.i32 == 43)
+      t->ok++;
+    troupe_wasm_instance_free(inst);
+  }
+  return NULL;
+}
+
+static void test_group_threads(void **state) {
+  (void)state;
+  troupe_wasm_module *m = load(host_tab_wasm, sizeof host_tab_wasm);
+  troupe_wasm_linker *l = troupe_wasm_linker_new();
+  troupe_wasm_limits_desc lim = {.min = 2};
+  assert_int_equal(troupe_wasm_linker_define_table(l, "host", "tab", TROUPE_WASM_FUNCREF, lim,
+                                                   NULL), 0);
+  /* slot 0 is filled once, before the threads start; they only read it */
+  troupe_wasm_instance *first = NULL;
+  assert_int_equal(troupe_wasm_instantiate(m, l, NULL, &first, NULL, NULL), 0);
+  troupe_wasm_val slot = TROUPE_WASM_VAL_I32(0);
+  assert_int_equal(troupe_wasm_call(first, "store", &slot, 1, NULL, 0, NULL, NULL, NULL), 0);
+  troupe_wasm_instance_free(first); /* its function stays reachable through the table */
+  pthread_t th[4];
+  thr t[4];
+  for (int i = 0; i < 4; i++) {
+    t[i] = (thr){.m = m, .l = l};
+    assert_int_equal(pthread_create(&th[i], NULL, group_thread, &t[i]), 0);
+  }
+  for (int i = 0; i < 4; i++) {
+    pthread_join(th[i], NULL);
+    assert_int_equal(t[i].ok, 100);
+  }
+  troupe_wasm_linker_free(l); /* the last handle: the whole group (401 instances) goes */
+  troupe_wasm_module_free(m);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_shared_module_threads),
+      cmocka_unit_test(test_group_threads),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
