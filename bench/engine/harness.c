@@ -323,7 +323,7 @@ static void usage(void) {
 }
 
 int main(int argc, char **argv) {
-  bench_cfg cfg = {.runs = 3, .timeout_s = 60, .cell_budget_s = 30, .micro_timeout_s = 180};
+  bench_cfg cfg = {.runs = 3, .timeout_s = 60, .cell_budget_s = 45, .micro_timeout_s = 180};
   double suite_budget_s = 420;
   int i = 1;
   for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {

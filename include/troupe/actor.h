@@ -184,6 +184,9 @@ enum troupe_spawn_flags {
   TROUPE_SPAWN_MONITOR = 1u << 1,   /* `self` monitors the child; ref in *monitor_ref */
   TROUPE_SPAWN_TRAP_EXIT = 1u << 2, /* start trapping exits (supervisors) */
   TROUPE_SPAWN_ACK = 1u << 3,       /* send `self` a STARTED message after init */
+  /* At troupe_runtime_stop wait for this root without shutdown_timeout_ns (OTP gives a
+   * supervisor infinity: it stops its children by their own shutdown rules). */
+  TROUPE_SPAWN_STOP_WAIT = 1u << 4,
 };
 
 typedef struct troupe_spawn_opts {
@@ -347,6 +350,14 @@ typedef enum troupe_health {
   TROUPE_HEALTH_DEGRADED = 2,
   TROUPE_HEALTH_UNHEALTHY = 3,
 } troupe_health;
+
+/* Health callback (self only, e.g. from init): with one set, the runtime answers the
+ * supervision's health ask (TROUPE_SUP_TAG_HEALTH, include/troupe/supervisor.h) itself,
+ * before handle() sees it: fn returns the health and may write a NUL-terminated reason
+ * of at most cap bytes. NULL removes it (handle() gets the ask again). It lives as long
+ * as this incarnation. A value out of range is answered as Unhealthy. */
+typedef troupe_health (*troupe_health_fn)(troupe_actor *self, char *reason, size_t cap);
+TROUPE_API int troupe_actor_set_health_fn(troupe_actor *self, troupe_health_fn fn);
 
 TROUPE_API const char *troupe_actor_status_name(troupe_actor_status s);
 TROUPE_API const char *troupe_health_name(troupe_health h);

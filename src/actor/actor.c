@@ -56,6 +56,18 @@ bool troupe_actor_suspended(const troupe_actor *self) {
   return self && (self->flags & TRA_AF_SUSPENDED);
 }
 
+int troupe_actor_set_health_fn(troupe_actor *self, troupe_health_fn fn) {
+  if (!self)
+    return TROUPE_E_INVAL;
+  if (!fn && !self->ext)
+    return TROUPE_OK;
+  trA_ext *x = trA_ext_get(self);
+  if (!x)
+    return TROUPE_E_NOMEM;
+  x->health = fn;
+  return TROUPE_OK;
+}
+
 int troupe_actor_set_exit(troupe_actor *self, troupe_exit_kind kind, int code, const char *msg) {
   if (!self || (unsigned)kind > TROUPE_EXIT_NOPROC)
     return TROUPE_E_INVAL;
@@ -128,7 +140,9 @@ int troupe_spawn(troupe_runtime *rt, troupe_actor *self, const troupe_behaviour 
   }
   /* Fields of the new incarnation; published by the release store of gen_state. */
   a->flags = (fl & TROUPE_SPAWN_TRAP_EXIT) ? TRA_AF_TRAP : 0;
-  atomic_store_explicit(&a->traits, (fl & TROUPE_SPAWN_TRAP_EXIT) ? TRA_TR_TRAP : 0,
+  atomic_store_explicit(&a->traits,
+                        (uint8_t)(((fl & TROUPE_SPAWN_TRAP_EXIT) ? TRA_TR_TRAP : 0) |
+                                  ((fl & TROUPE_SPAWN_STOP_WAIT) ? TRA_TR_STOP_WAIT : 0)),
                         memory_order_relaxed);
   a->state = arg;
   a->ext = NULL;

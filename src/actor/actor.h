@@ -58,6 +58,17 @@ void trA_runtime_set_ext(troupe_runtime *rt, trA_ext_slot slot, void *p);
 typedef void (*trA_stop_fn)(troupe_runtime *rt, void *user);
 int trA_runtime_on_stop(troupe_runtime *rt, trA_stop_fn fn, void *user);
 
+/* Exit hooks: fn(rt, id, reason, user) runs on the dying actor's worker for every actor
+ * death, after its links and monitors were signalled (the id no longer accepts
+ * messages). For layer parts that watch many actors (e.g. the broker's subscribers)
+ * without a monitor per actor. Must be quick and must not block; runs for every death,
+ * so filter cheaply. At most TRA_EXIT_HOOKS_MAX per runtime (RANGE beyond); there is
+ * no removal: register once per runtime, before the actors it watches exist. */
+#define TRA_EXIT_HOOKS_MAX 8
+typedef void (*trA_exit_fn)(troupe_runtime *rt, troupe_actor_id id, troupe_exit_kind reason,
+                            void *user);
+int trA_runtime_on_exit(troupe_runtime *rt, trA_exit_fn fn, void *user);
+
 /* The runtime of the calling worker thread, the actor it is running (NULL between
  * actors or on other threads). */
 troupe_runtime *trA_current_runtime(void);
@@ -144,6 +155,7 @@ enum { TRA_SLOT_FREE = 0, TRA_SLOT_ALIVE = 1, TRA_SLOT_DEAD = 2 };
 enum { /* troupe_actor.traits: has it ever trapped exits / had links (stop order) */
   TRA_TR_TRAP = 1u << 0,
   TRA_TR_LINKED = 1u << 1,
+  TRA_TR_STOP_WAIT = 1u << 2, /* TROUPE_SPAWN_STOP_WAIT */
 };
 
 enum { /* troupe_actor.flags (consumer) */
@@ -177,7 +189,7 @@ struct troupe_actor {
   _Atomic uint64_t start_wall;    /* (atomic, spawn) */
   _Atomic uint32_t restarts;      /* (atomic) */
   troupe_runtime *rt;
-  troupe_actor *inj_next;         /* inject queue link (under inject_lock; token holder) */
+  trA_link inj_link;              /* inject queue link (token holder; see sched.c) */
 };
 
 /* ---- segmented tables: stable addresses, O(1) index, grow without moving ----------- */
@@ -251,7 +263,8 @@ struct troupe_timer {
   uint64_t seq;            /* tie-break: equal deadlines fire in start order */
   trA_timer_fn cb, dtor;
   void *arg;
-  _Atomic(struct trA_worker *) owner;
+  _Atomic(struct trA_worker *) owner; /* set once it is in that worker's heap */
+  size_t hidx;             /* (owner) its index in the owner's heap while there */
   struct troupe_timer *next_inject;
 };
 
@@ -273,14 +286,24 @@ typedef struct trA_counters {
 } trA_counters;
 
 /* ---- workers -------------------------------------------------------------------- */
+#define TRA_POOL_MAX 1024 /* node pointers a worker caches */
+#define TRA_MAG_SIZE 256  /* node pointers per depot magazine */
+
+/* A full (or, on the empty list, unused) magazine of the node depot. */
+typedef struct trA_mag {
+  struct trA_mag *next;
+  trA_msg *v[TRA_MAG_SIZE];
+} trA_mag;
+
 typedef struct trA_worker {
   troupe_runtime *rt;
   unsigned index;
   pthread_t thread;
   trA_deque dq;
-  trA_msg *pool;          /* free pooled nodes (owner only) */
-  size_t npool;
+  size_t npool;           /* nodes in cache[] (owner only) */
+  trA_msg *cache[TRA_POOL_MAX]; /* free pooled nodes: a magazine stack (owner only) */
   trA_theap timers;       /* owner only */
+  bool tm_walking;        /* (owner) compact/destroy walks the heap: no eager removal */
   _Atomic uint64_t tm_cancelled; /* cancelled timers still in the heap */
   uint64_t now;           /* monotonic ns, refreshed per turn */
   uint64_t rng;
@@ -325,15 +348,19 @@ struct troupe_runtime {
   pthread_mutex_t meta_locks[TRA_META_LOCKS];
 
   /* work from non-worker threads */
-  pthread_mutex_t inject_lock;
-  troupe_actor *inject_head, *inject_tail; /* intrusive through inj_next */
+  trA_mq inject;                   /* runnable actors (MPSC through inj_link) */
+  _Atomic uint32_t inject_busy;    /* the inject queue's consumer try-lock */
+  pthread_mutex_t inject_lock;     /* guards inject_timers */
   troupe_timer *inject_timers;
   _Atomic uint32_t inject_pending; /* hint: something in inject / inject_timers */
 
   /* node depot shared by workers and other threads */
   pthread_mutex_t depot_lock;
-  trA_msg *depot;
+  trA_msg *depot;         /* nodes freed by non-worker threads (linked) */
   size_t ndepot;
+  trA_mag *mags_full;     /* full magazines */
+  trA_mag *mags_empty;    /* empty shells kept for reuse */
+  size_t nmags;
 
   /* parking */
   _Atomic uint32_t wake_epoch;
@@ -352,6 +379,8 @@ struct troupe_runtime {
   pthread_mutex_t hooks_lock;
   trA_hook *hooks;
   size_t nhooks;
+  struct { trA_exit_fn fn; void *user; } exit_hooks[TRA_EXIT_HOOKS_MAX];
+  _Atomic uint32_t nexit_hooks; /* entries below it are complete (release/acquire) */
   bool workers_joined;
 };
 
@@ -434,8 +463,11 @@ typedef struct trA_mon {
 } trA_mon;
 
 struct trA_ext {
-  troupe_actor_id *links;
+  troupe_actor_id *links;       /* dense: iterated at death */
   uint32_t nlinks, caplinks;
+  uint32_t *lidx;               /* past TRA_LINK_HASH_MIN links: open-addressed index of
+                                 * links[] (slot = position + 1, 0 = empty) */
+  uint32_t lidx_mask;
   trA_mon *mons; /* who monitors me */
   uint32_t nmons, capmons;
   trA_mon *mine; /* whom I monitor */
@@ -444,6 +476,7 @@ struct trA_ext {
   uint64_t *held;               /* asks delivered but not answered yet (failed at death) */
   uint32_t nheld, capheld;
   troupe_actor_id ack_to;       /* TROUPE_SPAWN_ACK: who gets STARTED */
+  troupe_health_fn health;      /* answers TROUPE_SUP_TAG_HEALTH asks (optional) */
   troupe_exit_kind exit_kind;   /* reason for TROUPE_STOP */
   int exit_code;
   char *exit_msg;

@@ -8,13 +8,33 @@
  */
 #include "actor/actor.h"
 
+#include "troupe/supervisor.h"
+
 #include <limits.h>
+#include <stdio.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 static bool wakes_suspended(int kind) {
   return kind == TROUPE_MSG_REPLY || kind == TROUPE_MSG_ASK_FAILED || kind == TROUPE_MSG_RESUME;
+}
+
+/* The behaviour's health callback answers the supervision's health ask (the callback
+ * may not stop the actor: it only reports). */
+static void answer_health(trA_worker *w, troupe_actor *a, trA_msg *m) {
+  troupe_runtime *rt = w->rt;
+  char reason[TROUPE_ERR_MSG_MAX];
+  reason[0] = '\0';
+  troupe_health h = a->ext->health(a, reason, sizeof reason);
+  reason[sizeof reason - 1] = '\0';
+  if (h < TROUPE_HEALTH_HEALTHY || h > TROUPE_HEALTH_UNHEALTHY) {
+    snprintf(reason, sizeof reason, "health callback returned %d", (int)h);
+    h = TROUPE_HEALTH_UNHEALTHY;
+  }
+  troupe_sup_health_answer(rt, trA_self_id(a), m->corr, h, reason[0] ? reason : NULL);
+  TRA_COUNT(rt, msgs_received, 1);
+  trA_msg_free(rt, m);
 }
 
 bool trA_dispatch(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn) {
@@ -25,6 +45,11 @@ bool trA_dispatch(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn) {
       return false;
     }
     trA_defer(a, m);
+    return false;
+  }
+  if (m->kind == TROUPE_MSG_ASK && m->tag == TROUPE_SUP_TAG_HEALTH && a->ext &&
+      a->ext->health) {
+    answer_health(w, a, m);
     return false;
   }
   troupe_message v = {
@@ -194,6 +219,10 @@ void trA_actor_die(trA_worker *w, troupe_actor *a, troupe_exit_kind kind, int co
     for (uint32_t i = 0; i < x->nheld; i++)
       trA_ask_complete(rt, x->held[i], TROUPE_E_NOT_RUNNING, self, NULL, 0, false);
   }
+  /* Acquire: pairs with the registration's release; entries below n are complete. */
+  uint32_t nh = atomic_load_explicit(&rt->nexit_hooks, memory_order_acquire);
+  for (uint32_t i = 0; i < nh; i++)
+    rt->exit_hooks[i].fn(rt, self, kind, rt->exit_hooks[i].user);
   trA_ext_free(rt, a);
   a->state = NULL;
   a->flags = 0;

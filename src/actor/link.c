@@ -22,6 +22,7 @@ void trA_ext_free(troupe_runtime *rt, troupe_actor *a) {
     trA_drop(rt, d, trA_self_id(a));
   }
   free(x->links);
+  free(x->lidx);
   free(x->mons);
   free(x->mine);
   free(x->exit_msg);
@@ -50,10 +51,47 @@ static int grow(void **v, uint32_t *cap, size_t elem) {
   return TROUPE_OK;
 }
 
+/* ---- link sets ------------------------------------------------------------------
+ * A dense array (what a death iterates) plus, once it passes TRA_LINK_HASH_MIN entries
+ * (a supervisor with many dynamic children), a linear-probing index over it, so the
+ * EXIT of one child costs O(1) instead of a scan. Removal swaps the last entry into the
+ * hole and deletes from the index by backward shift (no tombstones). */
+#define TRA_LINK_HASH_MIN 32
+
+static uint32_t link_home(const trA_ext *x, troupe_actor_id id) {
+  return (uint32_t)((id * 0x9e3779b97f4a7c15ull) >> 32) & x->lidx_mask;
+}
+
+/* The index slot holding id, or the empty slot where it would go. */
+static uint32_t link_slot(const trA_ext *x, troupe_actor_id id) {
+  uint32_t h = link_home(x, id);
+  while (x->lidx[h] && x->links[x->lidx[h] - 1] != id)
+    h = (h + 1) & x->lidx_mask;
+  return h;
+}
+
+/* (Re)build the index for at least `want` links (load factor <= 1/2). */
+static int link_index_build(trA_ext *x, uint32_t want) {
+  uint32_t cap = 64;
+  while (cap < 2 * want)
+    cap *= 2;
+  uint32_t *t = trB_calloc(cap, sizeof *t);
+  if (!t)
+    return TROUPE_E_NOMEM;
+  free(x->lidx);
+  x->lidx = t;
+  x->lidx_mask = cap - 1;
+  for (uint32_t i = 0; i < x->nlinks; i++)
+    t[link_slot(x, x->links[i])] = i + 1;
+  return TROUPE_OK;
+}
+
 bool trA_link_has(troupe_actor *a, troupe_actor_id id) {
   trA_ext *x = a->ext;
   if (!x)
     return false;
+  if (x->lidx)
+    return x->lidx[link_slot(x, id)] != 0;
   for (uint32_t i = 0; i < x->nlinks; i++)
     if (x->links[i] == id)
       return true;
@@ -68,20 +106,58 @@ int trA_link_add(troupe_actor *a, troupe_actor_id id) {
     return TROUPE_E_NOMEM;
   if (x->nlinks == x->caplinks && grow((void **)&x->links, &x->caplinks, sizeof *x->links))
     return TROUPE_E_NOMEM;
+  if ((x->lidx || x->nlinks + 1 > TRA_LINK_HASH_MIN) &&
+      (!x->lidx || 2 * (x->nlinks + 1) > x->lidx_mask + 1) &&
+      link_index_build(x, x->nlinks + 1))
+    return TROUPE_E_NOMEM;
   x->links[x->nlinks++] = id;
+  if (x->lidx)
+    x->lidx[link_slot(x, id)] = x->nlinks;
   atomic_fetch_or_explicit(&a->traits, TRA_TR_LINKED, memory_order_relaxed); /* hint */
   return TROUPE_OK;
+}
+
+/* Delete index slot s by backward shift: later entries of the probe run whose home is
+ * not cyclically in (s, j] move back into the hole. */
+static void link_index_delete(trA_ext *x, uint32_t s) {
+  uint32_t m = x->lidx_mask, j = s;
+  for (;;) {
+    j = (j + 1) & m;
+    if (!x->lidx[j])
+      break;
+    uint32_t k = link_home(x, x->links[x->lidx[j] - 1]);
+    bool stays = s <= j ? (s < k && k <= j) : (s < k || k <= j);
+    if (!stays) {
+      x->lidx[s] = x->lidx[j];
+      s = j;
+    }
+  }
+  x->lidx[s] = 0;
 }
 
 void trA_link_remove(troupe_actor *a, troupe_actor_id id) {
   trA_ext *x = a->ext;
   if (!x)
     return;
-  for (uint32_t i = 0; i < x->nlinks; i++)
-    if (x->links[i] == id) {
-      x->links[i] = x->links[--x->nlinks];
+  uint32_t i;
+  if (x->lidx) {
+    uint32_t s = link_slot(x, id);
+    if (!x->lidx[s])
       return;
-    }
+    i = x->lidx[s] - 1;
+    link_index_delete(x, s);
+  } else {
+    for (i = 0; i < x->nlinks && x->links[i] != id; i++)
+      ;
+    if (i == x->nlinks)
+      return;
+  }
+  uint32_t last = --x->nlinks;
+  if (i != last) {
+    x->links[i] = x->links[last];
+    if (x->lidx)
+      x->lidx[link_slot(x, x->links[i])] = i + 1;
+  }
 }
 
 int trA_mon_add(trA_mon **v, uint32_t *n, uint32_t *cap, troupe_actor_id who, uint64_t ref) {

@@ -7,6 +7,9 @@
  */
 #include "actor/actor.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 /*
  * Queue shape: head is where producers append (atomic exchange), tail is where the
  * consumer pops. The stub link lives inside the queue so an empty idle queue holds no
@@ -100,42 +103,75 @@ bool trA_mq_is_marked_empty(trA_mq *q) {
 
 /* ---- message nodes ------------------------------------------------------------------
  * Pooled nodes (sizeof(trA_msg), payload up to TRA_MSG_INLINE inline) are recycled
- * through the worker's private free list; a worker keeps at most POOL_MAX and moves
- * POOL_BATCH at a time to or from the runtime's depot (a mutex-protected stack shared
- * with non-worker threads). Bigger payloads get one malloc for node and bytes. */
+ * through magazines: a worker's cache is an array of up to POOL_MAX node pointers, and
+ * the runtime's depot holds full magazines (arrays of POOL_BATCH pointers). A worker
+ * that frees more than it allocates (a sink) moves its top POOL_BATCH pointers to the
+ * depot as one magazine; an empty cache takes a whole magazine back. No node is touched
+ * while it moves (the old linked free list walked every cold node once per move), so
+ * an allocation touches only the node it hands out. Non-worker threads free onto a
+ * linked list in the depot (rare: nodes are mostly freed by the consumer's worker).
+ * Bigger payloads get one malloc for node and bytes. */
 _Static_assert(sizeof(trA_msg) == 128, "message nodes are two cache lines");
+_Static_assert(TRA_POOL_MAX >= 2 * TRA_MAG_SIZE, "a cache holds two magazines");
 
-#define POOL_MAX 1024
-#define POOL_BATCH 256
+#define POOL_MAX TRA_POOL_MAX
+#define POOL_BATCH TRA_MAG_SIZE
 
+/* Refill an empty worker cache from a full magazine, or take one node a non-worker
+ * freed; NULL when the depot is empty (the caller mallocs). */
 static trA_msg *depot_take(troupe_runtime *rt, trA_worker *w) {
+  trA_msg *m = NULL;
   pthread_mutex_lock(&rt->depot_lock);
-  trA_msg *m = rt->depot;
-  if (m) {
+  trA_mag *mag = w ? rt->mags_full : NULL;
+  if (mag) {
+    rt->mags_full = mag->next;
+    rt->nmags--;
+    memcpy(w->cache, mag->v, sizeof mag->v); /* pointers only: the nodes stay cold */
+    mag->next = rt->mags_empty;              /* the empty shell is kept for reuse */
+    rt->mags_empty = mag;
+    w->npool = POOL_BATCH - 1;
+    m = w->cache[POOL_BATCH - 1];
+  } else if (rt->depot) {
+    m = rt->depot;
     rt->depot = (trA_msg *)(void *)atomic_load_explicit(&m->link.next, memory_order_relaxed);
     rt->ndepot--;
-    /* move up to a batch more into the worker's list while we hold the lock */
-    for (size_t i = 1; w && i < POOL_BATCH && rt->depot; i++) {
-      trA_msg *x = rt->depot;
-      rt->depot = (trA_msg *)(void *)atomic_load_explicit(&x->link.next, memory_order_relaxed);
-      rt->ndepot--;
-      atomic_store_explicit(&x->link.next, (trA_link *)(void *)w->pool, memory_order_relaxed);
-      w->pool = x;
-      w->npool++;
-    }
   }
   pthread_mutex_unlock(&rt->depot_lock);
   return m;
+}
+
+/* The cache is full: move its top POOL_BATCH pointers to the depot as one magazine
+ * (in a shell kept from an earlier refill when there is one: no malloc at steady state). */
+static void cache_spill(troupe_runtime *rt, trA_worker *w) {
+  w->npool -= POOL_BATCH;
+  trA_msg **top = w->cache + w->npool;
+  pthread_mutex_lock(&rt->depot_lock);
+  trA_mag *mag = rt->mags_empty;
+  if (mag) {
+    rt->mags_empty = mag->next;
+  } else {
+    pthread_mutex_unlock(&rt->depot_lock);
+    mag = malloc(sizeof *mag);
+    if (!mag) { /* out of memory for the shell: give the nodes back to malloc instead */
+      for (size_t i = 0; i < POOL_BATCH; i++)
+        free(top[i]);
+      return;
+    }
+    pthread_mutex_lock(&rt->depot_lock);
+  }
+  memcpy(mag->v, top, sizeof mag->v);
+  mag->next = rt->mags_full;
+  rt->mags_full = mag;
+  rt->nmags++;
+  pthread_mutex_unlock(&rt->depot_lock);
 }
 
 trA_msg *trA_msg_new(troupe_runtime *rt, size_t len) {
   trA_msg *m;
   if (len <= TRA_MSG_INLINE) {
     trA_worker *w = trA_worker_of(rt);
-    if (w && w->pool) {
-      m = w->pool;
-      w->pool = (trA_msg *)(void *)atomic_load_explicit(&m->link.next, memory_order_relaxed);
-      w->npool--;
+    if (w && w->npool) {
+      m = w->cache[--w->npool];
     } else {
       m = depot_take(rt, w);
       if (!m)
@@ -184,46 +220,39 @@ void trA_msg_free(troupe_runtime *rt, trA_msg *m) {
   }
   trA_worker *w = trA_worker_of(rt);
   if (w) {
-    atomic_store_explicit(&m->link.next, (trA_link *)(void *)w->pool, memory_order_relaxed);
-    w->pool = m;
-    if (++w->npool <= POOL_MAX)
-      return;
-    /* too many cached here (a consumer-heavy worker): give a batch back */
-    trA_msg *batch = NULL;
-    for (size_t i = 0; i < POOL_BATCH; i++) {
-      trA_msg *x = w->pool;
-      w->pool = (trA_msg *)(void *)atomic_load_explicit(&x->link.next, memory_order_relaxed);
-      atomic_store_explicit(&x->link.next, (trA_link *)(void *)batch, memory_order_relaxed);
-      batch = x;
-    }
-    w->npool -= POOL_BATCH;
-    m = batch;
-  } else {
-    atomic_store_explicit(&m->link.next, NULL, memory_order_relaxed);
-  }
-  pthread_mutex_lock(&rt->depot_lock);
-  while (m) {
-    trA_msg *nx = (trA_msg *)(void *)atomic_load_explicit(&m->link.next, memory_order_relaxed);
-    atomic_store_explicit(&m->link.next, (trA_link *)(void *)rt->depot, memory_order_relaxed);
-    rt->depot = m;
-    rt->ndepot++;
-    m = nx;
-  }
-  pthread_mutex_unlock(&rt->depot_lock);
-}
-
-/* Free a worker's cached nodes (runtime teardown). */
-void trA_pool_drain(troupe_runtime *rt, trA_worker *w) {
-  if (w) {
-    while (w->pool) {
-      trA_msg *x = w->pool;
-      w->pool = (trA_msg *)(void *)atomic_load_explicit(&x->link.next, memory_order_relaxed);
-      free(x);
-    }
-    w->npool = 0;
+    if (w->npool == POOL_MAX)
+      cache_spill(rt, w);
+    w->cache[w->npool++] = m;
     return;
   }
   pthread_mutex_lock(&rt->depot_lock);
+  atomic_store_explicit(&m->link.next, (trA_link *)(void *)rt->depot, memory_order_relaxed);
+  rt->depot = m;
+  rt->ndepot++;
+  pthread_mutex_unlock(&rt->depot_lock);
+}
+
+/* Free a worker's cached nodes, or (w NULL) the depot's (runtime teardown). */
+void trA_pool_drain(troupe_runtime *rt, trA_worker *w) {
+  if (w) {
+    while (w->npool)
+      free(w->cache[--w->npool]);
+    return;
+  }
+  pthread_mutex_lock(&rt->depot_lock);
+  while (rt->mags_full) {
+    trA_mag *mag = rt->mags_full;
+    rt->mags_full = mag->next;
+    for (size_t i = 0; i < POOL_BATCH; i++)
+      free(mag->v[i]);
+    free(mag);
+  }
+  rt->nmags = 0;
+  while (rt->mags_empty) {
+    trA_mag *mag = rt->mags_empty;
+    rt->mags_empty = mag->next;
+    free(mag);
+  }
   while (rt->depot) {
     trA_msg *x = rt->depot;
     rt->depot = (trA_msg *)(void *)atomic_load_explicit(&x->link.next, memory_order_relaxed);

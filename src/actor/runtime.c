@@ -46,6 +46,7 @@ int troupe_runtime_new(const troupe_runtime_config *cfg, troupe_runtime **out, t
   trA_asks_init(rt);
   trA_names_init(rt);
   pthread_mutex_init(&rt->inject_lock, NULL);
+  trA_mq_init(&rt->inject);
   pthread_mutex_init(&rt->depot_lock, NULL);
   pthread_mutex_init(&rt->hooks_lock, NULL);
   pthread_mutex_init(&rt->stop_lock, NULL);
@@ -103,6 +104,23 @@ int trA_runtime_on_stop(troupe_runtime *rt, trA_stop_fn fn, void *user) {
   return v ? TROUPE_OK : TROUPE_E_NOMEM;
 }
 
+int trA_runtime_on_exit(troupe_runtime *rt, trA_exit_fn fn, void *user) {
+  if (!rt || !fn)
+    return TROUPE_E_INVAL;
+  int rc = TROUPE_E_RANGE;
+  pthread_mutex_lock(&rt->hooks_lock);
+  uint32_t n = atomic_load_explicit(&rt->nexit_hooks, memory_order_relaxed);
+  if (n < TRA_EXIT_HOOKS_MAX) {
+    rt->exit_hooks[n].fn = fn;
+    rt->exit_hooks[n].user = user;
+    /* Release: a dying actor that sees the new count (acquire) sees the entry. */
+    atomic_store_explicit(&rt->nexit_hooks, n + 1, memory_order_release);
+    rc = TROUPE_OK;
+  }
+  pthread_mutex_unlock(&rt->hooks_lock);
+  return rc;
+}
+
 void troupe_runtime_stats_get(troupe_runtime *rt, troupe_runtime_stats *out) {
   memset(out, 0, sizeof *out);
   if (!rt)
@@ -154,6 +172,7 @@ typedef struct root {
   uint64_t seq;
   troupe_actor_id id;
   bool plain; /* never trapped exits nor linked: nothing depends on its exit order */
+  bool wait;  /* TROUPE_SPAWN_STOP_WAIT: no shutdown timeout */
 } root;
 
 static int by_seq_desc(const void *x, const void *y) {
@@ -177,9 +196,9 @@ static root *collect(troupe_runtime *rt, bool roots_only, size_t *n) {
       continue;
     if (roots_only && atomic_load_explicit(&a->parent, memory_order_relaxed))
       continue;
+    uint8_t tr = atomic_load_explicit(&a->traits, memory_order_relaxed);
     v[(*n)++] = (root){atomic_load_explicit(&a->spawn_seq, memory_order_relaxed),
-                       TRA_ID(i, TRA_GEN(gs)),
-                       atomic_load_explicit(&a->traits, memory_order_relaxed) == 0};
+                       TRA_ID(i, TRA_GEN(gs)), tr == 0, (tr & TRA_TR_STOP_WAIT) != 0};
   }
   qsort(v, *n, sizeof *v, by_seq_desc);
   return v;
@@ -254,7 +273,7 @@ int troupe_runtime_stop(troupe_runtime *rt, troupe_err *err) {
     for (size_t k = i; k < j; k++)
       troupe_exit(rt, 0, v[k].id, TROUPE_EXIT_SHUTDOWN, 0, "runtime stop");
     for (size_t k = i; k < j; k++) {
-      if (!wait_dead(rt, v[k].id, tmo)) {
+      if (!wait_dead(rt, v[k].id, v[k].wait ? TROUPE_INFINITY : tmo)) {
         troupe_exit(rt, 0, v[k].id, TROUPE_EXIT_KILL, 0, "shutdown timeout");
         wait_dead(rt, v[k].id, tmo);
       }

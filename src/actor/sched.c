@@ -68,35 +68,34 @@ static void wake_all(troupe_runtime *rt) {
 }
 
 /* ---- scheduling ----------------------------------------------------------------- */
-/* The inject queue is intrusive (an actor is in it at most once: it holds the run
- * token), so pushing never allocates and cannot fail. */
+/* The inject queue is the mailbox's intrusive MPSC queue linked through the actor's
+ * inj_link (an actor is in it at most once: it holds the run token), so a push from any
+ * thread is one exchange, never allocates and cannot fail. Workers are the consumers;
+ * a try-lock makes them take turns (a worker that loses just looks elsewhere: the
+ * winner is taking the work). inject_pending counts pushes not yet popped. */
 static void inject_push(troupe_runtime *rt, troupe_actor *a) {
-  pthread_mutex_lock(&rt->inject_lock);
-  a->inj_next = NULL;
-  if (rt->inject_tail)
-    rt->inject_tail->inj_next = a;
-  else
-    rt->inject_head = a;
-  rt->inject_tail = a;
+  trA_mq_push(&rt->inject, &a->inj_link);
   /* seq_cst: part of the sleepers handshake (work published before reading sleepers). */
   atomic_fetch_add_explicit(&rt->inject_pending, 1, memory_order_seq_cst);
-  pthread_mutex_unlock(&rt->inject_lock);
 }
 
 static troupe_actor *inject_pop(troupe_runtime *rt) {
+  /* seq_cst: the parking side of the handshake reads it after counting itself. A pop
+   * is only tried after seeing a count, so the count never goes below zero. */
   if (!atomic_load_explicit(&rt->inject_pending, memory_order_seq_cst))
     return NULL;
-  pthread_mutex_lock(&rt->inject_lock);
-  troupe_actor *a = rt->inject_head;
-  if (a) {
-    rt->inject_head = a->inj_next;
-    if (!rt->inject_head)
-      rt->inject_tail = NULL;
-    a->inj_next = NULL;
-    atomic_fetch_sub_explicit(&rt->inject_pending, 1, memory_order_relaxed);
-  }
-  pthread_mutex_unlock(&rt->inject_lock);
-  return a;
+  /* Acquire / release: the consumer's q->tail (plain) passes from one worker to the next
+   * through the try-lock. Relaxed pre-check keeps losers off the cache line's RMW. */
+  if (atomic_load_explicit(&rt->inject_busy, memory_order_relaxed) ||
+      atomic_exchange_explicit(&rt->inject_busy, 1, memory_order_acquire))
+    return NULL;
+  trA_link *l = trA_mq_pop(&rt->inject);
+  atomic_store_explicit(&rt->inject_busy, 0, memory_order_release);
+  if (!l)
+    return NULL; /* a pusher is between its exchange and its link: retried later */
+  /* Relaxed: a count only; the node itself was published by mq_push/mq_pop. */
+  atomic_fetch_sub_explicit(&rt->inject_pending, 1, memory_order_relaxed);
+  return (troupe_actor *)(void *)((char *)l - offsetof(troupe_actor, inj_link));
 }
 
 static void push_runnable(troupe_runtime *rt, troupe_actor *a) {
@@ -218,8 +217,11 @@ static void *worker_main(void *arg) {
     /* Reading the clock costs as much as a short message here (a VM's vDSO): refresh
      * it every 8 turns or 16 messages, and when a timer may be due. Timestamps and
      * timer checks are then at most a few short handler calls stale. */
-    if ((w->tick & 7) == 0 || w->since_clock >= 16 ||
-        trA_timers_next_deadline(w) <= w->now + TROUPE_MS(1)) {
+    if (idle == 0 ? ((w->tick & 7) == 0 || w->since_clock >= 16 ||
+                     trA_timers_next_deadline(w) <= w->now + TROUPE_MS(1))
+                  : ((idle & 63) == 0 && trA_timers_next_deadline(w) <= w->now + TROUPE_MS(1))) {
+      /* Idle spin: no clock reads unless a timer is close (then one every 64 spins,
+       * i.e. a few microseconds late at most); park reads it before sleeping. */
       w->now = troupe_clock_mono_ns();
       w->since_clock = 0;
     }
@@ -233,7 +235,7 @@ static void *worker_main(void *arg) {
       trA_run_actor(w, a);
       continue;
     }
-    if (++idle < 1024) { /* a short spin (~10-50 us) catches work that is about to come */
+    if (++idle < 2048) { /* a short spin (~20-100 us) catches work about to come */
 #if defined(__x86_64__) || defined(__i386__)
       __builtin_ia32_pause();
 #endif

@@ -60,7 +60,7 @@ int troupe_sup_start(troupe_runtime *rt, const troupe_sup_config *cfg,
   pthread_cond_init(&w->cond, NULL);
   atomic_init(&w->refs, 2);
   s->waiter = w;
-  troupe_spawn_opts o = {.flags = TROUPE_SPAWN_TRAP_EXIT,
+  troupe_spawn_opts o = {.flags = TROUPE_SPAWN_TRAP_EXIT | TROUPE_SPAWN_STOP_WAIT,
                          .name = cfg ? cfg->name : NULL,
                          .metadata = cfg ? cfg->metadata : NULL};
   troupe_actor_id id;

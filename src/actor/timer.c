@@ -3,8 +3,10 @@
  * then start order) and fires the due ones between actor turns; a parked worker sleeps
  * no longer than its next deadline, so resolution is well under 1 ms. Timers started
  * on other threads go through the runtime's inject list to whichever worker takes them.
- * Cancel is a CAS on the timer's state from any thread; the heap drops cancelled
- * entries lazily, and compacts itself when they become the majority.
+ * Cancel is a CAS on the timer's state from any thread. On the owning worker (the
+ * common case: an ask's reply cancels the ask's timeout) the timer leaves the heap at
+ * once, O(log n) through the index it keeps; a cancel from elsewhere is dropped lazily,
+ * and the heap compacts itself when such entries become the majority.
  */
 #include "actor/actor.h"
 
@@ -19,9 +21,11 @@ static void sift_up(trA_theap *h, size_t i) {
     if (!before(t, h->v[p]))
       break;
     h->v[i] = h->v[p];
+    h->v[i]->hidx = i;
     i = p;
   }
   h->v[i] = t;
+  t->hidx = i;
 }
 
 static void sift_down(trA_theap *h, size_t i) {
@@ -35,9 +39,11 @@ static void sift_down(trA_theap *h, size_t i) {
     if (!before(h->v[c], t))
       break;
     h->v[i] = h->v[c];
+    h->v[i]->hidx = i;
     i = c;
   }
   h->v[i] = t;
+  t->hidx = i;
 }
 
 static int heap_push(trA_theap *h, troupe_timer *t) {
@@ -60,6 +66,18 @@ static troupe_timer *heap_pop(trA_theap *h) {
   if (h->n)
     sift_down(h, 0);
   return t;
+}
+
+/* Take the entry at i out of the heap (eager cancel). */
+static void heap_remove(trA_theap *h, size_t i) {
+  troupe_timer *last = h->v[--h->n];
+  if (i == h->n)
+    return;
+  h->v[i] = last;
+  if (i > 0 && before(last, h->v[(i - 1) / 2]))
+    sift_up(h, i);
+  else
+    sift_down(h, i);
 }
 
 static void unref(troupe_timer *t) {
@@ -113,11 +131,23 @@ bool trA_timer_cancel(troupe_timer *t) {
   bool won = atomic_compare_exchange_strong_explicit(&t->state, &expect, TRA_TM_CANCELLED,
                                                      memory_order_acq_rel, memory_order_relaxed);
   if (won) {
-    /* Relaxed: a compaction hint for the owning worker. */
+    /* Relaxed: owner is only compared with the calling thread's own worker (then this
+     * thread wrote it), or used as a compaction hint. */
     trA_worker *o = atomic_load_explicit(&t->owner, memory_order_relaxed);
     if (o) {
-      atomic_fetch_add_explicit(&o->tm_cancelled, 1, memory_order_relaxed);
       TRA_COUNT(o->rt, timers_cancelled, 1);
+      if (o == trA_tls_worker && !o->tm_walking) {
+        /* We own the heap and the timer is in it (it was PENDING: neither fired nor
+         * dropped): remove it now instead of leaving it for a compaction, so no single
+         * later call pays for many cancels (the ask p99). */
+        heap_remove(&o->timers, t->hidx);
+        if (t->dtor)
+          t->dtor(o->rt, t->arg);
+        unref(t); /* the heap's reference */
+      } else {
+        /* Relaxed: a compaction hint for the owning worker. */
+        atomic_fetch_add_explicit(&o->tm_cancelled, 1, memory_order_relaxed);
+      }
     }
   }
   unref(t);
@@ -156,6 +186,7 @@ static void settle(trA_worker *w, troupe_timer *t, bool fire) {
 
 static void compact(trA_worker *w) {
   trA_theap *h = &w->timers;
+  w->tm_walking = true; /* a dtor below may cancel another timer: keep the array whole */
   size_t j = 0;
   for (size_t i = 0; i < h->n; i++) {
     troupe_timer *t = h->v[i];
@@ -165,16 +196,31 @@ static void compact(trA_worker *w) {
       h->v[j++] = t;
   }
   h->n = j;
+  for (size_t i = 0; i < h->n; i++)
+    h->v[i]->hidx = i;
   for (size_t i = h->n / 2; i-- > 0;)
     sift_down(h, i);
+  w->tm_walking = false;
   atomic_store_explicit(&w->tm_cancelled, 0, memory_order_relaxed);
 }
 
 void trA_timers_run(trA_worker *w) {
   trA_theap *h = &w->timers;
   uint64_t c = atomic_load_explicit(&w->tm_cancelled, memory_order_relaxed);
-  if (c > 64 && c * 2 > h->n)
-    compact(w);
+  if (c) {
+    /* Cancels from other threads (an ask answered on another worker) are dropped from
+     * the top first: O(log n) each, a few per call, so timeouts of equal length (they
+     * leave in start order) never pile up for a compaction to pay all at once. */
+    for (int k = 0; k < 4 && h->n; k++) {
+      /* Acquire: pairs with the cancel's CAS; the dtor may read what it published. */
+      if (atomic_load_explicit(&h->v[0]->state, memory_order_acquire) != TRA_TM_CANCELLED)
+        break;
+      settle(w, heap_pop(h), false);
+    }
+    c = atomic_load_explicit(&w->tm_cancelled, memory_order_relaxed);
+    if (c > 64 && c * 2 > h->n)
+      compact(w);
+  }
   if (!h->n || h->v[0]->deadline > w->now)
     return;
   uint64_t now = troupe_clock_mono_ns();
@@ -197,8 +243,9 @@ void trA_timers_adopt_injected(trA_worker *w) {
     troupe_timer *t = list;
     list = t->next_inject;
     t->next_inject = NULL;
-    atomic_store_explicit(&t->owner, w, memory_order_relaxed);
-    if (heap_push(&w->timers, t) != TROUPE_OK) { /* keep it for someone else */
+    if (heap_push(&w->timers, t) == TROUPE_OK) {
+      atomic_store_explicit(&t->owner, w, memory_order_relaxed);
+    } else { /* keep it for someone else */
       pthread_mutex_lock(&rt->inject_lock);
       t->next_inject = rt->inject_timers;
       rt->inject_timers = t;
@@ -211,6 +258,7 @@ void trA_timers_adopt_injected(trA_worker *w) {
 /* Runtime teardown (workers joined): unfired timers run their dtor. */
 void trA_timers_destroy(trA_worker *w) {
   trA_theap *h = &w->timers;
+  w->tm_walking = true;
   for (size_t i = 0; i < h->n; i++)
     settle(w, h->v[i], false);
   free(h->v);

@@ -65,6 +65,7 @@ typedef struct cc {
   uint32_t *lazy;     /* ... per local (local.set scans the stack only when non-zero) */
   uint32_t fuel_word; /* word index + 1 of the running segment's cost; 0: entry */
   uint32_t fuel_count, entry_fuel;
+  uint32_t label_at;  /* code index + 1 of the latest branch target (no fusing across it) */
   bool oom;
   uint32_t scratch[64]; /* emission sink for unreachable code */
 } cc;
@@ -196,9 +197,21 @@ static void emit_const(cc *c, uint32_t dst, uint8_t type, uint64_t v) {
   }
 }
 
+static void unemit(cc *c, uint32_t start);
+
 static void emit_copy(cc *c, uint32_t dst, uint32_t src) {
   if (dst == src)
     return;
+  if (!dead(c) && !c->oom && c->last_op == TRE_OP_copy && c->last_start + 3 == c->ncode &&
+      c->label_at != c->ncode + 1) {
+    /* two moves in a row (rotating locals, branch moves): one copy2, run in order */
+    uint32_t start = c->last_start;
+    uint32_t d1 = c->code[start + 1], s1 = c->code[start + 2];
+    unemit(c, start);
+    uint32_t *w = emit(c, TRE_OP_copy2, 4);
+    w[0] = d1, w[1] = s1, w[2] = dst, w[3] = src;
+    return;
+  }
   uint32_t *w = emit(c, TRE_OP_copy, 2);
   w[0] = dst, w[1] = src;
 }
@@ -497,8 +510,6 @@ static bool fits_imm(const cval *v) {
   return v->type == TROUPE_WASM_I64 && (int64_t)v->val == (int64_t)(int32_t)v->val;
 }
 
-static void unemit(cc *c, uint32_t start);
-
 /* The op just emitted wrote stack position pos's home slot (not retargeted). */
 static bool last_wrote(const cc *c, uint32_t pos) {
   return !c->oom && c->last_dst && c->last_pos == pos &&
@@ -629,6 +640,16 @@ static uint32_t *emit_cond_branch(cc *c, uint32_t pos, uint32_t cond_slot, bool 
         k = negate[k];
       trE_opcode op = (trE_opcode)((wide ? TRE_OP_br64_eq : TRE_OP_br_eq) + k * 4 +
                                    (imm ? 1 : 0) + (back ? 2 : 0));
+      uint32_t *w = emit(c, op, 3);
+      w[0] = a, w[1] = b;
+      return &w[2];
+    }
+    if (c->last_op >= TRE_OP_f64_eq && c->last_op <= TRE_OP_f64_ge) {
+      uint32_t a = c->code[start + 2], b = c->code[start + 3];
+      int f = (int)(c->last_op - TRE_OP_f64_eq);
+      unemit(c, start);
+      trE_opcode op =
+          (trE_opcode)(TRE_OP_brf64_eq + f * 3 + (when_true ? (back ? 2 : 0) : 1));
       uint32_t *w = emit(c, op, 3);
       w[0] = a, w[1] = b;
       return &w[2];
@@ -1024,6 +1045,7 @@ static int op_end(cc *c, bool *done) {
     }
   }
   uint32_t here = c->ncode;
+  c->label_at = here + 1;
   if (f->kind == C_IF && f->else_fix)
     set_rel(c, f->else_fix - 1, here); /* if without else: the false path lands here */
   patch_fixups(c, f, here);
@@ -1053,6 +1075,7 @@ static int op_else(cc *c) {
     drop_entry(c);
   if (f->else_fix)
     set_rel(c, f->else_fix - 1, c->ncode);
+  c->label_at = c->ncode + 1;
   f->else_fix = 0;
   f->kind = C_ELSE;
   f->unreachable = false;
@@ -1127,11 +1150,15 @@ static int op_load(cc *c, trE_opcode op, char t, unsigned align) {
   uint32_t off, pa = 0;
   TRY(read_memarg(c, align, &off));
   TRY(pop(c, TROUPE_WASM_I32, &pa, NULL));
-  if (!dead(c) && c->last_op == TRE_OP_i32_add && last_wrote(c, pa)) {
+  if (!dead(c) && (c->last_op == TRE_OP_i32_add || c->last_op == TRE_OP_i32_add_imm) &&
+      last_wrote(c, pa)) {
     uint32_t start = c->last_start;
     uint32_t a = c->code[start + 2], b = c->code[start + 3];
+    bool imm = c->last_op == TRE_OP_i32_add_imm;
     unemit(c, start); /* the sum was only the address: fold the add into the load */
-    uint32_t *w = emit(c, (trE_opcode)(op - TRE_OP_i32_load + TRE_OP_i32_load_add), 4);
+    /* per load: _add then _addi (ops.h) */
+    trE_opcode f = (trE_opcode)(TRE_OP_i32_load_add + 2 * (op - TRE_OP_i32_load) + imm);
+    uint32_t *w = emit(c, f, 4);
     w[0] = home(c, pa), w[1] = a, w[2] = b, w[3] = off;
     note_dst(c, w, pa);
   } else if (!dead(c)) {
@@ -1219,6 +1246,7 @@ static int instr(cc *c, uint8_t op, bool *done) {
         emit_branch(c, f);
         if (skip != UINT32_MAX)
           set_rel(c, skip, c->ncode);
+        c->label_at = c->ncode + 1;
       }
     }
     c->last_dst = 0;
@@ -1459,6 +1487,7 @@ static void reset_func(cc *c) {
   c->code_cap = c->map_cap = 0;
   c->nlazy = c->fuel_word = c->fuel_count = c->entry_fuel = 0;
   c->last_dst = 0;
+  c->label_at = 0;
   c->oom = false;
 }
 

@@ -1,6 +1,6 @@
 /*
- * engine/instance.c: the linker and instantiation. Resolves imports by (module, name)
- * and type-checks them (function type equality, limits subtyping, global mutability),
+ * engine/instance.c: shared objects and instantiation. Resolves imports through the
+ * linker (linker.c) by exact (module, name) bytes and type-checks them (function type equality, limits subtyping, global mutability),
  * allocates the instance's own memory, tables and globals, applies element and data
  * segments in order (a segment out of bounds traps; earlier writes persist, as in
  * WebAssembly 2.0) and runs the start function.
@@ -13,7 +13,6 @@
  */
 #include "engine/instance.h"
 
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,7 +37,7 @@ static uint8_t *pages_grow(uint8_t *old, size_t old_bytes, size_t bytes) {
 
 /* ---- shared objects ----------------------------------------------------------------- */
 
-static trE_memory *memory_new(uint64_t min_pages, uint64_t max_pages) {
+trE_memory *trE_memory_new(uint64_t min_pages, uint64_t max_pages) {
   trE_memory *mem = trB_calloc(1, sizeof *mem);
   if (!mem)
     return NULL;
@@ -55,7 +54,7 @@ static trE_memory *memory_new(uint64_t min_pages, uint64_t max_pages) {
   return mem;
 }
 
-static void memory_release(trE_memory *mem) {
+void trE_memory_release(trE_memory *mem) {
   /* acq_rel: the last releaser must see every other owner's writes before freeing */
   if (mem && atomic_fetch_sub_explicit(&mem->refcount, 1, memory_order_acq_rel) == 1) {
     if (mem->data)
@@ -64,7 +63,7 @@ static void memory_release(trE_memory *mem) {
   }
 }
 
-static trE_table *table_new(uint8_t elem, uint64_t min, uint64_t max) {
+trE_table *trE_table_new(uint8_t elem, uint64_t min, uint64_t max) {
   trE_table *t = trB_calloc(1, sizeof *t);
   if (!t)
     return NULL;
@@ -82,7 +81,7 @@ static trE_table *table_new(uint8_t elem, uint64_t min, uint64_t max) {
   return t;
 }
 
-static void table_release(trE_table *t) {
+void trE_table_release(trE_table *t) {
   /* acq_rel: as for memories */
   if (t && atomic_fetch_sub_explicit(&t->refcount, 1, memory_order_acq_rel) == 1) {
     free(t->elems);
@@ -90,7 +89,7 @@ static void table_release(trE_table *t) {
   }
 }
 
-static void hostglobal_release(trE_hostglobal *g) {
+void trE_hostglobal_release(trE_hostglobal *g) {
   /* acq_rel: as for memories */
   if (g && atomic_fetch_sub_explicit(&g->refcount, 1, memory_order_acq_rel) == 1)
     free(g);
@@ -159,397 +158,6 @@ void *trE_elem_item(trE_inst *inst, const trE_elem *e, uint32_t i) {
   return const_value(inst, &e->items[i]).ref;
 }
 
-/* ---- store groups ------------------------------------------------------------------ */
-
-/* One lock for every group operation. Only instances linked to other instances or to a
- * linker's tables and reference globals ever take it (at instantiation and at free); an
- * instance importing only host functions and memories never does, so a million
- * independent actors do not contend on it. */
-static pthread_mutex_t group_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static trE_group *group_root(trE_group *g) {
-  trE_group *r = g;
-  while (r->parent)
-    r = r->parent;
-  while (g != r) { /* path compression: later lookups are one step */
-    trE_group *up = g->parent;
-    g->parent = r;
-    g = up;
-  }
-  return r;
-}
-
-static bool group_add(trE_group *g, trE_inst *inst) {
-  trE_group *r = group_root(g);
-  if (r->nmembers == r->cap) {
-    uint32_t n = r->cap ? r->cap * 2 : 4;
-    trE_inst **m = trB_realloc_array(r->members, n, sizeof *m);
-    if (!m)
-      return false;
-    r->members = m;
-    r->cap = n;
-  }
-  r->members[r->nmembers++] = inst;
-  r->handles++;
-  inst->group = r;
-  return true;
-}
-
-/* A fresh group holding `inst` (its handle included). */
-static trE_group *group_for(trE_inst *inst) {
-  if (inst->group)
-    return inst->group;
-  trE_group *g = trB_calloc(1, sizeof *g);
-  if (g && !group_add(g, inst)) {
-    free(g);
-    return NULL;
-  }
-  return g;
-}
-
-/* Merge the groups of a and b (the larger absorbs the smaller: members move once per
- * doubling, as in union by size). */
-static bool group_merge(trE_group *a, trE_group *b) {
-  trE_group *ra = group_root(a), *rb = group_root(b);
-  if (ra == rb)
-    return true;
-  if (rb->nmembers > ra->nmembers) {
-    trE_group *t = ra;
-    ra = rb;
-    rb = t;
-  }
-  if (rb->nmembers > ra->cap - ra->nmembers) {
-    size_t n = (size_t)ra->nmembers + rb->nmembers;
-    if (n < (size_t)ra->cap * 2)
-      n = (size_t)ra->cap * 2;
-    if (n > UINT32_MAX)
-      return false;
-    trE_inst **m = trB_realloc_array(ra->members, n, sizeof *m);
-    if (!m)
-      return false;
-    ra->members = m;
-    ra->cap = (uint32_t)n;
-  }
-  if (rb->nmembers)
-    memcpy(ra->members + ra->nmembers, rb->members, rb->nmembers * sizeof *rb->members);
-  ra->nmembers += rb->nmembers;
-  ra->handles += rb->handles;
-  free(rb->members);
-  rb->members = NULL;
-  rb->nmembers = rb->cap = rb->handles = 0;
-  /* rb and everything it absorbed are freed with ra */
-  trE_group *list = rb->absorbed;
-  rb->absorbed = NULL;
-  while (list) {
-    trE_group *next = list->next;
-    list->next = ra->absorbed;
-    ra->absorbed = list;
-    list = next;
-  }
-  rb->next = ra->absorbed;
-  ra->absorbed = rb;
-  rb->parent = ra;
-  return true;
-}
-
-static void inst_destroy(trE_inst *inst);
-
-/* Drop one embedder handle on g's group; the last one destroys the whole group. */
-static void group_drop(trE_group *g) {
-  pthread_mutex_lock(&group_lock);
-  trE_group *r = group_root(g);
-  bool last = --r->handles == 0;
-  pthread_mutex_unlock(&group_lock);
-  if (!last)
-    return; /* nobody can reach the group any more: no lock needed from here */
-  for (uint32_t i = 0; i < r->nmembers; i++)
-    inst_destroy(r->members[i]);
-  free(r->members);
-  for (trE_group *x = r->absorbed, *next; x; x = next) {
-    next = x->next;
-    free(x);
-  }
-  free(r);
-}
-
-/* ---- the linker ------------------------------------------------------------------- */
-
-typedef struct ldef {
-  char *module, *name;
-  size_t module_len, name_len;
-  troupe_wasm_externkind kind;
-  trE_inst *from; /* an instance's export (its group is the linker's), or NULL for host objects */
-  trE_func *func; /* FUNC from an instance */
-  /* host function */
-  trE_functype ft;
-  troupe_wasm_host_fn fn;
-  void *user;
-  trE_memory *mem;
-  trE_table *table;
-  trE_gcell *global;    /* the cell (inside `from`, or hostg) */
-  trE_hostglobal *hostg;
-} ldef;
-
-/* Definitions are allocated one by one so that instances may point at a host function's
- * type and names while the linker grows; an instance using them holds a reference on the
- * linker, so they stay valid after the embedder frees it. */
-struct troupe_wasm_linker {
-  _Atomic uint32_t refcount; /* the embedder's handle plus one per instance; acq_rel */
-  ldef **defs;
-  uint32_t ndefs, cap;
-  trE_group *group; /* made when the linker first holds a table, reference global or instance */
-};
-
-troupe_wasm_linker *troupe_wasm_linker_new(void) {
-  troupe_wasm_linker *l = trB_calloc(1, sizeof(troupe_wasm_linker));
-  if (l)
-    atomic_init(&l->refcount, 1);
-  return l;
-}
-
-static void linker_release(troupe_wasm_linker *l) {
-  /* acq_rel: the last releaser sees every other holder's reads done before freeing */
-  if (!l || atomic_fetch_sub_explicit(&l->refcount, 1, memory_order_acq_rel) != 1)
-    return;
-  for (uint32_t i = 0; i < l->ndefs; i++) {
-    free(l->defs[i]->module);
-    free(l->defs[i]->name);
-    free(l->defs[i]->ft.types);
-    free(l->defs[i]);
-  }
-  free(l->defs);
-  free(l);
-}
-
-void troupe_wasm_linker_free(troupe_wasm_linker *l) {
-  if (!l)
-    return;
-  /* the shared objects go now; host function types and names stay for the instances */
-  for (uint32_t i = 0; i < l->ndefs; i++) {
-    ldef *d = l->defs[i];
-    if (!d->from) {
-      memory_release(d->mem);
-      table_release(d->table);
-      hostglobal_release(d->hostg);
-    }
-    d->mem = NULL;
-    d->table = NULL;
-    d->hostg = NULL;
-    d->global = NULL;
-    d->func = NULL;
-  }
-  trE_group *g = l->group;
-  l->group = NULL;
-  if (g)
-    group_drop(g);
-  linker_release(l);
-}
-
-/* The linker's group, made on first need. */
-static int linker_group(troupe_wasm_linker *l, troupe_err *err) {
-  if (l->group)
-    return TROUPE_OK;
-  trE_group *g = trB_calloc(1, sizeof *g);
-  if (!g)
-    return troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
-  g->handles = 1;
-  pthread_mutex_lock(&group_lock);
-  l->group = g;
-  pthread_mutex_unlock(&group_lock);
-  return TROUPE_OK;
-}
-
-static char *name_dup(const char *s, size_t len) {
-  char *c = trB_malloc(len + 1);
-  if (c) {
-    if (len)
-      memcpy(c, s, len);
-    c[len] = '\0';
-  }
-  return c;
-}
-
-static ldef *add_def(troupe_wasm_linker *l, const char *module, size_t module_len,
-                     const char *name, size_t name_len, troupe_wasm_externkind kind,
-                     troupe_err *err) {
-  if (!l || !module || !name) {
-    troupe_err_set(err, TROUPE_E_INVAL, "linker: missing linker, module or name");
-    return NULL;
-  }
-  if (l->ndefs == l->cap) {
-    uint32_t n = l->cap ? l->cap * 2 : 16;
-    ldef **d = trB_realloc_array(l->defs, n, sizeof *d);
-    if (!d) {
-      troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
-      return NULL;
-    }
-    l->defs = d;
-    l->cap = n;
-  }
-  ldef *d = trB_calloc(1, sizeof *d);
-  if (d) {
-    d->module = name_dup(module, module_len);
-    d->name = name_dup(name, name_len);
-  }
-  if (!d || !d->module || !d->name) {
-    if (d) {
-      free(d->module);
-      free(d->name);
-    }
-    free(d);
-    troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
-    return NULL;
-  }
-  d->module_len = module_len;
-  d->name_len = name_len;
-  d->kind = kind;
-  l->defs[l->ndefs++] = d;
-  return d;
-}
-
-static bool valtype_ok(uint8_t t) {
-  switch (t) {
-  case TROUPE_WASM_I32: case TROUPE_WASM_I64: case TROUPE_WASM_F32: case TROUPE_WASM_F64:
-  case TROUPE_WASM_FUNCREF: case TROUPE_WASM_EXTERNREF:
-    return true;
-  default:
-    return false;
-  }
-}
-
-int troupe_wasm_linker_define_func(troupe_wasm_linker *l, const char *module, const char *name,
-                                   const troupe_wasm_functype *type, troupe_wasm_host_fn fn,
-                                   void *user, troupe_err *err) {
-  if (!type || !fn)
-    return troupe_err_set(err, TROUPE_E_INVAL, "linker: missing type or function");
-  size_t n = (size_t)type->nparams + type->nresults;
-  for (uint32_t i = 0; i < type->nparams; i++)
-    if (!valtype_ok(type->params[i]))
-      return troupe_err_set(err, TROUPE_E_INVAL, "linker: bad parameter type");
-  for (uint32_t i = 0; i < type->nresults; i++)
-    if (!valtype_ok(type->results[i]))
-      return troupe_err_set(err, TROUPE_E_INVAL, "linker: bad result type");
-  uint8_t *types = trB_malloc(n ? n : 1);
-  if (!types)
-    return troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
-  if (type->nparams)
-    memcpy(types, type->params, type->nparams);
-  if (type->nresults)
-    memcpy(types + type->nparams, type->results, type->nresults);
-  ldef *d = add_def(l, module, module ? strlen(module) : 0, name, name ? strlen(name) : 0,
-                    TROUPE_WASM_EXTERN_FUNC, err);
-  if (!d) {
-    free(types);
-    return err ? err->code : TROUPE_E_NOMEM;
-  }
-  d->ft = (trE_functype){.nparams = type->nparams, .nresults = type->nresults, .types = types,
-                         .hash = troupe_hash64(types, n, type->nparams)};
-  d->fn = fn;
-  d->user = user;
-  return TROUPE_OK;
-}
-
-int troupe_wasm_linker_define_global(troupe_wasm_linker *l, const char *module, const char *name,
-                                     troupe_wasm_val value, bool mutable_, troupe_err *err) {
-  if (!valtype_ok(value.type))
-    return troupe_err_set(err, TROUPE_E_INVAL, "linker: bad global type");
-  bool ref = value.type == TROUPE_WASM_FUNCREF || value.type == TROUPE_WASM_EXTERNREF;
-  if (ref && l && linker_group(l, err))
-    return TROUPE_E_NOMEM;
-  trE_hostglobal *g = trB_calloc(1, sizeof *g);
-  if (!g)
-    return troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
-  ldef *d = add_def(l, module, module ? strlen(module) : 0, name, name ? strlen(name) : 0,
-                    TROUPE_WASM_EXTERN_GLOBAL, err);
-  if (!d) {
-    free(g);
-    return err ? err->code : TROUPE_E_NOMEM;
-  }
-  atomic_init(&g->refcount, 1);
-  g->g.type = value.type;
-  g->g.mut = mutable_;
-  switch (value.type) {
-  case TROUPE_WASM_I32: g->g.val.u64 = (uint32_t)value.of.i32; break;
-  case TROUPE_WASM_I64: g->g.val.i64 = value.of.i64; break;
-  case TROUPE_WASM_F32: g->g.val.u64 = value.of.f32_bits; break;
-  case TROUPE_WASM_F64: g->g.val.u64 = value.of.f64_bits; break;
-  default: g->g.val.ref = value.of.ref; break;
-  }
-  d->hostg = g;
-  d->global = &g->g;
-  return TROUPE_OK;
-}
-
-int troupe_wasm_linker_define_memory(troupe_wasm_linker *l, const char *module, const char *name,
-                                     troupe_wasm_limits_desc pages, troupe_err *err) {
-  uint64_t max = pages.has_max ? pages.max : TRE_MAX_PAGES;
-  if (pages.min > TRE_MAX_PAGES || max > TRE_MAX_PAGES || pages.min > max)
-    return troupe_err_set(err, TROUPE_E_INVAL, "linker: bad memory limits");
-  trE_memory *mem = memory_new(pages.min, max);
-  if (!mem)
-    return troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
-  ldef *d = add_def(l, module, module ? strlen(module) : 0, name, name ? strlen(name) : 0,
-                    TROUPE_WASM_EXTERN_MEMORY, err);
-  if (!d) {
-    memory_release(mem);
-    return err ? err->code : TROUPE_E_NOMEM;
-  }
-  d->mem = mem;
-  return TROUPE_OK;
-}
-
-int troupe_wasm_linker_define_table(troupe_wasm_linker *l, const char *module, const char *name,
-                                    uint8_t elem, troupe_wasm_limits_desc limits, troupe_err *err) {
-  uint64_t max = limits.has_max ? limits.max : UINT32_MAX;
-  if ((elem != TROUPE_WASM_FUNCREF && elem != TROUPE_WASM_EXTERNREF) || limits.min > max ||
-      max > UINT32_MAX)
-    return troupe_err_set(err, TROUPE_E_INVAL, "linker: bad table type or limits");
-  if (l && linker_group(l, err))
-    return TROUPE_E_NOMEM;
-  trE_table *t = table_new(elem, limits.min, max);
-  if (!t)
-    return troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
-  ldef *d = add_def(l, module, module ? strlen(module) : 0, name, name ? strlen(name) : 0,
-                    TROUPE_WASM_EXTERN_TABLE, err);
-  if (!d) {
-    table_release(t);
-    return err ? err->code : TROUPE_E_NOMEM;
-  }
-  d->table = t;
-  return TROUPE_OK;
-}
-
-int troupe_wasm_linker_define_instance(troupe_wasm_linker *l, const char *module,
-                                       troupe_wasm_instance *inst, troupe_err *err) {
-  if (!inst || !l || !module)
-    return troupe_err_set(err, TROUPE_E_INVAL, "linker: no linker, instance or module name");
-  int rc = linker_group(l, err);
-  if (rc)
-    return rc;
-  /* the linker now reaches the instance: their groups become one */
-  pthread_mutex_lock(&group_lock);
-  trE_group *g = group_for(inst);
-  bool ok = g && group_merge(l->group, g);
-  pthread_mutex_unlock(&group_lock);
-  if (!ok)
-    return troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
-  const trE_module *m = inst->mod;
-  for (uint32_t i = 0; i < m->nexports; i++) {
-    const trE_export *e = &m->exports[i];
-    ldef *d = add_def(l, module, strlen(module), e->name, e->name_len, e->kind, err);
-    if (!d)
-      return err ? err->code : TROUPE_E_NOMEM;
-    d->from = inst;
-    switch (e->kind) {
-    case TROUPE_WASM_EXTERN_FUNC: d->func = inst->funcs[e->index]; break;
-    case TROUPE_WASM_EXTERN_TABLE: d->table = inst->tables[e->index]; break;
-    case TROUPE_WASM_EXTERN_MEMORY: d->mem = inst->mem; break;
-    case TROUPE_WASM_EXTERN_GLOBAL: d->global = inst->globals[e->index]; break;
-    }
-  }
-  return TROUPE_OK;
-}
-
 /* ---- import checks ------------------------------------------------------------------ */
 
 static void fmt_functype(const trE_functype *ft, char *buf, size_t len) {
@@ -589,19 +197,6 @@ static int unlinkable(troupe_err *err, const trE_import *im, const char *fmt, ..
                         im->module, im->name, what);
 }
 
-static const ldef *lookup(const troupe_wasm_linker *l, const trE_import *im) {
-  if (!l)
-    return NULL;
-  for (uint32_t i = l->ndefs; i-- > 0;) {
-    const ldef *d = l->defs[i];
-    if (d->module_len == im->module_len && d->name_len == im->name_len &&
-        memcmp(d->module, im->module, im->module_len) == 0 &&
-        memcmp(d->name, im->name, im->name_len) == 0)
-      return d;
-  }
-  return NULL;
-}
-
 static int hold(trE_inst *inst, uint8_t kind, void *p) {
   /* holds were sized for every import up front */
   inst->holds[inst->nholds++] = (trE_hold){kind, p};
@@ -616,7 +211,7 @@ static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i, 
                        troupe_err *err) {
   trE_module *m = inst->mod;
   const trE_import *im = &m->imports[i];
-  const ldef *d = lookup(l, im);
+  const trE_ldef *d = trE_linker_lookup(l, im);
   if (!d)
     return troupe_err_set(err, TROUPE_E_UNLINKABLE, "unknown import %s.%s", im->module,
                           im->name);
@@ -637,9 +232,7 @@ static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i, 
       inst->funcs[(*nf)++] = d->func;
     } else {
       if (!inst->linker) { /* the wrapper points at the definition's type and names */
-        /* relaxed: the caller's handle keeps the linker alive meanwhile */
-        atomic_fetch_add_explicit(&((troupe_wasm_linker *)l)->refcount, 1,
-                                  memory_order_relaxed);
+        trE_linker_ref(l);
         inst->linker = (troupe_wasm_linker *)l;
       }
       trE_func *f = &inst->own_funcs[m->nfuncs - m->nfunc_imports + (*nhost)++];
@@ -699,20 +292,20 @@ static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i, 
 
 /* ---- instances ---------------------------------------------------------------------- */
 
-static void inst_destroy(trE_inst *inst) {
+void trE_inst_destroy(trE_inst *inst) {
   for (uint32_t i = 0; i < inst->nholds; i++) {
     trE_hold *h = &inst->holds[i];
     switch (h->kind) {
-    case 1: memory_release(h->p); break;
-    case 2: table_release(h->p); break;
-    case 3: hostglobal_release(h->p); break;
+    case 1: trE_memory_release(h->p); break;
+    case 2: trE_table_release(h->p); break;
+    case 3: trE_hostglobal_release(h->p); break;
     }
   }
   free(inst->holds);
   free(inst->ex.stack);
   free(inst->ex.frames);
   free(inst->ex.hostbuf);
-  linker_release(inst->linker);
+  trE_linker_release(inst->linker);
   troupe_wasm_module_free((troupe_wasm_module *)inst->mod);
   free(inst);
 }
@@ -721,9 +314,9 @@ void troupe_wasm_instance_free(troupe_wasm_instance *inst) {
   if (!inst)
     return;
   if (inst->group) /* destroyed with its group, once nobody can reach its functions */
-    group_drop(inst->group);
+    trE_group_drop(inst->group);
   else
-    inst_destroy(inst);
+    trE_inst_destroy(inst);
 }
 
 /* One allocation for the instance and its arrays (instantiation must be cheap). */
@@ -800,10 +393,7 @@ int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
   if (join) {
     /* before any segment or the start function can store our functions elsewhere; from
      * here on a failure frees the instance through its group */
-    pthread_mutex_lock(&group_lock);
-    bool ok = l->group && group_add(l->group, inst);
-    pthread_mutex_unlock(&group_lock);
-    if (!ok) {
+    if (!trE_group_join(l, inst)) {
       rc = troupe_err_set(err, TROUPE_E_NOMEM, "instantiate: out of memory");
       goto fail;
     }
@@ -817,7 +407,7 @@ int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
                           (unsigned long long)lim->min, (unsigned long long)inst->max_pages);
       goto fail;
     }
-    trE_memory *mem = memory_new(lim->min, lim->has_max ? lim->max : TRE_MAX_PAGES);
+    trE_memory *mem = trE_memory_new(lim->min, lim->has_max ? lim->max : TRE_MAX_PAGES);
     if (!mem) {
       rc = troupe_err_set(err, TROUPE_E_NOMEM, "instantiate: out of memory for linear memory");
       goto fail;
@@ -833,7 +423,7 @@ int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
                           (unsigned long long)tt->limits.min);
       goto fail;
     }
-    trE_table *t = table_new(tt->elem, tt->limits.min,
+    trE_table *t = trE_table_new(tt->elem, tt->limits.min,
                              tt->limits.has_max ? tt->limits.max : UINT32_MAX);
     if (!t) {
       rc = troupe_err_set(err, TROUPE_E_NOMEM, "instantiate: out of memory for a table");

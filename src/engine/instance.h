@@ -139,6 +139,33 @@ struct troupe_wasm_instance {
   trE_gcell *own_globals;
 };
 
+/* One linker definition: a host object, or an export of a registered instance. */
+typedef struct trE_ldef {
+  char *module, *name;
+  size_t module_len, name_len;
+  troupe_wasm_externkind kind;
+  trE_inst *from; /* an instance's export (its group is the linker's), or NULL for host objects */
+  trE_func *func; /* FUNC from an instance */
+  /* host function */
+  trE_functype ft;
+  troupe_wasm_host_fn fn;
+  void *user;
+  trE_memory *mem;
+  trE_table *table;
+  trE_gcell *global;    /* the cell (inside `from`, or hostg) */
+  trE_hostglobal *hostg;
+} trE_ldef;
+
+/* The linker (linker.c). Definitions are allocated one by one so that instances may point at a host function's
+ * type and names while the linker grows; an instance using them holds a reference on the
+ * linker, so they stay valid after the embedder frees it. */
+struct troupe_wasm_linker {
+  _Atomic uint32_t refcount; /* the embedder's handle plus one per instance; acq_rel */
+  trE_ldef **defs;
+  uint32_t ndefs, cap;
+  trE_group *group; /* made when the linker first holds a table, reference global or instance */
+};
+
 /* interp.c: run ex from its current state (ex->pc and the top frame) until the entry
  * frame returns (TROUPE_OK), a trap (TROUPE_E_TRAP, ex->trap) or a suspension
  * (TROUPE_E_SUSPENDED). With `enter`, first call `enter` with its args already in
@@ -151,6 +178,22 @@ const int32_t *trE_interp_table(void);
 const char *trE_valtype_name(uint8_t t);
 /* api.c: run the start function f of a fresh instance. */
 int trE_start(trE_inst *inst, const trE_func *f, uint64_t fuel, troupe_wasm_trap *trap);
+
+/* instance.c: shared objects (linker.c makes host ones) and instance destruction. */
+trE_memory *trE_memory_new(uint64_t min_pages, uint64_t max_pages);
+void trE_memory_release(trE_memory *mem);
+trE_table *trE_table_new(uint8_t elem, uint64_t min, uint64_t max);
+void trE_table_release(trE_table *t);
+void trE_hostglobal_release(trE_hostglobal *g);
+void trE_inst_destroy(trE_inst *inst);
+
+/* linker.c: import resolution (the latest definition of exactly that module and name),
+ * linker references held by instances using host functions, store groups. */
+const trE_ldef *trE_linker_lookup(const troupe_wasm_linker *l, const trE_import *im);
+void trE_linker_ref(const troupe_wasm_linker *l);
+void trE_linker_release(troupe_wasm_linker *l);
+bool trE_group_join(const troupe_wasm_linker *l, trE_inst *inst);
+void trE_group_drop(trE_group *g);
 
 /* instance.c helpers shared with the interpreter. */
 int trE_memory_grow(trE_inst *inst, trE_memory *mem, uint32_t delta, uint32_t *old_pages);

@@ -61,22 +61,11 @@ static inline double fmax64(double a, double b) {
   return a > b ? a : b;
 }
 
-static inline uint32_t rotl32(uint32_t a, uint32_t b) {
-  b &= 31;
-  return (a << b) | (a >> ((32 - b) & 31));
-}
-static inline uint32_t rotr32(uint32_t a, uint32_t b) {
-  b &= 31;
-  return (a >> b) | (a << ((32 - b) & 31));
-}
-static inline uint64_t rotl64(uint64_t a, uint64_t b) {
-  b &= 63;
-  return (a << b) | (a >> ((64 - b) & 63));
-}
-static inline uint64_t rotr64(uint64_t a, uint64_t b) {
-  b &= 63;
-  return (a >> b) | (a << ((64 - b) & 63));
-}
+/* The (x << n) | (x >> (-n & w)) form: gcc and clang turn it into one rol/ror. */
+static inline uint32_t rotl32(uint32_t a, uint32_t b) { return (a << (b & 31)) | (a >> (-b & 31)); }
+static inline uint32_t rotr32(uint32_t a, uint32_t b) { return (a >> (b & 31)) | (a << (-b & 31)); }
+static inline uint64_t rotl64(uint64_t a, uint64_t b) { return (a << (b & 63)) | (a >> (-b & 63)); }
+static inline uint64_t rotr64(uint64_t a, uint64_t b) { return (a >> (b & 63)) | (a << (-b & 63)); }
 
 /* Saturating truncations. */
 static inline int32_t sat_i32(double x) {
@@ -206,11 +195,13 @@ static int run(trE_exec *ex, const trE_func *enter, const int32_t **table) {
   X_MISC(br64_##c) X_MISC(br64_##c##_imm) X_MISC(brb64_##c) X_MISC(brb64_##c##_imm)
 #define X_IMM(o) X_MISC(i32_##o##_imm) X_MISC(i64_##o##_imm)
 #define X_STI(name, code, t, al) X_MISC(name##_imm)
-#define X_LDA(name, code, t, al) X_MISC(name##_add)
+#define X_LDA(name, code, t, al) X_MISC(name##_add) X_MISC(name##_addi)
+#define X_BRF(c) X_MISC(brf64_##c) X_MISC(brf64_n##c) X_MISC(brbf64_##c)
   static const int32_t handlers[TRE_OP_COUNT] = {
       TRE_NUMOPS(X_NUM) TRE_LOADOPS(X_MEM) TRE_STOREOPS(X_MEM) TRE_MISCOPS(X_MISC)
       TRE_CMPS(X_BR4) TRE_CMPS(X_BR64) TRE_IMMOPS(X_IMM) TRE_STOREOPS(X_STI)
-      TRE_LOADOPS(X_LDA)};
+      TRE_LOADOPS(X_LDA) TRE_FCMPS(X_BRF)};
+#undef X_BRF
 #undef X_LDA
 #undef X_STI
 #undef X_IMM
@@ -373,6 +364,27 @@ L_brb_eqz:
   BR64(le_s, (int64_t)a <= (int64_t)b) BR64(le_u, a <= b)
   BR64(ge_s, (int64_t)a >= (int64_t)b) BR64(ge_u, a >= b)
 
+#define BRF(c, expr)                                                                       \
+  L_brf64_##c : {                                                                          \
+    double a = S(1).f64, b = S(2).f64;                                                     \
+    pc = (expr) ? pc + 3 + (int32_t)pc[3] : pc + 4;                                        \
+    NEXT();                                                                                \
+  }                                                                                        \
+  L_brf64_n##c : {                                                                         \
+    double a = S(1).f64, b = S(2).f64;                                                     \
+    pc = !(expr) ? pc + 3 + (int32_t)pc[3] : pc + 4;                                       \
+    NEXT();                                                                                \
+  }                                                                                        \
+  L_brbf64_##c : {                                                                         \
+    double a = S(1).f64, b = S(2).f64;                                                     \
+    if (expr)                                                                              \
+      BACK_EDGE();                                                                         \
+    else                                                                                   \
+      pc += 4;                                                                             \
+    NEXT();                                                                                \
+  }
+  BRF(eq, a == b) BRF(ne, a != b) BRF(lt, a < b) BRF(gt, a > b) BRF(le, a <= b) BRF(ge, a >= b)
+
 L_fuel:
   if (TR_UNLIKELY(ex->fuel <= 0))
     goto out_of_fuel;
@@ -508,6 +520,11 @@ host_call: {
 L_copy:
   S(1) = S(2);
   pc += 3;
+  NEXT();
+L_copy2:
+  S(1) = S(2);
+  S(3) = S(4);
+  pc += 5;
   NEXT();
 L_const32:
   S(1).u64 = pc[2];
@@ -787,7 +804,7 @@ L_f64_copysign:
 #define EA(addr_slot, n)                                                                   \
   uint64_t ea = (uint64_t)S(addr_slot).u32 + pc[3];                                        \
   if (TR_UNLIKELY(ea + (n) > memsize))                                                     \
-  TRAP(MEMORY_OOB)
+  goto trap_oob
 #define LOAD(name, T, put)                                                                 \
   L_##name : {                                                                             \
     EA(2, sizeof(T));                                                                      \
@@ -800,7 +817,17 @@ L_f64_copysign:
   L_##name##_add : {                                                                       \
     uint64_t ea = (uint64_t)(uint32_t)(S(2).u32 + S(3).u32) + pc[4];                       \
     if (TR_UNLIKELY(ea + sizeof(T) > memsize))                                             \
-      TRAP(MEMORY_OOB);                                                                    \
+      goto trap_oob;                                                                       \
+    T v;                                                                                   \
+    memcpy(&v, mem + ea, sizeof v);                                                        \
+    put;                                                                                   \
+    pc += 5;                                                                               \
+    NEXT();                                                                                \
+  }                                                                                        \
+  L_##name##_addi : {                                                                      \
+    uint64_t ea = (uint64_t)(uint32_t)(S(2).u32 + pc[3]) + pc[4];                          \
+    if (TR_UNLIKELY(ea + sizeof(T) > memsize))                                             \
+      goto trap_oob;                                                                       \
     T v;                                                                                   \
     memcpy(&v, mem + ea, sizeof v);                                                        \
     put;                                                                                   \
@@ -981,6 +1008,9 @@ out_of_fuel:
   ex->pc = pc;
   ex->state = TROUPE_WASM_SUSPENDED_FUEL;
   return TROUPE_E_SUSPENDED;
+trap_oob: /* its own call: gcc would otherwise set the kind in every access's hot path */
+  set_trap(ex, TROUPE_WASM_TRAP_MEMORY_OOB, pc, NULL);
+  return TROUPE_E_TRAP;
 trap:
   set_trap(ex, tk, pc, tmsg);
   return TROUPE_E_TRAP;

@@ -84,7 +84,8 @@
  * Loads [op d addr offset], stores [op addr value offset]; each store also has a
  * constant-value form <name>_imm [op addr imm offset] (imm sign-extended to 64 bits),
  * each load an added-address form <name>_add [op d a b offset]: the address is the i32
- * sum a + b (an i32.add feeding only the load). */
+ * sum a + b (an i32.add feeding only the load), and <name>_addi [op d a imm offset]
+ * (an i32.add with a constant: the address is the 32-bit a + imm, then + offset). */
 #define TRE_LOADOPS(X)                                                                     \
   X(i32_load, 0x28, 'i', 2) X(i64_load, 0x29, 'I', 3) X(f32_load, 0x2A, 'f', 2)            \
   X(f64_load, 0x2B, 'F', 3) X(i32_load8_s, 0x2C, 'i', 0) X(i32_load8_u, 0x2D, 'i', 0)      \
@@ -112,6 +113,7 @@
  *   call         [op func argbase]          args in argbase.., results land there
  *   call_ind     [op type table idx argbase]
  *   copy         [op d s]                   64-bit slot move
+ *   copy2        [op d1 s1 d2 s2]           two moves, in this order
  *   const32      [op d imm]   const64 [op d lo hi]
  *   select       [op d a b cond]
  *   global_get   [op d g]     global_set [op g s]
@@ -134,13 +136,18 @@
   X(memory_size) X(memory_grow) X(memory_init) X(data_drop) X(memory_copy) X(memory_fill)  \
   X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill) X(table_init)        \
   X(elem_drop) X(table_copy) X(ref_is_null) X(ref_func) X(brb_eqz)                          \
-  X(f64_mul_add) X(f64_add_mul) X(f64_mul_sub) X(f64_sub_mul)
+  X(f64_mul_add) X(f64_add_mul) X(f64_mul_sub) X(f64_sub_mul) X(copy2)
 
 /* Fused compare-and-branch: for each compare c, br_c [op a b rel], br_c_imm
  * [op a imm rel], and the loop back-edge forms brb_c / brb_c_imm (which charge the
  * loop's fuel like br_back). Four consecutive ops per compare, in this order; the i32
  * group (br_*) first, then the i64 group (br64_*, imm sign-extended). */
 #define TRE_CMPS(X) X(eq) X(ne) X(lt_s) X(lt_u) X(gt_s) X(gt_u) X(le_s) X(le_u) X(ge_s) X(ge_u)
+
+/* Fused f64 compare-and-branch [op a b rel], three per compare c (f64.c order):
+ * brf64_c taken when (a c b), brf64_nc when !(a c b) (not the inverse compare: NaN),
+ * brbf64_c the loop back-edge form. */
+#define TRE_FCMPS(X) X(eq) X(ne) X(lt) X(gt) X(le) X(ge)
 
 /* Constant-operand forms of binary ops: i32_<o>_imm and i64_<o>_imm [op d a imm] (the
  * i64 forms sign-extend imm; the compiler uses them when the constant fits). */
@@ -156,11 +163,13 @@ typedef enum trE_opcode {
 #define TRE_X_BR64(c)                                                                      \
   TRE_OP_br64_##c, TRE_OP_br64_##c##_imm, TRE_OP_brb64_##c, TRE_OP_brb64_##c##_imm,
 #define TRE_X_IMM(o) TRE_OP_i32_##o##_imm, TRE_OP_i64_##o##_imm,
+#define TRE_X_BRF(c) TRE_OP_brf64_##c, TRE_OP_brf64_n##c, TRE_OP_brbf64_##c,
 #define TRE_X_STI(name, code, t, al) TRE_OP_##name##_imm,
-#define TRE_X_LDA(name, code, t, al) TRE_OP_##name##_add,
+#define TRE_X_LDA(name, code, t, al) TRE_OP_##name##_add, TRE_OP_##name##_addi,
   TRE_NUMOPS(TRE_X_NUM) TRE_LOADOPS(TRE_X_MEM) TRE_STOREOPS(TRE_X_MEM) TRE_MISCOPS(TRE_X_MISC)
   TRE_CMPS(TRE_X_BR4) TRE_CMPS(TRE_X_BR64) TRE_IMMOPS(TRE_X_IMM) TRE_STOREOPS(TRE_X_STI)
-  TRE_LOADOPS(TRE_X_LDA)
+  TRE_LOADOPS(TRE_X_LDA) TRE_FCMPS(TRE_X_BRF)
+#undef TRE_X_BRF
 #undef TRE_X_LDA
 #undef TRE_X_STI
 #undef TRE_X_IMM

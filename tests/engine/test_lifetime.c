@@ -1,7 +1,7 @@
 /*
  * tests/engine/test_lifetime.c: who keeps what alive. A function reference stored at run
- * time into another instance's table, or into a linker's table, must keep working after
- * the embedder frees the instance it belongs to (store groups, docs/ENGINE.md), and
+ * time into another instance's table, or a linker's table or global, must keep working
+ * after the embedder frees the instance it belongs to (store groups, docs/ENGINE.md), and
  * everything must be released once the embedder has freed it all (ASan's leak check and
  * valgrind see both halves). Also: instances outlive the linker whose host functions
  * they import, however the linker grew meanwhile.
@@ -77,6 +77,28 @@ static const uint8_t host_tab_wasm[] = {
     0x01, 0x04, 0x63, 0x61, 0x6c, 0x6c, 0x00, 0x02, 0x09, 0x05, 0x01, 0x03, 0x00, 0x01,
     0x00, 0x0a, 0x17, 0x03, 0x04, 0x00, 0x41, 0x2b, 0x0b, 0x08, 0x00, 0x20, 0x00, 0xd2,
     0x00, 0x26, 0x00, 0x0b, 0x07, 0x00, 0x20, 0x00, 0x11, 0x00, 0x00, 0x0b};
+
+/*
+ * (module
+ *   (type $t (func (result i32)))
+ *   (import "host" "g" (global $g (mut funcref)))
+ *   (table 1 funcref)
+ *   (func $f (result i32) i32.const 45)
+ *   (elem declare func $f)
+ *   (func (export "store") (param i32) (global.set $g (ref.func $f)))
+ *   (func (export "call") (param i32) (result i32)
+ *     (table.set 0 (i32.const 0) (global.get $g))
+ *     (call_indirect (type $t) (i32.const 0))))
+ */
+static const uint8_t host_glob_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0e, 0x03, 0x60, 0x00, 0x01,
+    0x7f, 0x60, 0x01, 0x7f, 0x00, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x02, 0x0b, 0x01, 0x04,
+    0x68, 0x6f, 0x73, 0x74, 0x01, 0x67, 0x03, 0x70, 0x01, 0x03, 0x04, 0x03, 0x00, 0x01,
+    0x02, 0x04, 0x04, 0x01, 0x70, 0x00, 0x01, 0x07, 0x10, 0x02, 0x05, 0x73, 0x74, 0x6f,
+    0x72, 0x65, 0x00, 0x01, 0x04, 0x63, 0x61, 0x6c, 0x6c, 0x00, 0x02, 0x09, 0x05, 0x01,
+    0x03, 0x00, 0x01, 0x00, 0x0a, 0x1b, 0x03, 0x04, 0x00, 0x41, 0x2d, 0x0b, 0x06, 0x00,
+    0xd2, 0x00, 0x24, 0x00, 0x0b, 0x0d, 0x00, 0x41, 0x00, 0x23, 0x00, 0x26, 0x00, 0x41,
+    0x00, 0x11, 0x00, 0x00, 0x0b};
 
 /*
  * (module
@@ -179,6 +201,22 @@ static void test_funcref_in_host_table(void **state) {
   assert_int_equal(call_i32(a, "call", 1), 43);
   store(a, 0);
   assert_int_equal(call_i32(a, "call", 0), 43);
+  troupe_wasm_instance_free(a);
+  troupe_wasm_module_free(m);
+}
+
+/* The same through a funcref global the linker made. */
+static void test_funcref_in_host_global(void **state) {
+  (void)state;
+  troupe_wasm_module *m = LOAD(host_glob);
+  troupe_wasm_linker *l = troupe_wasm_linker_new();
+  troupe_wasm_val null = {.type = TROUPE_WASM_FUNCREF, .of.ref = NULL};
+  assert_int_equal(troupe_wasm_linker_define_global(l, "host", "g", null, true, NULL), 0);
+  troupe_wasm_instance *a = inst_new(m, l), *b = inst_new(m, l);
+  store(b, 0);
+  troupe_wasm_instance_free(b);
+  troupe_wasm_linker_free(l);
+  assert_int_equal(call_i32(a, "call", 0), 45); /* B's function, read from the global */
   troupe_wasm_instance_free(a);
   troupe_wasm_module_free(m);
 }
@@ -293,6 +331,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_funcref_in_exporter_table),
       cmocka_unit_test(test_funcref_in_host_table),
+      cmocka_unit_test(test_funcref_in_host_global),
       cmocka_unit_test(test_failed_instance_in_table),
       cmocka_unit_test(test_linker_freed_first),
       cmocka_unit_test(test_group_merges),
