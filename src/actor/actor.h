@@ -292,6 +292,7 @@ typedef struct trA_counters {
 /* A full (or, on the empty list, unused) magazine of the node depot. */
 typedef struct trA_mag {
   struct trA_mag *next;
+  size_t n; /* pointers in v (non-worker threads take single nodes from the top one) */
   trA_msg *v[TRA_MAG_SIZE];
 } trA_mag;
 

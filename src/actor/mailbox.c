@@ -108,8 +108,9 @@ bool trA_mq_is_marked_empty(trA_mq *q) {
  * that frees more than it allocates (a sink) moves its top POOL_BATCH pointers to the
  * depot as one magazine; an empty cache takes a whole magazine back. No node is touched
  * while it moves (the old linked free list walked every cold node once per move), so
- * an allocation touches only the node it hands out. Non-worker threads free onto a
- * linked list in the depot (rare: nodes are mostly freed by the consumer's worker).
+ * an allocation touches only the node it hands out. A non-worker thread (an external
+ * sender) takes single nodes from the top magazine and frees onto a linked list in the
+ * depot, which a worker with an empty cache takes in batches.
  * Bigger payloads get one malloc for node and bytes. */
 _Static_assert(sizeof(trA_msg) == 128, "message nodes are two cache lines");
 _Static_assert(TRA_POOL_MAX >= 2 * TRA_MAG_SIZE, "a cache holds two magazines");
@@ -117,24 +118,41 @@ _Static_assert(TRA_POOL_MAX >= 2 * TRA_MAG_SIZE, "a cache holds two magazines");
 #define POOL_MAX TRA_POOL_MAX
 #define POOL_BATCH TRA_MAG_SIZE
 
-/* Refill an empty worker cache from a full magazine, or take one node a non-worker
- * freed; NULL when the depot is empty (the caller mallocs). */
+/* Refill an empty worker cache from a magazine (or, without one, a batch of the
+ * nodes non-workers freed); a non-worker thread takes one node. NULL when the depot is
+ * empty (the caller mallocs). */
 static trA_msg *depot_take(troupe_runtime *rt, trA_worker *w) {
   trA_msg *m = NULL;
   pthread_mutex_lock(&rt->depot_lock);
-  trA_mag *mag = w ? rt->mags_full : NULL;
-  if (mag) {
+  trA_mag *mag = rt->mags_full;
+  if (mag && w) {
     rt->mags_full = mag->next;
     rt->nmags--;
-    memcpy(w->cache, mag->v, sizeof mag->v); /* pointers only: the nodes stay cold */
-    mag->next = rt->mags_empty;              /* the empty shell is kept for reuse */
+    /* pointers only: the nodes stay cold until handed out */
+    memcpy(w->cache, mag->v, mag->n * sizeof mag->v[0]);
+    w->npool = mag->n - 1;
+    m = w->cache[w->npool];
+    mag->next = rt->mags_empty; /* the empty shell is kept for reuse */
     rt->mags_empty = mag;
-    w->npool = POOL_BATCH - 1;
-    m = w->cache[POOL_BATCH - 1];
+  } else if (mag) {
+    m = mag->v[--mag->n];
+    if (!mag->n) {
+      rt->mags_full = mag->next;
+      rt->nmags--;
+      mag->next = rt->mags_empty;
+      rt->mags_empty = mag;
+    }
   } else if (rt->depot) {
     m = rt->depot;
     rt->depot = (trA_msg *)(void *)atomic_load_explicit(&m->link.next, memory_order_relaxed);
     rt->ndepot--;
+    /* a worker takes a batch along while it holds the lock */
+    while (w && w->npool < POOL_BATCH && rt->depot) {
+      trA_msg *x = rt->depot;
+      rt->depot = (trA_msg *)(void *)atomic_load_explicit(&x->link.next, memory_order_relaxed);
+      rt->ndepot--;
+      w->cache[w->npool++] = x;
+    }
   }
   pthread_mutex_unlock(&rt->depot_lock);
   return m;
@@ -160,6 +178,7 @@ static void cache_spill(troupe_runtime *rt, trA_worker *w) {
     pthread_mutex_lock(&rt->depot_lock);
   }
   memcpy(mag->v, top, sizeof mag->v);
+  mag->n = POOL_BATCH;
   mag->next = rt->mags_full;
   rt->mags_full = mag;
   rt->nmags++;
@@ -243,7 +262,7 @@ void trA_pool_drain(troupe_runtime *rt, trA_worker *w) {
   while (rt->mags_full) {
     trA_mag *mag = rt->mags_full;
     rt->mags_full = mag->next;
-    for (size_t i = 0; i < POOL_BATCH; i++)
+    for (size_t i = 0; i < mag->n; i++)
       free(mag->v[i]);
     free(mag);
   }

@@ -66,6 +66,7 @@ typedef struct cc {
   uint32_t fuel_word; /* word index + 1 of the running segment's cost; 0: entry */
   uint32_t fuel_count, entry_fuel;
   uint32_t label_at;  /* code index + 1 of the latest branch target (no fusing across it) */
+  uint32_t tee_end;   /* code index + 1 right after an op retargeted by local.tee */
   bool oom;
   uint32_t scratch[64]; /* emission sink for unreachable code */
 } cc;
@@ -1004,6 +1005,7 @@ static int op_local_set(cc *c, uint32_t x, bool tee) {
       }
     if (v.kind == K_SLOT && !referenced && c->last_dst && c->last_pos == pos) {
       c->code[c->last_dst - 1] = x; /* the producer writes the local directly */
+      c->tee_end = tee ? c->ncode + 1 : 0; /* op_load may fuse an address add with it */
     } else if (v.kind == K_CONST) {
       emit_const(c, x, v.type, v.val);
     } else {
@@ -1160,6 +1162,19 @@ static int op_load(cc *c, trE_opcode op, char t, unsigned align) {
     trE_opcode f = (trE_opcode)(TRE_OP_i32_load_add + 2 * (op - TRE_OP_i32_load) + imm);
     uint32_t *w = emit(c, f, 4);
     w[0] = home(c, pa), w[1] = a, w[2] = b, w[3] = off;
+    note_dst(c, w, pa);
+  } else if (!dead(c) && !c->oom && c->st[pa].kind == K_LOCAL &&
+             (c->last_op == TRE_OP_i32_add || c->last_op == TRE_OP_i32_add_imm) &&
+             c->tee_end == c->ncode + 1 && c->last_start + 4 == c->ncode &&
+             c->label_at != c->ncode + 1 && c->code[c->last_start + 1] == c->st[pa].idx) {
+    /* local.tee x of an address add, then a load from x: one op writes x and loads */
+    uint32_t start = c->last_start;
+    uint32_t x = c->code[start + 1], a = c->code[start + 2], b = c->code[start + 3];
+    bool imm = c->last_op == TRE_OP_i32_add_imm;
+    unemit(c, start);
+    trE_opcode f = (trE_opcode)(TRE_OP_i32_load_tadd + 2 * (op - TRE_OP_i32_load) + imm);
+    uint32_t *w = emit(c, f, 5);
+    w[0] = home(c, pa), w[1] = x, w[2] = a, w[3] = b, w[4] = off;
     note_dst(c, w, pa);
   } else if (!dead(c)) {
     uint32_t a = rd(c, pa);
@@ -1488,6 +1503,7 @@ static void reset_func(cc *c) {
   c->nlazy = c->fuel_word = c->fuel_count = c->entry_fuel = 0;
   c->last_dst = 0;
   c->label_at = 0;
+  c->tee_end = 0;
   c->oom = false;
 }
 

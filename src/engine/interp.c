@@ -195,7 +195,8 @@ static int run(trE_exec *ex, const trE_func *enter, const int32_t **table) {
   X_MISC(br64_##c) X_MISC(br64_##c##_imm) X_MISC(brb64_##c) X_MISC(brb64_##c##_imm)
 #define X_IMM(o) X_MISC(i32_##o##_imm) X_MISC(i64_##o##_imm)
 #define X_STI(name, code, t, al) X_MISC(name##_imm)
-#define X_LDA(name, code, t, al) X_MISC(name##_add) X_MISC(name##_addi)
+#define X_LDA(name, code, t, al)                                                           \
+  X_MISC(name##_add) X_MISC(name##_addi) X_MISC(name##_tadd) X_MISC(name##_taddi)
 #define X_BRF(c) X_MISC(brf64_##c) X_MISC(brf64_n##c) X_MISC(brbf64_##c)
   static const int32_t handlers[TRE_OP_COUNT] = {
       TRE_NUMOPS(X_NUM) TRE_LOADOPS(X_MEM) TRE_STOREOPS(X_MEM) TRE_MISCOPS(X_MISC)
@@ -832,6 +833,30 @@ L_f64_copysign:
     memcpy(&v, mem + ea, sizeof v);                                                        \
     put;                                                                                   \
     pc += 5;                                                                               \
+    NEXT();                                                                                \
+  }                                                                                        \
+  L_##name##_tadd : {                                                                      \
+    uint32_t x = S(3).u32 + S(4).u32;                                                      \
+    S(2).u64 = x;                                                                          \
+    uint64_t ea = (uint64_t)x + pc[5];                                                     \
+    if (TR_UNLIKELY(ea + sizeof(T) > memsize))                                             \
+      goto trap_oob;                                                                       \
+    T v;                                                                                   \
+    memcpy(&v, mem + ea, sizeof v);                                                        \
+    put;                                                                                   \
+    pc += 6;                                                                               \
+    NEXT();                                                                                \
+  }                                                                                        \
+  L_##name##_taddi : {                                                                     \
+    uint32_t x = S(3).u32 + pc[4];                                                         \
+    S(2).u64 = x;                                                                          \
+    uint64_t ea = (uint64_t)x + pc[5];                                                     \
+    if (TR_UNLIKELY(ea + sizeof(T) > memsize))                                             \
+      goto trap_oob;                                                                       \
+    T v;                                                                                   \
+    memcpy(&v, mem + ea, sizeof v);                                                        \
+    put;                                                                                   \
+    pc += 6;                                                                               \
     NEXT();                                                                                \
   }
 #define STORE(name, T, get)                                                                \

@@ -85,7 +85,9 @@
  * constant-value form <name>_imm [op addr imm offset] (imm sign-extended to 64 bits),
  * each load an added-address form <name>_add [op d a b offset]: the address is the i32
  * sum a + b (an i32.add feeding only the load), and <name>_addi [op d a imm offset]
- * (an i32.add with a constant: the address is the 32-bit a + imm, then + offset). */
+ * (an i32.add with a constant: the address is the 32-bit a + imm, then + offset), and
+ * <name>_tadd [op d x a b offset] / <name>_taddi [op d x a imm offset]: the sum also
+ * goes to local x (an address add kept by local.tee, then loaded from). */
 #define TRE_LOADOPS(X)                                                                     \
   X(i32_load, 0x28, 'i', 2) X(i64_load, 0x29, 'I', 3) X(f32_load, 0x2A, 'f', 2)            \
   X(f64_load, 0x2B, 'F', 3) X(i32_load8_s, 0x2C, 'i', 0) X(i32_load8_u, 0x2D, 'i', 0)      \
@@ -165,7 +167,8 @@ typedef enum trE_opcode {
 #define TRE_X_IMM(o) TRE_OP_i32_##o##_imm, TRE_OP_i64_##o##_imm,
 #define TRE_X_BRF(c) TRE_OP_brf64_##c, TRE_OP_brf64_n##c, TRE_OP_brbf64_##c,
 #define TRE_X_STI(name, code, t, al) TRE_OP_##name##_imm,
-#define TRE_X_LDA(name, code, t, al) TRE_OP_##name##_add, TRE_OP_##name##_addi,
+#define TRE_X_LDA(name, code, t, al)                                                       \
+  TRE_OP_##name##_add, TRE_OP_##name##_addi, TRE_OP_##name##_tadd, TRE_OP_##name##_taddi,
   TRE_NUMOPS(TRE_X_NUM) TRE_LOADOPS(TRE_X_MEM) TRE_STOREOPS(TRE_X_MEM) TRE_MISCOPS(TRE_X_MISC)
   TRE_CMPS(TRE_X_BR4) TRE_CMPS(TRE_X_BR64) TRE_IMMOPS(TRE_X_IMM) TRE_STOREOPS(TRE_X_STI)
   TRE_LOADOPS(TRE_X_LDA) TRE_FCMPS(TRE_X_BRF)

@@ -6,6 +6,7 @@
 #ifndef TROUPE_TESTS_ACTOR_UTIL_H
 #define TROUPE_TESTS_ACTOR_UTIL_H
 
+#include "actor/actor.h"
 #include "troupe/actor.h"
 #include "troupe/base.h"
 
@@ -106,8 +107,11 @@ static int tu_rec_handle(troupe_actor *self, const troupe_message *m, troupe_err
 
 static const troupe_behaviour tu_recorder = {"recorder", NULL, tu_rec_handle, NULL};
 
+/* The death has fully finished: links and monitors were told (troupe_actor_alive is
+ * false from the start of a death, before the EXIT/DOWN signals are queued; a test that
+ * then asks the linked supervisor would race them). */
 static inline bool tu_dead(troupe_runtime *rt, troupe_actor_id id) {
-  return !troupe_actor_alive(rt, id);
+  return !trA_slot_in_use(rt, id);
 }
 
 #endif
