@@ -1158,8 +1158,8 @@ static int op_load(cc *c, trE_opcode op, char t, unsigned align) {
     uint32_t a = c->code[start + 2], b = c->code[start + 3];
     bool imm = c->last_op == TRE_OP_i32_add_imm;
     unemit(c, start); /* the sum was only the address: fold the add into the load */
-    /* per load: _add then _addi (ops.h) */
-    trE_opcode f = (trE_opcode)(TRE_OP_i32_load_add + 2 * (op - TRE_OP_i32_load) + imm);
+    /* per load: _add, _addi, _tadd, _taddi (ops.h) */
+    trE_opcode f = (trE_opcode)(TRE_OP_i32_load_add + 4 * (op - TRE_OP_i32_load) + imm);
     uint32_t *w = emit(c, f, 4);
     w[0] = home(c, pa), w[1] = a, w[2] = b, w[3] = off;
     note_dst(c, w, pa);
@@ -1172,7 +1172,7 @@ static int op_load(cc *c, trE_opcode op, char t, unsigned align) {
     uint32_t x = c->code[start + 1], a = c->code[start + 2], b = c->code[start + 3];
     bool imm = c->last_op == TRE_OP_i32_add_imm;
     unemit(c, start);
-    trE_opcode f = (trE_opcode)(TRE_OP_i32_load_tadd + 2 * (op - TRE_OP_i32_load) + imm);
+    trE_opcode f = (trE_opcode)(TRE_OP_i32_load_tadd + 4 * (op - TRE_OP_i32_load) + imm);
     uint32_t *w = emit(c, f, 5);
     w[0] = home(c, pa), w[1] = x, w[2] = a, w[3] = b, w[4] = off;
     note_dst(c, w, pa);
