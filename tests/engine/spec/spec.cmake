@@ -53,3 +53,14 @@ else()
   set_tests_properties(spec_fuel_slices PROPERTIES LABELS "spec;asan" TIMEOUT 600
                        SKIP_RETURN_CODE 77)
 endif()
+
+# Our own .wast regression files (tests/engine/wast/): the interpreter's fused ops must
+# behave exactly as the instruction sequences they replace. Every command must pass.
+file(GLOB _own_wast CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/engine/wast/*.wast)
+foreach(_w IN LISTS _own_wast)
+  get_filename_component(_wn ${_w} NAME_WE)
+  add_test(NAME engine_wast_${_wn}
+           COMMAND spec_runner --spec-dir ${CMAKE_SOURCE_DIR}/tests/engine/wast --work ${_spec_work}
+                   --file ${_w} --expect-failed 0)
+  set_tests_properties(engine_wast_${_wn} PROPERTIES LABELS "engine;asan" TIMEOUT 60)
+endforeach()

@@ -1,0 +1,21 @@
+;; Regression check: an address add kept by local.tee, then a load, compiled as one op.
+(module
+  (memory 1)
+  (data (i32.const 16) "\01\02\03\04\05\06\07\08")
+  (func (export "t1") (param i32 i32) (result i32) (local i32)
+    (i32.add (i32.load8_u (local.tee 2 (i32.add (local.get 0) (local.get 1)))) (i32.mul (local.get 2) (i32.const 1000))))
+  (func (export "t2") (param i32) (result i32)
+    (i32.add (i32.load8_u offset=1 (local.tee 0 (i32.add (local.get 0) (i32.const 8)))) (i32.mul (local.get 0) (i32.const 1000))))
+  (global $g (mut i32) (i32.const 0))
+  (func (export "t3") (param i32) (result i32)
+    (i32.load (local.tee 0 (i32.add (local.get 0) (i32.const -4)))) drop
+    (local.get 0))
+  (func (export "t4") (param i32) (result i32) (local i32)
+    (block (result i32) (local.tee 1 (i32.add (local.get 0) (i32.const 1))) (br_if 0 (i32.const 0)))
+    (i32.load8_u) (local.get 1) (i32.add))
+)
+(assert_return (invoke "t1" (i32.const 10) (i32.const 6)) (i32.const 16001))
+(assert_return (invoke "t2" (i32.const 9)) (i32.const 17003))
+(assert_trap (invoke "t3" (i32.const 2)) "out of bounds memory access")
+(assert_return (invoke "t3" (i32.const 20)) (i32.const 16))
+(assert_return (invoke "t4" (i32.const 15)) (i32.const 17))
