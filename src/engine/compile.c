@@ -34,6 +34,8 @@ typedef struct cctrl {
   uint32_t nparams, nresults;
   const uint8_t *params, *results;
   uint32_t loop_pc;  /* C_LOOP: code index of the head (its fuel op) */
+  bool fuel_seg;     /* C_LOOP: the head opened a fuel segment (closed at `end`) */
+  uint32_t outer_fuel_word, outer_fuel_count; /* ... and the enclosing one, resumed then */
   uint32_t fixups;   /* chain of branch words to patch at end (word index + 1; 0 ends) */
   uint32_t else_fix; /* C_IF: the br_unless offset word (+1) */
   uint32_t shadow;   /* C_IF/C_ELSE with params: hidden copies of the params below height */
@@ -176,7 +178,12 @@ static void patch_fixups(cc *c, cctrl *f, uint32_t target) {
   f->fixups = 0;
 }
 
-/* A new fuel segment starts here (loop head): the previous one's cost is settled. */
+/* Fuel segments nest like loops: a loop head opens a segment charged on every
+ * iteration; its `end` writes the segment's cost into the head's fuel op and resumes
+ * counting for the enclosing segment (the outer loop's, or the function entry's). So a
+ * loop iteration is charged for its own instructions only, not for the code that
+ * follows an inner loop; a segment is still charged whole when a branch leaves it
+ * early, which keeps fuel an upper bound of the instructions executed. */
 static void settle_fuel(cc *c) {
   uint32_t cost = c->fuel_count ? c->fuel_count : 1;
   if (c->fuel_word)
@@ -1031,6 +1038,11 @@ static int op_end(cc *c, bool *done) {
   if (f->kind == C_IF && (f->nparams != f->nresults ||
                           (f->nresults && memcmp(f->params, f->results, f->nresults) != 0)))
     return MISMATCH(); /* the missing else must turn params into results */
+  if (f->kind == C_LOOP && f->fuel_seg) {
+    settle_fuel(c);
+    c->fuel_word = f->outer_fuel_word;
+    c->fuel_count = f->outer_fuel_count;
+  }
   if (f->kind == C_FUNC) {
     emit_return(c);
     settle_fuel(c);
@@ -1114,8 +1126,11 @@ static int op_block(cc *c, uint8_t op) {
     TRY(push_ctrl(c, op == 0x03 ? C_LOOP : C_BLOCK, np, p, nr, r));
     c->sp = h + np;
     if (op == 0x03 && !dead(c)) {
-      settle_fuel(c);
       cctrl *f = &c->cs[c->csp - 1];
+      f->fuel_seg = true;
+      f->outer_fuel_word = c->fuel_word;
+      f->outer_fuel_count = c->fuel_count;
+      c->fuel_count = 0;
       f->loop_pc = c->ncode;
       uint32_t *w = emit(c, TRE_OP_fuel, 1);
       uint32_t i = word_index(c, w);
