@@ -169,7 +169,7 @@ static void cache_spill(troupe_runtime *rt, trA_worker *w) {
     rt->mags_empty = mag->next;
   } else {
     pthread_mutex_unlock(&rt->depot_lock);
-    mag = malloc(sizeof *mag);
+    mag = trB_malloc(sizeof *mag);
     if (!mag) { /* out of memory for the shell: give the nodes back to malloc instead */
       for (size_t i = 0; i < POOL_BATCH; i++)
         free(top[i]);

@@ -8,6 +8,7 @@
 #include "actor/actor.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -201,6 +202,12 @@ static void park(trA_worker *w) {
       TRA_COUNT(rt, parks, 1);
       futex_wait(&rt->wake_epoch, epoch, dl == UINT64_MAX ? UINT64_MAX : dl - now);
     }
+  } else if (atomic_load_explicit(&rt->inject_pending, memory_order_relaxed)) {
+    /* A whole spin found no work although the inject queue counts some: a pusher was
+     * preempted between its exchange and its link store (the queue is blocked behind
+     * it until it runs again), or another worker holds the consumer try-lock. Give the
+     * CPU away instead of spinning against that thread on a loaded machine. */
+    sched_yield();
   }
   atomic_fetch_sub_explicit(&rt->sleepers, 1, memory_order_seq_cst);
   atomic_store_explicit(wake_pending(rt), false, memory_order_seq_cst);
@@ -235,7 +242,7 @@ static void *worker_main(void *arg) {
       trA_run_actor(w, a);
       continue;
     }
-    if (++idle < 2048) { /* a short spin (~20-100 us) catches work about to come */
+    if (++idle < 1024) { /* a short spin (~10-50 us) catches work about to come */
 #if defined(__x86_64__) || defined(__i386__)
       __builtin_ia32_pause();
 #endif
