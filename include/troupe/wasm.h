@@ -146,6 +146,8 @@ typedef struct troupe_wasm_trap {
 } troupe_wasm_trap;
 
 TROUPE_API const char *troupe_wasm_trap_kind_message(troupe_wasm_trap_kind kind);
+/* "i32", "funcref", ... for a troupe_wasm_valtype; "?" for anything else. */
+TROUPE_API const char *troupe_wasm_valtype_name(uint8_t type);
 
 /* ---- modules --------------------------------------------------------------------- */
 

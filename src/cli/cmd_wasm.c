@@ -105,19 +105,6 @@ static int load_module(const char *path, troupe_wasm_module **out) {
 
 /* ---- values ---------------------------------------------------------------------------- */
 
-static const char *type_name(uint8_t t) {
-  switch (t) {
-  case TROUPE_WASM_I32: return "i32";
-  case TROUPE_WASM_I64: return "i64";
-  case TROUPE_WASM_F32: return "f32";
-  case TROUPE_WASM_F64: return "f64";
-  case TROUPE_WASM_V128: return "v128";
-  case TROUPE_WASM_FUNCREF: return "funcref";
-  case TROUPE_WASM_EXTERNREF: return "externref";
-  default: return "?";
-  }
-}
-
 /* An integer of `bits` bits: signed decimal, or unsigned decimal / 0x hex up to 2^bits-1. */
 static bool parse_int(const char *s, int bits, int64_t *out) {
   bool neg = *s == '-';
@@ -194,7 +181,7 @@ static void print_nan(uint64_t sign, uint64_t payload, uint64_t canonical) {
 }
 
 static void print_result(const troupe_wasm_val *v) {
-  printf("%s:", type_name(v->type));
+  printf("%s:", troupe_wasm_valtype_name(v->type));
   switch (v->type) {
   case TROUPE_WASM_I32: printf("%" PRId32, v->of.i32); break;
   case TROUPE_WASM_I64: printf("%" PRId64, v->of.i64); break;
@@ -297,7 +284,7 @@ static int invoke(troupe_wasm_instance *inst, const run_opts *o, int argc, char 
   for (uint32_t i = 0; i < ft->nparams; i++) {
     if (!parse_arg(argv[i], ft->params[i], &args[i])) {
       trL_error("argument %" PRIu32 " of '%s': '%s' is not a valid %s", i + 1, o->invoke,
-                argv[i], type_name(ft->params[i]));
+                argv[i], troupe_wasm_valtype_name(ft->params[i]));
       status = TR_EXIT_USAGE;
       goto out;
     }

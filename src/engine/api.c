@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *trE_valtype_name(uint8_t t) {
+const char *troupe_wasm_valtype_name(uint8_t t) {
   switch (t) {
   case TROUPE_WASM_I32: return "i32";
   case TROUPE_WASM_I64: return "i64";
@@ -296,8 +296,8 @@ static int start_call(trE_inst *inst, const trE_func *f, const troupe_wasm_val *
   for (uint32_t i = 0; i < ft->nparams; i++)
     if (args[i].type != TRE_PARAMS(ft)[i])
       return troupe_err_set(err, TROUPE_E_INVAL, "call: argument %u is %s, expected %s", i,
-                            trE_valtype_name(args[i].type),
-                            trE_valtype_name(TRE_PARAMS(ft)[i]));
+                            troupe_wasm_valtype_name(args[i].type),
+                            troupe_wasm_valtype_name(TRE_PARAMS(ft)[i]));
   size_t need = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
   if (f->code && f->code->frame_slots > need)
     need = f->code->frame_slots;

@@ -73,13 +73,6 @@ typedef struct cc {
   uint32_t scratch[64]; /* emission sink for unreachable code */
 } cc;
 
-#define TRY(x)                                                                             \
-  do {                                                                                     \
-    int rc_ = (x);                                                                         \
-    if (rc_)                                                                               \
-      return rc_;                                                                          \
-  } while (0)
-
 static int vfail(cc *c, int code, const char *fmt, ...) TROUPE_PRINTF(3, 4);
 static int vfail(cc *c, int code, const char *fmt, ...) {
   char reason[160];
@@ -286,19 +279,6 @@ static void drop_entry(cc *c) {
   c->sp--;
 }
 
-static const char *type_name(uint8_t t) {
-  switch (t) {
-  case TROUPE_WASM_I32: return "i32";
-  case TROUPE_WASM_I64: return "i64";
-  case TROUPE_WASM_F32: return "f32";
-  case TROUPE_WASM_F64: return "f64";
-  case TROUPE_WASM_V128: return "v128";
-  case TROUPE_WASM_FUNCREF: return "funcref";
-  case TROUPE_WASM_EXTERNREF: return "externref";
-  default: return "?";
-  }
-}
-
 /* Pop an operand of type `want` (T_UNKNOWN: any); *pos gets its position, *got its type. */
 static int pop(cc *c, uint8_t want, uint32_t *pos, uint8_t *got) {
   cctrl *f = &c->cs[c->csp - 1];
@@ -315,11 +295,11 @@ static int pop(cc *c, uint8_t want, uint32_t *pos, uint8_t *got) {
       return 0;
     }
     return INVALID("type mismatch: expected %s, but the block's operand stack is empty",
-                   want == T_UNKNOWN ? "a value" : type_name(want));
+                   want == T_UNKNOWN ? "a value" : troupe_wasm_valtype_name(want));
   }
   uint8_t t = c->st[c->sp - 1].type;
   if (want != T_UNKNOWN && t != T_UNKNOWN && t != want)
-    return INVALID("type mismatch: expected %s, found %s", type_name(want), type_name(t));
+    return INVALID("type mismatch: expected %s, found %s", troupe_wasm_valtype_name(want), troupe_wasm_valtype_name(t));
   if (pos)
     *pos = c->sp - 1;
   if (got)

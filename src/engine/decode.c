@@ -10,13 +10,6 @@
  */
 #include "engine/reader.h"
 
-#define TRY(x)                                                                             \
-  do {                                                                                     \
-    int rc_ = (x);                                                                         \
-    if (rc_)                                                                               \
-      return rc_;                                                                          \
-  } while (0)
-
 static int fail(trE_reader *r, int code, const char *fmt, ...) TROUPE_PRINTF(3, 4);
 static int fail(trE_reader *r, int code, const char *fmt, ...) {
   char reason[128];

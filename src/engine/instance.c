@@ -165,12 +165,12 @@ static void fmt_functype(const trE_functype *ft, char *buf, size_t len) {
   k += (size_t)snprintf(buf + k, len - k, "(");
   for (uint32_t i = 0; i < ft->nparams && k < len; i++)
     k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? "," : "",
-                          trE_valtype_name(TRE_PARAMS(ft)[i]));
+                          troupe_wasm_valtype_name(TRE_PARAMS(ft)[i]));
   if (k < len)
     k += (size_t)snprintf(buf + k, len - k, ")->(");
   for (uint32_t i = 0; i < ft->nresults && k < len; i++)
     k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? "," : "",
-                          trE_valtype_name(TRE_RESULTS(ft)[i]));
+                          troupe_wasm_valtype_name(TRE_RESULTS(ft)[i]));
   if (k < len)
     snprintf(buf + k, len - k, ")");
 }
@@ -249,7 +249,7 @@ static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i, 
     const trE_table *t = d->table;
     if (t->elem != im->as.table.elem)
       return unlinkable(err, im, "expected %s elements, found %s",
-                        trE_valtype_name(im->as.table.elem), trE_valtype_name(t->elem));
+                        troupe_wasm_valtype_name(im->as.table.elem), troupe_wasm_valtype_name(t->elem));
     if (!limits_match(t->size, t->max != UINT32_MAX, t->max, &im->as.table.limits))
       return unlinkable(err, im, "table limits do not match (size %u)", t->size);
     inst->tables[(*nt)++] = d->table;
@@ -273,8 +273,8 @@ static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i, 
     const trE_gcell *g = d->global;
     if (g->type != im->as.global.type || g->mut != im->as.global.mut)
       return unlinkable(err, im, "expected %s%s, found %s%s", im->as.global.mut ? "mut " : "",
-                        trE_valtype_name(im->as.global.type), g->mut ? "mut " : "",
-                        trE_valtype_name(g->type));
+                        troupe_wasm_valtype_name(im->as.global.type), g->mut ? "mut " : "",
+                        troupe_wasm_valtype_name(g->type));
     inst->globals[(*ng)++] = d->global;
     if (d->hostg) {
       atomic_fetch_add_explicit(&d->hostg->refcount, 1, memory_order_relaxed);

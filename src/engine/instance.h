@@ -175,7 +175,6 @@ int trE_interp_run(trE_exec *ex, const trE_func *enter);
 const int32_t *trE_interp_table(void);
 
 /* api.c: "i32", "funcref", ... */
-const char *trE_valtype_name(uint8_t t);
 /* api.c: run the start function f of a fresh instance. */
 int trE_start(trE_inst *inst, const trE_func *f, uint64_t fuel, troupe_wasm_trap *trap);
 

@@ -14,6 +14,14 @@
 
 #include <stdio.h>
 
+/* Return the status of x if it is an error. */
+#define TRY(x)                                                                             \
+  do {                                                                                     \
+    int rc_ = (x);                                                                         \
+    if (rc_)                                                                               \
+      return rc_;                                                                          \
+  } while (0)
+
 typedef struct trE_reader {
   const uint8_t *base; /* start of the module: offsets in messages are relative to it */
   const uint8_t *p;
