@@ -1,8 +1,9 @@
 #!/bin/sh
-# scripts/run-demo.sh path/to/troupe: the `make run` demo. For now the codec tool on a
-# sample message: JSON typed by a person -> prefixed JSON -> CBOR for a component ->
-# decoded and shown -> back to JSON, printing each step with the hex of the prefixed
-# bytes. Exits non-zero on any failure.
+# scripts/run-demo.sh path/to/troupe: the `make run` demo, until components exist. The
+# codec tool on a sample message: JSON typed by a person -> prefixed JSON -> CBOR for a
+# component -> decoded and shown -> back to JSON, printing each step with the hex of the
+# prefixed bytes; then the engine: a C program built for WASI run in the sandbox, and a
+# runaway loop stopped by fuel. Exits non-zero on any failure.
 set -eu
 if [ $# -ne 1 ]; then
   echo "usage: $0 path/to/troupe" >&2
@@ -52,6 +53,22 @@ step "7. what a bad message gets: a one-line error and exit status 1"
 printf '\121\202\001' >"$work/bad.cbor" # CBOR array of 2 with only one item
 if "$troupe" codec decode <"$work/bad.cbor" 2>"$work/err"; then
   echo "    a truncated CBOR message was accepted" >&2
+  exit 1
+fi
+sed 's/^/    /' "$work/err"
+
+# The engine: an ordinary C program built for WASI, run in Troupe's sandboxed engine.
+step "8. clang --target=wasm32-wasi examples/wasm/hello.c; troupe wasm run hello.wasm Ada Grace"
+here=$(cd "$(dirname "$0")/.." && pwd)
+clang --target=wasm32-wasi -O2 -o "$work/hello.wasm" "$here/examples/wasm/hello.c"
+"$troupe" wasm validate "$work/hello.wasm" | sed 's/^/    validate: /'
+"$troupe" wasm run --env NAME=world "$work/hello.wasm" Ada Grace | sed 's/^/    /'
+
+step "9. a trap is a value, not a crash: fuel runs out in an endless loop"
+# (module (func (export "spin") (loop (br 0)))) as bytes, so the demo needs no wat2wasm
+printf '\0asm\1\0\0\0\1\4\1\140\0\0\3\2\1\0\7\10\1\4spin\0\0\12\11\1\7\0\3\100\14\0\13\13' >"$work/spin.wasm"
+if "$troupe" wasm run --fuel 1000000 --invoke spin "$work/spin.wasm" 2>"$work/err"; then
+  echo "    an endless loop finished" >&2
   exit 1
 fi
 sed 's/^/    /' "$work/err"
