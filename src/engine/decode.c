@@ -194,6 +194,15 @@ static int sec_type(trE_reader *r, trE_module *m) {
 
 /* ---- constant expressions -------------------------------------------------------- */
 
+/* Whether a byte starts some WebAssembly 2.0 instruction (SIMD's prefix included):
+ * constant expressions reject every other instruction as "constant expression
+ * required" (invalid), but a byte that is no instruction at all is malformed. */
+static bool known_opcode(uint8_t op) {
+  return op <= 0x05 || (op >= 0x0B && op <= 0x11) || (op >= 0x1A && op <= 0x1C) ||
+         (op >= 0x20 && op <= 0x26) || (op >= 0x28 && op <= 0xC4) ||
+         (op >= 0xD0 && op <= 0xD2) || op == 0xFC || op == 0xFD;
+}
+
 /* One constant instruction then `end`, producing `want` (0: any type, reported back). */
 static int read_constexpr(trE_reader *r, trE_module *m, uint8_t want, trE_constexpr *ce) {
   uint8_t op;
@@ -253,6 +262,8 @@ static int read_constexpr(trE_reader *r, trE_module *m, uint8_t want, trE_conste
     return fail(r, TROUPE_E_INVALID, "type mismatch");
   default:
     r->p = start;
+    if (!known_opcode(op)) /* not an instruction at all: a decoding error */
+      return fail(r, TROUPE_E_MALFORMED, "illegal opcode 0x%02x", op);
     return fail(r, TROUPE_E_INVALID, "constant expression required");
   }
   uint8_t end;
