@@ -22,10 +22,10 @@ target_compile_definitions(spec_runner PRIVATE
   SPEC_DEFAULT_SKIP="${_spec_src}/skip.txt"
   SPEC_DEFAULT_WAST2JSON="${_spec_wast2json}")
 
-# The runner checking itself: selftest.wast holds 13 right and 23 wrong commands.
+# The runner checking itself: selftest.script holds 13 right and 23 wrong commands.
 add_test(NAME spec_selftest
          COMMAND spec_runner --spec-dir ${_spec_src} --work ${_spec_work}
-                 --file ${_spec_src}/selftest.wast --expect-passed 13 --expect-failed 23)
+                 --file ${_spec_src}/selftest.script --expect-passed 13 --expect-failed 23)
 set_tests_properties(spec_selftest PROPERTIES LABELS "spec;asan" TIMEOUT 60)
 
 # Files: every core/*.wast. skip.txt (read by the runner) decides what inside is skipped.
