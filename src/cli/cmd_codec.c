@@ -97,9 +97,24 @@ static int parse_codec_opt(int argc, char **argv, const char *flag, const char *
   return TR_EXIT_OK;
 }
 
-static int do_encode(int argc, char **argv) {
+/* encode and transcode are the same stdin -> stdout filter around one library call. */
+typedef int (*codec_filter)(troupe_codec codec, const void *in, size_t len, uint8_t **out,
+                            size_t *out_len, troupe_err *err);
+
+static int encode_filter(troupe_codec codec, const void *in, size_t len, uint8_t **out,
+                         size_t *out_len, troupe_err *err) {
+  return troupe_codec_encode_alloc(codec, in, len, out, out_len, err);
+}
+
+static int transcode_filter(troupe_codec to, const void *in, size_t len, uint8_t **out,
+                            size_t *out_len, troupe_err *err) {
+  return troupe_codec_transcode(in, len, to, out, out_len, err);
+}
+
+static int run_filter(int argc, char **argv, const char *flag, const char *usage,
+                      codec_filter filter) {
   troupe_codec codec;
-  int rc = parse_codec_opt(argc, argv, "--codec", encode_usage, &codec);
+  int rc = parse_codec_opt(argc, argv, flag, usage, &codec);
   if (rc)
     return rc < 0 ? TR_EXIT_OK : rc;
   size_t len;
@@ -109,7 +124,7 @@ static int do_encode(int argc, char **argv) {
   uint8_t *out;
   size_t out_len;
   troupe_err err;
-  rc = troupe_codec_encode_alloc(codec, in, len, &out, &out_len, &err);
+  rc = filter(codec, in, len, &out, &out_len, &err);
   free(in);
   if (rc) {
     trL_error("%s", troupe_err_message(&err));
@@ -120,27 +135,12 @@ static int do_encode(int argc, char **argv) {
   return rc;
 }
 
+static int do_encode(int argc, char **argv) {
+  return run_filter(argc, argv, "--codec", encode_usage, encode_filter);
+}
+
 static int do_transcode(int argc, char **argv) {
-  troupe_codec to;
-  int rc = parse_codec_opt(argc, argv, "--to", transcode_usage, &to);
-  if (rc)
-    return rc < 0 ? TR_EXIT_OK : rc;
-  size_t len;
-  unsigned char *in = trL_read_stream(stdin, &len);
-  if (!in)
-    return TR_EXIT_IO;
-  uint8_t *out;
-  size_t out_len;
-  troupe_err err;
-  rc = troupe_codec_transcode(in, len, to, &out, &out_len, &err);
-  free(in);
-  if (rc) {
-    trL_error("%s", troupe_err_message(&err));
-    return TR_EXIT_FAIL;
-  }
-  rc = write_all(out, out_len);
-  free(out);
-  return rc;
+  return run_filter(argc, argv, "--to", transcode_usage, transcode_filter);
 }
 
 static int print_payload(const troupe_payload *p, bool pretty) {
