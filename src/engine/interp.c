@@ -604,74 +604,27 @@ L_ref_func:
   BINI64(i64_shl, a << (b & 63)) BINI64(i64_shr_s, (int64_t)a >> (b & 63))
   BINI64(i64_shr_u, a >> (b & 63)) BINI64(i64_rotl, rotl64(a, b)) BINI64(i64_rotr, rotr64(a, b))
 
-L_i32_div_s: {
-  int32_t a = S(2).i32, b = S(3).i32;
-  if (b == 0)
-    TRAP(INT_DIV_ZERO);
-  if (a == INT32_MIN && b == -1)
-    TRAP(INT_OVERFLOW);
-  S(1).u64 = (uint32_t)(a / b);
-  pc += 4;
-  NEXT();
-}
-L_i32_div_u: {
-  uint32_t a = S(2).u32, b = S(3).u32;
-  if (b == 0)
-    TRAP(INT_DIV_ZERO);
-  S(1).u64 = a / b;
-  pc += 4;
-  NEXT();
-}
-L_i32_rem_s: {
-  int32_t a = S(2).i32, b = S(3).i32;
-  if (b == 0)
-    TRAP(INT_DIV_ZERO);
-  S(1).u64 = b == -1 ? 0 : (uint32_t)(a % b);
-  pc += 4;
-  NEXT();
-}
-L_i32_rem_u: {
-  uint32_t a = S(2).u32, b = S(3).u32;
-  if (b == 0)
-    TRAP(INT_DIV_ZERO);
-  S(1).u64 = a % b;
-  pc += 4;
-  NEXT();
-}
-L_i64_div_s: {
-  int64_t a = S(2).i64, b = S(3).i64;
-  if (b == 0)
-    TRAP(INT_DIV_ZERO);
-  if (a == INT64_MIN && b == -1)
-    TRAP(INT_OVERFLOW);
-  S(1).i64 = a / b;
-  pc += 4;
-  NEXT();
-}
-L_i64_div_u: {
-  uint64_t a = S(2).u64, b = S(3).u64;
-  if (b == 0)
-    TRAP(INT_DIV_ZERO);
-  S(1).u64 = a / b;
-  pc += 4;
-  NEXT();
-}
-L_i64_rem_s: {
-  int64_t a = S(2).i64, b = S(3).i64;
-  if (b == 0)
-    TRAP(INT_DIV_ZERO);
-  S(1).i64 = b == -1 ? 0 : a % b;
-  pc += 4;
-  NEXT();
-}
-L_i64_rem_u: {
-  uint64_t a = S(2).u64, b = S(3).u64;
-  if (b == 0)
-    TRAP(INT_DIV_ZERO);
-  S(1).u64 = a % b;
-  pc += 4;
-  NEXT();
-}
+  /* Integer division: a zero divisor traps; signed division of the minimum by -1
+   * overflows (traps), while the matching remainder is defined as 0. */
+#define DIV(name, get, put, overflows)                                                     \
+  L_##name : {                                                                             \
+    __typeof__(S(2).get) a = S(2).get, b = S(3).get;                                       \
+    if (b == 0)                                                                            \
+      TRAP(INT_DIV_ZERO);                                                                  \
+    if (overflows)                                                                         \
+      TRAP(INT_OVERFLOW);                                                                  \
+    put;                                                                                   \
+    pc += 4;                                                                               \
+    NEXT();                                                                                \
+  }
+  DIV(i32_div_s, i32, S(1).u64 = (uint32_t)(a / b), a == INT32_MIN && b == -1)
+  DIV(i32_div_u, u32, S(1).u64 = a / b, false)
+  DIV(i32_rem_s, i32, S(1).u64 = b == -1 ? 0 : (uint32_t)(a % b), false)
+  DIV(i32_rem_u, u32, S(1).u64 = a % b, false)
+  DIV(i64_div_s, i64, S(1).i64 = a / b, a == INT64_MIN && b == -1)
+  DIV(i64_div_u, u64, S(1).u64 = a / b, false)
+  DIV(i64_rem_s, i64, S(1).i64 = b == -1 ? 0 : a % b, false)
+  DIV(i64_rem_u, u64, S(1).u64 = a % b, false)
 
   BINF32(f32_add, a + b) BINF32(f32_sub, a - b) BINF32(f32_mul, a * b)
   BINF32(f32_div, a / b) BINF32(f32_min, fmin32(a, b)) BINF32(f32_max, fmax32(a, b))
