@@ -61,6 +61,10 @@ typedef struct cc {
   uint32_t cur_off;   /* module offset of the instruction being compiled */
   uint32_t last_start; /* code index of the last op emitted, and which op (for fusion) */
   trE_opcode last_op;
+  uint32_t prev_start; /* ... and of the op before it (TRE_OP_COUNT: none, or fused away) */
+  trE_opcode prev_op;
+  uint32_t prev2_start; /* ... and of the one before that */
+  trE_opcode prev2_op;
   uint32_t last_dst;  /* word index + 1 of the last op's result operand (for retargeting) */
   uint32_t last_pos;  /* ... and the stack position it wrote */
   uint32_t nlazy;     /* K_LOCAL entries on the stack */
@@ -68,7 +72,7 @@ typedef struct cc {
   uint32_t fuel_word; /* word index + 1 of the running segment's cost; 0: entry */
   uint32_t fuel_count, entry_fuel;
   uint32_t label_at;  /* code index + 1 of the latest branch target (no fusing across it) */
-  uint32_t tee_end;   /* code index + 1 right after an op retargeted by local.tee */
+  uint32_t set_end;   /* code index + 1 right after an op retargeted by local.set/tee */
   bool oom;
   uint32_t scratch[64]; /* emission sink for unreachable code */
 } cc;
@@ -127,6 +131,11 @@ static uint32_t *emit(cc *c, trE_opcode op, uint32_t nops) {
   if (c->nmap == 0 || c->map[c->nmap - 1].off != c->cur_off)
     c->map[c->nmap++] = (trE_pcmap){c->ncode, c->cur_off};
   c->code[c->ncode] = (uint32_t)c->H[op];
+  bool last_live = c->last_start < c->ncode;
+  c->prev2_start = last_live ? c->prev_start : c->last_start;
+  c->prev2_op = last_live ? c->prev_op : TRE_OP_COUNT;
+  c->prev_start = c->last_start;
+  c->prev_op = last_live ? c->last_op : TRE_OP_COUNT;
   c->last_start = c->ncode;
   c->last_op = op;
   uint32_t *w = &c->code[c->ncode + 1];
@@ -203,14 +212,18 @@ static void unemit(cc *c, uint32_t start);
 static void emit_copy(cc *c, uint32_t dst, uint32_t src) {
   if (dst == src)
     return;
-  if (!dead(c) && !c->oom && c->last_op == TRE_OP_copy && c->last_start + 3 == c->ncode &&
-      c->label_at != c->ncode + 1) {
-    /* two moves in a row (rotating locals, branch moves): one copy2, run in order */
-    uint32_t start = c->last_start;
-    uint32_t d1 = c->code[start + 1], s1 = c->code[start + 2];
+  static const trE_opcode copies[4] = {TRE_OP_copy, TRE_OP_copy2, TRE_OP_copy3, TRE_OP_copy4};
+  for (uint32_t k = 1; k < 4 && !dead(c) && !c->oom; k++) {
+    if (c->last_op != copies[k - 1] || c->last_start + 1 + 2 * k != c->ncode ||
+        c->label_at == c->ncode + 1)
+      continue;
+    /* moves in a row (rotating locals, branch moves): up to four in one op, in order */
+    uint32_t start = c->last_start, pairs[6];
+    memcpy(pairs, &c->code[start + 1], 2 * k * sizeof *pairs);
     unemit(c, start);
-    uint32_t *w = emit(c, TRE_OP_copy2, 4);
-    w[0] = d1, w[1] = s1, w[2] = dst, w[3] = src;
+    uint32_t *w = emit(c, copies[k], 2 * k + 2);
+    memcpy(w, pairs, 2 * k * sizeof *pairs);
+    w[2 * k] = dst, w[2 * k + 1] = src;
     return;
   }
   uint32_t *w = emit(c, TRE_OP_copy, 2);
@@ -498,33 +511,86 @@ static bool fits_imm(const cval *v) {
   return v->type == TROUPE_WASM_I64 && (int64_t)v->val == (int64_t)(int32_t)v->val;
 }
 
+/* Op p at code index ps (prev_op, prev2_op) is really there and ends at `end`. */
+static bool op_at(const cc *c, trE_opcode p, uint32_t ps, uint32_t len, uint32_t end) {
+  return p != TRE_OP_COUNT && ps + len == end && c->code[ps] == (uint32_t)c->H[p];
+}
+
 /* The op just emitted wrote stack position pos's home slot (not retargeted). */
 static bool last_wrote(const cc *c, uint32_t pos) {
   return !c->oom && c->last_dst && c->last_pos == pos &&
          c->code[c->last_dst - 1] == home(c, pos);
 }
 
-/* f64.add/sub of an f64.mul just computed: one fused op (see ops.h). */
-static bool fuse_muladd(cc *c, trE_opcode op, uint32_t pa, uint32_t pb) {
-  if (op != TRE_OP_f64_add && op != TRE_OP_f64_sub)
+/* The fused form of op o2 applied to the result of o1 (ops.h chains), or -1. i32 chains
+ * are commutative; f64 ones come as a pair, the result of o1 on the left, then right. */
+static int chain_form(trE_opcode o2, trE_opcode o1, bool right) {
+#define X(x2, x1, sfx) {TRE_OP_i32_##x2, TRE_OP_i32_##x1##sfx, TRE_OP_i32_##x2##_##x1##sfx},
+#define XF(x2, x1) {TRE_OP_f64_##x2, TRE_OP_f64_##x1, TRE_OP_f64_##x2##_##x1##_l},
+  static const trE_opcode forms[][3] = {TRE_CHAINOPS(X) TRE_F64CHAINS(XF)};
+#undef XF
+#undef X
+  for (size_t i = 0; i < TR_ARRAY_LEN(forms); i++)
+    if (forms[i][0] == o2 && forms[i][1] == o1)
+      return (int)forms[i][2] + (right && forms[i][2] >= TRE_OP_f64_add_add_l ? 1 : 0);
+  return -1;
+}
+
+/* An op of the value the op just emitted computed (into its home slot, read by nothing
+ * else) and another operand: one fused op (ops.h chains: i32 add/and/or/xor, f64
+ * add/sub/mul). */
+static bool fuse_chain(cc *c, trE_opcode op, uint32_t pa, uint32_t pb) {
+  if (op != TRE_OP_i32_add && op != TRE_OP_i32_and && op != TRE_OP_i32_or &&
+      op != TRE_OP_i32_xor && op != TRE_OP_f64_add && op != TRE_OP_f64_sub &&
+      op != TRE_OP_f64_mul)
     return false;
-  bool left = last_wrote(c, pa) && c->st[pb].kind != K_CONST;   /* a*b + c */
-  bool right = last_wrote(c, pb) && c->st[pa].kind != K_CONST;  /* c + a*b */
-  if (c->last_op != TRE_OP_f64_mul || (!left && !right))
+  bool left = last_wrote(c, pa) && c->st[pb].kind != K_CONST;
+  bool right = !left && last_wrote(c, pb) && c->st[pa].kind != K_CONST;
+  int f = left || right ? chain_form(op, c->last_op, right) : -1;
+  if (f < 0)
     return false;
-  uint32_t start = c->last_start;
-  uint32_t ma = c->code[start + 2], mb = c->code[start + 3];
+  uint32_t start = c->last_start, ps = c->prev_start;
+  uint32_t x = c->code[start + 2], y = c->code[start + 3];
   uint32_t other = left ? rd(c, pb) : rd(c, pa); /* a slot or a local: emits nothing */
+  if (f == TRE_OP_i32_xor_rotl_imm && c->prev_op == TRE_OP_i32_rotl_imm &&
+      op_at(c, c->prev_op, ps, 4, start) && c->code[ps + 1] == other &&
+      other == home(c, left ? pb : pa) && c->label_at != start + 1) {
+    /* ... and the other operand the rotate just before it: rotl(x, k) ^ rotl(z, j) */
+    uint32_t z = c->code[ps + 2], j = c->code[ps + 3];
+    unemit(c, ps);
+    uint32_t *w = emit(c, TRE_OP_i32_xor_rotl2, 5);
+    w[0] = home(c, pa), w[1] = x, w[2] = y, w[3] = z, w[4] = j;
+    note_dst(c, w, pa);
+    return true;
+  }
   unemit(c, start);
-  trE_opcode f = left ? (op == TRE_OP_f64_add ? TRE_OP_f64_mul_add : TRE_OP_f64_mul_sub)
-                      : (op == TRE_OP_f64_add ? TRE_OP_f64_add_mul : TRE_OP_f64_sub_mul);
-  uint32_t *w = emit(c, f, 4);
-  w[0] = home(c, pa);
-  if (left)
-    w[1] = ma, w[2] = mb, w[3] = other;
-  else
-    w[1] = other, w[2] = ma, w[3] = mb;
+  uint32_t *w = emit(c, (trE_opcode)f, 4);
+  w[0] = home(c, pa), w[1] = x, w[2] = y, w[3] = other;
   note_dst(c, w, pa);
+  return true;
+}
+
+static int cmp_index(trE_opcode op, bool *imm, bool *wide, bool *zero);
+
+/* i32.eqz of a compare just computed (into the eqz operand's home): the compare is
+ * replaced by its negation in place and nothing is emitted. Not for the f64 orders (the
+ * negation of a < b is not a >= b when NaN is involved) nor i64.eqz (no room). */
+static bool fold_eqz(cc *c) {
+  static const int negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+#define X(cc_) TRE_OP_i32_##cc_, TRE_OP_i32_##cc_##_imm, TRE_OP_i64_##cc_, TRE_OP_i64_##cc_##_imm,
+  static const trE_opcode ops[40] = {TRE_CMPS(X)};
+#undef X
+  bool imm, wide, zero;
+  int k = cmp_index(c->last_op, &imm, &wide, &zero);
+  trE_opcode n;
+  if (k >= 0 && !zero)
+    n = ops[negate[k] * 4 + (wide ? 2 : 0) + (imm ? 1 : 0)];
+  else if (c->last_op == TRE_OP_f64_eq || c->last_op == TRE_OP_f64_ne)
+    n = c->last_op == TRE_OP_f64_eq ? TRE_OP_f64_ne : TRE_OP_f64_eq;
+  else
+    return false;
+  c->code[c->last_start] = (uint32_t)c->H[n];
+  c->last_op = n;
   return true;
 }
 
@@ -533,8 +599,34 @@ static int numeric(cc *c, trE_opcode op, char a, char b, char r) {
   if (b)
     TRY(pop(c, ty(b), &pb, NULL));
   TRY(pop(c, ty(a), &pa, NULL));
-  if (!dead(c) && b && fuse_muladd(c, op, pa, pb))
+  if (!dead(c) && (op == TRE_OP_i32_sub || op == TRE_OP_i64_sub) &&
+      c->st[pb].kind == K_CONST) {
+    /* x - k is x + (-k) in wrapping arithmetic: one form for the fusions that look for
+     * an add */
+    c->st[pb].val = op == TRE_OP_i32_sub ? (uint32_t)-c->st[pb].val : -c->st[pb].val;
+    op = op == TRE_OP_i32_sub ? TRE_OP_i32_add : TRE_OP_i64_add;
+  }
+  if (!dead(c) && b && fuse_chain(c, op, pa, pb))
     return push(c, ty(r));
+  if (op == TRE_OP_i32_eqz && !dead(c) && last_wrote(c, pa) && fold_eqz(c))
+    return push(c, TROUPE_WASM_I32);
+  if (op == TRE_OP_i32_wrap_i64 && !dead(c)) {
+    /* i32 consumers read only a slot's low half: the value stays where it is (a
+     * constant is truncated), and nothing is emitted */
+    cval src = c->st[pa]; /* popped, still readable until the push */
+    TRY(push(c, TROUPE_WASM_I32));
+    cval *v = &c->st[c->sp - 1];
+    *v = src;
+    v->type = TROUPE_WASM_I32;
+    if (v->kind == K_CONST)
+      v->val = (uint32_t)v->val;
+    else if (v->kind == K_LOCAL) {
+      c->nlazy++;
+      c->lazy[v->idx]++;
+    }
+    c->last_dst = 0;
+    return 0;
+  }
   if (!dead(c)) {
     int swapped = -1;
     int fused = b ? imm_form(op, &swapped) : -1;
@@ -604,9 +696,47 @@ static int cmp_index(trE_opcode op, bool *imm, bool *wide, bool *zero) {
 /* Drop the ops from code index `start` on (the op just emitted, being fused away). */
 static void unemit(cc *c, uint32_t start) {
   c->ncode = start;
+  if (c->prev_start >= start)
+    c->prev_op = TRE_OP_COUNT;
+  if (c->prev2_start >= start)
+    c->prev2_op = TRE_OP_COUNT;
   while (c->nmap && c->map[c->nmap - 1].pc >= start)
     c->nmap--;
   c->last_dst = 0;
+}
+
+/* Drop the op just emitted (an i32.eqz) so that the op before it is the last again. */
+static void unemit_last(cc *c, uint32_t pos) {
+  uint32_t ps = c->prev_start;
+  trE_opcode p = c->prev_op;
+  unemit(c, c->last_start);
+  c->last_start = ps, c->last_op = p;
+  c->prev_start = c->prev2_start, c->prev_op = c->prev2_op;
+  c->prev2_op = TRE_OP_COUNT;
+  c->last_dst = ps + 2; /* compares: [op d a b] */
+  c->last_pos = pos;
+}
+
+/* A loop back-edge on compare k of slot a with b (a slot, or imm), where the op before
+ * the compare was an add writing a: the counter step and the test become one op
+ * (brba_*, ops.h). Returns its offset word, or NULL (nothing changed) when the pattern
+ * is not there. */
+static uint32_t *fuse_add_branch(cc *c, int k, bool imm, bool wide, uint32_t a, uint32_t b) {
+  trE_opcode p = c->prev_op;
+  uint32_t ps = c->prev_start, start = c->last_start;
+  bool addi = p == (wide ? TRE_OP_i64_add_imm : TRE_OP_i32_add_imm);
+  if (!addi && p != (wide ? TRE_OP_i64_add : TRE_OP_i32_add))
+    return NULL;
+  if (!op_at(c, p, ps, 4, start) || c->code[ps + 1] != a || c->label_at == start + 1 ||
+      (!imm && b == a))
+    return NULL; /* (the fused op reads y before it writes x) */
+  uint32_t x = c->code[ps + 1], pa = c->code[ps + 2], pb = c->code[ps + 3];
+  unemit(c, ps);
+  trE_opcode op = (trE_opcode)((wide ? TRE_OP_brba64_eq : TRE_OP_brba_eq) + k * 4 +
+                               (addi ? 2 : 0) + (imm ? 1 : 0));
+  uint32_t *w = emit(c, op, 5);
+  w[0] = x, w[1] = pa, w[2] = pb, w[3] = b;
+  return &w[4];
 }
 
 /* A conditional branch on the value at stack position pos (read from cond_slot): taken
@@ -616,6 +746,14 @@ static void unemit(cc *c, uint32_t start) {
 static uint32_t *emit_cond_branch(cc *c, uint32_t pos, uint32_t cond_slot, bool when_true,
                                   bool back) {
   static const int negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+  if (!back && !dead(c) && !c->oom && c->last_op == TRE_OP_i32_eqz && c->last_dst &&
+      c->last_pos == pos && c->code[c->last_dst - 1] == home(c, pos) &&
+      c->prev_op >= TRE_OP_f64_eq && c->prev_op <= TRE_OP_f64_ge &&
+      op_at(c, c->prev_op, c->prev_start, 4, c->last_start) &&
+      c->code[c->prev_start + 1] == home(c, pos) && c->label_at != c->last_start + 1) {
+    unemit_last(c, pos); /* branch on !(a < b): the compare's branch, inverted */
+    when_true = !when_true;
+  }
   if (!dead(c) && !c->oom && c->last_dst && c->last_pos == pos &&
       c->code[c->last_dst - 1] == home(c, pos)) {
     bool imm, wide, zero;
@@ -623,6 +761,9 @@ static uint32_t *emit_cond_branch(cc *c, uint32_t pos, uint32_t cond_slot, bool 
     uint32_t start = c->last_start;
     if (k >= 0) {
       uint32_t a = c->code[start + 2], b = zero ? 0 : c->code[start + 3];
+      uint32_t *rel = back ? fuse_add_branch(c, k, imm, wide, a, b) : NULL;
+      if (rel)
+        return rel;
       unemit(c, start);
       if (!when_true)
         k = negate[k];
@@ -635,6 +776,23 @@ static uint32_t *emit_cond_branch(cc *c, uint32_t pos, uint32_t cond_slot, bool 
     if (c->last_op >= TRE_OP_f64_eq && c->last_op <= TRE_OP_f64_ge) {
       uint32_t a = c->code[start + 2], b = c->code[start + 3];
       int f = (int)(c->last_op - TRE_OP_f64_eq);
+      uint32_t ps = c->prev_start;
+      if (!back && op_at(c, c->prev_op, ps, 4, start) && c->prev_op == TRE_OP_const64 &&
+          c->label_at != start + 1 &&
+          ((c->code[ps + 1] == b && b == home(c, pos + 1) && a != b) ||
+           (c->code[ps + 1] == a && a == home(c, pos) && b != a))) {
+        /* against a constant materialised just for it: the constant in the op (as the
+         * second operand; a constant first operand mirrors the compare, exact for NaN) */
+        static const int mirror[6] = {0, 1, 3, 2, 5, 4};
+        uint32_t lo = c->code[ps + 2], hi = c->code[ps + 3];
+        uint32_t x = c->code[ps + 1] == b ? a : b;
+        if (c->code[ps + 1] == a)
+          f = mirror[f];
+        unemit(c, ps);
+        uint32_t *w = emit(c, (trE_opcode)(TRE_OP_brf64_eq_imm + f * 2 + (when_true ? 0 : 1)), 4);
+        w[0] = x, w[1] = lo, w[2] = hi;
+        return &w[3];
+      }
       unemit(c, start);
       trE_opcode op =
           (trE_opcode)(TRE_OP_brf64_eq + f * 3 + (when_true ? (back ? 2 : 0) : 1));
@@ -651,6 +809,18 @@ static uint32_t *emit_cond_branch(cc *c, uint32_t pos, uint32_t cond_slot, bool 
       w[0] = a;
       return &w[1];
     }
+  }
+  if (back && !dead(c) && !c->oom && c->last_start + 4 == c->ncode &&
+      (c->last_op == TRE_OP_i32_add || c->last_op == TRE_OP_i32_add_imm) &&
+      c->code[c->last_start + 1] == cond_slot && c->label_at != c->ncode + 1) {
+    /* a loop counted down to zero: the add and the test `!= 0` in one op */
+    uint32_t start = c->last_start;
+    bool addi = c->last_op == TRE_OP_i32_add_imm;
+    uint32_t x = c->code[start + 1], a = c->code[start + 2], b = c->code[start + 3];
+    unemit(c, start);
+    uint32_t *w = emit(c, addi ? TRE_OP_brbai_ne_imm : TRE_OP_brba_ne_imm, 5);
+    w[0] = x, w[1] = a, w[2] = b, w[3] = 0;
+    return &w[4];
   }
   trE_opcode op = when_true ? (back ? TRE_OP_br_if_back : TRE_OP_br_if) : TRE_OP_br_unless;
   uint32_t *w = emit(c, op, 2);
@@ -687,6 +857,18 @@ static bool needs_moves(cc *c, const cctrl *f) {
 
 /* A jump to frame f from here: an unconditional br op (loops: backwards to the head). */
 static void emit_jump(cc *c, cctrl *f) {
+  if (f->kind == C_LOOP && !dead(c) && !c->oom && c->last_op == TRE_OP_copy &&
+      c->last_start + 3 == c->ncode && c->label_at != c->ncode + 1) {
+    /* a move (a loop variable's next value), then the back-edge: one op */
+    uint32_t start = c->last_start, d = c->code[start + 1], src = c->code[start + 2];
+    unemit(c, start);
+    uint32_t *w = emit(c, TRE_OP_copy_br_back, 3);
+    w[0] = d, w[1] = src;
+    uint32_t i = word_index(c, &w[2]);
+    if (i != UINT32_MAX)
+      set_rel(c, i, f->loop_pc);
+    return;
+  }
   uint32_t *w = emit(c, f->kind == C_LOOP ? TRE_OP_br_back : TRE_OP_br, 1);
   uint32_t i = word_index(c, w);
   if (i == UINT32_MAX)
@@ -781,21 +963,31 @@ static int op_br_table(cc *c) {
     }
   }
   if (rc == 0 && !dead(c) && !c->oom) {
-    uint32_t idx = rd(c, pi);
-    uint32_t start = c->ncode;
-    uint32_t *w = emit(c, TRE_OP_br_table, 0);
-    (void)w;
-    if (!grow((void **)&c->code, &c->code_cap, c->ncode + n + 3, sizeof *c->code)) {
+    uint32_t idx = rd(c, pi), hdr = 2, off = 0;
+    if (c->last_op == TRE_OP_i32_load8_u && last_wrote(c, pi)) {
+      /* switch on a byte just loaded (a bytecode interpreter's dispatch): one op, which
+       * keeps the load's location for its out-of-bounds trap */
+      uint32_t start = c->last_start, at = c->nmap ? c->map[c->nmap - 1].off : c->cur_off;
+      idx = c->code[start + 2], off = c->code[start + 3], hdr = 3;
+      unemit(c, start);
+      emit(c, TRE_OP_br_table_ld8, 0);
+      if (!c->oom && c->nmap)
+        c->map[c->nmap - 1].off = at;
+    } else {
+      emit(c, TRE_OP_br_table, 0);
+    }
+    if (!grow((void **)&c->code, &c->code_cap, c->ncode + n + 1 + hdr, sizeof *c->code)) {
       c->oom = true;
     } else {
       uint32_t base = c->ncode;
       c->code[base] = idx;
-      c->code[base + 1] = n;
-      c->ncode += n + 3;
-      (void)start;
+      if (hdr == 3)
+        c->code[base + 1] = off;
+      c->code[base + hdr - 1] = n;
+      c->ncode += n + 1 + hdr;
       for (uint32_t i = 0; i <= n; i++) {
         cctrl *f = &c->cs[c->csp - 1 - labels[i]];
-        uint32_t word = base + 2 + i;
+        uint32_t word = base + hdr + i;
         if (!needs_moves(c, f)) {
           if (f->kind == C_LOOP) {
             set_rel(c, word, f->loop_pc);
@@ -992,7 +1184,7 @@ static int op_local_set(cc *c, uint32_t x, bool tee) {
       }
     if (v.kind == K_SLOT && !referenced && c->last_dst && c->last_pos == pos) {
       c->code[c->last_dst - 1] = x; /* the producer writes the local directly */
-      c->tee_end = tee ? c->ncode + 1 : 0; /* op_load may fuse an address add with it */
+      c->set_end = c->ncode + 1; /* op_load may fuse an address add with it */
     } else if (v.kind == K_CONST) {
       emit_const(c, x, v.type, v.val);
     } else {
@@ -1147,7 +1339,18 @@ static int op_load(cc *c, trE_opcode op, char t, unsigned align) {
   uint32_t off, pa = 0;
   TRY(read_memarg(c, align, &off));
   TRY(pop(c, TROUPE_WASM_I32, &pa, NULL));
-  if (!dead(c) && (c->last_op == TRE_OP_i32_add || c->last_op == TRE_OP_i32_add_imm) &&
+  uint32_t ps = c->prev_start, ls = c->last_start;
+  if (!dead(c) && c->last_op == TRE_OP_i32_add_imm && last_wrote(c, pa) &&
+      c->prev_op == TRE_OP_i32_shl_imm && op_at(c, c->prev_op, ps, 4, ls) &&
+      c->code[ps + 1] == home(c, pa) && c->code[ls + 2] == home(c, pa) &&
+      c->label_at != ls + 1) {
+    /* (index << k) + constant base, only the address: a scaled-index load */
+    uint32_t idx = c->code[ps + 2], k = c->code[ps + 3], base = c->code[ls + 3];
+    unemit(c, ps);
+    uint32_t *w = emit(c, (trE_opcode)(TRE_OP_i32_load_addsi + (op - TRE_OP_i32_load)), 5);
+    w[0] = home(c, pa), w[1] = idx, w[2] = k, w[3] = base, w[4] = off;
+    note_dst(c, w, pa);
+  } else if (!dead(c) && (c->last_op == TRE_OP_i32_add || c->last_op == TRE_OP_i32_add_imm) &&
       last_wrote(c, pa)) {
     uint32_t start = c->last_start;
     uint32_t a = c->code[start + 2], b = c->code[start + 3];
@@ -1158,11 +1361,20 @@ static int op_load(cc *c, trE_opcode op, char t, unsigned align) {
     uint32_t *w = emit(c, f, 4);
     w[0] = home(c, pa), w[1] = a, w[2] = b, w[3] = off;
     note_dst(c, w, pa);
+  } else if (!dead(c) && c->last_op == TRE_OP_i32_add_shl_imm && last_wrote(c, pa)) {
+    /* base + (index << k), only the address: a scaled-index load */
+    uint32_t start = c->last_start;
+    uint32_t idx = c->code[start + 2], k = c->code[start + 3], base = c->code[start + 4];
+    unemit(c, start);
+    uint32_t *w = emit(c, (trE_opcode)(TRE_OP_i32_load_adds + (op - TRE_OP_i32_load)), 5);
+    w[0] = home(c, pa), w[1] = base, w[2] = idx, w[3] = k, w[4] = off;
+    note_dst(c, w, pa);
   } else if (!dead(c) && !c->oom && c->st[pa].kind == K_LOCAL &&
              (c->last_op == TRE_OP_i32_add || c->last_op == TRE_OP_i32_add_imm) &&
-             c->tee_end == c->ncode + 1 && c->last_start + 4 == c->ncode &&
+             c->set_end == c->ncode + 1 && c->last_start + 4 == c->ncode &&
              c->label_at != c->ncode + 1 && c->code[c->last_start + 1] == c->st[pa].idx) {
-    /* local.tee x of an address add, then a load from x: one op writes x and loads */
+    /* an address add written to local x (local.set or tee), then a load from x: one op
+     * writes x and loads */
     uint32_t start = c->last_start;
     uint32_t x = c->code[start + 1], a = c->code[start + 2], b = c->code[start + 3];
     bool imm = c->last_op == TRE_OP_i32_add_imm;
@@ -1178,6 +1390,27 @@ static int op_load(cc *c, trE_opcode op, char t, unsigned align) {
     note_dst(c, w, pa);
   }
   return push(c, ty(t));
+}
+
+/* An f64.store of the value the f64 add/sub/mul or chain just emitted computed (read by
+ * nothing else): the op stores its result itself (the _st forms, ops.h). */
+static bool fuse_store(cc *c, uint32_t addr, uint32_t off) {
+  trE_opcode p = c->last_op, f;
+  uint32_t n;
+  if (p >= TRE_OP_f64_add && p <= TRE_OP_f64_mul)
+    f = (trE_opcode)(TRE_OP_f64_add_st + (p - TRE_OP_f64_add)), n = 2;
+  else if (p >= TRE_OP_f64_add_add_l && p <= TRE_OP_f64_mul_mul_r)
+    f = (trE_opcode)(TRE_OP_f64_add_add_l_st + (p - TRE_OP_f64_add_add_l)), n = 3;
+  else
+    return false;
+  uint32_t start = c->last_start, in[3];
+  memcpy(in, &c->code[start + 2], n * sizeof *in);
+  unemit(c, start);
+  uint32_t *w = emit(c, f, n + 2);
+  w[0] = addr;
+  memcpy(&w[1], in, n * sizeof *in);
+  w[n + 1] = off;
+  return true;
 }
 
 static int op_store(cc *c, trE_opcode op, char t, unsigned align) {
@@ -1196,6 +1429,9 @@ static int op_store(cc *c, trE_opcode op, char t, unsigned align) {
       w[0] = a, w[1] = imm, w[2] = off;
       return 0;
     }
+    if (op == TRE_OP_f64_store && cv->kind == K_SLOT && c->st[pa].kind != K_CONST &&
+        last_wrote(c, pv) && fuse_store(c, rd(c, pa), off))
+      return 0;
     uint32_t a = rd(c, pa), v = rd(c, pv);
     uint32_t *w = emit(c, op, 3);
     w[0] = a, w[1] = v, w[2] = off;
@@ -1498,7 +1734,8 @@ static void reset_func(cc *c) {
   c->nlazy = c->fuel_word = c->fuel_count = c->entry_fuel = 0;
   c->last_dst = 0;
   c->label_at = 0;
-  c->tee_end = 0;
+  c->set_end = 0;
+  c->prev_op = c->prev2_op = TRE_OP_COUNT;
   c->oom = false;
 }
 

@@ -27,6 +27,10 @@ static inline uint64_t f64b(double f) {
   union { double f; uint64_t u; } x = {.f = f};
   return x.u;
 }
+static inline double f64_of(uint64_t u) {
+  union { uint64_t u; double f; } x = {.u = u};
+  return x.f;
+}
 
 /* min/max per the spec: -0 below +0; any NaN operand gives a canonical NaN -- the
  * negative one, which is what x86 arithmetic itself produces for invalid operations and
@@ -198,10 +202,30 @@ static int run(trE_exec *ex, const trE_func *enter, const int32_t **table) {
 #define X_LDA(name, code, t, al)                                                           \
   X_MISC(name##_add) X_MISC(name##_addi) X_MISC(name##_tadd) X_MISC(name##_taddi)
 #define X_BRF(c) X_MISC(brf64_##c) X_MISC(brf64_n##c) X_MISC(brbf64_##c)
+#define X_BRA(c) X_MISC(brba_##c) X_MISC(brba_##c##_imm) X_MISC(brbai_##c) X_MISC(brbai_##c##_imm)
+#define X_BRA64(c)                                                                         \
+  X_MISC(brba64_##c) X_MISC(brba64_##c##_imm) X_MISC(brbai64_##c) X_MISC(brbai64_##c##_imm)
+#define X_CHAIN(o2, o1, sfx) X_MISC(i32_##o2##_##o1##sfx)
+#define X_LDS(name, code, t, al) X_MISC(name##_adds)
+#define X_BRFI(c) X_MISC(brf64_##c##_imm) X_MISC(brf64_n##c##_imm)
+#define X_FCHAIN(o2, o1) X_MISC(f64_##o2##_##o1##_l) X_MISC(f64_##o2##_##o1##_r)
+#define X_LDSI(name, code, t, al) X_MISC(name##_addsi)
+#define X_FST(o2, o1) X_MISC(f64_##o2##_##o1##_l_st) X_MISC(f64_##o2##_##o1##_r_st)
   static const int32_t handlers[TRE_OP_COUNT] = {
       TRE_NUMOPS(X_NUM) TRE_LOADOPS(X_MEM) TRE_STOREOPS(X_MEM) TRE_MISCOPS(X_MISC)
       TRE_CMPS(X_BR4) TRE_CMPS(X_BR64) TRE_IMMOPS(X_IMM) TRE_STOREOPS(X_STI)
-      TRE_LOADOPS(X_LDA) TRE_FCMPS(X_BRF)};
+      TRE_LOADOPS(X_LDA) TRE_FCMPS(X_BRF) TRE_CMPS(X_BRA) TRE_CMPS(X_BRA64)
+      TRE_CHAINOPS(X_CHAIN) TRE_LOADOPS(X_LDS) TRE_FCMPS(X_BRFI)
+      TRE_F64CHAINS(X_FCHAIN) TRE_LOADOPS(X_LDSI)
+      X_MISC(f64_add_st) X_MISC(f64_sub_st) X_MISC(f64_mul_st) TRE_F64CHAINS(X_FST)};
+#undef X_FST
+#undef X_LDSI
+#undef X_FCHAIN
+#undef X_BRFI
+#undef X_LDS
+#undef X_CHAIN
+#undef X_BRA64
+#undef X_BRA
 #undef X_BRF
 #undef X_LDA
 #undef X_STI
@@ -285,10 +309,28 @@ L_br_table: {
   pc = w + (int32_t)*w;
   NEXT();
 }
+L_br_table_ld8: {
+  uint64_t ea = (uint64_t)S(1).u32 + pc[2];
+  if (TR_UNLIKELY(ea + 1 > memsize))
+    goto trap_oob;
+  uint32_t i = mem[ea], n = pc[3];
+  const uint32_t *w = pc + 4 + (i < n ? i : n);
+  pc = w + (int32_t)*w;
+  NEXT();
+}
 L_br_back: {
   const uint32_t *head = pc + 1 + (int32_t)pc[1];
   if (TR_UNLIKELY(ex->fuel <= 0))
     goto out_of_fuel; /* resuming runs this branch again */
+  ex->fuel -= head[1];
+  pc = head + 2;
+  NEXT();
+}
+L_copy_br_back: {
+  const uint32_t *head = pc + 3 + (int32_t)pc[3];
+  if (TR_UNLIKELY(ex->fuel <= 0))
+    goto out_of_fuel; /* before the move: resuming runs this op again */
+  S(1) = S(2);
   ex->fuel -= head[1];
   pc = head + 2;
   NEXT();
@@ -365,6 +407,46 @@ L_brb_eqz:
   BR64(le_s, (int64_t)a <= (int64_t)b) BR64(le_u, a <= b)
   BR64(ge_s, (int64_t)a >= (int64_t)b) BR64(ge_u, a >= b)
 
+  /* add-then-compare back-edges: [op x a b y rel] (ops.h). x is written only once the
+   * fuel check passed: out of fuel, resuming runs this op again from the old x. */
+#define BRADD(name, T, get, addb, cmpb, expr)                                              \
+  L_##name : {                                                                             \
+    T a = (T)(S(2).get + (addb)), b = (cmpb);                                              \
+    if (expr) {                                                                            \
+      const uint32_t *head = pc + 5 + (int32_t)pc[5];                                      \
+      if (TR_UNLIKELY(ex->fuel <= 0))                                                      \
+        goto out_of_fuel;                                                                  \
+      S(1).u64 = a;                                                                        \
+      ex->fuel -= head[1];                                                                 \
+      pc = head + 2;                                                                       \
+    } else {                                                                               \
+      S(1).u64 = a;                                                                        \
+      pc += 6;                                                                             \
+    }                                                                                      \
+    NEXT();                                                                                \
+  }
+#define I64IMM(k) ((uint64_t)(int64_t)(int32_t)pc[k])
+#define BRA32(c, expr)                                                                     \
+  BRADD(brba_##c, uint32_t, u32, S(3).u32, S(4).u32, expr)                   \
+  BRADD(brba_##c##_imm, uint32_t, u32, S(3).u32, pc[4], expr)                \
+  BRADD(brbai_##c, uint32_t, u32, pc[3], S(4).u32, expr)                     \
+  BRADD(brbai_##c##_imm, uint32_t, u32, pc[3], pc[4], expr)
+#define BRA64(c, expr)                                                                     \
+  BRADD(brba64_##c, uint64_t, u64, S(3).u64, S(4).u64, expr)                 \
+  BRADD(brba64_##c##_imm, uint64_t, u64, S(3).u64, I64IMM(4), expr)          \
+  BRADD(brbai64_##c, uint64_t, u64, I64IMM(3), S(4).u64, expr)               \
+  BRADD(brbai64_##c##_imm, uint64_t, u64, I64IMM(3), I64IMM(4), expr)
+  BRA32(eq, a == b) BRA32(ne, a != b)
+  BRA32(lt_s, (int32_t)a < (int32_t)b) BRA32(lt_u, a < b)
+  BRA32(gt_s, (int32_t)a > (int32_t)b) BRA32(gt_u, a > b)
+  BRA32(le_s, (int32_t)a <= (int32_t)b) BRA32(le_u, a <= b)
+  BRA32(ge_s, (int32_t)a >= (int32_t)b) BRA32(ge_u, a >= b)
+  BRA64(eq, a == b) BRA64(ne, a != b)
+  BRA64(lt_s, (int64_t)a < (int64_t)b) BRA64(lt_u, a < b)
+  BRA64(gt_s, (int64_t)a > (int64_t)b) BRA64(gt_u, a > b)
+  BRA64(le_s, (int64_t)a <= (int64_t)b) BRA64(le_u, a <= b)
+  BRA64(ge_s, (int64_t)a >= (int64_t)b) BRA64(ge_u, a >= b)
+
 #define BRF(c, expr)                                                                       \
   L_brf64_##c : {                                                                          \
     double a = S(1).f64, b = S(2).f64;                                                     \
@@ -385,6 +467,20 @@ L_brb_eqz:
     NEXT();                                                                                \
   }
   BRF(eq, a == b) BRF(ne, a != b) BRF(lt, a < b) BRF(gt, a > b) BRF(le, a <= b) BRF(ge, a >= b)
+  /* against a constant: [op a lo hi rel] */
+#define BRFI(c, expr)                                                                      \
+  L_brf64_##c##_imm : {                                                                    \
+    double a = S(1).f64, b = f64_of((uint64_t)pc[3] << 32 | pc[2]);                        \
+    pc = (expr) ? pc + 4 + (int32_t)pc[4] : pc + 5;                                        \
+    NEXT();                                                                                \
+  }                                                                                        \
+  L_brf64_n##c##_imm : {                                                                   \
+    double a = S(1).f64, b = f64_of((uint64_t)pc[3] << 32 | pc[2]);                        \
+    pc = !(expr) ? pc + 4 + (int32_t)pc[4] : pc + 5;                                       \
+    NEXT();                                                                                \
+  }
+  BRFI(eq, a == b) BRFI(ne, a != b) BRFI(lt, a < b) BRFI(gt, a > b) BRFI(le, a <= b)
+  BRFI(ge, a >= b)
 
 L_fuel:
   if (TR_UNLIKELY(ex->fuel <= 0))
@@ -527,6 +623,19 @@ L_copy2:
   S(3) = S(4);
   pc += 5;
   NEXT();
+L_copy3:
+  S(1) = S(2);
+  S(3) = S(4);
+  S(5) = S(6);
+  pc += 7;
+  NEXT();
+L_copy4:
+  S(1) = S(2);
+  S(3) = S(4);
+  S(5) = S(6);
+  S(7) = S(8);
+  pc += 9;
+  NEXT();
 L_const32:
   S(1).u64 = pc[2];
   pc += 3;
@@ -630,18 +739,57 @@ L_ref_func:
   BINF32(f32_div, a / b) BINF32(f32_min, fmin32(a, b)) BINF32(f32_max, fmax32(a, b))
   BINF64(f64_add, a + b) BINF64(f64_sub, a - b) BINF64(f64_mul, a * b)
   BINF64(f64_div, a / b) BINF64(f64_min, fmin64(a, b)) BINF64(f64_max, fmax64(a, b))
-  /* mul feeding add/sub: the empty asm pins the product in a register, so the C
-   * compiler cannot contract the pair into an fma (wasm rounds twice). */
-#define MULOP(name, i, j, k, expr)                                                         \
-  L_##name : {                                                                             \
-    double x = S(i).f64 * S(j).f64, c = S(k).f64;                                          \
-    __asm__("" : "+x"(x));                                                                 \
-    S(1).u64 = f64b(expr);                                                                 \
+  /* f64 chains [op d a b c] (ops.h): the empty asm pins the first result in a
+   * register, so the C compiler cannot contract a mul and an add into an fma (wasm
+   * rounds twice). */
+#define FCH_add(a, b) ((a) + (b))
+#define FCH_sub(a, b) ((a) - (b))
+#define FCH_mul(a, b) ((a) * (b))
+#define FCHAIN(o2, o1)                                                                     \
+  L_f64_##o2##_##o1##_l : {                                                                \
+    double t = FCH_##o1(S(2).f64, S(3).f64), c = S(4).f64;                                 \
+    __asm__("" : "+x"(t));                                                                 \
+    S(1).u64 = f64b(FCH_##o2(t, c));                                                       \
+    pc += 5;                                                                               \
+    NEXT();                                                                                \
+  }                                                                                        \
+  L_f64_##o2##_##o1##_r : {                                                                \
+    double t = FCH_##o1(S(2).f64, S(3).f64), c = S(4).f64;                                 \
+    __asm__("" : "+x"(t));                                                                 \
+    S(1).u64 = f64b(FCH_##o2(c, t));                                                       \
     pc += 5;                                                                               \
     NEXT();                                                                                \
   }
-  MULOP(f64_mul_add, 2, 3, 4, x + c) MULOP(f64_add_mul, 3, 4, 2, c + x)
-  MULOP(f64_mul_sub, 2, 3, 4, x - c) MULOP(f64_sub_mul, 3, 4, 2, c - x)
+  TRE_F64CHAINS(FCHAIN)
+  /* ... and storing the result: [op addr a b offset] / [op addr a b c offset] */
+#define F64ST(n, expr)                                                                     \
+  do {                                                                                     \
+    uint64_t ea = (uint64_t)S(1).u32 + pc[n];                                              \
+    if (TR_UNLIKELY(ea + 8 > memsize))                                                     \
+      goto trap_oob;                                                                       \
+    uint64_t v = f64b(expr);                                                               \
+    memcpy(mem + ea, &v, sizeof v);                                                        \
+    pc += (n) + 1;                                                                         \
+    NEXT();                                                                                \
+  } while (0)
+L_f64_add_st:
+  F64ST(4, S(2).f64 + S(3).f64);
+L_f64_sub_st:
+  F64ST(4, S(2).f64 - S(3).f64);
+L_f64_mul_st:
+  F64ST(4, S(2).f64 * S(3).f64);
+#define FCHAIN_ST(o2, o1)                                                                  \
+  L_f64_##o2##_##o1##_l_st : {                                                             \
+    double t = FCH_##o1(S(2).f64, S(3).f64), c = S(4).f64;                                 \
+    __asm__("" : "+x"(t));                                                                 \
+    F64ST(5, FCH_##o2(t, c));                                                              \
+  }                                                                                        \
+  L_f64_##o2##_##o1##_r_st : {                                                             \
+    double t = FCH_##o1(S(2).f64, S(3).f64), c = S(4).f64;                                 \
+    __asm__("" : "+x"(t));                                                                 \
+    F64ST(5, FCH_##o2(c, t));                                                              \
+  }
+  TRE_F64CHAINS(FCHAIN_ST)
 L_f32_copysign:
   S(1).u64 = (S(2).u32 & 0x7fffffffu) | (S(3).u32 & 0x80000000u);
   pc += 4;
@@ -752,6 +900,32 @@ L_f64_copysign:
   IMMOP(le_s, (int32_t)a <= (int32_t)b, (int64_t)a <= (int64_t)b) IMMOP(le_u, a <= b, a <= b)
   IMMOP(ge_s, (int32_t)a >= (int32_t)b, (int64_t)a >= (int64_t)b) IMMOP(ge_u, a >= b, a >= b)
 
+  /* i32 chains [op d a b c] / [op d a imm c]: d = (a o1 b) o2 c (ops.h) */
+#define CH_add(a, b) ((a) + (b))
+#define CH_sub(a, b) ((a) - (b))
+#define CH_and(a, b) ((a) & (b))
+#define CH_or(a, b) ((a) | (b))
+#define CH_xor(a, b) ((a) ^ (b))
+#define CH_shl(a, b) ((a) << ((b) & 31))
+#define CH_shr_s(a, b) ((uint32_t)((int32_t)(a) >> ((b) & 31)))
+#define CH_shr_u(a, b) ((a) >> ((b) & 31))
+#define CH_rotl(a, b) rotl32(a, b)
+#define CH_rotr(a, b) rotr32(a, b)
+#define CH_B S(3).u32
+#define CH_B_imm pc[3]
+#define CHAIN(o2, o1, sfx)                                                                 \
+  L_i32_##o2##_##o1##sfx : {                                                               \
+    uint32_t a = S(2).u32, b = CH_B##sfx, c = S(4).u32;                                    \
+    S(1).u64 = (uint32_t)CH_##o2(CH_##o1(a, b), c);                                        \
+    pc += 5;                                                                               \
+    NEXT();                                                                                \
+  }
+  TRE_CHAINOPS(CHAIN)
+L_i32_xor_rotl2:
+  S(1).u64 = rotl32(S(2).u32, pc[3]) ^ rotl32(S(4).u32, pc[5]);
+  pc += 6;
+  NEXT();
+
   /* ---- memory ------------------------------------------------------------------ */
   /* One compare per access: the 33-bit effective address plus the access size against
    * the current size (no guard pages, no signal handlers). */
@@ -792,6 +966,26 @@ L_f64_copysign:
     uint32_t x = S(3).u32 + S(4).u32;                                                      \
     S(2).u64 = x;                                                                          \
     uint64_t ea = (uint64_t)x + pc[5];                                                     \
+    if (TR_UNLIKELY(ea + sizeof(T) > memsize))                                             \
+      goto trap_oob;                                                                       \
+    T v;                                                                                   \
+    memcpy(&v, mem + ea, sizeof v);                                                        \
+    put;                                                                                   \
+    pc += 6;                                                                               \
+    NEXT();                                                                                \
+  }                                                                                        \
+  L_##name##_adds : {                                                                      \
+    uint64_t ea = (uint64_t)(uint32_t)(S(2).u32 + (S(3).u32 << (pc[4] & 31))) + pc[5];     \
+    if (TR_UNLIKELY(ea + sizeof(T) > memsize))                                             \
+      goto trap_oob;                                                                       \
+    T v;                                                                                   \
+    memcpy(&v, mem + ea, sizeof v);                                                        \
+    put;                                                                                   \
+    pc += 6;                                                                               \
+    NEXT();                                                                                \
+  }                                                                                        \
+  L_##name##_addsi : {                                                                     \
+    uint64_t ea = (uint64_t)(uint32_t)((S(2).u32 << (pc[3] & 31)) + pc[4]) + pc[5];        \
     if (TR_UNLIKELY(ea + sizeof(T) > memsize))                                             \
       goto trap_oob;                                                                       \
     T v;                                                                                   \

@@ -87,7 +87,11 @@
  * sum a + b (an i32.add feeding only the load), and <name>_addi [op d a imm offset]
  * (an i32.add with a constant: the address is the 32-bit a + imm, then + offset), and
  * <name>_tadd [op d x a b offset] / <name>_taddi [op d x a imm offset]: the sum also
- * goes to local x (an address add kept by local.tee, then loaded from). */
+ * goes to local x (an address add written to x by local.set or local.tee, then loaded
+ * from x); and <name>_adds [op d base idx k offset]: the address is the i32
+ * base + (idx << k) (an i32_add_shl_imm feeding only the load; listed after the chains),
+ * and <name>_addsi [op d idx k imm offset]: the address is the i32 (idx << k) + imm (a
+ * constant base; listed last). */
 #define TRE_LOADOPS(X)                                                                     \
   X(i32_load, 0x28, 'i', 2) X(i64_load, 0x29, 'I', 3) X(f32_load, 0x2A, 'f', 2)            \
   X(f64_load, 0x2B, 'F', 3) X(i32_load8_s, 0x2C, 'i', 0) X(i32_load8_u, 0x2D, 'i', 0)      \
@@ -116,6 +120,11 @@
  *   call_ind     [op type table idx argbase]
  *   copy         [op d s]                   64-bit slot move
  *   copy2        [op d1 s1 d2 s2]           two moves, in this order
+ *   copy_br_back [op d s rel]               a move, then a loop back-edge (br_back)
+ *   copy3 / copy4 [op d1 s1 .. d4 s4]       three / four moves, in this order
+ *   i32_xor_rotl2 [op d a k b j]            d = rotl(a, k) ^ rotl(b, j) (k, j constants)
+ *   br_table_ld8 [op addr offset n rel0 .. reln]
+ *                                           br_table on the byte at addr + offset
  *   const32      [op d imm]   const64 [op d lo hi]
  *   select       [op d a b cond]
  *   global_get   [op d g]     global_set [op g s]
@@ -128,17 +137,14 @@
  *   ref_is_null  [op d s]     ref_func [op d func]
  *   i32_add_imm  [op d a imm] and friends: fused forms with a constant operand.
  *   brb_eqz      [op a rel]                 back-edge taken when a == 0
- *   f64_mul_add  [op d a b c]  d = a*b + c      f64_add_mul [op d c a b]  d = c + a*b
- *   f64_mul_sub  [op d a b c]  d = a*b - c      f64_sub_mul [op d c a b]  d = c - a*b
- *                (an f64.mul whose result feeds the next f64.add/sub; two roundings,
- *                operand order kept so NaN results are those of the two ops) */
+ */
 #define TRE_MISCOPS(X)                                                                     \
   X(unreachable) X(br) X(br_if) X(br_unless) X(br_back) X(br_if_back) X(br_table) X(fuel) X(ret) X(ret1) X(call)            \
   X(call_ind) X(copy) X(const32) X(const64) X(select) X(global_get) X(global_set)           \
   X(memory_size) X(memory_grow) X(memory_init) X(data_drop) X(memory_copy) X(memory_fill)  \
   X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill) X(table_init)        \
-  X(elem_drop) X(table_copy) X(ref_is_null) X(ref_func) X(brb_eqz)                          \
-  X(f64_mul_add) X(f64_add_mul) X(f64_mul_sub) X(f64_sub_mul) X(copy2)
+  X(elem_drop) X(table_copy) X(ref_is_null) X(ref_func) X(brb_eqz) X(copy2)             \
+  X(copy_br_back) X(copy3) X(copy4) X(i32_xor_rotl2) X(br_table_ld8)
 
 /* Fused compare-and-branch: for each compare c, br_c [op a b rel], br_c_imm
  * [op a imm rel], and the loop back-edge forms brb_c / brb_c_imm (which charge the
@@ -148,7 +154,8 @@
 
 /* Fused f64 compare-and-branch [op a b rel], three per compare c (f64.c order):
  * brf64_c taken when (a c b), brf64_nc when !(a c b) (not the inverse compare: NaN),
- * brbf64_c the loop back-edge form. */
+ * brbf64_c the loop back-edge form. After the chains and scaled loads: the forms against
+ * a constant, brf64_c_imm / brf64_nc_imm [op a lo hi rel] (two per compare). */
 #define TRE_FCMPS(X) X(eq) X(ne) X(lt) X(gt) X(le) X(ge)
 
 /* Constant-operand forms of binary ops: i32_<o>_imm and i64_<o>_imm [op d a imm] (the
@@ -156,6 +163,35 @@
 #define TRE_IMMOPS(X)                                                                      \
   X(add) X(sub) X(mul) X(and) X(or) X(xor) X(shl) X(shr_s) X(shr_u) X(rotl) X(rotr)        \
   TRE_CMPS(X)
+
+/* Add-then-compare loop back-edges (the counter step and the loop test in one op), for
+ * each compare c, i32 group then i64 group (brba64_*), four per compare in this order:
+ *   brba_c       [op x a b y rel]    x = a + b;   back-edge taken when x c y
+ *   brba_c_imm   [op x a b imm rel]  x = a + b;   ... when x c imm
+ *   brbai_c      [op x a imm y rel]  x = a + imm; ... when x c y
+ *   brbai_c_imm  [op x a imm imm rel]
+ * (the i64 forms sign-extend both immediates). y is never x; x is written only when
+ * the op completes (out of fuel, resuming runs it again). */
+
+/* i32 chains: an op whose result feeds only the next op, a commutative add/and/or/xor
+ * (o2), fused: i32_<o2>_<o1> [op d a b c] d = (a o1 b) o2 c, and i32_<o2>_<o1>_imm
+ * [op d a imm c] d = (a o1 imm) o2 c. X(o2, o1, suffix), suffix empty or _imm. */
+#define TRE_CHAINS_OF(X, o2)                                                               \
+  X(o2, add, ) X(o2, sub, ) X(o2, and, ) X(o2, or, ) X(o2, xor, ) X(o2, shl, _imm)          \
+  X(o2, shr_s, _imm) X(o2, shr_u, _imm) X(o2, rotl, _imm) X(o2, rotr, _imm)               \
+  X(o2, and, _imm) X(o2, xor, _imm)
+#define TRE_CHAINOPS(X)                                                                    \
+  TRE_CHAINS_OF(X, add) TRE_CHAINS_OF(X, and) TRE_CHAINS_OF(X, or) TRE_CHAINS_OF(X, xor)
+
+/* f64 chains, X(o2, o1): f64_<o2>_<o1>_l [op d a b c] d = (a o1 b) o2 c and
+ * f64_<o2>_<o1>_r [op d a b c] d = c o2 (a o1 b). Each op rounds (no fma), and operand
+ * order is kept, so NaN results are those of the two ops. */
+/* The same f64 ops storing their result (an f64.store of it, the only reader): listed
+ * last, f64_add_st / f64_sub_st / f64_mul_st [op addr a b offset] and the chains'
+ * f64_<o2>_<o1>_l_st / _r_st [op addr a b c offset]: mem[addr + offset] = result. */
+#define TRE_F64CHAINS(X)                                                                   \
+  X(add, add) X(add, sub) X(add, mul) X(sub, add) X(sub, sub) X(sub, mul) X(mul, add)      \
+  X(mul, sub) X(mul, mul)
 
 typedef enum trE_opcode {
 #define TRE_X_NUM(name, code, a, b, r) TRE_OP_##name,
@@ -166,12 +202,33 @@ typedef enum trE_opcode {
   TRE_OP_br64_##c, TRE_OP_br64_##c##_imm, TRE_OP_brb64_##c, TRE_OP_brb64_##c##_imm,
 #define TRE_X_IMM(o) TRE_OP_i32_##o##_imm, TRE_OP_i64_##o##_imm,
 #define TRE_X_BRF(c) TRE_OP_brf64_##c, TRE_OP_brf64_n##c, TRE_OP_brbf64_##c,
+#define TRE_X_BRFI(c) TRE_OP_brf64_##c##_imm, TRE_OP_brf64_n##c##_imm,
+#define TRE_X_FCHAIN(o2, o1) TRE_OP_f64_##o2##_##o1##_l, TRE_OP_f64_##o2##_##o1##_r,
+#define TRE_X_BRA(c)                                                                       \
+  TRE_OP_brba_##c, TRE_OP_brba_##c##_imm, TRE_OP_brbai_##c, TRE_OP_brbai_##c##_imm,
+#define TRE_X_BRA64(c)                                                                     \
+  TRE_OP_brba64_##c, TRE_OP_brba64_##c##_imm, TRE_OP_brbai64_##c, TRE_OP_brbai64_##c##_imm,
+#define TRE_X_CHAIN(o2, o1, sfx) TRE_OP_i32_##o2##_##o1##sfx,
+#define TRE_X_LDS(name, code, t, al) TRE_OP_##name##_adds,
+#define TRE_X_LDSI(name, code, t, al) TRE_OP_##name##_addsi,
+#define TRE_X_FST(o2, o1) TRE_OP_f64_##o2##_##o1##_l_st, TRE_OP_f64_##o2##_##o1##_r_st,
 #define TRE_X_STI(name, code, t, al) TRE_OP_##name##_imm,
 #define TRE_X_LDA(name, code, t, al)                                                       \
   TRE_OP_##name##_add, TRE_OP_##name##_addi, TRE_OP_##name##_tadd, TRE_OP_##name##_taddi,
   TRE_NUMOPS(TRE_X_NUM) TRE_LOADOPS(TRE_X_MEM) TRE_STOREOPS(TRE_X_MEM) TRE_MISCOPS(TRE_X_MISC)
   TRE_CMPS(TRE_X_BR4) TRE_CMPS(TRE_X_BR64) TRE_IMMOPS(TRE_X_IMM) TRE_STOREOPS(TRE_X_STI)
-  TRE_LOADOPS(TRE_X_LDA) TRE_FCMPS(TRE_X_BRF)
+  TRE_LOADOPS(TRE_X_LDA) TRE_FCMPS(TRE_X_BRF) TRE_CMPS(TRE_X_BRA) TRE_CMPS(TRE_X_BRA64)
+  TRE_CHAINOPS(TRE_X_CHAIN) TRE_LOADOPS(TRE_X_LDS) TRE_FCMPS(TRE_X_BRFI)
+  TRE_F64CHAINS(TRE_X_FCHAIN) TRE_LOADOPS(TRE_X_LDSI)
+  TRE_OP_f64_add_st, TRE_OP_f64_sub_st, TRE_OP_f64_mul_st, TRE_F64CHAINS(TRE_X_FST)
+#undef TRE_X_FST
+#undef TRE_X_LDSI
+#undef TRE_X_FCHAIN
+#undef TRE_X_BRFI
+#undef TRE_X_LDS
+#undef TRE_X_CHAIN
+#undef TRE_X_BRA64
+#undef TRE_X_BRA
 #undef TRE_X_BRF
 #undef TRE_X_LDA
 #undef TRE_X_STI

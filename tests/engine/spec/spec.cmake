@@ -64,4 +64,9 @@ foreach(_w IN LISTS _own_wast)
            COMMAND spec_runner --spec-dir ${CMAKE_SOURCE_DIR}/tests/engine/wast --work ${_spec_work}
                    --file ${_w} --expect-failed 0)
   set_tests_properties(engine_wast_${_wn} PROPERTIES LABELS "engine;asan" TIMEOUT 60)
+  # and in fuel slices of 1: every loop back-edge suspends and resumes
+  add_test(NAME engine_wast_${_wn}_fuel
+           COMMAND spec_runner --spec-dir ${CMAKE_SOURCE_DIR}/tests/engine/wast
+                   --work ${_spec_work}/fuel1 --file ${_w} --fuel 1 --expect-failed 0)
+  set_tests_properties(engine_wast_${_wn}_fuel PROPERTIES LABELS "engine;asan" TIMEOUT 60)
 endforeach()
