@@ -546,12 +546,39 @@ static bool fuse_chain(cc *c, trE_opcode op, uint32_t pa, uint32_t pb) {
     return false;
   bool left = last_wrote(c, pa) && c->st[pb].kind != K_CONST;
   bool right = !left && last_wrote(c, pb) && c->st[pa].kind != K_CONST;
+  if ((left || right) && op == TRE_OP_i32_add && c->last_op == TRE_OP_i32_add_add) {
+    /* a fourth term: one op sums four slots */
+    uint32_t start = c->last_start, t[3];
+    memcpy(t, &c->code[start + 2], sizeof t);
+    uint32_t other = left ? rd(c, pb) : rd(c, pa);
+    unemit(c, start);
+    uint32_t *w = emit(c, TRE_OP_i32_add3, 5);
+    w[0] = home(c, pa);
+    memcpy(&w[1], t, sizeof t);
+    w[4] = other;
+    note_dst(c, w, pa);
+    return true;
+  }
   int f = left || right ? chain_form(op, c->last_op, right) : -1;
   if (f < 0)
     return false;
   uint32_t start = c->last_start, ps = c->prev_start;
   uint32_t x = c->code[start + 2], y = c->code[start + 3];
   uint32_t other = left ? rd(c, pb) : rd(c, pa); /* a slot or a local: emits nothing */
+  if (f == TRE_OP_i32_xor_rotl_imm && c->prev_op == TRE_OP_i32_xor_rotl2 &&
+      op_at(c, c->prev_op, ps, 6, start) && c->code[ps + 1] == other &&
+      other == home(c, left ? pb : pa) && c->label_at != start + 1) {
+    /* three rotates xored (SHA-2's sigma functions): one op */
+    uint32_t r[4];
+    memcpy(r, &c->code[ps + 2], sizeof r);
+    unemit(c, ps);
+    uint32_t *w = emit(c, TRE_OP_i32_xor_rotl3, 7);
+    w[0] = home(c, pa);
+    memcpy(&w[1], r, sizeof r);
+    w[5] = x, w[6] = y;
+    note_dst(c, w, pa);
+    return true;
+  }
   if (f == TRE_OP_i32_xor_rotl_imm && c->prev_op == TRE_OP_i32_rotl_imm &&
       op_at(c, c->prev_op, ps, 4, start) && c->code[ps + 1] == other &&
       other == home(c, left ? pb : pa) && c->label_at != start + 1) {
@@ -691,6 +718,21 @@ static int cmp_index(trE_opcode op, bool *imm, bool *wide, bool *zero) {
     }
   }
   return -1;
+}
+
+/* The wasm offset the pc map gives code index `start` (an op about to be fused away:
+ * the fused op keeps its location when it is the one that can trap). */
+static uint32_t loc_of(const cc *c, uint32_t start) {
+  uint32_t i = c->nmap;
+  while (i && c->map[i - 1].pc > start)
+    i--;
+  return i ? c->map[i - 1].off : c->cur_off;
+}
+
+/* Give the op just emitted the wasm offset `off` in the pc map. */
+static void set_loc(cc *c, uint32_t off) {
+  if (!c->oom && c->nmap && c->map[c->nmap - 1].pc == c->last_start)
+    c->map[c->nmap - 1].off = off;
 }
 
 /* Drop the ops from code index `start` on (the op just emitted, being fused away). */
@@ -967,12 +1009,11 @@ static int op_br_table(cc *c) {
     if (c->last_op == TRE_OP_i32_load8_u && last_wrote(c, pi)) {
       /* switch on a byte just loaded (a bytecode interpreter's dispatch): one op, which
        * keeps the load's location for its out-of-bounds trap */
-      uint32_t start = c->last_start, at = c->nmap ? c->map[c->nmap - 1].off : c->cur_off;
+      uint32_t start = c->last_start, at = loc_of(c, start);
       idx = c->code[start + 2], off = c->code[start + 3], hdr = 3;
       unemit(c, start);
       emit(c, TRE_OP_br_table_ld8, 0);
-      if (!c->oom && c->nmap)
-        c->map[c->nmap - 1].off = at;
+      set_loc(c, at);
     } else {
       emit(c, TRE_OP_br_table, 0);
     }
@@ -1168,6 +1209,32 @@ static int op_fc(cc *c) {
   }
 }
 
+/* A store through local x, then x advanced by an i32.add just retargeted to x (the
+ * C idiom *p = v, p += n): one op (ops.h, <store>_inc and friends). */
+static void fuse_store_inc(cc *c, uint32_t x) {
+  trE_opcode p = c->prev_op, a = c->last_op;
+  uint32_t ps = c->prev_start, ls = c->last_start;
+  bool addi = a == TRE_OP_i32_add_imm;
+  bool simm = p >= TRE_OP_i32_store_imm && p <= TRE_OP_i64_store32_imm;
+  if ((!addi && a != TRE_OP_i32_add) || c->label_at == ls + 1 || c->oom ||
+      !((p >= TRE_OP_i32_store && p <= TRE_OP_i64_store32) || simm) ||
+      !op_at(c, p, ps, 4, ls) || c->code[ps + 1] != x || c->code[ls + 1] != x)
+    return;
+  uint32_t ia = c->code[ls + 2], ib = c->code[ls + 3], inc;
+  if (ia == x)
+    inc = ib;
+  else if (!addi && ib == x)
+    inc = ia;
+  else
+    return;
+  uint32_t val = c->code[ps + 2], off = c->code[ps + 3], at = loc_of(c, ps);
+  uint32_t k = (uint32_t)(p - (simm ? TRE_OP_i32_store_imm : TRE_OP_i32_store));
+  unemit(c, ps);
+  uint32_t *w = emit(c, (trE_opcode)(TRE_OP_i32_store_inc + 4 * k + (simm ? 2 : 0) + addi), 4);
+  w[0] = x, w[1] = val, w[2] = off, w[3] = inc;
+  set_loc(c, at);
+}
+
 /* local.set / local.tee: write the top entry into local x. */
 static int op_local_set(cc *c, uint32_t x, bool tee) {
   if (x >= c->nlocals)
@@ -1185,6 +1252,7 @@ static int op_local_set(cc *c, uint32_t x, bool tee) {
     if (v.kind == K_SLOT && !referenced && c->last_dst && c->last_pos == pos) {
       c->code[c->last_dst - 1] = x; /* the producer writes the local directly */
       c->set_end = c->ncode + 1; /* op_load may fuse an address add with it */
+      fuse_store_inc(c, x);
     } else if (v.kind == K_CONST) {
       emit_const(c, x, v.type, v.val);
     } else {
@@ -1340,7 +1408,12 @@ static int op_load(cc *c, trE_opcode op, char t, unsigned align) {
   TRY(read_memarg(c, align, &off));
   TRY(pop(c, TROUPE_WASM_I32, &pa, NULL));
   uint32_t ps = c->prev_start, ls = c->last_start;
-  if (!dead(c) && c->last_op == TRE_OP_i32_add_imm && last_wrote(c, pa) &&
+  if (!dead(c) && c->st[pa].kind == K_CONST) {
+    /* a constant address (static data): it is the operand */
+    uint32_t *w = emit(c, (trE_opcode)(TRE_OP_i32_load_k + (op - TRE_OP_i32_load)), 3);
+    w[0] = home(c, pa), w[1] = (uint32_t)c->st[pa].val, w[2] = off;
+    note_dst(c, w, pa);
+  } else if (!dead(c) && c->last_op == TRE_OP_i32_add_imm && last_wrote(c, pa) &&
       c->prev_op == TRE_OP_i32_shl_imm && op_at(c, c->prev_op, ps, 4, ls) &&
       c->code[ps + 1] == home(c, pa) && c->code[ls + 2] == home(c, pa) &&
       c->label_at != ls + 1) {
@@ -1427,6 +1500,12 @@ static int op_store(cc *c, trE_opcode op, char t, unsigned align) {
       uint32_t a = rd(c, pa);
       uint32_t *w = emit(c, (trE_opcode)(op - TRE_OP_i32_store + TRE_OP_i32_store_imm), 3);
       w[0] = a, w[1] = imm, w[2] = off;
+      return 0;
+    }
+    if (c->st[pa].kind == K_CONST) { /* a constant address (static data) */
+      uint32_t v = rd(c, pv);
+      uint32_t *w = emit(c, (trE_opcode)(TRE_OP_i32_store_k + (op - TRE_OP_i32_store)), 3);
+      w[0] = (uint32_t)c->st[pa].val, w[1] = v, w[2] = off;
       return 0;
     }
     if (op == TRE_OP_f64_store && cv->kind == K_SLOT && c->st[pa].kind != K_CONST &&

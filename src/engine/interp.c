@@ -211,13 +211,19 @@ static int run(trE_exec *ex, const trE_func *enter, const int32_t **table) {
 #define X_FCHAIN(o2, o1) X_MISC(f64_##o2##_##o1##_l) X_MISC(f64_##o2##_##o1##_r)
 #define X_LDSI(name, code, t, al) X_MISC(name##_addsi)
 #define X_FST(o2, o1) X_MISC(f64_##o2##_##o1##_l_st) X_MISC(f64_##o2##_##o1##_r_st)
+#define X_MEMK(name, code, t, al) X_MISC(name##_k)
+#define X_STINC(name, code, t, al)                                                         \
+  X_MISC(name##_inc) X_MISC(name##_inci) X_MISC(name##_imm_inc) X_MISC(name##_imm_inci)
   static const int32_t handlers[TRE_OP_COUNT] = {
       TRE_NUMOPS(X_NUM) TRE_LOADOPS(X_MEM) TRE_STOREOPS(X_MEM) TRE_MISCOPS(X_MISC)
       TRE_CMPS(X_BR4) TRE_CMPS(X_BR64) TRE_IMMOPS(X_IMM) TRE_STOREOPS(X_STI)
       TRE_LOADOPS(X_LDA) TRE_FCMPS(X_BRF) TRE_CMPS(X_BRA) TRE_CMPS(X_BRA64)
       TRE_CHAINOPS(X_CHAIN) TRE_LOADOPS(X_LDS) TRE_FCMPS(X_BRFI)
       TRE_F64CHAINS(X_FCHAIN) TRE_LOADOPS(X_LDSI)
-      X_MISC(f64_add_st) X_MISC(f64_sub_st) X_MISC(f64_mul_st) TRE_F64CHAINS(X_FST)};
+      X_MISC(f64_add_st) X_MISC(f64_sub_st) X_MISC(f64_mul_st) TRE_F64CHAINS(X_FST)
+      TRE_LOADOPS(X_MEMK) TRE_STOREOPS(X_MEMK) TRE_STOREOPS(X_STINC)};
+#undef X_STINC
+#undef X_MEMK
 #undef X_FST
 #undef X_LDSI
 #undef X_FCHAIN
@@ -925,6 +931,14 @@ L_i32_xor_rotl2:
   S(1).u64 = rotl32(S(2).u32, pc[3]) ^ rotl32(S(4).u32, pc[5]);
   pc += 6;
   NEXT();
+L_i32_xor_rotl3:
+  S(1).u64 = rotl32(S(2).u32, pc[3]) ^ rotl32(S(4).u32, pc[5]) ^ rotl32(S(6).u32, pc[7]);
+  pc += 8;
+  NEXT();
+L_i32_add3:
+  S(1).u64 = (uint32_t)(S(2).u32 + S(3).u32 + S(4).u32 + S(5).u32);
+  pc += 6;
+  NEXT();
 
   /* ---- memory ------------------------------------------------------------------ */
   /* One compare per access: the 33-bit effective address plus the access size against
@@ -1036,6 +1050,80 @@ L_i32_xor_rotl2:
     pc += 4;                                                                               \
     NEXT();                                                                                \
   }
+  /* constant address [op d addr offset] / [op addr value offset] */
+#define LOAD_K(name, T, put)                                                               \
+  L_##name##_k : {                                                                         \
+    uint64_t ea = (uint64_t)pc[2] + pc[3];                                                 \
+    if (TR_UNLIKELY(ea + sizeof(T) > memsize))                                             \
+      goto trap_oob;                                                                       \
+    T v;                                                                                   \
+    memcpy(&v, mem + ea, sizeof v);                                                        \
+    put;                                                                                   \
+    pc += 4;                                                                               \
+    NEXT();                                                                                \
+  }
+  LOAD_K(i32_load, uint32_t, S(1).u64 = v)
+  LOAD_K(i64_load, uint64_t, S(1).u64 = v)
+  LOAD_K(f32_load, uint32_t, S(1).u64 = v)
+  LOAD_K(f64_load, uint64_t, S(1).u64 = v)
+  LOAD_K(i32_load8_s, int8_t, S(1).u64 = (uint32_t)(int32_t)v)
+  LOAD_K(i32_load8_u, uint8_t, S(1).u64 = v)
+  LOAD_K(i32_load16_s, int16_t, S(1).u64 = (uint32_t)(int32_t)v)
+  LOAD_K(i32_load16_u, uint16_t, S(1).u64 = v)
+  LOAD_K(i64_load8_s, int8_t, S(1).i64 = v)
+  LOAD_K(i64_load8_u, uint8_t, S(1).u64 = v)
+  LOAD_K(i64_load16_s, int16_t, S(1).i64 = v)
+  LOAD_K(i64_load16_u, uint16_t, S(1).u64 = v)
+  LOAD_K(i64_load32_s, int32_t, S(1).i64 = v)
+  LOAD_K(i64_load32_u, uint32_t, S(1).u64 = v)
+  /* stores: constant address; post-increment forms [op p value offset n] (ops.h) */
+#define STORE_PUT(T, v_expr)                                                               \
+  do {                                                                                     \
+    T v = (T)(v_expr);                                                                     \
+    memcpy(mem + ea, &v, sizeof v);                                                        \
+  } while (0)
+#define STORE_MORE(name, T, get)                                                           \
+  L_##name##_k : {                                                                         \
+    uint64_t ea = (uint64_t)pc[1] + pc[3];                                                 \
+    if (TR_UNLIKELY(ea + sizeof(T) > memsize))                                             \
+      goto trap_oob;                                                                       \
+    STORE_PUT(T, S(2).get);                                                                \
+    pc += 4;                                                                               \
+    NEXT();                                                                                \
+  }                                                                                        \
+  L_##name##_inc : {                                                                       \
+    EA(1, sizeof(T));                                                                      \
+    STORE_PUT(T, S(2).get);                                                                \
+    S(1).u64 = (uint32_t)(S(1).u32 + S(4).u32);                                            \
+    pc += 5;                                                                               \
+    NEXT();                                                                                \
+  }                                                                                        \
+  L_##name##_inci : {                                                                      \
+    EA(1, sizeof(T));                                                                      \
+    STORE_PUT(T, S(2).get);                                                                \
+    S(1).u64 = (uint32_t)(S(1).u32 + pc[4]);                                               \
+    pc += 5;                                                                               \
+    NEXT();                                                                                \
+  }                                                                                        \
+  L_##name##_imm_inc : {                                                                   \
+    EA(1, sizeof(T));                                                                      \
+    STORE_PUT(T, (uint64_t)(int64_t)(int32_t)pc[2]);                                       \
+    S(1).u64 = (uint32_t)(S(1).u32 + S(4).u32);                                            \
+    pc += 5;                                                                               \
+    NEXT();                                                                                \
+  }                                                                                        \
+  L_##name##_imm_inci : {                                                                  \
+    EA(1, sizeof(T));                                                                      \
+    STORE_PUT(T, (uint64_t)(int64_t)(int32_t)pc[2]);                                       \
+    S(1).u64 = (uint32_t)(S(1).u32 + pc[4]);                                               \
+    pc += 5;                                                                               \
+    NEXT();                                                                                \
+  }
+  STORE_MORE(i32_store, uint32_t, u32) STORE_MORE(i64_store, uint64_t, u64)
+  STORE_MORE(f32_store, uint32_t, u32) STORE_MORE(f64_store, uint64_t, u64)
+  STORE_MORE(i32_store8, uint8_t, u32) STORE_MORE(i32_store16, uint16_t, u32)
+  STORE_MORE(i64_store8, uint8_t, u64) STORE_MORE(i64_store16, uint16_t, u64)
+  STORE_MORE(i64_store32, uint32_t, u64)
   STORE_IMM(i32_store, uint32_t) STORE_IMM(i64_store, uint64_t) STORE_IMM(f32_store, uint32_t)
   STORE_IMM(f64_store, uint64_t) STORE_IMM(i32_store8, uint8_t) STORE_IMM(i32_store16, uint16_t)
   STORE_IMM(i64_store8, uint8_t) STORE_IMM(i64_store16, uint16_t)

@@ -123,6 +123,8 @@
  *   copy_br_back [op d s rel]               a move, then a loop back-edge (br_back)
  *   copy3 / copy4 [op d1 s1 .. d4 s4]       three / four moves, in this order
  *   i32_xor_rotl2 [op d a k b j]            d = rotl(a, k) ^ rotl(b, j) (k, j constants)
+ *   i32_xor_rotl3 [op d a k b j x y]        ... ^ rotl(x, y)
+ *   i32_add3     [op d a b c e]             d = a + b + c + e
  *   br_table_ld8 [op addr offset n rel0 .. reln]
  *                                           br_table on the byte at addr + offset
  *   const32      [op d imm]   const64 [op d lo hi]
@@ -144,7 +146,8 @@
   X(memory_size) X(memory_grow) X(memory_init) X(data_drop) X(memory_copy) X(memory_fill)  \
   X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill) X(table_init)        \
   X(elem_drop) X(table_copy) X(ref_is_null) X(ref_func) X(brb_eqz) X(copy2)             \
-  X(copy_br_back) X(copy3) X(copy4) X(i32_xor_rotl2) X(br_table_ld8)
+  X(copy_br_back) X(copy3) X(copy4) X(i32_xor_rotl2) X(br_table_ld8) X(i32_xor_rotl3)       \
+  X(i32_add3)
 
 /* Fused compare-and-branch: for each compare c, br_c [op a b rel], br_c_imm
  * [op a imm rel], and the loop back-edge forms brb_c / brb_c_imm (which charge the
@@ -188,7 +191,12 @@
  * order is kept, so NaN results are those of the two ops. */
 /* The same f64 ops storing their result (an f64.store of it, the only reader): listed
  * last, f64_add_st / f64_sub_st / f64_mul_st [op addr a b offset] and the chains'
- * f64_<o2>_<o1>_l_st / _r_st [op addr a b c offset]: mem[addr + offset] = result. */
+ * f64_<o2>_<o1>_l_st / _r_st [op addr a b c offset]: mem[addr + offset] = result.
+ * After them, accesses at a constant address: each load's <name>_k [op d addr offset]
+ * and each store's <name>_k [op addr value offset] (addr an immediate); then for each
+ * store the post-increment forms (*p = v, p += n): <name>_inc [op p value offset n],
+ * <name>_inci [op p value offset imm] (p += imm), <name>_imm_inc [op p imm offset n]
+ * and <name>_imm_inci [op p imm offset imm2] (a constant value, as <name>_imm). */
 #define TRE_F64CHAINS(X)                                                                   \
   X(add, add) X(add, sub) X(add, mul) X(sub, add) X(sub, sub) X(sub, mul) X(mul, add)      \
   X(mul, sub) X(mul, mul)
@@ -212,6 +220,9 @@ typedef enum trE_opcode {
 #define TRE_X_LDS(name, code, t, al) TRE_OP_##name##_adds,
 #define TRE_X_LDSI(name, code, t, al) TRE_OP_##name##_addsi,
 #define TRE_X_FST(o2, o1) TRE_OP_f64_##o2##_##o1##_l_st, TRE_OP_f64_##o2##_##o1##_r_st,
+#define TRE_X_MEMK(name, code, t, al) TRE_OP_##name##_k,
+#define TRE_X_STINC(name, code, t, al)                                                     \
+  TRE_OP_##name##_inc, TRE_OP_##name##_inci, TRE_OP_##name##_imm_inc, TRE_OP_##name##_imm_inci,
 #define TRE_X_STI(name, code, t, al) TRE_OP_##name##_imm,
 #define TRE_X_LDA(name, code, t, al)                                                       \
   TRE_OP_##name##_add, TRE_OP_##name##_addi, TRE_OP_##name##_tadd, TRE_OP_##name##_taddi,
@@ -221,6 +232,9 @@ typedef enum trE_opcode {
   TRE_CHAINOPS(TRE_X_CHAIN) TRE_LOADOPS(TRE_X_LDS) TRE_FCMPS(TRE_X_BRFI)
   TRE_F64CHAINS(TRE_X_FCHAIN) TRE_LOADOPS(TRE_X_LDSI)
   TRE_OP_f64_add_st, TRE_OP_f64_sub_st, TRE_OP_f64_mul_st, TRE_F64CHAINS(TRE_X_FST)
+  TRE_LOADOPS(TRE_X_MEMK) TRE_STOREOPS(TRE_X_MEMK) TRE_STOREOPS(TRE_X_STINC)
+#undef TRE_X_STINC
+#undef TRE_X_MEMK
 #undef TRE_X_FST
 #undef TRE_X_LDSI
 #undef TRE_X_FCHAIN
