@@ -13,7 +13,10 @@
 #include "engine/engine.h"
 #include "engine/ops.h"
 
-/* A frame slot: every value takes one 64-bit slot (v128 will take two adjacent ones). */
+/* A frame slot: every value takes one 64-bit slot (v128 will take two adjacent ones).
+ * i32 and f32 values are read through the low half only (u32/i32/f32) and written
+ * zero-extended; the compiler relies on the first rule to compile i32.wrap_i64 to
+ * nothing (the i64's high half stays in the slot), so no i32 consumer may read u64. */
 typedef union trE_slot {
   uint64_t u64;
   int64_t i64;
