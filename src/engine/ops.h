@@ -189,17 +189,18 @@
 /* f64 chains, X(o2, o1): f64_<o2>_<o1>_l [op d a b c] d = (a o1 b) o2 c and
  * f64_<o2>_<o1>_r [op d a b c] d = c o2 (a o1 b). Each op rounds (no fma), and operand
  * order is kept, so NaN results are those of the two ops. */
-/* The same f64 ops storing their result (an f64.store of it, the only reader): listed
- * last, f64_add_st / f64_sub_st / f64_mul_st [op addr a b offset] and the chains'
- * f64_<o2>_<o1>_l_st / _r_st [op addr a b c offset]: mem[addr + offset] = result.
+#define TRE_F64CHAINS(X)                                                                   \
+  X(add, add) X(add, sub) X(add, mul) X(sub, add) X(sub, sub) X(sub, mul) X(mul, add)      \
+  X(mul, sub) X(mul, mul)
+
+/* At the end of the list, the f64 ops storing their result (an f64.store of it, the
+ * only reader): f64_add_st / f64_sub_st / f64_mul_st [op addr a b offset] and the
+ * chains' f64_<o2>_<o1>_l_st / _r_st [op addr a b c offset]: mem[addr + offset] = result.
  * After them, accesses at a constant address: each load's <name>_k [op d addr offset]
  * and each store's <name>_k [op addr value offset] (addr an immediate); then for each
  * store the post-increment forms (*p = v, p += n): <name>_inc [op p value offset n],
  * <name>_inci [op p value offset imm] (p += imm), <name>_imm_inc [op p imm offset n]
  * and <name>_imm_inci [op p imm offset imm2] (a constant value, as <name>_imm). */
-#define TRE_F64CHAINS(X)                                                                   \
-  X(add, add) X(add, sub) X(add, mul) X(sub, add) X(sub, sub) X(sub, mul) X(mul, add)      \
-  X(mul, sub) X(mul, mul)
 
 typedef enum trE_opcode {
 #define TRE_X_NUM(name, code, a, b, r) TRE_OP_##name,
