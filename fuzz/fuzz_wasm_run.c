@@ -144,6 +144,9 @@ static void call_exports(troupe_wasm_module *m, troupe_wasm_instance *inst, run_
     troupe_wasm_extern_desc d;
     CHECK(troupe_wasm_module_export(m, i, &d) == TROUPE_OK);
     if (d.kind == TROUPE_WASM_EXTERN_GLOBAL) {
+      /* a name with a NUL in it (valid wasm) cannot be looked up by its C string */
+      if (strlen(d.name) != d.name_len)
+        continue;
       troupe_wasm_val v;
       CHECK(troupe_wasm_global_get(inst, d.name, &v) == TROUPE_OK);
       CHECK(v.type == d.global.type);
