@@ -597,21 +597,40 @@ static bool fuse_chain(cc *c, trE_opcode op, uint32_t pa, uint32_t pb) {
   return true;
 }
 
-static int cmp_index(trE_opcode op, bool *imm, bool *wide, bool *zero);
+/* The i32/i64 compares and their _imm forms, four per compare in TRE_CMPS order, and
+ * for each compare the index of its negation. */
+#define X(cc_) TRE_OP_i32_##cc_, TRE_OP_i32_##cc_##_imm, TRE_OP_i64_##cc_, TRE_OP_i64_##cc_##_imm,
+static const trE_opcode cmp_ops[40] = {TRE_CMPS(X)};
+#undef X
+static const int cmp_negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+
+/* The compare index k (TRE_CMPS order) of an i32/i64 compare, its _imm form, or -1.
+ * *imm: the _imm form; *wide: i64. eqz is eq_imm with a zero operand (*zero set). */
+static int cmp_index(trE_opcode op, bool *imm, bool *wide, bool *zero) {
+  *zero = false;
+  if (op == TRE_OP_i64_eqz) {
+    *imm = *wide = *zero = true;
+    return 0;
+  }
+  for (int i = 0; i < 40; i++) {
+    if (op == cmp_ops[i]) {
+      *imm = (i & 1) != 0;
+      *wide = (i & 2) != 0;
+      return i / 4;
+    }
+  }
+  return -1;
+}
 
 /* i32.eqz of a compare just computed (into the eqz operand's home): the compare is
  * replaced by its negation in place and nothing is emitted. Not for the f64 orders (the
  * negation of a < b is not a >= b when NaN is involved) nor i64.eqz (no room). */
 static bool fold_eqz(cc *c) {
-  static const int negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
-#define X(cc_) TRE_OP_i32_##cc_, TRE_OP_i32_##cc_##_imm, TRE_OP_i64_##cc_, TRE_OP_i64_##cc_##_imm,
-  static const trE_opcode ops[40] = {TRE_CMPS(X)};
-#undef X
   bool imm, wide, zero;
   int k = cmp_index(c->last_op, &imm, &wide, &zero);
   trE_opcode n;
   if (k >= 0 && !zero)
-    n = ops[negate[k] * 4 + (wide ? 2 : 0) + (imm ? 1 : 0)];
+    n = cmp_ops[cmp_negate[k] * 4 + (wide ? 2 : 0) + (imm ? 1 : 0)];
   else if (c->last_op == TRE_OP_f64_eq || c->last_op == TRE_OP_f64_ne)
     n = c->last_op == TRE_OP_f64_eq ? TRE_OP_f64_ne : TRE_OP_f64_eq;
   else
@@ -699,26 +718,6 @@ static int num_op(cc *c, int code, bool *known) {
 
 /* ---- fused compare-and-branch --------------------------------------------------- */
 
-/* The compare index k (TRE_CMPS order) of an i32/i64 compare, its _imm form, or -1.
- * *imm: the _imm form; *wide: i64. eqz is eq_imm with a zero operand (*zero set). */
-static int cmp_index(trE_opcode op, bool *imm, bool *wide, bool *zero) {
-#define X(cc_) TRE_OP_i32_##cc_, TRE_OP_i32_##cc_##_imm, TRE_OP_i64_##cc_, TRE_OP_i64_##cc_##_imm,
-  static const trE_opcode ops[40] = {TRE_CMPS(X)};
-#undef X
-  *zero = false;
-  if (op == TRE_OP_i64_eqz) {
-    *imm = *wide = *zero = true;
-    return 0;
-  }
-  for (int i = 0; i < 40; i++) {
-    if (op == ops[i]) {
-      *imm = (i & 1) != 0;
-      *wide = (i & 2) != 0;
-      return i / 4;
-    }
-  }
-  return -1;
-}
 
 /* The wasm offset the pc map gives code index `start` (an op about to be fused away:
  * the fused op keeps its location when it is the one that can trap). */
@@ -787,7 +786,6 @@ static uint32_t *fuse_add_branch(cc *c, int k, bool imm, bool wide, uint32_t a, 
  * by one fused op. Returns the branch offset word. */
 static uint32_t *emit_cond_branch(cc *c, uint32_t pos, uint32_t cond_slot, bool when_true,
                                   bool back) {
-  static const int negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
   if (!back && !dead(c) && !c->oom && c->last_op == TRE_OP_i32_eqz && c->last_dst &&
       c->last_pos == pos && c->code[c->last_dst - 1] == home(c, pos) &&
       c->prev_op >= TRE_OP_f64_eq && c->prev_op <= TRE_OP_f64_ge &&
@@ -808,7 +806,7 @@ static uint32_t *emit_cond_branch(cc *c, uint32_t pos, uint32_t cond_slot, bool 
         return rel;
       unemit(c, start);
       if (!when_true)
-        k = negate[k];
+        k = cmp_negate[k];
       trE_opcode op = (trE_opcode)((wide ? TRE_OP_br64_eq : TRE_OP_br_eq) + k * 4 +
                                    (imm ? 1 : 0) + (back ? 2 : 0));
       uint32_t *w = emit(c, op, 3);

@@ -271,6 +271,31 @@ static int run(trE_exec *ex, const trE_func *enter, const int32_t **table) {
     mem = m_ ? m_->data : NULL;                                                            \
     memsize = m_ ? m_->size : 0;                                                           \
   } while (0)
+/* A memory access once its effective address is known: the bounds check (one compare,
+ * the 33-bit address plus the access size against the current size; no guard pages, no
+ * signal handlers), the move, then pc past the op's `words` and the next dispatch. */
+#define LOAD_AT(ea_expr, T, put, words)                                                    \
+  do {                                                                                     \
+    uint64_t ea = (ea_expr);                                                               \
+    if (TR_UNLIKELY(ea + sizeof(T) > memsize))                                             \
+      goto trap_oob;                                                                       \
+    T v;                                                                                   \
+    memcpy(&v, mem + ea, sizeof v);                                                        \
+    put;                                                                                   \
+    pc += (words);                                                                         \
+    NEXT();                                                                                \
+  } while (0)
+#define STORE_AT(ea_expr, T, val, then, words)                                             \
+  do {                                                                                     \
+    uint64_t ea = (ea_expr);                                                               \
+    if (TR_UNLIKELY(ea + sizeof(T) > memsize))                                             \
+      goto trap_oob;                                                                       \
+    T v = (T)(val);                                                                        \
+    memcpy(mem + ea, &v, sizeof v);                                                        \
+    then;                                                                                  \
+    pc += (words);                                                                         \
+    NEXT();                                                                                \
+  } while (0)
 
   if (enter) {
     f = enter;
@@ -769,15 +794,7 @@ L_ref_func:
   TRE_F64CHAINS(FCHAIN)
   /* ... and storing the result: [op addr a b offset] / [op addr a b c offset] */
 #define F64ST(n, expr)                                                                     \
-  do {                                                                                     \
-    uint64_t ea = (uint64_t)S(1).u32 + pc[n];                                              \
-    if (TR_UNLIKELY(ea + 8 > memsize))                                                     \
-      goto trap_oob;                                                                       \
-    uint64_t v = f64b(expr);                                                               \
-    memcpy(mem + ea, &v, sizeof v);                                                        \
-    pc += (n) + 1;                                                                         \
-    NEXT();                                                                                \
-  } while (0)
+  STORE_AT((uint64_t)S(1).u32 + pc[n], uint64_t, f64b(expr), (void)0, (n) + 1)
 L_f64_add_st:
   F64ST(4, S(2).f64 + S(3).f64);
 L_f64_sub_st:
@@ -941,93 +958,26 @@ L_i32_add3:
   NEXT();
 
   /* ---- memory ------------------------------------------------------------------ */
-  /* One compare per access: the 33-bit effective address plus the access size against
-   * the current size (no guard pages, no signal handlers). */
-#define EA(addr_slot, n)                                                                   \
-  uint64_t ea = (uint64_t)S(addr_slot).u32 + pc[3];                                        \
-  if (TR_UNLIKELY(ea + (n) > memsize))                                                     \
-  goto trap_oob
+  /* every load form (ops.h): plain, the fused address adds, constant address */
 #define LOAD(name, T, put)                                                                 \
-  L_##name : {                                                                             \
-    EA(2, sizeof(T));                                                                      \
-    T v;                                                                                   \
-    memcpy(&v, mem + ea, sizeof v);                                                        \
-    put;                                                                                   \
-    pc += 4;                                                                               \
-    NEXT();                                                                                \
-  }                                                                                        \
-  L_##name##_add : {                                                                       \
-    uint64_t ea = (uint64_t)(uint32_t)(S(2).u32 + S(3).u32) + pc[4];                       \
-    if (TR_UNLIKELY(ea + sizeof(T) > memsize))                                             \
-      goto trap_oob;                                                                       \
-    T v;                                                                                   \
-    memcpy(&v, mem + ea, sizeof v);                                                        \
-    put;                                                                                   \
-    pc += 5;                                                                               \
-    NEXT();                                                                                \
-  }                                                                                        \
-  L_##name##_addi : {                                                                      \
-    uint64_t ea = (uint64_t)(uint32_t)(S(2).u32 + pc[3]) + pc[4];                          \
-    if (TR_UNLIKELY(ea + sizeof(T) > memsize))                                             \
-      goto trap_oob;                                                                       \
-    T v;                                                                                   \
-    memcpy(&v, mem + ea, sizeof v);                                                        \
-    put;                                                                                   \
-    pc += 5;                                                                               \
-    NEXT();                                                                                \
-  }                                                                                        \
+  L_##name : LOAD_AT((uint64_t)S(2).u32 + pc[3], T, put, 4);                               \
+  L_##name##_add : LOAD_AT((uint64_t)(uint32_t)(S(2).u32 + S(3).u32) + pc[4], T, put, 5);  \
+  L_##name##_addi : LOAD_AT((uint64_t)(uint32_t)(S(2).u32 + pc[3]) + pc[4], T, put, 5);    \
   L_##name##_tadd : {                                                                      \
     uint32_t x = S(3).u32 + S(4).u32;                                                      \
     S(2).u64 = x;                                                                          \
-    uint64_t ea = (uint64_t)x + pc[5];                                                     \
-    if (TR_UNLIKELY(ea + sizeof(T) > memsize))                                             \
-      goto trap_oob;                                                                       \
-    T v;                                                                                   \
-    memcpy(&v, mem + ea, sizeof v);                                                        \
-    put;                                                                                   \
-    pc += 6;                                                                               \
-    NEXT();                                                                                \
-  }                                                                                        \
-  L_##name##_adds : {                                                                      \
-    uint64_t ea = (uint64_t)(uint32_t)(S(2).u32 + (S(3).u32 << (pc[4] & 31))) + pc[5];     \
-    if (TR_UNLIKELY(ea + sizeof(T) > memsize))                                             \
-      goto trap_oob;                                                                       \
-    T v;                                                                                   \
-    memcpy(&v, mem + ea, sizeof v);                                                        \
-    put;                                                                                   \
-    pc += 6;                                                                               \
-    NEXT();                                                                                \
-  }                                                                                        \
-  L_##name##_addsi : {                                                                     \
-    uint64_t ea = (uint64_t)(uint32_t)((S(2).u32 << (pc[3] & 31)) + pc[4]) + pc[5];        \
-    if (TR_UNLIKELY(ea + sizeof(T) > memsize))                                             \
-      goto trap_oob;                                                                       \
-    T v;                                                                                   \
-    memcpy(&v, mem + ea, sizeof v);                                                        \
-    put;                                                                                   \
-    pc += 6;                                                                               \
-    NEXT();                                                                                \
+    LOAD_AT((uint64_t)x + pc[5], T, put, 6);                                               \
   }                                                                                        \
   L_##name##_taddi : {                                                                     \
     uint32_t x = S(3).u32 + pc[4];                                                         \
     S(2).u64 = x;                                                                          \
-    uint64_t ea = (uint64_t)x + pc[5];                                                     \
-    if (TR_UNLIKELY(ea + sizeof(T) > memsize))                                             \
-      goto trap_oob;                                                                       \
-    T v;                                                                                   \
-    memcpy(&v, mem + ea, sizeof v);                                                        \
-    put;                                                                                   \
-    pc += 6;                                                                               \
-    NEXT();                                                                                \
-  }
-#define STORE(name, T, get)                                                                \
-  L_##name : {                                                                             \
-    EA(1, sizeof(T));                                                                      \
-    T v = (T)S(2).get;                                                                     \
-    memcpy(mem + ea, &v, sizeof v);                                                        \
-    pc += 4;                                                                               \
-    NEXT();                                                                                \
-  }
+    LOAD_AT((uint64_t)x + pc[5], T, put, 6);                                               \
+  }                                                                                        \
+  L_##name##_adds :                                                                        \
+  LOAD_AT((uint64_t)(uint32_t)(S(2).u32 + (S(3).u32 << (pc[4] & 31))) + pc[5], T, put, 6); \
+  L_##name##_addsi :                                                                       \
+  LOAD_AT((uint64_t)(uint32_t)((S(2).u32 << (pc[3] & 31)) + pc[4]) + pc[5], T, put, 6);    \
+  L_##name##_k : LOAD_AT((uint64_t)pc[2] + pc[3], T, put, 4);
   LOAD(i32_load, uint32_t, S(1).u64 = v)
   LOAD(i64_load, uint64_t, S(1).u64 = v)
   LOAD(f32_load, uint32_t, S(1).u64 = v)
@@ -1042,92 +992,19 @@ L_i32_add3:
   LOAD(i64_load16_u, uint16_t, S(1).u64 = v)
   LOAD(i64_load32_s, int32_t, S(1).i64 = v)
   LOAD(i64_load32_u, uint32_t, S(1).u64 = v)
-#define STORE_IMM(name, T)                                                                 \
-  L_##name##_imm : {                                                                       \
-    EA(1, sizeof(T));                                                                      \
-    T v = (T)(uint64_t)(int64_t)(int32_t)pc[2];                                            \
-    memcpy(mem + ea, &v, sizeof v);                                                        \
-    pc += 4;                                                                               \
-    NEXT();                                                                                \
-  }
-  /* constant address [op d addr offset] / [op addr value offset] */
-#define LOAD_K(name, T, put)                                                               \
-  L_##name##_k : {                                                                         \
-    uint64_t ea = (uint64_t)pc[2] + pc[3];                                                 \
-    if (TR_UNLIKELY(ea + sizeof(T) > memsize))                                             \
-      goto trap_oob;                                                                       \
-    T v;                                                                                   \
-    memcpy(&v, mem + ea, sizeof v);                                                        \
-    put;                                                                                   \
-    pc += 4;                                                                               \
-    NEXT();                                                                                \
-  }
-  LOAD_K(i32_load, uint32_t, S(1).u64 = v)
-  LOAD_K(i64_load, uint64_t, S(1).u64 = v)
-  LOAD_K(f32_load, uint32_t, S(1).u64 = v)
-  LOAD_K(f64_load, uint64_t, S(1).u64 = v)
-  LOAD_K(i32_load8_s, int8_t, S(1).u64 = (uint32_t)(int32_t)v)
-  LOAD_K(i32_load8_u, uint8_t, S(1).u64 = v)
-  LOAD_K(i32_load16_s, int16_t, S(1).u64 = (uint32_t)(int32_t)v)
-  LOAD_K(i32_load16_u, uint16_t, S(1).u64 = v)
-  LOAD_K(i64_load8_s, int8_t, S(1).i64 = v)
-  LOAD_K(i64_load8_u, uint8_t, S(1).u64 = v)
-  LOAD_K(i64_load16_s, int16_t, S(1).i64 = v)
-  LOAD_K(i64_load16_u, uint16_t, S(1).u64 = v)
-  LOAD_K(i64_load32_s, int32_t, S(1).i64 = v)
-  LOAD_K(i64_load32_u, uint32_t, S(1).u64 = v)
-  /* stores: constant address; post-increment forms [op p value offset n] (ops.h) */
-#define STORE_PUT(T, v_expr)                                                               \
-  do {                                                                                     \
-    T v = (T)(v_expr);                                                                     \
-    memcpy(mem + ea, &v, sizeof v);                                                        \
-  } while (0)
-#define STORE_MORE(name, T, get)                                                           \
-  L_##name##_k : {                                                                         \
-    uint64_t ea = (uint64_t)pc[1] + pc[3];                                                 \
-    if (TR_UNLIKELY(ea + sizeof(T) > memsize))                                             \
-      goto trap_oob;                                                                       \
-    STORE_PUT(T, S(2).get);                                                                \
-    pc += 4;                                                                               \
-    NEXT();                                                                                \
-  }                                                                                        \
-  L_##name##_inc : {                                                                       \
-    EA(1, sizeof(T));                                                                      \
-    STORE_PUT(T, S(2).get);                                                                \
-    S(1).u64 = (uint32_t)(S(1).u32 + S(4).u32);                                            \
-    pc += 5;                                                                               \
-    NEXT();                                                                                \
-  }                                                                                        \
-  L_##name##_inci : {                                                                      \
-    EA(1, sizeof(T));                                                                      \
-    STORE_PUT(T, S(2).get);                                                                \
-    S(1).u64 = (uint32_t)(S(1).u32 + pc[4]);                                               \
-    pc += 5;                                                                               \
-    NEXT();                                                                                \
-  }                                                                                        \
-  L_##name##_imm_inc : {                                                                   \
-    EA(1, sizeof(T));                                                                      \
-    STORE_PUT(T, (uint64_t)(int64_t)(int32_t)pc[2]);                                       \
-    S(1).u64 = (uint32_t)(S(1).u32 + S(4).u32);                                            \
-    pc += 5;                                                                               \
-    NEXT();                                                                                \
-  }                                                                                        \
-  L_##name##_imm_inci : {                                                                  \
-    EA(1, sizeof(T));                                                                      \
-    STORE_PUT(T, (uint64_t)(int64_t)(int32_t)pc[2]);                                       \
-    S(1).u64 = (uint32_t)(S(1).u32 + pc[4]);                                               \
-    pc += 5;                                                                               \
-    NEXT();                                                                                \
-  }
-  STORE_MORE(i32_store, uint32_t, u32) STORE_MORE(i64_store, uint64_t, u64)
-  STORE_MORE(f32_store, uint32_t, u32) STORE_MORE(f64_store, uint64_t, u64)
-  STORE_MORE(i32_store8, uint8_t, u32) STORE_MORE(i32_store16, uint16_t, u32)
-  STORE_MORE(i64_store8, uint8_t, u64) STORE_MORE(i64_store16, uint16_t, u64)
-  STORE_MORE(i64_store32, uint32_t, u64)
-  STORE_IMM(i32_store, uint32_t) STORE_IMM(i64_store, uint64_t) STORE_IMM(f32_store, uint32_t)
-  STORE_IMM(f64_store, uint64_t) STORE_IMM(i32_store8, uint8_t) STORE_IMM(i32_store16, uint16_t)
-  STORE_IMM(i64_store8, uint8_t) STORE_IMM(i64_store16, uint16_t)
-  STORE_IMM(i64_store32, uint32_t)
+  /* every store form (ops.h): plain, constant value, constant address, post-increment
+   * [op p value offset n] with a slot or constant value and step */
+#define IMM64(k) ((uint64_t)(int64_t)(int32_t)pc[k])
+#define STEP_SLOT S(1).u64 = (uint32_t)(S(1).u32 + S(4).u32)
+#define STEP_IMM S(1).u64 = (uint32_t)(S(1).u32 + pc[4])
+#define STORE(name, T, get)                                                                \
+  L_##name : STORE_AT((uint64_t)S(1).u32 + pc[3], T, S(2).get, (void)0, 4);                \
+  L_##name##_imm : STORE_AT((uint64_t)S(1).u32 + pc[3], T, IMM64(2), (void)0, 4);          \
+  L_##name##_k : STORE_AT((uint64_t)pc[1] + pc[3], T, S(2).get, (void)0, 4);               \
+  L_##name##_inc : STORE_AT((uint64_t)S(1).u32 + pc[3], T, S(2).get, STEP_SLOT, 5);        \
+  L_##name##_inci : STORE_AT((uint64_t)S(1).u32 + pc[3], T, S(2).get, STEP_IMM, 5);        \
+  L_##name##_imm_inc : STORE_AT((uint64_t)S(1).u32 + pc[3], T, IMM64(2), STEP_SLOT, 5);    \
+  L_##name##_imm_inci : STORE_AT((uint64_t)S(1).u32 + pc[3], T, IMM64(2), STEP_IMM, 5);
   STORE(i32_store, uint32_t, u32)
   STORE(i64_store, uint64_t, u64)
   STORE(f32_store, uint32_t, u32)
