@@ -351,11 +351,26 @@ typedef enum troupe_health {
   TROUPE_HEALTH_UNHEALTHY = 3,
 } troupe_health;
 
-/* Health callback (self only, e.g. from init): with one set, the runtime answers the
- * supervision's health ask (TROUPE_SUP_TAG_HEALTH, include/troupe/supervisor.h) itself,
- * before handle() sees it: fn returns the health and may write a NUL-terminated reason
- * of at most cap bytes. NULL removes it (handle() gets the ask again). It lives as long
- * as this incarnation. A value out of range is answered as Unhealthy. */
+/* The health protocol belongs to the core, so any actor can be asked how it is, whether
+ * a supervisor watches it or not (supervision's periodic checks use it). The question
+ * is an ASK tagged TROUPE_TAG_HEALTH with no payload; the answer is a reply whose first
+ * byte is a troupe_health (HEALTHY..UNHEALTHY) followed by an optional reason text (not
+ * NUL-terminated). An actor answers from handle() (or later, with the corr) with
+ * troupe_health_answer, or lets the runtime answer for it with a health callback. */
+#define TROUPE_TAG_HEALTH 0x54520001u
+
+/* True when msg is a health question (an ASK tagged TROUPE_TAG_HEALTH). */
+TROUPE_API bool troupe_is_health_check(const troupe_message *msg);
+/* Answer the health question `corr` asked of `self` (any thread, like troupe_reply):
+ * INVAL when h is not HEALTHY..UNHEALTHY; reason may be NULL. */
+TROUPE_API int troupe_health_answer(troupe_runtime *rt, troupe_actor_id self, uint64_t corr,
+                                    troupe_health h, const char *reason);
+
+/* Health callback (self only, e.g. from init): with one set, the runtime answers health
+ * questions itself, before handle() sees them: fn returns the health and may write a
+ * NUL-terminated reason of at most cap bytes. NULL removes it (handle() gets the
+ * questions again). It lives as long as this incarnation. A value out of range is
+ * answered as Unhealthy. */
 typedef troupe_health (*troupe_health_fn)(troupe_actor *self, char *reason, size_t cap);
 TROUPE_API int troupe_actor_set_health_fn(troupe_actor *self, troupe_health_fn fn);
 

@@ -45,9 +45,9 @@ typedef enum troupe_auto_shutdown {
 /* Returned by a start function that chose not to start a child (OTP's `ignore`). */
 #define TROUPE_SUP_IGNORE 1
 
-/* Message tags the supervision protocol uses (SYSTEM messages and asks). */
+/* Message tags the supervision protocol uses (SYSTEM messages and asks). Health checks
+ * use the core's health question (TROUPE_TAG_HEALTH, include/troupe/actor.h). */
 #define TROUPE_SUP_TAG_ACK 0x53550001u    /* SYSTEM: a child's own start ack (troupe_sup_ack) */
-#define TROUPE_SUP_TAG_HEALTH 0x53550002u /* ASK: "how are you?" (troupe_sup_health_answer) */
 #define TROUPE_SUP_TAG_REQ 0x53550003u    /* ASK: a run-time API request (internal) */
 #define TROUPE_SUP_TAG_TICK 0x53550004u   /* SYSTEM from self: timers (internal) */
 
@@ -73,7 +73,7 @@ typedef struct troupe_child_spec {
   troupe_child_type type;
   bool significant;              /* only transient/temporary, only with auto_shutdown */
   /* Health checks (beyond OTP): every health_interval_ms the supervisor asks the child
-   * (TROUPE_SUP_TAG_HEALTH); health_threshold consecutive Unhealthy answers (a missing
+   * the core's health question (TROUPE_TAG_HEALTH); health_threshold consecutive Unhealthy answers (a missing
    * answer within health_timeout_ms counts as one) are treated as a crash. */
   uint32_t health_interval_ms;   /* 0 = no health checks */
   uint32_t health_threshold;     /* 0 = 3 */
@@ -170,14 +170,6 @@ typedef struct troupe_child_counts {
 } troupe_child_counts;
 TROUPE_API int troupe_sup_count_children(troupe_runtime *rt, troupe_actor_id sup,
                                          troupe_child_counts *out, troupe_err *err);
-
-/* ---------------------------------------------------------------------------------
- * Health protocol. A child with health checks receives ASK messages tagged
- * TROUPE_SUP_TAG_HEALTH; answer from handle() (or later, with the corr) with:
- * ------------------------------------------------------------------------------- */
-TROUPE_API bool troupe_sup_is_health_check(const troupe_message *msg);
-TROUPE_API int troupe_sup_health_answer(troupe_runtime *rt, troupe_actor_id self, uint64_t corr,
-                                        troupe_health h, const char *reason);
 
 #ifdef __cplusplus
 }

@@ -5,7 +5,7 @@
  * the run token back — or keep it and requeue when work remains. The end-of-turn
  * handshake with senders is described in docs/ACTORS.md ("never lose a wake-up").
  */
-#include "actor/actor.h"
+#include "actor/core.h"
 
 #include <time.h>
 
@@ -54,18 +54,6 @@ bool troupe_actor_traps_exit(const troupe_actor *self) {
 }
 bool troupe_actor_suspended(const troupe_actor *self) {
   return self && (self->flags & TRA_AF_SUSPENDED);
-}
-
-int troupe_actor_set_health_fn(troupe_actor *self, troupe_health_fn fn) {
-  if (!self)
-    return TROUPE_E_INVAL;
-  if (!fn && !self->ext)
-    return TROUPE_OK;
-  trA_ext *x = trA_ext_get(self);
-  if (!x)
-    return TROUPE_E_NOMEM;
-  x->health = fn;
-  return TROUPE_OK;
 }
 
 int troupe_actor_set_exit(troupe_actor *self, troupe_exit_kind kind, int code, const char *msg) {
@@ -234,7 +222,8 @@ static bool run_init(trA_worker *w, troupe_actor *a) {
     if (!err.code && !err.msg[0])
       msg = troupe_strerror(rc);
     if (ack_to)
-      trA_signal(rt, ack_to, TROUPE_MSG_STARTED, trA_self_id(a), 0, 0, rc, msg, 0, 0);
+      trA_signal(rt, ack_to, &(trA_sig){.kind = TROUPE_MSG_STARTED, .from = trA_self_id(a),
+                                        .status = rc, .text = msg});
     trA_actor_die(w, a, TROUPE_EXIT_CRASH, rc, msg);
     return true;
   }
@@ -243,7 +232,7 @@ static bool run_init(trA_worker *w, troupe_actor *a) {
   atomic_store_explicit(&a->status, TROUPE_STATUS_RUNNING, memory_order_relaxed);
   trA_event(rt, TROUPE_LOG_INFO, "actor.started", trA_self_id(a), NULL, 0);
   if (ack_to)
-    trA_signal(rt, ack_to, TROUPE_MSG_STARTED, trA_self_id(a), 0, 0, 0, NULL, 0, 0);
+    trA_signal(rt, ack_to, &(trA_sig){.kind = TROUPE_MSG_STARTED, .from = trA_self_id(a)});
   return false;
 }
 
@@ -256,8 +245,9 @@ static bool process(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn)
     return trA_handle_signal(w, a, m, stop_turn);
   case TRA_K_LINK:
     if (trA_link_add(a, m->from) != 0) /* out of memory: behave as if it died */
-      trA_signal(rt, m->from, TRA_K_SIGNAL, trA_self_id(a), 0, TROUPE_EXIT_NOPROC, 0, NULL, 0,
-                 TRA_MF_VIA_LINK);
+      trA_signal(rt, m->from, &(trA_sig){.kind = TRA_K_SIGNAL, .from = trA_self_id(a),
+                                         .exit_kind = TROUPE_EXIT_NOPROC,
+                                         .mflags = TRA_MF_VIA_LINK});
     break;
   case TRA_K_UNLINK:
     trA_link_remove(a, m->from);
@@ -265,8 +255,9 @@ static bool process(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn)
   case TRA_K_MONITOR:
     x = trA_ext_get(a);
     if (!x || trA_mon_add(&x->mons, &x->nmons, &x->capmons, m->from, m->corr) != 0)
-      trA_signal(rt, m->from, TROUPE_MSG_DOWN, trA_self_id(a), m->corr, TROUPE_EXIT_NOPROC, 0,
-                 "out of memory", 0, 0);
+      trA_signal(rt, m->from, &(trA_sig){.kind = TROUPE_MSG_DOWN, .from = trA_self_id(a),
+                                         .corr = m->corr, .exit_kind = TROUPE_EXIT_NOPROC,
+                                         .text = "out of memory"});
     break;
   case TRA_K_DEMONITOR:
     if (a->ext)

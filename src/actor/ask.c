@@ -6,7 +6,7 @@
  * newer ask that reuses the record: it loses the CAS, is dropped and counted. External
  * threads block on a futex in the record; actors get REPLY/ASK_FAILED messages.
  */
-#include "actor/actor.h"
+#include "actor/core.h"
 
 #include <errno.h>
 #include <linux/futex.h>

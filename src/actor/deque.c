@@ -5,7 +5,7 @@
  * to the back, which keeps turns fair. The ring grows by doubling; old rings stay alive
  * until destroy because a thief may still be reading one (bounded: less than 2x).
  */
-#include "actor/actor.h"
+#include "actor/core.h"
 
 static trA_ring *ring_new(size_t cap) {
   trA_ring *r = trB_malloc(sizeof *r + cap * sizeof(r->buf[0]));

@@ -6,9 +6,7 @@
  * for a new generation. Undeliverable nodes are answered (asks, links, monitors) and
  * counted as dropped.
  */
-#include "actor/actor.h"
-
-#include "troupe/supervisor.h"
+#include "actor/core.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -18,23 +16,6 @@
 
 static bool wakes_suspended(int kind) {
   return kind == TROUPE_MSG_REPLY || kind == TROUPE_MSG_ASK_FAILED || kind == TROUPE_MSG_RESUME;
-}
-
-/* The behaviour's health callback answers the supervision's health ask (the callback
- * may not stop the actor: it only reports). */
-static void answer_health(trA_worker *w, troupe_actor *a, trA_msg *m) {
-  troupe_runtime *rt = w->rt;
-  char reason[TROUPE_ERR_MSG_MAX];
-  reason[0] = '\0';
-  troupe_health h = a->ext->health(a, reason, sizeof reason);
-  reason[sizeof reason - 1] = '\0';
-  if (h < TROUPE_HEALTH_HEALTHY || h > TROUPE_HEALTH_UNHEALTHY) {
-    snprintf(reason, sizeof reason, "health callback returned %d", (int)h);
-    h = TROUPE_HEALTH_UNHEALTHY;
-  }
-  troupe_sup_health_answer(rt, trA_self_id(a), m->corr, h, reason[0] ? reason : NULL);
-  TRA_COUNT(rt, msgs_received, 1);
-  trA_msg_free(rt, m);
 }
 
 bool trA_dispatch(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn) {
@@ -47,9 +28,8 @@ bool trA_dispatch(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn) {
     trA_defer(a, m);
     return false;
   }
-  if (m->kind == TROUPE_MSG_ASK && m->tag == TROUPE_SUP_TAG_HEALTH && a->ext &&
-      a->ext->health) {
-    answer_health(w, a, m);
+  if (m->tag == TROUPE_TAG_HEALTH && trA_wants_health_answer(a, m)) {
+    trA_answer_health(w, a, m);
     return false;
   }
   troupe_message v = {
@@ -88,7 +68,7 @@ bool trA_dispatch(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn) {
     return false;
   case TROUPE_YIELD:
     a->flags |= TRA_AF_SUSPENDED;
-    trA_signal(rt, trA_self_id(a), TROUPE_MSG_RESUME, 0, 0, 0, 0, NULL, 0, 0);
+    trA_signal(rt, trA_self_id(a), &(trA_sig){.kind = TROUPE_MSG_RESUME});
     *stop_turn = true;
     return false;
   case TROUPE_STOP: {
@@ -147,12 +127,13 @@ void trA_drop(troupe_runtime *rt, trA_msg *m, troupe_actor_id dead_id) {
     trA_ask_complete(rt, m->corr, TROUPE_E_NOT_RUNNING, dead_id, NULL, 0, false);
     break;
   case TRA_K_LINK:
-    trA_signal(rt, m->from, TRA_K_SIGNAL, dead_id, 0, TROUPE_EXIT_NOPROC, 0, NULL, 0,
-               TRA_MF_VIA_LINK);
+    trA_signal(rt, m->from, &(trA_sig){.kind = TRA_K_SIGNAL, .from = dead_id,
+                                       .exit_kind = TROUPE_EXIT_NOPROC,
+                                       .mflags = TRA_MF_VIA_LINK});
     break;
   case TRA_K_MONITOR:
-    trA_signal(rt, m->from, TROUPE_MSG_DOWN, dead_id, m->corr, TROUPE_EXIT_NOPROC, 0, NULL, 0,
-               0);
+    trA_signal(rt, m->from, &(trA_sig){.kind = TROUPE_MSG_DOWN, .from = dead_id, .corr = m->corr,
+                                       .exit_kind = TROUPE_EXIT_NOPROC});
     break;
   default:
     break;
@@ -204,12 +185,16 @@ void trA_actor_die(trA_worker *w, troupe_actor *a, troupe_exit_kind kind, int co
   trA_ext *x = a->ext;
   if (x) {
     for (uint32_t i = 0; i < x->nlinks; i++)
-      trA_signal(rt, x->links[i], TRA_K_SIGNAL, self, 0, kind, code, msg, 0, TRA_MF_VIA_LINK);
+      trA_signal(rt, x->links[i], &(trA_sig){.kind = TRA_K_SIGNAL, .from = self, .exit_kind = kind,
+                                             .status = code, .text = msg,
+                                             .mflags = TRA_MF_VIA_LINK});
     for (uint32_t i = 0; i < x->nmons; i++)
-      trA_signal(rt, x->mons[i].who, TROUPE_MSG_DOWN, self, x->mons[i].ref, kind, code, msg, 0,
-                 0);
+      trA_signal(rt, x->mons[i].who, &(trA_sig){.kind = TROUPE_MSG_DOWN, .from = self,
+                                                .corr = x->mons[i].ref, .exit_kind = kind,
+                                                .status = code, .text = msg});
     for (uint32_t i = 0; i < x->nmine; i++)
-      trA_signal(rt, x->mine[i].who, TRA_K_DEMONITOR, self, x->mine[i].ref, 0, 0, NULL, 0, 0);
+      trA_signal(rt, x->mine[i].who, &(trA_sig){.kind = TRA_K_DEMONITOR, .from = self,
+                                                .corr = x->mine[i].ref});
     while (x->def_head) {
       trA_msg *d = x->def_head;
       x->def_head = (trA_msg *)(void *)atomic_load_explicit(&d->link.next, memory_order_relaxed);

@@ -4,7 +4,7 @@
  * the layer's enums and the printed form of ids. Supervision emits its own events
  * (restarted, escalated) through trA_event so every line has the same shape.
  */
-#include "actor/actor.h"
+#include "actor/core.h"
 
 #include <stdio.h>
 

@@ -4,7 +4,7 @@
  * priority-lane signal (LINK, UNLINK, MONITOR, DEMONITOR) and that actor updates its
  * own sets. A request that finds the target dead is answered with noproc, like OTP.
  */
-#include "actor/actor.h"
+#include "actor/core.h"
 
 trA_ext *trA_ext_get(troupe_actor *a) {
   if (!a->ext)
@@ -190,11 +190,12 @@ int troupe_link(troupe_actor *self, troupe_actor_id other) {
     return TROUPE_OK;
   if (trA_link_add(self, other))
     return TROUPE_E_NOMEM;
-  int rc = trA_signal(rt, other, TRA_K_LINK, me, 0, 0, 0, NULL, 0, 0);
+  int rc = trA_signal(rt, other, &(trA_sig){.kind = TRA_K_LINK, .from = me});
   if (rc == TROUPE_E_NOTFOUND || rc == TROUPE_E_STOPPED) {
     /* Dead already: we get exit(noproc) as if it had died while linked. */
-    return trA_signal(rt, me, TRA_K_SIGNAL, other, 0, TROUPE_EXIT_NOPROC, 0, NULL, 0,
-                      TRA_MF_VIA_LINK);
+    return trA_signal(rt, me, &(trA_sig){.kind = TRA_K_SIGNAL, .from = other,
+                                         .exit_kind = TROUPE_EXIT_NOPROC,
+                                         .mflags = TRA_MF_VIA_LINK});
   }
   if (rc)
     trA_link_remove(self, other);
@@ -207,7 +208,8 @@ int troupe_unlink(troupe_actor *self, troupe_actor_id other) {
   if (!trA_link_has(self, other))
     return TROUPE_OK;
   trA_link_remove(self, other);
-  int rc = trA_signal(self->rt, other, TRA_K_UNLINK, trA_self_id(self), 0, 0, 0, NULL, 0, 0);
+  int rc = trA_signal(self->rt, other, &(trA_sig){.kind = TRA_K_UNLINK,
+                                                  .from = trA_self_id(self)});
   return rc == TROUPE_E_NOTFOUND ? TROUPE_OK : rc;
 }
 
@@ -224,9 +226,10 @@ int troupe_monitor(troupe_actor *self, troupe_actor_id target, uint64_t *ref) {
   if (trA_mon_add(&x->mine, &x->nmine, &x->capmine, target, r))
     return TROUPE_E_NOMEM;
   *ref = r;
-  int rc = trA_signal(rt, target, TRA_K_MONITOR, me, r, 0, 0, NULL, 0, 0);
+  int rc = trA_signal(rt, target, &(trA_sig){.kind = TRA_K_MONITOR, .from = me, .corr = r});
   if (rc == TROUPE_E_NOTFOUND || rc == TROUPE_E_STOPPED)
-    return trA_signal(rt, me, TROUPE_MSG_DOWN, target, r, TROUPE_EXIT_NOPROC, 0, NULL, 0, 0);
+    return trA_signal(rt, me, &(trA_sig){.kind = TROUPE_MSG_DOWN, .from = target, .corr = r,
+                                         .exit_kind = TROUPE_EXIT_NOPROC});
   if (rc)
     trA_mon_remove(x->mine, &x->nmine, r, NULL);
   return rc;
@@ -238,6 +241,7 @@ int troupe_demonitor(troupe_actor *self, uint64_t ref) {
   troupe_actor_id target;
   if (!self->ext || !trA_mon_remove(self->ext->mine, &self->ext->nmine, ref, &target))
     return TROUPE_E_NOTFOUND;
-  int rc = trA_signal(self->rt, target, TRA_K_DEMONITOR, trA_self_id(self), ref, 0, 0, NULL, 0, 0);
+  int rc = trA_signal(self->rt, target, &(trA_sig){.kind = TRA_K_DEMONITOR,
+                                                   .from = trA_self_id(self), .corr = ref});
   return rc == TROUPE_E_NOTFOUND ? TROUPE_OK : rc;
 }

@@ -5,7 +5,7 @@
  * push that finds the mark reports "was empty" so its sender schedules the actor. Nodes
  * for small payloads come from per-worker free lists (no malloc on the hot path).
  */
-#include "actor/actor.h"
+#include "actor/core.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -7,7 +7,7 @@
  * complexity. Per-actor strings (name, metadata, health reason) sit behind one of 64
  * striped mutexes, so a snapshot of an entry is consistent.
  */
-#include "actor/actor.h"
+#include "actor/core.h"
 
 pthread_mutex_t *trA_meta_lock(troupe_runtime *rt, troupe_actor *a) {
   return &rt->meta_locks[a->index % TRA_META_LOCKS];

@@ -4,7 +4,7 @@
  * order: root actors get exit(shutdown) one at a time, newest first, and are killed
  * after the shutdown timeout; supervisors among them stop their own children first.
  */
-#include "actor/actor.h"
+#include "actor/core.h"
 
 #include <linux/futex.h>
 #include <sched.h>

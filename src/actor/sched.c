@@ -5,7 +5,7 @@
  * workers steal, spin briefly, then park on a futex until woken or their next timer is
  * due, so an idle runtime uses no CPU. See docs/ACTORS.md for the wake-up handshake.
  */
-#include "actor/actor.h"
+#include "actor/core.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -24,6 +24,7 @@ uint64_t trA_now(troupe_runtime *rt) {
 
 troupe_runtime *trA_current_runtime(void) { return trA_tls_worker ? trA_tls_worker->rt : NULL; }
 troupe_actor *trA_current_actor(void) { return trA_tls_worker ? trA_tls_worker->current : NULL; }
+bool trA_on_worker(troupe_runtime *rt) { return trA_worker_of(rt) != NULL; }
 
 
 /* ---- futex ---------------------------------------------------------------------- */

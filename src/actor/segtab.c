@@ -5,7 +5,7 @@
  * through a lock-free stack. Elements are type-stable: they are never freed while the
  * runtime lives, which is what lets a stale id be checked against a generation safely.
  */
-#include "actor/actor.h"
+#include "actor/core.h"
 
 /* Segment k holds (1024 << k) elements and starts at index 1024 * (2^k - 1). */
 static inline unsigned seg_of(uint32_t index, uint32_t *offset) {

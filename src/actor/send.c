@@ -5,7 +5,7 @@
  * node that races the actor's death is dropped, never handed to a later actor in the
  * same slot) and pushed; the push that finds the lane marked empty schedules the actor.
  */
-#include "actor/actor.h"
+#include "actor/core.h"
 
 troupe_actor *trA_slot(troupe_runtime *rt, troupe_actor_id id) {
   if (!id)
@@ -62,24 +62,22 @@ int trA_deliver(troupe_runtime *rt, troupe_actor_id to, trA_msg *m, bool sys) {
   return TROUPE_OK;
 }
 
-int trA_signal(troupe_runtime *rt, troupe_actor_id to, int kind, troupe_actor_id from,
-               uint64_t corr, int exit_kind, int32_t status, const char *text, uint32_t tag,
-               unsigned mflags) {
-  size_t len = text ? strlen(text) + 1 : 0;
+int trA_signal(troupe_runtime *rt, troupe_actor_id to, const trA_sig *sig) {
+  size_t len = sig->text ? strlen(sig->text) + 1 : 0;
   trA_msg *m = trA_msg_new(rt, len);
   if (!m) {
     TRA_COUNT(rt, msgs_rejected, 1);
     return TROUPE_E_NOMEM;
   }
   if (len)
-    memcpy(m->data, text, len);
-  m->kind = (uint8_t)kind;
-  m->from = from;
-  m->corr = corr;
-  m->exit_kind = (uint8_t)exit_kind;
-  m->status = status;
-  m->tag = tag;
-  m->flags |= (uint8_t)mflags;
+    memcpy(m->data, sig->text, len);
+  m->kind = (uint8_t)sig->kind;
+  m->from = sig->from;
+  m->corr = sig->corr;
+  m->exit_kind = (uint8_t)sig->exit_kind;
+  m->status = sig->status;
+  m->tag = sig->tag;
+  m->flags |= (uint8_t)sig->mflags;
   return trA_deliver(rt, to, m, true);
 }
 
@@ -130,14 +128,15 @@ int troupe_send(troupe_runtime *rt, troupe_actor_id from, troupe_actor_id to, co
 int troupe_actor_resume(troupe_runtime *rt, troupe_actor_id id, uint32_t tag) {
   if (!rt)
     return TROUPE_E_INVAL;
-  return trA_signal(rt, id, TROUPE_MSG_RESUME, 0, 0, 0, 0, NULL, tag, 0);
+  return trA_signal(rt, id, &(trA_sig){.kind = TROUPE_MSG_RESUME, .tag = tag});
 }
 
 int troupe_exit(troupe_runtime *rt, troupe_actor_id from, troupe_actor_id to,
                 troupe_exit_kind reason, int code, const char *msg) {
   if (!rt || (unsigned)reason > TROUPE_EXIT_KILL)
     return TROUPE_E_INVAL;
-  return trA_signal(rt, to, TRA_K_SIGNAL, from, 0, (int)reason, code, msg, 0, 0);
+  return trA_signal(rt, to, &(trA_sig){.kind = TRA_K_SIGNAL, .from = from, .exit_kind = (int)reason,
+                                       .status = code, .text = msg});
 }
 
 bool trA_slot_in_use(troupe_runtime *rt, troupe_actor_id id) {

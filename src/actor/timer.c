@@ -8,7 +8,7 @@
  * once, O(log n) through the index it keeps; a cancel from elsewhere is dropped lazily,
  * and the heap compacts itself when such entries become the majority.
  */
-#include "actor/actor.h"
+#include "actor/core.h"
 
 static bool before(const troupe_timer *a, const troupe_timer *b) {
   return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);

@@ -6,7 +6,7 @@
 #ifndef TROUPE_TESTS_ACTOR_UTIL_H
 #define TROUPE_TESTS_ACTOR_UTIL_H
 
-#include "actor/actor.h"
+#include "actor/ext.h"
 #include "troupe/actor.h"
 #include "troupe/base.h"
 

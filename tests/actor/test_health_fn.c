@@ -11,7 +11,6 @@
 #include <cmocka.h>
 
 #include "actor_util.h"
-#include "troupe/supervisor.h"
 
 static _Atomic int handled_asks;
 
@@ -36,9 +35,9 @@ static int hf_init(troupe_actor *self, void *arg, troupe_err *err) {
 /* Answers health asks from handle() (Healthy, "by handle"); counts them. */
 static int hf_handle(troupe_actor *self, const troupe_message *m, troupe_err *err) {
   (void)err;
-  if (troupe_sup_is_health_check(m)) {
+  if (troupe_is_health_check(m)) {
     atomic_fetch_add(&handled_asks, 1);
-    troupe_sup_health_answer(troupe_actor_runtime(self), troupe_self(self), m->corr,
+    troupe_health_answer(troupe_actor_runtime(self), troupe_self(self), m->corr,
                              TROUPE_HEALTH_HEALTHY, "by handle");
   }
   return TROUPE_CONTINUE;
@@ -49,7 +48,7 @@ static const troupe_behaviour hf_b = {.name = "hf", .init = hf_init, .handle = h
 static troupe_health ask_health(troupe_runtime *rt, troupe_actor_id id, char *reason,
                                 size_t cap) {
   troupe_reply_msg r;
-  assert_int_equal(troupe_ask(rt, id, TROUPE_SUP_TAG_HEALTH, NULL, 0, TROUPE_SEC(10), &r, NULL),
+  assert_int_equal(troupe_ask(rt, id, TROUPE_TAG_HEALTH, NULL, 0, TROUPE_SEC(10), &r, NULL),
                    0);
   assert_true(r.len >= 1);
   const unsigned char *p = r.data;

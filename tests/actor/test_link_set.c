@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "actor/actor.h"
+#include "actor/core.h"
 #include "actor_util.h"
 
 #include <stdlib.h>

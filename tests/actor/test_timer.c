@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "actor/actor.h"
+#include "actor/core.h"
 #include "actor_util.h"
 
 /* Order is a per-worker property (each worker fires its own heap in deadline order);

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "actor/actor.h"
+#include "actor/core.h"
 #include "actor_util.h"
 
 static _Atomic int fired, dropped;

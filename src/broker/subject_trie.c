@@ -1,5 +1,5 @@
 /*
- * actor/subject_trie.c: the subscription index, a token-level trie in the manner of
+ * broker/subject_trie.c: the subscription index, a token-level trie in the manner of
  * nats-server's sublist. Each node has its literal children in a small chained hash
  * map plus at most one `*` child and one `>` child, and the subscriptions whose pattern
  * ends there. Matching a subject of n tokens follows at most the literal child and the
@@ -7,46 +7,46 @@
  * along its path, never on how many unrelated subscriptions exist. No recursion: a
  * subject with a million tokens walks an explicit heap stack.
  */
-#include "actor/broker.h"
+#include "broker/broker.h"
 
-enum { TRA_SN_ROOT = 0, TRA_SN_LIT = 1, TRA_SN_PWC = 2, TRA_SN_FWC = 3 };
+enum { TRU_SN_ROOT = 0, TRU_SN_LIT = 1, TRU_SN_PWC = 2, TRU_SN_FWC = 3 };
 
-struct trA_snode {
-  trA_snode *parent;
-  trA_snode *hnext;     /* chain in parent's literal map */
+struct trU_snode {
+  trU_snode *parent;
+  trU_snode *hnext;     /* chain in parent's literal map */
   uint64_t hash;        /* of the token (literal nodes) */
-  trA_snode **lit;      /* literal children: nlitb buckets (power of two) or NULL */
+  trU_snode **lit;      /* literal children: nlitb buckets (power of two) or NULL */
   size_t nlit, nlitb;
-  trA_snode *pwc, *fwc; /* `*` and `>` children */
-  trA_sub **subs;
+  trU_snode *pwc, *fwc; /* `*` and `>` children */
+  trU_sub **subs;
   uint32_t nsubs, capsubs;
   uint8_t kind;
   size_t tlen;
   char tok[]; /* literal token, not NUL-terminated */
 };
 
-struct trA_strie {
-  trA_snode *root;
+struct trU_strie {
+  trU_snode *root;
   size_t nodes;
 };
 
 /* ---- subvec --------------------------------------------------------------------- */
-void trA_subvec_init(trA_subvec *sv) {
+void trU_subvec_init(trU_subvec *sv) {
   sv->v = sv->inl;
   sv->n = 0;
   sv->cap = TR_ARRAY_LEN(sv->inl);
 }
 
-void trA_subvec_free(trA_subvec *sv) {
+void trU_subvec_free(trU_subvec *sv) {
   if (sv->v != sv->inl)
     free(sv->v);
-  trA_subvec_init(sv);
+  trU_subvec_init(sv);
 }
 
-int trA_subvec_push(trA_subvec *sv, trA_sub *s) {
+int trU_subvec_push(trU_subvec *sv, trU_sub *s) {
   if (sv->n == sv->cap) {
     size_t cap = sv->cap * 2;
-    trA_sub **v = sv->v == sv->inl ? trB_malloc(cap * sizeof *v)
+    trU_sub **v = sv->v == sv->inl ? trB_malloc(cap * sizeof *v)
                                    : trB_realloc_array(sv->v, cap, sizeof *v);
     if (!v)
       return TROUPE_E_NOMEM;
@@ -64,9 +64,9 @@ static uint64_t tok_hash(const char *p, size_t len) {
   return troupe_hash64(p, len, 0x7375626a65637473ull);
 }
 
-static trA_snode *node_new(trA_strie *t, trA_snode *parent, int kind, const trA_tok *tok) {
-  size_t tlen = kind == TRA_SN_LIT ? tok->len : 0;
-  trA_snode *n = trB_calloc(1, sizeof *n + tlen);
+static trU_snode *node_new(trU_strie *t, trU_snode *parent, int kind, const trU_tok *tok) {
+  size_t tlen = kind == TRU_SN_LIT ? tok->len : 0;
+  trU_snode *n = trB_calloc(1, sizeof *n + tlen);
   if (!n)
     return NULL;
   n->parent = parent;
@@ -80,24 +80,24 @@ static trA_snode *node_new(trA_strie *t, trA_snode *parent, int kind, const trA_
   return n;
 }
 
-static trA_snode *lit_find(const trA_snode *n, const trA_tok *tok, uint64_t h) {
+static trU_snode *lit_find(const trU_snode *n, const trU_tok *tok, uint64_t h) {
   if (!n->nlitb)
     return NULL;
-  for (trA_snode *c = n->lit[h & (n->nlitb - 1)]; c; c = c->hnext)
+  for (trU_snode *c = n->lit[h & (n->nlitb - 1)]; c; c = c->hnext)
     if (c->hash == h && c->tlen == tok->len && memcmp(c->tok, tok->p, tok->len) == 0)
       return c;
   return NULL;
 }
 
 /* Keep the load factor at most 1 so a lookup inspects O(1) chain entries. */
-static int lit_add(trA_snode *n, trA_snode *c) {
+static int lit_add(trU_snode *n, trU_snode *c) {
   if (n->nlit + 1 > n->nlitb) {
     size_t nb = n->nlitb ? n->nlitb * 2 : 4;
-    trA_snode **b = trB_calloc(nb, sizeof *b);
+    trU_snode **b = trB_calloc(nb, sizeof *b);
     if (!b)
       return TROUPE_E_NOMEM;
     for (size_t i = 0; i < n->nlitb; i++) {
-      for (trA_snode *x = n->lit[i], *next; x; x = next) {
+      for (trU_snode *x = n->lit[i], *next; x; x = next) {
         next = x->hnext;
         x->hnext = b[x->hash & (nb - 1)];
         b[x->hash & (nb - 1)] = x;
@@ -107,15 +107,15 @@ static int lit_add(trA_snode *n, trA_snode *c) {
     n->lit = b;
     n->nlitb = nb;
   }
-  trA_snode **head = &n->lit[c->hash & (n->nlitb - 1)];
+  trU_snode **head = &n->lit[c->hash & (n->nlitb - 1)];
   c->hnext = *head;
   *head = c;
   n->nlit++;
   return TROUPE_OK;
 }
 
-static void lit_del(trA_snode *n, trA_snode *c) {
-  for (trA_snode **pp = &n->lit[c->hash & (n->nlitb - 1)]; *pp; pp = &(*pp)->hnext) {
+static void lit_del(trU_snode *n, trU_snode *c) {
+  for (trU_snode **pp = &n->lit[c->hash & (n->nlitb - 1)]; *pp; pp = &(*pp)->hnext) {
     if (*pp == c) {
       *pp = c->hnext;
       n->nlit--;
@@ -129,17 +129,17 @@ static void lit_del(trA_snode *n, trA_snode *c) {
   }
 }
 
-static bool node_empty(const trA_snode *n) {
+static bool node_empty(const trU_snode *n) {
   return !n->nsubs && !n->nlit && !n->pwc && !n->fwc;
 }
 
 /* Unhook and free empty nodes from n up towards (not including) the root. */
-static void prune(trA_strie *t, trA_snode *n) {
-  while (n && n->kind != TRA_SN_ROOT && node_empty(n)) {
-    trA_snode *p = n->parent;
-    if (n->kind == TRA_SN_LIT)
+static void prune(trU_strie *t, trU_snode *n) {
+  while (n && n->kind != TRU_SN_ROOT && node_empty(n)) {
+    trU_snode *p = n->parent;
+    if (n->kind == TRU_SN_LIT)
       lit_del(p, n);
-    else if (n->kind == TRA_SN_PWC)
+    else if (n->kind == TRU_SN_PWC)
       p->pwc = NULL;
     else
       p->fwc = NULL;
@@ -151,11 +151,11 @@ static void prune(trA_strie *t, trA_snode *n) {
 }
 
 /* ---- trie ----------------------------------------------------------------------- */
-trA_strie *trA_strie_new(void) {
-  trA_strie *t = trB_calloc(1, sizeof *t);
+trU_strie *trU_strie_new(void) {
+  trU_strie *t = trB_calloc(1, sizeof *t);
   if (!t)
     return NULL;
-  t->root = node_new(t, NULL, TRA_SN_ROOT, NULL);
+  t->root = node_new(t, NULL, TRU_SN_ROOT, NULL);
   if (!t->root) {
     free(t);
     return NULL;
@@ -163,13 +163,13 @@ trA_strie *trA_strie_new(void) {
   return t;
 }
 
-void trA_strie_free(trA_strie *t) {
+void trU_strie_free(trU_strie *t) {
   if (!t)
     return;
   /* Iterative post-order: detach a leaf child, descend; free a node once it is empty. */
-  trA_snode *n = t->root;
+  trU_snode *n = t->root;
   while (n) {
-    trA_snode *c = NULL;
+    trU_snode *c = NULL;
     if (n->fwc) {
       c = n->fwc;
       n->fwc = NULL;
@@ -189,7 +189,7 @@ void trA_strie_free(trA_strie *t) {
       n = c;
       continue;
     }
-    trA_snode *p = n->parent;
+    trU_snode *p = n->parent;
     free(n->lit);
     free(n->subs);
     free(n);
@@ -198,27 +198,27 @@ void trA_strie_free(trA_strie *t) {
   free(t);
 }
 
-size_t trA_strie_node_count(const trA_strie *t) {
+size_t trU_strie_node_count(const trU_strie *t) {
   return t->nodes;
 }
 
-int trA_strie_insert(trA_strie *t, const trA_tokens *pat, trA_sub *s) {
-  trA_snode *n = t->root;
+int trU_strie_insert(trU_strie *t, const trU_tokens *pat, trU_sub *s) {
+  trU_snode *n = t->root;
   for (size_t i = 0; i < pat->n; i++) {
-    const trA_tok *tok = &pat->v[i];
-    trA_snode *c;
-    if (trA_tok_is(tok, '>') || trA_tok_is(tok, '*')) {
+    const trU_tok *tok = &pat->v[i];
+    trU_snode *c;
+    if (trU_tok_is(tok, '>') || trU_tok_is(tok, '*')) {
       bool fwc = tok->p[0] == '>';
-      trA_snode **slot = fwc ? &n->fwc : &n->pwc;
+      trU_snode **slot = fwc ? &n->fwc : &n->pwc;
       if (!*slot) {
-        if (!(*slot = node_new(t, n, fwc ? TRA_SN_FWC : TRA_SN_PWC, NULL)))
+        if (!(*slot = node_new(t, n, fwc ? TRU_SN_FWC : TRU_SN_PWC, NULL)))
           goto nomem;
       }
       c = *slot;
     } else {
       c = lit_find(n, tok, tok_hash(tok->p, tok->len));
       if (!c) {
-        if (!(c = node_new(t, n, TRA_SN_LIT, tok)))
+        if (!(c = node_new(t, n, TRU_SN_LIT, tok)))
           goto nomem;
         if (lit_add(n, c)) {
           free(c);
@@ -231,7 +231,7 @@ int trA_strie_insert(trA_strie *t, const trA_tokens *pat, trA_sub *s) {
   }
   if (n->nsubs == n->capsubs) {
     uint32_t cap = n->capsubs ? n->capsubs * 2 : 2;
-    trA_sub **v = trB_realloc_array(n->subs, cap, sizeof *v);
+    trU_sub **v = trB_realloc_array(n->subs, cap, sizeof *v);
     if (!v)
       goto nomem;
     n->subs = v;
@@ -246,8 +246,8 @@ nomem:
   return TROUPE_E_NOMEM;
 }
 
-void trA_strie_remove(trA_strie *t, trA_sub *s) {
-  trA_snode *n = s->node;
+void trU_strie_remove(trU_strie *t, trU_sub *s) {
+  trU_snode *n = s->node;
   if (!n)
     return;
   uint32_t i = s->slot;
@@ -264,18 +264,18 @@ void trA_strie_remove(trA_strie *t, trA_sub *s) {
 
 /* DFS frame: a node reached after consuming `level` tokens. */
 typedef struct frame {
-  const trA_snode *n;
+  const trU_snode *n;
   size_t level;
 } frame;
 
-static int add_all(trA_subvec *out, const trA_snode *n) {
+static int add_all(trU_subvec *out, const trU_snode *n) {
   for (uint32_t i = 0; i < n->nsubs; i++)
-    if (trA_subvec_push(out, n->subs[i]))
+    if (trU_subvec_push(out, n->subs[i]))
       return TROUPE_E_NOMEM;
   return TROUPE_OK;
 }
 
-int trA_strie_match(const trA_strie *t, const trA_tokens *subj, trA_subvec *out,
+int trU_strie_match(const trU_strie *t, const trU_tokens *subj, trU_subvec *out,
                     uint64_t *visited) {
   frame inl[32], *st = inl;
   size_t sp = 0, cap = TR_ARRAY_LEN(inl);
@@ -295,8 +295,8 @@ int trA_strie_match(const trA_strie *t, const trA_tokens *subj, trA_subvec *out,
       if ((rc = add_all(out, f.n->fwc)))
         break;
     }
-    const trA_tok *tok = &subj->v[f.level];
-    const trA_snode *lit = lit_find(f.n, tok, tok_hash(tok->p, tok->len));
+    const trU_tok *tok = &subj->v[f.level];
+    const trU_snode *lit = lit_find(f.n, tok, tok_hash(tok->p, tok->len));
     if (sp + 2 > cap) { /* each frame pushes at most two */
       frame *ns = st == inl ? trB_malloc(cap * 2 * sizeof *ns)
                             : trB_realloc_array(st, cap * 2, sizeof *ns);

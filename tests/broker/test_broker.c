@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "actor_util.h"
+#include "actor/actor_util.h"
 #include "troupe/broker.h"
 
 /* ---- a subscriber that records broker deliveries ----------------------------------- */

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "actor/broker.h"
+#include "broker/broker.h"
 
 #include <stdio.h>
 
@@ -126,24 +126,24 @@ static void test_matching_table(void **st) {
       fail_msg("reference: %s vs %s", mcases[i].pattern, mcases[i].subject);
   /* One trie with every distinct pattern; each subject must match exactly the set the
    * table says. */
-  trA_strie *t = trA_strie_new();
+  trU_strie *t = trU_strie_new();
   assert_non_null(t);
-  trA_sub subs[sizeof mcases / sizeof mcases[0]];
+  trU_sub subs[sizeof mcases / sizeof mcases[0]];
   memset(subs, 0, sizeof subs);
   for (size_t i = 0; i < n; i++) {
-    trA_tokens p;
-    assert_int_equal(trA_subject_split(mcases[i].pattern, true, &p, NULL), 0);
+    trU_tokens p;
+    assert_int_equal(trU_subject_split(mcases[i].pattern, true, &p, NULL), 0);
     subs[i].id = i + 1;
-    assert_int_equal(trA_strie_insert(t, &p, &subs[i]), 0);
-    trA_tokens_free(&p);
+    assert_int_equal(trU_strie_insert(t, &p, &subs[i]), 0);
+    trU_tokens_free(&p);
   }
   for (size_t i = 0; i < n; i++) {
-    trA_tokens s;
-    assert_int_equal(trA_subject_split(mcases[i].subject, false, &s, NULL), 0);
-    trA_subvec out;
-    trA_subvec_init(&out);
+    trU_tokens s;
+    assert_int_equal(trU_subject_split(mcases[i].subject, false, &s, NULL), 0);
+    trU_subvec out;
+    trU_subvec_init(&out);
     uint64_t visited = 0;
-    assert_int_equal(trA_strie_match(t, &s, &out, &visited), 0);
+    assert_int_equal(trU_strie_match(t, &s, &out, &visited), 0);
     for (size_t j = 0; j < n; j++) {
       size_t hits = 0;
       for (size_t k = 0; k < out.n; k++)
@@ -153,33 +153,33 @@ static void test_matching_table(void **st) {
         fail_msg("trie: pattern %s vs %s: %zu hits, want %d", mcases[j].pattern,
                  mcases[i].subject, hits, want);
     }
-    trA_subvec_free(&out);
-    trA_tokens_free(&s);
+    trU_subvec_free(&out);
+    trU_tokens_free(&s);
   }
   /* Removing every subscription prunes the trie back to its root. */
   for (size_t i = 0; i < n; i++)
-    trA_strie_remove(t, &subs[i]);
-  assert_int_equal(trA_strie_node_count(t), 1);
-  trA_strie_free(t);
+    trU_strie_remove(t, &subs[i]);
+  assert_int_equal(trU_strie_node_count(t), 1);
+  trU_strie_free(t);
 }
 
-static size_t match_count(trA_strie *t, const char *subject, uint64_t *visited) {
-  trA_tokens s;
-  assert_int_equal(trA_subject_split(subject, false, &s, NULL), 0);
-  trA_subvec out;
-  trA_subvec_init(&out);
-  assert_int_equal(trA_strie_match(t, &s, &out, visited), 0);
+static size_t match_count(trU_strie *t, const char *subject, uint64_t *visited) {
+  trU_tokens s;
+  assert_int_equal(trU_subject_split(subject, false, &s, NULL), 0);
+  trU_subvec out;
+  trU_subvec_init(&out);
+  assert_int_equal(trU_strie_match(t, &s, &out, visited), 0);
   size_t n = out.n;
-  trA_subvec_free(&out);
-  trA_tokens_free(&s);
+  trU_subvec_free(&out);
+  trU_tokens_free(&s);
   return n;
 }
 
-static void insert(trA_strie *t, const char *pattern, trA_sub *s) {
-  trA_tokens p;
-  assert_int_equal(trA_subject_split(pattern, true, &p, NULL), 0);
-  assert_int_equal(trA_strie_insert(t, &p, s), 0);
-  trA_tokens_free(&p);
+static void insert(trU_strie *t, const char *pattern, trU_sub *s) {
+  trU_tokens p;
+  assert_int_equal(trU_subject_split(pattern, true, &p, NULL), 0);
+  assert_int_equal(trU_strie_insert(t, &p, s), 0);
+  trU_tokens_free(&p);
 }
 
 /* Matching work is the same with and without 100,000 unrelated subscriptions: siblings
@@ -187,8 +187,8 @@ static void insert(trA_strie *t, const char *pattern, trA_sub *s) {
  * wildcards that do not fit (a.*.y<i>). */
 static void test_visited_independent_of_unrelated(void **st) {
   (void)st;
-  trA_strie *t = trA_strie_new();
-  trA_sub rel[4];
+  trU_strie *t = trU_strie_new();
+  trU_sub rel[4];
   memset(rel, 0, sizeof rel);
   insert(t, "a.b.c", &rel[0]);
   insert(t, "a.*.c", &rel[1]);
@@ -198,7 +198,7 @@ static void test_visited_independent_of_unrelated(void **st) {
   assert_int_equal(match_count(t, "a.b.c", &v0), 4);
   assert_true(v0 > 0);
   enum { N = 100000 };
-  trA_sub *un = calloc(N, sizeof *un);
+  trU_sub *un = calloc(N, sizeof *un);
   assert_non_null(un);
   char buf[64];
   for (int i = 0; i < N; i++) {
@@ -210,17 +210,17 @@ static void test_visited_independent_of_unrelated(void **st) {
     }
     insert(t, buf, &un[i]);
   }
-  assert_true(trA_strie_node_count(t) > N);
+  assert_true(trU_strie_node_count(t) > N);
   assert_int_equal(match_count(t, "a.b.c", &v1), 4);
   assert_int_equal(v1, v0);
   for (int i = 0; i < N; i++)
-    trA_strie_remove(t, &un[i]);
+    trU_strie_remove(t, &un[i]);
   assert_int_equal(match_count(t, "a.b.c", &v1), 4);
   assert_int_equal(v1, v0);
   for (int i = 0; i < 4; i++)
-    trA_strie_remove(t, &rel[i]);
-  assert_int_equal(trA_strie_node_count(t), 1);
-  trA_strie_free(t);
+    trU_strie_remove(t, &rel[i]);
+  assert_int_equal(trU_strie_node_count(t), 1);
+  trU_strie_free(t);
   free(un);
 }
 
@@ -235,8 +235,8 @@ static void test_long_subject(void **st) {
     s[2 * i] = 'a';
     s[2 * i + 1] = i + 1 < T ? '.' : '\0';
   }
-  trA_strie *t = trA_strie_new();
-  trA_sub subs[3];
+  trU_strie *t = trU_strie_new();
+  trU_sub subs[3];
   memset(subs, 0, sizeof subs);
   insert(t, s, &subs[0]);
   insert(t, "a.>", &subs[1]);
@@ -246,7 +246,7 @@ static void test_long_subject(void **st) {
   uint64_t v = 0;
   assert_int_equal(match_count(t, s, &v), 3);
   assert_true(v >= T);
-  trA_strie_free(t); /* iterative too */
+  trU_strie_free(t); /* iterative too */
   free(s);
 }
 
@@ -262,40 +262,40 @@ static void test_oom_sweep(void **st) {
   bool clean = false;
   for (long n = 0; !clean && n < 10000; n++) {
     trB_alloc_fail_after(n);
-    trA_strie *t = trA_strie_new();
+    trU_strie *t = trU_strie_new();
     if (!t)
       continue;
-    trA_sub subs[NP];
+    trU_sub subs[NP];
     memset(subs, 0, sizeof subs);
     bool ok = true;
     for (size_t i = 0; i < NP; i++) {
-      trA_tokens p;
-      int rc = trA_subject_split(pats[i], true, &p, NULL);
+      trU_tokens p;
+      int rc = trU_subject_split(pats[i], true, &p, NULL);
       if (rc == 0) {
-        rc = trA_strie_insert(t, &p, &subs[i]);
-        trA_tokens_free(&p);
+        rc = trU_strie_insert(t, &p, &subs[i]);
+        trU_tokens_free(&p);
       }
       if (rc) {
         assert_int_equal(rc, TROUPE_E_NOMEM);
         ok = false;
       }
     }
-    trA_tokens s;
-    if (trA_subject_split("a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r", false, &s, NULL) == 0) {
-      trA_subvec out;
-      trA_subvec_init(&out);
-      int rc = trA_strie_match(t, &s, &out, NULL);
+    trU_tokens s;
+    if (trU_subject_split("a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r", false, &s, NULL) == 0) {
+      trU_subvec out;
+      trU_subvec_init(&out);
+      int rc = trU_strie_match(t, &s, &out, NULL);
       assert_true(rc == 0 || rc == TROUPE_E_NOMEM);
       ok &= rc == 0;
-      trA_subvec_free(&out);
-      trA_tokens_free(&s);
+      trU_subvec_free(&out);
+      trU_tokens_free(&s);
     } else {
       ok = false;
     }
     for (size_t i = 0; i < NP; i++)
-      trA_strie_remove(t, &subs[i]); /* a sub that was never inserted has node NULL */
-    assert_int_equal(trA_strie_node_count(t), 1);
-    trA_strie_free(t);
+      trU_strie_remove(t, &subs[i]); /* a sub that was never inserted has node NULL */
+    assert_int_equal(trU_strie_node_count(t), 1);
+    trU_strie_free(t);
     clean = ok;
   }
   trB_alloc_fail_after(-1);

@@ -1,5 +1,5 @@
 /*
- * actor/broker_request.c: request/reply over subjects, NATS style. The requester
+ * broker/broker_request.c: request/reply over subjects, NATS style. The requester
  * subscribes a fresh inbox "_INBOX.<broker>.<n>", publishes the request with reply_to
  * set to it, and takes the first reply or times out. One atomic state word decides
  * the race between the first reply and the timeout; whoever loses is counted (a late
@@ -7,21 +7,21 @@
  * as late by publish. Blocking form: the caller's thread waits on a condition
  * variable. Async form: a runtime timer, and the answer arrives as a message.
  */
-#include "actor/broker.h"
+#include "broker/broker.h"
 
 #include <errno.h>
 #include <time.h>
 
 enum { RQ_PENDING = 0, RQ_DONE = 1, RQ_ENDED = 2 };
 
-struct trA_breq {
+struct trU_breq {
   _Atomic uint32_t refs;
   _Atomic uint32_t state; /* RQ_*: PENDING -> DONE (reply won) or ENDED (timeout won) */
   troupe_broker *b;
   uint64_t corr;
   troupe_sub_id sub;      /* the inbox subscription */
   troupe_actor_id asker;  /* async: who gets the answer; 0 = blocking */
-  trA_broker_msg *failed; /* async: the timeout answer, built up front (no NOMEM later) */
+  trU_msg *failed; /* async: the timeout answer, built up front (no NOMEM later) */
   /* blocking only */
   pthread_mutex_t mu;
   pthread_cond_t cv;
@@ -30,12 +30,12 @@ struct trA_breq {
   troupe_broker_reply reply;
 };
 
-void trA_breq_ref(trA_breq *req) {
+void trU_breq_ref(trU_breq *req) {
   /* Relaxed: the caller holds a reference (or the broker lock that pins the inbox). */
   atomic_fetch_add_explicit(&req->refs, 1, memory_order_relaxed);
 }
 
-void trA_breq_unref(trA_breq *req) {
+void trU_breq_unref(trU_breq *req) {
   /* Acq_rel as for any refcount: every holder's uses happen before the free (an
    * acquire fence on the last drop would do, but TSan does not model fences). */
   if (atomic_fetch_sub_explicit(&req->refs, 1, memory_order_acq_rel) != 1)
@@ -45,32 +45,32 @@ void trA_breq_unref(trA_breq *req) {
     pthread_cond_destroy(&req->cv);
   }
   free(req->reply.data);
-  trA_bmsg_unref(req->failed);
+  trU_bmsg_unref(req->failed);
   free(req);
 }
 
 /* Claim the request for `to` (RQ_DONE or RQ_ENDED). Acq_rel: the winner's later
  * writes (reply bytes) are published by the mutex; the CAS itself only decides. */
-static bool claim(trA_breq *req, uint32_t to) {
+static bool claim(trU_breq *req, uint32_t to) {
   uint32_t exp = RQ_PENDING;
   return atomic_compare_exchange_strong_explicit(&req->state, &exp, to, memory_order_acq_rel,
                                                  memory_order_acquire);
 }
 
-bool trA_breq_deliver(troupe_broker *b, trA_breq *req, trA_broker_msg *m) {
+bool trU_breq_deliver(troupe_broker *b, trU_breq *req, trU_msg *m) {
   if (!claim(req, RQ_DONE)) {
-    TRA_BK_COUNT(b, late_replies, 1);
+    TRU_BK_COUNT(b, late_replies, 1);
     return false;
   }
   if (req->asker) {
     /* The SYSTEM lane: the answer is not subject to the mailbox bound, as an ask's
      * REPLY is not; if the asker is gone there is nobody to tell. */
-    (void)trA_bmsg_send(b->rt, m, req->asker, TROUPE_BROKER_TAG, true);
+    (void)trU_bmsg_send(b->rt, m, req->asker, TROUPE_BROKER_TAG, true);
     troupe_broker_unsubscribe(b, req->sub);
     return true;
   }
   troupe_broker_envelope e;
-  trA_bmsg_view(m, &e);
+  trU_bmsg_view(m, &e);
   void *copy = NULL;
   int st = 0;
   if (e.len && !(copy = trB_memdup(e.data, e.len)))
@@ -85,8 +85,8 @@ bool trA_breq_deliver(troupe_broker *b, trA_breq *req, trA_broker_msg *m) {
   return true;
 }
 
-static trA_breq *req_new(troupe_broker *b, troupe_actor_id asker) {
-  trA_breq *req = trB_calloc(1, sizeof *req);
+static trU_breq *req_new(troupe_broker *b, troupe_actor_id asker) {
+  trU_breq *req = trB_calloc(1, sizeof *req);
   if (!req)
     return NULL;
   atomic_init(&req->refs, 1);
@@ -110,16 +110,16 @@ static trA_breq *req_new(troupe_broker *b, troupe_actor_id asker) {
 
 /* Subscribe the inbox and publish the request. On success the request is live (the
  * inbox exists); on failure it has been unsubscribed again. */
-static int start(troupe_broker *b, trA_breq *req, troupe_actor_id from, const char *subject,
+static int start(troupe_broker *b, trU_breq *req, troupe_actor_id from, const char *subject,
                  const void *data, size_t len, troupe_err *err) {
-  char inbox[TRA_INBOX_MAX];
-  req->corr = trA_broker_new_inbox(b, inbox);
+  char inbox[TRU_INBOX_MAX];
+  req->corr = trU_new_inbox(b, inbox);
   int rc = troupe_subject_validate(subject, err);
   if (!rc)
-    rc = trA_broker_sub_inbox(b, inbox, req, &req->sub, err);
+    rc = trU_sub_inbox(b, inbox, req, &req->sub, err);
   if (rc)
     return rc;
-  TRA_BK_COUNT(b, requests, 1);
+  TRU_BK_COUNT(b, requests, 1);
   troupe_publish_args a = {.from = from, .subject = subject, .reply_to = inbox,
                            .data = data, .len = len, .corr = req->corr};
   troupe_publish_result r;
@@ -152,7 +152,7 @@ TROUPE_API int troupe_broker_request(troupe_broker *b, const char *subject, cons
   if (trA_current_runtime())
     return troupe_err_set(err, TROUPE_E_STATE,
                           "blocking request on a worker thread: use troupe_broker_request_async");
-  trA_breq *req = req_new(b, 0);
+  trU_breq *req = req_new(b, 0);
   if (!req)
     return troupe_err_set(err, TROUPE_E_NOMEM, "out of memory");
   int rc = start(b, req, TROUPE_NO_ACTOR, subject, data, len, err);
@@ -183,34 +183,34 @@ TROUPE_API int troupe_broker_request(troupe_broker *b, const char *subject, cons
   pthread_mutex_unlock(&req->mu);
   troupe_broker_unsubscribe(b, req->sub);
   if (timed_out) {
-    TRA_BK_COUNT(b, request_timeouts, 1);
+    TRU_BK_COUNT(b, request_timeouts, 1);
     rc = troupe_err_set(err, TROUPE_E_TIMEOUT, "no reply on \"%.80s\" in time", subject);
   } else if (rc) {
     troupe_err_set(err, rc, "out of memory copying the reply");
   }
 done:
-  trA_breq_unref(req);
+  trU_breq_unref(req);
   return rc;
 }
 
 /* ---- async ---------------------------------------------------------------------- */
 static void on_timeout(troupe_runtime *rt, void *arg) {
-  trA_breq *req = arg;
+  trU_breq *req = arg;
   if (claim(req, RQ_ENDED)) {
     troupe_broker_unsubscribe(req->b, req->sub);
-    TRA_BK_COUNT(req->b, request_timeouts, 1);
-    (void)trA_bmsg_send(rt, req->failed, req->asker, TROUPE_BROKER_TAG_FAILED, true);
+    TRU_BK_COUNT(req->b, request_timeouts, 1);
+    (void)trU_bmsg_send(rt, req->failed, req->asker, TROUPE_BROKER_TAG_FAILED, true);
   }
-  trA_breq_unref(req);
+  trU_breq_unref(req);
 }
 
 /* The timer will never fire (runtime stopping): end the request quietly. */
 static void on_timer_drop(troupe_runtime *rt, void *arg) {
   (void)rt;
-  trA_breq *req = arg;
+  trU_breq *req = arg;
   if (claim(req, RQ_ENDED))
     troupe_broker_unsubscribe(req->b, req->sub);
-  trA_breq_unref(req);
+  trU_breq_unref(req);
 }
 
 TROUPE_API int troupe_broker_request_async(troupe_broker *b, troupe_actor *self,
@@ -222,7 +222,7 @@ TROUPE_API int troupe_broker_request_async(troupe_broker *b, troupe_actor *self,
   *corr = 0;
   if (trA_current_actor() != self)
     return troupe_err_set(err, TROUPE_E_STATE, "troupe_broker_request_async is self only");
-  trA_breq *req = req_new(b, troupe_self(self));
+  trU_breq *req = req_new(b, troupe_self(self));
   if (!req)
     return troupe_err_set(err, TROUPE_E_NOMEM, "out of memory");
   int rc = start(b, req, troupe_self(self), subject, data, len, err);
@@ -230,7 +230,7 @@ TROUPE_API int troupe_broker_request_async(troupe_broker *b, troupe_actor *self,
     goto done;
   /* Built now so the timeout path cannot run out of memory. A reply may already
    * have won the race; then this envelope is simply never sent. */
-  if (!(req->failed = trA_bmsg_new(TROUPE_NO_ACTOR, subject, NULL, NULL, 0, req->corr,
+  if (!(req->failed = trU_bmsg_new(TROUPE_NO_ACTOR, subject, NULL, NULL, 0, req->corr,
                                    TROUPE_E_TIMEOUT))) {
     rc = TROUPE_E_NOMEM;
     if (claim(req, RQ_ENDED)) {
@@ -243,10 +243,10 @@ TROUPE_API int troupe_broker_request_async(troupe_broker *b, troupe_actor *self,
     goto done;
   }
   *corr = req->corr;
-  trA_breq_ref(req); /* the timer's */
+  trU_breq_ref(req); /* the timer's */
   rc = trA_timer_start(b->rt, timeout_ns, on_timeout, on_timer_drop, req, false, NULL);
   if (rc) {
-    trA_breq_unref(req);
+    trU_breq_unref(req);
     if (claim(req, RQ_ENDED)) {
       troupe_broker_unsubscribe(b, req->sub);
       *corr = 0;
@@ -256,7 +256,7 @@ TROUPE_API int troupe_broker_request_async(troupe_broker *b, troupe_actor *self,
     }
   }
 done:
-  trA_breq_unref(req);
+  trU_breq_unref(req);
   return rc;
 }
 

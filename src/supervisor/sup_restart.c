@@ -1,11 +1,11 @@
 /*
- * actor/sup_restart.c: what a supervisor does when a child's process ends on its own:
+ * supervisor/sup_restart.c: what a supervisor does when a child's process ends on its own:
  * the restart type decides whether to restart (OTP's do_restart), the intensity ring
  * decides whether it may (O(1), see below), the strategy decides which siblings go
  * down and come back, and auto_shutdown decides whether a significant child's end
  * ends the supervisor. Opt-in backoff delays a restart without changing the counting.
  */
-#include "actor/sup.h"
+#include "supervisor/sup.h"
 
 /*
  * Restart intensity. OTP keeps the list of restart times younger than the period and
@@ -20,7 +20,7 @@
  *
  * The boundary is inclusive like OTP's (an entry exactly `period` old still counts).
  */
-bool trA_sup_add_restart(trA_sup *s, uint64_t now) {
+bool trS_add_restart(trS_sup *s, uint64_t now) {
   s->total_restarts++;
   s->ring[s->ring_head] = now;
   s->ring_head = s->ring_head + 1 == s->ring_len ? 0 : s->ring_head + 1;
@@ -32,17 +32,17 @@ bool trA_sup_add_restart(trA_sup *s, uint64_t now) {
   return now - oldest <= s->period_ns;
 }
 
-void trA_sup_escalate(trA_sup *s, trA_sup_child *c) {
+void trS_escalate(trS_sup *s, trS_child *c) {
   troupe_log_field f[] = {TROUPE_LOG_UINT("intensity", s->cfg.intensity),
                           TROUPE_LOG_UINT("period_ms", s->cfg.period_ms),
                           TROUPE_LOG_UINT("total_restarts", s->total_restarts)};
-  trA_sup_event(s, TROUPE_LOG_ERROR, "actor.escalated", s->me, c, f, 3);
-  trA_sup_begin_shutdown(s, TROUPE_EXIT_SHUTDOWN, 0, "reached max restart intensity");
+  trS_event(s, TROUPE_LOG_ERROR, "actor.escalated", s->me, c, f, 3);
+  trS_begin_shutdown(s, TROUPE_EXIT_SHUTDOWN, 0, "reached max restart intensity");
 }
 
 /* Build and start the strategy's job for restarting c (the restart is counted). */
-void trA_sup_restart(trA_sup *s, trA_sup_child *c) {
-  trA_sup_job *j = &s->job;
+void trS_restart(trS_sup *s, trS_child *c) {
+  trS_job *j = &s->job;
   j->nstop = j->nstart = 0;
   bool oom = false;
   switch (s->cfg.strategy) {
@@ -51,27 +51,27 @@ void trA_sup_restart(trA_sup *s, trA_sup_child *c) {
     size_t from = s->cfg.strategy == TROUPE_ONE_FOR_ALL ? 0 : c->pos;
     for (size_t i = s->nkids; i-- > from;)
       if (s->kids[i] != c && s->kids[i]->pid)
-        oom |= trA_sup_job_push_stop(s, s->kids[i]) != 0;
+        oom |= trS_job_push_stop(s, s->kids[i]) != 0;
     for (size_t i = from; i < s->nkids; i++)
       if (s->kids[i] == c || s->kids[i]->spec.restart != TROUPE_TEMPORARY)
-        oom |= trA_sup_job_push_start(s, s->kids[i]) != 0;
+        oom |= trS_job_push_start(s, s->kids[i]) != 0;
     break;
   }
   default: /* one_for_one, simple_one_for_one: only c (no allocation: cap >= 1 after
             * the first job) */
-    oom = trA_sup_job_push_start(s, c) != 0;
+    oom = trS_job_push_start(s, c) != 0;
     break;
   }
   if (oom) {
     j->nstop = j->nstart = 0;
-    trA_sup_begin_shutdown(s, TROUPE_EXIT_CRASH, TROUPE_E_NOMEM, "supervisor: out of memory");
+    trS_begin_shutdown(s, TROUPE_EXIT_CRASH, TROUPE_E_NOMEM, "supervisor: out of memory");
     return;
   }
-  trA_sup_start_job(s, TRA_JOB_RESTART);
+  trS_start_job(s, TRS_JOB_RESTART);
 }
 
 /* Backoff (opt-in): the delay doubles while the child keeps dying young. */
-static bool delay_restart(trA_sup *s, trA_sup_child *c, uint64_t now) {
+static bool delay_restart(trS_sup *s, trS_child *c, uint64_t now) {
   if (!s->cfg.restart_delay_ms)
     return false;
   if (c->started_ns && now - c->started_ns >= s->period_ns)
@@ -83,62 +83,62 @@ static bool delay_restart(trA_sup *s, trA_sup_child *c, uint64_t now) {
     d = s->cfg.restart_delay_max_ms;
   if (d < s->cfg.restart_delay_max_ms)
     c->backoff_level++;
-  c->state = TRA_CH_DELAYED;
-  if (trA_sup_tick_after(s, TRA_OP_DELAYED, c, d * 1000000u)) {
-    c->state = TRA_CH_DOWN;
+  c->state = TRS_CH_DELAYED;
+  if (trS_tick_after(s, TRS_OP_DELAYED, c, d * 1000000u)) {
+    c->state = TRS_CH_DOWN;
     return false; /* cannot wait: restart now */
   }
   return true;
 }
 
-static bool other_significant_alive(trA_sup *s, trA_sup_child *c) {
+static bool other_significant_alive(trS_sup *s, trS_child *c) {
   for (size_t i = 0; i < s->nkids; i++)
     if (s->kids[i] != c && !s->kids[i]->removed && s->kids[i]->spec.significant &&
-        s->kids[i]->state != TRA_CH_DOWN)
+        s->kids[i]->state != TRS_CH_DOWN)
       return true;
   return false;
 }
 
-void trA_sup_child_exited(trA_sup *s, trA_sup_child *c, troupe_exit_kind k, int code,
+void trS_child_exited(trS_sup *s, trS_child *c, troupe_exit_kind k, int code,
                           const char *msg) {
   (void)code;
   (void)msg;
-  trA_sup_health_forget(s, c);
-  c->state = TRA_CH_DOWN;
+  trS_health_forget(s, c);
+  c->state = TRS_CH_DOWN;
   bool restart = c->spec.restart == TROUPE_PERMANENT ||
-                 (c->spec.restart == TROUPE_TRANSIENT && !trA_sup_is_exempt(k));
+                 (c->spec.restart == TROUPE_TRANSIENT && !trS_is_exempt(k));
   if (!restart) {
     bool significant = c->spec.significant;
     bool last = significant && s->cfg.auto_shutdown == TROUPE_AUTO_ALL_SIGNIFICANT &&
                 !other_significant_alive(s, c);
     if (c->spec.restart == TROUPE_TEMPORARY || s->cfg.strategy == TROUPE_SIMPLE_ONE_FOR_ONE)
-      trA_sup_remove(s, c);
+      trS_remove(s, c);
     if (significant && (s->cfg.auto_shutdown == TROUPE_AUTO_ANY_SIGNIFICANT || last)) {
-      trA_sup_event(s, TROUPE_LOG_INFO, "actor.auto_shutdown", s->me, c, NULL, 0);
-      trA_sup_begin_shutdown(s, TROUPE_EXIT_SHUTDOWN, 0, "auto_shutdown");
+      trS_event(s, TROUPE_LOG_INFO, "actor.auto_shutdown", s->me, c, NULL, 0);
+      trS_begin_shutdown(s, TROUPE_EXIT_SHUTDOWN, 0, "auto_shutdown");
     }
     if (!s->job.kind)
-      trA_sup_recycle_graveyard(s);
+      trS_recycle_graveyard(s);
     return;
   }
   uint64_t now = troupe_clock_mono_ns();
-  if (trA_sup_add_restart(s, now)) {
-    trA_sup_escalate(s, c);
+  if (trS_add_restart(s, now)) {
+    trS_escalate(s, c);
     return;
   }
   if (delay_restart(s, c, now))
     return;
-  trA_sup_restart(s, c);
+  trS_restart(s, c);
 }
 
 /* A restart attempt failed earlier; this new attempt counts like OTP's try_again. */
-void trA_sup_retry(trA_sup *s, trA_sup_child *c) {
+void trS_retry(trS_sup *s, trS_child *c) {
   uint64_t now = troupe_clock_mono_ns();
-  if (trA_sup_add_restart(s, now)) {
-    trA_sup_escalate(s, c);
+  if (trS_add_restart(s, now)) {
+    trS_escalate(s, c);
     return;
   }
   if (delay_restart(s, c, now))
     return;
-  trA_sup_restart(s, c);
+  trS_restart(s, c);
 }

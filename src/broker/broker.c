@@ -1,18 +1,18 @@
 /*
- * actor/broker.c: the broker's lifetime, subscriptions and their cleanup. A
+ * broker/broker.c: the broker's lifetime, subscriptions and their cleanup. A
  * subscription sits in three places under the broker's write lock: the subject trie
  * (for matching), the id map (unsubscribe by id) and its actor's list (cleanup). A
  * helper actor, the janitor, monitors every subscriber once; its DOWN message removes
  * all of that actor's subscriptions, so none outlives its actor for long.
  */
-#include "actor/broker.h"
+#include "broker/broker.h"
 
 #include <stdio.h>
 
-struct trA_arec {
+struct trU_arec {
   troupe_actor_id id;
-  trA_arec *hnext;
-  trA_sub *head; /* its subscriptions */
+  trU_arec *hnext;
+  trU_sub *head; /* its subscriptions */
   size_t n;
   bool watched;  /* the janitor was asked to monitor it */
 };
@@ -24,21 +24,21 @@ enum { TAG_WATCH = 0x54424d57u }; /* "TBMW": janitor, please monitor data[0..8) 
  * the shards without any registration. */
 static _Thread_local char tls_anchor;
 
-trA_bk_shard *trA_bk_shard_mine(troupe_broker *b) {
+trU_bk_shard *trU_bk_shard_mine(troupe_broker *b) {
   uintptr_t x = (uintptr_t)&tls_anchor;
   x ^= x >> 17;
   x *= 0x9e3779b97f4a7c15ull;
-  return &b->shards[(x >> 40) % TRA_BK_SHARDS];
+  return &b->shards[(x >> 40) % TRU_BK_SHARDS];
 }
 
 TROUPE_API void troupe_broker_stats_get(troupe_broker *b, troupe_broker_stats *out) {
   memset(out, 0, sizeof *out);
   if (!b)
     return;
-  for (size_t i = 0; i < TRA_BK_SHARDS; i++) {
-#define TRA_X_SUM(n) out->n += atomic_load_explicit(&b->shards[i].n, memory_order_relaxed);
-    TRA_BK_COUNTERS(TRA_X_SUM)
-#undef TRA_X_SUM
+  for (size_t i = 0; i < TRU_BK_SHARDS; i++) {
+#define TRU_X_SUM(n) out->n += atomic_load_explicit(&b->shards[i].n, memory_order_relaxed);
+    TRU_BK_COUNTERS(TRU_X_SUM)
+#undef TRU_X_SUM
   }
   pthread_rwlock_rdlock(&b->lock);
   out->subscriptions = b->nids;
@@ -54,11 +54,11 @@ static int ids_grow(troupe_broker *b) {
   if (b->nids + 1 <= b->nids_b)
     return TROUPE_OK;
   size_t nb = b->nids_b ? b->nids_b * 2 : 64;
-  trA_sub **v = trB_calloc(nb, sizeof *v);
+  trU_sub **v = trB_calloc(nb, sizeof *v);
   if (!v)
     return TROUPE_E_NOMEM;
   for (size_t i = 0; i < b->nids_b; i++) {
-    for (trA_sub *s = b->ids[i], *next; s; s = next) {
+    for (trU_sub *s = b->ids[i], *next; s; s = next) {
       next = s->hnext;
       s->hnext = v[bucket(s->id, nb)];
       v[bucket(s->id, nb)] = s;
@@ -70,36 +70,36 @@ static int ids_grow(troupe_broker *b) {
   return TROUPE_OK;
 }
 
-static trA_sub **ids_find(troupe_broker *b, troupe_sub_id id) {
+static trU_sub **ids_find(troupe_broker *b, troupe_sub_id id) {
   if (!b->nids_b)
     return NULL;
-  for (trA_sub **pp = &b->ids[bucket(id, b->nids_b)]; *pp; pp = &(*pp)->hnext)
+  for (trU_sub **pp = &b->ids[bucket(id, b->nids_b)]; *pp; pp = &(*pp)->hnext)
     if ((*pp)->id == id)
       return pp;
   return NULL;
 }
 
-static trA_arec **actors_find(troupe_broker *b, troupe_actor_id id) {
+static trU_arec **actors_find(troupe_broker *b, troupe_actor_id id) {
   if (!b->nactors_b)
     return NULL;
-  for (trA_arec **pp = &b->actors[bucket(id, b->nactors_b)]; *pp; pp = &(*pp)->hnext)
+  for (trU_arec **pp = &b->actors[bucket(id, b->nactors_b)]; *pp; pp = &(*pp)->hnext)
     if ((*pp)->id == id)
       return pp;
   return NULL;
 }
 
-static trA_arec *actors_get(troupe_broker *b, troupe_actor_id id, bool *created) {
-  trA_arec **pp = actors_find(b, id);
+static trU_arec *actors_get(troupe_broker *b, troupe_actor_id id, bool *created) {
+  trU_arec **pp = actors_find(b, id);
   *created = false;
   if (pp)
     return *pp;
   if (b->nactors + 1 > b->nactors_b) {
     size_t nb = b->nactors_b ? b->nactors_b * 2 : 64;
-    trA_arec **v = trB_calloc(nb, sizeof *v);
+    trU_arec **v = trB_calloc(nb, sizeof *v);
     if (!v)
       return NULL;
     for (size_t i = 0; i < b->nactors_b; i++) {
-      for (trA_arec *r = b->actors[i], *next; r; r = next) {
+      for (trU_arec *r = b->actors[i], *next; r; r = next) {
         next = r->hnext;
         r->hnext = v[bucket(r->id, nb)];
         v[bucket(r->id, nb)] = r;
@@ -109,7 +109,7 @@ static trA_arec *actors_get(troupe_broker *b, troupe_actor_id id, bool *created)
     b->actors = v;
     b->nactors_b = nb;
   }
-  trA_arec *r = trB_calloc(1, sizeof *r);
+  trU_arec *r = trB_calloc(1, sizeof *r);
   if (!r)
     return NULL;
   r->id = id;
@@ -120,8 +120,8 @@ static trA_arec *actors_get(troupe_broker *b, troupe_actor_id id, bool *created)
   return r;
 }
 
-static void actors_del(troupe_broker *b, trA_arec *r) {
-  trA_arec **pp = actors_find(b, r->id);
+static void actors_del(troupe_broker *b, trU_arec *r) {
+  trU_arec **pp = actors_find(b, r->id);
   if (pp) {
     *pp = r->hnext;
     b->nactors--;
@@ -130,9 +130,9 @@ static void actors_del(troupe_broker *b, trA_arec *r) {
 }
 
 /* Unhook s from the trie, the id map and its actor list (write lock held). */
-static void sub_unhook(troupe_broker *b, trA_sub *s) {
-  trA_strie_remove(b->trie, s);
-  trA_sub **pp = ids_find(b, s->id);
+static void sub_unhook(troupe_broker *b, trU_sub *s) {
+  trU_strie_remove(b->trie, s);
+  trU_sub **pp = ids_find(b, s->id);
   if (pp) {
     *pp = s->hnext;
     b->nids--;
@@ -142,13 +142,13 @@ static void sub_unhook(troupe_broker *b, trA_sub *s) {
     if (s->anext)
       s->anext->aprev = s->aprev;
     s->aprev = NULL;
-    trA_arec **rp = actors_find(b, s->actor);
+    trU_arec **rp = actors_find(b, s->actor);
     if (rp)
       (*rp)->n--;
   }
 }
 
-static void sub_free(trA_sub *s) {
+static void sub_free(trU_sub *s) {
   if (s) {
     free(s->queue);
     free(s);
@@ -158,14 +158,14 @@ static void sub_free(trA_sub *s) {
 /* ---- janitor ------------------------------------------------------------------- */
 /* Remove every subscription of a terminated actor. */
 static void drop_actor(troupe_broker *b, troupe_actor_id id) {
-  trA_sub *list = NULL;
+  trU_sub *list = NULL;
   size_t n = 0;
   pthread_rwlock_wrlock(&b->lock);
-  trA_arec **rp = actors_find(b, id);
+  trU_arec **rp = actors_find(b, id);
   if (rp) {
-    trA_arec *r = *rp;
+    trU_arec *r = *rp;
     while (r->head) {
-      trA_sub *s = r->head;
+      trU_sub *s = r->head;
       sub_unhook(b, s);
       s->anext = list; /* reuse the link for the free list */
       list = s;
@@ -175,12 +175,12 @@ static void drop_actor(troupe_broker *b, troupe_actor_id id) {
   }
   pthread_rwlock_unlock(&b->lock);
   while (list) {
-    trA_sub *next = list->anext;
+    trU_sub *next = list->anext;
     sub_free(list);
     list = next;
   }
   if (n)
-    TRA_BK_COUNT(b, cleaned, n);
+    TRU_BK_COUNT(b, cleaned, n);
 }
 
 static int jan_handle(troupe_actor *self, const troupe_message *m, troupe_err *err) {
@@ -196,7 +196,7 @@ static int jan_handle(troupe_actor *self, const troupe_message *m, troupe_err *e
       /* Out of memory: keep the live actor's subscriptions (removing them would break
        * it silently), let its next subscribe ask again, and say so in the audit log. */
       pthread_rwlock_wrlock(&b->lock);
-      trA_arec **rp = actors_find(b, id);
+      trU_arec **rp = actors_find(b, id);
       if (rp)
         (*rp)->watched = false;
       pthread_rwlock_unlock(&b->lock);
@@ -237,7 +237,7 @@ TROUPE_API int troupe_broker_new(troupe_runtime *rt, troupe_broker **out, troupe
     free(b);
     return troupe_err_set(err, TROUPE_E_NOMEM, "cannot create the broker lock");
   }
-  if (!(b->trie = trA_strie_new())) {
+  if (!(b->trie = trU_strie_new())) {
     rc = troupe_err_set(err, TROUPE_E_NOMEM, "out of memory");
     goto fail;
   }
@@ -254,7 +254,7 @@ TROUPE_API int troupe_broker_new(troupe_runtime *rt, troupe_broker **out, troupe
   *out = b;
   return TROUPE_OK;
 fail:
-  trA_strie_free(b->trie);
+  trU_strie_free(b->trie);
   pthread_rwlock_destroy(&b->lock);
   free(b);
   return rc;
@@ -270,20 +270,20 @@ TROUPE_API void troupe_broker_free(troupe_broker *b) {
   if (trA_runtime_ext(b->rt, TRA_EXT_BROKER) == b)
     trA_runtime_set_ext(b->rt, TRA_EXT_BROKER, NULL);
   for (size_t i = 0; i < b->nids_b; i++) {
-    for (trA_sub *s = b->ids[i], *next; s; s = next) {
+    for (trU_sub *s = b->ids[i], *next; s; s = next) {
       next = s->hnext;
       sub_free(s);
     }
   }
   for (size_t i = 0; i < b->nactors_b; i++) {
-    for (trA_arec *r = b->actors[i], *next; r; r = next) {
+    for (trU_arec *r = b->actors[i], *next; r; r = next) {
       next = r->hnext;
       free(r);
     }
   }
   free(b->ids);
   free(b->actors);
-  trA_strie_free(b->trie);
+  trU_strie_free(b->trie);
   pthread_rwlock_destroy(&b->lock);
   free(b);
 }
@@ -301,15 +301,15 @@ static int check_queue(const char *q, troupe_err *err) {
 
 /* Insert a prepared sub (write lock taken here). With an actor, also its record;
  * *need_watch says whether the janitor must be told to monitor it. */
-static int add_sub(troupe_broker *b, const trA_tokens *pat, trA_sub *s, bool *need_watch) {
+static int add_sub(troupe_broker *b, const trU_tokens *pat, trU_sub *s, bool *need_watch) {
   *need_watch = false;
   pthread_rwlock_wrlock(&b->lock);
   int rc = ids_grow(b);
-  trA_arec *r = NULL;
+  trU_arec *r = NULL;
   bool created = false;
   if (!rc && s->actor && !(r = actors_get(b, s->actor, &created)))
     rc = TROUPE_E_NOMEM;
-  if (!rc && (rc = trA_strie_insert(b->trie, pat, s)) != 0 && created)
+  if (!rc && (rc = trU_strie_insert(b->trie, pat, s)) != 0 && created)
     actors_del(b, r);
   if (!rc) {
     size_t k = bucket(s->id, b->nids_b);
@@ -331,8 +331,8 @@ static int add_sub(troupe_broker *b, const trA_tokens *pat, trA_sub *s, bool *ne
   return rc;
 }
 
-static trA_sub *sub_new(troupe_broker *b, troupe_actor_id who, const char *queue) {
-  trA_sub *s = trB_calloc(1, sizeof *s);
+static trU_sub *sub_new(troupe_broker *b, troupe_actor_id who, const char *queue) {
+  trU_sub *s = trB_calloc(1, sizeof *s);
   if (!s)
     return NULL;
   if (queue && !(s->queue = trB_strdup(queue))) {
@@ -351,8 +351,8 @@ TROUPE_API int troupe_broker_subscribe(troupe_broker *b, troupe_actor_id who,
   if (!b || !out)
     return troupe_err_set(err, TROUPE_E_INVAL, "troupe_broker_subscribe: NULL argument");
   *out = 0;
-  trA_tokens pat;
-  int rc = trA_subject_split(pattern, true, &pat, err);
+  trU_tokens pat;
+  int rc = trU_subject_split(pattern, true, &pat, err);
   if (rc)
     return rc;
   if (queue && (rc = check_queue(queue, err)))
@@ -361,7 +361,7 @@ TROUPE_API int troupe_broker_subscribe(troupe_broker *b, troupe_actor_id who,
     rc = troupe_err_set(err, TROUPE_E_NOTFOUND, "subscriber is not a live actor");
     goto done;
   }
-  trA_sub *s = sub_new(b, who, queue);
+  trU_sub *s = sub_new(b, who, queue);
   if (!s) {
     rc = troupe_err_set(err, TROUPE_E_NOMEM, "out of memory");
     goto done;
@@ -379,7 +379,7 @@ TROUPE_API int troupe_broker_subscribe(troupe_broker *b, troupe_actor_id who,
     if ((rc = troupe_send_ex(b->rt, &a))) {
       /* Nobody would reap it: undo, and let the next subscribe ask again. */
       pthread_rwlock_wrlock(&b->lock);
-      trA_arec **rp = actors_find(b, who);
+      trU_arec **rp = actors_find(b, who);
       if (rp)
         (*rp)->watched = false;
       pthread_rwlock_unlock(&b->lock);
@@ -390,17 +390,17 @@ TROUPE_API int troupe_broker_subscribe(troupe_broker *b, troupe_actor_id who,
   }
   *out = id;
 done:
-  trA_tokens_free(&pat);
+  trU_tokens_free(&pat);
   return rc;
 }
 
-int trA_broker_sub_inbox(troupe_broker *b, const char *inbox, trA_breq *req,
+int trU_sub_inbox(troupe_broker *b, const char *inbox, trU_breq *req,
                          troupe_sub_id *out, troupe_err *err) {
-  trA_tokens pat;
-  int rc = trA_subject_split(inbox, true, &pat, err);
+  trU_tokens pat;
+  int rc = trU_subject_split(inbox, true, &pat, err);
   if (rc)
     return rc;
-  trA_sub *s = sub_new(b, 0, NULL);
+  trU_sub *s = sub_new(b, 0, NULL);
   bool watch;
   if (!s)
     rc = TROUPE_E_NOMEM;
@@ -410,7 +410,7 @@ int trA_broker_sub_inbox(troupe_broker *b, const char *inbox, trA_breq *req,
     *out = s->id;
   if (rc)
     troupe_err_set(err, rc, "out of memory");
-  trA_tokens_free(&pat);
+  trU_tokens_free(&pat);
   return rc;
 }
 
@@ -418,8 +418,8 @@ TROUPE_API int troupe_broker_unsubscribe(troupe_broker *b, troupe_sub_id id) {
   if (!b || !id)
     return TROUPE_E_INVAL;
   pthread_rwlock_wrlock(&b->lock);
-  trA_sub **pp = ids_find(b, id);
-  trA_sub *s = pp ? *pp : NULL;
+  trU_sub **pp = ids_find(b, id);
+  trU_sub *s = pp ? *pp : NULL;
   if (s)
     sub_unhook(b, s);
   pthread_rwlock_unlock(&b->lock);
@@ -433,7 +433,7 @@ TROUPE_API size_t troupe_broker_count_subs(troupe_broker *b, troupe_actor_id who
   if (!b)
     return 0;
   pthread_rwlock_rdlock(&b->lock);
-  trA_arec **rp = actors_find(b, who);
+  trU_arec **rp = actors_find(b, who);
   size_t n = rp ? (*rp)->n : 0;
   pthread_rwlock_unlock(&b->lock);
   return n;

@@ -1,16 +1,16 @@
 /*
- * actor/sup_api.c: the public supervisor API. Starting a supervisor (from an embedder
+ * supervisor/sup_api.c: the public supervisor API. Starting a supervisor (from an embedder
  * thread, waiting for its children; or linked from an actor, acknowledged by message),
  * and the run-time requests: each is a blocking ask whose payload is a pointer to a
  * request the caller keeps alive until the supervisor's reply, so results need no
  * copying through the mailbox. The supervisor handles a request when it is idle.
  */
-#include "actor/sup.h"
+#include "supervisor/sup.h"
 
 #include <stdio.h>
 
 /* ---- start waiter ------------------------------------------------------------------ */
-void trA_sup_waiter_put(trA_sup_waiter *w) {
+void trS_waiter_put(trS_waiter *w) {
   /* acq_rel: the last owner sees the other's writes before destroying. */
   if (atomic_fetch_sub_explicit(&w->refs, 1, memory_order_acq_rel) == 1) {
     pthread_mutex_destroy(&w->lock);
@@ -19,7 +19,7 @@ void trA_sup_waiter_put(trA_sup_waiter *w) {
   }
 }
 
-void trA_sup_waiter_signal(trA_sup_waiter *w, int rc, const troupe_err *err) {
+void trS_waiter_signal(trS_waiter *w, int rc, const troupe_err *err) {
   pthread_mutex_lock(&w->lock);
   if (!w->done) {
     w->done = true;
@@ -43,17 +43,17 @@ int troupe_sup_start(troupe_runtime *rt, const troupe_sup_config *cfg,
   if (!rt || !out)
     return troupe_err_set(err, TROUPE_E_INVAL, "sup_start: runtime and out required");
   *out = 0;
-  if (trA_worker_of(rt))
+  if (trA_on_worker(rt))
     return troupe_err_set(err, TROUPE_E_STATE,
                           "sup_start: called on a worker; use troupe_sup_start_link");
   troupe_err e;
   troupe_err_clear(&e);
-  trA_sup *s = trA_sup_new(rt, cfg, specs, nspecs, &e);
+  trS_sup *s = trS_new(rt, cfg, specs, nspecs, &e);
   if (!s)
     return troupe_err_set(err, e.code, "%s", e.msg);
-  trA_sup_waiter *w = trB_calloc(1, sizeof *w);
+  trS_waiter *w = trB_calloc(1, sizeof *w);
   if (!w) {
-    trA_sup_free(s);
+    trS_free(s);
     return troupe_err_set(err, TROUPE_E_NOMEM, "sup_start: out of memory");
   }
   pthread_mutex_init(&w->lock, NULL);
@@ -64,11 +64,11 @@ int troupe_sup_start(troupe_runtime *rt, const troupe_sup_config *cfg,
                          .name = cfg ? cfg->name : NULL,
                          .metadata = cfg ? cfg->metadata : NULL};
   troupe_actor_id id;
-  int rc = troupe_spawn(rt, NULL, &trA_sup_behaviour, s, &o, &id, err);
+  int rc = troupe_spawn(rt, NULL, &trS_behaviour, s, &o, &id, err);
   if (rc) {
-    trA_sup_free(s);
-    trA_sup_waiter_put(w);
-    trA_sup_waiter_put(w);
+    trS_free(s);
+    trS_waiter_put(w);
+    trS_waiter_put(w);
     return rc;
   }
   pthread_mutex_lock(&w->lock);
@@ -77,7 +77,7 @@ int troupe_sup_start(troupe_runtime *rt, const troupe_sup_config *cfg,
   rc = w->rc;
   e = w->err;
   pthread_mutex_unlock(&w->lock);
-  trA_sup_waiter_put(w);
+  trS_waiter_put(w);
   if (rc) {
     copy_err(err, rc, &e);
     return rc;
@@ -94,7 +94,7 @@ int troupe_sup_start_link(troupe_actor *self, const troupe_spawn_opts *opts,
   troupe_runtime *rt = troupe_actor_runtime(self);
   troupe_err e;
   troupe_err_clear(&e);
-  trA_sup *s = trA_sup_new(rt, cfg, specs, nspecs, &e);
+  trS_sup *s = trS_new(rt, cfg, specs, nspecs, &e);
   if (!s)
     return troupe_err_set(err, e.code, "%s", e.msg);
   troupe_spawn_opts o = {0};
@@ -109,9 +109,9 @@ int troupe_sup_start_link(troupe_actor *self, const troupe_spawn_opts *opts,
     o.metadata = cfg->metadata;
   s->parent = o.parent;
   s->ack_to = o.parent;
-  int rc = troupe_spawn(rt, self, &trA_sup_behaviour, s, &o, out, err);
+  int rc = troupe_spawn(rt, self, &trS_behaviour, s, &o, out, err);
   if (rc)
-    trA_sup_free(s);
+    trS_free(s);
   return rc;
 }
 
@@ -132,10 +132,10 @@ int troupe_sup_ack(troupe_actor *self, troupe_actor_id parent, int status, const
 }
 
 /* ---- requests: the caller's side ------------------------------------------------- */
-static int call(troupe_runtime *rt, troupe_actor_id sup, trA_sup_req *req, troupe_err *err) {
+static int call(troupe_runtime *rt, troupe_actor_id sup, trS_req *req, troupe_err *err) {
   if (!rt)
     return troupe_err_set(err, TROUPE_E_INVAL, "supervisor: runtime required");
-  trA_sup_req *p = req;
+  trS_req *p = req;
   troupe_reply_msg r;
   /* Infinite wait: the request lives on our stack, and only the supervisor's reply (or
    * the ask failing before it saw the request) may end the wait. */
@@ -151,7 +151,7 @@ int troupe_sup_start_child(troupe_runtime *rt, troupe_actor_id sup, const troupe
                            troupe_actor_id *child, troupe_err *err) {
   if (!spec)
     return troupe_err_set(err, TROUPE_E_INVAL, "start_child: spec required");
-  trA_sup_req q = {.kind = TRA_REQ_START_CHILD, .spec = *spec};
+  trS_req q = {.kind = TRS_REQ_START_CHILD, .spec = *spec};
   int rc = call(rt, sup, &q, err);
   if (child)
     *child = rc ? 0 : q.child;
@@ -162,7 +162,7 @@ int troupe_sup_start_dynamic(troupe_runtime *rt, troupe_actor_id sup, const void
                              size_t extra_len, troupe_actor_id *child, troupe_err *err) {
   if (extra_len && !extra)
     return troupe_err_set(err, TROUPE_E_INVAL, "start_dynamic: extra is NULL");
-  trA_sup_req q = {.kind = TRA_REQ_START_DYNAMIC, .extra = extra, .extra_len = extra_len};
+  trS_req q = {.kind = TRS_REQ_START_DYNAMIC, .extra = extra, .extra_len = extra_len};
   int rc = call(rt, sup, &q, err);
   if (child)
     *child = rc ? 0 : q.child;
@@ -171,7 +171,7 @@ int troupe_sup_start_dynamic(troupe_runtime *rt, troupe_actor_id sup, const void
 
 int troupe_sup_terminate_child(troupe_runtime *rt, troupe_actor_id sup, const char *id,
                                troupe_actor_id child, troupe_err *err) {
-  trA_sup_req q = {.kind = TRA_REQ_TERMINATE, .id = id, .child = child};
+  trS_req q = {.kind = TRS_REQ_TERMINATE, .id = id, .child = child};
   return call(rt, sup, &q, err);
 }
 
@@ -179,7 +179,7 @@ int troupe_sup_restart_child(troupe_runtime *rt, troupe_actor_id sup, const char
                              troupe_actor_id *child, troupe_err *err) {
   if (!id)
     return troupe_err_set(err, TROUPE_E_INVAL, "restart_child: id required");
-  trA_sup_req q = {.kind = TRA_REQ_RESTART, .id = id};
+  trS_req q = {.kind = TRS_REQ_RESTART, .id = id};
   int rc = call(rt, sup, &q, err);
   if (child)
     *child = rc ? 0 : q.child;
@@ -190,7 +190,7 @@ int troupe_sup_delete_child(troupe_runtime *rt, troupe_actor_id sup, const char 
                             troupe_err *err) {
   if (!id)
     return troupe_err_set(err, TROUPE_E_INVAL, "delete_child: id required");
-  trA_sup_req q = {.kind = TRA_REQ_DELETE, .id = id};
+  trS_req q = {.kind = TRS_REQ_DELETE, .id = id};
   return call(rt, sup, &q, err);
 }
 
@@ -200,7 +200,7 @@ int troupe_sup_which_children(troupe_runtime *rt, troupe_actor_id sup, troupe_ch
     return troupe_err_set(err, TROUPE_E_INVAL, "which_children: out and n required");
   *out = NULL;
   *n = 0;
-  trA_sup_req q = {.kind = TRA_REQ_WHICH};
+  trS_req q = {.kind = TRS_REQ_WHICH};
   int rc = call(rt, sup, &q, err);
   if (rc == TROUPE_OK) {
     *out = q.infos;
@@ -219,14 +219,14 @@ int troupe_sup_count_children(troupe_runtime *rt, troupe_actor_id sup, troupe_ch
                               troupe_err *err) {
   if (!out)
     return troupe_err_set(err, TROUPE_E_INVAL, "count_children: out required");
-  trA_sup_req q = {.kind = TRA_REQ_COUNT};
+  trS_req q = {.kind = TRS_REQ_COUNT};
   int rc = call(rt, sup, &q, err);
   *out = q.counts;
   return rc;
 }
 
 /* ---- requests: the supervisor's side --------------------------------------------- */
-void trA_sup_req_done(trA_sup *s, trA_sup_req *req, uint64_t corr, int rc, const char *fmt, ...) {
+void trS_req_done(trS_sup *s, trS_req *req, uint64_t corr, int rc, const char *fmt, ...) {
   req->rc = rc;
   troupe_err_clear(&req->err);
   if (rc && fmt) {
@@ -239,17 +239,17 @@ void trA_sup_req_done(trA_sup *s, trA_sup_req *req, uint64_t corr, int rc, const
   troupe_reply(s->rt, s->me, corr, NULL, 0);
 }
 
-static int fill_which(trA_sup *s, trA_sup_req *req) {
+static int fill_which(trS_sup *s, trS_req *req) {
   troupe_child_info *v = trB_calloc(s->nkids ? s->nkids : 1, sizeof *v);
   if (!v)
     return TROUPE_E_NOMEM;
   for (size_t i = 0; i < s->nkids; i++) {
-    trA_sup_child *c = s->kids[i];
+    trS_child *c = s->kids[i];
     if (c->id && !(v[i].id = trB_strdup(c->id))) {
       troupe_sup_children_free(v, i);
       return TROUPE_E_NOMEM;
     }
-    v[i].child = c->state == TRA_CH_RUNNING || c->state == TRA_CH_STOPPING ? c->pid : 0;
+    v[i].child = c->state == TRS_CH_RUNNING || c->state == TRS_CH_STOPPING ? c->pid : 0;
     v[i].type = c->spec.type;
     v[i].restart = c->spec.restart;
     v[i].restarts = c->restarts;
@@ -260,7 +260,7 @@ static int fill_which(trA_sup *s, trA_sup_req *req) {
   return TROUPE_OK;
 }
 
-static void fill_counts(trA_sup *s, trA_sup_req *req) {
+static void fill_counts(trS_sup *s, trS_req *req) {
   troupe_child_counts *k = &req->counts;
   memset(k, 0, sizeof *k);
   k->specs = s->nkids;
@@ -276,149 +276,149 @@ static void fill_counts(trA_sup *s, trA_sup_req *req) {
 }
 
 /* Begin a job for one child: start it or stop it. */
-static void req_job(trA_sup *s, trA_sup_req *req, uint64_t corr, trA_sup_child *c, bool stop) {
-  trA_sup_job *j = &s->job;
+static void req_job(trS_sup *s, trS_req *req, uint64_t corr, trS_child *c, bool stop) {
+  trS_job *j = &s->job;
   j->nstop = j->nstart = 0;
-  int rc = stop ? trA_sup_job_push_stop(s, c) : trA_sup_job_push_start(s, c);
+  int rc = stop ? trS_job_push_stop(s, c) : trS_job_push_start(s, c);
   if (rc) {
-    trA_sup_req_done(s, req, corr, rc, "supervisor: out of memory");
+    trS_req_done(s, req, corr, rc, "supervisor: out of memory");
     return;
   }
   j->req = req;
   j->corr = corr;
   j->subject = c;
-  trA_sup_start_job(s, TRA_JOB_REQ);
+  trS_start_job(s, TRS_JOB_REQ);
 }
 
-static trA_sup_child *add_child(trA_sup *s, trA_sup_req *req, uint64_t corr,
+static trS_child *add_child(trS_sup *s, trS_req *req, uint64_t corr,
                                 const troupe_child_spec *spec) {
-  trA_sup_child *c = trA_sup_child_new(s, spec, req->extra, req->extra_len);
-  if (!c || trA_sup_append(s, c)) {
+  trS_child *c = trS_child_new(s, spec, req->extra, req->extra_len);
+  if (!c || trS_append(s, c)) {
     if (c) {
       c->pos = (uint32_t)s->nkids; /* not in kids: remove() must not touch the array */
       c->removed = true;
       c->next_free = s->graveyard;
       s->graveyard = c;
-      trA_sup_recycle_graveyard(s);
+      trS_recycle_graveyard(s);
     }
-    trA_sup_req_done(s, req, corr, TROUPE_E_NOMEM, "supervisor: out of memory");
+    trS_req_done(s, req, corr, TROUPE_E_NOMEM, "supervisor: out of memory");
     return NULL;
   }
   return c;
 }
 
-void trA_sup_handle_req(trA_sup *s, trA_sup_req *req, uint64_t corr) {
+void trS_handle_req(trS_sup *s, trS_req *req, uint64_t corr) {
   bool simple = s->cfg.strategy == TROUPE_SIMPLE_ONE_FOR_ONE;
-  trA_sup_child *c = NULL;
+  trS_child *c = NULL;
   troupe_err e;
   int rc;
   if (s->exiting) {
-    trA_sup_req_done(s, req, corr, TROUPE_E_NOT_RUNNING, "supervisor is shutting down");
+    trS_req_done(s, req, corr, TROUPE_E_NOT_RUNNING, "supervisor is shutting down");
     return;
   }
   switch (req->kind) {
-  case TRA_REQ_START_CHILD:
+  case TRS_REQ_START_CHILD:
     if (simple) {
-      trA_sup_req_done(s, req, corr, TROUPE_E_UNSUPPORTED,
+      trS_req_done(s, req, corr, TROUPE_E_UNSUPPORTED,
                        "start_child: simple_one_for_one takes troupe_sup_start_dynamic");
       return;
     }
     troupe_err_clear(&e);
-    if ((rc = trA_sup_check_spec(s, &req->spec, &e))) {
-      trA_sup_req_done(s, req, corr, rc, "%s", e.msg);
+    if ((rc = trS_check_spec(s, &req->spec, &e))) {
+      trS_req_done(s, req, corr, rc, "%s", e.msg);
       return;
     }
-    if (trA_sup_find_id(s, req->spec.id)) {
-      trA_sup_req_done(s, req, corr, TROUPE_E_EXISTS, "start_child: id '%s' already present",
+    if (trS_find_id(s, req->spec.id)) {
+      trS_req_done(s, req, corr, TROUPE_E_EXISTS, "start_child: id '%s' already present",
                        req->spec.id);
       return;
     }
     if ((c = add_child(s, req, corr, &req->spec)))
       req_job(s, req, corr, c, false);
     return;
-  case TRA_REQ_START_DYNAMIC:
+  case TRS_REQ_START_DYNAMIC:
     if (!simple) {
-      trA_sup_req_done(s, req, corr, TROUPE_E_UNSUPPORTED,
+      trS_req_done(s, req, corr, TROUPE_E_UNSUPPORTED,
                        "start_dynamic: only for simple_one_for_one");
       return;
     }
     if ((c = add_child(s, req, corr, &s->tmpl->spec)))
       req_job(s, req, corr, c, false);
     return;
-  case TRA_REQ_TERMINATE:
-    c = simple ? trA_supmap_get(&s->by_pid, req->child)
-               : (req->id ? trA_sup_find_id(s, req->id) : NULL);
+  case TRS_REQ_TERMINATE:
+    c = simple ? trS_map_get(&s->by_pid, req->child)
+               : (req->id ? trS_find_id(s, req->id) : NULL);
     if (!c) {
-      trA_sup_req_done(s, req, corr, TROUPE_E_NOTFOUND, "terminate_child: no such child");
+      trS_req_done(s, req, corr, TROUPE_E_NOTFOUND, "terminate_child: no such child");
       return;
     }
     req_job(s, req, corr, c, true);
     return;
-  case TRA_REQ_RESTART:
-  case TRA_REQ_DELETE:
+  case TRS_REQ_RESTART:
+  case TRS_REQ_DELETE:
     if (simple) {
-      trA_sup_req_done(s, req, corr, TROUPE_E_UNSUPPORTED,
+      trS_req_done(s, req, corr, TROUPE_E_UNSUPPORTED,
                        "restart_child/delete_child: not for simple_one_for_one");
       return;
     }
-    if (!(c = trA_sup_find_id(s, req->id))) {
-      trA_sup_req_done(s, req, corr, TROUPE_E_NOTFOUND, "no child '%s'", req->id);
+    if (!(c = trS_find_id(s, req->id))) {
+      trS_req_done(s, req, corr, TROUPE_E_NOTFOUND, "no child '%s'", req->id);
       return;
     }
     if (c->pid) {
-      trA_sup_req_done(s, req, corr, TROUPE_E_STATE, "child '%s' is running", req->id);
+      trS_req_done(s, req, corr, TROUPE_E_STATE, "child '%s' is running", req->id);
       return;
     }
-    if (req->kind == TRA_REQ_RESTART) {
-      c->state = TRA_CH_DOWN; /* a pending backoff restart is superseded */
+    if (req->kind == TRS_REQ_RESTART) {
+      c->state = TRS_CH_DOWN; /* a pending backoff restart is superseded */
       req_job(s, req, corr, c, false);
       return;
     }
-    trA_sup_remove(s, c);
-    trA_sup_recycle_graveyard(s);
-    trA_sup_req_done(s, req, corr, TROUPE_OK, NULL);
+    trS_remove(s, c);
+    trS_recycle_graveyard(s);
+    trS_req_done(s, req, corr, TROUPE_OK, NULL);
     return;
-  case TRA_REQ_WHICH:
+  case TRS_REQ_WHICH:
     rc = fill_which(s, req);
-    trA_sup_req_done(s, req, corr, rc, rc ? "which_children: out of memory" : NULL);
+    trS_req_done(s, req, corr, rc, rc ? "which_children: out of memory" : NULL);
     return;
-  case TRA_REQ_COUNT:
+  case TRS_REQ_COUNT:
     fill_counts(s, req);
-    trA_sup_req_done(s, req, corr, TROUPE_OK, NULL);
+    trS_req_done(s, req, corr, TROUPE_OK, NULL);
     return;
   default:
-    trA_sup_req_done(s, req, corr, TROUPE_E_INVAL, "supervisor: unknown request");
+    trS_req_done(s, req, corr, TROUPE_E_INVAL, "supervisor: unknown request");
     return;
   }
 }
 
-void trA_sup_req_finish(trA_sup *s, trA_sup_req *req, uint64_t corr, trA_sup_child *c,
+void trS_req_finish(trS_sup *s, trS_req *req, uint64_t corr, trS_child *c,
                         const troupe_err *e) {
   if (!req)
     return;
   bool simple = s->cfg.strategy == TROUPE_SIMPLE_ONE_FOR_ONE;
   switch (req->kind) {
-  case TRA_REQ_START_CHILD:
-  case TRA_REQ_START_DYNAMIC:
-  case TRA_REQ_RESTART:
+  case TRS_REQ_START_CHILD:
+  case TRS_REQ_START_DYNAMIC:
+  case TRS_REQ_RESTART:
     if (e->code) {
-      if (req->kind != TRA_REQ_RESTART) /* OTP discards a spec whose start failed */
-        trA_sup_remove(s, c);
-      trA_sup_req_done(s, req, corr, TROUPE_E_START_FAILED, "%s", e->msg);
+      if (req->kind != TRS_REQ_RESTART) /* OTP discards a spec whose start failed */
+        trS_remove(s, c);
+      trS_req_done(s, req, corr, TROUPE_E_START_FAILED, "%s", e->msg);
       return;
     }
     if (!c->pid && simple) /* ignored: a dynamic child is not kept */
-      trA_sup_remove(s, c);
+      trS_remove(s, c);
     req->child = c->pid;
-    trA_sup_req_done(s, req, corr, TROUPE_OK, NULL);
+    trS_req_done(s, req, corr, TROUPE_OK, NULL);
     return;
-  case TRA_REQ_TERMINATE:
+  case TRS_REQ_TERMINATE:
     if (simple || c->spec.restart == TROUPE_TEMPORARY)
-      trA_sup_remove(s, c);
-    trA_sup_req_done(s, req, corr, TROUPE_OK, NULL);
+      trS_remove(s, c);
+    trS_req_done(s, req, corr, TROUPE_OK, NULL);
     return;
   default:
-    trA_sup_req_done(s, req, corr, TROUPE_E_INTERNAL, "supervisor: bad request job");
+    trS_req_done(s, req, corr, TROUPE_E_INTERNAL, "supervisor: bad request job");
     return;
   }
 }

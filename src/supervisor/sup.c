@@ -1,21 +1,21 @@
 /*
- * actor/sup.c: the supervisor actor. It traps exits and runs one job at a time: a job
+ * supervisor/sup.c: the supervisor actor. It traps exits and runs one job at a time: a job
  * stops a list of children (in the list's order, each by its shutdown rule) and then
  * starts a list (in order, each start acknowledged before the next), like OTP's
  * supervisor blocking in its receive. What arrives meanwhile (other children's exits, the
  * parent's exit, API requests) is queued and handled when the job ends. Restart
  * decisions live in sup_restart.c, health checks in sup_health.c.
  */
-#include "actor/sup.h"
+#include "supervisor/sup.h"
 
 #include <stdio.h>
 
-bool trA_sup_is_exempt(troupe_exit_kind k) {
+bool trS_is_exempt(troupe_exit_kind k) {
   return k == TROUPE_EXIT_NORMAL || k == TROUPE_EXIT_SHUTDOWN;
 }
 
-void trA_sup_event(trA_sup *s, troupe_log_level lv, const char *event, troupe_actor_id id,
-                   const trA_sup_child *c, const troupe_log_field *f, size_t nf) {
+void trS_event(trS_sup *s, troupe_log_level lv, const char *event, troupe_actor_id id,
+                   const trS_child *c, const troupe_log_field *f, size_t nf) {
   if (!trA_event_enabled(s->rt, lv))
     return;
   char sbuf[TROUPE_ID_FORMAT_MAX];
@@ -30,9 +30,9 @@ void trA_sup_event(trA_sup *s, troupe_log_level lv, const char *event, troupe_ac
 }
 
 /* ---- the deferred-work queue (nodes recycled through a pool) --------------------- */
-void trA_sup_enqueue(trA_sup *s, int kind, trA_sup_child *c, troupe_exit_kind k, int code,
-                     const char *msg, trA_sup_req *req, uint64_t corr) {
-  trA_sup_op *o = s->op_pool;
+void trS_enqueue(trS_sup *s, int kind, trS_child *c, troupe_exit_kind k, int code,
+                     const char *msg, trS_req *req, uint64_t corr) {
+  trS_op *o = s->op_pool;
   if (o)
     s->op_pool = o->next;
   else if (!(o = trB_malloc(sizeof *o)))
@@ -61,14 +61,14 @@ nomem:
   /* Out of memory while busy: losing an exit would leave a child unsupervised, so
    * give up the way OTP does when it cannot go on: shut the supervisor down. */
   if (req)
-    trA_sup_req_done(s, req, corr, TROUPE_E_NOMEM, "supervisor: out of memory");
+    trS_req_done(s, req, corr, TROUPE_E_NOMEM, "supervisor: out of memory");
   if (!s->exiting)
     troupe_actor_set_exit(s->self, TROUPE_EXIT_CRASH, TROUPE_E_NOMEM, "supervisor: out of memory");
   s->want_stop = true;
   s->exiting = true;
 }
 
-static void op_release(trA_sup *s, trA_sup_op *o) {
+static void op_release(trS_sup *s, trS_op *o) {
   free(o->rmsg);
   o->rmsg = NULL;
   o->next = s->op_pool;
@@ -76,31 +76,31 @@ static void op_release(trA_sup *s, trA_sup_op *o) {
 }
 
 /* ---- starting and stopping one child ----------------------------------------------- */
-static void exit_now(trA_sup *s, troupe_exit_kind k, int code, const char *msg) {
+static void exit_now(trS_sup *s, troupe_exit_kind k, int code, const char *msg) {
   troupe_actor_set_exit(s->self, k, code, msg);
   s->want_stop = true;
   s->exiting = true;
 }
 
 /* The start failed: record why, report it, and decide what the job does next. */
-static void start_failed(trA_sup *s, trA_sup_child *c, const char *why) {
-  trA_sup_job *j = &s->job;
+static void start_failed(trS_sup *s, trS_child *c, const char *why) {
+  trS_job *j = &s->job;
   troupe_err_set(&j->err, TROUPE_E_START_FAILED, "failed to start child '%s': %s",
                  c->spec.id ? c->spec.id : "", why);
   troupe_log_field f[] = {TROUPE_LOG_STR("reason", why)};
-  trA_sup_event(s, TROUPE_LOG_ERROR, "actor.start_failed", s->me, c, f, 1);
-  c->state = TRA_CH_DOWN;
+  trS_event(s, TROUPE_LOG_ERROR, "actor.start_failed", s->me, c, f, 1);
+  c->state = TRS_CH_DOWN;
   c->pid = 0;
   j->await = NULL;
   j->istart = j->nstart; /* later children of this job are not started */
-  if (j->kind == TRA_JOB_INIT) {
+  if (j->kind == TRS_JOB_INIT) {
     /* Roll back: stop the children started before it, newest first, then exit. */
-    j->kind = TRA_JOB_ROLLBACK;
+    j->kind = TRS_JOB_ROLLBACK;
     j->nstop = j->istop = 0;
     for (size_t i = c->pos; i-- > 0;)
-      if (s->kids[i]->pid && trA_sup_job_push_stop(s, s->kids[i]))
+      if (s->kids[i]->pid && trS_job_push_stop(s, s->kids[i]))
         break; /* out of memory: the link still takes them down when we exit */
-  } else if (j->kind == TRA_JOB_RESTART) {
+  } else if (j->kind == TRS_JOB_RESTART) {
     j->failed = c;
   }
 }
@@ -117,14 +117,14 @@ static void kill_free(troupe_runtime *rt, void *arg) {
 }
 
 /* Ask a running child to stop. True when we must now wait for its EXIT. */
-static bool stop_child(trA_sup *s, trA_sup_child *c) {
-  if (c->state == TRA_CH_DELAYED)
-    c->state = TRA_CH_DOWN; /* its pending restart finds it no longer DELAYED */
-  if (!c->pid || c->state != TRA_CH_RUNNING)
+static bool stop_child(trS_sup *s, trS_child *c) {
+  if (c->state == TRS_CH_DELAYED)
+    c->state = TRS_CH_DOWN; /* its pending restart finds it no longer DELAYED */
+  if (!c->pid || c->state != TRS_CH_RUNNING)
     return false;
-  trA_sup_health_forget(s, c);
-  uint64_t ms = trA_sup_shutdown_ms(&c->spec);
-  c->state = TRA_CH_STOPPING;
+  trS_health_forget(s, c);
+  uint64_t ms = trS_shutdown_ms(&c->spec);
+  c->state = TRS_CH_STOPPING;
   if (ms == 0) {
     troupe_exit(s->rt, s->me, c->pid, TROUPE_EXIT_KILL, 0, "brutal_kill");
     return true;
@@ -149,7 +149,7 @@ static bool stop_child(trA_sup *s, trA_sup_child *c) {
 }
 
 /* Returns 1 when waiting for the child's ack, 0 when done (ignored), -1 on failure. */
-static int start_child(trA_sup *s, trA_sup_child *c) {
+static int start_child(trS_sup *s, trS_child *c) {
   troupe_spawn_opts o = {0};
   o.flags = TROUPE_SPAWN_LINK | TROUPE_SPAWN_ACK;
   o.parent = s->me;
@@ -159,13 +159,13 @@ static int start_child(trA_sup *s, trA_sup_child *c) {
   troupe_err_clear(&e);
   int rc = c->spec.start(s->self, &o, c->spec.arg, c->extra, c->extra_len, &id, &e);
   if (rc == TROUPE_SUP_IGNORE) {
-    c->state = TRA_CH_DOWN;
+    c->state = TRS_CH_DOWN;
     c->pid = 0;
     return 0;
   }
   if (rc == TROUPE_OK && !id)
     rc = troupe_err_set(&e, TROUPE_E_INVAL, "start function returned no actor");
-  if (rc == TROUPE_OK && trA_supmap_put(&s->by_pid, id, c)) {
+  if (rc == TROUPE_OK && trS_map_put(&s->by_pid, id, c)) {
     troupe_exit(s->rt, s->me, id, TROUPE_EXIT_KILL, 0, "out of memory");
     rc = troupe_err_set(&e, TROUPE_E_NOMEM, "out of memory");
   }
@@ -180,15 +180,15 @@ static int start_child(trA_sup *s, trA_sup_child *c) {
     c->restarts++;
   c->gen++;
   c->pid = id;
-  c->state = TRA_CH_STARTING;
+  c->state = TRS_CH_STARTING;
   return 1;
 }
 
 /* ---- the job engine ---------------------------------------------------------------- */
-static int push(trA_sup_child ***v, size_t *n, size_t *cap, trA_sup_child *c) {
+static int push(trS_child ***v, size_t *n, size_t *cap, trS_child *c) {
   if (*n == *cap) {
     size_t ncap = *cap ? *cap * 2 : 8;
-    trA_sup_child **nv = trB_realloc_array(*v, ncap, sizeof *nv);
+    trS_child **nv = trB_realloc_array(*v, ncap, sizeof *nv);
     if (!nv)
       return TROUPE_E_NOMEM;
     *v = nv;
@@ -198,15 +198,15 @@ static int push(trA_sup_child ***v, size_t *n, size_t *cap, trA_sup_child *c) {
   return TROUPE_OK;
 }
 
-int trA_sup_job_push_stop(trA_sup *s, trA_sup_child *c) {
+int trS_job_push_stop(trS_sup *s, trS_child *c) {
   return push(&s->job.stop, &s->job.nstop, &s->job.capstop, c);
 }
 
-int trA_sup_job_push_start(trA_sup *s, trA_sup_child *c) {
+int trS_job_push_start(trS_sup *s, trS_child *c) {
   return push(&s->job.start, &s->job.nstart, &s->job.capstart, c);
 }
 
-void trA_sup_start_job(trA_sup *s, int kind) {
+void trS_start_job(trS_sup *s, int kind) {
   s->job.kind = kind;
   s->job.istop = s->job.istart = 0;
   s->job.await = NULL;
@@ -216,17 +216,17 @@ void trA_sup_start_job(trA_sup *s, int kind) {
 
 /* Stop every running child (reverse start order; simple_one_for_one all at once), then
  * exit with the reason. */
-void trA_sup_begin_shutdown(trA_sup *s, troupe_exit_kind k, int code, const char *msg) {
+void trS_begin_shutdown(trS_sup *s, troupe_exit_kind k, int code, const char *msg) {
   if (s->exiting)
     return;
   s->exiting = true;
-  trA_sup_job *j = &s->job;
+  trS_job *j = &s->job;
   j->nstop = j->nstart = 0;
   free(j->rmsg);
   j->rmsg = msg ? trB_strdup(msg) : NULL;
   j->rkind = k;
   j->rcode = code;
-  trA_sup_start_job(s, TRA_JOB_SHUTDOWN);
+  trS_start_job(s, TRS_JOB_SHUTDOWN);
   if (s->cfg.strategy == TROUPE_SIMPLE_ONE_FOR_ONE) {
     j->async = true;
     j->async_left = 0;
@@ -236,7 +236,7 @@ void trA_sup_begin_shutdown(trA_sup *s, troupe_exit_kind k, int code, const char
     return;
   }
   for (size_t i = s->nkids; i-- > 0;)
-    if (s->kids[i]->pid && trA_sup_job_push_stop(s, s->kids[i])) {
+    if (s->kids[i]->pid && trS_job_push_stop(s, s->kids[i])) {
       /* Out of memory: kill the rest; the links report their exits. */
       for (size_t k2 = 0; k2 <= i; k2++)
         if (s->kids[k2]->pid)
@@ -248,19 +248,19 @@ void trA_sup_begin_shutdown(trA_sup *s, troupe_exit_kind k, int code, const char
 
 /* True when the job has nothing left to wait for. A start failure may turn the job
  * into a rollback with a new stop list, hence the loop. */
-static bool advance(trA_sup *s) {
-  trA_sup_job *j = &s->job;
+static bool advance(trS_sup *s) {
+  trS_job *j = &s->job;
   for (;;) {
     if (j->await || (j->async && j->async_left))
       return false;
     if (j->istop < j->nstop) {
-      trA_sup_child *c = j->stop[j->istop++];
+      trS_child *c = j->stop[j->istop++];
       if (stop_child(s, c))
         j->await = c;
       continue;
     }
     if (j->istart < j->nstart) {
-      trA_sup_child *c = j->start[j->istart++];
+      trS_child *c = j->start[j->istart++];
       if (!c->removed && !c->pid && start_child(s, c) == 1)
         j->await = c;
       continue;
@@ -269,10 +269,10 @@ static bool advance(trA_sup *s) {
   }
 }
 
-static void notify_started(trA_sup *s, int rc, const troupe_err *e) {
+static void notify_started(trS_sup *s, int rc, const troupe_err *e) {
   if (s->waiter) {
-    trA_sup_waiter_signal(s->waiter, rc, e);
-    trA_sup_waiter_put(s->waiter);
+    trS_waiter_signal(s->waiter, rc, e);
+    trS_waiter_put(s->waiter);
     s->waiter = NULL;
   }
   if (s->ack_to && rc == TROUPE_OK) {
@@ -284,18 +284,18 @@ static void notify_started(trA_sup *s, int rc, const troupe_err *e) {
   s->ack_to = 0;
 }
 
-static void finish_job(trA_sup *s) {
-  trA_sup_job *j = &s->job;
+static void finish_job(trS_sup *s) {
+  trS_job *j = &s->job;
   int kind = j->kind;
-  trA_sup_child *failed = j->failed, *subject = j->subject;
+  trS_child *failed = j->failed, *subject = j->subject;
   uint32_t subject_gen = j->subject_gen;
   char *rmsg = j->rmsg;
   troupe_exit_kind rkind = j->rkind;
   int rcode = j->rcode;
   troupe_err e = j->err;
-  trA_sup_req *req = j->req;
+  trS_req *req = j->req;
   uint64_t corr = j->corr;
-  j->kind = TRA_JOB_NONE;
+  j->kind = TRS_JOB_NONE;
   j->nstop = j->nstart = j->istop = j->istart = 0;
   j->await = j->failed = j->subject = NULL;
   j->async = false;
@@ -303,69 +303,69 @@ static void finish_job(trA_sup *s) {
   j->rmsg = NULL;
   j->req = NULL;
   switch (kind) {
-  case TRA_JOB_INIT:
+  case TRS_JOB_INIT:
     notify_started(s, TROUPE_OK, NULL);
     break;
-  case TRA_JOB_ROLLBACK:
+  case TRS_JOB_ROLLBACK:
     notify_started(s, TROUPE_E_START_FAILED, &e);
     exit_now(s, TROUPE_EXIT_SHUTDOWN, TROUPE_E_START_FAILED, e.msg);
     break;
-  case TRA_JOB_SHUTDOWN:
+  case TRS_JOB_SHUTDOWN:
     exit_now(s, rkind, rcode, rmsg);
     break;
-  case TRA_JOB_RESTART:
+  case TRS_JOB_RESTART:
     if (failed && !failed->removed) /* OTP's try_again_restart: a new, counted attempt */
-      trA_sup_enqueue(s, TRA_OP_RETRY, failed, 0, 0, NULL, NULL, 0);
+      trS_enqueue(s, TRS_OP_RETRY, failed, 0, 0, NULL, NULL, 0);
     break;
-  case TRA_JOB_REQ:
-    trA_sup_req_finish(s, req, corr, subject, &e);
+  case TRS_JOB_REQ:
+    trS_req_finish(s, req, corr, subject, &e);
     break;
-  case TRA_JOB_UNHEALTHY:
-    if (!subject->removed && subject->gen == subject_gen && subject->state == TRA_CH_DOWN)
-      trA_sup_child_exited(s, subject, rkind, rcode, rmsg);
+  case TRS_JOB_UNHEALTHY:
+    if (!subject->removed && subject->gen == subject_gen && subject->state == TRS_CH_DOWN)
+      trS_child_exited(s, subject, rkind, rcode, rmsg);
     break;
   default:
     break;
   }
   free(rmsg);
   if (!s->job.kind)
-    trA_sup_recycle_graveyard(s);
+    trS_recycle_graveyard(s);
 }
 
-static void run_op(trA_sup *s, trA_sup_op *o) {
-  trA_sup_child *c = o->child;
+static void run_op(trS_sup *s, trS_op *o) {
+  trS_child *c = o->child;
   bool same = c && c->serial == o->serial && !c->removed;
   if (s->exiting) {
-    if (o->kind == TRA_OP_REQ)
-      trA_sup_req_done(s, o->req, o->corr, TROUPE_E_NOT_RUNNING, "supervisor is shutting down");
+    if (o->kind == TRS_OP_REQ)
+      trS_req_done(s, o->req, o->corr, TROUPE_E_NOT_RUNNING, "supervisor is shutting down");
     return;
   }
   switch (o->kind) {
-  case TRA_OP_EXIT:
-    if (same && c->gen == o->gen && c->state == TRA_CH_DOWN)
-      trA_sup_child_exited(s, c, o->rkind, o->rcode, o->rmsg);
+  case TRS_OP_EXIT:
+    if (same && c->gen == o->gen && c->state == TRS_CH_DOWN)
+      trS_child_exited(s, c, o->rkind, o->rcode, o->rmsg);
     break;
-  case TRA_OP_PARENT:
-    trA_sup_begin_shutdown(s, o->rkind, o->rcode, o->rmsg);
+  case TRS_OP_PARENT:
+    trS_begin_shutdown(s, o->rkind, o->rcode, o->rmsg);
     break;
-  case TRA_OP_REQ:
-    trA_sup_handle_req(s, o->req, o->corr);
+  case TRS_OP_REQ:
+    trS_handle_req(s, o->req, o->corr);
     break;
-  case TRA_OP_RETRY:
-    if (same && c->state == TRA_CH_DOWN)
-      trA_sup_retry(s, c);
+  case TRS_OP_RETRY:
+    if (same && c->state == TRS_CH_DOWN)
+      trS_retry(s, c);
     break;
-  case TRA_OP_DELAYED:
-    if (same && c->gen == o->gen && c->state == TRA_CH_DELAYED) {
-      c->state = TRA_CH_DOWN;
-      trA_sup_restart(s, c);
+  case TRS_OP_DELAYED:
+    if (same && c->gen == o->gen && c->state == TRS_CH_DELAYED) {
+      c->state = TRS_CH_DOWN;
+      trS_restart(s, c);
     }
     break;
-  case TRA_OP_UNHEALTHY:
-    if (same && c->gen == o->gen && c->state == TRA_CH_RUNNING) {
-      trA_sup_job *j = &s->job;
+  case TRS_OP_UNHEALTHY:
+    if (same && c->gen == o->gen && c->state == TRS_CH_RUNNING) {
+      trS_job *j = &s->job;
       j->nstop = j->nstart = 0;
-      if (trA_sup_job_push_stop(s, c))
+      if (trS_job_push_stop(s, c))
         break;
       j->subject = c;
       j->subject_gen = c->gen;
@@ -374,7 +374,7 @@ static void run_op(trA_sup *s, trA_sup_op *o) {
       free(j->rmsg);
       j->rmsg = o->rmsg;
       o->rmsg = NULL;
-      trA_sup_start_job(s, TRA_JOB_UNHEALTHY);
+      trS_start_job(s, TRS_JOB_UNHEALTHY);
     }
     break;
   default:
@@ -382,7 +382,7 @@ static void run_op(trA_sup *s, trA_sup_op *o) {
   }
 }
 
-void trA_sup_pump(trA_sup *s) {
+void trS_pump(trS_sup *s) {
   for (;;) {
     if (s->want_stop)
       return;
@@ -392,7 +392,7 @@ void trA_sup_pump(trA_sup *s) {
       finish_job(s);
       continue;
     }
-    trA_sup_op *o = s->q_head;
+    trS_op *o = s->q_head;
     if (!o)
       return;
     s->q_head = o->next;
@@ -409,115 +409,115 @@ static void reason_text(char *buf, size_t cap, const troupe_exit_reason *r) {
            r->message ? r->message : "");
 }
 
-static void on_exit_msg(trA_sup *s, troupe_actor_id from, const troupe_exit_reason *r) {
-  trA_sup_job *j = &s->job;
-  trA_sup_child *c = trA_supmap_get(&s->by_pid, from);
+static void on_exit_msg(trS_sup *s, troupe_actor_id from, const troupe_exit_reason *r) {
+  trS_job *j = &s->job;
+  trS_child *c = trS_map_get(&s->by_pid, from);
   if (!c) {
     if (from != s->parent || s->exiting)
       return; /* OTP ignores EXITs from processes that are neither child nor parent */
     if (j->kind)
-      trA_sup_enqueue(s, TRA_OP_PARENT, NULL, r->kind, r->code, r->message, NULL, 0);
+      trS_enqueue(s, TRS_OP_PARENT, NULL, r->kind, r->code, r->message, NULL, 0);
     else
-      trA_sup_begin_shutdown(s, r->kind, r->code, r->message);
+      trS_begin_shutdown(s, r->kind, r->code, r->message);
     return;
   }
-  trA_supmap_del(&s->by_pid, from);
+  trS_map_del(&s->by_pid, from);
   c->pid = 0;
   if (c->kill_timer) {
     trA_timer_cancel(c->kill_timer);
     c->kill_timer = NULL;
   }
-  trA_sup_health_forget(s, c);
-  if (c->state == TRA_CH_STARTING && j->await == c) {
+  trS_health_forget(s, c);
+  if (c->state == TRS_CH_STARTING && j->await == c) {
     char why[TROUPE_ERR_MSG_MAX];
     reason_text(why, sizeof why, r);
     start_failed(s, c, why);
     return;
   }
-  if (c->state == TRA_CH_STOPPING) {
-    c->state = TRA_CH_DOWN;
+  if (c->state == TRS_CH_STOPPING) {
+    c->state = TRS_CH_DOWN;
     if (j->await == c)
       j->await = NULL;
     else if (j->async && j->async_left)
       j->async_left--;
     /* A temporary child stopped by a sibling's restart is not restarted: its spec goes. */
-    if (j->kind == TRA_JOB_RESTART && c->spec.restart == TROUPE_TEMPORARY)
-      trA_sup_remove(s, c);
+    if (j->kind == TRS_JOB_RESTART && c->spec.restart == TROUPE_TEMPORARY)
+      trS_remove(s, c);
     return;
   }
-  c->state = TRA_CH_DOWN;
+  c->state = TRS_CH_DOWN;
   if (s->exiting)
     return;
   if (j->kind)
-    trA_sup_enqueue(s, TRA_OP_EXIT, c, r->kind, r->code, r->message, NULL, 0);
+    trS_enqueue(s, TRS_OP_EXIT, c, r->kind, r->code, r->message, NULL, 0);
   else
-    trA_sup_child_exited(s, c, r->kind, r->code, r->message);
+    trS_child_exited(s, c, r->kind, r->code, r->message);
 }
 
-static void on_ack(trA_sup *s, troupe_actor_id from, int status, const char *msg) {
-  trA_sup_child *c = trA_supmap_get(&s->by_pid, from);
-  if (!c || c->state != TRA_CH_STARTING || s->job.await != c)
+static void on_ack(trS_sup *s, troupe_actor_id from, int status, const char *msg) {
+  trS_child *c = trS_map_get(&s->by_pid, from);
+  if (!c || c->state != TRS_CH_STARTING || s->job.await != c)
     return; /* a second ack, or one from a child we gave up on */
   if (status == TROUPE_OK) {
-    c->state = TRA_CH_RUNNING;
+    c->state = TRS_CH_RUNNING;
     c->started_ns = troupe_clock_mono_ns();
     s->job.await = NULL;
     if (c->gen > 1) {
       troupe_log_field f[] = {TROUPE_LOG_UINT("restarts", c->restarts),
                               TROUPE_LOG_UINT("total_restarts", s->total_restarts)};
-      trA_sup_event(s, TROUPE_LOG_INFO, "actor.restarted", c->pid, c, f, 2);
+      trS_event(s, TROUPE_LOG_INFO, "actor.restarted", c->pid, c, f, 2);
     }
-    trA_sup_health_arm(s, c);
+    trS_health_arm(s, c);
     return;
   }
   /* init failed (it is dying) or the child reported failure (make sure it dies). */
-  trA_supmap_del(&s->by_pid, from);
+  trS_map_del(&s->by_pid, from);
   troupe_exit(s->rt, s->me, from, TROUPE_EXIT_KILL, 0, "start failed");
   char why[TROUPE_ERR_MSG_MAX + 32];
   snprintf(why, sizeof why, "%s: %s", troupe_err_name(status), msg ? msg : troupe_strerror(status));
   start_failed(s, c, why);
 }
 
-static void on_tick(trA_sup *s, const trA_sup_tick *t) {
-  if (t->op == TRA_OP_INIT) {
-    trA_sup_job *j = &s->job;
+static void on_tick(trS_sup *s, const trS_tick *t) {
+  if (t->op == TRS_OP_INIT) {
+    trS_job *j = &s->job;
     j->nstop = j->nstart = 0;
     for (size_t i = 0; i < s->nkids; i++)
-      if (trA_sup_job_push_start(s, s->kids[i])) {
+      if (trS_job_push_start(s, s->kids[i])) {
         troupe_err e;
         troupe_err_set(&e, TROUPE_E_NOMEM, "supervisor: out of memory");
         notify_started(s, TROUPE_E_NOMEM, &e);
         exit_now(s, TROUPE_EXIT_SHUTDOWN, TROUPE_E_NOMEM, "out of memory");
         return;
       }
-    trA_sup_start_job(s, TRA_JOB_INIT);
+    trS_start_job(s, TRS_JOB_INIT);
     return;
   }
-  trA_sup_child *c = t->child;
+  trS_child *c = t->child;
   /* The record's memory outlives recycling (free list), so reading serial is safe. */
   if (c->serial != t->serial || c->removed)
     return;
-  if (t->op == TRA_OP_HEALTH) {
-    trA_sup_health_tick(s, c, t->gen);
+  if (t->op == TRS_OP_HEALTH) {
+    trS_health_tick(s, c, t->gen);
     return;
   }
-  if (t->op == TRA_OP_DELAYED && c->gen == t->gen && c->state == TRA_CH_DELAYED) {
+  if (t->op == TRS_OP_DELAYED && c->gen == t->gen && c->state == TRS_CH_DELAYED) {
     if (s->job.kind || s->exiting)
-      trA_sup_enqueue(s, TRA_OP_DELAYED, c, 0, 0, NULL, NULL, 0);
+      trS_enqueue(s, TRS_OP_DELAYED, c, 0, 0, NULL, NULL, 0);
     else {
-      c->state = TRA_CH_DOWN;
-      trA_sup_restart(s, c);
+      c->state = TRS_CH_DOWN;
+      trS_restart(s, c);
     }
   }
 }
 
 static int sup_init(troupe_actor *self, void *arg, troupe_err *err) {
-  trA_sup *s = arg;
+  trS_sup *s = arg;
   s->self = self;
   s->me = troupe_self(self);
   /* Children start from the first handled message, not here: a start failure must end
    * the supervisor with reason shutdown, which init cannot do (it would crash). */
-  trA_sup_tick t = {.op = TRA_OP_INIT};
+  trS_tick t = {.op = TRS_OP_INIT};
   troupe_send_args a = {.from = s->me, .to = s->me, .tag = TROUPE_SUP_TAG_TICK,
                         .flags = TROUPE_SEND_SYSTEM, .data = &t, .len = sizeof t};
   int rc = troupe_send_ex(s->rt, &a);
@@ -528,7 +528,7 @@ static int sup_init(troupe_actor *self, void *arg, troupe_err *err) {
 
 static int sup_handle(troupe_actor *self, const troupe_message *m, troupe_err *err) {
   (void)err;
-  trA_sup *s = troupe_actor_state(self);
+  trS_sup *s = troupe_actor_state(self);
   s->self = self;
   switch (m->kind) {
   case TROUPE_MSG_EXIT:
@@ -538,8 +538,8 @@ static int sup_handle(troupe_actor *self, const troupe_message *m, troupe_err *e
     on_ack(s, m->from, m->status, m->len ? (const char *)m->data : NULL);
     break;
   case TROUPE_MSG_SYSTEM:
-    if (m->tag == TROUPE_SUP_TAG_TICK && m->from == s->me && m->len == sizeof(trA_sup_tick)) {
-      trA_sup_tick t;
+    if (m->tag == TROUPE_SUP_TAG_TICK && m->from == s->me && m->len == sizeof(trS_tick)) {
+      trS_tick t;
       memcpy(&t, m->data, sizeof t);
       on_tick(s, &t);
     } else if (m->tag == TROUPE_SUP_TAG_ACK && m->len >= sizeof(int32_t)) {
@@ -555,29 +555,29 @@ static int sup_handle(troupe_actor *self, const troupe_message *m, troupe_err *e
   case TROUPE_MSG_ASK:
     /* Requests come from blocking asks (from = 0) carrying a pointer the asker keeps
      * alive until our reply; anything else is not for us. */
-    if (m->tag == TROUPE_SUP_TAG_REQ && m->from == 0 && m->len == sizeof(trA_sup_req *)) {
-      trA_sup_req *req;
+    if (m->tag == TROUPE_SUP_TAG_REQ && m->from == 0 && m->len == sizeof(trS_req *)) {
+      trS_req *req;
       memcpy(&req, m->data, sizeof req);
       if (s->job.kind || s->q_head)
-        trA_sup_enqueue(s, TRA_OP_REQ, NULL, 0, 0, NULL, req, m->corr);
+        trS_enqueue(s, TRS_OP_REQ, NULL, 0, 0, NULL, req, m->corr);
       else
-        trA_sup_handle_req(s, req, m->corr);
+        trS_handle_req(s, req, m->corr);
     }
     break;
   case TROUPE_MSG_REPLY:
   case TROUPE_MSG_ASK_FAILED:
-    trA_sup_health_result(s, m->corr, m->kind == TROUPE_MSG_REPLY ? TROUPE_OK : m->status,
+    trS_health_result(s, m->corr, m->kind == TROUPE_MSG_REPLY ? TROUPE_OK : m->status,
                           m->data, m->len);
     break;
   default:
     break;
   }
-  trA_sup_pump(s);
+  trS_pump(s);
   return s->want_stop ? TROUPE_STOP : TROUPE_CONTINUE;
 }
 
 static void sup_terminate(troupe_actor *self, const troupe_exit_reason *why) {
-  trA_sup *s = troupe_actor_state(self);
+  trS_sup *s = troupe_actor_state(self);
   if (!s)
     return;
   if (s->waiter) {
@@ -585,24 +585,24 @@ static void sup_terminate(troupe_actor *self, const troupe_exit_reason *why) {
     char r[TROUPE_ERR_MSG_MAX];
     reason_text(r, sizeof r, why);
     troupe_err_set(&e, TROUPE_E_NOT_RUNNING, "supervisor exited during start: %s", r);
-    trA_sup_waiter_signal(s->waiter, TROUPE_E_NOT_RUNNING, &e);
-    trA_sup_waiter_put(s->waiter);
+    trS_waiter_signal(s->waiter, TROUPE_E_NOT_RUNNING, &e);
+    trS_waiter_put(s->waiter);
     s->waiter = NULL;
   }
   if (s->job.req) {
-    trA_sup_req_done(s, s->job.req, s->job.corr, TROUPE_E_NOT_RUNNING, "supervisor exited");
+    trS_req_done(s, s->job.req, s->job.corr, TROUPE_E_NOT_RUNNING, "supervisor exited");
     s->job.req = NULL;
   }
-  for (trA_sup_op *o = s->q_head; o; o = o->next)
-    if (o->kind == TRA_OP_REQ)
-      trA_sup_req_done(s, o->req, o->corr, TROUPE_E_NOT_RUNNING, "supervisor exited");
+  for (trS_op *o = s->q_head; o; o = o->next)
+    if (o->kind == TRS_OP_REQ)
+      trS_req_done(s, o->req, o->corr, TROUPE_E_NOT_RUNNING, "supervisor exited");
   for (size_t i = 0; i < s->nkids; i++)
     if (s->kids[i]->kill_timer) {
       trA_timer_cancel(s->kids[i]->kill_timer);
       s->kids[i]->kill_timer = NULL;
     }
   troupe_actor_set_state(self, NULL);
-  trA_sup_free(s);
+  trS_free(s);
 }
 
-const troupe_behaviour trA_sup_behaviour = {"supervisor", sup_init, sup_handle, sup_terminate};
+const troupe_behaviour trS_behaviour = {"supervisor", sup_init, sup_handle, sup_terminate};

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "actor_util.h"
+#include "actor/actor_util.h"
 #include "troupe/broker.h"
 
 enum { PUB_THREADS = 3, PUB_PER_THREAD = 3000, PUB_ACTORS = 2, PUB_PER_ACTOR = 1000 };

@@ -8,7 +8,7 @@
 #ifndef TROUPE_TESTS_SUP_UTIL_H
 #define TROUPE_TESTS_SUP_UTIL_H
 
-#include "actor_util.h"
+#include "actor/actor_util.h"
 #include "troupe/supervisor.h"
 
 /* ---- journal ---------------------------------------------------------------------- */
@@ -108,10 +108,10 @@ static int ts_init(troupe_actor *self, void *arg, troupe_err *err) {
 static int ts_handle(troupe_actor *self, const troupe_message *m, troupe_err *err) {
   ts_child *c = troupe_actor_state(self);
   troupe_runtime *rt = troupe_actor_runtime(self);
-  if (troupe_sup_is_health_check(m)) {
+  if (troupe_is_health_check(m)) {
     int h = atomic_load(&c->health);
     if (h)
-      troupe_sup_health_answer(rt, troupe_self(self), m->corr, (troupe_health)h,
+      troupe_health_answer(rt, troupe_self(self), m->corr, (troupe_health)h,
                                h == TROUPE_HEALTH_HEALTHY ? NULL : "test says so");
     return TROUPE_CONTINUE;
   }

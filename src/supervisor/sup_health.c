@@ -1,39 +1,39 @@
 /*
- * actor/sup_health.c: periodic health checks (beyond OTP). For a child whose spec sets
+ * supervisor/sup_health.c: periodic health checks (beyond OTP). For a child whose spec sets
  * health_interval_ms, the supervisor sends itself a tick after each interval, asks the
- * child (an ASK tagged TROUPE_SUP_TAG_HEALTH, answered with troupe_sup_health_answer),
+ * child (the core's health question, TROUPE_TAG_HEALTH in include/troupe/actor.h),
  * writes the answer to the registry (which emits actor.health when it changes) and,
  * after health_threshold consecutive Unhealthy answers or missing answers, stops the
  * child and treats it as crashed, so the strategy and the intensity apply as usual.
  */
-#include "actor/sup.h"
+#include "supervisor/sup.h"
 
 #include <stdio.h>
 
-int trA_sup_tick_after(trA_sup *s, int op, trA_sup_child *c, uint64_t delay_ns) {
-  trA_sup_tick t = {.op = op, .gen = c->gen, .child = c, .serial = c->serial};
+int trS_tick_after(trS_sup *s, int op, trS_child *c, uint64_t delay_ns) {
+  trS_tick t = {.op = op, .gen = c->gen, .child = c, .serial = c->serial};
   troupe_send_args a = {.from = s->me, .to = s->me, .tag = TROUPE_SUP_TAG_TICK,
                         .flags = TROUPE_SEND_SYSTEM, .data = &t, .len = sizeof t};
   /* No handle: a tick that outlives its child finds the serial or gen changed. */
   return troupe_send_after(s->rt, &a, delay_ns, NULL);
 }
 
-void trA_sup_health_arm(trA_sup *s, trA_sup_child *c) {
+void trS_health_arm(trS_sup *s, trS_child *c) {
   c->unhealthy_run = 0;
   c->health = TROUPE_HEALTH_UNKNOWN;
   if (c->spec.health_interval_ms)
-    trA_sup_tick_after(s, TRA_OP_HEALTH, c, (uint64_t)c->spec.health_interval_ms * 1000000u);
+    trS_tick_after(s, TRS_OP_HEALTH, c, (uint64_t)c->spec.health_interval_ms * 1000000u);
 }
 
-void trA_sup_health_forget(trA_sup *s, trA_sup_child *c) {
+void trS_health_forget(trS_sup *s, trS_child *c) {
   if (c->health_corr) {
-    trA_supmap_del(&s->by_corr, c->health_corr);
+    trS_map_del(&s->by_corr, c->health_corr);
     c->health_corr = 0; /* a late answer finds no record */
   }
   c->unhealthy_run = 0;
 }
 
-static void record(trA_sup *s, trA_sup_child *c, troupe_health h, const char *reason) {
+static void record(trS_sup *s, trS_child *c, troupe_health h, const char *reason) {
   c->health = h;
   troupe_registry_set_health(s->rt, c->pid, h, reason);
   if (h != TROUPE_HEALTH_UNHEALTHY) {
@@ -45,24 +45,24 @@ static void record(trA_sup *s, trA_sup_child *c, troupe_health h, const char *re
       snprintf(msg, sizeof msg, "unhealthy: %s", reason && reason[0] ? reason : "no reason");
       c->unhealthy_run = 0;
       /* Queued: the pump starts the stop-then-restart job once the supervisor is idle. */
-      trA_sup_enqueue(s, TRA_OP_UNHEALTHY, c, TROUPE_EXIT_CRASH, TROUPE_E_CRASHED, msg, NULL, 0);
+      trS_enqueue(s, TRS_OP_UNHEALTHY, c, TROUPE_EXIT_CRASH, TROUPE_E_CRASHED, msg, NULL, 0);
       return; /* no further checks for this incarnation */
     }
   }
-  trA_sup_tick_after(s, TRA_OP_HEALTH, c, (uint64_t)c->spec.health_interval_ms * 1000000u);
+  trS_tick_after(s, TRS_OP_HEALTH, c, (uint64_t)c->spec.health_interval_ms * 1000000u);
 }
 
-void trA_sup_health_tick(trA_sup *s, trA_sup_child *c, uint32_t gen) {
-  if (c->gen != gen || c->state != TRA_CH_RUNNING || c->health_corr || !c->pid)
+void trS_health_tick(trS_sup *s, trS_child *c, uint32_t gen) {
+  if (c->gen != gen || c->state != TRS_CH_RUNNING || c->health_corr || !c->pid)
     return;
   uint64_t tmo = c->spec.health_timeout_ms ? c->spec.health_timeout_ms
                                            : c->spec.health_interval_ms;
   uint64_t corr = 0;
   troupe_err e;
   troupe_err_clear(&e);
-  int rc = troupe_ask_async(s->self, c->pid, TROUPE_SUP_TAG_HEALTH, NULL, 0, tmo * 1000000u,
+  int rc = troupe_ask_async(s->self, c->pid, TROUPE_TAG_HEALTH, NULL, 0, tmo * 1000000u,
                             &corr, &e);
-  if (rc == TROUPE_OK && trA_supmap_put(&s->by_corr, corr, c) == TROUPE_OK) {
+  if (rc == TROUPE_OK && trS_map_put(&s->by_corr, corr, c) == TROUPE_OK) {
     c->health_corr = corr;
     return;
   }
@@ -75,12 +75,12 @@ void trA_sup_health_tick(trA_sup *s, trA_sup_child *c, uint32_t gen) {
   record(s, c, TROUPE_HEALTH_UNHEALTHY, why);
 }
 
-void trA_sup_health_result(trA_sup *s, uint64_t corr, int status, const void *data, size_t len) {
-  trA_sup_child *c = trA_supmap_del(&s->by_corr, corr);
+void trS_health_result(trS_sup *s, uint64_t corr, int status, const void *data, size_t len) {
+  trS_child *c = trS_map_del(&s->by_corr, corr);
   if (!c)
     return;
   c->health_corr = 0;
-  if (c->state != TRA_CH_RUNNING)
+  if (c->state != TRS_CH_RUNNING)
     return;
   if (status != TROUPE_OK) {
     record(s, c, TROUPE_HEALTH_UNHEALTHY,
@@ -97,27 +97,4 @@ void trA_sup_health_result(trA_sup *s, uint64_t corr, int status, const void *da
   memcpy(reason, p + 1, n);
   reason[n] = '\0';
   record(s, c, (troupe_health)p[0], n ? reason : NULL);
-}
-
-/* ---- the child's side ------------------------------------------------------------ */
-bool troupe_sup_is_health_check(const troupe_message *msg) {
-  return msg && msg->kind == TROUPE_MSG_ASK && msg->tag == TROUPE_SUP_TAG_HEALTH;
-}
-
-int troupe_sup_health_answer(troupe_runtime *rt, troupe_actor_id self, uint64_t corr,
-                             troupe_health h, const char *reason) {
-  if (!rt || h < TROUPE_HEALTH_HEALTHY || h > TROUPE_HEALTH_UNHEALTHY)
-    return TROUPE_E_INVAL;
-  size_t n = reason ? strlen(reason) : 0;
-  unsigned char small[128];
-  unsigned char *buf = n + 1 <= sizeof small ? small : trB_malloc(n + 1);
-  if (!buf)
-    return TROUPE_E_NOMEM;
-  buf[0] = (unsigned char)h;
-  if (n)
-    memcpy(buf + 1, reason, n);
-  int rc = troupe_reply(rt, self, corr, buf, n + 1);
-  if (buf != small)
-    free(buf);
-  return rc;
 }

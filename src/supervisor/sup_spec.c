@@ -1,10 +1,10 @@
 /*
- * actor/sup_spec.c: the supervisor's data: validation of flags and child specs, child
+ * supervisor/sup_spec.c: the supervisor's data: validation of flags and child specs, child
  * records (kept in start order, recycled through a free list so the restart path never
  * allocates), and the small u64 -> pointer map that finds a child by its actor id or by
  * the correlation id of its health check in O(1).
  */
-#include "actor/sup.h"
+#include "supervisor/sup.h"
 
 /* ---- map ------------------------------------------------------------------------- */
 static size_t slot_of(uint64_t key, size_t cap) {
@@ -12,7 +12,7 @@ static size_t slot_of(uint64_t key, size_t cap) {
   return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 17) & (cap - 1);
 }
 
-void *trA_supmap_get(const trA_supmap *m, uint64_t key) {
+void *trS_map_get(const trS_map *m, uint64_t key) {
   if (!m->cap || !key)
     return NULL;
   for (size_t i = slot_of(key, m->cap);; i = (i + 1) & (m->cap - 1)) {
@@ -23,7 +23,7 @@ void *trA_supmap_get(const trA_supmap *m, uint64_t key) {
   }
 }
 
-static int grow_map(trA_supmap *m, size_t ncap) {
+static int grow_map(trS_map *m, size_t ncap) {
   uint64_t *k = trB_calloc(ncap, sizeof *k);
   void **v = trB_calloc(ncap, sizeof *v);
   if (!k || !v) {
@@ -48,17 +48,17 @@ static int grow_map(trA_supmap *m, size_t ncap) {
   return TROUPE_OK;
 }
 
-int trA_supmap_reserve(trA_supmap *m, size_t n) {
+int trS_map_reserve(trS_map *m, size_t n) {
   size_t cap = m->cap ? m->cap : 16;
   while (cap / 4 * 3 <= n) /* load factor below 3/4 */
     cap *= 2;
   return cap == m->cap ? TROUPE_OK : grow_map(m, cap);
 }
 
-int trA_supmap_put(trA_supmap *m, uint64_t key, void *val) {
+int trS_map_put(trS_map *m, uint64_t key, void *val) {
   if (!key)
     return TROUPE_E_INVAL;
-  int rc = trA_supmap_reserve(m, m->n + 1);
+  int rc = trS_map_reserve(m, m->n + 1);
   if (rc)
     return rc;
   size_t i = slot_of(key, m->cap);
@@ -71,7 +71,7 @@ int trA_supmap_put(trA_supmap *m, uint64_t key, void *val) {
   return TROUPE_OK;
 }
 
-void *trA_supmap_del(trA_supmap *m, uint64_t key) {
+void *trS_map_del(trS_map *m, uint64_t key) {
   if (!m->cap || !key)
     return NULL;
   size_t mask = m->cap - 1, i = slot_of(key, m->cap);
@@ -99,14 +99,14 @@ void *trA_supmap_del(trA_supmap *m, uint64_t key) {
   return val;
 }
 
-void trA_supmap_free(trA_supmap *m) {
+void trS_map_free(trS_map *m) {
   free(m->keys);
   free(m->vals);
   memset(m, 0, sizeof *m);
 }
 
 /* ---- validation ------------------------------------------------------------------ */
-int trA_sup_check_config(const troupe_sup_config *cfg, troupe_err *err) {
+int trS_check_config(const troupe_sup_config *cfg, troupe_err *err) {
   if ((unsigned)cfg->strategy > TROUPE_SIMPLE_ONE_FOR_ONE)
     return troupe_err_set(err, TROUPE_E_INVAL, "supervisor: unknown strategy %d", (int)cfg->strategy);
   if ((unsigned)cfg->auto_shutdown > TROUPE_AUTO_ALL_SIGNIFICANT)
@@ -121,7 +121,7 @@ int trA_sup_check_config(const troupe_sup_config *cfg, troupe_err *err) {
   return TROUPE_OK;
 }
 
-int trA_sup_check_spec(const trA_sup *s, const troupe_child_spec *spec, troupe_err *err) {
+int trS_check_spec(const trS_sup *s, const troupe_child_spec *spec, troupe_err *err) {
   if (!spec->id || !spec->start)
     return troupe_err_set(err, TROUPE_E_INVAL, "child spec: id and start are required");
   if ((unsigned)spec->restart > TROUPE_TEMPORARY || (unsigned)spec->type > TROUPE_SUPERVISOR ||
@@ -137,7 +137,7 @@ int trA_sup_check_spec(const trA_sup *s, const troupe_child_spec *spec, troupe_e
   return TROUPE_OK;
 }
 
-uint64_t trA_sup_shutdown_ms(const troupe_child_spec *spec) {
+uint64_t trS_shutdown_ms(const troupe_child_spec *spec) {
   if (spec->shutdown == TROUPE_SHUTDOWN_INFINITY)
     return UINT64_MAX;
   if (spec->shutdown == TROUPE_SHUTDOWN_BRUTAL)
@@ -148,9 +148,9 @@ uint64_t trA_sup_shutdown_ms(const troupe_child_spec *spec) {
 }
 
 /* ---- child records ---------------------------------------------------------------- */
-trA_sup_child *trA_sup_child_new(trA_sup *s, const troupe_child_spec *spec, const void *extra,
+trS_child *trS_child_new(trS_sup *s, const troupe_child_spec *spec, const void *extra,
                                  size_t extra_len) {
-  trA_sup_child *c = s->free_kids;
+  trS_child *c = s->free_kids;
   if (c)
     s->free_kids = c->next_free;
   else if (!(c = trB_calloc(1, sizeof *c)))
@@ -177,7 +177,7 @@ fail:
   return NULL;
 }
 
-static void child_release(trA_sup *s, trA_sup_child *c) {
+static void child_release(trS_sup *s, trS_child *c) {
   free(c->id);
   free(c->extra);
   c->id = NULL;
@@ -187,10 +187,10 @@ static void child_release(trA_sup *s, trA_sup_child *c) {
   s->free_kids = c;
 }
 
-int trA_sup_append(trA_sup *s, trA_sup_child *c) {
+int trS_append(trS_sup *s, trS_child *c) {
   if (s->nkids == s->capkids) {
     size_t ncap = s->capkids ? s->capkids * 2 : 8;
-    trA_sup_child **v = trB_realloc_array(s->kids, ncap, sizeof *v);
+    trS_child **v = trB_realloc_array(s->kids, ncap, sizeof *v);
     if (!v)
       return TROUPE_E_NOMEM;
     s->kids = v;
@@ -203,7 +203,7 @@ int trA_sup_append(trA_sup *s, trA_sup_child *c) {
 
 /* Static strategies keep start order (a shift; children are few and removal is not on
  * the restart path); simple_one_for_one swaps the last record in (O(1)). */
-void trA_sup_remove(trA_sup *s, trA_sup_child *c) {
+void trS_remove(trS_sup *s, trS_child *c) {
   if (c->removed)
     return;
   size_t i = c->pos;
@@ -221,15 +221,15 @@ void trA_sup_remove(trA_sup *s, trA_sup_child *c) {
   s->graveyard = c;
 }
 
-void trA_sup_recycle_graveyard(trA_sup *s) {
+void trS_recycle_graveyard(trS_sup *s) {
   while (s->graveyard) {
-    trA_sup_child *c = s->graveyard;
+    trS_child *c = s->graveyard;
     s->graveyard = c->next_free;
     child_release(s, c);
   }
 }
 
-trA_sup_child *trA_sup_find_id(trA_sup *s, const char *id) {
+trS_child *trS_find_id(trS_sup *s, const char *id) {
   for (size_t i = 0; i < s->nkids; i++)
     if (s->kids[i]->id && strcmp(s->kids[i]->id, id) == 0)
       return s->kids[i];
@@ -237,14 +237,14 @@ trA_sup_child *trA_sup_find_id(trA_sup *s, const char *id) {
 }
 
 /* ---- the supervisor ------------------------------------------------------------- */
-trA_sup *trA_sup_new(troupe_runtime *rt, const troupe_sup_config *cfg,
+trS_sup *trS_new(troupe_runtime *rt, const troupe_sup_config *cfg,
                      const troupe_child_spec *specs, size_t n, troupe_err *err) {
   troupe_sup_config def;
   if (!cfg) {
     troupe_sup_config_init(&def);
     cfg = &def;
   }
-  if (trA_sup_check_config(cfg, err))
+  if (trS_check_config(cfg, err))
     return NULL;
   if (n && !specs) {
     troupe_err_set(err, TROUPE_E_INVAL, "supervisor: specs is NULL");
@@ -254,7 +254,7 @@ trA_sup *trA_sup_new(troupe_runtime *rt, const troupe_sup_config *cfg,
     troupe_err_set(err, TROUPE_E_INVAL, "supervisor: simple_one_for_one takes exactly one spec");
     return NULL;
   }
-  trA_sup *s = trB_calloc(1, sizeof *s);
+  trS_sup *s = trB_calloc(1, sizeof *s);
   if (!s) {
     troupe_err_set(err, TROUPE_E_NOMEM, "supervisor: out of memory");
     return NULL;
@@ -271,9 +271,9 @@ trA_sup *trA_sup_new(troupe_runtime *rt, const troupe_sup_config *cfg,
   if (!s->ring)
     goto nomem;
   for (size_t i = 0; i < n; i++) {
-    if (trA_sup_check_spec(s, &specs[i], err))
+    if (trS_check_spec(s, &specs[i], err))
       goto fail;
-    if (cfg->strategy != TROUPE_SIMPLE_ONE_FOR_ONE && trA_sup_find_id(s, specs[i].id)) {
+    if (cfg->strategy != TROUPE_SIMPLE_ONE_FOR_ONE && trS_find_id(s, specs[i].id)) {
       troupe_err_set(err, TROUPE_E_INVAL, "supervisor: duplicate child id '%s'", specs[i].id);
       goto fail;
     }
@@ -285,10 +285,10 @@ trA_sup *trA_sup_new(troupe_runtime *rt, const troupe_sup_config *cfg,
       s->tmpl->spec.id = s->tmpl->id;
       continue;
     }
-    trA_sup_child *c = trA_sup_child_new(s, &specs[i], NULL, 0);
+    trS_child *c = trS_child_new(s, &specs[i], NULL, 0);
     if (!c)
       goto nomem;
-    if (trA_sup_append(s, c)) {
+    if (trS_append(s, c)) {
       child_release(s, c);
       goto nomem;
     }
@@ -297,18 +297,18 @@ trA_sup *trA_sup_new(troupe_runtime *rt, const troupe_sup_config *cfg,
 nomem:
   troupe_err_set(err, TROUPE_E_NOMEM, "supervisor: out of memory");
 fail:
-  trA_sup_free(s);
+  trS_free(s);
   return NULL;
 }
 
-void trA_sup_free(trA_sup *s) {
+void trS_free(trS_sup *s) {
   if (!s)
     return;
   for (size_t i = 0; i < s->nkids; i++)
     child_release(s, s->kids[i]);
-  trA_sup_recycle_graveyard(s);
+  trS_recycle_graveyard(s);
   while (s->free_kids) {
-    trA_sup_child *c = s->free_kids;
+    trS_child *c = s->free_kids;
     s->free_kids = c->next_free;
     free(c);
   }
@@ -317,13 +317,13 @@ void trA_sup_free(trA_sup *s) {
     free(s->tmpl);
   }
   while (s->q_head) {
-    trA_sup_op *o = s->q_head;
+    trS_op *o = s->q_head;
     s->q_head = o->next;
     free(o->rmsg);
     free(o);
   }
   while (s->op_pool) {
-    trA_sup_op *o = s->op_pool;
+    trS_op *o = s->op_pool;
     s->op_pool = o->next;
     free(o);
   }
@@ -332,8 +332,8 @@ void trA_sup_free(trA_sup *s) {
   free(s->job.stop);
   free(s->job.start);
   free(s->job.rmsg);
-  trA_supmap_free(&s->by_pid);
-  trA_supmap_free(&s->by_corr);
+  trS_map_free(&s->by_pid);
+  trS_map_free(&s->by_corr);
   free(s);
 }
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "actor/sup.h"
+#include "supervisor/sup.h"
 #include "test_sup_util.h"
 
 #define NDYN 200
@@ -176,7 +176,7 @@ static void test_id_map(void **st) {
   enum { K = 512 };
   static uint64_t keys[K];
   static bool in[K];
-  trA_supmap m = {0};
+  trS_map m = {0};
   uint64_t rng = 12345;
   for (int i = 0; i < K; i++)
     keys[i] = ((uint64_t)(1 + i % 3) << 32) | (uint64_t)(i / 3);
@@ -184,23 +184,23 @@ static void test_id_map(void **st) {
     rng = rng * 6364136223846793005ull + 1442695040888963407ull;
     int i = (int)((rng >> 33) % K);
     if (in[i]) {
-      assert_ptr_equal(trA_supmap_del(&m, keys[i]), &keys[i]);
+      assert_ptr_equal(trS_map_del(&m, keys[i]), &keys[i]);
       in[i] = false;
     } else {
-      assert_int_equal(trA_supmap_put(&m, keys[i], &keys[i]), 0);
+      assert_int_equal(trS_map_put(&m, keys[i], &keys[i]), 0);
       in[i] = true;
     }
     if (step % 97 == 0)
       for (int k = 0; k < K; k++)
-        assert_ptr_equal(trA_supmap_get(&m, keys[k]), in[k] ? &keys[k] : NULL);
+        assert_ptr_equal(trS_map_get(&m, keys[k]), in[k] ? &keys[k] : NULL);
   }
   size_t n = 0;
   for (int k = 0; k < K; k++)
     n += in[k];
   assert_int_equal(m.n, n);
-  assert_null(trA_supmap_get(&m, 0));
-  assert_int_equal(trA_supmap_put(&m, 0, &n), TROUPE_E_INVAL);
-  trA_supmap_free(&m);
+  assert_null(trS_map_get(&m, 0));
+  assert_int_equal(trS_map_put(&m, 0, &n), TROUPE_E_INVAL);
+  trS_map_free(&m);
 }
 
 int main(void) {

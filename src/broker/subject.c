@@ -1,10 +1,10 @@
 /*
- * actor/subject.c: NATS subject syntax. Validation mirrors nats-server's
+ * broker/subject.c: NATS subject syntax. Validation mirrors nats-server's
  * isValidSubject(checkRunes=true) and subjectIsLiteral exactly, so every subject the
  * broker accepts is one NATS accepts and vice versa (the node layer maps them 1:1).
  * Splitting yields tokens pointing into the caller's string; the trie consumes them.
  */
-#include "actor/broker.h"
+#include "broker/broker.h"
 
 /* NATS rejects these anywhere in a subject (its protocol separators). */
 static bool is_space(unsigned char c) {
@@ -39,25 +39,25 @@ static size_t utf8_len(const unsigned char *s) {
   return n;
 }
 
-static int push_tok(trA_tokens *t, const char *p, size_t len) {
-  if (t->n == TRA_TOK_INLINE && t->v == t->inl) {
-    trA_tok *v = trB_malloc(2 * TRA_TOK_INLINE * sizeof *v);
+static int push_tok(trU_tokens *t, const char *p, size_t len) {
+  if (t->n == TRU_TOK_INLINE && t->v == t->inl) {
+    trU_tok *v = trB_malloc(2 * TRU_TOK_INLINE * sizeof *v);
     if (!v)
       return TROUPE_E_NOMEM;
     memcpy(v, t->inl, sizeof t->inl);
     t->v = v;
-  } else if (t->v != t->inl && t->n >= TRA_TOK_INLINE && (t->n & (t->n - 1)) == 0) {
+  } else if (t->v != t->inl && t->n >= TRU_TOK_INLINE && (t->n & (t->n - 1)) == 0) {
     /* heap arrays are sized to powers of two: grow when n reaches one */
-    trA_tok *v = trB_realloc_array(t->v, t->n * 2, sizeof *v);
+    trU_tok *v = trB_realloc_array(t->v, t->n * 2, sizeof *v);
     if (!v)
       return TROUPE_E_NOMEM;
     t->v = v;
   }
-  t->v[t->n++] = (trA_tok){p, len};
+  t->v[t->n++] = (trU_tok){p, len};
   return TROUPE_OK;
 }
 
-void trA_tokens_free(trA_tokens *t) {
+void trU_tokens_free(trU_tokens *t) {
   if (t && t->v && t->v != t->inl)
     free(t->v);
   if (t) {
@@ -71,7 +71,7 @@ static int bad(troupe_err *err, const char *what, const char *s, size_t tok, con
                         strlen(s) > 80 ? "..." : "", tok, why);
 }
 
-int trA_subject_split(const char *s, bool pattern, trA_tokens *out, troupe_err *err) {
+int trU_subject_split(const char *s, bool pattern, trU_tokens *out, troupe_err *err) {
   out->v = out->inl;
   out->n = 0;
   const char *what = pattern ? "subscription subject" : "subject";
@@ -125,38 +125,38 @@ int trA_subject_split(const char *s, bool pattern, trA_tokens *out, troupe_err *
   }
   return TROUPE_OK;
 fail:
-  trA_tokens_free(out);
+  trU_tokens_free(out);
   return rc;
 }
 
 TROUPE_API int troupe_subject_validate(const char *subject, troupe_err *err) {
-  trA_tokens t;
-  int rc = trA_subject_split(subject, false, &t, err);
+  trU_tokens t;
+  int rc = trU_subject_split(subject, false, &t, err);
   if (rc == 0)
-    trA_tokens_free(&t);
+    trU_tokens_free(&t);
   return rc;
 }
 
 TROUPE_API int troupe_subject_validate_pattern(const char *pattern, troupe_err *err) {
-  trA_tokens t;
-  int rc = trA_subject_split(pattern, true, &t, err);
+  trU_tokens t;
+  int rc = trU_subject_split(pattern, true, &t, err);
   if (rc == 0)
-    trA_tokens_free(&t);
+    trU_tokens_free(&t);
   return rc;
 }
 
 TROUPE_API bool troupe_subject_matches(const char *pattern, const char *subject) {
-  trA_tokens p, s;
-  if (trA_subject_split(pattern, true, &p, NULL))
+  trU_tokens p, s;
+  if (trU_subject_split(pattern, true, &p, NULL))
     return false;
-  if (trA_subject_split(subject, false, &s, NULL)) {
-    trA_tokens_free(&p);
+  if (trU_subject_split(subject, false, &s, NULL)) {
+    trU_tokens_free(&p);
     return false;
   }
   bool ok = true;
   size_t i = 0;
   for (; i < p.n; i++) {
-    if (trA_tok_is(&p.v[i], '>')) { /* one or more remaining tokens */
+    if (trU_tok_is(&p.v[i], '>')) { /* one or more remaining tokens */
       ok = s.n > i;
       break;
     }
@@ -164,7 +164,7 @@ TROUPE_API bool troupe_subject_matches(const char *pattern, const char *subject)
       ok = false;
       break;
     }
-    if (trA_tok_is(&p.v[i], '*'))
+    if (trU_tok_is(&p.v[i], '*'))
       continue;
     if (p.v[i].len != s.v[i].len || memcmp(p.v[i].p, s.v[i].p, p.v[i].len) != 0) {
       ok = false;
@@ -173,7 +173,7 @@ TROUPE_API bool troupe_subject_matches(const char *pattern, const char *subject)
   }
   if (ok && i == p.n)
     ok = s.n == p.n;
-  trA_tokens_free(&p);
-  trA_tokens_free(&s);
+  trU_tokens_free(&p);
+  trU_tokens_free(&s);
   return ok;
 }

@@ -1,12 +1,12 @@
 /*
- * actor/broker_publish.c: envelopes and publishing. A publish validates the subject,
+ * broker/broker_publish.c: envelopes and publishing. A publish validates the subject,
  * matches it in the trie under the read lock (so publishers run in parallel), picks
  * one member per queue group, then - with no lock held - builds the envelope once and
  * hands the same refcounted bytes to every subscriber as a borrowed message. Each
  * delivery's fate (queued, mailbox full, subscriber gone) is counted, never dropped
  * silently.
  */
-#include "actor/broker.h"
+#include "broker/broker.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +15,10 @@
  * One allocation: the header, then subject NUL, reply NUL (when present), payload.
  * The header's magic lets troupe_broker_decode reject a forged USER message that only
  * happens to carry the tag; the lengths are checked against the message length. */
-#define TRA_BMSG_MAGIC 0x42524f4b45523031ull /* "BROKER01" */
-#define TRA_NO_REPLY UINT32_MAX
+#define TRU_BMSG_MAGIC 0x42524f4b45523031ull /* "BROKER01" */
+#define TRU_NO_REPLY UINT32_MAX
 
-struct trA_broker_msg {
+struct trU_msg {
   uint64_t magic;
   _Atomic uint32_t refs;
   int32_t status;
@@ -26,32 +26,32 @@ struct trA_broker_msg {
   uint64_t corr;
   uint64_t ts;
   uint32_t subj_len;
-  uint32_t reply_len; /* TRA_NO_REPLY when none */
+  uint32_t reply_len; /* TRU_NO_REPLY when none */
   size_t data_len;
   size_t total;
   char bytes[];
 };
 
-trA_broker_msg *trA_bmsg_new(troupe_actor_id from, const char *subject, const char *reply_to,
+trU_msg *trU_bmsg_new(troupe_actor_id from, const char *subject, const char *reply_to,
                              const void *data, size_t len, uint64_t corr, int status) {
   size_t sl = strlen(subject), rl = reply_to ? strlen(reply_to) : 0;
   if (sl >= UINT32_MAX || rl >= UINT32_MAX)
     return NULL;
-  size_t total = sizeof(trA_broker_msg) + sl + 1 + (reply_to ? rl + 1 : 0);
+  size_t total = sizeof(trU_msg) + sl + 1 + (reply_to ? rl + 1 : 0);
   if (len > SIZE_MAX - total)
     return NULL;
   total += len;
-  trA_broker_msg *m = trB_malloc(total);
+  trU_msg *m = trB_malloc(total);
   if (!m)
     return NULL;
-  m->magic = TRA_BMSG_MAGIC;
+  m->magic = TRU_BMSG_MAGIC;
   atomic_init(&m->refs, 1);
   m->status = status;
   m->from = from;
   m->corr = corr;
   m->ts = troupe_clock_wall_ns();
   m->subj_len = (uint32_t)sl;
-  m->reply_len = reply_to ? (uint32_t)rl : TRA_NO_REPLY;
+  m->reply_len = reply_to ? (uint32_t)rl : TRU_NO_REPLY;
   m->data_len = len;
   m->total = total;
   char *p = m->bytes;
@@ -66,12 +66,12 @@ trA_broker_msg *trA_bmsg_new(troupe_actor_id from, const char *subject, const ch
   return m;
 }
 
-void trA_bmsg_ref(trA_broker_msg *m) {
+void trU_bmsg_ref(trU_msg *m) {
   /* Relaxed: the caller already holds a reference, so the object cannot vanish. */
   atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed);
 }
 
-void trA_bmsg_unref(trA_broker_msg *m) {
+void trU_bmsg_unref(trU_msg *m) {
   /* Acq_rel: release orders this holder's reads before the free; acquire (on the last
    * drop) makes every other holder's reads happen before it. An acquire fence after a
    * release decrement would do, but TSan does not model fences. */
@@ -82,22 +82,22 @@ void trA_bmsg_unref(trA_broker_msg *m) {
 static void bmsg_release(void *user, const void *data, size_t len) {
   (void)data;
   (void)len;
-  trA_bmsg_unref(user);
+  trU_bmsg_unref(user);
 }
 
-int trA_bmsg_send(troupe_runtime *rt, trA_broker_msg *m, troupe_actor_id to, uint32_t tag,
+int trU_bmsg_send(troupe_runtime *rt, trU_msg *m, troupe_actor_id to, uint32_t tag,
                   bool sys) {
-  trA_bmsg_ref(m); /* released by the runtime exactly once, also on failure */
+  trU_bmsg_ref(m); /* released by the runtime exactly once, also on failure */
   troupe_send_args a = {.from = m->from, .to = to, .tag = tag,
                         .flags = sys ? TROUPE_SEND_SYSTEM : 0u, .data = m, .len = m->total,
                         .release = bmsg_release, .release_user = m};
   return troupe_send_ex(rt, &a);
 }
 
-void trA_bmsg_view(const trA_broker_msg *m, troupe_broker_envelope *out) {
+void trU_bmsg_view(const trU_msg *m, troupe_broker_envelope *out) {
   out->from = m->from;
   out->subject = m->bytes;
-  out->reply_to = m->reply_len == TRA_NO_REPLY ? NULL : m->bytes + m->subj_len + 1;
+  out->reply_to = m->reply_len == TRU_NO_REPLY ? NULL : m->bytes + m->subj_len + 1;
   out->data = m->bytes + m->subj_len + 1 + (out->reply_to ? m->reply_len + 1 : 0);
   out->len = m->data_len;
   out->corr = m->corr;
@@ -108,31 +108,31 @@ void trA_bmsg_view(const trA_broker_msg *m, troupe_broker_envelope *out) {
 TROUPE_API int troupe_broker_decode(const troupe_message *msg, troupe_broker_envelope *out) {
   if (!msg || !out || (msg->tag != TROUPE_BROKER_TAG && msg->tag != TROUPE_BROKER_TAG_FAILED) ||
       (msg->kind != TROUPE_MSG_USER && msg->kind != TROUPE_MSG_SYSTEM) || !msg->data ||
-      msg->len < sizeof(trA_broker_msg))
+      msg->len < sizeof(trU_msg))
     return TROUPE_E_INVAL;
   /* Broker deliveries are borrowed, so data is our own aligned allocation; check the
    * header through memcpy anyway so a forged, copied payload cannot misalign a read. */
-  trA_broker_msg h;
+  trU_msg h;
   memcpy(&h, msg->data, sizeof h);
-  if (h.magic != TRA_BMSG_MAGIC || h.total != msg->len || ((uintptr_t)msg->data & 7u))
+  if (h.magic != TRU_BMSG_MAGIC || h.total != msg->len || ((uintptr_t)msg->data & 7u))
     return TROUPE_E_INVAL;
   size_t body = msg->len - sizeof h, need = (size_t)h.subj_len + 1;
-  if (h.reply_len != TRA_NO_REPLY)
+  if (h.reply_len != TRU_NO_REPLY)
     need += (size_t)h.reply_len + 1;
   if (need > body || body - need != h.data_len)
     return TROUPE_E_INVAL;
-  const trA_broker_msg *m = msg->data;
+  const trU_msg *m = msg->data;
   if (m->bytes[h.subj_len] != '\0' ||
-      (h.reply_len != TRA_NO_REPLY && m->bytes[h.subj_len + 1 + h.reply_len] != '\0'))
+      (h.reply_len != TRU_NO_REPLY && m->bytes[h.subj_len + 1 + h.reply_len] != '\0'))
     return TROUPE_E_INVAL;
-  trA_bmsg_view(m, out);
+  trU_bmsg_view(m, out);
   return TROUPE_OK;
 }
 
 /* ---- matching ------------------------------------------------------------------- */
 typedef struct target {
   troupe_actor_id actor;
-  trA_breq *req; /* referenced while in the list */
+  trU_breq *req; /* referenced while in the list */
 } target;
 
 typedef struct targets {
@@ -141,7 +141,7 @@ typedef struct targets {
   target inl[16];
 } targets;
 
-static int targets_push(targets *t, troupe_actor_id actor, trA_breq *req) {
+static int targets_push(targets *t, troupe_actor_id actor, trU_breq *req) {
   if (t->n == t->cap) {
     size_t cap = t->cap * 2;
     target *v = t->v == t->inl ? trB_malloc(cap * sizeof *v)
@@ -155,12 +155,12 @@ static int targets_push(targets *t, troupe_actor_id actor, trA_breq *req) {
   }
   t->v[t->n++] = (target){actor, req};
   if (req)
-    trA_breq_ref(req);
+    trU_breq_ref(req);
   return TROUPE_OK;
 }
 
 static int cmp_queue(const void *a, const void *b) {
-  return strcmp((*(trA_sub *const *)a)->queue, (*(trA_sub *const *)b)->queue);
+  return strcmp((*(trU_sub *const *)a)->queue, (*(trU_sub *const *)b)->queue);
 }
 
 /* A per-thread xorshift for queue-group choice: no shared state among publishers. */
@@ -178,10 +178,10 @@ static uint64_t rng_next(void) {
 
 /* Under the read lock: every plain match, and one member per queue group. Queue subs
  * are moved to the front part of `m` (reordered in place) to group them by name. */
-static int select_targets(trA_subvec *m, targets *out) {
+static int select_targets(trU_subvec *m, targets *out) {
   size_t nq = 0;
   for (size_t i = 0; i < m->n; i++) {
-    trA_sub *s = m->v[i];
+    trU_sub *s = m->v[i];
     if (s->queue) {
       m->v[i] = m->v[nq];
       m->v[nq++] = s;
@@ -196,7 +196,7 @@ static int select_targets(trA_subvec *m, targets *out) {
     size_t j = i + 1;
     while (j < nq && strcmp(m->v[i]->queue, m->v[j]->queue) == 0)
       j++;
-    trA_sub *pick = m->v[i + (size_t)(rng_next() % (j - i))];
+    trU_sub *pick = m->v[i + (size_t)(rng_next() % (j - i))];
     if (targets_push(out, pick->actor, pick->req))
       return TROUPE_E_NOMEM;
     i = j;
@@ -204,14 +204,14 @@ static int select_targets(trA_subvec *m, targets *out) {
   return TROUPE_OK;
 }
 
-bool trA_broker_is_inbox(troupe_broker *b, const char *subject) {
+bool trU_is_inbox(troupe_broker *b, const char *subject) {
   return strncmp(subject, b->inbox_prefix, b->inbox_prefix_len) == 0;
 }
 
-uint64_t trA_broker_new_inbox(troupe_broker *b, char *buf) {
+uint64_t trU_new_inbox(troupe_broker *b, char *buf) {
   /* Relaxed: a unique number is all that is needed. */
   uint64_t corr = atomic_fetch_add_explicit(&b->next_corr, 1, memory_order_relaxed) + 1;
-  snprintf(buf, TRA_INBOX_MAX, "%s%llu", b->inbox_prefix, (unsigned long long)corr);
+  snprintf(buf, TRU_INBOX_MAX, "%s%llu", b->inbox_prefix, (unsigned long long)corr);
   return corr;
 }
 
@@ -223,28 +223,28 @@ TROUPE_API int troupe_broker_publish_ex(troupe_broker *b, const troupe_publish_a
     *res = r;
   if (!b || !args || (args->len && !args->data))
     return troupe_err_set(err, TROUPE_E_INVAL, "troupe_broker_publish: bad argument");
-  trA_tokens subj;
-  int rc = trA_subject_split(args->subject, false, &subj, err);
+  trU_tokens subj;
+  int rc = trU_subject_split(args->subject, false, &subj, err);
   if (rc)
     return rc;
   if (args->reply_to && (rc = troupe_subject_validate(args->reply_to, err))) {
-    trA_tokens_free(&subj);
+    trU_tokens_free(&subj);
     return rc;
   }
-  trA_subvec m;
-  trA_subvec_init(&m);
+  trU_subvec m;
+  trU_subvec_init(&m);
   targets t = {.v = NULL, .n = 0, .cap = 16};
   t.v = t.inl;
   pthread_rwlock_rdlock(&b->lock);
-  rc = trA_strie_match(b->trie, &subj, &m, &r.nodes_visited);
+  rc = trU_strie_match(b->trie, &subj, &m, &r.nodes_visited);
   if (!rc)
     rc = select_targets(&m, &t);
   pthread_rwlock_unlock(&b->lock);
-  trA_subvec_free(&m);
-  trA_tokens_free(&subj);
-  trA_broker_msg *env = NULL;
+  trU_subvec_free(&m);
+  trU_tokens_free(&subj);
+  trU_msg *env = NULL;
   if (!rc && t.n &&
-      !(env = trA_bmsg_new(args->from, args->subject, args->reply_to, args->data, args->len,
+      !(env = trU_bmsg_new(args->from, args->subject, args->reply_to, args->data, args->len,
                            args->corr, 0)))
     rc = TROUPE_E_NOMEM;
   if (rc) {
@@ -255,11 +255,11 @@ TROUPE_API int troupe_broker_publish_ex(troupe_broker *b, const troupe_publish_a
   bool stopped = false;
   for (size_t i = 0; i < t.n; i++) {
     if (t.v[i].req) { /* an inbox of a pending request */
-      if (trA_breq_deliver(b, t.v[i].req, env))
+      if (trU_breq_deliver(b, t.v[i].req, env))
         r.delivered++;
       continue;
     }
-    int s = trA_bmsg_send(b->rt, env, t.v[i].actor, TROUPE_BROKER_TAG, false);
+    int s = trU_bmsg_send(b->rt, env, t.v[i].actor, TROUPE_BROKER_TAG, false);
     if (s == 0)
       r.delivered++;
     else if (s == TROUPE_E_MAILBOX_FULL)
@@ -269,9 +269,9 @@ TROUPE_API int troupe_broker_publish_ex(troupe_broker *b, const troupe_publish_a
     else
       r.dropped_other++, stopped |= s == TROUPE_E_STOPPED;
   }
-  if (!t.n && trA_broker_is_inbox(b, args->subject))
-    TRA_BK_COUNT(b, late_replies, 1); /* its request already ended */
-  trA_bk_shard *sh = trA_bk_shard_mine(b);
+  if (!t.n && trU_is_inbox(b, args->subject))
+    TRU_BK_COUNT(b, late_replies, 1); /* its request already ended */
+  trU_bk_shard *sh = trU_bk_shard_mine(b);
   atomic_fetch_add_explicit(&sh->published, 1, memory_order_relaxed);
   if (r.delivered)
     atomic_fetch_add_explicit(&sh->delivered, r.delivered, memory_order_relaxed);
@@ -286,10 +286,10 @@ TROUPE_API int troupe_broker_publish_ex(troupe_broker *b, const troupe_publish_a
 done:
   for (size_t i = 0; i < t.n; i++)
     if (t.v[i].req)
-      trA_breq_unref(t.v[i].req);
+      trU_breq_unref(t.v[i].req);
   if (t.v != t.inl)
     free(t.v);
-  trA_bmsg_unref(env);
+  trU_bmsg_unref(env);
   if (res)
     *res = r;
   return rc;

@@ -1,80 +1,17 @@
 /*
- * actor/actor.h: the actor layer's internal header. The first half is the internal API
- * other parts of the layer (supervision sup*.c, the broker broker*.c) build on: timers
- * with callbacks on a worker, lifecycle events, runtime extension slots and stop hooks.
- * The second half is the core's private data (slots, mailboxes, workers), shared by the
- * core's files only: sup/broker code should not touch those structures directly.
- * Internal externs carry the prefix trA_. docs/ACTORS.md explains the design.
+ * actor/core.h: the actor core's private data (slots, mailboxes, workers, timers, the
+ * registry) and the functions the core's files share. Only src/actor/ (and its white-box
+ * tests) can include it: the build's include paths hide it from the layers above, which
+ * use actor/ext.h, the extension API this header builds on. Internal externs carry the
+ * prefix trA_. docs/ACTORS.md explains the design.
  */
-#ifndef TROUPE_SRC_ACTOR_H
-#define TROUPE_SRC_ACTOR_H
+#ifndef TROUPE_SRC_ACTOR_CORE_H
+#define TROUPE_SRC_ACTOR_CORE_H
 
-#include "base/base.h"
-#include "troupe/actor.h"
+#include "actor/ext.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
-
-/* =================================================================================
- * Internal API for the rest of the layer (supervision, broker).
- * ================================================================================= */
-
-/* Timers: `cb(rt, arg)` runs once on a worker thread after delay_ns, unless cancelled
- * first. When `dtor` is non-NULL it is called with arg instead if the timer is cancelled
- * (or never fires because the runtime stops), so arg can own memory. Callable from any
- * thread (a worker puts it on its own heap; another thread hands it to a worker).
- * With want_handle the caller gets a handle it must pass to trA_timer_cancel or
- * trA_timer_release; otherwise NULL is returned on success too (check the status). */
-typedef void (*trA_timer_fn)(troupe_runtime *rt, void *arg);
-int trA_timer_start(troupe_runtime *rt, uint64_t delay_ns, trA_timer_fn cb, trA_timer_fn dtor,
-                    void *arg, bool want_handle, troupe_timer **out);
-/* True when cancelled before it fired (its dtor then runs); releases the handle. */
-bool trA_timer_cancel(troupe_timer *t);
-void trA_timer_release(troupe_timer *t);
-
-/* Lifecycle events to the runtime's audit logger: one JSON line with "event", "actor"
- * (formatted id), "behaviour" and "name" (when the actor is live) and the extra fields.
- * Names used: actor.spawned, actor.started, actor.stopped, actor.crashed,
- * actor.restarted, actor.escalated, actor.health (supervision emits restarted /
- * escalated). Cheap when no audit logger is set or the level is filtered. */
-void trA_event(troupe_runtime *rt, troupe_log_level level, const char *event,
-               troupe_actor_id id, const troupe_log_field *extra, size_t nextra);
-bool trA_event_enabled(troupe_runtime *rt, troupe_log_level level);
-
-/* Per-runtime extension slots: other parts of the layer hang their state on the runtime
- * (no globals). Read/write is relaxed-atomic; set them before use by other threads. */
-typedef enum trA_ext_slot {
-  TRA_EXT_SUP = 0,
-  TRA_EXT_BROKER = 1,
-  TRA_EXT_COMPONENT = 2,
-  TRA_EXT_NODE = 3,
-  TRA_EXT_COUNT
-} trA_ext_slot;
-void *trA_runtime_ext(troupe_runtime *rt, trA_ext_slot slot);
-void trA_runtime_set_ext(troupe_runtime *rt, trA_ext_slot slot, void *p);
-
-/* Stop hooks run once, in reverse registration order, after every actor has exited and
- * the workers are joined (troupe_runtime_stop, or troupe_runtime_free without stop). */
-typedef void (*trA_stop_fn)(troupe_runtime *rt, void *user);
-int trA_runtime_on_stop(troupe_runtime *rt, trA_stop_fn fn, void *user);
-
-/* Exit hooks: fn(rt, id, reason, user) runs on the dying actor's worker for every actor
- * death, after its links and monitors were signalled (the id no longer accepts
- * messages). For layer parts that watch many actors (e.g. the broker's subscribers)
- * without a monitor per actor. Must be quick and must not block; runs for every death,
- * so filter cheaply. At most TRA_EXIT_HOOKS_MAX per runtime (RANGE beyond); there is
- * no removal: register once per runtime, before the actors it watches exist. */
-#define TRA_EXIT_HOOKS_MAX 8
-typedef void (*trA_exit_fn)(troupe_runtime *rt, troupe_actor_id id, troupe_exit_kind reason,
-                            void *user);
-int trA_runtime_on_exit(troupe_runtime *rt, trA_exit_fn fn, void *user);
-
-/* The runtime of the calling worker thread, the actor it is running (NULL between
- * actors or on other threads). */
-troupe_runtime *trA_current_runtime(void);
-troupe_actor *trA_current_actor(void);
-/* True while troupe_runtime_stop is in progress or done (supervisors stop restarting). */
-bool trA_runtime_stopping(troupe_runtime *rt);
 
 /* =================================================================================
  * Core private data. Ownership rule of thumb: fields marked (consumer) are touched only
@@ -421,10 +358,19 @@ void trA_pool_drain(troupe_runtime *rt, trA_worker *w);
 troupe_actor *trA_slot(troupe_runtime *rt, troupe_actor_id id); /* NULL if not ALIVE */
 /* Enqueue a built node to `to` (node ownership passes in all cases). Lane: sys flag. */
 int trA_deliver(troupe_runtime *rt, troupe_actor_id to, trA_msg *m, bool sys);
-/* Build and enqueue a runtime signal (sys lane) with optional text. */
-int trA_signal(troupe_runtime *rt, troupe_actor_id to, int kind, troupe_actor_id from,
-               uint64_t corr, int exit_kind, int32_t status, const char *text, uint32_t tag,
-               unsigned mflags);
+/* A runtime signal: what trA_signal puts in the node (fields left out are zero). */
+typedef struct trA_sig {
+  int kind;             /* TROUPE_MSG_* or TRA_K_* */
+  troupe_actor_id from;
+  uint64_t corr;        /* monitor ref, ask corr */
+  int exit_kind;        /* troupe_exit_kind of an exit signal or DOWN */
+  int32_t status;       /* exit code, start status */
+  const char *text;     /* exit message, copied into the node (NULL: none) */
+  uint32_t tag;
+  unsigned mflags;      /* TRA_MF_* */
+} trA_sig;
+/* Build and enqueue a runtime signal on the sys lane of `to`. */
+int trA_signal(troupe_runtime *rt, troupe_actor_id to, const trA_sig *sig);
 void trA_schedule(troupe_runtime *rt, troupe_actor *a);
 void trA_requeue(trA_worker *w, troupe_actor *a); /* runner keeps the token */
 int trA_workers_start(troupe_runtime *rt);
@@ -477,7 +423,7 @@ struct trA_ext {
   uint64_t *held;               /* asks delivered but not answered yet (failed at death) */
   uint32_t nheld, capheld;
   troupe_actor_id ack_to;       /* TROUPE_SPAWN_ACK: who gets STARTED */
-  troupe_health_fn health;      /* answers TROUPE_SUP_TAG_HEALTH asks (optional) */
+  troupe_health_fn health;      /* answers TROUPE_TAG_HEALTH asks (optional) */
   troupe_exit_kind exit_kind;   /* reason for TROUPE_STOP */
   int exit_code;
   char *exit_msg;
@@ -505,13 +451,12 @@ bool trA_dispatch(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn);
 /* Drop an undeliverable node: answer asks/links/monitors with noproc, count, free. */
 void trA_drop(troupe_runtime *rt, trA_msg *m, troupe_actor_id dead_id);
 
+/* health.c: with a health callback set, the dispatcher answers health questions */
+bool trA_wants_health_answer(const troupe_actor *a, const trA_msg *m);
+void trA_answer_health(trA_worker *w, troupe_actor *a, trA_msg *m); /* frees m */
+
 /* actor death (consumer side) */
 void trA_actor_die(trA_worker *w, troupe_actor *a, troupe_exit_kind kind, int code,
                    const char *msg);
-
-/* True until the actor's slot is freed, i.e. also while it is dying (unlike the public
- * troupe_actor_alive, which turns false when the death starts). runtime stop waits on
- * this so that a death has fully finished before it moves on. */
-bool trA_slot_in_use(troupe_runtime *rt, troupe_actor_id id);
 
 #endif
