@@ -8,6 +8,8 @@
 #   make spec         the WebAssembly spec test suite alone
 #   make fuzz         every libFuzzer target for FUZZ_SECONDS each (default 60)
 #   make bench-<s>    a benchmark suite (engine, actor), writing build/bench/<s>.json
+#   make bench-ab SUITE=<s> BASE=<old build dir> [ROUNDS=2]
+#                     the suite for an old build and this one, runs alternating
 #   make debug        a Debug build in build-debug/
 
 JOBS        ?= $(shell nproc)
@@ -20,7 +22,7 @@ CMAKE_FLAGS ?=
 CTEST       := ctest --output-on-failure -j$(JOBS)
 
 .PHONY: all deps build run test test-release test-asan test-tsan spec fuzz debug clean \
-        bench-engine bench-actor
+        bench-engine bench-actor bench-ab
 
 all: build
 
@@ -68,6 +70,11 @@ fuzz: deps
 bench-engine bench-actor: build
 	@scripts/deps.sh bench
 	@scripts/bench.sh $(BUILD) $(@:bench-%=%)
+
+bench-ab: build
+	@scripts/deps.sh bench
+	@[ -n "$(SUITE)" ] && [ -n "$(BASE)" ] || { echo "usage: make bench-ab SUITE=engine|actor BASE=<old build dir> [ROUNDS=2]" >&2; exit 2; }
+	@scripts/bench-ab.sh $(SUITE) $(BASE) $(BUILD) $(or $(ROUNDS),2)
 
 debug: deps
 	@cmake -S . -B build-debug -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS) >/dev/null

@@ -9,7 +9,7 @@ build_pkgs=(cmake make gcc clang lld pkgconf libcbor-dev libjansson-dev libxxhas
             libsqlite3-dev libsodium-dev libyaml-dev libnats-dev)
 test_pkgs=(libcmocka-dev libclang-rt-14-dev wabt binaryen wasi-libc
            libclang-rt-14-dev-wasm32 nats-server valgrind nodejs)
-bench_pkgs=(erlang-nox hyperfine)
+bench_pkgs=(erlang-nox hyperfine jq)
 
 want=("${build_pkgs[@]}")
 case "$set_name" in
