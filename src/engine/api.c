@@ -245,19 +245,8 @@ static int finish(trE_inst *inst, int rc, troupe_wasm_val *results, size_t nresu
   ex->running = false;
   if (rc == TROUPE_OK) {
     const trE_functype *ft = ex->entry->type;
-    for (uint32_t i = 0; i < ft->nresults && i < nresults; i++) {
-      troupe_wasm_val *v = &results[i];
-      trE_slot s = ex->stack[i];
-      memset(v, 0, sizeof *v);
-      v->type = TRE_RESULTS(ft)[i];
-      switch (v->type) {
-      case TROUPE_WASM_I32: v->of.i32 = s.i32; break;
-      case TROUPE_WASM_I64: v->of.i64 = s.i64; break;
-      case TROUPE_WASM_F32: v->of.f32_bits = s.u32; break;
-      case TROUPE_WASM_F64: v->of.f64_bits = s.u64; break;
-      default: v->of.ref = s.ref; break;
-      }
-    }
+    for (uint32_t i = 0; i < ft->nresults && i < nresults; i++)
+      trE_slot_to_val(ex->stack[i], TRE_RESULTS(ft)[i], &results[i]);
     reset_exec(ex);
     return TROUPE_OK;
   }
@@ -303,17 +292,8 @@ static int start_call(trE_inst *inst, const trE_func *f, const troupe_wasm_val *
     need = f->code->frame_slots;
   if (!ensure_stack(ex, need + 1))
     return troupe_err_set(err, TROUPE_E_NOMEM, "call: out of memory for the stack");
-  for (uint32_t i = 0; i < ft->nparams; i++) {
-    trE_slot s = {.u64 = 0};
-    switch (args[i].type) {
-    case TROUPE_WASM_I32: s.u64 = (uint32_t)args[i].of.i32; break;
-    case TROUPE_WASM_I64: s.i64 = args[i].of.i64; break;
-    case TROUPE_WASM_F32: s.u64 = args[i].of.f32_bits; break;
-    case TROUPE_WASM_F64: s.u64 = args[i].of.f64_bits; break;
-    default: s.ref = args[i].of.ref; break;
-    }
-    ex->stack[i] = s;
-  }
+  for (uint32_t i = 0; i < ft->nparams; i++)
+    ex->stack[i] = trE_val_to_slot(&args[i], TRE_PARAMS(ft)[i]);
   set_fuel(ex, opts);
   ex->entry = f;
   ex->nframes = 0;
@@ -412,18 +392,8 @@ int troupe_wasm_resume(troupe_wasm_instance *inst, const troupe_wasm_val *host_r
         return troupe_err_set(err, TROUPE_E_INVAL, "resume: host result %u has the wrong type",
                               i);
     }
-    for (uint32_t i = 0; i < ft->nresults; i++) {
-      const troupe_wasm_val *v = &host_results[i];
-      trE_slot s = {.u64 = 0};
-      switch (v->type) {
-      case TROUPE_WASM_I32: s.u64 = (uint32_t)v->of.i32; break;
-      case TROUPE_WASM_I64: s.i64 = v->of.i64; break;
-      case TROUPE_WASM_F32: s.u64 = v->of.f32_bits; break;
-      case TROUPE_WASM_F64: s.u64 = v->of.f64_bits; break;
-      default: s.ref = v->of.ref; break;
-      }
-      ex->stack[ex->susp_argbase + i] = s;
-    }
+    for (uint32_t i = 0; i < ft->nresults; i++)
+      ex->stack[ex->susp_argbase + i] = trE_val_to_slot(&host_results[i], TRE_RESULTS(ft)[i]);
   }
   bool host = ex->state == TROUPE_WASM_SUSPENDED_HOST;
   ex->state = TROUPE_WASM_IDLE;
@@ -461,15 +431,7 @@ static int global_get(const troupe_wasm_instance *inst, const trE_export *e,
   if (!e)
     return TROUPE_E_NOTFOUND;
   const trE_gcell *g = inst->globals[e->index];
-  memset(out, 0, sizeof *out);
-  out->type = g->type;
-  switch (g->type) {
-  case TROUPE_WASM_I32: out->of.i32 = g->val.i32; break;
-  case TROUPE_WASM_I64: out->of.i64 = g->val.i64; break;
-  case TROUPE_WASM_F32: out->of.f32_bits = g->val.u32; break;
-  case TROUPE_WASM_F64: out->of.f64_bits = g->val.u64; break;
-  default: out->of.ref = g->val.ref; break;
-  }
+  trE_slot_to_val(g->val, g->type, out);
   return TROUPE_OK;
 }
 
@@ -495,15 +457,7 @@ static int global_set(troupe_wasm_instance *inst, const trE_export *e, troupe_wa
     return TROUPE_E_STATE;
   if (value.type != g->type)
     return TROUPE_E_INVAL;
-  trE_slot s = {.u64 = 0};
-  switch (value.type) {
-  case TROUPE_WASM_I32: s.u64 = (uint32_t)value.of.i32; break;
-  case TROUPE_WASM_I64: s.i64 = value.of.i64; break;
-  case TROUPE_WASM_F32: s.u64 = value.of.f32_bits; break;
-  case TROUPE_WASM_F64: s.u64 = value.of.f64_bits; break;
-  default: s.ref = value.of.ref; break;
-  }
-  g->val = s;
+  g->val = trE_val_to_slot(&value, g->type);
   return TROUPE_OK;
 }
 

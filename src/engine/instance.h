@@ -9,7 +9,37 @@
 
 #include "engine/code.h"
 
+#include <string.h>
+
 typedef struct troupe_wasm_instance trE_inst;
+
+/* Values crossing the API: a slot's type is known from context, a troupe_wasm_val
+ * carries its own. Every crossing -- call arguments and results, host-call arguments
+ * and results, resumed host results, globals -- converts through these two. Floats move
+ * as bits (NaN payloads survive); i32/f32 are stored zero-extended (code.h's slot rule). */
+static inline void trE_slot_to_val(trE_slot s, uint8_t type, troupe_wasm_val *v) {
+  memset(v, 0, sizeof *v);
+  v->type = type;
+  switch (type) {
+  case TROUPE_WASM_I32: v->of.i32 = s.i32; break;
+  case TROUPE_WASM_I64: v->of.i64 = s.i64; break;
+  case TROUPE_WASM_F32: v->of.f32_bits = s.u32; break;
+  case TROUPE_WASM_F64: v->of.f64_bits = s.u64; break;
+  default: v->of.ref = s.ref; break;
+  }
+}
+
+static inline trE_slot trE_val_to_slot(const troupe_wasm_val *v, uint8_t type) {
+  trE_slot s = {.u64 = 0};
+  switch (type) {
+  case TROUPE_WASM_I32: s.u64 = (uint32_t)v->of.i32; break;
+  case TROUPE_WASM_I64: s.i64 = v->of.i64; break;
+  case TROUPE_WASM_F32: s.u64 = v->of.f32_bits; break;
+  case TROUPE_WASM_F64: s.u64 = v->of.f64_bits; break;
+  default: s.ref = v->of.ref; break;
+  }
+  return s;
+}
 
 /* A linear memory. Shared (by import/export) between instances: reference counted; the
  * data buffer may move on grow, so the interpreter reloads base and size after calls,

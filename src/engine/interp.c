@@ -150,28 +150,12 @@ static bool hostbuf(trE_exec *ex, uint32_t n) {
   return true;
 }
 
-static void slot_to_val(trE_slot s, uint8_t type, troupe_wasm_val *v) {
-  memset(v, 0, sizeof *v);
-  v->type = type;
-  switch (type) {
-  case TROUPE_WASM_I32: v->of.i32 = s.i32; break;
-  case TROUPE_WASM_I64: v->of.i64 = s.i64; break;
-  case TROUPE_WASM_F32: v->of.f32_bits = s.u32; break;
-  case TROUPE_WASM_F64: v->of.f64_bits = s.u64; break;
-  default: v->of.ref = s.ref; break;
-  }
+/* Host-call arguments and results convert as every API crossing does (instance.h). */
+static inline void slot_to_val(trE_slot s, uint8_t type, troupe_wasm_val *v) {
+  trE_slot_to_val(s, type, v);
 }
-
-static trE_slot val_to_slot(const troupe_wasm_val *v, uint8_t type) {
-  trE_slot s = {.u64 = 0};
-  switch (type) {
-  case TROUPE_WASM_I32: s.u64 = (uint32_t)v->of.i32; break;
-  case TROUPE_WASM_I64: s.i64 = v->of.i64; break;
-  case TROUPE_WASM_F32: s.u64 = v->of.f32_bits; break;
-  case TROUPE_WASM_F64: s.u64 = v->of.f64_bits; break;
-  default: s.ref = v->of.ref; break;
-  }
-  return s;
+static inline trE_slot val_to_slot(const troupe_wasm_val *v, uint8_t type) {
+  return trE_val_to_slot(v, type);
 }
 
 static void set_trap(trE_exec *ex, troupe_wasm_trap_kind kind, const uint32_t *pc,

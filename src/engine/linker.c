@@ -305,13 +305,7 @@ int troupe_wasm_linker_define_global(troupe_wasm_linker *l, const char *module, 
   atomic_init(&g->refcount, 1);
   g->g.type = value.type;
   g->g.mut = mutable_;
-  switch (value.type) {
-  case TROUPE_WASM_I32: g->g.val.u64 = (uint32_t)value.of.i32; break;
-  case TROUPE_WASM_I64: g->g.val.i64 = value.of.i64; break;
-  case TROUPE_WASM_F32: g->g.val.u64 = value.of.f32_bits; break;
-  case TROUPE_WASM_F64: g->g.val.u64 = value.of.f64_bits; break;
-  default: g->g.val.ref = value.of.ref; break;
-  }
+  g->g.val = trE_val_to_slot(&value, value.type);
   d->hostg = g;
   d->global = &g->g;
   return TROUPE_OK;
