@@ -210,20 +210,6 @@ int troupe_wasm_host_suspend(troupe_wasm_hostcall *call) {
 
 /* ---- calls --------------------------------------------------------------------------- */
 
-static bool ensure_stack(trE_exec *ex, size_t need) {
-  if (need <= ex->stack_cap)
-    return true;
-  size_t n = ex->stack_cap ? ex->stack_cap : 128;
-  while (n < need)
-    n *= 2;
-  trE_slot *s = trB_realloc_array(ex->stack, n, sizeof *s);
-  if (!s)
-    return false;
-  ex->stack = s;
-  ex->stack_cap = n;
-  return true;
-}
-
 static void set_fuel(trE_exec *ex, const troupe_wasm_call_opts *opts) {
   ex->fuel_limited = opts && opts->fuel;
   ex->fuel = ex->fuel_limited ? (opts->fuel > INT64_MAX ? INT64_MAX : (int64_t)opts->fuel)
@@ -290,7 +276,7 @@ static int start_call(trE_inst *inst, const trE_func *f, const troupe_wasm_val *
   size_t need = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
   if (f->code && f->code->frame_slots > need)
     need = f->code->frame_slots;
-  if (!ensure_stack(ex, need + 1))
+  if (need + 1 > ex->stack_cap && !trE_exec_grow_stack(ex, need + 1))
     return troupe_err_set(err, TROUPE_E_NOMEM, "call: out of memory for the stack");
   for (uint32_t i = 0; i < ft->nparams; i++)
     ex->stack[i] = trE_val_to_slot(&args[i], TRE_PARAMS(ft)[i]);

@@ -302,9 +302,7 @@ void trE_inst_destroy(trE_inst *inst) {
     }
   }
   free(inst->holds);
-  free(inst->ex.stack);
-  free(inst->ex.frames);
-  free(inst->ex.hostbuf);
+  trE_exec_free(&inst->ex);
   trE_linker_release(inst->linker);
   troupe_wasm_module_free((troupe_wasm_module *)inst->mod);
   free(inst);

@@ -97,7 +97,7 @@ typedef struct trE_frame {
 } trE_frame;
 
 /* Execution state: value stack (slots), frame stack, and what a suspension left behind.
- * Allocated on first call, grown on demand. */
+ * Allocated on first call, grown on demand (exec.c). */
 typedef struct trE_exec {
   trE_slot *stack;
   size_t stack_cap;    /* slots */
@@ -195,6 +195,17 @@ struct troupe_wasm_linker {
   uint32_t ndefs, cap;
   trE_group *group; /* made when the linker first holds a table, reference global or instance */
 };
+
+/* The value stack's limit: 256 MiB of slots, beyond which a call is "call stack
+ * exhausted" whatever the call depth. */
+#define TRE_STACK_MAX_SLOTS ((size_t)32 << 20)
+
+/* exec.c: the stacks of ex grow (by doubling, within their limits: TRE_STACK_MAX_SLOTS
+ * slots, max_depth frames) to hold `need` slots / one more frame; false at the limit or
+ * out of memory, with nothing changed. trE_exec_free releases ex's storage. */
+bool trE_exec_grow_stack(trE_exec *ex, size_t need);
+bool trE_exec_grow_frames(trE_exec *ex);
+void trE_exec_free(trE_exec *ex);
 
 /* interp.c: run ex from its current state (ex->pc and the top frame) until the entry
  * frame returns (TROUPE_OK), a trap (TROUPE_E_TRAP, ex->trap) or a suspension

@@ -105,39 +105,10 @@ static inline uint64_t sat_u64(double x) {
   return (uint64_t)x;
 }
 
-/* Grow the value stack so that `need` slots fit; false when the limit is reached. */
-static bool grow_stack(trE_exec *ex, size_t need) {
-  size_t n = ex->stack_cap ? ex->stack_cap : 256;
-  while (n < need)
-    n *= 2;
-  if (n > STACK_MAX_SLOTS) {
-    if (need > STACK_MAX_SLOTS)
-      return false;
-    n = STACK_MAX_SLOTS;
-  }
-  trE_slot *s = trB_realloc_array(ex->stack, n, sizeof *s);
-  if (!s)
-    return false;
-  ex->stack = s;
-  ex->stack_cap = n;
-  return true;
-}
-
-/* Frames grow by doubling, but never past max_depth: the call handler then needs one
- * compare (nframes against frames_cap) for both the growth and the depth limit. */
-static bool grow_frames(trE_exec *ex) {
-  uint32_t n = ex->frames_cap ? ex->frames_cap * 2 : 16;
-  if (n > ex->max_depth)
-    n = ex->max_depth;
-  if (n <= ex->frames_cap)
-    return false;
-  trE_frame *f = trB_realloc_array(ex->frames, n, sizeof *f);
-  if (!f)
-    return false;
-  ex->frames = f;
-  ex->frames_cap = n;
-  return true;
-}
+/* The stacks grow by exec.c's rule (the call driver grows the value stack by it too),
+ * which also enforces their limits: false means "call stack exhausted". */
+static inline bool grow_stack(trE_exec *ex, size_t need) { return trE_exec_grow_stack(ex, need); }
+static inline bool grow_frames(trE_exec *ex) { return trE_exec_grow_frames(ex); }
 
 static bool hostbuf(trE_exec *ex, uint32_t n) {
   if (n <= ex->hostbuf_cap)
