@@ -296,8 +296,15 @@ typedef enum troupe_wasm_state {
 } troupe_wasm_state;
 
 TROUPE_API troupe_wasm_state troupe_wasm_instance_state(const troupe_wasm_instance *inst);
-/* For SUSPENDED_HOST: the host function's (module, name) and result types, so the
- * embedder knows what to supply. */
+/* For SUSPENDED_HOST: which host function waits and what to supply when resuming.
+ * troupe_wasm_suspended_host fills *out as troupe_wasm_module_import does for an import:
+ * kind FUNC, module and name (NUL-terminated, with their real lengths: they may hold
+ * NULs) and the type in out->func, all valid as long as the instance. It returns
+ * TROUPE_E_STATE (and clears *out) unless the instance is SUSPENDED_HOST, TROUPE_E_INVAL
+ * for a NULL instance or out. troupe_wasm_suspended_host_type is the type alone (NULL
+ * unless SUSPENDED_HOST). */
+TROUPE_API int troupe_wasm_suspended_host(const troupe_wasm_instance *inst,
+                                          troupe_wasm_extern_desc *out);
 TROUPE_API const troupe_wasm_functype *troupe_wasm_suspended_host_type(const troupe_wasm_instance *inst);
 
 /* Continue a suspended call. host_results supplies the suspended host function's results

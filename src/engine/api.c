@@ -185,7 +185,7 @@ troupe_wasm_instance *troupe_wasm_hostcall_instance(troupe_wasm_hostcall *call) 
 
 int troupe_wasm_host_trap(troupe_wasm_hostcall *call, const char *fmt, ...) {
   if (call) {
-    call->action = 1;
+    call->action = TRE_HOST_TRAP;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(call->message, sizeof call->message, fmt ? fmt : "host trap", ap);
@@ -196,7 +196,7 @@ int troupe_wasm_host_trap(troupe_wasm_hostcall *call, const char *fmt, ...) {
 
 int troupe_wasm_host_exit(troupe_wasm_hostcall *call, int32_t code) {
   if (call) {
-    call->action = 2;
+    call->action = TRE_HOST_EXIT;
     call->exit_code = code;
   }
   return TROUPE_E_EXIT;
@@ -204,7 +204,7 @@ int troupe_wasm_host_exit(troupe_wasm_hostcall *call, int32_t code) {
 
 int troupe_wasm_host_suspend(troupe_wasm_hostcall *call) {
   if (call)
-    call->action = 3;
+    call->action = TRE_HOST_SUSPEND;
   return TROUPE_E_SUSPENDED;
 }
 
@@ -262,8 +262,6 @@ static int start_call(trE_inst *inst, const trE_func *f, const troupe_wasm_val *
   const trE_functype *ft = f->type;
   if (ex->running || ex->state != TROUPE_WASM_IDLE)
     return troupe_err_set(err, TROUPE_E_STATE, "call: the instance is busy or suspended");
-  if (inst->broken)
-    return troupe_err_set(err, TROUPE_E_STATE, "call: the instance's start function trapped");
   if (nargs != ft->nparams || (ft->nparams && !args) || nresults < ft->nresults ||
       (ft->nresults && !results))
     return troupe_err_set(err, TROUPE_E_INVAL, "call: expected %u arguments and room for %u "
@@ -354,6 +352,22 @@ const troupe_wasm_functype *troupe_wasm_suspended_host_type(const troupe_wasm_in
   if (!inst || inst->ex.state != TROUPE_WASM_SUSPENDED_HOST)
     return NULL;
   return &inst->ex.susp_host->pubtype;
+}
+
+int troupe_wasm_suspended_host(const troupe_wasm_instance *inst, troupe_wasm_extern_desc *out) {
+  if (!inst || !out)
+    return TROUPE_E_INVAL;
+  memset(out, 0, sizeof *out);
+  if (inst->ex.state != TROUPE_WASM_SUSPENDED_HOST)
+    return TROUPE_E_STATE;
+  const trE_func *f = inst->ex.susp_host;
+  out->kind = TROUPE_WASM_EXTERN_FUNC;
+  out->module = f->module;
+  out->module_len = f->module_len;
+  out->name = f->name;
+  out->name_len = f->name_len;
+  out->func = f->pubtype;
+  return TROUPE_OK;
 }
 
 int troupe_wasm_resume(troupe_wasm_instance *inst, const troupe_wasm_val *host_results,

@@ -57,9 +57,10 @@ typedef struct trE_globaltype {
 } trE_globaltype;
 
 /* A constant expression (global initialisers, segment offsets, element items). In 2.0
- * it is exactly one of these instructions followed by `end`. */
+ * it is exactly one of these instructions followed by `end` (no v128.const: the decoder
+ * rejects SIMD). */
 typedef enum trE_constop {
-  TRE_CONST_I32, TRE_CONST_I64, TRE_CONST_F32, TRE_CONST_F64, TRE_CONST_V128,
+  TRE_CONST_I32, TRE_CONST_I64, TRE_CONST_F32, TRE_CONST_F64,
   TRE_CONST_REF_NULL, TRE_CONST_REF_FUNC, TRE_CONST_GLOBAL_GET,
 } trE_constop;
 
@@ -67,7 +68,6 @@ typedef struct trE_constexpr {
   trE_constop op;
   uint8_t type;   /* the value type it produces */
   uint64_t bits;  /* I32/I64/F32/F64: the value's bits; REF_FUNC/GLOBAL_GET: the index */
-  uint64_t bits_hi; /* V128 upper half */
 } trE_constexpr;
 
 typedef struct trE_import {

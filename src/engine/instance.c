@@ -146,7 +146,7 @@ static trE_slot const_value(trE_inst *inst, const trE_constexpr *ce) {
   trE_slot v = {.u64 = 0};
   switch (ce->op) {
   case TRE_CONST_I32: case TRE_CONST_F32: v.u64 = (uint32_t)ce->bits; break;
-  case TRE_CONST_I64: case TRE_CONST_F64: case TRE_CONST_V128: v.u64 = ce->bits; break;
+  case TRE_CONST_I64: case TRE_CONST_F64: v.u64 = ce->bits; break;
   case TRE_CONST_REF_NULL: break;
   case TRE_CONST_REF_FUNC: v.ref = inst->funcs[ce->bits]; break;
   case TRE_CONST_GLOBAL_GET: v = inst->globals[ce->bits]->val; break;
@@ -197,10 +197,9 @@ static int unlinkable(troupe_err *err, const trE_import *im, const char *fmt, ..
                         im->module, im->name, what);
 }
 
-static int hold(trE_inst *inst, uint8_t kind, void *p) {
+static void hold(trE_inst *inst, trE_holdkind kind, void *p) {
   /* holds were sized for every import up front */
   inst->holds[inst->nholds++] = (trE_hold){kind, p};
-  return 0;
 }
 
 /* Link import i. *join is set when the import lets references flow between the new
@@ -238,6 +237,7 @@ static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i, 
       trE_func *f = &inst->own_funcs[m->nfuncs - m->nfunc_imports + (*nhost)++];
       *f = (trE_func){.inst = inst, .type = &d->ft, .host = d->fn, .user = d->user,
                       .module = d->module, .name = d->name,
+                      .module_len = d->module_len, .name_len = d->name_len,
                       .pubtype = {.nparams = d->ft.nparams, .nresults = d->ft.nresults,
                                   .params = TRE_PARAMS(&d->ft),
                                   .results = TRE_RESULTS(&d->ft)}};
@@ -254,7 +254,7 @@ static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i, 
       return unlinkable(err, im, "table limits do not match (size %u)", t->size);
     inst->tables[(*nt)++] = d->table;
     atomic_fetch_add_explicit(&d->table->refcount, 1, memory_order_relaxed);
-    hold(inst, 2, d->table);
+    hold(inst, TRE_HOLD_TABLE, d->table);
     *join = true;
     return 0;
   }
@@ -266,7 +266,7 @@ static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i, 
                         (unsigned long long)pages);
     inst->mem = d->mem;
     atomic_fetch_add_explicit(&d->mem->refcount, 1, memory_order_relaxed);
-    hold(inst, 1, d->mem);
+    hold(inst, TRE_HOLD_MEMORY, d->mem);
     break;
   }
   case TROUPE_WASM_EXTERN_GLOBAL: {
@@ -278,7 +278,7 @@ static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i, 
     inst->globals[(*ng)++] = d->global;
     if (d->hostg) {
       atomic_fetch_add_explicit(&d->hostg->refcount, 1, memory_order_relaxed);
-      hold(inst, 3, d->hostg);
+      hold(inst, TRE_HOLD_HOSTGLOBAL, d->hostg);
     }
     if (g->type == TROUPE_WASM_FUNCREF || g->type == TROUPE_WASM_EXTERNREF)
       *join = true;
@@ -296,9 +296,9 @@ void trE_inst_destroy(trE_inst *inst) {
   for (uint32_t i = 0; i < inst->nholds; i++) {
     trE_hold *h = &inst->holds[i];
     switch (h->kind) {
-    case 1: trE_memory_release(h->p); break;
-    case 2: trE_table_release(h->p); break;
-    case 3: trE_hostglobal_release(h->p); break;
+    case TRE_HOLD_MEMORY: trE_memory_release(h->p); break;
+    case TRE_HOLD_TABLE: trE_table_release(h->p); break;
+    case TRE_HOLD_HOSTGLOBAL: trE_hostglobal_release(h->p); break;
     }
   }
   free(inst->holds);
@@ -411,7 +411,7 @@ int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
       goto fail;
     }
     inst->mem = mem;
-    hold(inst, 1, mem);
+    hold(inst, TRE_HOLD_MEMORY, mem);
   }
   for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
     const trE_tabletype *tt = &m->tables[i];
@@ -428,7 +428,7 @@ int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
       goto fail;
     }
     inst->tables[i] = t;
-    hold(inst, 2, t);
+    hold(inst, TRE_HOLD_TABLE, t);
   }
   /* own functions */
   for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {

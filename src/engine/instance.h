@@ -84,7 +84,8 @@ typedef struct trE_func {
   troupe_wasm_host_fn host;
   void *user;
   troupe_wasm_functype pubtype; /* host: the type as the embedder sees it */
-  const char *module, *name;    /* host: import names (for messages) */
+  const char *module, *name;    /* host: its linker names (messages, suspensions)... */
+  size_t module_len, name_len;  /* ...and their real lengths (they may hold NULs) */
 } trE_func;
 
 /* One activation on the frame stack. ret_pc is where this activation continues when
@@ -117,18 +118,30 @@ typedef struct trE_exec {
   uint32_t max_depth;
 } trE_exec;
 
+/* What a host function asked for through troupe_wasm_host_* (api.c); the interpreter
+ * acts on it when the function returns. RETURN is the zero value: a function that asks
+ * for nothing and returns TROUPE_OK has written its results. */
+typedef enum trE_hostaction {
+  TRE_HOST_RETURN = 0,
+  TRE_HOST_TRAP = 1,    /* trap kind HOST with `message` */
+  TRE_HOST_EXIT = 2,    /* trap kind EXIT with `exit_code` */
+  TRE_HOST_SUSPEND = 3, /* SUSPENDED_HOST until troupe_wasm_resume */
+} trE_hostaction;
+
 /* A host call in progress (troupe_wasm_hostcall). */
 struct troupe_wasm_hostcall {
   trE_inst *inst;
   const trE_func *fn;
-  int action; /* 0 return, 1 trap, 2 exit, 3 suspend */
+  trE_hostaction action;
   int32_t exit_code;
   char message[128];
 };
 
 /* Something an instance holds a reference on and releases when freed. */
+typedef enum trE_holdkind { TRE_HOLD_MEMORY, TRE_HOLD_TABLE, TRE_HOLD_HOSTGLOBAL } trE_holdkind;
+
 typedef struct trE_hold {
-  uint8_t kind; /* 1 memory, 2 table, 3 host global */
+  trE_holdkind kind;
   void *p;
 } trE_hold;
 
@@ -161,7 +174,6 @@ struct troupe_wasm_instance {
   uint64_t max_pages;     /* limits */
   uint32_t max_table, max_depth;
   void *user;
-  bool broken;            /* start trapped */
   trE_exec ex;
   uint32_t nholds;
   trE_hold *holds;
@@ -215,7 +227,6 @@ int trE_interp_run(trE_exec *ex, const trE_func *enter);
 /* The handler offsets (indexed by trE_opcode), from the dispatch function itself. */
 const int32_t *trE_interp_table(void);
 
-/* api.c: "i32", "funcref", ... */
 /* api.c: run the start function f of a fresh instance. */
 int trE_start(trE_inst *inst, const trE_func *f, uint64_t fuel, troupe_wasm_trap *trap);
 
