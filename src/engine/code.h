@@ -55,4 +55,26 @@ const int32_t *trE_interp_handlers(void);
 /* The wasm byte offset of the op at code word `pc` of fn. */
 uint32_t trE_code_offset(const trE_compiled *fn, uint32_t pc);
 
+/* ---- reading code back (ops.c): for the verifier and the dump --------------------- */
+
+const char *trE_op_name(trE_opcode op);   /* "i32_add_imm"; "?" past the list */
+const char *trE_op_layout(trE_opcode op); /* its operand letters (ops.h) */
+bool trE_op_falls_through(trE_opcode op); /* false: the next word is never reached */
+/* The words of op (op word included) at code[at], by ops.h's length rule; 0 when it
+ * would run past ncode. */
+uint32_t trE_op_words(trE_opcode op, const uint32_t *code, uint32_t at, uint32_t ncode);
+
+/* Op words back to ops: the handler offsets, sorted. Built by whoever walks code (no
+ * global state); read-only afterwards. */
+typedef struct trE_opword {
+  int32_t off;
+  uint16_t op;
+} trE_opword;
+typedef struct trE_opdecoder {
+  trE_opword e[TRE_OP_COUNT];
+} trE_opdecoder;
+void trE_opdecoder_init(trE_opdecoder *d, const int32_t *handlers);
+/* The op whose handler offset `word` is, or TRE_OP_COUNT. */
+trE_opcode trE_op_decode(const trE_opdecoder *d, uint32_t word);
+
 #endif

@@ -459,16 +459,6 @@ static int read_memarg(cc *c, unsigned natural, uint32_t *offset) {
   return 0;
 }
 
-static uint8_t ty(char t) {
-  switch (t) {
-  case 'i': return TROUPE_WASM_I32;
-  case 'I': return TROUPE_WASM_I64;
-  case 'f': return TROUPE_WASM_F32;
-  case 'F': return TROUPE_WASM_F64;
-  default: return 0;
-  }
-}
-
 /* ---- instruction groups -------------------------------------------------------- */
 
 /* The constant-operand form of a binary op (second operand constant), or -1; *swapped
@@ -481,23 +471,22 @@ static int imm_form(trE_opcode op, int *swapped) {
   case TRE_OP_##t##_##o:                                                                   \
     *swapped = TRE_OP_##t##_##o##_imm;                                                     \
     return TRE_OP_##t##_##o##_imm;
-#define MIRROR(t, o, m)                                                                    \
-  case TRE_OP_##t##_##o:                                                                   \
-    *swapped = TRE_OP_##t##_##m##_imm;                                                     \
-    return TRE_OP_##t##_##o##_imm;
 #define PLAIN(t, o)                                                                        \
   case TRE_OP_##t##_##o:                                                                   \
     return TRE_OP_##t##_##o##_imm;
+#define MIRROR(t, k, n, m) /* TRE_CMPS: (a k b) is (b m a) */                               \
+  case TRE_OP_##t##_##k:                                                                   \
+    *swapped = TRE_OP_##t##_##m##_imm;                                                     \
+    return TRE_OP_##t##_##k##_imm;
 #define FORMS(t)                                                                           \
-  COMM(t, add) COMM(t, mul) COMM(t, and) COMM(t, or) COMM(t, xor) COMM(t, eq) COMM(t, ne)   \
+  COMM(t, add) COMM(t, mul) COMM(t, and) COMM(t, or) COMM(t, xor)                          \
   PLAIN(t, sub) PLAIN(t, shl) PLAIN(t, shr_s) PLAIN(t, shr_u) PLAIN(t, rotl) PLAIN(t, rotr) \
-  MIRROR(t, lt_s, gt_s) MIRROR(t, lt_u, gt_u) MIRROR(t, gt_s, lt_s) MIRROR(t, gt_u, lt_u)   \
-  MIRROR(t, le_s, ge_s) MIRROR(t, le_u, ge_u) MIRROR(t, ge_s, le_s) MIRROR(t, ge_u, le_u)
+  TRE_CMPS(MIRROR, t)
     FORMS(i32)
     FORMS(i64)
 #undef FORMS
-#undef PLAIN
 #undef MIRROR
+#undef PLAIN
 #undef COMM
   default: return -1;
   }
@@ -525,14 +514,18 @@ static bool last_wrote(const cc *c, uint32_t pos) {
 /* The fused form of op o2 applied to the result of o1 (ops.h chains), or -1. i32 chains
  * are commutative; f64 ones come as a pair, the result of o1 on the left, then right. */
 static int chain_form(trE_opcode o2, trE_opcode o1, bool right) {
-#define X(x2, x1, sfx) {TRE_OP_i32_##x2, TRE_OP_i32_##x1##sfx, TRE_OP_i32_##x2##_##x1##sfx},
-#define XF(x2, x1) {TRE_OP_f64_##x2, TRE_OP_f64_##x1, TRE_OP_f64_##x2##_##x1##_l},
-  static const trE_opcode forms[][3] = {TRE_CHAINOPS(X) TRE_F64CHAINS(XF)};
+  /* {o2, o1, result of o1 on the left, on the right} */
+#define X(_, x2, x1, sfx)                                                                  \
+  {TRE_OP_i32_##x2, TRE_OP_i32_##x1##sfx, TRE_OP_i32_##x2##_##x1##sfx,                     \
+   TRE_OP_i32_##x2##_##x1##sfx},
+#define XF(_, x2, x1)                                                                      \
+  {TRE_OP_f64_##x2, TRE_OP_f64_##x1, TRE_OP_f64_##x2##_##x1##_l, TRE_OP_f64_##x2##_##x1##_r},
+  static const trE_opcode forms[][4] = {TRE_CHAINOPS(X, _) TRE_F64CHAINS(XF, _)};
 #undef XF
 #undef X
   for (size_t i = 0; i < TR_ARRAY_LEN(forms); i++)
     if (forms[i][0] == o2 && forms[i][1] == o1)
-      return (int)forms[i][2] + (right && forms[i][2] >= TRE_OP_f64_add_add_l ? 1 : 0);
+      return (int)forms[i][right ? 3 : 2];
   return -1;
 }
 
@@ -599,10 +592,12 @@ static bool fuse_chain(cc *c, trE_opcode op, uint32_t pa, uint32_t pb) {
 
 /* The i32/i64 compares and their _imm forms, four per compare in TRE_CMPS order, and
  * for each compare the index of its negation. */
-#define X(cc_) TRE_OP_i32_##cc_, TRE_OP_i32_##cc_##_imm, TRE_OP_i64_##cc_, TRE_OP_i64_##cc_##_imm,
-static const trE_opcode cmp_ops[40] = {TRE_CMPS(X)};
+#define X(_, k, n, m) TRE_OP_i32_##k, TRE_OP_i32_##k##_imm, TRE_OP_i64_##k, TRE_OP_i64_##k##_imm,
+static const trE_opcode cmp_ops[4 * TRE_NCMPS] = {TRE_CMPS(X, _)};
 #undef X
-static const int cmp_negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+#define X(_, k, n, m) [TRE_CMP_##k] = TRE_CMP_##n,
+static const uint8_t cmp_negate[TRE_NCMPS] = {TRE_CMPS(X, _)};
+#undef X
 
 /* The compare index k (TRE_CMPS order) of an i32/i64 compare, its _imm form, or -1.
  * *imm: the _imm form; *wide: i64. eqz is eq_imm with a zero operand (*zero set). */
@@ -612,7 +607,7 @@ static int cmp_index(trE_opcode op, bool *imm, bool *wide, bool *zero) {
     *imm = *wide = *zero = true;
     return 0;
   }
-  for (int i = 0; i < 40; i++) {
+  for (int i = 0; i < 4 * TRE_NCMPS; i++) {
     if (op == cmp_ops[i]) {
       *imm = (i & 1) != 0;
       *wide = (i & 2) != 0;
@@ -640,11 +635,11 @@ static bool fold_eqz(cc *c) {
   return true;
 }
 
-static int numeric(cc *c, trE_opcode op, char a, char b, char r) {
+static int numeric(cc *c, trE_opcode op, uint8_t a, uint8_t b, uint8_t r) {
   uint32_t pb = 0, pa = 0;
   if (b)
-    TRY(pop(c, ty(b), &pb, NULL));
-  TRY(pop(c, ty(a), &pa, NULL));
+    TRY(pop(c, b, &pb, NULL));
+  TRY(pop(c, a, &pa, NULL));
   if (!dead(c) && (op == TRE_OP_i32_sub || op == TRE_OP_i64_sub) &&
       c->st[pb].kind == K_CONST) {
     /* x - k is x + (-k) in wrapping arithmetic: one form for the fusions that look for
@@ -653,7 +648,7 @@ static int numeric(cc *c, trE_opcode op, char a, char b, char r) {
     op = op == TRE_OP_i32_sub ? TRE_OP_i32_add : TRE_OP_i64_add;
   }
   if (!dead(c) && b && fuse_chain(c, op, pa, pb))
-    return push(c, ty(r));
+    return push(c, r);
   if (op == TRE_OP_i32_eqz && !dead(c) && last_wrote(c, pa) && fold_eqz(c))
     return push(c, TROUPE_WASM_I32);
   if (op == TRE_OP_i32_wrap_i64 && !dead(c)) {
@@ -698,17 +693,17 @@ static int numeric(cc *c, trE_opcode op, char a, char b, char r) {
       note_dst(c, w, pa);
     }
   }
-  TRY(push(c, ty(r)));
+  TRY(push(c, r));
   return 0;
 }
 
 static int num_op(cc *c, int code, bool *known) {
   *known = true;
   switch (code) {
-#define X(name, cd, a, b, r)                                                               \
+#define X(_, name, cd, a, b, r)                                                            \
   case cd:                                                                                 \
-    return numeric(c, TRE_OP_##name, a, b, r);
-    TRE_NUMOPS(X)
+    return numeric(c, TRE_OP_##name, TRE_TY_##a, TRE_TY_##b, TRE_TY_##r);
+    TRE_NUMOPS(X, _)
 #undef X
   default:
     *known = false;
@@ -773,9 +768,7 @@ static uint32_t *fuse_add_branch(cc *c, int k, bool imm, bool wide, uint32_t a, 
     return NULL; /* (the fused op reads y before it writes x) */
   uint32_t x = c->code[ps + 1], pa = c->code[ps + 2], pb = c->code[ps + 3];
   unemit(c, ps);
-  trE_opcode op = (trE_opcode)((wide ? TRE_OP_brba64_eq : TRE_OP_brba_eq) + k * 4 +
-                               (addi ? 2 : 0) + (imm ? 1 : 0));
-  uint32_t *w = emit(c, op, 5);
+  uint32_t *w = emit(c, trE_op_brba((unsigned)k, wide, addi, imm), 5);
   w[0] = x, w[1] = pa, w[2] = pb, w[3] = b;
   return &w[4];
 }
@@ -788,7 +781,7 @@ static uint32_t *emit_cond_branch(cc *c, uint32_t pos, uint32_t cond_slot, bool 
                                   bool back) {
   if (!back && !dead(c) && !c->oom && c->last_op == TRE_OP_i32_eqz && c->last_dst &&
       c->last_pos == pos && c->code[c->last_dst - 1] == home(c, pos) &&
-      c->prev_op >= TRE_OP_f64_eq && c->prev_op <= TRE_OP_f64_ge &&
+      trE_op_fcmp(c->prev_op) >= 0 &&
       op_at(c, c->prev_op, c->prev_start, 4, c->last_start) &&
       c->code[c->prev_start + 1] == home(c, pos) && c->label_at != c->last_start + 1) {
     unemit_last(c, pos); /* branch on !(a < b): the compare's branch, inverted */
@@ -807,15 +800,13 @@ static uint32_t *emit_cond_branch(cc *c, uint32_t pos, uint32_t cond_slot, bool 
       unemit(c, start);
       if (!when_true)
         k = cmp_negate[k];
-      trE_opcode op = (trE_opcode)((wide ? TRE_OP_br64_eq : TRE_OP_br_eq) + k * 4 +
-                                   (imm ? 1 : 0) + (back ? 2 : 0));
-      uint32_t *w = emit(c, op, 3);
+      uint32_t *w = emit(c, trE_op_br((unsigned)k, wide, imm, back), 3);
       w[0] = a, w[1] = b;
       return &w[2];
     }
-    if (c->last_op >= TRE_OP_f64_eq && c->last_op <= TRE_OP_f64_ge) {
+    int f = trE_op_fcmp(c->last_op);
+    if (f >= 0) {
       uint32_t a = c->code[start + 2], b = c->code[start + 3];
-      int f = (int)(c->last_op - TRE_OP_f64_eq);
       uint32_t ps = c->prev_start;
       if (!back && op_at(c, c->prev_op, ps, 4, start) && c->prev_op == TRE_OP_const64 &&
           c->label_at != start + 1 &&
@@ -823,20 +814,20 @@ static uint32_t *emit_cond_branch(cc *c, uint32_t pos, uint32_t cond_slot, bool 
            (c->code[ps + 1] == a && a == home(c, pos) && b != a))) {
         /* against a constant materialised just for it: the constant in the op (as the
          * second operand; a constant first operand mirrors the compare, exact for NaN) */
-        static const int mirror[6] = {0, 1, 3, 2, 5, 4};
+#define X(_, k, m) [TRE_FCMP_##k] = TRE_FCMP_##m,
+        static const uint8_t mirror[TRE_NFCMPS] = {TRE_FCMPS(X, _)};
+#undef X
         uint32_t lo = c->code[ps + 2], hi = c->code[ps + 3];
         uint32_t x = c->code[ps + 1] == b ? a : b;
         if (c->code[ps + 1] == a)
           f = mirror[f];
         unemit(c, ps);
-        uint32_t *w = emit(c, (trE_opcode)(TRE_OP_brf64_eq_imm + f * 2 + (when_true ? 0 : 1)), 4);
+        uint32_t *w = emit(c, trE_op_brf64_imm((unsigned)f, !when_true), 4);
         w[0] = x, w[1] = lo, w[2] = hi;
         return &w[3];
       }
       unemit(c, start);
-      trE_opcode op =
-          (trE_opcode)(TRE_OP_brf64_eq + f * 3 + (when_true ? (back ? 2 : 0) : 1));
-      uint32_t *w = emit(c, op, 3);
+      uint32_t *w = emit(c, trE_op_brf64((unsigned)f, !when_true, back), 3);
       w[0] = a, w[1] = b;
       return &w[2];
     }
@@ -1213,10 +1204,11 @@ static void fuse_store_inc(cc *c, uint32_t x) {
   trE_opcode p = c->prev_op, a = c->last_op;
   uint32_t ps = c->prev_start, ls = c->last_start;
   bool addi = a == TRE_OP_i32_add_imm;
-  bool simm = p >= TRE_OP_i32_store_imm && p <= TRE_OP_i64_store32_imm;
+  int k = trE_op_store_index(p), ki = trE_op_store_imm_index(p);
+  bool simm = ki >= 0;
   if ((!addi && a != TRE_OP_i32_add) || c->label_at == ls + 1 || c->oom ||
-      !((p >= TRE_OP_i32_store && p <= TRE_OP_i64_store32) || simm) ||
-      !op_at(c, p, ps, 4, ls) || c->code[ps + 1] != x || c->code[ls + 1] != x)
+      (k < 0 && !simm) || !op_at(c, p, ps, 4, ls) || c->code[ps + 1] != x ||
+      c->code[ls + 1] != x)
     return;
   uint32_t ia = c->code[ls + 2], ib = c->code[ls + 3], inc;
   if (ia == x)
@@ -1226,9 +1218,8 @@ static void fuse_store_inc(cc *c, uint32_t x) {
   else
     return;
   uint32_t val = c->code[ps + 2], off = c->code[ps + 3], at = loc_of(c, ps);
-  uint32_t k = (uint32_t)(p - (simm ? TRE_OP_i32_store_imm : TRE_OP_i32_store));
   unemit(c, ps);
-  uint32_t *w = emit(c, (trE_opcode)(TRE_OP_i32_store_inc + 4 * k + (simm ? 2 : 0) + addi), 4);
+  uint32_t *w = emit(c, trE_op_store_inc((unsigned)(simm ? ki : k), simm, addi), 4);
   w[0] = x, w[1] = val, w[2] = off, w[3] = inc;
   set_loc(c, at);
 }
@@ -1401,14 +1392,15 @@ static int op_block(cc *c, uint8_t op) {
   return 0;
 }
 
-static int op_load(cc *c, trE_opcode op, char t, unsigned align) {
+static int op_load(cc *c, trE_opcode op, uint8_t t, unsigned align) {
   uint32_t off, pa = 0;
   TRY(read_memarg(c, align, &off));
   TRY(pop(c, TROUPE_WASM_I32, &pa, NULL));
   uint32_t ps = c->prev_start, ls = c->last_start;
+  unsigned li = (unsigned)trE_op_load_index(op);
   if (!dead(c) && c->st[pa].kind == K_CONST) {
     /* a constant address (static data): it is the operand */
-    uint32_t *w = emit(c, (trE_opcode)(TRE_OP_i32_load_k + (op - TRE_OP_i32_load)), 3);
+    uint32_t *w = emit(c, trE_op_load_k(li), 3);
     w[0] = home(c, pa), w[1] = (uint32_t)c->st[pa].val, w[2] = off;
     note_dst(c, w, pa);
   } else if (!dead(c) && c->last_op == TRE_OP_i32_add_imm && last_wrote(c, pa) &&
@@ -1418,7 +1410,7 @@ static int op_load(cc *c, trE_opcode op, char t, unsigned align) {
     /* (index << k) + constant base, only the address: a scaled-index load */
     uint32_t idx = c->code[ps + 2], k = c->code[ps + 3], base = c->code[ls + 3];
     unemit(c, ps);
-    uint32_t *w = emit(c, (trE_opcode)(TRE_OP_i32_load_addsi + (op - TRE_OP_i32_load)), 5);
+    uint32_t *w = emit(c, trE_op_load_addsi(li), 5);
     w[0] = home(c, pa), w[1] = idx, w[2] = k, w[3] = base, w[4] = off;
     note_dst(c, w, pa);
   } else if (!dead(c) && (c->last_op == TRE_OP_i32_add || c->last_op == TRE_OP_i32_add_imm) &&
@@ -1428,7 +1420,7 @@ static int op_load(cc *c, trE_opcode op, char t, unsigned align) {
     bool imm = c->last_op == TRE_OP_i32_add_imm;
     unemit(c, start); /* the sum was only the address: fold the add into the load */
     /* per load: _add, _addi, _tadd, _taddi (ops.h) */
-    trE_opcode f = (trE_opcode)(TRE_OP_i32_load_add + 4 * (op - TRE_OP_i32_load) + imm);
+    trE_opcode f = trE_op_load_add(li, false, imm);
     uint32_t *w = emit(c, f, 4);
     w[0] = home(c, pa), w[1] = a, w[2] = b, w[3] = off;
     note_dst(c, w, pa);
@@ -1437,7 +1429,7 @@ static int op_load(cc *c, trE_opcode op, char t, unsigned align) {
     uint32_t start = c->last_start;
     uint32_t idx = c->code[start + 2], k = c->code[start + 3], base = c->code[start + 4];
     unemit(c, start);
-    uint32_t *w = emit(c, (trE_opcode)(TRE_OP_i32_load_adds + (op - TRE_OP_i32_load)), 5);
+    uint32_t *w = emit(c, trE_op_load_adds(li), 5);
     w[0] = home(c, pa), w[1] = base, w[2] = idx, w[3] = k, w[4] = off;
     note_dst(c, w, pa);
   } else if (!dead(c) && !c->oom && c->st[pa].kind == K_LOCAL &&
@@ -1450,7 +1442,7 @@ static int op_load(cc *c, trE_opcode op, char t, unsigned align) {
     uint32_t x = c->code[start + 1], a = c->code[start + 2], b = c->code[start + 3];
     bool imm = c->last_op == TRE_OP_i32_add_imm;
     unemit(c, start);
-    trE_opcode f = (trE_opcode)(TRE_OP_i32_load_tadd + 4 * (op - TRE_OP_i32_load) + imm);
+    trE_opcode f = trE_op_load_add(li, true, imm);
     uint32_t *w = emit(c, f, 5);
     w[0] = home(c, pa), w[1] = x, w[2] = a, w[3] = b, w[4] = off;
     note_dst(c, w, pa);
@@ -1460,20 +1452,16 @@ static int op_load(cc *c, trE_opcode op, char t, unsigned align) {
     w[0] = home(c, pa), w[1] = a, w[2] = off;
     note_dst(c, w, pa);
   }
-  return push(c, ty(t));
+  return push(c, t);
 }
 
 /* An f64.store of the value the f64 add/sub/mul or chain just emitted computed (read by
  * nothing else): the op stores its result itself (the _st forms, ops.h). */
 static bool fuse_store(cc *c, uint32_t addr, uint32_t off) {
-  trE_opcode p = c->last_op, f;
-  uint32_t n;
-  if (p >= TRE_OP_f64_add && p <= TRE_OP_f64_mul)
-    f = (trE_opcode)(TRE_OP_f64_add_st + (p - TRE_OP_f64_add)), n = 2;
-  else if (p >= TRE_OP_f64_add_add_l && p <= TRE_OP_f64_mul_mul_r)
-    f = (trE_opcode)(TRE_OP_f64_add_add_l_st + (p - TRE_OP_f64_add_add_l)), n = 3;
-  else
+  trE_opcode p = c->last_op, f = trE_op_f64_st(p);
+  if (f == TRE_OP_COUNT)
     return false;
+  uint32_t n = p >= TRE_OP_f64_add && p <= TRE_OP_f64_mul ? 2 : 3; /* slots read */
   uint32_t start = c->last_start, in[3];
   memcpy(in, &c->code[start + 2], n * sizeof *in);
   unemit(c, start);
@@ -1484,25 +1472,26 @@ static bool fuse_store(cc *c, uint32_t addr, uint32_t off) {
   return true;
 }
 
-static int op_store(cc *c, trE_opcode op, char t, unsigned align) {
+static int op_store(cc *c, trE_opcode op, uint8_t t, unsigned align) {
   uint32_t off, pa = 0, pv = 0;
+  unsigned si = (unsigned)trE_op_store_index(op);
   TRY(read_memarg(c, align, &off));
-  TRY(pop(c, ty(t), &pv, NULL));
+  TRY(pop(c, t, &pv, NULL));
   TRY(pop(c, TROUPE_WASM_I32, &pa, NULL));
   if (!dead(c)) {
     const cval *cv = &c->st[pv];
-    bool narrow = t == 'i' || t == 'f' || op == TRE_OP_i64_store8 ||
+    bool narrow = t == TROUPE_WASM_I32 || t == TROUPE_WASM_F32 || op == TRE_OP_i64_store8 ||
                   op == TRE_OP_i64_store16 || op == TRE_OP_i64_store32;
     if (cv->kind == K_CONST && (narrow || (int64_t)cv->val == (int64_t)(int32_t)cv->val)) {
       uint32_t imm = (uint32_t)cv->val; /* the store truncates: only the low bits matter */
       uint32_t a = rd(c, pa);
-      uint32_t *w = emit(c, (trE_opcode)(op - TRE_OP_i32_store + TRE_OP_i32_store_imm), 3);
+      uint32_t *w = emit(c, trE_op_store_imm(si), 3);
       w[0] = a, w[1] = imm, w[2] = off;
       return 0;
     }
     if (c->st[pa].kind == K_CONST) { /* a constant address (static data) */
       uint32_t v = rd(c, pv);
-      uint32_t *w = emit(c, (trE_opcode)(TRE_OP_i32_store_k + (op - TRE_OP_i32_store)), 3);
+      uint32_t *w = emit(c, trE_op_store_k(si), 3);
       w[0] = (uint32_t)c->st[pa].val, w[1] = v, w[2] = off;
       return 0;
     }
@@ -1700,15 +1689,15 @@ static int instr(cc *c, uint8_t op, bool *done) {
     }
     return op == 0x25 ? push(c, m->tables[t].elem) : 0;
   }
-#define X(name, code, t, al)                                                               \
+#define X(_, name, code, t, al)                                                            \
   case code:                                                                               \
-    return op_load(c, TRE_OP_##name, t, al);
-    TRE_LOADOPS(X)
+    return op_load(c, TRE_OP_##name, TRE_TY_##t, al);
+    TRE_LOADOPS(X, _)
 #undef X
-#define X(name, code, t, al)                                                               \
+#define X(_, name, code, t, al)                                                            \
   case code:                                                                               \
-    return op_store(c, TRE_OP_##name, t, al);
-    TRE_STOREOPS(X)
+    return op_store(c, TRE_OP_##name, TRE_TY_##t, al);
+    TRE_STOREOPS(X, _)
 #undef X
   case 0x3F: case 0x40: { /* memory.size, memory.grow */
     TRY(rd_zero_byte(c));

@@ -146,56 +146,10 @@ static void set_trap(trE_exec *ex, troupe_wasm_trap_kind kind, const uint32_t *p
 }
 
 static int run(trE_exec *ex, const trE_func *enter, const int32_t **table) {
-#define X_NUM(name, code, a, b, r) (int32_t)((const char *)&&L_##name - (const char *)&&L_base),
-#define X_MEM(name, code, t, al) (int32_t)((const char *)&&L_##name - (const char *)&&L_base),
-#define X_MISC(name) (int32_t)((const char *)&&L_##name - (const char *)&&L_base),
-#define X_BR4(c) X_MISC(br_##c) X_MISC(br_##c##_imm) X_MISC(brb_##c) X_MISC(brb_##c##_imm)
-#define X_BR64(c)                                                                          \
-  X_MISC(br64_##c) X_MISC(br64_##c##_imm) X_MISC(brb64_##c) X_MISC(brb64_##c##_imm)
-#define X_IMM(o) X_MISC(i32_##o##_imm) X_MISC(i64_##o##_imm)
-#define X_STI(name, code, t, al) X_MISC(name##_imm)
-#define X_LDA(name, code, t, al)                                                           \
-  X_MISC(name##_add) X_MISC(name##_addi) X_MISC(name##_tadd) X_MISC(name##_taddi)
-#define X_BRF(c) X_MISC(brf64_##c) X_MISC(brf64_n##c) X_MISC(brbf64_##c)
-#define X_BRA(c) X_MISC(brba_##c) X_MISC(brba_##c##_imm) X_MISC(brbai_##c) X_MISC(brbai_##c##_imm)
-#define X_BRA64(c)                                                                         \
-  X_MISC(brba64_##c) X_MISC(brba64_##c##_imm) X_MISC(brbai64_##c) X_MISC(brbai64_##c##_imm)
-#define X_CHAIN(o2, o1, sfx) X_MISC(i32_##o2##_##o1##sfx)
-#define X_LDS(name, code, t, al) X_MISC(name##_adds)
-#define X_BRFI(c) X_MISC(brf64_##c##_imm) X_MISC(brf64_n##c##_imm)
-#define X_FCHAIN(o2, o1) X_MISC(f64_##o2##_##o1##_l) X_MISC(f64_##o2##_##o1##_r)
-#define X_LDSI(name, code, t, al) X_MISC(name##_addsi)
-#define X_FST(o2, o1) X_MISC(f64_##o2##_##o1##_l_st) X_MISC(f64_##o2##_##o1##_r_st)
-#define X_MEMK(name, code, t, al) X_MISC(name##_k)
-#define X_STINC(name, code, t, al)                                                         \
-  X_MISC(name##_inc) X_MISC(name##_inci) X_MISC(name##_imm_inc) X_MISC(name##_imm_inci)
-  static const int32_t handlers[TRE_OP_COUNT] = {
-      TRE_NUMOPS(X_NUM) TRE_LOADOPS(X_MEM) TRE_STOREOPS(X_MEM) TRE_MISCOPS(X_MISC)
-      TRE_CMPS(X_BR4) TRE_CMPS(X_BR64) TRE_IMMOPS(X_IMM) TRE_STOREOPS(X_STI)
-      TRE_LOADOPS(X_LDA) TRE_FCMPS(X_BRF) TRE_CMPS(X_BRA) TRE_CMPS(X_BRA64)
-      TRE_CHAINOPS(X_CHAIN) TRE_LOADOPS(X_LDS) TRE_FCMPS(X_BRFI)
-      TRE_F64CHAINS(X_FCHAIN) TRE_LOADOPS(X_LDSI)
-      X_MISC(f64_add_st) X_MISC(f64_sub_st) X_MISC(f64_mul_st) TRE_F64CHAINS(X_FST)
-      TRE_LOADOPS(X_MEMK) TRE_STOREOPS(X_MEMK) TRE_STOREOPS(X_STINC)};
-#undef X_STINC
-#undef X_MEMK
-#undef X_FST
-#undef X_LDSI
-#undef X_FCHAIN
-#undef X_BRFI
-#undef X_LDS
-#undef X_CHAIN
-#undef X_BRA64
-#undef X_BRA
-#undef X_BRF
-#undef X_LDA
-#undef X_STI
-#undef X_IMM
-#undef X_BR64
-#undef X_BR4
-#undef X_NUM
-#undef X_MEM
-#undef X_MISC
+  /* The handler table, from the op list (ops.h): each op's label offset from L_base. */
+#define HANDLER(name, layout) (int32_t)((const char *)&&L_##name - (const char *)&&L_base),
+  static const int32_t handlers[TRE_OP_COUNT] = {TRE_OPS(HANDLER)};
+#undef HANDLER
   if (table) {
     *table = handlers;
     return 0;
@@ -215,6 +169,12 @@ static int run(trE_exec *ex, const trE_func *enter, const int32_t **table) {
 #define NEXT()                                                                             \
  goto *(const void *)((const char *)&&L_base + (int32_t)*pc)
 #define S(k) fp[pc[k]]
+/* Op lengths and branch targets come from the op list (ops.h): SKIP(op) moves pc past
+ * the op, TARGET(op) is where its branch operand (always its last word) points, and a
+ * back-edge continues PAST_FUEL(head), after the loop head's fuel op it charged. */
+#define SKIP(op) (pc += TRE_LEN_##op)
+#define TARGET(op) (pc + (TRE_LEN_##op - 1) + (int32_t)pc[TRE_LEN_##op - 1])
+#define PAST_FUEL(head) ((head) + TRE_LEN_fuel)
 #define TRAP(kind)                                                                         \
   do {                                                                                     \
     tk = TROUPE_WASM_TRAP_##kind;                                                          \
@@ -275,23 +235,23 @@ L_unreachable:
 
   /* ---- control ---------------------------------------------------------------- */
 L_br:
-  pc = pc + 1 + (int32_t)pc[1];
+  pc = TARGET(br);
   NEXT();
 L_br_if:
   if (S(1).u32)
-    pc = pc + 2 + (int32_t)pc[2];
+    pc = TARGET(br_if);
   else
-    pc += 3;
+    SKIP(br_if);
   NEXT();
 L_br_unless:
   if (!S(1).u32)
-    pc = pc + 2 + (int32_t)pc[2];
+    pc = TARGET(br_unless);
   else
-    pc += 3;
+    SKIP(br_unless);
   NEXT();
 L_br_table: {
   uint32_t i = S(1).u32, n = pc[2];
-  const uint32_t *w = pc + 3 + (i < n ? i : n);
+  const uint32_t *w = pc + TRE_LEN_br_table + (i < n ? i : n);
   pc = w + (int32_t)*w;
   NEXT();
 }
@@ -300,84 +260,84 @@ L_br_table_ld8: {
   if (TR_UNLIKELY(ea + 1 > memsize))
     goto trap_oob;
   uint32_t i = mem[ea], n = pc[3];
-  const uint32_t *w = pc + 4 + (i < n ? i : n);
+  const uint32_t *w = pc + TRE_LEN_br_table_ld8 + (i < n ? i : n);
   pc = w + (int32_t)*w;
   NEXT();
 }
 L_br_back: {
-  const uint32_t *head = pc + 1 + (int32_t)pc[1];
+  const uint32_t *head = TARGET(br_back);
   if (TR_UNLIKELY(ex->fuel <= 0))
     goto out_of_fuel; /* resuming runs this branch again */
   ex->fuel -= head[1];
-  pc = head + 2;
+  pc = PAST_FUEL(head);
   NEXT();
 }
 L_copy_br_back: {
-  const uint32_t *head = pc + 3 + (int32_t)pc[3];
+  const uint32_t *head = TARGET(copy_br_back);
   if (TR_UNLIKELY(ex->fuel <= 0))
     goto out_of_fuel; /* before the move: resuming runs this op again */
   S(1) = S(2);
   ex->fuel -= head[1];
-  pc = head + 2;
+  pc = PAST_FUEL(head);
   NEXT();
 }
 L_br_if_back:
   if (S(1).u32) {
-    const uint32_t *head = pc + 2 + (int32_t)pc[2];
+    const uint32_t *head = TARGET(br_if_back);
     if (TR_UNLIKELY(ex->fuel <= 0))
       goto out_of_fuel;
     ex->fuel -= head[1];
-    pc = head + 2;
+    pc = PAST_FUEL(head);
   } else {
-    pc += 3;
+    SKIP(br_if_back);
   }
   NEXT();
 L_brb_eqz:
   if (!S(1).u32) {
-    const uint32_t *head = pc + 2 + (int32_t)pc[2];
+    const uint32_t *head = TARGET(brb_eqz);
     if (TR_UNLIKELY(ex->fuel <= 0))
       goto out_of_fuel;
     ex->fuel -= head[1];
-    pc = head + 2;
+    pc = PAST_FUEL(head);
   } else {
-    pc += 3;
+    SKIP(brb_eqz);
   }
   NEXT();
 
   /* fused compare-and-branch: [op a b rel] / [op a imm rel] */
-#define BACK_EDGE()                                                                        \
+#define BACK_EDGE(op)                                                                      \
   do {                                                                                     \
-    const uint32_t *head = pc + 3 + (int32_t)pc[3];                                        \
-    if (TR_UNLIKELY(ex->fuel <= 0))                                                            \
+    const uint32_t *head = TARGET(op);                                                     \
+    if (TR_UNLIKELY(ex->fuel <= 0))                                                        \
       goto out_of_fuel;                                                                    \
-    ex->fuel -= head[1];                                                                       \
-    pc = head + 2;                                                                         \
+    ex->fuel -= head[1];                                                                   \
+    pc = PAST_FUEL(head);                                                                  \
   } while (0)
 #define BRCMP(br, brb, T, get, immx, expr)                                                 \
   L_##br : {                                                                               \
     T a = S(1).get, b = S(2).get;                                                          \
-    pc = (expr) ? pc + 3 + (int32_t)pc[3] : pc + 4;                                        \
+    pc = (expr) ? TARGET(br) : pc + TRE_LEN_##br;                                          \
     NEXT();                                                                                \
   }                                                                                        \
   L_##br##_imm : {                                                                         \
     T a = S(1).get, b = (T)(immx);                                                         \
-    pc = (expr) ? pc + 3 + (int32_t)pc[3] : pc + 4;                                        \
+    pc = (expr) ? TARGET(br##_imm) : pc + TRE_LEN_##br##_imm;                              \
     NEXT();                                                                                \
   }                                                                                        \
   L_##brb : {                                                                              \
     T a = S(1).get, b = S(2).get;                                                          \
     if (expr)                                                                              \
-      BACK_EDGE();                                                                         \
+      BACK_EDGE(brb);                                                                      \
     else                                                                                   \
-      pc += 4;                                                                             \
+      SKIP(brb);                                                                           \
     NEXT();                                                                                \
   }                                                                                        \
   L_##brb##_imm : {                                                                        \
     T a = S(1).get, b = (T)(immx);                                                         \
     if (expr)                                                                              \
-      BACK_EDGE();                                                                         \
+      BACK_EDGE(brb##_imm);                                                                \
     else                                                                                   \
-      pc += 4;                                                                             \
+      SKIP(brb##_imm);                                                                     \
     NEXT();                                                                                \
   }
 #define BR32(c, expr) BRCMP(br_##c, brb_##c, uint32_t, u32, pc[2], expr)
@@ -399,15 +359,15 @@ L_brb_eqz:
   L_##name : {                                                                             \
     T a = (T)(S(2).get + (addb)), b = (cmpb);                                              \
     if (expr) {                                                                            \
-      const uint32_t *head = pc + 5 + (int32_t)pc[5];                                      \
+      const uint32_t *head = TARGET(name);                                                 \
       if (TR_UNLIKELY(ex->fuel <= 0))                                                      \
         goto out_of_fuel;                                                                  \
       S(1).u64 = a;                                                                        \
       ex->fuel -= head[1];                                                                 \
-      pc = head + 2;                                                                       \
+      pc = PAST_FUEL(head);                                                                \
     } else {                                                                               \
       S(1).u64 = a;                                                                        \
-      pc += 6;                                                                             \
+      SKIP(name);                                                                          \
     }                                                                                      \
     NEXT();                                                                                \
   }
@@ -436,20 +396,20 @@ L_brb_eqz:
 #define BRF(c, expr)                                                                       \
   L_brf64_##c : {                                                                          \
     double a = S(1).f64, b = S(2).f64;                                                     \
-    pc = (expr) ? pc + 3 + (int32_t)pc[3] : pc + 4;                                        \
+    pc = (expr) ? TARGET(brf64_##c) : pc + TRE_LEN_brf64_##c;                              \
     NEXT();                                                                                \
   }                                                                                        \
   L_brf64_n##c : {                                                                         \
     double a = S(1).f64, b = S(2).f64;                                                     \
-    pc = !(expr) ? pc + 3 + (int32_t)pc[3] : pc + 4;                                       \
+    pc = !(expr) ? TARGET(brf64_n##c) : pc + TRE_LEN_brf64_n##c;                           \
     NEXT();                                                                                \
   }                                                                                        \
   L_brbf64_##c : {                                                                         \
     double a = S(1).f64, b = S(2).f64;                                                     \
     if (expr)                                                                              \
-      BACK_EDGE();                                                                         \
+      BACK_EDGE(brbf64_##c);                                                               \
     else                                                                                   \
-      pc += 4;                                                                             \
+      SKIP(brbf64_##c);                                                                    \
     NEXT();                                                                                \
   }
   BRF(eq, a == b) BRF(ne, a != b) BRF(lt, a < b) BRF(gt, a > b) BRF(le, a <= b) BRF(ge, a >= b)
@@ -457,12 +417,12 @@ L_brb_eqz:
 #define BRFI(c, expr)                                                                      \
   L_brf64_##c##_imm : {                                                                    \
     double a = S(1).f64, b = f64_of((uint64_t)pc[3] << 32 | pc[2]);                        \
-    pc = (expr) ? pc + 4 + (int32_t)pc[4] : pc + 5;                                        \
+    pc = (expr) ? TARGET(brf64_##c##_imm) : pc + TRE_LEN_brf64_##c##_imm;                  \
     NEXT();                                                                                \
   }                                                                                        \
   L_brf64_n##c##_imm : {                                                                   \
     double a = S(1).f64, b = f64_of((uint64_t)pc[3] << 32 | pc[2]);                        \
-    pc = !(expr) ? pc + 4 + (int32_t)pc[4] : pc + 5;                                       \
+    pc = !(expr) ? TARGET(brf64_n##c##_imm) : pc + TRE_LEN_brf64_n##c##_imm;               \
     NEXT();                                                                                \
   }
   BRFI(eq, a == b) BRFI(ne, a != b) BRFI(lt, a < b) BRFI(gt, a > b) BRFI(le, a <= b)
@@ -472,7 +432,7 @@ L_fuel:
   if (TR_UNLIKELY(ex->fuel <= 0))
     goto out_of_fuel;
   ex->fuel -= pc[1];
-  pc += 2;
+  SKIP(fuel);
   NEXT();
 L_ret1:
   fp[0] = S(1);
@@ -495,7 +455,7 @@ L_ret: {
 L_call:
   f = inst->funcs[pc[1]];
   argbase = pc[2];
-  next = pc + 3;
+  next = pc + TRE_LEN_call;
   goto do_call;
 L_call_ind: {
   trE_table *t = inst->tables[pc[2]];
@@ -508,7 +468,7 @@ L_call_ind: {
   if (!trE_functype_equal(f->type, &inst->mod->types[pc[1]]))
     TRAP(INDIRECT_CALL_TYPE);
   argbase = pc[4];
-  next = pc + 5;
+  next = pc + TRE_LEN_call_ind;
   goto do_call;
 }
 
@@ -602,54 +562,54 @@ host_call: {
   /* ---- values ------------------------------------------------------------------ */
 L_copy:
   S(1) = S(2);
-  pc += 3;
+  SKIP(copy);
   NEXT();
 L_copy2:
   S(1) = S(2);
   S(3) = S(4);
-  pc += 5;
+  SKIP(copy2);
   NEXT();
 L_copy3:
   S(1) = S(2);
   S(3) = S(4);
   S(5) = S(6);
-  pc += 7;
+  SKIP(copy3);
   NEXT();
 L_copy4:
   S(1) = S(2);
   S(3) = S(4);
   S(5) = S(6);
   S(7) = S(8);
-  pc += 9;
+  SKIP(copy4);
   NEXT();
 L_const32:
   S(1).u64 = pc[2];
-  pc += 3;
+  SKIP(const32);
   NEXT();
 L_const64:
   S(1).u64 = (uint64_t)pc[3] << 32 | pc[2];
-  pc += 4;
+  SKIP(const64);
   NEXT();
 L_select:
   S(1) = S(4).u32 ? S(2) : S(3);
-  pc += 5;
+  SKIP(select);
   NEXT();
 L_global_get:
   S(1) = inst->globals[pc[2]]->val;
-  pc += 3;
+  SKIP(global_get);
   NEXT();
 L_global_set:
   inst->globals[pc[1]]->val = S(2);
-  pc += 3;
+  SKIP(global_set);
   NEXT();
 L_ref_is_null:
   S(1).u64 = S(2).u64 == 0;
-  pc += 3;
+  SKIP(ref_is_null);
   NEXT();
 L_ref_func:
   S(1).u64 = 0;
   S(1).ref = inst->funcs[pc[2]];
-  pc += 3;
+  SKIP(ref_func);
   NEXT();
 
   /* ---- numeric ----------------------------------------------------------------- */
@@ -658,7 +618,7 @@ L_ref_func:
     __typeof__(S(2).get) a = S(2).get, b = S(3).get;                                       \
     put;                                                                                   \
     (void)a, (void)b;                                                                      \
-    pc += 4;                                                                               \
+    SKIP(name);                                                                            \
     NEXT();                                                                                \
   }
 #define BINI32(name, expr) BIN(name, u32, S(1).u64 = (uint32_t)(expr), expr)
@@ -672,7 +632,7 @@ L_ref_func:
   L_##name : {                                                                             \
     __typeof__(S(2).get) a = S(2).get;                                                     \
     put;                                                                                   \
-    pc += 3;                                                                               \
+    SKIP(name);                                                                            \
     NEXT();                                                                                \
   }
   BINI32(i32_eq, a == b) BINI32(i32_ne, a != b)
@@ -709,7 +669,7 @@ L_ref_func:
     if (overflows)                                                                         \
       TRAP(INT_OVERFLOW);                                                                  \
     put;                                                                                   \
-    pc += 4;                                                                               \
+    SKIP(name);                                                                            \
     NEXT();                                                                                \
   }
   DIV(i32_div_s, i32, S(1).u64 = (uint32_t)(a / b), a == INT32_MIN && b == -1)
@@ -731,50 +691,50 @@ L_ref_func:
 #define FCH_add(a, b) ((a) + (b))
 #define FCH_sub(a, b) ((a) - (b))
 #define FCH_mul(a, b) ((a) * (b))
-#define FCHAIN(o2, o1)                                                                     \
+#define FCHAIN(_, o2, o1)                                                                     \
   L_f64_##o2##_##o1##_l : {                                                                \
     double t = FCH_##o1(S(2).f64, S(3).f64), c = S(4).f64;                                 \
     __asm__("" : "+x"(t));                                                                 \
     S(1).u64 = f64b(FCH_##o2(t, c));                                                       \
-    pc += 5;                                                                               \
+    SKIP(f64_##o2##_##o1##_l);                                                             \
     NEXT();                                                                                \
   }                                                                                        \
   L_f64_##o2##_##o1##_r : {                                                                \
     double t = FCH_##o1(S(2).f64, S(3).f64), c = S(4).f64;                                 \
     __asm__("" : "+x"(t));                                                                 \
     S(1).u64 = f64b(FCH_##o2(c, t));                                                       \
-    pc += 5;                                                                               \
+    SKIP(f64_##o2##_##o1##_r);                                                             \
     NEXT();                                                                                \
   }
-  TRE_F64CHAINS(FCHAIN)
+  TRE_F64CHAINS(FCHAIN, _)
   /* ... and storing the result: [op addr a b offset] / [op addr a b c offset] */
-#define F64ST(n, expr)                                                                     \
-  STORE_AT((uint64_t)S(1).u32 + pc[n], uint64_t, f64b(expr), (void)0, (n) + 1)
+#define F64ST(op, n, expr)                                                                 \
+  STORE_AT((uint64_t)S(1).u32 + pc[n], uint64_t, f64b(expr), (void)0, TRE_LEN_##op)
 L_f64_add_st:
-  F64ST(4, S(2).f64 + S(3).f64);
+  F64ST(f64_add_st, 4, S(2).f64 + S(3).f64);
 L_f64_sub_st:
-  F64ST(4, S(2).f64 - S(3).f64);
+  F64ST(f64_sub_st, 4, S(2).f64 - S(3).f64);
 L_f64_mul_st:
-  F64ST(4, S(2).f64 * S(3).f64);
-#define FCHAIN_ST(o2, o1)                                                                  \
+  F64ST(f64_mul_st, 4, S(2).f64 * S(3).f64);
+#define FCHAIN_ST(_, o2, o1)                                                                  \
   L_f64_##o2##_##o1##_l_st : {                                                             \
     double t = FCH_##o1(S(2).f64, S(3).f64), c = S(4).f64;                                 \
     __asm__("" : "+x"(t));                                                                 \
-    F64ST(5, FCH_##o2(t, c));                                                              \
+    F64ST(f64_##o2##_##o1##_l_st, 5, FCH_##o2(t, c));                                      \
   }                                                                                        \
   L_f64_##o2##_##o1##_r_st : {                                                             \
     double t = FCH_##o1(S(2).f64, S(3).f64), c = S(4).f64;                                 \
     __asm__("" : "+x"(t));                                                                 \
-    F64ST(5, FCH_##o2(c, t));                                                              \
+    F64ST(f64_##o2##_##o1##_r_st, 5, FCH_##o2(c, t));                                      \
   }
-  TRE_F64CHAINS(FCHAIN_ST)
+  TRE_F64CHAINS(FCHAIN_ST, _)
 L_f32_copysign:
   S(1).u64 = (S(2).u32 & 0x7fffffffu) | (S(3).u32 & 0x80000000u);
-  pc += 4;
+  SKIP(f32_copysign);
   NEXT();
 L_f64_copysign:
   S(1).u64 = (S(2).u64 & 0x7fffffffffffffffull) | (S(3).u64 & 0x8000000000000000ull);
-  pc += 4;
+  SKIP(f64_copysign);
   NEXT();
 
   UN(i32_eqz, u32, S(1).u64 = a == 0)
@@ -840,7 +800,7 @@ L_f64_copysign:
     if (!((lo_ok) && (hi_ok)))                                                             \
       TRAP(INT_OVERFLOW);                                                                  \
     put;                                                                                   \
-    pc += 3;                                                                               \
+    SKIP(name);                                                                            \
     NEXT();                                                                                \
   }
   TRUNC(i32_trunc_f32_s, f32, a >= -2147483648.0f, a < 2147483648.0f, S(1).u64 = (uint32_t)(int32_t)a)
@@ -857,13 +817,13 @@ L_f64_copysign:
   L_i32_##o##_imm : {                                                                      \
     uint32_t a = S(2).u32, b = pc[3];                                                      \
     S(1).u64 = (uint32_t)(e32);                                                            \
-    pc += 4;                                                                               \
+    SKIP(i32_##o##_imm);                                                                   \
     NEXT();                                                                                \
   }                                                                                        \
   L_i64_##o##_imm : {                                                                      \
     uint64_t a = S(2).u64, b = (uint64_t)(int64_t)(int32_t)pc[3];                          \
     S(1).u64 = (uint64_t)(e64);                                                            \
-    pc += 4;                                                                               \
+    SKIP(i64_##o##_imm);                                                                   \
     NEXT();                                                                                \
   }
   IMMOP(add, a + b, a + b) IMMOP(sub, a - b, a - b) IMMOP(mul, a * b, a * b)
@@ -891,48 +851,52 @@ L_f64_copysign:
 #define CH_rotr(a, b) rotr32(a, b)
 #define CH_B S(3).u32
 #define CH_B_imm pc[3]
-#define CHAIN(o2, o1, sfx)                                                                 \
+#define CHAIN(_, o2, o1, sfx)                                                                 \
   L_i32_##o2##_##o1##sfx : {                                                               \
     uint32_t a = S(2).u32, b = CH_B##sfx, c = S(4).u32;                                    \
     S(1).u64 = (uint32_t)CH_##o2(CH_##o1(a, b), c);                                        \
-    pc += 5;                                                                               \
+    SKIP(i32_##o2##_##o1##sfx);                                                            \
     NEXT();                                                                                \
   }
-  TRE_CHAINOPS(CHAIN)
+  TRE_CHAINOPS(CHAIN, _)
 L_i32_xor_rotl2:
   S(1).u64 = rotl32(S(2).u32, pc[3]) ^ rotl32(S(4).u32, pc[5]);
-  pc += 6;
+  SKIP(i32_xor_rotl2);
   NEXT();
 L_i32_xor_rotl3:
   S(1).u64 = rotl32(S(2).u32, pc[3]) ^ rotl32(S(4).u32, pc[5]) ^ rotl32(S(6).u32, pc[7]);
-  pc += 8;
+  SKIP(i32_xor_rotl3);
   NEXT();
 L_i32_add3:
   S(1).u64 = (uint32_t)(S(2).u32 + S(3).u32 + S(4).u32 + S(5).u32);
-  pc += 6;
+  SKIP(i32_add3);
   NEXT();
 
   /* ---- memory ------------------------------------------------------------------ */
   /* every load form (ops.h): plain, the fused address adds, constant address */
 #define LOAD(name, T, put)                                                                 \
-  L_##name : LOAD_AT((uint64_t)S(2).u32 + pc[3], T, put, 4);                               \
-  L_##name##_add : LOAD_AT((uint64_t)(uint32_t)(S(2).u32 + S(3).u32) + pc[4], T, put, 5);  \
-  L_##name##_addi : LOAD_AT((uint64_t)(uint32_t)(S(2).u32 + pc[3]) + pc[4], T, put, 5);    \
+  L_##name : LOAD_AT((uint64_t)S(2).u32 + pc[3], T, put, TRE_LEN_##name);                  \
+  L_##name##_add :                                                                         \
+  LOAD_AT((uint64_t)(uint32_t)(S(2).u32 + S(3).u32) + pc[4], T, put, TRE_LEN_##name##_add); \
+  L_##name##_addi :                                                                        \
+  LOAD_AT((uint64_t)(uint32_t)(S(2).u32 + pc[3]) + pc[4], T, put, TRE_LEN_##name##_addi);  \
   L_##name##_tadd : {                                                                      \
     uint32_t x = S(3).u32 + S(4).u32;                                                      \
     S(2).u64 = x;                                                                          \
-    LOAD_AT((uint64_t)x + pc[5], T, put, 6);                                               \
+    LOAD_AT((uint64_t)x + pc[5], T, put, TRE_LEN_##name##_tadd);                           \
   }                                                                                        \
   L_##name##_taddi : {                                                                     \
     uint32_t x = S(3).u32 + pc[4];                                                         \
     S(2).u64 = x;                                                                          \
-    LOAD_AT((uint64_t)x + pc[5], T, put, 6);                                               \
+    LOAD_AT((uint64_t)x + pc[5], T, put, TRE_LEN_##name##_taddi);                          \
   }                                                                                        \
-  L_##name##_adds :                                                                        \
-  LOAD_AT((uint64_t)(uint32_t)(S(2).u32 + (S(3).u32 << (pc[4] & 31))) + pc[5], T, put, 6); \
-  L_##name##_addsi :                                                                       \
-  LOAD_AT((uint64_t)(uint32_t)((S(2).u32 << (pc[3] & 31)) + pc[4]) + pc[5], T, put, 6);    \
-  L_##name##_k : LOAD_AT((uint64_t)pc[2] + pc[3], T, put, 4);
+  L_##name##_adds : LOAD_AT((uint64_t)(uint32_t)(S(2).u32 + (S(3).u32 << (pc[4] & 31))) +  \
+                                pc[5],                                                     \
+                            T, put, TRE_LEN_##name##_adds);                                \
+  L_##name##_addsi : LOAD_AT((uint64_t)(uint32_t)((S(2).u32 << (pc[3] & 31)) + pc[4]) +    \
+                                 pc[5],                                                    \
+                             T, put, TRE_LEN_##name##_addsi);                              \
+  L_##name##_k : LOAD_AT((uint64_t)pc[2] + pc[3], T, put, TRE_LEN_##name##_k);
   LOAD(i32_load, uint32_t, S(1).u64 = v)
   LOAD(i64_load, uint64_t, S(1).u64 = v)
   LOAD(f32_load, uint32_t, S(1).u64 = v)
@@ -953,13 +917,18 @@ L_i32_add3:
 #define STEP_SLOT S(1).u64 = (uint32_t)(S(1).u32 + S(4).u32)
 #define STEP_IMM S(1).u64 = (uint32_t)(S(1).u32 + pc[4])
 #define STORE(name, T, get)                                                                \
-  L_##name : STORE_AT((uint64_t)S(1).u32 + pc[3], T, S(2).get, (void)0, 4);                \
-  L_##name##_imm : STORE_AT((uint64_t)S(1).u32 + pc[3], T, IMM64(2), (void)0, 4);          \
-  L_##name##_k : STORE_AT((uint64_t)pc[1] + pc[3], T, S(2).get, (void)0, 4);               \
-  L_##name##_inc : STORE_AT((uint64_t)S(1).u32 + pc[3], T, S(2).get, STEP_SLOT, 5);        \
-  L_##name##_inci : STORE_AT((uint64_t)S(1).u32 + pc[3], T, S(2).get, STEP_IMM, 5);        \
-  L_##name##_imm_inc : STORE_AT((uint64_t)S(1).u32 + pc[3], T, IMM64(2), STEP_SLOT, 5);    \
-  L_##name##_imm_inci : STORE_AT((uint64_t)S(1).u32 + pc[3], T, IMM64(2), STEP_IMM, 5);
+  L_##name : STORE_AT((uint64_t)S(1).u32 + pc[3], T, S(2).get, (void)0, TRE_LEN_##name);   \
+  L_##name##_imm :                                                                         \
+  STORE_AT((uint64_t)S(1).u32 + pc[3], T, IMM64(2), (void)0, TRE_LEN_##name##_imm);        \
+  L_##name##_k : STORE_AT((uint64_t)pc[1] + pc[3], T, S(2).get, (void)0, TRE_LEN_##name##_k); \
+  L_##name##_inc :                                                                         \
+  STORE_AT((uint64_t)S(1).u32 + pc[3], T, S(2).get, STEP_SLOT, TRE_LEN_##name##_inc);      \
+  L_##name##_inci :                                                                        \
+  STORE_AT((uint64_t)S(1).u32 + pc[3], T, S(2).get, STEP_IMM, TRE_LEN_##name##_inci);      \
+  L_##name##_imm_inc :                                                                     \
+  STORE_AT((uint64_t)S(1).u32 + pc[3], T, IMM64(2), STEP_SLOT, TRE_LEN_##name##_imm_inc);  \
+  L_##name##_imm_inci :                                                                    \
+  STORE_AT((uint64_t)S(1).u32 + pc[3], T, IMM64(2), STEP_IMM, TRE_LEN_##name##_imm_inci);
   STORE(i32_store, uint32_t, u32)
   STORE(i64_store, uint64_t, u64)
   STORE(f32_store, uint32_t, u32)
@@ -972,7 +941,7 @@ L_i32_add3:
 
 L_memory_size:
   S(1).u64 = (uint32_t)(memsize / TRE_PAGE_SIZE);
-  pc += 2;
+  SKIP(memory_size);
   NEXT();
 L_memory_grow: {
   uint32_t old;
@@ -982,7 +951,7 @@ L_memory_grow: {
   else
     S(1).u64 = UINT32_MAX;
   RELOAD_MEM();
-  pc += 3;
+  SKIP(memory_grow);
   NEXT();
 }
 L_memory_fill: {
@@ -992,7 +961,7 @@ L_memory_fill: {
     TRAP(MEMORY_OOB);
   if (n)
     memset(mem + d, v, n);
-  pc += 4;
+  SKIP(memory_fill);
   NEXT();
 }
 L_memory_copy: {
@@ -1001,7 +970,7 @@ L_memory_copy: {
     TRAP(MEMORY_OOB);
   if (n)
     memmove(mem + d, mem + s, n);
-  pc += 4;
+  SKIP(memory_copy);
   NEXT();
 }
 L_memory_init: {
@@ -1012,12 +981,12 @@ L_memory_init: {
     TRAP(MEMORY_OOB);
   if (n)
     memcpy(mem + d, seg->bytes + s, n);
-  pc += 5;
+  SKIP(memory_init);
   NEXT();
 }
 L_data_drop:
   trE_drop_data(inst, pc[1]);
-  pc += 2;
+  SKIP(data_drop);
   NEXT();
 
   /* ---- tables ------------------------------------------------------------------ */
@@ -1028,7 +997,7 @@ L_table_get: {
     TRAP(TABLE_OOB);
   S(2).u64 = 0;
   S(2).ref = t->elems[i];
-  pc += 4;
+  SKIP(table_get);
   NEXT();
 }
 L_table_set: {
@@ -1037,12 +1006,12 @@ L_table_set: {
   if (i >= t->size)
     TRAP(TABLE_OOB);
   t->elems[i] = S(3).ref;
-  pc += 4;
+  SKIP(table_set);
   NEXT();
 }
 L_table_size:
   S(2).u64 = inst->tables[pc[1]]->size;
-  pc += 3;
+  SKIP(table_size);
   NEXT();
 L_table_grow: {
   uint32_t old;
@@ -1052,7 +1021,7 @@ L_table_grow: {
     S(2).u64 = old;
   else
     S(2).u64 = UINT32_MAX;
-  pc += 5;
+  SKIP(table_grow);
   NEXT();
 }
 L_table_fill: {
@@ -1063,7 +1032,7 @@ L_table_fill: {
     TRAP(TABLE_OOB);
   for (uint64_t k = 0; k < n; k++)
     t->elems[i + k] = v;
-  pc += 5;
+  SKIP(table_fill);
   NEXT();
 }
 L_table_init: {
@@ -1075,12 +1044,12 @@ L_table_init: {
     TRAP(TABLE_OOB);
   for (uint64_t k = 0; k < n; k++)
     t->elems[d + k] = trE_elem_item(inst, e, (uint32_t)(s + k));
-  pc += 6;
+  SKIP(table_init);
   NEXT();
 }
 L_elem_drop:
   trE_drop_elem(inst, pc[1]);
-  pc += 2;
+  SKIP(elem_drop);
   NEXT();
 L_table_copy: {
   trE_table *dt = inst->tables[pc[1]], *st = inst->tables[pc[2]];
@@ -1089,7 +1058,7 @@ L_table_copy: {
     TRAP(TABLE_OOB);
   if (n)
     memmove(dt->elems + d, st->elems + s, n * sizeof(void *));
-  pc += 6;
+  SKIP(table_copy);
   NEXT();
 }
 
