@@ -1,4 +1,4 @@
-/* tests/engine/wasi/clocks.c: time without timing assertions: clocks advance and do not
+/* tests/wasi/programs/clocks.c: time without timing assertions: clocks advance and do not
  * go backwards, sleeping (poll_oneoff's clock subscription) returns, the wall clock is
  * after 2020, and randomness (getentropy) fills buffers. Prints only what is
  * deterministic. */

@@ -1,4 +1,4 @@
-/* tests/engine/wasi/trap.c: for the CLI tests: prints a line, then traps ("unreachable");
+/* tests/wasi/programs/trap.c: for the CLI tests: prints a line, then traps ("unreachable");
  * with argument "loop", spins forever instead (for --fuel). */
 #include <stdio.h>
 #include <string.h>

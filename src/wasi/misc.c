@@ -1,10 +1,10 @@
 /*
- * engine/wasi_misc.c: the WASI host functions that are not about descriptors: arguments
+ * wasi/misc.c: the WASI host functions that are not about descriptors: arguments
  * and environment (copied from the configuration), clocks, randomness, poll_oneoff
  * (clock subscriptions sleep through the embedder's callback or nanosleep; stdio
  * subscriptions are always ready), proc_exit, proc_raise and sched_yield.
  */
-#include "engine/wasi_host.h"
+#include "wasi/wasi.h"
 
 #include <errno.h>
 #include <sys/random.h>
@@ -12,44 +12,44 @@
 
 /* ---- args and environ ------------------------------------------------------------------ */
 
-static int strings_sizes(const trE_wasi_call *wc, const trE_wasi_strings *s,
+static int strings_sizes(const trW_call *wc, const trW_strings *s,
                          const troupe_wasm_val *args) {
-  int e = trE_wasi_put_u32(wc, trE_wasi_u32(args, 0), (uint32_t)s->count);
-  return e ? e : trE_wasi_put_u32(wc, trE_wasi_u32(args, 1), s->blob_len);
+  int e = trW_put_u32(wc, trW_u32(args, 0), (uint32_t)s->count);
+  return e ? e : trW_put_u32(wc, trW_u32(args, 1), s->blob_len);
 }
 
 /* The strings go to buf, and a pointer to each to ptrs[i]. Both ranges are checked
  * first; buf + blob_len fits in the 32-bit memory, so every pointer fits in a u32. */
-static int strings_get(const trE_wasi_call *wc, const trE_wasi_strings *s,
+static int strings_get(const trW_call *wc, const trW_strings *s,
                        const troupe_wasm_val *args) {
-  uint32_t ptrs = trE_wasi_u32(args, 0), buf = trE_wasi_u32(args, 1);
-  if (trE_wasi_check_range(wc, ptrs, (uint64_t)s->count * 4) ||
-      trE_wasi_check_range(wc, buf, s->blob_len))
-    return TRE_WASI_EFAULT;
-  if (s->blob_len && trE_wasi_write(wc, buf, s->blob, s->blob_len))
-    return TRE_WASI_EFAULT;
+  uint32_t ptrs = trW_u32(args, 0), buf = trW_u32(args, 1);
+  if (trW_check_range(wc, ptrs, (uint64_t)s->count * 4) ||
+      trW_check_range(wc, buf, s->blob_len))
+    return TRW_EFAULT;
+  if (s->blob_len && trW_write(wc, buf, s->blob, s->blob_len))
+    return TRW_EFAULT;
   uint8_t tmp[256 * 4];
   for (size_t i = 0; i < s->count;) {
     size_t n = TR_MIN(s->count - i, (size_t)256);
     for (size_t j = 0; j < n; j++)
-      trE_wasi_le32(tmp + 4 * j, buf + s->offsets[i + j]);
-    if (trE_wasi_write(wc, (uint64_t)ptrs + 4 * i, tmp, 4 * n))
-      return TRE_WASI_EFAULT;
+      trW_le32(tmp + 4 * j, buf + s->offsets[i + j]);
+    if (trW_write(wc, (uint64_t)ptrs + 4 * i, tmp, 4 * n))
+      return TRW_EFAULT;
     i += n;
   }
   return 0;
 }
 
-int trE_wasi_args_sizes_get(trE_wasi_call *wc, const troupe_wasm_val *args) {
+int trW_args_sizes_get(trW_call *wc, const troupe_wasm_val *args) {
   return strings_sizes(wc, &wc->ctx->args, args);
 }
-int trE_wasi_args_get(trE_wasi_call *wc, const troupe_wasm_val *args) {
+int trW_args_get(trW_call *wc, const troupe_wasm_val *args) {
   return strings_get(wc, &wc->ctx->args, args);
 }
-int trE_wasi_environ_sizes_get(trE_wasi_call *wc, const troupe_wasm_val *args) {
+int trW_environ_sizes_get(trW_call *wc, const troupe_wasm_val *args) {
   return strings_sizes(wc, &wc->ctx->env, args);
 }
-int trE_wasi_environ_get(trE_wasi_call *wc, const troupe_wasm_val *args) {
+int trW_environ_get(trW_call *wc, const troupe_wasm_val *args) {
   return strings_get(wc, &wc->ctx->env, args);
 }
 
@@ -63,7 +63,7 @@ static int host_clock(uint32_t id, clockid_t *out) {
   case CLOCK_ID_MONOTONIC: *out = CLOCK_MONOTONIC; return 0;
   case CLOCK_ID_PROCESS: *out = CLOCK_PROCESS_CPUTIME_ID; return 0;
   case CLOCK_ID_THREAD: *out = CLOCK_THREAD_CPUTIME_ID; return 0;
-  default: return TRE_WASI_EINVAL;
+  default: return TRW_EINVAL;
   }
 }
 
@@ -81,43 +81,43 @@ static uint64_t now_ns(clockid_t c) {
   return ts_ns(&ts);
 }
 
-int trE_wasi_clock_time_get(trE_wasi_call *wc, const troupe_wasm_val *args) {
+int trW_clock_time_get(trW_call *wc, const troupe_wasm_val *args) {
   clockid_t c;
-  if (host_clock(trE_wasi_u32(args, 0), &c))
-    return TRE_WASI_EINVAL;
+  if (host_clock(trW_u32(args, 0), &c))
+    return TRW_EINVAL;
   struct timespec ts;
   if (clock_gettime(c, &ts) != 0)
-    return TRE_WASI_EINVAL;
-  return trE_wasi_put_u64(wc, trE_wasi_u32(args, 2), ts_ns(&ts));
+    return TRW_EINVAL;
+  return trW_put_u64(wc, trW_u32(args, 2), ts_ns(&ts));
 }
 
-int trE_wasi_clock_res_get(trE_wasi_call *wc, const troupe_wasm_val *args) {
+int trW_clock_res_get(trW_call *wc, const troupe_wasm_val *args) {
   clockid_t c;
-  if (host_clock(trE_wasi_u32(args, 0), &c))
-    return TRE_WASI_EINVAL;
+  if (host_clock(trW_u32(args, 0), &c))
+    return TRW_EINVAL;
   struct timespec ts;
   if (clock_getres(c, &ts) != 0)
-    return TRE_WASI_EINVAL;
-  return trE_wasi_put_u64(wc, trE_wasi_u32(args, 1), ts_ns(&ts));
+    return TRW_EINVAL;
+  return trW_put_u64(wc, trW_u32(args, 1), ts_ns(&ts));
 }
 
 /* ---- randomness -------------------------------------------------------------------------- */
 
-int trE_wasi_random_get(trE_wasi_call *wc, const troupe_wasm_val *args) {
-  uint32_t buf = trE_wasi_u32(args, 0), len = trE_wasi_u32(args, 1);
-  if (trE_wasi_check_range(wc, buf, len))
-    return TRE_WASI_EFAULT;
-  uint8_t chunk[TRE_WASI_CHUNK];
+int trW_random_get(trW_call *wc, const troupe_wasm_val *args) {
+  uint32_t buf = trW_u32(args, 0), len = trW_u32(args, 1);
+  if (trW_check_range(wc, buf, len))
+    return TRW_EFAULT;
+  uint8_t chunk[TRW_CHUNK];
   for (uint32_t at = 0; at < len;) {
     size_t n = TR_MIN((size_t)(len - at), sizeof chunk);
     ssize_t got = getrandom(chunk, n, 0);
     if (got < 0) {
       if (errno == EINTR)
         continue;
-      return TRE_WASI_EIO;
+      return TRW_EIO;
     }
-    if (trE_wasi_write(wc, (uint64_t)buf + at, chunk, (size_t)got))
-      return TRE_WASI_EFAULT;
+    if (trW_write(wc, (uint64_t)buf + at, chunk, (size_t)got))
+      return TRW_EFAULT;
     at += (uint32_t)got;
   }
   return 0;
@@ -145,14 +145,14 @@ typedef struct sub {
 
 static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
 
-static int sub_decode(const trE_wasi_call *wc, const uint8_t raw[SUB_SIZE], uint64_t start,
+static int sub_decode(const trW_call *wc, const uint8_t raw[SUB_SIZE], uint64_t start,
                       sub *s) {
   memset(s, 0, sizeof *s);
-  s->userdata = trE_wasi_get64(raw);
+  s->userdata = trW_get64(raw);
   s->tag = raw[8];
   if (s->tag == SUB_CLOCK) {
-    uint32_t id = trE_wasi_get32(raw + 16);
-    uint64_t timeout = trE_wasi_get64(raw + 24);
+    uint32_t id = trW_get32(raw + 16);
+    uint64_t timeout = trW_get64(raw + 24);
     bool absolute = (raw[40] | raw[41] << 8) & SUBCLOCK_ABSTIME;
     if (id == CLOCK_ID_REALTIME || id == CLOCK_ID_MONOTONIC) {
       if (absolute) {
@@ -164,23 +164,23 @@ static int sub_decode(const trE_wasi_call *wc, const uint8_t raw[SUB_SIZE], uint
       s->deadline = sat_add(start, timeout);
       s->ready = s->deadline <= start;
     } else {
-      s->error = id == CLOCK_ID_PROCESS || id == CLOCK_ID_THREAD ? TRE_WASI_ENOTSUP
-                                                                  : TRE_WASI_EINVAL;
+      s->error = id == CLOCK_ID_PROCESS || id == CLOCK_ID_THREAD ? TRW_ENOTSUP
+                                                                  : TRW_EINVAL;
       s->ready = true;
     }
     return 0;
   }
   if (s->tag != SUB_FD_READ && s->tag != SUB_FD_WRITE)
-    return TRE_WASI_EINVAL;
+    return TRW_EINVAL;
   /* stdio never blocks from the guest's point of view: output is taken at once, and
    * input is either configured bytes (nbytes known, HANGUP at the end) or a callback
    * that may wait inside fd_read. */
   troupe_wasi_ctx *ctx = wc->ctx;
-  trE_wasi_fd *f = trE_wasi_fd_get(ctx, trE_wasi_get32(raw + 16));
-  uint64_t need = s->tag == SUB_FD_READ ? TRE_WASI_RIGHT_FD_READ : TRE_WASI_RIGHT_FD_WRITE;
+  trW_fd *f = trW_fd_get(ctx, trW_get32(raw + 16));
+  uint64_t need = s->tag == SUB_FD_READ ? TRW_RIGHT_FD_READ : TRW_RIGHT_FD_WRITE;
   s->ready = true;
   if (!f || !(f->rights_base & need)) {
-    s->error = TRE_WASI_EBADF;
+    s->error = TRW_EBADF;
   } else if (s->tag == SUB_FD_READ && !ctx->read) {
     s->nbytes = ctx->stdin_len - ctx->stdin_pos;
     if (s->nbytes == 0)
@@ -191,26 +191,26 @@ static int sub_decode(const trE_wasi_call *wc, const uint8_t raw[SUB_SIZE], uint
 
 static int sleep_ns(troupe_wasi_ctx *ctx, uint64_t ns) {
   if (ctx->sleep)
-    return ctx->sleep(ctx->user, ns) ? TRE_WASI_EINTR : 0;
+    return ctx->sleep(ctx->user, ns) ? TRW_EINTR : 0;
   struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u), .tv_nsec = (long)(ns % 1000000000u)};
   struct timespec rem;
   while (nanosleep(&ts, &rem) != 0) {
     if (errno != EINTR)
-      return TRE_WASI_EINVAL;
+      return TRW_EINVAL;
     ts = rem;
   }
   return 0;
 }
 
-int trE_wasi_poll_oneoff(trE_wasi_call *wc, const troupe_wasm_val *args) {
-  uint32_t in = trE_wasi_u32(args, 0), out = trE_wasi_u32(args, 1);
-  uint32_t nsubs = trE_wasi_u32(args, 2), nevents_ptr = trE_wasi_u32(args, 3);
+int trW_poll_oneoff(trW_call *wc, const troupe_wasm_val *args) {
+  uint32_t in = trW_u32(args, 0), out = trW_u32(args, 1);
+  uint32_t nsubs = trW_u32(args, 2), nevents_ptr = trW_u32(args, 3);
   if (nsubs == 0)
-    return TRE_WASI_EINVAL;
-  if (trE_wasi_check_range(wc, in, (uint64_t)nsubs * SUB_SIZE) ||
-      trE_wasi_check_range(wc, out, (uint64_t)nsubs * EVENT_SIZE) ||
-      trE_wasi_check_range(wc, nevents_ptr, 4))
-    return TRE_WASI_EFAULT;
+    return TRW_EINVAL;
+  if (trW_check_range(wc, in, (uint64_t)nsubs * SUB_SIZE) ||
+      trW_check_range(wc, out, (uint64_t)nsubs * EVENT_SIZE) ||
+      trW_check_range(wc, nevents_ptr, 4))
+    return TRW_EFAULT;
 
   /* Pass 1: is anything ready now? If not, every subscription is a clock: sleep until
    * the earliest deadline. */
@@ -220,7 +220,7 @@ int trE_wasi_poll_oneoff(trE_wasi_call *wc, const troupe_wasm_val *args) {
   uint8_t raw[SUB_SIZE];
   sub s;
   for (uint32_t i = 0; i < nsubs; i++) {
-    int e = trE_wasi_read(wc, (uint64_t)in + (uint64_t)i * SUB_SIZE, raw, SUB_SIZE);
+    int e = trW_read(wc, (uint64_t)in + (uint64_t)i * SUB_SIZE, raw, SUB_SIZE);
     if (!e)
       e = sub_decode(wc, raw, start, &s);
     if (e)
@@ -241,7 +241,7 @@ int trE_wasi_poll_oneoff(trE_wasi_call *wc, const troupe_wasm_val *args) {
   /* Pass 2: one event per subscription that is ready now. */
   uint32_t nevents = 0;
   for (uint32_t i = 0; i < nsubs; i++) {
-    int e = trE_wasi_read(wc, (uint64_t)in + (uint64_t)i * SUB_SIZE, raw, SUB_SIZE);
+    int e = trW_read(wc, (uint64_t)in + (uint64_t)i * SUB_SIZE, raw, SUB_SIZE);
     if (!e)
       e = sub_decode(wc, raw, start, &s);
     if (e)
@@ -252,21 +252,21 @@ int trE_wasi_poll_oneoff(trE_wasi_call *wc, const troupe_wasm_val *args) {
       continue;
     /* userdata u64 @0, error u16 @8, type u8 @10, nbytes u64 @16, flags u16 @24 */
     uint8_t ev[EVENT_SIZE] = {0};
-    trE_wasi_le64(ev, s.userdata);
-    trE_wasi_le16(ev + 8, s.error);
+    trW_le64(ev, s.userdata);
+    trW_le16(ev + 8, s.error);
     ev[10] = s.tag;
-    trE_wasi_le64(ev + 16, s.nbytes);
-    trE_wasi_le16(ev + 24, s.rwflags);
-    if (trE_wasi_write(wc, (uint64_t)out + (uint64_t)nevents * EVENT_SIZE, ev, sizeof ev))
-      return TRE_WASI_EFAULT;
+    trW_le64(ev + 16, s.nbytes);
+    trW_le16(ev + 24, s.rwflags);
+    if (trW_write(wc, (uint64_t)out + (uint64_t)nevents * EVENT_SIZE, ev, sizeof ev))
+      return TRW_EFAULT;
     nevents++;
   }
-  return trE_wasi_put_u32(wc, nevents_ptr, nevents);
+  return trW_put_u32(wc, nevents_ptr, nevents);
 }
 
 /* ---- process ------------------------------------------------------------------------------- */
 
-int trE_wasi_proc_exit(trE_wasi_call *wc, const troupe_wasm_val *args) {
+int trW_proc_exit(trW_call *wc, const troupe_wasm_val *args) {
   int32_t code = args[0].of.i32;
   wc->ctx->exited = true;
   wc->ctx->exit_code = code;
@@ -274,15 +274,15 @@ int trE_wasi_proc_exit(trE_wasi_call *wc, const troupe_wasm_val *args) {
 }
 
 /* Signals are gone from later versions of preview 1; a sandbox has none to raise. */
-int trE_wasi_proc_raise(trE_wasi_call *wc, const troupe_wasm_val *args) {
+int trW_proc_raise(trW_call *wc, const troupe_wasm_val *args) {
   (void)wc;
   (void)args;
-  return TRE_WASI_ENOSYS;
+  return TRW_ENOSYS;
 }
 
 /* An instance runs on one thread at a time and is preempted by fuel, so there is
  * nothing to yield to inside the engine. */
-int trE_wasi_sched_yield(trE_wasi_call *wc, const troupe_wasm_val *args) {
+int trW_sched_yield(trW_call *wc, const troupe_wasm_val *args) {
   (void)wc;
   (void)args;
   return 0;

@@ -1,4 +1,4 @@
-/* tests/engine/wasi/stdin_wc.c: reading stdin to its end (fd_read): counts lines, words
+/* tests/wasi/programs/stdin_wc.c: reading stdin to its end (fd_read): counts lines, words
  * and bytes like wc, and echoes the longest line. */
 #include <ctype.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* tests/engine/wasi/all_imports.c: WASI-only: calls every preview-1 function directly
+/* tests/wasi/programs/all_imports.c: WASI-only: calls every preview-1 function directly
  * (through wasi-libc's <wasi/api.h>, plus a raw import of proc_raise, which newer
  * headers dropped) and prints the errno each returns -- good calls, bad descriptors,
  * bad pointers (EFAULT, never a crash) and refused capabilities -- so instantiating it

@@ -1,4 +1,4 @@
-/* tests/engine/wasi/recursion.c: call-heavy code: Ackermann, naive Fibonacci, mutual
+/* tests/wasi/programs/recursion.c: call-heavy code: Ackermann, naive Fibonacci, mutual
  * recursion, a recursive tree built and walked on the heap, and calls through function
  * pointers (call_indirect). Depths stay well below the engine's default call limit. */
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* tests/engine/wasi/int64.c: 64-bit and 128-bit integer arithmetic (division, shifts,
+/* tests/wasi/programs/int64.c: 64-bit and 128-bit integer arithmetic (division, shifts,
  * overflow wrap-around of unsigned types, 128-bit products and shifts) and
  * bit tricks, printed in decimal and hex. */
 #include <inttypes.h>

@@ -1,4 +1,4 @@
-/* tests/engine/wasi/strings.c: string.h, ctype.h, stdlib conversions (strtod, strtol,
+/* tests/wasi/programs/strings.c: string.h, ctype.h, stdlib conversions (strtod, strtol,
  * strtoull), snprintf truncation and return values, qsort and bsearch. */
 #include <ctype.h>
 #include <stddef.h>

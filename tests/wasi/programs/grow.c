@@ -1,4 +1,4 @@
-/* tests/engine/wasi/grow.c: for `troupe wasm run --max-memory`: allocates 8 MiB, which
+/* tests/wasi/programs/grow.c: for `troupe wasm run --max-memory`: allocates 8 MiB, which
  * needs memory.grow; prints whether it got it. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* tests/engine/wasi/floats.c: floating point through printf and libm. Results that IEEE
+/* tests/wasi/programs/floats.c: floating point through printf and libm. Results that IEEE
  * fixes exactly (arithmetic, sqrt, rounding, fmod) are printed in full; those of
  * transcendental functions, where C libraries may differ in the last ulp, with 12
  * significant digits. */

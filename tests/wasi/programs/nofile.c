@@ -1,4 +1,4 @@
-/* tests/engine/wasi/nofile.c: what a sandboxed program without a filesystem sees, in
+/* tests/wasi/programs/nofile.c: what a sandboxed program without a filesystem sees, in
  * terms that are the same natively (where the paths do not exist) and under WASI (where
  * no directory is granted): opening, creating, listing and removing fail with errno set,
  * and descriptors that are not open give EBADF. libc's errno *messages* differ between

@@ -1,4 +1,4 @@
-/* tests/engine/wasi/exports.c: for `troupe wasm run --invoke`: a WASI reactor (built
+/* tests/wasi/programs/exports.c: for `troupe wasm run --invoke`: a WASI reactor (built
  * with -mexec-model=reactor) exporting functions of each value type. */
 #include <math.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* tests/engine/wasi/alloc.c: the heap under load: thousands of malloc/realloc/free of
+/* tests/wasi/programs/alloc.c: the heap under load: thousands of malloc/realloc/free of
  * varied sizes (growing linear memory by megabytes), calloc zeroing, a hash table of
  * chained entries, and a checksum of everything that must survive. */
 #include <stdint.h>

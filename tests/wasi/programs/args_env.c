@@ -1,4 +1,4 @@
-/* tests/engine/wasi/args_env.c: the command line and the environment as the program
+/* tests/wasi/programs/args_env.c: the command line and the environment as the program
  * sees them (argv, environ in order, getenv, setenv/unsetenv on the program's copy). */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* tests/engine/wasi/hello.c: the smallest WASI program: stdout through printf, puts and
+/* tests/wasi/programs/hello.c: the smallest WASI program: stdout through printf, puts and
  * putchar, one line on stderr, exit status 0 from main. */
 #include <stdio.h>
 

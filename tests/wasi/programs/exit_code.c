@@ -1,4 +1,4 @@
-/* tests/engine/wasi/exit_code.c: how a program ends. argv[1] picks: "return N" returns N
+/* tests/wasi/programs/exit_code.c: how a program ends. argv[1] picks: "return N" returns N
  * from main, "exit N" calls exit(N) from a nested call (buffered output and atexit
  * handlers must still run), "_exit N" calls _Exit(N) (unflushed output is lost: stdout
  * is a pipe, so fully buffered). */

@@ -1,17 +1,17 @@
 /*
- * engine/wasi.c: the WASI preview 1 host module's context (what a program sees: args,
+ * wasi/wasi.c: the WASI preview 1 host module's context (what a program sees: args,
  * environ, stdio callbacks, exit status) and its registration in a linker. Each
- * preview-1 function is a thin host function generated from TRE_WASI_FUNCS that finds
- * its context and hands over to its implementation in wasi_fd.c, wasi_misc.c or
- * wasi_deny.c; the guest-memory helpers they share live here too.
+ * preview-1 function is a thin host function generated from TRW_FUNCS that finds
+ * its context and hands over to its implementation in fd.c, misc.c or deny.c; the
+ * guest-memory helpers they share live here too.
  */
-#include "engine/wasi_host.h"
+#include "wasi/wasi.h"
 
 #include <stdio.h>
 
 /* ---- string lists (argv, environ) ---------------------------------------------- */
 
-static int strings_init(trE_wasi_strings *s, size_t count, const char *const *list,
+static int strings_init(trW_strings *s, size_t count, const char *const *list,
                         const char *what, troupe_err *err) {
   memset(s, 0, sizeof *s);
   if (count == 0)
@@ -48,7 +48,7 @@ static int strings_init(trE_wasi_strings *s, size_t count, const char *const *li
   return TROUPE_OK;
 }
 
-static void strings_free(trE_wasi_strings *s) {
+static void strings_free(trW_strings *s) {
   free(s->offsets);
   free(s->blob);
 }
@@ -58,14 +58,14 @@ static void strings_free(trE_wasi_strings *s) {
 /* stdin may read and poll; stdout/stderr may write and poll. Nobody may seek or tell
  * (they are streams), so libc's isatty() only depends on the file type. */
 static void fds_init(troupe_wasi_ctx *ctx) {
-  for (uint8_t fd = 0; fd < TRE_WASI_NFDS; fd++) {
-    trE_wasi_fd *f = &ctx->fds[fd];
+  for (uint8_t fd = 0; fd < TRW_NFDS; fd++) {
+    trW_fd *f = &ctx->fds[fd];
     f->open = true;
     f->stream = fd;
     f->flags = 0;
-    f->rights_base = (fd == 0 ? TRE_WASI_RIGHT_FD_READ : TRE_WASI_RIGHT_FD_WRITE) |
-                     TRE_WASI_RIGHT_FD_FDSTAT_SET_FLAGS | TRE_WASI_RIGHT_FD_FILESTAT_GET |
-                     TRE_WASI_RIGHT_POLL_FD_READWRITE;
+    f->rights_base = (fd == 0 ? TRW_RIGHT_FD_READ : TRW_RIGHT_FD_WRITE) |
+                     TRW_RIGHT_FD_FDSTAT_SET_FLAGS | TRW_RIGHT_FD_FILESTAT_GET |
+                     TRW_RIGHT_POLL_FD_READWRITE;
     f->rights_inheriting = 0;
   }
 }
@@ -98,7 +98,7 @@ int troupe_wasi_ctx_new(const troupe_wasi_config *cfg, troupe_wasi_ctx **out, tr
     }
     ctx->stdin_len = cfg->stdin_len;
   }
-  ctx->magic = TRE_WASI_CTX_MAGIC;
+  ctx->magic = TRW_CTX_MAGIC;
   ctx->write = cfg->write;
   ctx->read = cfg->read;
   ctx->sleep = cfg->sleep;
@@ -130,42 +130,42 @@ bool troupe_wasi_exited(const troupe_wasi_ctx *ctx, int32_t *code) {
   return true;
 }
 
-trE_wasi_fd *trE_wasi_fd_get(troupe_wasi_ctx *ctx, uint32_t fd) {
-  if (fd >= TRE_WASI_NFDS || !ctx->fds[fd].open)
+trW_fd *trW_fd_get(troupe_wasi_ctx *ctx, uint32_t fd) {
+  if (fd >= TRW_NFDS || !ctx->fds[fd].open)
     return NULL;
   return &ctx->fds[fd];
 }
 
 /* ---- guest memory ------------------------------------------------------------------ */
 
-int trE_wasi_check_range(const trE_wasi_call *wc, uint64_t ptr, uint64_t len) {
+int trW_check_range(const trW_call *wc, uint64_t ptr, uint64_t len) {
   uint64_t size = troupe_wasm_memory_size(wc->inst);
-  return ptr <= size && len <= size - ptr ? 0 : TRE_WASI_EFAULT;
+  return ptr <= size && len <= size - ptr ? 0 : TRW_EFAULT;
 }
 
-int trE_wasi_read(const trE_wasi_call *wc, uint64_t ptr, void *dst, size_t len) {
-  return troupe_wasm_memory_read(wc->inst, ptr, dst, len) == TROUPE_OK ? 0 : TRE_WASI_EFAULT;
+int trW_read(const trW_call *wc, uint64_t ptr, void *dst, size_t len) {
+  return troupe_wasm_memory_read(wc->inst, ptr, dst, len) == TROUPE_OK ? 0 : TRW_EFAULT;
 }
 
-int trE_wasi_write(const trE_wasi_call *wc, uint64_t ptr, const void *src, size_t len) {
-  return troupe_wasm_memory_write(wc->inst, ptr, src, len) == TROUPE_OK ? 0 : TRE_WASI_EFAULT;
+int trW_write(const trW_call *wc, uint64_t ptr, const void *src, size_t len) {
+  return troupe_wasm_memory_write(wc->inst, ptr, src, len) == TROUPE_OK ? 0 : TRW_EFAULT;
 }
 
-int trE_wasi_put_u32(const trE_wasi_call *wc, uint64_t ptr, uint32_t v) {
+int trW_put_u32(const trW_call *wc, uint64_t ptr, uint32_t v) {
   uint8_t b[4];
-  trE_wasi_le32(b, v);
-  return trE_wasi_write(wc, ptr, b, sizeof b);
+  trW_le32(b, v);
+  return trW_write(wc, ptr, b, sizeof b);
 }
 
-int trE_wasi_put_u64(const trE_wasi_call *wc, uint64_t ptr, uint64_t v) {
+int trW_put_u64(const trW_call *wc, uint64_t ptr, uint64_t v) {
   uint8_t b[8];
-  trE_wasi_le64(b, v);
-  return trE_wasi_write(wc, ptr, b, sizeof b);
+  trW_le64(b, v);
+  return trW_write(wc, ptr, b, sizeof b);
 }
 
 /* ---- host functions and registration ------------------------------------------------ */
 
-typedef int (*wasi_impl)(trE_wasi_call *wc, const troupe_wasm_val *args);
+typedef int (*wasi_impl)(trW_call *wc, const troupe_wasm_val *args);
 
 /* What every generated host function does: find the context (bound at define time, or
  * the instance's user pointer), run the implementation, return its errno as the i32
@@ -174,9 +174,9 @@ static int dispatch(troupe_wasm_hostcall *call, void *user, const troupe_wasm_va
                     troupe_wasm_val *results, wasi_impl impl, bool has_result) {
   troupe_wasm_instance *inst = troupe_wasm_hostcall_instance(call);
   troupe_wasi_ctx *ctx = user ? user : troupe_wasm_instance_user(inst);
-  if (!ctx || ctx->magic != TRE_WASI_CTX_MAGIC)
+  if (!ctx || ctx->magic != TRW_CTX_MAGIC)
     return troupe_wasm_host_trap(call, "WASI function called without a WASI context");
-  trE_wasi_call wc = {.call = call, .inst = inst, .ctx = ctx};
+  trW_call wc = {.call = call, .inst = inst, .ctx = ctx};
   int r = impl(&wc, args);
   if (!has_result || r < 0)
     return r;
@@ -184,13 +184,13 @@ static int dispatch(troupe_wasm_hostcall *call, void *user, const troupe_wasm_va
   return TROUPE_OK;
 }
 
-#define TRE_WASI_X_HOST(name, params, results)                                                \
+#define TRW_X_HOST(name, params, results)                                                \
   static int host_##name(troupe_wasm_hostcall *call, void *user, const troupe_wasm_val *args,    \
                          troupe_wasm_val *res) {                                              \
-    return dispatch(call, user, args, res, trE_wasi_##name, sizeof(results) > 1);             \
+    return dispatch(call, user, args, res, trW_##name, sizeof(results) > 1);             \
   }
-TRE_WASI_FUNCS(TRE_WASI_X_HOST)
-#undef TRE_WASI_X_HOST
+TRW_FUNCS(TRW_X_HOST)
+#undef TRW_X_HOST
 
 typedef struct wasi_row {
   const char *name, *params, *results;
@@ -198,9 +198,9 @@ typedef struct wasi_row {
 } wasi_row;
 
 static const wasi_row rows[] = {
-#define TRE_WASI_X_ROW(name, params, results) {#name, params, results, host_##name},
-    TRE_WASI_FUNCS(TRE_WASI_X_ROW)
-#undef TRE_WASI_X_ROW
+#define TRW_X_ROW(name, params, results) {#name, params, results, host_##name},
+    TRW_FUNCS(TRW_X_ROW)
+#undef TRW_X_ROW
 };
 
 /* 'i' / 'I' to value types; n <= 9 for every preview-1 function. */
@@ -214,7 +214,7 @@ static uint32_t sig_types(const char *sig, uint8_t *out) {
 int troupe_wasi_define(troupe_wasi_ctx *ctx, troupe_wasm_linker *linker, troupe_err *err) {
   if (!linker)
     return troupe_err_set(err, TROUPE_E_INVAL, "wasi: linker is NULL");
-  if (ctx && ctx->magic != TRE_WASI_CTX_MAGIC)
+  if (ctx && ctx->magic != TRW_CTX_MAGIC)
     return troupe_err_set(err, TROUPE_E_INVAL, "wasi: not a WASI context");
   for (size_t i = 0; i < TR_ARRAY_LEN(rows); i++) {
     uint8_t params[16], results[2];

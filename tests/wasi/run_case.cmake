@@ -1,4 +1,4 @@
-# tests/engine/wasi/run_case.cmake: one WASI program test, run by ctest as `cmake -P`.
+# tests/wasi/run_case.cmake: one WASI program test, run by ctest as `cmake -P`.
 # Compiles SRC for wasm32-wasi (clang + lld + wasi-libc) and, unless EXPECT is given,
 # natively (NATIVE_CC); runs both with the same arguments, environment and stdin (the
 # wasm one through `troupe wasm run`, with the native binary's path as argv[0]); and

@@ -1,4 +1,4 @@
-# tests/engine/wasi/cli_case.cmake: one `troupe wasm` command-line test, run by ctest as
+# tests/wasi/cli_case.cmake: one `troupe wasm` command-line test, run by ctest as
 # `cmake -P`. Optionally builds SRC for wasm32-wasi first (WASM_FLAGS) into WASM; then
 # runs `troupe` with CMD (a list in which @WASM@ stands for that module) and checks the
 # exit status (RC) and that stdout / stderr match OUT / ERR (regular expressions,

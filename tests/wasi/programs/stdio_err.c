@@ -1,4 +1,4 @@
-/* tests/engine/wasi/stdio_err.c: stdout and stderr apart: unbuffered stderr between
+/* tests/wasi/programs/stdio_err.c: stdout and stderr apart: unbuffered stderr between
  * buffered stdout lines, perror, a long line (several writes' worth), fflush, fputs and
  * fwrite of bytes that are not text, and output after an explicit flush. */
 #include <errno.h>

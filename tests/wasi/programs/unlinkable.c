@@ -1,4 +1,4 @@
-/* tests/engine/wasi/unlinkable.c: for the CLI tests: imports a function no host
+/* tests/wasi/programs/unlinkable.c: for the CLI tests: imports a function no host
  * provides, so instantiation must fail with a clear message. */
 __attribute__((import_module("env"), import_name("not_provided"))) int not_provided(int);
 

@@ -1,11 +1,13 @@
 /*
- * engine/wasi_host.h: internals of the WASI preview 1 host module (troupe/wasi.h),
- * shared by wasi.c (context, registration, guest-memory helpers), wasi_fd.c (file
- * descriptors), wasi_misc.c (args, environ, clocks, random, poll, exit) and wasi_deny.c
- * (the filesystem and socket functions a sandbox refuses). Private to those files.
+ * wasi/wasi.h: the WASI layer's internal header (prefix trW_): internals of the WASI
+ * preview 1 host module (troupe/wasi.h), shared by wasi.c (context, registration,
+ * guest-memory helpers), fd.c (file descriptors), misc.c (args, environ, clocks, random,
+ * poll, exit) and deny.c (the filesystem and socket functions a sandbox refuses).
+ * The layer is a client of the engine like any embedder: it includes only the public
+ * troupe/wasm.h (through troupe/wasi.h) and base, never engine internals.
  */
-#ifndef TROUPE_SRC_ENGINE_WASI_HOST_H
-#define TROUPE_SRC_ENGINE_WASI_HOST_H
+#ifndef TROUPE_SRC_WASI_H
+#define TROUPE_SRC_WASI_H
 
 #include "base/base.h"
 #include "troupe/wasi.h"
@@ -13,7 +15,7 @@
 /* Every preview-1 function: X(name, params, results), one character per core value
  * type ('i' i32, 'I' i64). The registration table, the prototypes below and the docs'
  * table come from this one list; its order is the witx order of the spec. */
-#define TRE_WASI_FUNCS(X)                        \
+#define TRW_FUNCS(X)                             \
   X(args_get, "ii", "i")                         \
   X(args_sizes_get, "ii", "i")                   \
   X(environ_get, "ii", "i")                      \
@@ -63,60 +65,60 @@
 
 /* The errno values the host returns (the spec's numbering, which is not the host's). */
 enum {
-  TRE_WASI_ESUCCESS = 0,
-  TRE_WASI_EBADF = 8,
-  TRE_WASI_EFAULT = 21,
-  TRE_WASI_EINTR = 27,
-  TRE_WASI_EINVAL = 28,
-  TRE_WASI_EIO = 29,
-  TRE_WASI_ENOSYS = 52,
-  TRE_WASI_ENOTDIR = 54,
-  TRE_WASI_ENOTSOCK = 57,
-  TRE_WASI_ENOTSUP = 58,
-  TRE_WASI_ESPIPE = 70,
-  TRE_WASI_ENOTCAPABLE = 76,
+  TRW_ESUCCESS = 0,
+  TRW_EBADF = 8,
+  TRW_EFAULT = 21,
+  TRW_EINTR = 27,
+  TRW_EINVAL = 28,
+  TRW_EIO = 29,
+  TRW_ENOSYS = 52,
+  TRW_ENOTDIR = 54,
+  TRW_ENOTSOCK = 57,
+  TRW_ENOTSUP = 58,
+  TRW_ESPIPE = 70,
+  TRW_ENOTCAPABLE = 76,
 };
 
 /* Rights bits and file types used for stdio. */
-#define TRE_WASI_RIGHT_FD_DATASYNC (UINT64_C(1) << 0)
-#define TRE_WASI_RIGHT_FD_READ (UINT64_C(1) << 1)
-#define TRE_WASI_RIGHT_FD_SEEK (UINT64_C(1) << 2)
-#define TRE_WASI_RIGHT_FD_FDSTAT_SET_FLAGS (UINT64_C(1) << 3)
-#define TRE_WASI_RIGHT_FD_SYNC (UINT64_C(1) << 4)
-#define TRE_WASI_RIGHT_FD_TELL (UINT64_C(1) << 5)
-#define TRE_WASI_RIGHT_FD_WRITE (UINT64_C(1) << 6)
-#define TRE_WASI_RIGHT_FD_FILESTAT_GET (UINT64_C(1) << 21)
-#define TRE_WASI_RIGHT_POLL_FD_READWRITE (UINT64_C(1) << 27)
+#define TRW_RIGHT_FD_DATASYNC (UINT64_C(1) << 0)
+#define TRW_RIGHT_FD_READ (UINT64_C(1) << 1)
+#define TRW_RIGHT_FD_SEEK (UINT64_C(1) << 2)
+#define TRW_RIGHT_FD_FDSTAT_SET_FLAGS (UINT64_C(1) << 3)
+#define TRW_RIGHT_FD_SYNC (UINT64_C(1) << 4)
+#define TRW_RIGHT_FD_TELL (UINT64_C(1) << 5)
+#define TRW_RIGHT_FD_WRITE (UINT64_C(1) << 6)
+#define TRW_RIGHT_FD_FILESTAT_GET (UINT64_C(1) << 21)
+#define TRW_RIGHT_POLL_FD_READWRITE (UINT64_C(1) << 27)
 
-enum { TRE_WASI_FILETYPE_UNKNOWN = 0, TRE_WASI_FILETYPE_CHARACTER_DEVICE = 2 };
-enum { TRE_WASI_FDFLAG_APPEND = 1, TRE_WASI_FDFLAG_NONBLOCK = 4 };
+enum { TRW_FILETYPE_UNKNOWN = 0, TRW_FILETYPE_CHARACTER_DEVICE = 2 };
+enum { TRW_FDFLAG_APPEND = 1, TRW_FDFLAG_NONBLOCK = 4 };
 
 /* The guest's fds 0, 1, 2. A slot names the stream behind it (0 stdin, 1 stdout, 2
  * stderr), so fd_renumber can move a stream to another number; rights may only shrink
  * (fd_fdstat_set_rights). There are no other fds: nothing can open one. */
-#define TRE_WASI_NFDS 3
-typedef struct trE_wasi_fd {
+#define TRW_NFDS 3
+typedef struct trW_fd {
   bool open;
   uint8_t stream;
   uint16_t flags; /* fdflags: APPEND / NONBLOCK, recorded and reported, no other effect */
   uint64_t rights_base, rights_inheriting;
-} trE_wasi_fd;
+} trW_fd;
 
 /* A list of strings (argv or environ) as the guest receives it: one blob of
  * NUL-terminated strings and each string's offset in it. Sizes fit in a u32 (checked
  * when the context is made). */
-typedef struct trE_wasi_strings {
+typedef struct trW_strings {
   size_t count;
   uint32_t *offsets;
   char *blob;
   uint32_t blob_len;
-} trE_wasi_strings;
+} trW_strings;
 
-#define TRE_WASI_CTX_MAGIC 0x57415349u /* "WASI": checked when found via the instance */
+#define TRW_CTX_MAGIC 0x57415349u /* "WASI": checked when found via the instance */
 
 struct troupe_wasi_ctx {
   uint32_t magic;
-  trE_wasi_strings args, env;
+  trW_strings args, env;
   troupe_wasi_write_fn write;
   troupe_wasi_read_fn read;
   troupe_wasi_sleep_fn sleep;
@@ -124,66 +126,66 @@ struct troupe_wasi_ctx {
   uint8_t *stdin_data; /* owned copy (when read is NULL) */
   size_t stdin_len, stdin_pos;
   unsigned tty_mask;
-  trE_wasi_fd fds[TRE_WASI_NFDS];
+  trW_fd fds[TRW_NFDS];
   bool exited;
   int32_t exit_code;
 };
 
 /* One host call in progress. */
-typedef struct trE_wasi_call {
+typedef struct trW_call {
   troupe_wasm_hostcall *call;
   troupe_wasm_instance *inst;
   troupe_wasi_ctx *ctx;
-} trE_wasi_call;
+} trW_call;
 
 /* Each function returns the guest's errno (>= 0), or a negative engine status (from
  * troupe_wasm_host_exit / troupe_wasm_host_trap) that the host function returns as is. */
-#define TRE_WASI_X_PROTO(name, params, results) \
-  int trE_wasi_##name(trE_wasi_call *wc, const troupe_wasm_val *args);
-TRE_WASI_FUNCS(TRE_WASI_X_PROTO)
-#undef TRE_WASI_X_PROTO
+#define TRW_X_PROTO(name, params, results) \
+  int trW_##name(trW_call *wc, const troupe_wasm_val *args);
+TRW_FUNCS(TRW_X_PROTO)
+#undef TRW_X_PROTO
 
 /* Arguments as the guest's unsigned 32/64-bit values (pointers, sizes, fds). */
-static inline uint32_t trE_wasi_u32(const troupe_wasm_val *args, size_t i) {
+static inline uint32_t trW_u32(const troupe_wasm_val *args, size_t i) {
   return (uint32_t)args[i].of.i32;
 }
-static inline uint64_t trE_wasi_u64(const troupe_wasm_val *args, size_t i) {
+static inline uint64_t trW_u64(const troupe_wasm_val *args, size_t i) {
   return (uint64_t)args[i].of.i64;
 }
 
-/* Guest memory, bounds-checked by the engine: each returns 0 or TRE_WASI_EFAULT. */
-int trE_wasi_check_range(const trE_wasi_call *wc, uint64_t ptr, uint64_t len);
-int trE_wasi_read(const trE_wasi_call *wc, uint64_t ptr, void *dst, size_t len);
-int trE_wasi_write(const trE_wasi_call *wc, uint64_t ptr, const void *src, size_t len);
-int trE_wasi_put_u32(const trE_wasi_call *wc, uint64_t ptr, uint32_t v);
-int trE_wasi_put_u64(const trE_wasi_call *wc, uint64_t ptr, uint64_t v);
+/* Guest memory, bounds-checked by the engine: each returns 0 or TRW_EFAULT. */
+int trW_check_range(const trW_call *wc, uint64_t ptr, uint64_t len);
+int trW_read(const trW_call *wc, uint64_t ptr, void *dst, size_t len);
+int trW_write(const trW_call *wc, uint64_t ptr, const void *src, size_t len);
+int trW_put_u32(const trW_call *wc, uint64_t ptr, uint32_t v);
+int trW_put_u64(const trW_call *wc, uint64_t ptr, uint64_t v);
 
 /* Little-endian encoding of guest structures. */
-static inline void trE_wasi_le16(uint8_t *p, uint16_t v) {
+static inline void trW_le16(uint8_t *p, uint16_t v) {
   p[0] = (uint8_t)v;
   p[1] = (uint8_t)(v >> 8);
 }
-static inline void trE_wasi_le32(uint8_t *p, uint32_t v) {
+static inline void trW_le32(uint8_t *p, uint32_t v) {
   for (int i = 0; i < 4; i++)
     p[i] = (uint8_t)(v >> (8 * i));
 }
-static inline void trE_wasi_le64(uint8_t *p, uint64_t v) {
+static inline void trW_le64(uint8_t *p, uint64_t v) {
   for (int i = 0; i < 8; i++)
     p[i] = (uint8_t)(v >> (8 * i));
 }
-static inline uint32_t trE_wasi_get32(const uint8_t *p) {
+static inline uint32_t trW_get32(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
-static inline uint64_t trE_wasi_get64(const uint8_t *p) {
-  return (uint64_t)trE_wasi_get32(p) | (uint64_t)trE_wasi_get32(p + 4) << 32;
+static inline uint64_t trW_get64(const uint8_t *p) {
+  return (uint64_t)trW_get32(p) | (uint64_t)trW_get32(p + 4) << 32;
 }
 
 /* The open fd slot for a guest fd number, or NULL (the caller answers EBADF). */
-trE_wasi_fd *trE_wasi_fd_get(troupe_wasi_ctx *ctx, uint32_t fd);
+trW_fd *trW_fd_get(troupe_wasi_ctx *ctx, uint32_t fd);
 
 /* The most iovecs one fd_read / fd_write accepts (POSIX IOV_MAX); more is EINVAL. */
-#define TRE_WASI_IOV_MAX 1024u
+#define TRW_IOV_MAX 1024u
 /* Stack buffer for copies between guest memory and the host (per call, not per ctx). */
-#define TRE_WASI_CHUNK 4096u
+#define TRW_CHUNK 4096u
 
 #endif
