@@ -38,7 +38,9 @@ static const char run_usage[] =
     "Options go before FILE.wasm; everything after it belongs to the program.\n"
     "\n"
     "  --invoke NAME        call the export NAME (after _initialize, if exported)\n"
-    "  --fuel N             trap with \"fuel exhausted\" after N units of fuel\n"
+    "  --fuel N             trap with \"fuel exhausted\" after N units of fuel, in\n"
+    "                       the start function and in each call (_initialize, _start,\n"
+    "                       the --invoke'd export) alike\n"
     "  --max-memory PAGES   let linear memory grow to at most PAGES 64 KiB pages\n"
     "  --env NAME=VALUE     add a variable to the program's environment (repeatable)\n"
     "  --argv0 NAME         the program's argv[0] (default: FILE.wasm as given)\n"
@@ -241,9 +243,10 @@ typedef struct run_opts {
   size_t nenv;
 } run_opts;
 
-/* Report how a call ended; returns the exit status. */
+/* Report how a call ended; returns the exit status. `during` follows a trap's location
+ * when what ran was not the call itself (" in the start function"). */
 static int call_outcome(int rc, const troupe_wasm_trap *trap, const troupe_err *err,
-                        troupe_wasi_ctx *wasi) {
+                        troupe_wasi_ctx *wasi, const char *during) {
   int32_t code;
   fflush(stdout);
   if (rc == TROUPE_OK)
@@ -254,8 +257,11 @@ static int call_outcome(int rc, const troupe_wasm_trap *trap, const troupe_err *
   }
   if (trap->kind != TROUPE_WASM_TRAP_NONE) {
     const char *msg = trap->message[0] ? trap->message : troupe_wasm_trap_kind_message(trap->kind);
-    trL_error("trap: %s (function %" PRIu32 ", offset 0x%" PRIx32 ")", msg, trap->func_index,
-              trap->code_offset);
+    if (trap->func_index == UINT32_MAX) /* no function ran (a segment): the message says where */
+      trL_error("trap: %s", msg);
+    else
+      trL_error("trap: %s (function %" PRIu32 ", offset 0x%" PRIx32 ")%s", msg,
+                trap->func_index, trap->code_offset, during);
     return TR_EXIT_TRAP;
   }
   trL_error("%s", troupe_err_message(err));
@@ -297,7 +303,7 @@ static int invoke(troupe_wasm_instance *inst, const run_opts *o, int argc, char 
   if (rc == TROUPE_OK)
     for (uint32_t i = 0; i < ft->nresults; i++)
       print_result(&res[i]);
-  status = call_outcome(rc, &trap, &err, wasi);
+  status = call_outcome(rc, &trap, &err, wasi, "");
 out:
   free(args);
   free(res);
@@ -343,11 +349,12 @@ static int run_module(troupe_wasm_module *mod, const char *path, const run_opts 
     trL_error("%s", troupe_err_message(&err));
     goto out;
   }
-  troupe_wasm_limits limits = {.max_memory_pages = o->max_pages};
+  /* --fuel bounds the start function too: a module whose start loops must not hang us */
+  troupe_wasm_limits limits = {.max_memory_pages = o->max_pages, .start_fuel = o->fuel};
   int rc = troupe_wasm_instantiate(mod, linker, &limits, &inst, &trap, &err);
   if (rc != TROUPE_OK) {
     if (rc == TROUPE_E_UNINSTANTIABLE && trap.kind != TROUPE_WASM_TRAP_NONE)
-      status = call_outcome(TROUPE_E_TRAP, &trap, &err, wasi); /* the start function trapped */
+      status = call_outcome(TROUPE_E_TRAP, &trap, &err, wasi, " in the start function");
     else
       trL_error("%s: %s", path, troupe_err_message(&err));
     goto out;
@@ -365,7 +372,7 @@ static int run_module(troupe_wasm_module *mod, const char *path, const run_opts 
   }
   if (ft) {
     rc = troupe_wasm_call(inst, entry, NULL, 0, NULL, 0, &copts, &trap, &err);
-    status = call_outcome(rc, &trap, &err, wasi);
+    status = call_outcome(rc, &trap, &err, wasi, "");
     if (rc != TROUPE_OK || !o->invoke)
       goto out;
   }

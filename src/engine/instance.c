@@ -349,16 +349,23 @@ static trE_inst *inst_alloc(trE_module *m) {
 }
 
 
+/* An active segment that does not fit traps and fails instantiation. No function ran
+ * (func_index UINT32_MAX), so the message carries the location: which segment, its
+ * offset and length, the target's size. It begins with the kind's own message, which is
+ * what the spec tests match. */
 static int seg_trap(troupe_wasm_trap *trap, troupe_err *err, troupe_wasm_trap_kind kind,
-                    const char *what, uint32_t seg) {
-  if (trap) {
-    memset(trap, 0, sizeof *trap);
-    trap->kind = kind;
-    trap->func_index = UINT32_MAX;
-    snprintf(trap->message, sizeof trap->message, "%s", troupe_wasm_trap_kind_message(kind));
-  }
-  return troupe_err_set(err, TROUPE_E_UNINSTANTIABLE, "%s segment %u: %s", what, seg,
-                        troupe_wasm_trap_kind_message(kind));
+                    const char *fmt, ...) TROUPE_PRINTF(4, 5);
+static int seg_trap(troupe_wasm_trap *trap, troupe_err *err, troupe_wasm_trap_kind kind,
+                    const char *fmt, ...) {
+  troupe_wasm_trap t = {.kind = kind, .func_index = UINT32_MAX};
+  int n = snprintf(t.message, sizeof t.message, "%s: ", troupe_wasm_trap_kind_message(kind));
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(t.message + n, sizeof t.message - (size_t)n, fmt, ap);
+  va_end(ap);
+  if (trap)
+    *trap = t;
+  return troupe_err_set(err, TROUPE_E_UNINSTANTIABLE, "%s", t.message);
 }
 
 int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
@@ -453,7 +460,10 @@ int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
       trE_table *t = inst->tables[e->table];
       uint64_t off = const_value(inst, &e->offset).u32;
       if (off + e->count > t->size) {
-        rc = seg_trap(trap, err, TROUPE_WASM_TRAP_TABLE_OOB, "element", s);
+        rc = seg_trap(trap, err, TROUPE_WASM_TRAP_TABLE_OOB,
+                      "element segment %u (offset %llu, length %u) does not fit in table %u "
+                      "(%u elements) at instantiation", s, (unsigned long long)off, e->count,
+                      e->table, t->size);
         goto fail;
       }
       for (uint32_t k = 0; k < e->count; k++)
@@ -467,8 +477,12 @@ int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
     if (d->mode == TRE_SEG_ACTIVE) {
       trE_memory *mem = inst->mem;
       uint64_t off = const_value(inst, &d->offset).u32;
-      if (!mem || off + d->len > mem->size) {
-        rc = seg_trap(trap, err, TROUPE_WASM_TRAP_MEMORY_OOB, "data", s);
+      uint64_t size = mem ? mem->size : 0;
+      if (off + d->len > size) {
+        rc = seg_trap(trap, err, TROUPE_WASM_TRAP_MEMORY_OOB,
+                      "data segment %u (offset %llu, length %u) does not fit in memory %u "
+                      "(%llu bytes) at instantiation", s, (unsigned long long)off, d->len,
+                      d->memory, (unsigned long long)size);
         goto fail;
       }
       if (d->len)
