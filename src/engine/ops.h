@@ -497,7 +497,7 @@ static inline int trE_op_fcmp(trE_opcode op) {
 /* f64 compare-and-branch on compare f: taken when !(a f b) (negated), as a loop
  * back-edge (back; never negated). */
 static inline trE_opcode trE_op_brf64(unsigned f, bool negated, bool back) {
-  return (trE_opcode)(TRE_OP_brf64_eq + 3 * f + (back ? 2 : negated));
+  return (trE_opcode)(TRE_OP_brf64_eq + 3 * f + (negated ? 1 : back ? 2 : 0));
 }
 static inline trE_opcode trE_op_brf64_imm(unsigned f, bool negated) {
   return (trE_opcode)(TRE_OP_brf64_eq_imm + 2 * f + negated);
