@@ -80,10 +80,19 @@ typedef struct troupe_child_spec {
   uint32_t health_timeout_ms;    /* 0 = the interval */
 } troupe_child_spec;
 
+/* Restart intensity: the supervisor gives up (stops its children, exits `shutdown`)
+ * when more than `intensity` restarts fall within `period_ms`. It keeps the time of each
+ * restart still inside the period (8 bytes each, allocated as restarts happen, at most
+ * `intensity` of them), so a large intensity costs nothing until children crash.
+ * TROUPE_SUP_INTENSITY_UNLIMITED: never give up, keep no history. If the history cannot
+ * grow (out of memory) the restart is not made: the supervisor stops its children and
+ * exits `crash` with code TROUPE_E_NOMEM, and its parent decides. */
+#define TROUPE_SUP_INTENSITY_UNLIMITED UINT32_MAX
+
 typedef struct troupe_sup_config {
   troupe_sup_strategy strategy;
   uint32_t intensity;            /* MaxR: more than this many restarts ... */
-  uint64_t period_ms;            /* ... within MaxT (ms) and the supervisor gives up */
+  uint64_t period_ms;            /* ... within MaxT (ms, >= 1) and the supervisor gives up */
   troupe_auto_shutdown auto_shutdown;
   const char *name;              /* registry name of the supervisor (NULL = none) */
   const char *metadata;          /* registry metadata (NULL = none) */

@@ -4,7 +4,8 @@
  * the supervisor actor and is touched only from its callbacks, so nothing here is
  * atomic except the start waiter shared with the embedder thread in troupe_sup_start.
  * Files: sup.c (the actor and its job engine), sup_spec.c (specs, child records, maps),
- * sup_restart.c (intensity ring, restart decisions, strategies), sup_health.c, sup_api.c.
+ * sup_intensity.c (the restart history), sup_restart.c (restart decisions, strategies),
+ * sup_health.c, sup_api.c.
  */
 #ifndef TROUPE_SRC_SUPERVISOR_SUP_H
 #define TROUPE_SRC_SUPERVISOR_SUP_H
@@ -27,6 +28,24 @@ int trS_map_put(trS_map *m, uint64_t key, void *val); /* NOMEM */
 void *trS_map_del(trS_map *m, uint64_t key);
 int trS_map_reserve(trS_map *m, size_t n);
 void trS_map_free(trS_map *m);
+
+/* ---- restart history (sup_intensity.c): the restart times inside the window --------
+ * A ring of `cap` slots (0 or a power of two), `n` entries from `head`, oldest first. */
+typedef struct trS_hist {
+  uint64_t *t;
+  size_t cap, n, head;
+} trS_hist;
+
+typedef enum trS_verdict {
+  TRS_MAY_RESTART = 0, /* recorded */
+  TRS_GIVE_UP = 1,     /* more than intensity restarts within the period (not recorded) */
+  TRS_NO_MEMORY = 2,   /* the history could not grow (not recorded) */
+} trS_verdict;
+
+/* Forget the restarts older than period_ns before `now` (monotonic, never less than the
+ * previous call's), then judge and record a restart at `now`. */
+trS_verdict trS_hist_add(trS_hist *h, uint32_t intensity, uint64_t period_ns, uint64_t now);
+void trS_hist_free(trS_hist *h);
 
 /* ---- child records ---------------------------------------------------------------- */
 enum {
@@ -174,9 +193,7 @@ typedef struct trS_sup {
   trS_child *free_kids;  /* recycled records */
   trS_child *graveyard;  /* removed during a job, recycled when it ends */
   uint64_t next_serial;
-  /* intensity: the last intensity+1 restart times, a ring */
-  uint64_t *ring;
-  uint32_t ring_len, ring_n, ring_head;
+  trS_hist hist;             /* restarts inside the period (none when unlimited) */
   uint64_t total_restarts;
   trS_job job;
   trS_op *q_head, *q_tail, *op_pool;
@@ -213,8 +230,11 @@ void trS_event(trS_sup *s, troupe_log_level lv, const char *event, troupe_actor_
                    const trS_child *c, const troupe_log_field *f, size_t nf);
 bool trS_is_exempt(troupe_exit_kind k); /* normal or shutdown */
 
+/* sup_intensity.c: count a restart decided at `now` (total_restarts too) and judge it
+ * against the supervisor's intensity. */
+trS_verdict trS_add_restart(trS_sup *s, uint64_t now);
+
 /* sup_restart.c */
-bool trS_add_restart(trS_sup *s, uint64_t now);       /* true: intensity exceeded */
 /* A child's process ended on its own (idle supervisor). */
 void trS_child_exited(trS_sup *s, trS_child *c, troupe_exit_kind k, int code,
                           const char *msg);

@@ -1,36 +1,11 @@
 /*
  * supervisor/sup_restart.c: what a supervisor does when a child's process ends on its own:
- * the restart type decides whether to restart (OTP's do_restart), the intensity ring
- * decides whether it may (O(1), see below), the strategy decides which siblings go
+ * the restart type decides whether to restart (OTP's do_restart), the intensity
+ * (sup_intensity.c) decides whether it may, the strategy decides which siblings go
  * down and come back, and auto_shutdown decides whether a significant child's end
  * ends the supervisor. Opt-in backoff delays a restart without changing the counting.
  */
 #include "supervisor/sup.h"
-
-/*
- * Restart intensity. OTP keeps the list of restart times younger than the period and
- * gives up when it holds more than MaxR entries: O(MaxR) work per restart. We keep only
- * the last MaxR+1 restart times in a ring. After writing `now` over the oldest slot,
- * "more than MaxR restarts within the period" is exactly "the ring is full and its
- * oldest entry is within the period of now", since the ring holds the MaxR+1 most
- * recent ones:
- *
- *     ring (MaxR = 3):  [t4][t1][t2][t3]   head -> t1 (oldest), write t5 at t1's slot
- *                        now - oldest(t2) <= period  =>  4 restarts in the window: give up
- *
- * The boundary is inclusive like OTP's (an entry exactly `period` old still counts).
- */
-bool trS_add_restart(trS_sup *s, uint64_t now) {
-  s->total_restarts++;
-  s->ring[s->ring_head] = now;
-  s->ring_head = s->ring_head + 1 == s->ring_len ? 0 : s->ring_head + 1;
-  if (s->ring_n < s->ring_len)
-    s->ring_n++;
-  if (s->ring_n < s->ring_len)
-    return false;
-  uint64_t oldest = s->ring[s->ring_head]; /* the slot written next holds the oldest */
-  return now - oldest <= s->period_ns;
-}
 
 void trS_escalate(trS_sup *s, trS_child *c) {
   troupe_log_field f[] = {TROUPE_LOG_UINT("intensity", s->cfg.intensity),
@@ -91,6 +66,30 @@ static bool delay_restart(trS_sup *s, trS_child *c, uint64_t now) {
   return true;
 }
 
+/* Count the restart of c against the intensity, then restart it (now, or after its
+ * backoff) unless the supervisor has to stop. Out of memory for the history: the
+ * restart cannot be shown to be within the intensity, and restarting unrecorded could
+ * let a crash loop run unbounded exactly when memory is short, so the supervisor stops
+ * as on any other out-of-memory of the restart path (exit crash, code NOMEM) and its
+ * parent decides. */
+static void count_and_restart(trS_sup *s, trS_child *c) {
+  uint64_t now = troupe_clock_mono_ns();
+  switch (trS_add_restart(s, now)) {
+  case TRS_GIVE_UP:
+    trS_escalate(s, c);
+    return;
+  case TRS_NO_MEMORY:
+    trS_begin_shutdown(s, TROUPE_EXIT_CRASH, TROUPE_E_NOMEM,
+                       "supervisor: out of memory recording a restart");
+    return;
+  case TRS_MAY_RESTART:
+    break;
+  }
+  if (delay_restart(s, c, now))
+    return;
+  trS_restart(s, c);
+}
+
 static bool other_significant_alive(trS_sup *s, trS_child *c) {
   for (size_t i = 0; i < s->nkids; i++)
     if (s->kids[i] != c && !s->kids[i]->removed && s->kids[i]->spec.significant &&
@@ -121,24 +120,10 @@ void trS_child_exited(trS_sup *s, trS_child *c, troupe_exit_kind k, int code,
       trS_recycle_graveyard(s);
     return;
   }
-  uint64_t now = troupe_clock_mono_ns();
-  if (trS_add_restart(s, now)) {
-    trS_escalate(s, c);
-    return;
-  }
-  if (delay_restart(s, c, now))
-    return;
-  trS_restart(s, c);
+  count_and_restart(s, c);
 }
 
 /* A restart attempt failed earlier; this new attempt counts like OTP's try_again. */
 void trS_retry(trS_sup *s, trS_child *c) {
-  uint64_t now = troupe_clock_mono_ns();
-  if (trS_add_restart(s, now)) {
-    trS_escalate(s, c);
-    return;
-  }
-  if (delay_restart(s, c, now))
-    return;
-  trS_restart(s, c);
+  count_and_restart(s, c);
 }

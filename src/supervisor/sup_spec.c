@@ -116,8 +116,6 @@ int trS_check_config(const troupe_sup_config *cfg, troupe_err *err) {
     return troupe_err_set(err, TROUPE_E_INVAL, "supervisor: period must be at least 1 ms");
   if (cfg->period_ms > UINT64_MAX / 1000000u)
     return troupe_err_set(err, TROUPE_E_RANGE, "supervisor: period too large");
-  if (cfg->intensity == UINT32_MAX)
-    return troupe_err_set(err, TROUPE_E_RANGE, "supervisor: intensity too large");
   return TROUPE_OK;
 }
 
@@ -266,10 +264,6 @@ trS_sup *trS_new(troupe_runtime *rt, const troupe_sup_config *cfg,
   s->period_ns = cfg->period_ms * 1000000u;
   if (s->cfg.restart_delay_ms && !s->cfg.restart_delay_max_ms)
     s->cfg.restart_delay_max_ms = s->cfg.restart_delay_ms * 32u;
-  s->ring_len = cfg->intensity + 1;
-  s->ring = trB_calloc(s->ring_len, sizeof *s->ring);
-  if (!s->ring)
-    goto nomem;
   for (size_t i = 0; i < n; i++) {
     if (trS_check_spec(s, &specs[i], err))
       goto fail;
@@ -328,7 +322,7 @@ void trS_free(trS_sup *s) {
     free(o);
   }
   free(s->kids);
-  free(s->ring);
+  trS_hist_free(&s->hist);
   free(s->job.stop);
   free(s->job.start);
   free(s->job.rmsg);

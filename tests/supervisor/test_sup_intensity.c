@@ -13,16 +13,6 @@
 
 #include "test_sup_util.h"
 
-/* Crash the child `n` times, waiting for each restart. */
-static void crash_times(troupe_runtime *rt, troupe_actor_id sup, ts_child *c, int n) {
-  for (int i = 0; i < n; i++) {
-    troupe_actor_id p = atomic_load(&c->pid);
-    assert_true(ts_kill_with(rt, p, "crash"));
-    troupe_actor_id np = ts_pid_of(rt, sup, c->id, NULL);
-    assert_true(np != 0 && np != p);
-  }
-}
-
 static void test_boundary(void **st) {
   (void)st;
   ts_events ev;
@@ -40,8 +30,8 @@ static void test_boundary(void **st) {
   ts_watch w;
   ts_watch_start(rt, &w, sup);
   /* MaxR = 3 restarts are fine (spread over two children: the count is per supervisor) */
-  crash_times(rt, sup, &b, 2);
-  crash_times(rt, sup, &a, 1);
+  ts_crash_times(rt, sup, &b, 2);
+  ts_crash_times(rt, sup, &a, 1);
   assert_true(troupe_actor_alive(rt, sup));
   assert_int_equal(atomic_load(&ev.restarted), 3);
   assert_int_equal(atomic_load(&ev.escalated), 0);
@@ -91,7 +81,7 @@ static void test_window_slides(void **st) {
   troupe_actor_id sup;
   assert_int_equal(troupe_sup_start(rt, &cfg, &spec, 1, &sup, NULL), 0);
   for (int i = 0; i < 4; i++) {
-    crash_times(rt, sup, &a, 1);
+    ts_crash_times(rt, sup, &a, 1);
     tu_sleep_ms(60);
   }
   assert_true(troupe_actor_alive(rt, sup));

@@ -292,4 +292,14 @@ static inline bool ts_kill_with(troupe_runtime *rt, troupe_actor_id pid, const c
   return TU_WAIT(tu_dead(rt, pid));
 }
 
+/* Crash the child `n` times, waiting for each restart (a new process for its id). */
+static inline void ts_crash_times(troupe_runtime *rt, troupe_actor_id sup, ts_child *c, int n) {
+  for (int i = 0; i < n; i++) {
+    troupe_actor_id p = atomic_load(&c->pid);
+    assert_true(ts_kill_with(rt, p, "crash"));
+    troupe_actor_id np = ts_pid_of(rt, sup, c->id, NULL);
+    assert_true(np != 0 && np != p);
+  }
+}
+
 #endif
