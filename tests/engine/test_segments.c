@@ -49,41 +49,38 @@ static const uint8_t data_at_wasm[] = {
     0x65, 0x6e, 0x76, 0x02, 0x61, 0x74, 0x03, 0x7f, 0x00, 0x05, 0x03, 0x01,
     0x00, 0x01, 0x0b, 0x07, 0x01, 0x00, 0x23, 0x00, 0x0b, 0x01, 0x78};
 
-/* Instantiate bytes (with l) expecting failure; return the trap and err. */
+/* Instantiating bytes (with l) fails with a trap of `kind` and exactly `message`, which
+ * err repeats; no function ran. */
 static void instantiate_fails(const uint8_t *bytes, size_t len, const troupe_wasm_linker *l,
-                              troupe_wasm_trap *trap, troupe_err *err) {
+                              troupe_wasm_trap_kind kind, const char *message) {
   troupe_wasm_module *m;
   assert_int_equal(troupe_wasm_module_new(bytes, len, &m, NULL), TROUPE_OK);
   troupe_wasm_instance *inst = NULL;
-  troupe_err_clear(err);
-  memset(trap, 0, sizeof *trap);
-  assert_int_equal(troupe_wasm_instantiate(m, l, NULL, &inst, trap, err),
+  troupe_wasm_trap trap;
+  troupe_err err;
+  troupe_err_clear(&err);
+  memset(&trap, 0, sizeof trap);
+  assert_int_equal(troupe_wasm_instantiate(m, l, NULL, &inst, &trap, &err),
                    TROUPE_E_UNINSTANTIABLE);
-  assert_int_equal(trap->func_index, UINT32_MAX); /* no function ran */
-  assert_string_equal(troupe_err_message(err), trap->message);
+  assert_int_equal(trap.kind, kind);
+  assert_int_equal(trap.func_index, UINT32_MAX);
+  assert_string_equal(trap.message, message);
+  assert_string_equal(troupe_err_message(&err), message);
   troupe_wasm_module_free(m);
 }
 
 static void test_data_segment_out_of_bounds(void **state) {
   (void)state;
-  troupe_wasm_trap trap;
-  troupe_err err;
-  instantiate_fails(data_oob_wasm, sizeof data_oob_wasm, NULL, &trap, &err);
-  assert_int_equal(trap.kind, TROUPE_WASM_TRAP_MEMORY_OOB);
-  assert_string_equal(trap.message,
-                      "out of bounds memory access: data segment 1 (offset 65534, length 4) "
-                      "does not fit in memory 0 (65536 bytes) at instantiation");
+  instantiate_fails(data_oob_wasm, sizeof data_oob_wasm, NULL, TROUPE_WASM_TRAP_MEMORY_OOB,
+                    "out of bounds memory access: data segment 1 (offset 65534, length 4) "
+                    "does not fit in memory 0 (65536 bytes) at instantiation");
 }
 
 static void test_element_segment_out_of_bounds(void **state) {
   (void)state;
-  troupe_wasm_trap trap;
-  troupe_err err;
-  instantiate_fails(elem_oob_wasm, sizeof elem_oob_wasm, NULL, &trap, &err);
-  assert_int_equal(trap.kind, TROUPE_WASM_TRAP_TABLE_OOB);
-  assert_string_equal(trap.message,
-                      "out of bounds table access: element segment 0 (offset 1, length 2) "
-                      "does not fit in table 0 (2 elements) at instantiation");
+  instantiate_fails(elem_oob_wasm, sizeof elem_oob_wasm, NULL, TROUPE_WASM_TRAP_TABLE_OOB,
+                    "out of bounds table access: element segment 0 (offset 1, length 2) "
+                    "does not fit in table 0 (2 elements) at instantiation");
 }
 
 /* The offset comes from an imported global, so only instantiation knows it; an i32
@@ -105,11 +102,8 @@ static void test_offset_from_a_global(void **state) {
     assert_int_equal(troupe_wasm_linker_define_global(l, "env", "at",
                                                       TROUPE_WASM_VAL_I32(cases[i].at), false,
                                                       NULL), TROUPE_OK);
-    troupe_wasm_trap trap;
-    troupe_err err;
-    instantiate_fails(data_at_wasm, sizeof data_at_wasm, l, &trap, &err);
-    assert_int_equal(trap.kind, TROUPE_WASM_TRAP_MEMORY_OOB);
-    assert_string_equal(trap.message, cases[i].message);
+    instantiate_fails(data_at_wasm, sizeof data_at_wasm, l, TROUPE_WASM_TRAP_MEMORY_OOB,
+                      cases[i].message);
     troupe_wasm_linker_free(l);
   }
   /* and the last byte fits */
