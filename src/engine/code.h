@@ -60,6 +60,9 @@ uint32_t trE_code_offset(const trE_compiled *fn, uint32_t pc);
 const char *trE_op_name(trE_opcode op);   /* "i32_add_imm"; "?" past the list */
 const char *trE_op_layout(trE_opcode op); /* its operand letters (ops.h) */
 bool trE_op_falls_through(trE_opcode op); /* false: the next word is never reached */
+/* The module space a layout letter indexes, named as in the text format ("func", "global",
+ * "table", "type", "data", "elem"); NULL for other letters. */
+const char *trE_index_kind(char letter);
 /* The words of op (op word included) at code[at], by ops.h's length rule; 0 when it
  * would run past ncode. */
 uint32_t trE_op_words(trE_opcode op, const uint32_t *code, uint32_t at, uint32_t ncode);
@@ -76,5 +79,12 @@ typedef struct trE_opdecoder {
 void trE_opdecoder_init(trE_opdecoder *d, const int32_t *handlers);
 /* The op whose handler offset `word` is, or TRE_OP_COUNT. */
 trE_opcode trE_op_decode(const trE_opdecoder *d, uint32_t word);
+
+/* The code verifier (verify.c): TROUPE_E_INTERNAL, with the function, the code word and
+ * what is wrong, unless every op of fn is known and inside the code, every slot inside
+ * its frame, every branch on an op start (a back-edge on a fuel op), every module index
+ * of m in range, and the code cannot run off its end. */
+int trE_verify_func(const trE_module *m, const trE_compiled *fn, const trE_opdecoder *d,
+                    troupe_err *err);
 
 #endif

@@ -16,6 +16,14 @@
 
 #include <string.h>
 
+/* Debug, sanitizer and fuzz builds verify every function compiled (verify.c); the check
+ * costs compile time, so release builds skip it. */
+#ifdef TROUPE_VERIFY_CODE
+enum { VERIFY = 1 };
+#else
+enum { VERIFY = 0 };
+#endif
+
 /* One instruction, by family. */
 static int instr(trE_cc *c, uint8_t op, bool *done) {
   switch (op) {
@@ -120,7 +128,11 @@ static int compile_func(trE_cc *c, uint32_t defined, trE_compiled *out) {
       .nresults = ft->nresults, .nlocals = c->nlocals,
       .frame_slots = c->nlocals + c->max_height + 1, .entry_fuel = c->entry_fuel, .type = ft,
       .npcmap = c->nmap, .pcmap = c->map};
-  return 0;
+  if (VERIFY && (rc = trE_verify_func(m, out, c->dec, c->err)) != 0) {
+    free(c->code);
+    free(c->map);
+  }
+  return rc;
 }
 
 /* What compile.c owns in a module: the compiled functions and the function types as
@@ -140,7 +152,9 @@ int trE_compile_module(trE_module *m, const uint8_t *bytes, size_t len, troupe_e
   trE_compiled **ptrs = trB_calloc(n ? n : 1, sizeof *ptrs);
   owner *own = trB_calloc(1, sizeof *own);
   troupe_wasm_functype *pub = trB_calloc(m->ntypes ? m->ntypes : 1, sizeof *pub);
-  if (!fns || !ptrs || !own || !pub) {
+  trE_opdecoder *dec = VERIFY ? trB_malloc(sizeof *dec) : NULL;
+  if (!fns || !ptrs || !own || !pub || (VERIFY && !dec)) {
+    free(dec);
     free(fns);
     free(ptrs);
     free(own);
@@ -155,6 +169,9 @@ int trE_compile_module(trE_module *m, const uint8_t *bytes, size_t len, troupe_e
   own->fns = fns;
   own->pubtypes = pub;
   trE_cc c = {.m = m, .H = trE_interp_handlers(), .err = err};
+  if (dec)
+    trE_opdecoder_init(dec, c.H);
+  c.dec = dec;
   c.r = (trE_reader){.base = bytes, .p = bytes, .end = bytes + len, .where = "code section",
                      .err = err};
   int rc = 0;
@@ -163,6 +180,7 @@ int trE_compile_module(trE_module *m, const uint8_t *bytes, size_t len, troupe_e
     rc = compile_func(&c, i, &fns[i]);
     ptrs[i] = &fns[i];
   }
+  free(dec);
   free(c.st);
   free(c.cs);
   free(c.ltypes);

@@ -48,6 +48,7 @@ typedef struct trE_cc {
   trE_module *m;
   trE_reader r;
   const int32_t *H; /* handler offsets (trE_interp_handlers): what an op word holds */
+  const trE_opdecoder *dec; /* TROUPE_VERIFY_CODE: for the verifier (else NULL) */
   troupe_err *err;
   uint32_t func_index;
   const trE_functype *ft;

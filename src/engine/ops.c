@@ -27,6 +27,18 @@ const char *trE_op_layout(trE_opcode op) { return op < TRE_OP_COUNT ? layouts[op
 
 bool trE_op_falls_through(trE_opcode op) { return op < TRE_OP_COUNT && !no_fallthrough[op]; }
 
+const char *trE_index_kind(char letter) {
+  switch (letter) {
+  case 'F': return "func";
+  case 'G': return "global";
+  case 'T': return "table";
+  case 'Y': return "type";
+  case 'D': return "data";
+  case 'E': return "elem";
+  default: return NULL;
+  }
+}
+
 uint32_t trE_op_words(trE_opcode op, const uint32_t *code, uint32_t at, uint32_t ncode) {
   if (op >= TRE_OP_COUNT || at >= ncode)
     return 0;

@@ -327,7 +327,9 @@
 
 /* i32 chains (TRE_CHAINOPS): i32_<o2>_<o1> [op d a b c] d = (a o1 b) o2 c, and
  * i32_<o2>_<o1>_imm [op d a imm c] d = (a o1 imm) o2 c. */
-#define TRE_FAM_CHAIN(X, o2, o1, sfx) X(i32_##o2##_##o1##sfx, "dsss")
+#define TRE_LAYOUT_CHAIN "dsss"
+#define TRE_LAYOUT_CHAIN_imm "dsis"
+#define TRE_FAM_CHAIN(X, o2, o1, sfx) X(i32_##o2##_##o1##sfx, TRE_LAYOUT_CHAIN##sfx)
 
 /* Scaled-index loads: <load>_adds [op d base idx k offset], the address the i32
  * base + (idx << k) (an i32_add_shl_imm feeding only the load). */
