@@ -28,6 +28,8 @@
 
 #include "troupe/error.h"
 
+#include <stdio.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -169,6 +171,22 @@ TROUPE_API int troupe_wasm_module_import(const troupe_wasm_module *m, size_t i,
                                          troupe_wasm_extern_desc *out);
 TROUPE_API int troupe_wasm_module_export(const troupe_wasm_module *m, size_t i,
                                          troupe_wasm_extern_desc *out);
+
+/* The code the engine compiled, as text: for people reading what the compiler made of a
+ * module, and for tests that fix which fused ops a sequence becomes. Writes, for the
+ * function func_index of the module's function index space (imports included), or for
+ * every function with TROUPE_WASM_DUMP_ALL, a header line -- index, export names, the
+ * counts of params, locals and results, frame size in slots, entry fuel, code words --
+ * then one line per op: its code word, its name from the engine's op list and its
+ * operands (sN a frame slot, @N a branch target's code word, "+N" a memory offset,
+ * "func N" / "global N" / "table N" / "type N" / "data N" / "elem N" an index, numbers
+ * immediates). An imported function gets only its header. The format follows the engine:
+ * it is not stable across versions. Returns TROUPE_E_INVAL for a NULL module or stream,
+ * TROUPE_E_RANGE for an index past the functions, TROUPE_E_IO when writing fails,
+ * TROUPE_E_NOMEM. Reads the module only: any thread, while its instances run. */
+#define TROUPE_WASM_DUMP_ALL UINT32_MAX
+TROUPE_API int troupe_wasm_module_dump(const troupe_wasm_module *m, uint32_t func_index,
+                                       FILE *out, troupe_err *err);
 
 /* ---- host objects and the linker ------------------------------------------------- */
 

@@ -24,6 +24,7 @@ typedef struct trL_command {
 
 int trL_cmd_codec(int argc, char **argv);
 int trL_cmd_wasm(int argc, char **argv);
+int trL_cmd_wasm_dump(int argc, char **argv); /* `troupe wasm dump` (cmd_wasm_dump.c) */
 
 /* Print "troupe: <msg>" on stderr (one line). */
 void trL_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,6 +1,6 @@
 /*
  * cli/cmd_wasm.c: `troupe wasm`: run a WASI command module, invoke one export with
- * arguments from the command line, or validate a module. A thin shell over the public
+ * arguments from the command line, validate or dump a module. A thin shell over the public
  * troupe/wasm.h and troupe/wasi.h: the program's stdin/stdout/stderr are ours, its exit
  * code becomes ours; bad files, unlinkable imports and traps give one error line and a
  * distinct exit code (TR_EXIT_*; see `troupe wasm --help`).
@@ -22,6 +22,7 @@ static const char wasm_usage[] =
     "\n"
     "  run [options] FILE.wasm [ARG...]   run a WASI program, or --invoke an export\n"
     "  validate FILE.wasm                 decode and validate: prints \"ok\" or the error\n"
+    "  dump FILE.wasm [--func N]          print the engine's compiled code\n"
     "\n"
     "  troupe wasm <subcommand> --help\n";
 
@@ -482,6 +483,8 @@ int trL_cmd_wasm(int argc, char **argv) {
     return cmd_run(argc - 1, argv + 1);
   if (!strcmp(argv[1], "validate"))
     return cmd_validate(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "dump"))
+    return trL_cmd_wasm_dump(argc - 1, argv + 1);
   trL_error("wasm: unknown subcommand '%s' (try 'troupe wasm --help')", argv[1]);
   return TR_EXIT_USAGE;
 }
