@@ -1,9 +1,11 @@
 /*
  * fuzz/fuzz_wasm_load.c: libFuzzer target for the engine's loader. Arbitrary bytes go
  * through troupe_wasm_module_new (decode + validate + compile); a module that loads has
- * its imports and exports described. Checks: no crash, leak, UB or long run (a declared
- * count far beyond the input must fail fast, not allocate), an error always comes with
- * a message, and the description calls agree with the counts.
+ * its imports and exports described and its compiled code dumped. Checks: no crash,
+ * leak, UB or long run (a declared count far beyond the input must fail fast, not
+ * allocate), an error always comes with a message and is never an internal one (the fuzz
+ * build verifies every compiled function: TROUPE_E_INTERNAL is a compiler bug the code
+ * verifier caught), and the description calls agree with the counts.
  */
 #include "troupe/wasm.h"
 
@@ -38,6 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int rc = troupe_wasm_module_new(data, size, &m, &err);
   if (rc != TROUPE_OK) {
     CHECK(rc < 0);
+    CHECK(rc != TROUPE_E_INTERNAL);
     CHECK(err.msg[0] != '\0');
     return 0;
   }
@@ -56,6 +59,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check_desc(&d);
   }
   CHECK(troupe_wasm_module_export(m, ne, &d) == TROUPE_E_RANGE);
+  /* The dump reads every op of every function back through the op list. */
+  static FILE *sink;
+  if (!sink)
+    sink = fopen("/dev/null", "w");
+  CHECK(sink && troupe_wasm_module_dump(m, TROUPE_WASM_DUMP_ALL, sink, NULL) == TROUPE_OK);
   /* The reference count: a second reference outlives the first. */
   troupe_wasm_module *again = troupe_wasm_module_ref(m);
   troupe_wasm_module_free(m);

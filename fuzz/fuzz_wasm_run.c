@@ -195,7 +195,9 @@ static void call_exports(troupe_wasm_module *m, troupe_wasm_instance *inst, run_
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   troupe_wasm_module *m = NULL;
-  if (troupe_wasm_module_new(data, size, &m, NULL) != TROUPE_OK)
+  int rc = troupe_wasm_module_new(data, size, &m, NULL);
+  CHECK(rc != TROUPE_E_INTERNAL); /* the code verifier caught a compiler bug */
+  if (rc != TROUPE_OK)
     return 0;
   troupe_wasm_functype *types = calloc(troupe_wasm_module_import_count(m) + 1, sizeof *types);
   troupe_wasm_linker *l = troupe_wasm_linker_new();
