@@ -2,8 +2,13 @@
  * engine/interp.c: the dispatch loop. One function, direct-threaded by computed goto:
  * every op word is its handler's offset from a base label, so dispatch is
  * `goto *(base + *pc)`. The VM registers are C locals the compiler keeps in machine
- * registers: pc, fp (the frame's slot 0), inst (the running instance), mem/memsize
- * (linear memory 0, reloaded after calls, memory.grow and host calls) and fuel.
+ * registers: pc, fp (the frame's slot 0), inst (the running instance) and mem/memsize
+ * (linear memory 0, reloaded when the running instance changes, after memory.grow and
+ * after host calls). Fuel is not one of them: it lives in ex->fuel, charged by one
+ * subtraction in memory at each charge point (a loop's entry or back-edge, a call),
+ * because one more live value made gcc spill pc (docs/BENCH-ENGINE.md, "What each step
+ * bought", step 2). Op lengths and branch operand positions come from the op list
+ * (ops.h: SKIP and TARGET below).
  *
  * Calls and returns never recurse in C: a call pushes a trE_frame on ex->frames and
  * jumps; a return pops it and jumps back. Traps and suspensions store the state in ex
