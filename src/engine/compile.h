@@ -93,15 +93,48 @@ static inline int trE_cc_rd_u32(trE_cc *c, uint32_t *v) { return trE_rd_u32(&c->
 int trE_cc_rd_zero_byte(trE_cc *c);
 int trE_cc_check_table(trE_cc *c, uint32_t t);
 
-/* Grow an array to hold `need` elements (doubling); false on overflow or out of memory. */
-bool trE_cc_grow(void **p, uint32_t *cap, uint32_t need, size_t size);
+/* Grow an array to hold `need` elements (doubling); false on overflow or out of memory.
+ * The small helpers here are inline: they run a few times per instruction compiled. */
+bool trE_cc_grow_to(void **p, uint32_t *cap, uint32_t need, size_t size);
+static inline bool trE_cc_grow(void **p, uint32_t *cap, uint32_t need, size_t size) {
+  return need <= *cap || trE_cc_grow_to(p, cap, need, size);
+}
 
-int trE_cc_push(trE_cc *c, uint8_t type);
+static inline int trE_cc_push(trE_cc *c, uint8_t type) {
+  if (!trE_cc_grow((void **)&c->st, &c->st_cap, c->sp + 1, sizeof *c->st))
+    return trE_cc_fail(c, TROUPE_E_NOMEM, "out of memory");
+  c->st[c->sp++] = (trE_cval){.type = type, .kind = TRE_V_SLOT};
+  if (c->sp > c->max_height)
+    c->max_height = c->sp;
+  return 0;
+}
 int trE_cc_push_const(trE_cc *c, uint8_t type, uint64_t v);
-void trE_cc_drop_entry(trE_cc *c);
+static inline void trE_cc_drop_entry(trE_cc *c) {
+  const trE_cval *v = &c->st[c->sp - 1];
+  if (v->kind == TRE_V_LOCAL) {
+    c->nlazy--;
+    c->lazy[v->idx]--;
+  }
+  c->sp--;
+}
 /* Pop an operand of type `want` (TRE_T_UNKNOWN: any); *pos gets its position (still
- * readable until the next push), *got its type. */
-int trE_cc_pop(trE_cc *c, uint8_t want, uint32_t *pos, uint8_t *got);
+ * readable until the next push), *got its type. trE_cc_pop_edge takes the block's empty
+ * stack (an unknown value in unreachable code, else an error) and type mismatches. */
+int trE_cc_pop_edge(trE_cc *c, uint8_t want, uint32_t *pos, uint8_t *got);
+static inline int trE_cc_pop(trE_cc *c, uint8_t want, uint32_t *pos, uint8_t *got) {
+  uint32_t sp = c->sp;
+  if (sp == c->cs[c->csp - 1].height)
+    return trE_cc_pop_edge(c, want, pos, got);
+  uint8_t t = c->st[sp - 1].type;
+  if (want != TRE_T_UNKNOWN && t != TRE_T_UNKNOWN && t != want)
+    return trE_cc_pop_edge(c, want, pos, got);
+  if (pos)
+    *pos = sp - 1;
+  if (got)
+    *got = t == TRE_T_UNKNOWN ? want : t;
+  trE_cc_drop_entry(c);
+  return 0;
+}
 int trE_cc_pop_vals(trE_cc *c, uint32_t n, const uint8_t *types);
 int trE_cc_push_vals(trE_cc *c, uint32_t n, const uint8_t *types);
 /* Check that the top n entries have these types, without popping (branch operands). */
@@ -130,10 +163,19 @@ static inline uint32_t trE_cc_home(const trE_cc *c, uint32_t pos) { return c->nl
 uint32_t *trE_cc_emit(trE_cc *c, trE_opcode op, uint32_t nops);
 /* Drop the ops from code index `start` on (being fused away). */
 void trE_cc_unemit(trE_cc *c, uint32_t start);
-/* The code index of operand word w; UINT32_MAX for the scratch sink. */
-uint32_t trE_cc_word(trE_cc *c, const uint32_t *w);
+/* The code index of operand word w; UINT32_MAX for the scratch sink (unreachable code or
+ * after a failed allocation). */
+static inline uint32_t trE_cc_word(const trE_cc *c, const uint32_t *w) {
+  if (!c->code || w < c->code || w >= c->code + c->code_cap)
+    return UINT32_MAX;
+  return (uint32_t)(w - c->code);
+}
 /* Remember that the op just emitted wrote stack position `pos` through word w. */
-void trE_cc_note_dst(trE_cc *c, uint32_t *w, uint32_t pos);
+static inline void trE_cc_note_dst(trE_cc *c, uint32_t *w, uint32_t pos) {
+  uint32_t i = trE_cc_word(c, w);
+  c->last_dst = i == UINT32_MAX ? 0 : i + 1;
+  c->last_pos = pos;
+}
 /* Branch offsets are relative to the word that holds them. */
 void trE_cc_set_rel(trE_cc *c, uint32_t word, uint32_t target);
 void trE_cc_add_fixup(trE_cc *c, trE_cctrl *f, uint32_t *w);
@@ -153,7 +195,14 @@ void trE_cc_materialize(trE_cc *c, uint32_t pos);
 /* Before control flow splits or joins, no entry may still read a local. */
 void trE_cc_materialize_locals(trE_cc *c);
 /* The slot to read entry `pos` from (a constant is materialised first). */
-uint32_t trE_cc_rd(trE_cc *c, uint32_t pos);
+static inline uint32_t trE_cc_rd(trE_cc *c, uint32_t pos) {
+  const trE_cval *v = &c->st[pos];
+  if (v->kind == TRE_V_LOCAL)
+    return v->idx;
+  if (v->kind == TRE_V_CONST)
+    trE_cc_materialize(c, pos);
+  return trE_cc_home(c, pos);
+}
 
 /* ---- instruction families: validate and emit one instruction ------------------------- */
 

@@ -48,18 +48,6 @@ void trE_cc_unemit(trE_cc *c, uint32_t start) {
   c->last_dst = 0;
 }
 
-uint32_t trE_cc_word(trE_cc *c, const uint32_t *w) {
-  if (!c->code || w < c->code || w >= c->code + c->code_cap)
-    return UINT32_MAX; /* the scratch sink: unreachable code or after a failed allocation */
-  return (uint32_t)(w - c->code);
-}
-
-void trE_cc_note_dst(trE_cc *c, uint32_t *w, uint32_t pos) {
-  uint32_t i = trE_cc_word(c, w);
-  c->last_dst = i == UINT32_MAX ? 0 : i + 1;
-  c->last_pos = pos;
-}
-
 void trE_cc_set_rel(trE_cc *c, uint32_t word, uint32_t target) {
   c->code[word] = (uint32_t)((int32_t)target - (int32_t)word);
 }
@@ -154,13 +142,4 @@ void trE_cc_materialize_locals(trE_cc *c) {
   for (uint32_t i = 0; c->nlazy && i < c->sp; i++)
     if (c->st[i].kind == TRE_V_LOCAL)
       trE_cc_materialize(c, i);
-}
-
-uint32_t trE_cc_rd(trE_cc *c, uint32_t pos) {
-  trE_cval *v = &c->st[pos];
-  if (v->kind == TRE_V_LOCAL)
-    return v->idx;
-  if (v->kind == TRE_V_CONST)
-    trE_cc_materialize(c, pos);
-  return trE_cc_home(c, pos);
 }

@@ -33,9 +33,7 @@ int trE_cc_check_table(trE_cc *c, uint32_t t) {
   return 0;
 }
 
-bool trE_cc_grow(void **p, uint32_t *cap, uint32_t need, size_t size) {
-  if (need <= *cap)
-    return true;
+bool trE_cc_grow_to(void **p, uint32_t *cap, uint32_t need, size_t size) {
   uint32_t n = *cap ? *cap : 64;
   while (n < need) {
     if (n > UINT32_MAX / 2)
@@ -52,15 +50,6 @@ bool trE_cc_grow(void **p, uint32_t *cap, uint32_t need, size_t size) {
 
 /* ---- the operand stack ----------------------------------------------------------- */
 
-int trE_cc_push(trE_cc *c, uint8_t type) {
-  if (!trE_cc_grow((void **)&c->st, &c->st_cap, c->sp + 1, sizeof *c->st))
-    return trE_cc_fail(c, TROUPE_E_NOMEM, "out of memory");
-  c->st[c->sp++] = (trE_cval){.type = type, .kind = TRE_V_SLOT};
-  if (c->sp > c->max_height)
-    c->max_height = c->sp;
-  return 0;
-}
-
 int trE_cc_push_const(trE_cc *c, uint8_t type, uint64_t v) {
   TRY(trE_cc_push(c, type));
   c->st[c->sp - 1].kind = TRE_V_CONST;
@@ -68,41 +57,24 @@ int trE_cc_push_const(trE_cc *c, uint8_t type, uint64_t v) {
   return 0;
 }
 
-void trE_cc_drop_entry(trE_cc *c) {
-  const trE_cval *v = &c->st[c->sp - 1];
-  if (v->kind == TRE_V_LOCAL) {
-    c->nlazy--;
-    c->lazy[v->idx]--;
-  }
-  c->sp--;
-}
-
-int trE_cc_pop(trE_cc *c, uint8_t want, uint32_t *pos, uint8_t *got) {
-  trE_cctrl *f = &c->cs[c->csp - 1];
-  if (c->sp == f->height) {
-    if (f->unreachable) {
-      /* stack-polymorphic: an unknown value, materialised at the floor position */
-      if (pos)
-        *pos = c->sp;
-      if (got)
-        *got = want;
-      /* make sure the slot index stays within the frame */
-      if (c->sp + 1 > c->max_height)
-        c->max_height = c->sp + 1;
-      return 0;
-    }
-    return TRE_INVALID(c, "type mismatch: expected %s, but the block's operand stack is empty",
-                       want == TRE_T_UNKNOWN ? "a value" : troupe_wasm_valtype_name(want));
-  }
-  uint8_t t = c->st[c->sp - 1].type;
-  if (want != TRE_T_UNKNOWN && t != TRE_T_UNKNOWN && t != want)
+int trE_cc_pop_edge(trE_cc *c, uint8_t want, uint32_t *pos, uint8_t *got) {
+  const trE_cctrl *f = &c->cs[c->csp - 1];
+  if (c->sp > f->height) {
+    uint8_t t = c->st[c->sp - 1].type;
     return TRE_INVALID(c, "type mismatch: expected %s, found %s",
                        troupe_wasm_valtype_name(want), troupe_wasm_valtype_name(t));
+  }
+  if (!f->unreachable)
+    return TRE_INVALID(c, "type mismatch: expected %s, but the block's operand stack is empty",
+                       want == TRE_T_UNKNOWN ? "a value" : troupe_wasm_valtype_name(want));
+  /* stack-polymorphic: an unknown value, materialised at the floor position */
   if (pos)
-    *pos = c->sp - 1;
+    *pos = c->sp;
   if (got)
-    *got = t == TRE_T_UNKNOWN ? want : t;
-  trE_cc_drop_entry(c);
+    *got = want;
+  /* make sure the slot index stays within the frame */
+  if (c->sp + 1 > c->max_height)
+    c->max_height = c->sp + 1;
   return 0;
 }
 
