@@ -308,13 +308,19 @@ TROUPE_API int troupe_demonitor(troupe_actor *self, uint64_t ref);
  * trapped; NORMAL is ignored by a non-trapping target; any other reason kills a
  * non-trapping target or becomes an EXIT message for a trapping one. A target may be
  * suspended: only KILL and non-trapped fatal signals end it while suspended. `msg`
- * is copied. */
+ * is copied. NOTFOUND when `to` is not alive.
+ * KILL takes effect for everyone before the call returns (OTP: the kill arrives before
+ * any later message from the same sender): from then on the target is not alive
+ * (troupe_actor_alive), sends, exit signals and asks to it fail with NOTFOUND, links
+ * and monitors see it as dead (noproc), so it never handles a message sent after the
+ * kill. It may still finish the handler it is running, then it exits `killed` (its
+ * terminate runs, links and monitors are told) on its worker shortly after. */
 TROUPE_API int troupe_exit(troupe_runtime *rt, troupe_actor_id from, troupe_actor_id to,
                            troupe_exit_kind reason, int code, const char *msg);
 
 /* True while the actor is alive: false from the moment it starts dying, before its exit
  * signals and down messages go out, so whoever receives those sees it gone (as OTP's
- * is_process_alive does). */
+ * is_process_alive does), and from the moment a troupe_exit(KILL) to it returned. */
 TROUPE_API bool troupe_actor_alive(troupe_runtime *rt, troupe_actor_id id);
 
 /* ---------------------------------------------------------------------------------

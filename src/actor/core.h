@@ -81,10 +81,14 @@ typedef struct trA_msg {
 } trA_msg;
 
 /* ---- actors (slots) --------------------------------------------------------------- */
-/* gen_state = generation << 32 | state. A FREE slot already holds its next generation. */
-enum { TRA_SLOT_FREE = 0, TRA_SLOT_ALIVE = 1, TRA_SLOT_DEAD = 2 };
+/* gen_state = generation << 32 | state. A FREE slot already holds its next generation.
+ * An ALIVE slot may also carry TRA_SLOT_DOOMED: troupe_exit(KILL) set it before queueing
+ * the kill, and from then on the id accepts nothing more (send.c). TRA_STATE leaves the
+ * flag out, so to the rest of the core a doomed actor is alive until it dies. */
+enum { TRA_SLOT_FREE = 0, TRA_SLOT_ALIVE = 1, TRA_SLOT_DEAD = 2, TRA_SLOT_DOOMED = 0x100 };
 #define TRA_GEN(gs) ((uint32_t)((gs) >> 32))
-#define TRA_STATE(gs) ((uint32_t)((gs)&0xffffffffu))
+#define TRA_STATE(gs) ((uint32_t)((gs)&0xffu))
+#define TRA_DOOMED(gs) (((gs)&TRA_SLOT_DOOMED) != 0)
 #define TRA_ID(idx, gen) (((uint64_t)(gen) << 32) | (uint64_t)(idx))
 #define TRA_ID_IDX(id) ((uint32_t)((id)&0xffffffffu))
 #define TRA_ID_GEN(id) ((uint32_t)((id) >> 32))
@@ -274,6 +278,13 @@ typedef struct trA_hook {
   void *user;
 } trA_hook;
 
+/* An exit or drop hook; fn is stored as void (*)(void), the one function pointer type
+ * any other converts to and back from without a warning, and is called as its own. */
+typedef struct trA_xhook {
+  void (*fn)(void);
+  void *user;
+} trA_xhook;
+
 enum { TRA_RT_RUNNING = 0, TRA_RT_STOPPING = 1, TRA_RT_STOPPED = 2 };
 
 struct troupe_runtime {
@@ -317,8 +328,10 @@ struct troupe_runtime {
   pthread_mutex_t hooks_lock;
   trA_hook *hooks;
   size_t nhooks;
-  struct { trA_exit_fn fn; void *user; } exit_hooks[TRA_EXIT_HOOKS_MAX];
+  trA_xhook exit_hooks[TRA_EXIT_HOOKS_MAX]; /* fn: trA_exit_fn */
   _Atomic uint32_t nexit_hooks; /* entries below it are complete (release/acquire) */
+  trA_xhook drop_hooks[TRA_DROP_HOOKS_MAX]; /* fn: trA_drop_fn */
+  _Atomic uint32_t ndrop_hooks; /* as nexit_hooks */
   bool workers_joined;
 };
 
@@ -450,6 +463,9 @@ bool trA_handle_signal(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_tu
 bool trA_dispatch(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn);
 /* Drop an undeliverable node: answer asks/links/monitors with noproc, count, free. */
 void trA_drop(troupe_runtime *rt, trA_msg *m, troupe_actor_id dead_id);
+/* Tell the drop hooks that m, accepted for `to`, is being discarded unhandled (called by
+ * every path that counts msgs_dropped, before the node is freed). */
+void trA_drop_notify(troupe_runtime *rt, const trA_msg *m, troupe_actor_id to);
 
 /* health.c: with a health callback set, the dispatcher answers health questions */
 bool trA_wants_health_answer(const troupe_actor *a, const trA_msg *m);

@@ -3,8 +3,8 @@
  * wait in the deferred list while the actor is suspended), exit signals follow OTP
  * (kill is untrappable, trapped signals become EXIT messages, normal is ignored), and
  * an actor's death runs terminate, tells its links and monitors, and frees its slot
- * for a new generation. Undeliverable nodes are answered (asks, links, monitors) and
- * counted as dropped.
+ * for a new generation. Undeliverable nodes are answered (asks, links, monitors),
+ * counted as dropped and shown to the drop hooks.
  */
 #include "actor/core.h"
 
@@ -138,8 +138,20 @@ void trA_drop(troupe_runtime *rt, trA_msg *m, troupe_actor_id dead_id) {
   default:
     break;
   }
+  trA_drop_notify(rt, m, dead_id);
   TRA_COUNT(rt, msgs_dropped, 1);
   trA_msg_free(rt, m);
+}
+
+void trA_drop_notify(troupe_runtime *rt, const trA_msg *m, troupe_actor_id to) {
+  /* Acquire: pairs with the registration's release; entries below n are complete. */
+  uint32_t nh = atomic_load_explicit(&rt->ndrop_hooks, memory_order_acquire);
+  if (!nh)
+    return;
+  trA_dropped d = {.to = to, .tag = m->tag, .release = m->release,
+                   .release_user = m->release_user};
+  for (uint32_t i = 0; i < nh; i++)
+    ((trA_drop_fn)rt->drop_hooks[i].fn)(rt, &d, rt->drop_hooks[i].user);
 }
 
 void trA_actor_die(trA_worker *w, troupe_actor *a, troupe_exit_kind kind, int code,
@@ -207,7 +219,7 @@ void trA_actor_die(trA_worker *w, troupe_actor *a, troupe_exit_kind kind, int co
   /* Acquire: pairs with the registration's release; entries below n are complete. */
   uint32_t nh = atomic_load_explicit(&rt->nexit_hooks, memory_order_acquire);
   for (uint32_t i = 0; i < nh; i++)
-    rt->exit_hooks[i].fn(rt, self, kind, rt->exit_hooks[i].user);
+    ((trA_exit_fn)rt->exit_hooks[i].fn)(rt, self, kind, rt->exit_hooks[i].user);
   trA_ext_free(rt, a);
   a->state = NULL;
   a->flags = 0;

@@ -3,8 +3,8 @@
  * on the core may include (supervision in src/supervisor/, the broker in src/broker/,
  * components and the node later). It adds to the public include/troupe/actor.h what a
  * layer needs to build runtime services: timers with callbacks on a worker, lifecycle
- * events, per-runtime extension slots, stop and exit hooks, and a few questions about the
- * calling thread. The core's private data (slots, mailboxes, workers) lives in
+ * events, per-runtime extension slots, stop, exit and drop hooks, and a few questions
+ * about the calling thread. The core's private data (slots, mailboxes, workers) lives in
  * actor/core.h, which the build's include paths hide from every other layer
  * (cmake/TroupeLayer.cmake); docs/ARCHITECTURE.md states the rules. Internal externs
  * carry the prefix trA_. docs/ACTORS.md explains the design.
@@ -65,6 +65,28 @@ typedef void (*trA_exit_fn)(troupe_runtime *rt, troupe_actor_id id, troupe_exit_
                             void *user);
 int trA_runtime_on_exit(troupe_runtime *rt, trA_exit_fn fn, void *user);
 
+/* Drop hooks: fn(rt, d, user) runs for every message the runtime accepted for an actor
+ * (its send returned OK) and then discarded without giving it to the actor's handler:
+ * the actor died with it still queued or deferred, or the runtime stopped with it still
+ * queued (exactly the messages counted in troupe_runtime_stats.msgs_dropped). With the
+ * send's own status this lets a layer account for every message it sent (the broker
+ * counts its deliveries that were never handled). Runs on the thread that discards the
+ * message (the addressee's worker, or the one in troupe_runtime_stop for what is left at
+ * the end), before the payload is released; must be quick and must not block; runs for
+ * every such message, so filter cheaply (e.g. on `release`). At most
+ * TRA_DROP_HOOKS_MAX per runtime (RANGE beyond); registering the same (fn, user) again
+ * does nothing (unlike exit hooks), so a layer may register from every constructor; there
+ * is no removal. */
+#define TRA_DROP_HOOKS_MAX 8
+typedef struct trA_dropped {
+  troupe_actor_id to;        /* the addressee (the incarnation the message was for) */
+  uint32_t tag;
+  troupe_release_fn release; /* a borrowed payload's release function and user pointer */
+  void *release_user;        /* (both NULL when the payload was copied) */
+} trA_dropped;
+typedef void (*trA_drop_fn)(troupe_runtime *rt, const trA_dropped *d, void *user);
+int trA_runtime_on_drop(troupe_runtime *rt, trA_drop_fn fn, void *user);
+
 /* The runtime of the calling worker thread, the actor it is running (NULL between
  * actors or on other threads). */
 troupe_runtime *trA_current_runtime(void);
@@ -77,8 +99,9 @@ bool trA_runtime_stopping(troupe_runtime *rt);
 bool trA_on_worker(troupe_runtime *rt);
 
 /* True until the actor's slot is freed, i.e. also while it is dying (unlike the public
- * troupe_actor_alive, which turns false when the death starts): the death has fully
- * finished, links and monitors were told. runtime stop waits on this. */
+ * troupe_actor_alive, which turns false when the death starts or a kill was sent): false
+ * means the death has fully finished, links and monitors were told. runtime stop waits
+ * on this. */
 bool trA_slot_in_use(troupe_runtime *rt, troupe_actor_id id);
 
 #endif

@@ -104,21 +104,38 @@ int trA_runtime_on_stop(troupe_runtime *rt, trA_stop_fn fn, void *user) {
   return v ? TROUPE_OK : TROUPE_E_NOMEM;
 }
 
-int trA_runtime_on_exit(troupe_runtime *rt, trA_exit_fn fn, void *user) {
-  if (!rt || !fn)
-    return TROUPE_E_INVAL;
+/* Add (fn, user) to a hook table (with `once`, unless it is there already); RANGE when
+ * full. */
+static int add_hook(troupe_runtime *rt, trA_xhook *v, _Atomic uint32_t *count, uint32_t max,
+                    void (*fn)(void), void *user, bool once) {
   int rc = TROUPE_E_RANGE;
   pthread_mutex_lock(&rt->hooks_lock);
-  uint32_t n = atomic_load_explicit(&rt->nexit_hooks, memory_order_relaxed);
-  if (n < TRA_EXIT_HOOKS_MAX) {
-    rt->exit_hooks[n].fn = fn;
-    rt->exit_hooks[n].user = user;
-    /* Release: a dying actor that sees the new count (acquire) sees the entry. */
-    atomic_store_explicit(&rt->nexit_hooks, n + 1, memory_order_release);
+  uint32_t n = atomic_load_explicit(count, memory_order_relaxed);
+  for (uint32_t i = 0; once && i < n && rc; i++)
+    if (v[i].fn == fn && v[i].user == user)
+      rc = TROUPE_OK;
+  if (rc && n < max) {
+    v[n] = (trA_xhook){fn, user};
+    /* Release: whoever runs the hooks and sees the new count (acquire) sees the entry. */
+    atomic_store_explicit(count, n + 1, memory_order_release);
     rc = TROUPE_OK;
   }
   pthread_mutex_unlock(&rt->hooks_lock);
   return rc;
+}
+
+int trA_runtime_on_exit(troupe_runtime *rt, trA_exit_fn fn, void *user) {
+  if (!rt || !fn)
+    return TROUPE_E_INVAL;
+  return add_hook(rt, rt->exit_hooks, &rt->nexit_hooks, TRA_EXIT_HOOKS_MAX, (void (*)(void))fn,
+                  user, false);
+}
+
+int trA_runtime_on_drop(troupe_runtime *rt, trA_drop_fn fn, void *user) {
+  if (!rt || !fn)
+    return TROUPE_E_INVAL;
+  return add_hook(rt, rt->drop_hooks, &rt->ndrop_hooks, TRA_DROP_HOOKS_MAX, (void (*)(void))fn,
+                  user, true);
 }
 
 void troupe_runtime_stats_get(troupe_runtime *rt, troupe_runtime_stats *out) {
@@ -218,6 +235,7 @@ static void drain_all(troupe_runtime *rt) {
         trA_msg *m = (trA_msg *)(void *)n;
         if (m->flags & TRA_MF_COUNTED)
           atomic_fetch_sub_explicit(&a->mcount, 1, memory_order_relaxed);
+        trA_drop_notify(rt, m, TRA_ID(a->index, m->target_gen));
         TRA_COUNT(rt, msgs_dropped, 1);
         if (m->kind == TROUPE_MSG_ASK)
           trA_ask_complete(rt, m->corr, TROUPE_E_STOPPED, 0, NULL, 0, false);

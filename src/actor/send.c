@@ -4,6 +4,8 @@
  * mailbox counter is claimed, the node is stamped with the addressee's generation (so a
  * node that races the actor's death is dropped, never handed to a later actor in the
  * same slot) and pushed; the push that finds the lane marked empty schedules the actor.
+ * A kill marks its target doomed before it is queued, so nothing sent after
+ * troupe_exit(KILL) returns is accepted (OTP's signal order: the kill arrives first).
  */
 #include "actor/core.h"
 
@@ -13,9 +15,13 @@ troupe_actor *trA_slot(troupe_runtime *rt, troupe_actor_id id) {
   troupe_actor *a = trA_segtab_get(&rt->slots, TRA_ID_IDX(id));
   if (!a)
     return NULL;
-  /* Acquire pairs with the spawner's release publication of the generation. */
+  /* Acquire pairs with the spawner's release publication of the generation. A kill
+   * whose mark happens before this load is seen by it whatever the orders: a load that
+   * happens after a modification of the same atomic reads it or a later value
+   * (coherence), and every later value refuses this id (DOOMED, DEAD, then newer
+   * generations). */
   uint64_t gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
-  if (TRA_GEN(gs) != TRA_ID_GEN(id) || TRA_STATE(gs) != TRA_SLOT_ALIVE)
+  if (TRA_GEN(gs) != TRA_ID_GEN(id) || TRA_STATE(gs) != TRA_SLOT_ALIVE || TRA_DOOMED(gs))
     return NULL;
   return a;
 }
@@ -26,16 +32,19 @@ troupe_actor_id trA_self_id(const troupe_actor *a) {
   return TRA_ID(a->index, TRA_GEN(gs));
 }
 
-int trA_deliver(troupe_runtime *rt, troupe_actor_id to, trA_msg *m, bool sys) {
-  troupe_actor *a = trA_slot(rt, to);
-  if (TR_UNLIKELY(!a)) {
-    int rc = atomic_load_explicit(&rt->state, memory_order_relaxed) == TRA_RT_STOPPED
-                 ? TROUPE_E_STOPPED
-                 : TROUPE_E_NOTFOUND;
-    trA_msg_free(rt, m);
-    TRA_COUNT(rt, msgs_rejected, 1);
-    return rc;
-  }
+/* m was not accepted: no such live actor. */
+static int refuse(troupe_runtime *rt, trA_msg *m) {
+  int rc = atomic_load_explicit(&rt->state, memory_order_relaxed) == TRA_RT_STOPPED
+               ? TROUPE_E_STOPPED
+               : TROUPE_E_NOTFOUND;
+  trA_msg_free(rt, m);
+  TRA_COUNT(rt, msgs_rejected, 1);
+  return rc;
+}
+
+/* Queue m to a (found live for `to`). */
+static int enqueue(troupe_runtime *rt, troupe_actor *a, troupe_actor_id to, trA_msg *m,
+                   bool sys) {
   if (!sys) {
     /* Relaxed: bound is fixed for the incarnation (published with the generation). */
     uint32_t bound = atomic_load_explicit(&a->bound, memory_order_relaxed);
@@ -62,12 +71,20 @@ int trA_deliver(troupe_runtime *rt, troupe_actor_id to, trA_msg *m, bool sys) {
   return TROUPE_OK;
 }
 
-int trA_signal(troupe_runtime *rt, troupe_actor_id to, const trA_sig *sig) {
+int trA_deliver(troupe_runtime *rt, troupe_actor_id to, trA_msg *m, bool sys) {
+  troupe_actor *a = trA_slot(rt, to);
+  if (TR_UNLIKELY(!a))
+    return refuse(rt, m);
+  return enqueue(rt, a, to, m, sys);
+}
+
+/* The node of a runtime signal; NULL (counted as rejected) when out of memory. */
+static trA_msg *sig_node(troupe_runtime *rt, const trA_sig *sig) {
   size_t len = sig->text ? strlen(sig->text) + 1 : 0;
   trA_msg *m = trA_msg_new(rt, len);
   if (!m) {
     TRA_COUNT(rt, msgs_rejected, 1);
-    return TROUPE_E_NOMEM;
+    return NULL;
   }
   if (len)
     memcpy(m->data, sig->text, len);
@@ -78,7 +95,36 @@ int trA_signal(troupe_runtime *rt, troupe_actor_id to, const trA_sig *sig) {
   m->status = sig->status;
   m->tag = sig->tag;
   m->flags |= (uint8_t)sig->mflags;
-  return trA_deliver(rt, to, m, true);
+  return m;
+}
+
+int trA_signal(troupe_runtime *rt, troupe_actor_id to, const trA_sig *sig) {
+  trA_msg *m = sig_node(rt, sig);
+  return m ? trA_deliver(rt, to, m, true) : TROUPE_E_NOMEM;
+}
+
+/* A kill dooms its target before it is queued: the one change from ALIVE to
+ * ALIVE|DOOMED of this generation, so of several killers one wins and the others are
+ * refused (the target is as good as dead to them). The node is built first: a kill
+ * that cannot be queued must not doom an actor that would then never die. Once the
+ * mark is set every send to the id fails (trA_slot), so the actor handles nothing sent
+ * after this returns: it may finish the handler it is in and handle what is ahead of
+ * the kill in its priority lane, then dies of it. Acquire on success, as trA_slot's load,
+ * for the fields enqueue reads; nothing needs publishing with the mark itself, which
+ * senders see by coherence (trA_slot). Should the actor die meanwhile and its slot be
+ * reused, the node carries the old generation and is dropped as stale. */
+static int send_kill(troupe_runtime *rt, troupe_actor_id to, const trA_sig *sig) {
+  trA_msg *m = sig_node(rt, sig);
+  if (!m)
+    return TROUPE_E_NOMEM;
+  troupe_actor *a = to ? trA_segtab_get(&rt->slots, TRA_ID_IDX(to)) : NULL;
+  uint64_t live = (uint64_t)TRA_ID_GEN(to) << 32 | TRA_SLOT_ALIVE;
+  if (!a || !atomic_compare_exchange_strong_explicit(&a->gen_state, &live,
+                                                     live | TRA_SLOT_DOOMED,
+                                                     memory_order_acquire,
+                                                     memory_order_relaxed))
+    return refuse(rt, m);
+  return enqueue(rt, a, to, m, true);
 }
 
 int troupe_send_ex(troupe_runtime *rt, const troupe_send_args *args) {
@@ -135,8 +181,11 @@ int troupe_exit(troupe_runtime *rt, troupe_actor_id from, troupe_actor_id to,
                 troupe_exit_kind reason, int code, const char *msg) {
   if (!rt || (unsigned)reason > TROUPE_EXIT_KILL)
     return TROUPE_E_INVAL;
-  return trA_signal(rt, to, &(trA_sig){.kind = TRA_K_SIGNAL, .from = from, .exit_kind = (int)reason,
-                                       .status = code, .text = msg});
+  trA_sig sig = {.kind = TRA_K_SIGNAL, .from = from, .exit_kind = (int)reason, .status = code,
+                 .text = msg};
+  /* Only a kill is sure to end the target: any other reason may be trapped, decided
+   * when the target handles it. */
+  return reason == TROUPE_EXIT_KILL ? send_kill(rt, to, &sig) : trA_signal(rt, to, &sig);
 }
 
 bool trA_slot_in_use(troupe_runtime *rt, troupe_actor_id id) {
@@ -155,6 +204,7 @@ bool troupe_actor_alive(troupe_runtime *rt, troupe_actor_id id) {
     return false;
   uint64_t gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
   /* DEAD counts as gone: it is published before exit signals and down messages are
-   * sent, so whoever receives those sees the actor no longer alive (as in OTP). */
-  return TRA_GEN(gs) == TRA_ID_GEN(id) && TRA_STATE(gs) == TRA_SLOT_ALIVE;
+   * sent, so whoever receives those sees the actor no longer alive (as in OTP). So does
+   * DOOMED: after troupe_exit(KILL) the actor can handle nothing more that is sent. */
+  return TRA_GEN(gs) == TRA_ID_GEN(id) && TRA_STATE(gs) == TRA_SLOT_ALIVE && !TRA_DOOMED(gs);
 }
