@@ -3,7 +3,7 @@
  * request/reply through unique inboxes. A broker belongs to one runtime; publishers are
  * any thread or actor, subscribers are actors, and every delivery is an ordinary message
  * in the subscriber's mailbox (so mailbox bounds apply and drops are counted, never
- * silent). Subjects map one-to-one onto NATS subjects. docs/BROKER.md has the design.
+ * silent: see troupe_broker_stats). Subjects map one-to-one onto NATS subjects. docs/BROKER.md has the design.
  */
 #ifndef TROUPE_BROKER_H
 #define TROUPE_BROKER_H
@@ -102,11 +102,14 @@ typedef struct troupe_publish_args {
   uint64_t corr;
 } troupe_publish_args;
 
+/* What happened to each selected subscription: exactly one of delivered, dropped_full,
+ * dropped_noproc, dropped_other, or (a request inbox whose request had already ended)
+ * a late reply, counted only in the stats. */
 typedef struct troupe_publish_result {
   uint32_t matched;        /* subscriptions selected (one per queue group) */
-  uint32_t delivered;      /* accepted into a mailbox */
+  uint32_t delivered;      /* accepted into the mailbox of a live subscriber (see below) */
   uint32_t dropped_full;   /* subscriber's bounded mailbox was full */
-  uint32_t dropped_noproc; /* subscriber already terminated (cleanup pending) */
+  uint32_t dropped_noproc; /* subscriber gone or being killed (cleanup pending) */
   uint32_t dropped_other;  /* runtime stopped or out of memory */
   uint64_t nodes_visited;  /* trie nodes the match visited (cost, for tests/metrics) */
 } troupe_publish_result;
@@ -150,13 +153,31 @@ TROUPE_API int troupe_broker_respond(troupe_broker *b, troupe_actor_id from,
                                      size_t len, troupe_err *err);
 
 /* ---------------------------------------------------------------------------------
- * Counters (exact once quiet).
+ * Counters: totals since troupe_broker_new, exact once quiet (kept per thread and
+ * summed on read, so during traffic one counter may lead another by a few).
+ *
+ * `delivered` means accepted into the mailbox of a subscriber that was alive at that
+ * moment: not dying, and not killed by a troupe_exit(KILL) that had returned (from then
+ * on a killed actor accepts nothing, as in OTP where the kill arrives before any later
+ * message from the same sender); for a blocking request's inbox, handed to the waiting
+ * thread. A delivered message can still go unhandled: the subscriber may die with it
+ * queued (it crashes on an earlier message, is killed afterwards, or the runtime stops).
+ * The runtime then discards it and the broker counts it in `discarded`, so once quiet
+ *     delivered - discarded = broker messages given to subscribers' handlers
+ *                             (+ replies given to blocked troupe_broker_request callers).
  * ------------------------------------------------------------------------------- */
 typedef struct troupe_broker_stats {
-  uint64_t published, delivered, dropped_full, dropped_noproc, dropped_other;
-  uint64_t subscriptions;   /* live now */
-  uint64_t cleaned;         /* removed because their actor terminated */
-  uint64_t requests, request_timeouts, late_replies;
+  uint64_t published;       /* publishes whose subject was valid (matching ran) */
+  uint64_t delivered;       /* sum of troupe_publish_result.delivered */
+  uint64_t dropped_full;    /* ... .dropped_full: bounded mailbox full */
+  uint64_t dropped_noproc;  /* ... .dropped_noproc: subscriber gone or being killed */
+  uint64_t dropped_other;   /* ... .dropped_other: runtime stopped, out of memory */
+  uint64_t subscriptions;   /* live now (request inboxes included) */
+  uint64_t cleaned;         /* subscriptions removed because their actor terminated */
+  uint64_t requests;        /* requests made (blocking and async), each published once */
+  uint64_t request_timeouts;/* of them, those that timed out */
+  uint64_t late_replies;    /* replies after the first or the timeout: not delivered */
+  uint64_t discarded;       /* delivered, then thrown away unhandled: the subscriber died */
 } troupe_broker_stats;
 TROUPE_API void troupe_broker_stats_get(troupe_broker *b, troupe_broker_stats *out);
 

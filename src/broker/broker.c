@@ -247,6 +247,12 @@ TROUPE_API int troupe_broker_new(troupe_runtime *rt, troupe_broker **out, troupe
   uint64_t u = troupe_hash64(seed, sizeof seed, 0x696e626f78ull);
   b->inbox_prefix_len = (size_t)snprintf(b->inbox_prefix, sizeof b->inbox_prefix,
                                          "_INBOX.%016llx.", (unsigned long long)u);
+  /* Once per runtime (registering again is a no-op): it finds the broker through the
+   * runtime, so it outlives this one harmlessly. */
+  if ((rc = trA_runtime_on_drop(rt, trU_bmsg_dropped, NULL))) {
+    troupe_err_set(err, rc, "cannot register the broker's drop hook");
+    goto fail;
+  }
   troupe_spawn_opts o = {0};
   if ((rc = troupe_spawn(rt, NULL, &janitor_behaviour, b, &o, &b->janitor, err)))
     goto fail;

@@ -1,8 +1,9 @@
 /*
  * broker/broker.h: internals shared by the broker's files: subject tokens (subject.c),
  * the subscription trie (subject_trie.c), subscriptions and the broker itself
- * (broker.c), request/reply (broker_request.c). Kept apart from actor/actor.h, which
- * belongs to the runtime core; the broker uses only the core's public and internal API.
+ * (broker.c), envelopes and publishing (broker_publish.c), request/reply
+ * (broker_request.c). The broker sees the core only through the public headers and
+ * actor/ext.h, the core's extension API.
  */
 #ifndef TROUPE_SRC_BROKER_BROKER_H
 #define TROUPE_SRC_BROKER_BROKER_H
@@ -86,7 +87,7 @@ typedef struct trU_msg trU_msg;
  * line; each shard is written with relaxed atomic adds (counts only, no ordering). */
 #define TRU_BK_COUNTERS(X)                                                               \
   X(published) X(delivered) X(dropped_full) X(dropped_noproc) X(dropped_other)          \
-  X(cleaned) X(requests) X(request_timeouts) X(late_replies)
+  X(cleaned) X(requests) X(request_timeouts) X(late_replies) X(discarded)
 
 typedef struct trU_bk_shard {
 #define TRU_X_FIELD(n) _Atomic uint64_t n;
@@ -124,9 +125,13 @@ trU_bk_shard *trU_bk_shard_mine(troupe_broker *b);
 int trU_sub_inbox(troupe_broker *b, const char *inbox, trU_breq *req,
                          troupe_sub_id *out, troupe_err *err);
 /* Called by publish (no broker lock held) when a message reaches a request inbox:
- * m is the shared envelope (take a reference to keep it). True when it was taken as
- * the reply; false when the request had already ended (counted as a late reply). */
-bool trU_breq_deliver(troupe_broker *b, trU_breq *req, trU_msg *m);
+ * m is the shared envelope (take a reference to keep it). TROUPE_OK when it was taken as
+ * the reply and handed on (to the blocked thread, or into the async requester's
+ * mailbox); TRU_REPLY_LATE when the request had already ended (counted here as a late
+ * reply); else the send status of an async requester that could not take it (NOTFOUND:
+ * it is gone or being killed; the request is over all the same). */
+#define TRU_REPLY_LATE 1
+int trU_breq_deliver(troupe_broker *b, trU_breq *req, trU_msg *m);
 void trU_breq_ref(trU_breq *req);
 void trU_breq_unref(trU_breq *req);
 /* True when `subject` is one of this broker's inboxes (for late-reply counting). */
@@ -146,5 +151,8 @@ trU_msg *trU_bmsg_new(troupe_actor_id from, const char *subject, const char *rep
                              const void *data, size_t len, uint64_t corr, int status);
 /* Decoded view of m (pointers into m). */
 void trU_bmsg_view(const trU_msg *m, troupe_broker_envelope *out);
+/* The broker's drop hook (trA_runtime_on_drop, user NULL): counts `discarded`, the
+ * deliveries the runtime threw away unhandled (see troupe_broker_stats). */
+void trU_bmsg_dropped(troupe_runtime *rt, const trA_dropped *d, void *user);
 
 #endif

@@ -4,7 +4,8 @@
  * one member per queue group, then - with no lock held - builds the envelope once and
  * hands the same refcounted bytes to every subscriber as a borrowed message. Each
  * delivery's fate (queued, mailbox full, subscriber gone) is counted, never dropped
- * silently.
+ * silently; so is a queued delivery the subscriber then never handles (it died first),
+ * which the runtime reports through the broker's drop hook.
  */
 #include "broker/broker.h"
 
@@ -92,6 +93,19 @@ int trU_bmsg_send(troupe_runtime *rt, trU_msg *m, troupe_actor_id to, uint32_t t
                         .flags = sys ? TROUPE_SEND_SYSTEM : 0u, .data = m, .len = m->total,
                         .release = bmsg_release, .release_user = m};
   return troupe_send_ex(rt, &a);
+}
+
+/* Only this broker's deliveries are counted: its release function marks its envelopes,
+ * and the tag leaves out the TROUPE_BROKER_TAG_FAILED answers, which were never counted
+ * as delivered. The broker is looked up, not captured: it may be freed and another made
+ * after troupe_runtime_stop, while the hook stays registered. */
+void trU_bmsg_dropped(troupe_runtime *rt, const trA_dropped *d, void *user) {
+  (void)user;
+  if (d->release != bmsg_release || d->tag != TROUPE_BROKER_TAG)
+    return;
+  troupe_broker *b = trA_runtime_ext(rt, TRA_EXT_BROKER);
+  if (b)
+    TRU_BK_COUNT(b, discarded, 1);
 }
 
 void trU_bmsg_view(const trU_msg *m, troupe_broker_envelope *out) {
@@ -254,12 +268,13 @@ TROUPE_API int troupe_broker_publish_ex(troupe_broker *b, const troupe_publish_a
   r.matched = (uint32_t)t.n;
   bool stopped = false;
   for (size_t i = 0; i < t.n; i++) {
+    int s;
     if (t.v[i].req) { /* an inbox of a pending request */
-      if (trU_breq_deliver(b, t.v[i].req, env))
-        r.delivered++;
-      continue;
+      if ((s = trU_breq_deliver(b, t.v[i].req, env)) == TRU_REPLY_LATE)
+        continue;
+    } else {
+      s = trU_bmsg_send(b->rt, env, t.v[i].actor, TROUPE_BROKER_TAG, false);
     }
-    int s = trU_bmsg_send(b->rt, env, t.v[i].actor, TROUPE_BROKER_TAG, false);
     if (s == 0)
       r.delivered++;
     else if (s == TROUPE_E_MAILBOX_FULL)

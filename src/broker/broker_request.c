@@ -57,17 +57,18 @@ static bool claim(trU_breq *req, uint32_t to) {
                                                  memory_order_acquire);
 }
 
-bool trU_breq_deliver(troupe_broker *b, trU_breq *req, trU_msg *m) {
+int trU_breq_deliver(troupe_broker *b, trU_breq *req, trU_msg *m) {
   if (!claim(req, RQ_DONE)) {
     TRU_BK_COUNT(b, late_replies, 1);
-    return false;
+    return TRU_REPLY_LATE;
   }
   if (req->asker) {
     /* The SYSTEM lane: the answer is not subject to the mailbox bound, as an ask's
-     * REPLY is not; if the asker is gone there is nobody to tell. */
-    (void)trU_bmsg_send(b->rt, m, req->asker, TROUPE_BROKER_TAG, true);
+     * REPLY is not. If the asker is gone there is nobody to tell: publish counts the
+     * failed send as a drop. */
+    int rc = trU_bmsg_send(b->rt, m, req->asker, TROUPE_BROKER_TAG, true);
     troupe_broker_unsubscribe(b, req->sub);
-    return true;
+    return rc;
   }
   troupe_broker_envelope e;
   trU_bmsg_view(m, &e);
@@ -82,7 +83,7 @@ bool trU_breq_deliver(troupe_broker *b, trU_breq *req, trU_msg *m) {
   req->signalled = true;
   pthread_cond_signal(&req->cv);
   pthread_mutex_unlock(&req->mu);
-  return true;
+  return TROUPE_OK;
 }
 
 static trU_breq *req_new(troupe_broker *b, troupe_actor_id asker) {

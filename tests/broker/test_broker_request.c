@@ -3,7 +3,8 @@
  * from a non-runtime thread get the first reply through a unique inbox, or TIMEOUT;
  * replies after that are dropped and counted as late; no responders is NOTFOUND; the
  * blocking form refuses to run on a worker; the async form answers an actor with one
- * message carrying its corr (the reply, or a failure with status TIMEOUT).
+ * message carrying its corr (the reply, or a failure with status TIMEOUT), and a reply
+ * to an async requester killed meanwhile is not counted as delivered.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -51,7 +52,8 @@ static int resp_handle(troupe_actor *self, const troupe_message *m, troupe_err *
 }
 static const troupe_behaviour responder = {"responder", NULL, resp_handle, NULL};
 
-/* ---- requester actor: "a:<subject>" async request, "b" tries the blocking form ---- */
+/* ---- requester actor: "a:<subject>" async request ("L:<subject>" with a long timeout),
+ * "b" tries the blocking form ------------------------------------------------------- */
 typedef struct reqr {
   troupe_broker *b;
   pthread_mutex_t mu;
@@ -87,8 +89,9 @@ static int reqr_handle(troupe_actor *self, const troupe_message *m, troupe_err *
   char buf[64];
   snprintf(buf, sizeof buf, "%.*s", (int)m->len, (const char *)m->data);
   pthread_mutex_lock(&r->mu);
-  if (buf[0] == 'a') {
-    r->start_rc = troupe_broker_request_async(r->b, self, buf + 2, "ping", 4, TROUPE_MS(30),
+  if (buf[0] == 'a' || buf[0] == 'L') { /* L: a timeout no test waits for */
+    r->start_rc = troupe_broker_request_async(r->b, self, buf + 2, "ping", 4,
+                                              buf[0] == 'a' ? TROUPE_MS(30) : TROUPE_SEC(600),
                                               &r->corr, NULL);
   } else {
     troupe_broker_reply rep;
@@ -131,6 +134,15 @@ static troupe_broker_stats stats(fix *f) {
   troupe_broker_stats s;
   troupe_broker_stats_get(f->b, &s);
   return s;
+}
+
+static troupe_actor_id spawn_requester(fix *f, reqr *r) {
+  memset(r, 0, sizeof *r);
+  pthread_mutex_init(&r->mu, NULL);
+  r->b = f->b;
+  troupe_actor_id a;
+  assert_int_equal(troupe_spawn(f->rt, NULL, &requester, r, NULL, &a, NULL), 0);
+  return a;
 }
 
 /* ---- tests ----------------------------------------------------------------------- */
@@ -210,11 +222,7 @@ static void test_async_request(void **st) {
   (void)st;
   fix *f = fix_new();
   static reqr r;
-  memset(&r, 0, sizeof r);
-  pthread_mutex_init(&r.mu, NULL);
-  r.b = f->b;
-  troupe_actor_id a;
-  assert_int_equal(troupe_spawn(f->rt, NULL, &requester, &r, NULL, &a, NULL), 0);
+  troupe_actor_id a = spawn_requester(f, &r);
   /* reply */
   assert_int_equal(troupe_send(f->rt, 0, a, "a:svc.echo", 10), 0);
   assert_true(TU_WAIT(atomic_load(&r.answers) == 1));
@@ -261,12 +269,45 @@ static void test_async_request(void **st) {
   pthread_mutex_destroy(&r.mu);
 }
 
+/* The async requester is killed before the reply comes: the reply is not delivered
+ * (the killed actor accepts nothing more); publish says the subscriber is gone. */
+static void test_reply_to_killed_requester(void **st) {
+  (void)st;
+  fix *f = fix_new();
+  static reqr r;
+  troupe_actor_id a = spawn_requester(f, &r);
+  assert_int_equal(troupe_send(f->rt, 0, a, "L:svc.slow", 10), 0);
+  assert_true(TU_WAIT(atomic_load(&f->r.nkept) == 1)); /* the responder holds it */
+  pthread_mutex_lock(&r.mu);
+  assert_int_equal(r.start_rc, 0);
+  pthread_mutex_unlock(&r.mu);
+  assert_int_equal(troupe_exit(f->rt, 0, a, TROUPE_EXIT_KILL, 0, NULL), 0);
+  pthread_mutex_lock(&f->r.mu);
+  troupe_publish_args pa = {.subject = f->r.kept_inbox[0], .data = "pong", .len = 4,
+                            .corr = f->r.kept_corr[0]};
+  troupe_publish_result res;
+  assert_int_equal(troupe_broker_publish_ex(f->b, &pa, &res, NULL), 0);
+  pthread_mutex_unlock(&f->r.mu);
+  assert_int_equal(res.matched, 1); /* the inbox was still subscribed */
+  assert_int_equal(res.delivered, 0);
+  assert_int_equal(res.dropped_noproc, 1);
+  troupe_broker_stats s = stats(f);
+  assert_int_equal(s.delivered, 1); /* the request itself, to the responder */
+  assert_int_equal(s.dropped_noproc, 1);
+  assert_int_equal(s.late_replies, 0);
+  assert_int_equal(s.subscriptions, 1); /* the request is over: its inbox is gone */
+  assert_int_equal(atomic_load(&r.answers), 0);
+  fix_free(f);
+  pthread_mutex_destroy(&r.mu);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_request_reply),
       cmocka_unit_test(test_timeout_then_late_reply),
       cmocka_unit_test(test_first_reply_wins),
       cmocka_unit_test(test_async_request),
+      cmocka_unit_test(test_reply_to_killed_requester),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
