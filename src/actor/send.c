@@ -42,9 +42,25 @@ static int refuse(troupe_runtime *rt, trA_msg *m) {
   return rc;
 }
 
-/* Queue m to a (found live for `to`). */
-static int enqueue(troupe_runtime *rt, troupe_actor *a, troupe_actor_id to, trA_msg *m,
-                   bool sys) {
+/* Stamp m for the incarnation `to` and push it on one of a's lanes; the push that finds
+ * the lane marked empty schedules the actor. */
+static int push(troupe_runtime *rt, troupe_actor *a, troupe_actor_id to, trA_msg *m,
+                trA_mq *lane) {
+  m->target_gen = TRA_ID_GEN(to);
+  if (!m->ts)
+    m->ts = trA_now(rt);
+  TRA_COUNT(rt, msgs_sent, 1);
+  if (trA_mq_push(lane, &m->link))
+    trA_schedule(rt, a);
+  return TROUPE_OK;
+}
+
+/* One push site (lane chosen by `sys`): with two, gcc stopped inlining this into
+ * troupe_send, and every send paid a call and its register saves. */
+int trA_deliver(troupe_runtime *rt, troupe_actor_id to, trA_msg *m, bool sys) {
+  troupe_actor *a = trA_slot(rt, to);
+  if (TR_UNLIKELY(!a))
+    return refuse(rt, m);
   if (!sys) {
     /* Relaxed: bound is fixed for the incarnation (published with the generation). */
     uint32_t bound = atomic_load_explicit(&a->bound, memory_order_relaxed);
@@ -62,20 +78,7 @@ static int enqueue(troupe_runtime *rt, troupe_actor *a, troupe_actor_id to, trA_
   } else {
     m->flags |= TRA_MF_SYS;
   }
-  m->target_gen = TRA_ID_GEN(to);
-  if (!m->ts)
-    m->ts = trA_now(rt);
-  TRA_COUNT(rt, msgs_sent, 1);
-  if (trA_mq_push(sys ? &a->sys : &a->user, &m->link))
-    trA_schedule(rt, a);
-  return TROUPE_OK;
-}
-
-int trA_deliver(troupe_runtime *rt, troupe_actor_id to, trA_msg *m, bool sys) {
-  troupe_actor *a = trA_slot(rt, to);
-  if (TR_UNLIKELY(!a))
-    return refuse(rt, m);
-  return enqueue(rt, a, to, m, sys);
+  return push(rt, a, to, m, sys ? &a->sys : &a->user);
 }
 
 /* The node of a runtime signal; NULL (counted as rejected) when out of memory. */
@@ -110,7 +113,7 @@ int trA_signal(troupe_runtime *rt, troupe_actor_id to, const trA_sig *sig) {
  * mark is set every send to the id fails (trA_slot), so the actor handles nothing sent
  * after this returns: it may finish the handler it is in and handle what is ahead of
  * the kill in its priority lane, then dies of it. Acquire on success, as trA_slot's load,
- * for the fields enqueue reads; nothing needs publishing with the mark itself, which
+ * for what the push reads; nothing needs publishing with the mark itself, which
  * senders see by coherence (trA_slot). Should the actor die meanwhile and its slot be
  * reused, the node carries the old generation and is dropped as stale. */
 static int send_kill(troupe_runtime *rt, troupe_actor_id to, const trA_sig *sig) {
@@ -124,7 +127,8 @@ static int send_kill(troupe_runtime *rt, troupe_actor_id to, const trA_sig *sig)
                                                      memory_order_acquire,
                                                      memory_order_relaxed))
     return refuse(rt, m);
-  return enqueue(rt, a, to, m, true);
+  m->flags |= TRA_MF_SYS;
+  return push(rt, a, to, m, &a->sys);
 }
 
 int troupe_send_ex(troupe_runtime *rt, const troupe_send_args *args) {
