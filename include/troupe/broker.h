@@ -167,7 +167,7 @@ TROUPE_API int troupe_broker_respond(troupe_broker *b, troupe_actor_id from,
  *                             (+ replies given to blocked troupe_broker_request callers).
  * ------------------------------------------------------------------------------- */
 typedef struct troupe_broker_stats {
-  uint64_t published;       /* publishes whose subject was valid (matching ran) */
+  uint64_t published;       /* publishes that matched (valid subject, no NOMEM) */
   uint64_t delivered;       /* sum of troupe_publish_result.delivered */
   uint64_t dropped_full;    /* ... .dropped_full: bounded mailbox full */
   uint64_t dropped_noproc;  /* ... .dropped_noproc: subscriber gone or being killed */
