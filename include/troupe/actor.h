@@ -402,7 +402,10 @@ TROUPE_API void troupe_actor_info_clear(troupe_actor_info *info);
 /* O(1): NOTFOUND if absent. info may be NULL to test presence. */
 TROUPE_API int troupe_registry_info(troupe_runtime *rt, troupe_actor_id id,
                                     troupe_actor_info *info);
-/* O(1) by name: *id of the live actor registered under `name`, else NOTFOUND. */
+/* O(1) by name: *id of the live actor registered under `name`, else NOTFOUND. A name
+ * resolves only once its actor accepts messages (not while its spawn is still being
+ * published) and stops resolving when its death begins: a send to the *id found fails
+ * with NOTFOUND only if that actor has died since. Any thread. */
 TROUPE_API int troupe_registry_lookup(troupe_runtime *rt, const char *name, troupe_actor_id *id);
 /* Register/unregister a name for a live actor (a name per actor at most). */
 TROUPE_API int troupe_registry_register(troupe_runtime *rt, troupe_actor_id id, const char *name);

@@ -122,6 +122,9 @@ int troupe_spawn(troupe_runtime *rt, troupe_actor *self, const troupe_behaviour 
   troupe_actor *a = trA_segtab_get(&rt->slots, idx);
   uint32_t gen = TRA_GEN(atomic_load_explicit(&a->gen_state, memory_order_acquire));
   troupe_actor_id id = TRA_ID(idx, gen);
+  /* The name is reserved now, so a taken name fails the spawn before anything is
+   * visible; lookups resolve it only once the store of ALIVE below publishes the actor
+   * (troupe_registry_lookup checks the slot). */
   if (opts->name && (rc = trA_name_add(rt, opts->name, id))) {
     trA_segtab_free(&rt->slots, idx);
     goto fail;

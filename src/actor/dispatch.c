@@ -176,8 +176,11 @@ void trA_actor_die(trA_worker *w, troupe_actor *a, troupe_exit_kind kind, int co
   TRA_COUNT(rt, exited, 1);
   if (kind == TROUPE_EXIT_CRASH)
     TRA_COUNT(rt, crashed, 1);
-  /* From here sends to this id fail. seq_cst is stronger than needed (release would
-   * do: senders acquire it); it keeps the order with the name removal below obvious. */
+  /* From here sends to this id fail, and lookups of its name too (the lookup checks
+   * the slot: the name is gone from this store on, though its entry is removed below).
+   * DEAD comes before the meta lock so that a concurrent troupe_registry_register, which
+   * checks ALIVE under that lock, either sees it or has its name removed below. seq_cst
+   * is stronger than needed (release would do: senders and lookups acquire it). */
   atomic_store_explicit(&a->gen_state, (uint64_t)gen << 32 | TRA_SLOT_DEAD, memory_order_seq_cst);
 
   pthread_mutex_t *ml = trA_meta_lock(rt, a);

@@ -121,6 +121,27 @@ void trA_name_remove(troupe_runtime *rt, const char *name, troupe_actor_id id) {
   free(gone);
 }
 
+/*
+ * A name resolves only to an incarnation that accepts messages. The entry alone does not
+ * say so: spawn reserves the name (trA_name_add) before it publishes the slot ALIVE, so
+ * that a taken name fails the spawn before anything is visible, and death publishes DEAD
+ * before it removes the name (it takes the meta lock after DEAD so that a concurrent
+ * troupe_registry_register sees the death). Both windows are closed here by reading the
+ * slot's gen_state while the shard's read lock pins the entry:
+ *  - entry present means neither its removal (death, after DEAD) nor a reuse of the slot
+ *    (after the removal) has happened, so the generation still matches;
+ *  - FREE: the spawn has not published yet -> NOTFOUND (the name is reserved, not
+ *    visible: a spawn with the same name fails NAME_TAKEN meanwhile);
+ *  - DEAD: the name goes away at the DEAD store, the moment sends start to fail ->
+ *    NOTFOUND, as if the removal that follows had already happened;
+ *  - ALIVE: found. Sends through this id load gen_state later (acquire, trA_slot); by
+ *    read-read coherence they read this value or a later one in its modification order,
+ *    and the only later values are DEAD and the next generations: a send can then fail
+ *    with NOTFOUND only once this incarnation's death has begun. Coherence is all this
+ *    needs; the acquire is for the caller who goes on to read the actor's published
+ *    fields (registry_info does its own check anyway).
+ * The lookup's linearisation point is this load.
+ */
 int troupe_registry_lookup(troupe_runtime *rt, const char *name, troupe_actor_id *id) {
   if (!rt || !name || !id)
     return TROUPE_E_INVAL;
@@ -130,8 +151,13 @@ int troupe_registry_lookup(troupe_runtime *rt, const char *name, troupe_actor_id
   pthread_rwlock_rdlock(&s->lock);
   trA_name_entry **pp = find(s, h, name);
   if (pp && *pp) {
-    *id = (*pp)->id;
-    rc = TROUPE_OK;
+    troupe_actor_id found = (*pp)->id;
+    troupe_actor *a = trA_segtab_get(&rt->slots, TRA_ID_IDX(found));
+    uint64_t gs = a ? atomic_load_explicit(&a->gen_state, memory_order_acquire) : 0;
+    if (TRA_GEN(gs) == TRA_ID_GEN(found) && TRA_STATE(gs) == TRA_SLOT_ALIVE) {
+      *id = found;
+      rc = TROUPE_OK;
+    }
   }
   pthread_rwlock_unlock(&s->lock);
   return rc;
