@@ -14,14 +14,14 @@
 -define(NOW(), erlang:monotonic_time(nanosecond)).
 
 main([Out, Mode]) ->
-    main([Out, Mode, "pingpong,ask,ring,fanin,m2m,pubsub,restart,spawn"]);
+    main([Out, Mode, "pingpong,ask,ring,fanin,m2m,pubsub,restart,timer,spawn"]);
 main([Out, Mode, RowList]) ->
     logger:set_primary_config(level, none),
     Cfg = case Mode of
               "quick" -> #{reps => 2, spawn_n => 100000, rtt_n => 20000,
-                           ring_hops => 100000, fanin_per => 25000};
+                           ring_hops => 100000, fanin_per => 25000, timer_asks => 100000};
               _ -> #{reps => 7, spawn_n => 1000000, rtt_n => 200000,
-                     ring_hops => 1000000, fanin_per => 250000}
+                     ring_hops => 1000000, fanin_per => 250000, timer_asks => 1000000}
           end,
     {ok, Fd} = file:open(Out, [append]),
     Emit = fun(Row, Unit, V) ->
@@ -30,7 +30,7 @@ main([Out, Mode, RowList]) ->
            end,
     Rows = #{"pingpong" => fun pingpong/2, "ask" => fun ask/2, "ring" => fun ring/2,
              "fanin" => fun fanin/2, "m2m" => fun m2m/2, "pubsub" => fun pubsub/2,
-             "restart" => fun restart/2, "spawn" => fun spawn_rows/2},
+             "restart" => fun restart/2, "timer" => fun timer/2, "spawn" => fun spawn_rows/2},
     lists:foreach(fun(R) -> (maps:get(R, Rows))(Cfg, Emit) end,
                   string:lexemes(RowList, ",")),
     file:close(Fd),
@@ -228,6 +228,84 @@ restart(#{reps := Reps}, Emit) ->
     Emit("restart_p99_us", "us", percentile(Small, 0.99)),
     Emit("restart_p50_us_10k", "us", percentile(Big, 0.5)),
     Emit("restart_p99_us_10k", "us", percentile(Big, 0.99)).
+
+%% ---- timer lateness under load ---------------------------------------------------------
+%% As bench/actor/timer.c: 16 askers keep 64 requests each in flight to 1,000 responders
+%% that burn 2 us of CPU per request before answering, until 1,000,000 requests were made;
+%% 16 probers, idle but for this, each send a request a responder never answers and wait
+%% for it in `receive ... after 2` (ms: Erlang's timeouts are whole milliseconds).
+%% Lateness = the moment the after clause runs - (the moment before the send + 2 ms).
+-define(TL_WINDOW, 64).
+-define(TL_WORK_NS, 2000).
+-define(TL_PROBE_MS, 2).
+
+tl_responder() ->
+    receive
+        {work, From, Ref} -> tl_spin(?NOW() + ?TL_WORK_NS), From ! {Ref, ok};
+        {mute, _From, _Ref} -> ok
+    end,
+    tl_responder().
+
+tl_spin(End) ->
+    case ?NOW() < End of
+        true -> tl_spin(End);
+        false -> ok
+    end.
+
+tl_pick(Resps) -> element(rand:uniform(tuple_size(Resps)), Resps).
+
+%% Ctl: atomics {requests handed out, stopping}.
+tl_issue(_Resps, _Ctl, _Target, 0, F) -> F;
+tl_issue(Resps, Ctl, Target, K, F) ->
+    case atomics:add_get(Ctl, 1, 1) =< Target of
+        true ->
+            tl_pick(Resps) ! {work, self(), make_ref()},
+            tl_issue(Resps, Ctl, Target, K - 1, F + 1);
+        false ->
+            atomics:put(Ctl, 2, 1),
+            F
+    end.
+
+tl_asker(Main, Resps, Ctl, Target, InFlight) ->
+    N = receive
+            go -> tl_issue(Resps, Ctl, Target, ?TL_WINDOW, InFlight);
+            {_Ref, ok} -> tl_issue(Resps, Ctl, Target, 1, InFlight - 1)
+        end,
+    case N of
+        0 -> Main ! tl_done; %% nothing in flight: only once stopping
+        _ -> tl_asker(Main, Resps, Ctl, Target, N)
+    end.
+
+tl_prober(Main, Resps, Ctl, Acc) ->
+    Ref = make_ref(),
+    T0 = ?NOW(),
+    tl_pick(Resps) ! {mute, self(), Ref},
+    receive {Ref, _} -> ok after ?TL_PROBE_MS -> ok end,
+    S = [(?NOW() - T0 - ?TL_PROBE_MS * 1000000) / 1000 | Acc],
+    case atomics:get(Ctl, 2) of
+        1 -> Main ! {tl_samples, S};
+        0 -> tl_prober(Main, Resps, Ctl, S)
+    end.
+
+tl_once(Target) ->
+    Main = self(),
+    Ctl = atomics:new(2, []),
+    Resps = list_to_tuple([spawn(fun tl_responder/0) || _ <- lists:seq(1, 1000)]),
+    Askers = [spawn(fun() -> tl_asker(Main, Resps, Ctl, Target, 0) end) || _ <- lists:seq(1, 16)],
+    Probers = [spawn(fun() -> receive go -> tl_prober(Main, Resps, Ctl, []) end end)
+               || _ <- lists:seq(1, 16)],
+    [P ! go || P <- Askers ++ Probers],
+    _ = wait_done(16, tl_done),
+    S = lists:append([receive {tl_samples, X} -> X end || _ <- Probers]),
+    [exit(R, kill) || R <- tuple_to_list(Resps)],
+    S.
+
+timer(#{reps := Reps, timer_asks := N}, Emit) ->
+    _ = tl_once(N div 4),
+    S = lists:sort(lists:append([tl_once(N) || _ <- lists:seq(1, min(Reps, 3))])),
+    Emit("timer_lateness_us_p50", "us", percentile(S, 0.5)),
+    Emit("timer_lateness_us_p99", "us", percentile(S, 0.99)),
+    Emit("timer_lateness_us_max", "us", lists:last(S)).
 
 %% ---- spawn and idle memory ----------------------------------------------------------------
 idle() -> receive stop -> ok end.

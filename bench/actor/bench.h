@@ -2,7 +2,7 @@
  * bench.h: what the actor-benchmark driver's files share. The driver (troupe-bench-actor)
  * measures the Troupe side of `make bench-actor` row by row (msg.c: message passing,
  * spawn.c: spawn cost and idle memory, restart.c: supervisor restarts, pubsub.c: broker
- * fan-out) and prints "row unit value" lines; report.c merges those with the Erlang
+ * fan-out, timer.c: timer lateness under load) and prints "row unit value" lines; report.c merges those with the Erlang
  * program's lines into the table and BUILD/bench/actor.json.
  */
 #ifndef TROUPE_BENCH_ACTOR_H
@@ -22,6 +22,7 @@ typedef struct bab_cfg {
   uint32_t ring_hops;   /* hops per ring run (1,000,000) */
   uint32_t rtt_n;       /* round trips per ping-pong / ask run */
   uint32_t fanin_per;   /* messages per sender in the fan-in */
+  uint32_t timer_asks;  /* asks per run of the timer lateness rows (1,000,000) */
   FILE *out;            /* "row unit value" lines */
 } bab_cfg;
 
@@ -56,6 +57,7 @@ void bab_m2m(const bab_cfg *cfg);
 void bab_spawn_rows(const bab_cfg *cfg);
 void bab_restart(const bab_cfg *cfg);
 void bab_pubsub(const bab_cfg *cfg);
+void bab_timer(const bab_cfg *cfg);
 
 /* report.c: merge the two sides' lines into a table on stdout and the JSON file. */
 int bab_report(const char *troupe_path, const char *erlang_path, const char *json_path);

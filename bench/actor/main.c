@@ -114,7 +114,7 @@ typedef struct row_fn {
 static const row_fn rows[] = {
     {"pingpong", bab_pingpong}, {"ask", bab_ask},         {"ring", bab_ring},
     {"fanin", bab_fanin},       {"m2m", bab_m2m},         {"pubsub", bab_pubsub},
-    {"restart", bab_restart},
+    {"restart", bab_restart}, {"timer", bab_timer},
     {"spawn", bab_spawn_rows},
 };
 
@@ -147,7 +147,8 @@ int main(int argc, char **argv) {
   if (argc < 2 || strcmp(argv[1], "measure"))
     return usage();
   bab_cfg cfg = {.reps = 7, .spawn_n = 1000000, .ring_n = 10000, .ring_hops = 1000000,
-                 .rtt_n = 200000, .fanin_per = 250000, .out = stdout};
+                 .rtt_n = 200000, .fanin_per = 250000, .timer_asks = 1000000,
+                 .out = stdout};
   const char *list = NULL, *outp = NULL;
   for (int i = 2; i < argc; i++) {
     if (!strcmp(argv[i], "--quick")) {
@@ -156,6 +157,7 @@ int main(int argc, char **argv) {
       cfg.rtt_n = 20000;
       cfg.ring_hops = 100000;
       cfg.fanin_per = 25000;
+      cfg.timer_asks = 100000;
     } else if (!strcmp(argv[i], "--rows") && i + 1 < argc) {
       list = argv[++i];
     } else if (!strcmp(argv[i], "-o") && i + 1 < argc) {

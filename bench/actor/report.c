@@ -49,6 +49,11 @@ static const row_def defs[] = {
     {"restart_p99_us_10k", "us", -1, false, NULL},
     {"broker_fanout_msgs_per_s", "msgs/s", -1, true, 
      "1,000 subscribers; erlang: send to each pid of a list"},
+    {"timer_lateness_us_p50", "us", -1, false,
+     "ask timeout -> asker's handler, minus the deadline; 16 askers x 1,000 busy responders"},
+    {"timer_lateness_us_p99", "us", 1000, false,
+     "goal: timeouts within about a millisecond of their deadline under load"},
+    {"timer_lateness_us_max", "us", -1, false, NULL},
 };
 enum { NDEFS = sizeof defs / sizeof defs[0] };
 
