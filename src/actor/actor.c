@@ -346,6 +346,13 @@ void trA_run_actor(trA_worker *w, troupe_actor *a) {
       alive = false; /* drain what is left as stale; a new spawn is seen by re-reading */
       stop_turn = false;
     }
+    /* Every 16 messages, if a timer this worker may fire is due (its own, or another
+     * worker's soon one), end the turn so the loop fires it: a turn of slow handlers
+     * would otherwise hold it back by up to `batch` of them. One clock read per 16
+     * messages, none while no timer exists that this worker could fire. */
+    if (TR_UNLIKELY(((rt->cfg.batch - budget) & 15) == 0) && budget &&
+        trA_timers_due_in_turn(w))
+      stop_turn = true;
   }
   w->current = NULL;
   w->since_clock += rt->cfg.batch - budget;

@@ -3,8 +3,10 @@
  * its correlation id is (generation << 32 | index), like an actor id, and whoever
  * completes it first (the reply, the timeout, or the target's death) wins a CAS from
  * PENDING to CLAIMED for that exact generation. So a late reply can never complete a
- * newer ask that reuses the record: it loses the CAS, is dropped and counted. External
- * threads block on a futex in the record; actors get REPLY/ASK_FAILED messages.
+ * newer ask that reuses the record: it loses the CAS, is dropped and counted. A reply
+ * that wins the CAS after the ask's deadline (its timeout had not run yet) completes it
+ * as TIMEOUT all the same and is counted late. External threads block on a futex in the
+ * record; actors get REPLY/ASK_FAILED messages.
  */
 #include "actor/core.h"
 
@@ -27,7 +29,15 @@ void trA_asks_init(troupe_runtime *rt) {
   trA_segtab_init(&rt->asks, sizeof(trA_ask), offsetof(trA_ask, next_free), init_ask, rt);
 }
 
-static trA_ask *ask_new(troupe_runtime *rt, uint64_t *corr) {
+/* now + timeout_ns (saturating); UINT64_MAX for TROUPE_INFINITY. */
+static uint64_t deadline_after(uint64_t timeout_ns) {
+  if (timeout_ns == TROUPE_INFINITY)
+    return UINT64_MAX;
+  uint64_t now = troupe_clock_mono_ns();
+  return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
+}
+
+static trA_ask *ask_new(troupe_runtime *rt, uint64_t deadline, uint64_t *corr) {
   uint32_t idx;
   if (trA_segtab_alloc(&rt->asks, &idx))
     return NULL;
@@ -40,6 +50,7 @@ static trA_ask *ask_new(troupe_runtime *rt, uint64_t *corr) {
   r->reply_from = 0;
   r->reply_data = NULL;
   r->reply_len = 0;
+  r->deadline = deadline;
   atomic_store_explicit(&r->done, 0, memory_order_relaxed);
   /* Release: the fields above are visible to the CAS winner (acquire). */
   atomic_store_explicit(&r->word, (uint64_t)gen << 32 | TRA_ASK_PENDING, memory_order_release);
@@ -110,6 +121,31 @@ void trA_ask_complete(troupe_runtime *rt, uint64_t corr, int status, troupe_acto
   (void)trA_ask_complete_rc(rt, corr, status, from, data, len, late_counts);
 }
 
+/*
+ * Is it past the ask's deadline? A reply on a worker is checked against the worker's
+ * cached clock when that settles it (already past, or more than TRA_REPLY_FRESH_NS
+ * ahead: the cached clock is only a few handler calls old, see sched.c), otherwise
+ * against a fresh reading (which refreshes the cache). So replies to asks with long
+ * timeouts, answered well in time (the common case, the ask benchmark), cost no clock
+ * read; the price is that a reply made over a second after its worker last read the
+ * clock (a handler that ran that long) could be taken as on time.
+ */
+#define TRA_REPLY_FRESH_NS TROUPE_SEC(1)
+
+static bool past_deadline(troupe_runtime *rt, uint64_t deadline) {
+  if (deadline == UINT64_MAX)
+    return false;
+  trA_worker *w = trA_worker_of(rt);
+  if (!w)
+    return troupe_clock_mono_ns() > deadline;
+  if (w->now > deadline)
+    return true;
+  if (deadline - w->now > TRA_REPLY_FRESH_NS)
+    return false;
+  w->now = troupe_clock_mono_ns();
+  return w->now > deadline;
+}
+
 int trA_ask_complete_rc(troupe_runtime *rt, uint64_t corr, int status, troupe_actor_id from,
                         const void *data, size_t len, bool late_counts) {
   trA_ask *r = ask_claim(rt, corr);
@@ -117,6 +153,16 @@ int trA_ask_complete_rc(troupe_runtime *rt, uint64_t corr, int status, troupe_ac
     if (late_counts)
       TRA_COUNT(rt, late_replies, 1);
     return TROUPE_E_TIMEOUT;
+  }
+  /* The claim's acquire made the record ours, deadline included. A reply past the
+   * deadline is the timeout that has not fired yet: the asker learns TIMEOUT now, the
+   * replier gets TIMEOUT, the reply is counted late and its bytes dropped. */
+  int rc = TROUPE_OK;
+  if (status == TROUPE_OK && past_deadline(rt, r->deadline)) {
+    TRA_COUNT(rt, late_replies, 1);
+    status = rc = TROUPE_E_TIMEOUT;
+    from = 0; /* as from the timer: the asker cannot tell the two apart */
+    len = 0;
   }
   if (status == TROUPE_OK)
     TRA_COUNT(rt, replies, 1);
@@ -136,7 +182,7 @@ int trA_ask_complete_rc(troupe_runtime *rt, uint64_t corr, int status, troupe_ac
     /* Release: the waiter's acquire load of done sees the result. */
     atomic_store_explicit(&r->done, 1, memory_order_release);
     syscall(SYS_futex, (uint32_t *)(void *)&r->done, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-    return TROUPE_OK; /* the waiter frees the record */
+    return rc; /* the waiter frees the record */
   }
   troupe_actor_id asker = r->asker;
   troupe_timer *t = r->timer;
@@ -154,7 +200,7 @@ int trA_ask_complete_rc(troupe_runtime *rt, uint64_t corr, int status, troupe_ac
   m->from = from;
   m->corr = corr;
   trA_deliver(rt, asker, m, true); /* the asker may be gone: then it is just rejected */
-  return TROUPE_OK;
+  return rc;
 }
 
 int troupe_reply(troupe_runtime *rt, troupe_actor_id from, uint64_t corr, const void *data,
@@ -195,8 +241,8 @@ int troupe_ask(troupe_runtime *rt, troupe_actor_id to, uint32_t tag, const void 
   reply->from = 0;
   reply->data = NULL;
   reply->len = 0;
-  uint64_t corr;
-  trA_ask *r = ask_new(rt, &corr);
+  uint64_t corr, deadline = deadline_after(timeout_ns);
+  trA_ask *r = ask_new(rt, deadline, &corr);
   if (!r)
     return troupe_err_set(err, TROUPE_E_NOMEM, "ask: out of memory");
   r->blocking = true;
@@ -207,8 +253,6 @@ int troupe_ask(troupe_runtime *rt, troupe_actor_id to, uint32_t tag, const void 
     return troupe_err_set(err, rc, "ask: %s", troupe_strerror(rc));
   }
   TRA_COUNT(rt, asks, 1);
-  uint64_t deadline = timeout_ns == TROUPE_INFINITY ? UINT64_MAX
-                                                    : troupe_clock_mono_ns() + timeout_ns;
   bool claimed = false;
   /* Acquire: pairs with the completer's release store of done. */
   while (!atomic_load_explicit(&r->done, memory_order_acquire)) {
@@ -266,16 +310,19 @@ int troupe_ask_async(troupe_actor *self, troupe_actor_id to, uint32_t tag, const
     return troupe_err_set(err, TROUPE_E_STATE, "ask_async: not called by the running actor");
   troupe_runtime *rt = self->rt;
   troupe_actor_id me = trA_self_id(self);
-  uint64_t c;
-  trA_ask *r = ask_new(rt, &c);
+  uint64_t c, deadline = deadline_after(timeout_ns);
+  trA_ask *r = ask_new(rt, deadline, &c);
   if (!r)
     return troupe_err_set(err, TROUPE_E_NOMEM, "ask_async: out of memory");
   r->asker = me;
   if (timeout_ns != TROUPE_INFINITY) {
-    /* On this worker's heap: it cannot fire before this handler returns, so the
-     * record's timer field is set before anyone can complete the ask. */
-    int trc = trA_timer_start(rt, timeout_ns, ask_timeout, ask_timer_dropped, (void *)(uintptr_t)c, true,
-                              &r->timer);
+    /* The record's timer field is written (through &r->timer) before the timer is in a
+     * heap, and a worker that fires it took the heap's lock after that (or is this
+     * one), so whoever completes the ask finds the field set, even when a short
+     * timeout fires on another worker before this handler returns. The same deadline
+     * as the record's. */
+    int trc = trA_timer_start_at(rt, deadline, ask_timeout, ask_timer_dropped,
+                                 (void *)(uintptr_t)c, true, &r->timer);
     if (trc) {
       ask_free(rt, r);
       return troupe_err_set(err, trc, "ask_async: %s", troupe_strerror(trc));

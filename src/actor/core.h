@@ -169,6 +169,8 @@ typedef struct trA_ask {
   bool blocking;
   troupe_actor_id asker;       /* async: who gets REPLY / ASK_FAILED */
   troupe_timer *timer;         /* async: the timeout */
+  uint64_t deadline;           /* monotonic ns; UINT64_MAX: none. Read by the completer
+                                * after its claim (published by the PENDING store) */
   int status;                  /* blocking: result */
   troupe_actor_id reply_from;
   void *reply_data;
@@ -204,8 +206,10 @@ struct troupe_timer {
   uint64_t seq;            /* tie-break: equal deadlines fire in start order */
   trA_timer_fn cb, dtor;
   void *arg;
-  _Atomic(struct trA_worker *) owner; /* set once it is in that worker's heap */
-  size_t hidx;             /* (owner) its index in the owner's heap while there */
+  _Atomic(struct trA_worker *) owner; /* whose heaps hold it (set before it enters one) */
+  _Atomic bool soon;       /* in the owner's `soon` heap (set by the owner only) */
+  size_t hidx;             /* its index in the heap that holds it (owner's, or under the
+                            * soon lock) */
   struct troupe_timer *next_inject;
 };
 
@@ -213,6 +217,15 @@ typedef struct trA_theap {
   troupe_timer **v;
   size_t n, cap;
 } trA_theap;
+
+/* A worker's timers due within TRA_TIMER_SOON_NS: any worker may fire them (timer.c).
+ * `next` (its top's deadline, UINT64_MAX when empty) is read by every worker as a hint;
+ * everything else is under `lock`. */
+typedef struct trA_soon {
+  _Atomic uint64_t next;
+  pthread_mutex_t lock;
+  trA_theap heap;
+} trA_soon;
 
 /* ---- counters: per worker, single writer (relaxed atomics so readers are exact) --- */
 #define TRA_COUNTERS(X)                                                                  \
@@ -242,6 +255,8 @@ typedef struct trA_worker {
   unsigned index;
   pthread_t thread;
   trA_deque dq;
+  trA_deque urgent;       /* actors woken by a timer: run (or stolen) before dq */
+  bool in_timers;         /* (owner) running timer callbacks: wake-ups go to urgent */
   size_t npool;           /* nodes in cache[] (owner only) */
   trA_msg *cache[TRA_POOL_MAX]; /* free pooled nodes: a magazine stack (owner only) */
   trA_theap timers;       /* owner only */
@@ -253,6 +268,8 @@ typedef struct trA_worker {
   uint32_t since_clock;    /* messages handled since `now` was read */
   troupe_actor *current;
   trA_counters c;
+  char pad_soon_[64];     /* keeps `soon.next`, read by every worker, off the lines above */
+  trA_soon soon;
   char pad_[64];
 } trA_worker;
 
@@ -316,6 +333,7 @@ struct troupe_runtime {
   _Atomic int32_t sleepers;
   _Atomic bool wake_pending;
   _Atomic uint32_t timers_injected; /* hint: inject_timers non-empty */
+  _Atomic uint32_t soon_heaps;      /* hint: workers whose soon heap is not empty */
   pthread_mutex_t stop_lock;
   _Atomic uint32_t exit_epoch;  /* bumped by each death while stop waits */
   _Atomic int32_t exit_waiters;
@@ -411,8 +429,24 @@ void trA_meta_free_for(troupe_runtime *rt, troupe_actor *a);
 pthread_mutex_t *trA_meta_lock(troupe_runtime *rt, troupe_actor *a);
 
 /* timers (worker side) */
-void trA_timers_run(trA_worker *w);
-uint64_t trA_timers_next_deadline(trA_worker *w); /* UINT64_MAX when none */
+/* Timers due within this start in (or are moved to) the worker's soon heap, where any
+ * worker fires them when due: a worker that is preempted or stuck in a long handler no
+ * longer holds back its timers while another worker runs. */
+#define TRA_TIMER_SOON_NS TROUPE_MS(10)
+/* trA_timer_start with an absolute deadline (monotonic ns), for a caller that needs to
+ * know the exact deadline (an ask checks replies against it). */
+int trA_timer_start_at(troupe_runtime *rt, uint64_t deadline, trA_timer_fn cb, trA_timer_fn dtor,
+                       void *arg, bool want_handle, troupe_timer **out);
+void trA_timers_init(trA_worker *w);
+/* Fire w's due timers (by w->now); with `others` (w->now was just read), also the due
+ * soon timers other workers have not fired yet. */
+void trA_timers_run(trA_worker *w, bool others);
+/* The earliest deadline among w's timers and every worker's soon heap; UINT64_MAX
+ * when none. */
+uint64_t trA_timers_next_any(trA_worker *w);
+/* Inside a turn, every few messages: refreshes w->now and says whether a timer it may
+ * fire is due, so the turn ends and the loop fires it. No clock read without timers. */
+bool trA_timers_due_in_turn(trA_worker *w);
 void trA_timers_adopt_injected(trA_worker *w);
 void trA_timers_destroy(trA_worker *w);
 

@@ -58,9 +58,11 @@ int troupe_runtime_new(const troupe_runtime_config *cfg, troupe_runtime **out, t
     w->rt = rt;
     w->index = i;
     w->rng = 0x9e3779b97f4a7c15ull * (i + 1);
-    if (trA_deque_init(&w->dq, 256))
-      goto nomem;
+    trA_timers_init(w);
   }
+  for (unsigned i = 0; i < rt->nworkers; i++) /* after every lock exists: free needs them */
+    if (trA_deque_init(&rt->workers[i].dq, 256) || trA_deque_init(&rt->workers[i].urgent, 64))
+      goto nomem;
   if (trA_workers_start(rt)) {
     rt->workers_joined = true;
     troupe_runtime_free(rt);
@@ -361,6 +363,7 @@ void troupe_runtime_free(troupe_runtime *rt) {
     trA_timers_destroy(&rt->workers[i]);
     trA_pool_drain(rt, &rt->workers[i]);
     trA_deque_destroy(&rt->workers[i].dq);
+    trA_deque_destroy(&rt->workers[i].urgent);
   }
   trA_pool_drain(rt, NULL);
   free(rt->workers);

@@ -1,12 +1,27 @@
 /*
  * actor/timer.c: timers. Each worker keeps a binary min-heap of its timers (deadline,
- * then start order) and fires the due ones between actor turns; a parked worker sleeps
- * no longer than its next deadline, so resolution is well under 1 ms. Timers started
- * on other threads go through the runtime's inject list to whichever worker takes them.
- * Cancel is a CAS on the timer's state from any thread. On the owning worker (the
- * common case: an ask's reply cancels the ask's timeout) the timer leaves the heap at
- * once, O(log n) through the index it keeps; a cancel from elsewhere is dropped lazily,
- * and the heap compacts itself when such entries become the majority.
+ * then start order) that only it touches, and fires the due ones between actor turns
+ * (and ends a long turn early when one is due); a parked worker sleeps no longer than
+ * the next deadline, so resolution is well under 1 ms. Timers started on other threads
+ * go through the runtime's inject list to whichever worker takes them. Cancel is a CAS
+ * on the timer's state from any thread. On the owning worker (the common case: an ask's
+ * reply cancels the ask's timeout) the timer leaves the heap at once, O(log n) through
+ * the index it keeps; a cancel from elsewhere is dropped lazily, and the heap compacts
+ * itself when such entries become the majority.
+ *
+ * A timer whose deadline comes within TRA_TIMER_SOON_NS goes to the worker's second,
+ * locked heap (`soon`): at its start when it is that short, else moved there by the
+ * owner's loop. Any worker fires it from there when due: the owner as part of its loop,
+ * every other worker when it refreshes its clock (or ends a turn to do so), or wakes
+ * from park (a parked worker sleeps no longer than the earliest soon deadline it saw
+ * before parking; it is not woken for a timer that becomes soon later). So a worker
+ * that the OS preempts, or that runs a long handler, no longer holds its due timers back
+ * while another worker runs (measured: under load, most late timeouts were late by a
+ * preemption of their worker, 2-30 ms). The private heap keeps the common case
+ * lock-free: a longer timeout cancelled well before its deadline (an answered ask with a
+ * timeout of seconds) never takes the lock. The state CAS already decides who fires a
+ * timer, so moving it between heaps needs no more than the lock around the soon heap. A
+ * soon timer that is cancelled stays in that heap until its deadline and is dropped then.
  */
 #include "actor/core.h"
 
@@ -86,8 +101,40 @@ static void unref(troupe_timer *t) {
     free(t);
 }
 
+/* After a change to w's soon heap (lock held, `was` = its size before): publish its
+ * next deadline and whether it is empty. Relaxed: hints for the other workers, who take
+ * the lock before trusting them. */
+static void soon_publish(trA_worker *w, size_t was) {
+  trA_soon *s = &w->soon;
+  atomic_store_explicit(&s->next, s->heap.n ? s->heap.v[0]->deadline : UINT64_MAX,
+                        memory_order_relaxed);
+  if (!was != !s->heap.n) {
+    if (s->heap.n)
+      atomic_fetch_add_explicit(&w->rt->soon_heaps, 1, memory_order_relaxed);
+    else
+      atomic_fetch_sub_explicit(&w->rt->soon_heaps, 1, memory_order_relaxed);
+  }
+}
+
+/* Put t into w's soon heap (lock held); false when the heap has no room. */
+static bool soon_add(trA_worker *w, troupe_timer *t) {
+  if (heap_push(&w->soon.heap, t) != TROUPE_OK)
+    return false;
+  /* Relaxed: read back by this thread (cancel, settle) or as a hint elsewhere; the
+   * lock orders it before any other worker can take the timer. */
+  atomic_store_explicit(&t->soon, true, memory_order_relaxed);
+  return true;
+}
+
 int trA_timer_start(troupe_runtime *rt, uint64_t delay_ns, trA_timer_fn cb, trA_timer_fn dtor,
                     void *arg, bool want_handle, troupe_timer **out) {
+  uint64_t now = troupe_clock_mono_ns();
+  uint64_t deadline = delay_ns > UINT64_MAX - now ? UINT64_MAX : now + delay_ns;
+  return trA_timer_start_at(rt, deadline, cb, dtor, arg, want_handle, out);
+}
+
+int trA_timer_start_at(troupe_runtime *rt, uint64_t deadline, trA_timer_fn cb, trA_timer_fn dtor,
+                       void *arg, bool want_handle, troupe_timer **out) {
   if (!rt || !cb || (want_handle && !out))
     return TROUPE_E_INVAL;
   if (atomic_load_explicit(&rt->state, memory_order_acquire) == TRA_RT_STOPPED)
@@ -97,21 +144,38 @@ int trA_timer_start(troupe_runtime *rt, uint64_t delay_ns, trA_timer_fn cb, trA_
     return TROUPE_E_NOMEM;
   atomic_init(&t->state, TRA_TM_PENDING);
   atomic_init(&t->refs, want_handle ? 2u : 1u);
-  uint64_t now = troupe_clock_mono_ns();
-  t->deadline = delay_ns > UINT64_MAX - now ? UINT64_MAX : now + delay_ns;
+  t->deadline = deadline;
   /* Relaxed: a tie-break sequence only. */
   t->seq = atomic_fetch_add_explicit(&rt->timer_seq, 1, memory_order_relaxed);
   t->cb = cb;
   t->dtor = dtor;
   t->arg = arg;
   atomic_init(&t->owner, NULL);
+  atomic_init(&t->soon, false);
   t->next_inject = NULL;
   if (out)
     *out = want_handle ? t : NULL;
   trA_worker *w = trA_worker_of(rt);
-  if (w && heap_push(&w->timers, t) == TROUPE_OK) {
+  if (w) {
+    /* Relaxed: compared only with the calling thread's own worker (see cancel). Set
+     * before the timer is in a heap: once in the soon heap another worker may fire and
+     * free it at any moment. */
     atomic_store_explicit(&t->owner, w, memory_order_relaxed);
-    return TROUPE_OK;
+    if (deadline <= w->now + TRA_TIMER_SOON_NS) {
+      /* Due soon: straight where any worker can fire it, so a handler that starts a
+       * short timeout and then runs long does not hold it back. */
+      pthread_mutex_lock(&w->soon.lock);
+      size_t was = w->soon.heap.n;
+      bool added = soon_add(w, t);
+      if (added)
+        soon_publish(w, was);
+      pthread_mutex_unlock(&w->soon.lock);
+      if (added)
+        return TROUPE_OK;
+    }
+    if (heap_push(&w->timers, t) == TROUPE_OK)
+      return TROUPE_OK;
+    atomic_store_explicit(&t->owner, NULL, memory_order_relaxed); /* nobody saw it yet */
   }
   pthread_mutex_lock(&rt->inject_lock);
   t->next_inject = rt->inject_timers;
@@ -134,9 +198,15 @@ bool trA_timer_cancel(troupe_timer *t) {
     /* Relaxed: owner is only compared with the calling thread's own worker (then this
      * thread wrote it), or used as a compaction hint. */
     trA_worker *o = atomic_load_explicit(&t->owner, memory_order_relaxed);
+    /* Relaxed: only the owner sets `soon`, so on the owner this reads its own write
+     * (and then the timer is in exactly the heap it says); elsewhere it only picks the
+     * compaction hint below, which tolerates a stale value. */
+    bool soon = o && atomic_load_explicit(&t->soon, memory_order_relaxed);
     if (o) {
       TRA_COUNT(o->rt, timers_cancelled, 1);
-      if (o == trA_tls_worker && !o->tm_walking) {
+      if (soon) {
+        /* In the soon heap: dropped (and its dtor run) when its deadline comes. */
+      } else if (o == trA_tls_worker && !o->tm_walking) {
         /* We own the heap and the timer is in it (it was PENDING: neither fired nor
          * dropped): remove it now instead of leaving it for a compaction, so no single
          * later call pays for many cancels (the ask p99). */
@@ -162,19 +232,24 @@ void trA_timer_release(troupe_timer *t) {
 bool troupe_timer_cancel(troupe_timer *t) { return trA_timer_cancel(t); }
 void troupe_timer_forget(troupe_timer *t) { trA_timer_release(t); }
 
-/* Drop a timer the heap no longer holds. */
+/* Drop a timer no heap holds any more: fire it, or run its dtor. */
 static void settle(trA_worker *w, troupe_timer *t, bool fire) {
   if (fire) {
     uint32_t expect = TRA_TM_PENDING;
     if (atomic_compare_exchange_strong_explicit(&t->state, &expect, TRA_TM_FIRED,
                                                 memory_order_acq_rel, memory_order_relaxed)) {
       TRA_COUNT(w->rt, timers_fired, 1);
+      bool was = w->in_timers;
+      w->in_timers = true; /* actors the callback wakes run next (sched.c) */
       t->cb(w->rt, t->arg);
+      w->in_timers = was;
       unref(t);
       return;
     }
   }
-  if (atomic_load_explicit(&t->state, memory_order_acquire) == TRA_TM_CANCELLED) {
+  /* The compaction hint counts cancelled timers of the private heap only. */
+  if (!atomic_load_explicit(&t->soon, memory_order_relaxed) &&
+      atomic_load_explicit(&t->state, memory_order_acquire) == TRA_TM_CANCELLED) {
     uint64_t c = atomic_load_explicit(&w->tm_cancelled, memory_order_relaxed);
     if (c) /* a hint; saturate rather than wrap when a cancel raced adoption */
       atomic_fetch_sub_explicit(&w->tm_cancelled, 1, memory_order_relaxed);
@@ -204,7 +279,75 @@ static void compact(trA_worker *w) {
   atomic_store_explicit(&w->tm_cancelled, 0, memory_order_relaxed);
 }
 
-void trA_timers_run(trA_worker *w) {
+/* Settle a list linked through next_inject (unused once a timer is in a heap), after
+ * the lock is released: callbacks and dtors may start or cancel timers. */
+static void settle_list(trA_worker *w, troupe_timer *list, bool fire) {
+  while (list) {
+    troupe_timer *t = list;
+    list = t->next_inject;
+    t->next_inject = NULL;
+    settle(w, t, fire);
+  }
+}
+
+/* Move the private heap's timers due within TRA_TIMER_SOON_NS to the soon heap, where
+ * other workers can fire them. Cancelled ones are dropped on the way. */
+static void migrate(trA_worker *w) {
+  trA_theap *h = &w->timers;
+  uint64_t horizon = w->now + TRA_TIMER_SOON_NS;
+  if (!h->n || h->v[0]->deadline > horizon || w->tm_walking)
+    return;
+  troupe_timer *dropped = NULL;
+  pthread_mutex_lock(&w->soon.lock);
+  size_t was = w->soon.heap.n;
+  while (h->n && h->v[0]->deadline <= horizon) {
+    troupe_timer *t = heap_pop(h);
+    /* Acquire: pairs with the cancel's CAS (its dtor may read what it published). */
+    if (atomic_load_explicit(&t->state, memory_order_acquire) == TRA_TM_CANCELLED) {
+      t->next_inject = dropped;
+      dropped = t;
+      continue;
+    }
+    if (!soon_add(w, t)) {
+      heap_push(h, t); /* cannot fail: the pop left room; it fires from here instead */
+      break;
+    }
+  }
+  soon_publish(w, was);
+  pthread_mutex_unlock(&w->soon.lock);
+  settle_list(w, dropped, false);
+}
+
+/* Fire v's soon timers due by `now` on w (v may be w). Another worker only tries the
+ * lock: if v holds it, v is running and fires them itself. */
+static void fire_soon(trA_worker *w, trA_worker *v, uint64_t now) {
+  if (atomic_load_explicit(&v->soon.next, memory_order_relaxed) > now)
+    return;
+  if (v == w)
+    pthread_mutex_lock(&v->soon.lock);
+  else if (pthread_mutex_trylock(&v->soon.lock) != 0)
+    return;
+  troupe_timer *due = NULL, **tail = &due;
+  trA_theap *h = &v->soon.heap;
+  size_t was = h->n;
+  while (h->n && h->v[0]->deadline <= now) {
+    troupe_timer *t = heap_pop(h);
+    *tail = t;
+    tail = &t->next_inject;
+  }
+  soon_publish(v, was);
+  pthread_mutex_unlock(&v->soon.lock);
+  settle_list(w, due, true); /* in deadline order; cancelled ones run their dtor */
+}
+
+/* The earliest deadline among w's own timers (both heaps); UINT64_MAX when none. */
+static uint64_t next_deadline(trA_worker *w) {
+  uint64_t own = w->timers.n ? w->timers.v[0]->deadline : UINT64_MAX;
+  uint64_t soon = atomic_load_explicit(&w->soon.next, memory_order_relaxed);
+  return own < soon ? own : soon;
+}
+
+void trA_timers_run(trA_worker *w, bool others) {
   trA_theap *h = &w->timers;
   uint64_t c = atomic_load_explicit(&w->tm_cancelled, memory_order_relaxed);
   if (c) {
@@ -221,15 +364,37 @@ void trA_timers_run(trA_worker *w) {
     if (c > 64 && c * 2 > h->n)
       compact(w);
   }
-  if (!h->n || h->v[0]->deadline > w->now)
-    return;
-  uint64_t now = troupe_clock_mono_ns();
-  while (h->n && h->v[0]->deadline <= now)
-    settle(w, heap_pop(h), true);
+  migrate(w);
+  if (next_deadline(w) <= w->now) {
+    uint64_t now = troupe_clock_mono_ns();
+    while (h->n && h->v[0]->deadline <= now) /* those the soon heap had no room for */
+      settle(w, heap_pop(h), true);
+    fire_soon(w, w, now);
+  }
+  /* Relaxed hint: a soon heap that becomes non-empty just after is looked at next time. */
+  if (others && atomic_load_explicit(&w->rt->soon_heaps, memory_order_relaxed))
+    for (unsigned i = 0; i < w->rt->nworkers; i++)
+      if (&w->rt->workers[i] != w)
+        fire_soon(w, &w->rt->workers[i], w->now);
 }
 
-uint64_t trA_timers_next_deadline(trA_worker *w) {
-  return w->timers.n ? w->timers.v[0]->deadline : UINT64_MAX;
+uint64_t trA_timers_next_any(trA_worker *w) {
+  uint64_t dl = next_deadline(w);
+  if (!atomic_load_explicit(&w->rt->soon_heaps, memory_order_relaxed))
+    return dl; /* one load when no worker has a timer due soon (the message rows) */
+  for (unsigned i = 0; i < w->rt->nworkers; i++) {
+    uint64_t s = atomic_load_explicit(&w->rt->workers[i].soon.next, memory_order_relaxed);
+    dl = s < dl ? s : dl;
+  }
+  return dl;
+}
+
+bool trA_timers_due_in_turn(trA_worker *w) {
+  uint64_t dl = trA_timers_next_any(w);
+  if (dl == UINT64_MAX)
+    return false; /* no timer: no clock read (the message rows) */
+  w->now = troupe_clock_mono_ns();
+  return dl <= w->now;
 }
 
 void trA_timers_adopt_injected(trA_worker *w) {
@@ -255,15 +420,24 @@ void trA_timers_adopt_injected(trA_worker *w) {
   }
 }
 
+void trA_timers_init(trA_worker *w) {
+  atomic_init(&w->soon.next, UINT64_MAX);
+  pthread_mutex_init(&w->soon.lock, NULL);
+}
+
 /* Runtime teardown (workers joined): unfired timers run their dtor. */
 void trA_timers_destroy(trA_worker *w) {
-  trA_theap *h = &w->timers;
+  trA_theap *heaps[2] = {&w->timers, &w->soon.heap};
   w->tm_walking = true;
-  for (size_t i = 0; i < h->n; i++)
-    settle(w, h->v[i], false);
-  free(h->v);
-  h->v = NULL;
-  h->n = h->cap = 0;
+  for (int k = 0; k < 2; k++) {
+    trA_theap *h = heaps[k];
+    for (size_t i = 0; i < h->n; i++)
+      settle(w, h->v[i], false);
+    free(h->v);
+    h->v = NULL;
+    h->n = h->cap = 0;
+  }
+  pthread_mutex_destroy(&w->soon.lock);
 }
 
 /* ---- send_after ----------------------------------------------------------------- */

@@ -1,7 +1,8 @@
 /*
  * tests/actor/test_ask.c: ask/reply. A blocking ask from a foreign thread gets its
  * reply; one that times out gets TIMEOUT and the late reply is dropped and counted,
- * never delivered to the next ask; an ask to an actor that dies unanswered fails with
+ * never delivered to the next ask; a reply made after the deadline is a timeout even
+ * before the timeout has fired; an ask to an actor that dies unanswered fails with
  * NOT_RUNNING; actors use async asks (REPLY or ASK_FAILED message).
  */
 #include <setjmp.h>
@@ -158,10 +159,72 @@ static void test_async_ask(void **st) {
   troupe_runtime_free(rt);
 }
 
+/* A reply made after the ask's deadline is a timeout even when the timeout has not run
+ * yet. One worker, and the responder sleeps past the deadline inside its handler before
+ * replying, so the timer (on that same worker) cannot have fired: the deadline check
+ * where the reply meets the ask is all that decides. The asker gets ASK_FAILED with
+ * TIMEOUT (never the REPLY), troupe_reply returns TIMEOUT, the reply counts as late. */
+typedef struct late_pair {
+  troupe_actor_id responder;
+  uint64_t corr;
+  _Atomic int reply_rc; /* troupe_reply's result + 1000 (0: not yet) */
+  tu_log log;           /* what the asker got */
+} late_pair;
+
+static int sleepy_handle(troupe_actor *self, const troupe_message *m, troupe_err *err) {
+  (void)err;
+  late_pair *p = troupe_actor_state(self);
+  if (m->kind != TROUPE_MSG_ASK)
+    return TROUPE_CONTINUE;
+  tu_sleep_ms(60); /* the deadline is 20 ms after the ask */
+  atomic_store(&p->reply_rc,
+               troupe_reply(troupe_actor_runtime(self), troupe_self(self), m->corr, "y", 1) +
+                   1000);
+  return TROUPE_CONTINUE;
+}
+static const troupe_behaviour sleepy_b = {"sleepy", NULL, sleepy_handle, NULL};
+
+static int late_asker_handle(troupe_actor *self, const troupe_message *m, troupe_err *err) {
+  late_pair *p = troupe_actor_state(self);
+  if (m->kind == TROUPE_MSG_USER)
+    return troupe_ask_async(self, p->responder, 0, "q", 1, TROUPE_MS(20), &p->corr, err);
+  tu_log_add(&p->log, m);
+  return TROUPE_CONTINUE;
+}
+static const troupe_behaviour late_asker_b = {"late-asker", NULL, late_asker_handle, NULL};
+
+static void test_reply_after_deadline_is_timeout(void **st) {
+  (void)st;
+  troupe_runtime *rt = tu_runtime(1);
+  static late_pair p;
+  memset(&p, 0, sizeof p);
+  tu_log_init(&p.log);
+  troupe_actor_id asker_id;
+  assert_int_equal(troupe_spawn(rt, NULL, &sleepy_b, &p, NULL, &p.responder, NULL), 0);
+  assert_int_equal(troupe_spawn(rt, NULL, &late_asker_b, &p, NULL, &asker_id, NULL), 0);
+  assert_int_equal(troupe_send(rt, 0, asker_id, "go", 2), 0);
+  assert_true(TU_WAIT(atomic_load(&p.log.n) == 1 && atomic_load(&p.reply_rc) != 0));
+  tu_entry got = tu_log_get(&p.log, 0);
+  assert_int_equal(got.kind, TROUPE_MSG_ASK_FAILED);
+  assert_int_equal(got.status, TROUPE_E_TIMEOUT);
+  assert_true(got.corr == p.corr);
+  assert_int_equal(atomic_load(&p.reply_rc) - 1000, TROUPE_E_TIMEOUT);
+  tu_sleep_ms(50); /* the timer's own deadline passes too: it must not add a second end */
+  assert_int_equal(atomic_load(&p.log.n), 1);
+  troupe_runtime_stats s;
+  troupe_runtime_stats_get(rt, &s);
+  assert_int_equal(s.asks, 1);
+  assert_int_equal(s.replies, 0);
+  assert_int_equal(s.ask_timeouts, 1);
+  assert_int_equal(s.late_replies, 1);
+  troupe_runtime_free(rt);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_blocking_ask),
       cmocka_unit_test(test_timeout_and_late_reply),
+      cmocka_unit_test(test_reply_after_deadline_is_timeout),
       cmocka_unit_test(test_ask_dead_or_dying),
       cmocka_unit_test(test_async_ask),
   };

@@ -1,7 +1,9 @@
 /*
  * tests/actor/test_timer.c: send_after delivers in deadline order, a cancelled timer
  * never fires (cancel after firing reports false), timers started inside an actor run
- * on its worker, and internal callback timers run on a worker thread.
+ * on its worker, and internal callback timers run on a worker thread. Under load (issue
+ * #9): a due timer cuts a long turn short and the actor it wakes runs before the run
+ * queue; a timer whose worker is stuck in a long handler is fired by another worker.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -114,12 +116,133 @@ static void test_internal_callback_timer(void **st) {
   assert_int_equal(atomic_load(&cb_ran), 1);
 }
 
+/* One worker. A busy actor starts a 5 ms send_after to another actor, then handles 63
+ * messages of 1 ms each in what would be a single turn (the batch is 64). The timer is
+ * due long before the turn ends: the turn is cut within 16 messages and the woken actor
+ * runs next, ahead of the busy one. Each handler sleeps at least 1 ms, so the order
+ * below follows from the durations' lower bounds alone. */
+typedef struct busy_pair {
+  tu_log log; /* 'w' from the busy actor, the timer's byte 'T' from the target */
+  troupe_actor_id target;
+} busy_pair;
+
+static int busy_handle(troupe_actor *self, const troupe_message *m, troupe_err *err) {
+  (void)err;
+  busy_pair *p = troupe_actor_state(self);
+  troupe_runtime *rt = troupe_actor_runtime(self);
+  if (m->kind != TROUPE_MSG_USER)
+    return TROUPE_CONTINUE;
+  if (m->len == 2 && memcmp(m->data, "go", 2) == 0) {
+    troupe_send_args a = {.to = p->target, .data = "T", .len = 1};
+    int rc = troupe_send_after(rt, &a, TROUPE_MS(5), NULL);
+    for (int i = 0; i < 63 && !rc; i++) /* queued behind this message: the same turn */
+      rc = troupe_send(rt, troupe_self(self), troupe_self(self), "w", 1);
+    return rc;
+  }
+  tu_sleep_ms(1);
+  tu_log_add(&p->log, m);
+  return TROUPE_CONTINUE;
+}
+static const troupe_behaviour busy_b = {"busy", NULL, busy_handle, NULL};
+
+static void test_due_timer_cuts_long_turn(void **st) {
+  (void)st;
+  troupe_runtime *rt = tu_runtime(1);
+  static busy_pair p;
+  memset(&p, 0, sizeof p);
+  tu_log_init(&p.log);
+  troupe_actor_id busy;
+  assert_int_equal(troupe_spawn(rt, NULL, &tu_recorder, &p.log, NULL, &p.target, NULL), 0);
+  assert_int_equal(troupe_spawn(rt, NULL, &busy_b, &p, NULL, &busy, NULL), 0);
+  assert_int_equal(troupe_send(rt, 0, busy, "go", 2), 0);
+  assert_true(TU_WAIT(atomic_load(&p.log.n) == 64));
+  int works_before = -1;
+  for (int i = 0, w = 0; i < 64; i++) {
+    tu_entry e = tu_log_get(&p.log, i);
+    if (e.byte == 'T') {
+      works_before = w;
+      break;
+    }
+    w++;
+  }
+  /* before: all 63 (the timer waited for the turn, then for the busy actor's next) */
+  assert_true(works_before >= 0 && works_before <= 16);
+  troupe_runtime_free(rt);
+}
+
+/* Two workers. A sleeper actor starts a 2 ms callback timer and then waits inside that
+ * same handler (up to 10 s) until the timer has fired: its own worker cannot fire it.
+ * A keeper actor keeps the other worker busy with short turns, so that worker, and not
+ * a parked one, must notice the timer and fire it. Whichever worker the sleeper lands
+ * on, the keeper runs on the other one. */
+typedef struct stuck {
+  _Atomic int fired_on;   /* worker index + 1 of the callback, 0: not yet */
+  _Atomic int slept_on;   /* worker index + 1 of the sleeper */
+  _Atomic bool fired_in_time, stop_keeper;
+  _Atomic int done;
+} stuck;
+
+static void stuck_cb(troupe_runtime *rt, void *arg) {
+  (void)rt;
+  stuck *s = arg;
+  atomic_store(&s->fired_on, (int)trA_tls_worker->index + 1);
+}
+
+static int sleeper_handle(troupe_actor *self, const troupe_message *m, troupe_err *err) {
+  (void)err;
+  stuck *s = troupe_actor_state(self);
+  if (m->kind != TROUPE_MSG_USER)
+    return TROUPE_CONTINUE;
+  atomic_store(&s->slept_on, (int)trA_tls_worker->index + 1);
+  int rc = trA_timer_start(troupe_actor_runtime(self), TROUPE_MS(2), stuck_cb, NULL, s, false,
+                           NULL);
+  uint64_t end = troupe_clock_mono_ns() + TROUPE_SEC(10);
+  while (!rc && !atomic_load(&s->fired_on) && troupe_clock_mono_ns() < end)
+    tu_sleep_ms(1);
+  atomic_store(&s->fired_in_time, atomic_load(&s->fired_on) != 0);
+  atomic_store(&s->done, 1);
+  return rc;
+}
+static const troupe_behaviour sleeper_b = {"sleeper", NULL, sleeper_handle, NULL};
+
+static int keeper_handle(troupe_actor *self, const troupe_message *m, troupe_err *err) {
+  (void)err;
+  stuck *s = troupe_actor_state(self);
+  if (m->kind != TROUPE_MSG_USER || atomic_load(&s->stop_keeper))
+    return TROUPE_CONTINUE;
+  uint64_t end = troupe_clock_mono_ns() + 200000; /* 200 us of work per message */
+  while (troupe_clock_mono_ns() < end)
+    ;
+  return troupe_send(troupe_actor_runtime(self), troupe_self(self), troupe_self(self), "k", 1);
+}
+static const troupe_behaviour keeper_b = {"keeper", NULL, keeper_handle, NULL};
+
+static void test_timer_of_blocked_worker_fires(void **st) {
+  (void)st;
+  troupe_runtime *rt = tu_runtime(2);
+  static stuck s;
+  memset(&s, 0, sizeof s);
+  troupe_actor_id keeper, sleeper;
+  assert_int_equal(troupe_spawn(rt, NULL, &keeper_b, &s, NULL, &keeper, NULL), 0);
+  assert_int_equal(troupe_send(rt, 0, keeper, "k", 1), 0);
+  assert_int_equal(troupe_spawn(rt, NULL, &sleeper_b, &s, NULL, &sleeper, NULL), 0);
+  assert_int_equal(troupe_send(rt, 0, sleeper, "s", 1), 0);
+  assert_true(TU_WAIT(atomic_load(&s.done)));
+  atomic_store(&s.stop_keeper, true);
+  /* before: the timer waited for its worker, i.e. for the sleeper's 10 s to run out */
+  assert_true(atomic_load(&s.fired_in_time));
+  assert_int_not_equal(atomic_load(&s.fired_on), atomic_load(&s.slept_on));
+  troupe_runtime_free(rt);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_send_after_order),
       cmocka_unit_test(test_cancel),
       cmocka_unit_test(test_timer_from_actor),
       cmocka_unit_test(test_internal_callback_timer),
+      cmocka_unit_test(test_due_timer_cuts_long_turn),
+      cmocka_unit_test(test_timer_of_blocked_worker_fires),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
