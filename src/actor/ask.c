@@ -29,12 +29,14 @@ void trA_asks_init(troupe_runtime *rt) {
   trA_segtab_init(&rt->asks, sizeof(trA_ask), offsetof(trA_ask, next_free), init_ask, rt);
 }
 
-/* now + timeout_ns (saturating); UINT64_MAX for TROUPE_INFINITY. */
-static uint64_t deadline_after(uint64_t timeout_ns) {
+/* now + timeout_ns (saturating), *now the clock reading; UINT64_MAX (and no reading)
+ * for TROUPE_INFINITY. */
+static uint64_t deadline_after(uint64_t timeout_ns, uint64_t *now) {
+  *now = 0;
   if (timeout_ns == TROUPE_INFINITY)
     return UINT64_MAX;
-  uint64_t now = troupe_clock_mono_ns();
-  return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
+  *now = troupe_clock_mono_ns();
+  return timeout_ns > UINT64_MAX - *now ? UINT64_MAX : *now + timeout_ns;
 }
 
 static trA_ask *ask_new(troupe_runtime *rt, uint64_t deadline, uint64_t *corr) {
@@ -241,7 +243,7 @@ int troupe_ask(troupe_runtime *rt, troupe_actor_id to, uint32_t tag, const void 
   reply->from = 0;
   reply->data = NULL;
   reply->len = 0;
-  uint64_t corr, deadline = deadline_after(timeout_ns);
+  uint64_t corr, now, deadline = deadline_after(timeout_ns, &now);
   trA_ask *r = ask_new(rt, deadline, &corr);
   if (!r)
     return troupe_err_set(err, TROUPE_E_NOMEM, "ask: out of memory");
@@ -258,7 +260,7 @@ int troupe_ask(troupe_runtime *rt, troupe_actor_id to, uint32_t tag, const void 
   while (!atomic_load_explicit(&r->done, memory_order_acquire)) {
     struct timespec ts, *tp = NULL;
     if (!claimed && deadline != UINT64_MAX) {
-      uint64_t now = troupe_clock_mono_ns();
+      now = troupe_clock_mono_ns();
       if (now >= deadline) {
         uint64_t expect = (uint64_t)TRA_ID_GEN(corr) << 32 | TRA_ASK_PENDING;
         if (atomic_compare_exchange_strong_explicit(
@@ -310,7 +312,7 @@ int troupe_ask_async(troupe_actor *self, troupe_actor_id to, uint32_t tag, const
     return troupe_err_set(err, TROUPE_E_STATE, "ask_async: not called by the running actor");
   troupe_runtime *rt = self->rt;
   troupe_actor_id me = trA_self_id(self);
-  uint64_t c, deadline = deadline_after(timeout_ns);
+  uint64_t c, now, deadline = deadline_after(timeout_ns, &now);
   trA_ask *r = ask_new(rt, deadline, &c);
   if (!r)
     return troupe_err_set(err, TROUPE_E_NOMEM, "ask_async: out of memory");
@@ -321,7 +323,7 @@ int troupe_ask_async(troupe_actor *self, troupe_actor_id to, uint32_t tag, const
      * one), so whoever completes the ask finds the field set, even when a short
      * timeout fires on another worker before this handler returns. The same deadline
      * as the record's. */
-    int trc = trA_timer_start_at(rt, deadline, ask_timeout, ask_timer_dropped,
+    int trc = trA_timer_start_at(rt, now, deadline, ask_timeout, ask_timer_dropped,
                                  (void *)(uintptr_t)c, true, &r->timer);
     if (trc) {
       ask_free(rt, r);

@@ -434,9 +434,10 @@ pthread_mutex_t *trA_meta_lock(troupe_runtime *rt, troupe_actor *a);
  * longer holds back its timers while another worker runs. */
 #define TRA_TIMER_SOON_NS TROUPE_MS(10)
 /* trA_timer_start with an absolute deadline (monotonic ns), for a caller that needs to
- * know the exact deadline (an ask checks replies against it). */
-int trA_timer_start_at(troupe_runtime *rt, uint64_t deadline, trA_timer_fn cb, trA_timer_fn dtor,
-                       void *arg, bool want_handle, troupe_timer **out);
+ * know the exact deadline (an ask checks replies against it). `now` is the clock reading
+ * the deadline was computed from (it decides whether the timer starts in the soon heap). */
+int trA_timer_start_at(troupe_runtime *rt, uint64_t now, uint64_t deadline, trA_timer_fn cb,
+                       trA_timer_fn dtor, void *arg, bool want_handle, troupe_timer **out);
 void trA_timers_init(trA_worker *w);
 /* Fire w's due timers (by w->now); with `others` (w->now was just read), also the due
  * soon timers other workers have not fired yet. */

@@ -14,7 +14,8 @@
  * owner's loop. Any worker fires it from there when due: the owner as part of its loop,
  * every other worker when it refreshes its clock (or ends a turn to do so), or wakes
  * from park (a parked worker sleeps no longer than the earliest soon deadline it saw
- * before parking; it is not woken for a timer that becomes soon later). So a worker
+ * before parking, and one is woken when a timer becomes soon on a worker that has actors
+ * queued: if that worker then blocks, they and the timer need another). So a worker
  * that the OS preempts, or that runs a long handler, no longer holds its due timers back
  * while another worker runs (measured: under load, most late timeouts were late by a
  * preemption of their worker, 2-30 ms). The private heap keeps the common case
@@ -116,6 +117,15 @@ static void soon_publish(trA_worker *w, size_t was) {
   }
 }
 
+/* A timer entered w's soon heap while w has actors queued: should w now block in a
+ * handler, a parked worker would neither run those nor fire the timer, so wake one (a
+ * load of `sleepers` and nothing more when nobody sleeps: the loaded case). Not when w's
+ * queue is empty: an idle runtime's periodic timers cost no extra wake-ups. */
+static void soon_wake(trA_worker *w) {
+  if (trA_deque_size(&w->dq) > 0)
+    trA_wake(w->rt, false);
+}
+
 /* Put t into w's soon heap (lock held); false when the heap has no room. */
 static bool soon_add(trA_worker *w, troupe_timer *t) {
   if (heap_push(&w->soon.heap, t) != TROUPE_OK)
@@ -130,11 +140,11 @@ int trA_timer_start(troupe_runtime *rt, uint64_t delay_ns, trA_timer_fn cb, trA_
                     void *arg, bool want_handle, troupe_timer **out) {
   uint64_t now = troupe_clock_mono_ns();
   uint64_t deadline = delay_ns > UINT64_MAX - now ? UINT64_MAX : now + delay_ns;
-  return trA_timer_start_at(rt, deadline, cb, dtor, arg, want_handle, out);
+  return trA_timer_start_at(rt, now, deadline, cb, dtor, arg, want_handle, out);
 }
 
-int trA_timer_start_at(troupe_runtime *rt, uint64_t deadline, trA_timer_fn cb, trA_timer_fn dtor,
-                       void *arg, bool want_handle, troupe_timer **out) {
+int trA_timer_start_at(troupe_runtime *rt, uint64_t now, uint64_t deadline, trA_timer_fn cb,
+                       trA_timer_fn dtor, void *arg, bool want_handle, troupe_timer **out) {
   if (!rt || !cb || (want_handle && !out))
     return TROUPE_E_INVAL;
   if (atomic_load_explicit(&rt->state, memory_order_acquire) == TRA_RT_STOPPED)
@@ -161,7 +171,8 @@ int trA_timer_start_at(troupe_runtime *rt, uint64_t deadline, trA_timer_fn cb, t
      * before the timer is in a heap: once in the soon heap another worker may fire and
      * free it at any moment. */
     atomic_store_explicit(&t->owner, w, memory_order_relaxed);
-    if (deadline <= w->now + TRA_TIMER_SOON_NS) {
+    /* `now`, not the cached w->now, which a preempted worker may hold for long. */
+    if (deadline <= now + TRA_TIMER_SOON_NS) {
       /* Due soon: straight where any worker can fire it, so a handler that starts a
        * short timeout and then runs long does not hold it back. */
       pthread_mutex_lock(&w->soon.lock);
@@ -170,8 +181,10 @@ int trA_timer_start_at(troupe_runtime *rt, uint64_t deadline, trA_timer_fn cb, t
       if (added)
         soon_publish(w, was);
       pthread_mutex_unlock(&w->soon.lock);
-      if (added)
+      if (added) {
+        soon_wake(w);
         return TROUPE_OK;
+      }
     }
     if (heap_push(&w->timers, t) == TROUPE_OK)
       return TROUPE_OK;
@@ -313,8 +326,11 @@ static void migrate(trA_worker *w) {
       break;
     }
   }
+  bool grew = w->soon.heap.n > was;
   soon_publish(w, was);
   pthread_mutex_unlock(&w->soon.lock);
+  if (grew)
+    soon_wake(w);
   settle_list(w, dropped, false);
 }
 
@@ -366,10 +382,13 @@ void trA_timers_run(trA_worker *w, bool others) {
   }
   migrate(w);
   if (next_deadline(w) <= w->now) {
-    uint64_t now = troupe_clock_mono_ns();
-    while (h->n && h->v[0]->deadline <= now) /* those the soon heap had no room for */
+    /* Move again by the fresh reading: then every due timer is in the soon heap, which
+     * fires them in deadline order (w->now may have been too old to move them all). */
+    w->now = troupe_clock_mono_ns();
+    migrate(w);
+    while (h->n && h->v[0]->deadline <= w->now) /* those the soon heap had no room for */
       settle(w, heap_pop(h), true);
-    fire_soon(w, w, now);
+    fire_soon(w, w, w->now);
   }
   /* Relaxed hint: a soon heap that becomes non-empty just after is looked at next time. */
   if (others && atomic_load_explicit(&w->rt->soon_heaps, memory_order_relaxed))
