@@ -154,7 +154,10 @@ int troupe_registry_lookup(troupe_runtime *rt, const char *name, troupe_actor_id
     troupe_actor_id found = (*pp)->id;
     troupe_actor *a = trA_segtab_get(&rt->slots, TRA_ID_IDX(found));
     uint64_t gs = a ? atomic_load_explicit(&a->gen_state, memory_order_acquire) : 0;
-    if (TRA_GEN(gs) == TRA_ID_GEN(found) && TRA_STATE(gs) == TRA_SLOT_ALIVE) {
+    /* Not DOOMED either: after troupe_exit(KILL) the incarnation receives nothing more,
+     * so its name no longer resolves (the entry itself goes when the death runs). */
+    if (TRA_GEN(gs) == TRA_ID_GEN(found) && TRA_STATE(gs) == TRA_SLOT_ALIVE &&
+        !TRA_DOOMED(gs)) {
       *id = found;
       rc = TROUPE_OK;
     }

@@ -168,10 +168,35 @@ static void test_drop_hooks(void **st) {
   troupe_runtime_free(rt);
 }
 
+/* ---- a killed actor's name resolves no more ---------------------------------------- */
+/* The name must resolve only to an actor that can receive: once troupe_exit(KILL)
+ * returns, the incarnation refuses every send, so the lookup must not hand it out, even
+ * while the death itself (which removes the entry) has not run yet. A suspended target
+ * keeps the death pending as long as possible: the kill waits in its queue. */
+static void test_name_gone_after_kill(void **st) {
+  (void)st;
+  troupe_runtime *rt = tu_runtime(2);
+  assert_non_null(rt);
+  static _Atomic int n;
+  for (int i = 0; i < 200; i++) {
+    troupe_spawn_opts o = {.name = "victim"};
+    troupe_actor_id a, found = 0;
+    assert_int_equal(troupe_spawn(rt, NULL, i % 2 ? &sleeper : &counting, &n, &o, &a, NULL), 0);
+    assert_true(TU_WAIT(troupe_registry_lookup(rt, "victim", &found) == TROUPE_OK));
+    assert_int_equal(found, a);
+    assert_int_equal(troupe_exit(rt, 0, a, TROUPE_EXIT_KILL, 0, "test"), 0);
+    assert_int_equal(troupe_registry_lookup(rt, "victim", &found), TROUPE_E_NOTFOUND);
+    assert_true(TU_WAIT(tu_dead(rt, a)));
+  }
+  assert_int_equal(troupe_runtime_stop(rt, NULL), 0);
+  troupe_runtime_free(rt);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_nothing_after_kill),
       cmocka_unit_test(test_drop_hooks),
+      cmocka_unit_test(test_name_gone_after_kill),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
