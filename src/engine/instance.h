@@ -224,8 +224,6 @@ void trE_exec_free(trE_exec *ex);
  * (TROUPE_E_SUSPENDED). With `enter`, first call `enter` with its args already in
  * stack slots 0.. . */
 int trE_interp_run(trE_exec *ex, const trE_func *enter);
-/* The handler offsets (indexed by trE_opcode), from the dispatch function itself. */
-const int32_t *trE_interp_table(void);
 
 /* api.c: run the start function f of a fresh instance. */
 int trE_start(trE_inst *inst, const trE_func *f, uint64_t fuel, troupe_wasm_trap *trap);

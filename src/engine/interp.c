@@ -1093,4 +1093,3 @@ const int32_t *trE_interp_handlers(void) {
   return t;
 }
 
-const int32_t *trE_interp_table(void) { return trE_interp_handlers(); }
