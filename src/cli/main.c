@@ -21,7 +21,7 @@ static int cmd_version(int argc, char **argv) {
 static const trL_command commands[] = {
     {"version", "print the version", cmd_version},
     {"codec", "encode, decode and transcode multicodec-prefixed payloads", trL_cmd_codec},
-    {"wasm", "run, invoke and validate WebAssembly modules", trL_cmd_wasm},
+    {"wasm", "run, invoke, validate and dump WebAssembly modules", trL_cmd_wasm},
 };
 
 static void usage(FILE *out) {
