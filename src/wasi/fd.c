@@ -1,30 +1,25 @@
 /*
  * wasi/fd.c: the fd_* functions of the WASI host module. A sandboxed program has
  * exactly three descriptors, stdin / stdout / stderr, backed by the embedder's read and
- * write callbacks (troupe_wasi_config); they are streams, so positioned operations
- * answer ESPIPE, and nothing here can open a new descriptor (no preopens: fd_prestat_get
- * answers EBADF, which ends libc's preopen scan). Errno choices: docs/WASI.md.
+ * write callbacks (troupe_wasi_config; where stdin's bytes come from is input.c's
+ * business); they are streams, so positioned operations answer ESPIPE, and nothing here
+ * can open a new descriptor (no preopens: fd_prestat_get answers EBADF, which ends
+ * libc's preopen scan). Errno choices: docs/WASI.md.
  */
 #include "wasi/wasi.h"
 
 /* ---- iovecs ------------------------------------------------------------------------- */
 
-typedef struct iovec_list {
-  uint32_t n;
-  uint8_t raw[TRW_IOV_MAX * 8]; /* (buf u32, len u32) pairs as in guest memory */
-  uint64_t total;
-} iovec_list;
-
-static uint32_t iov_buf(const iovec_list *l, uint32_t i) {
+static uint32_t iov_buf(const trW_iovecs *l, uint32_t i) {
   return trW_get32(l->raw + 8 * i);
 }
-static uint32_t iov_len(const iovec_list *l, uint32_t i) {
+static uint32_t iov_len(const trW_iovecs *l, uint32_t i) {
   return trW_get32(l->raw + 8 * i + 4);
 }
 
 /* Load and check every iovec before any byte moves, so that a bad pointer fails the
  * whole call (EFAULT) instead of losing input or emitting half an output. */
-static int iovecs_load(const trW_call *wc, uint32_t iovs, uint32_t n, iovec_list *l) {
+static int iovecs_load(const trW_call *wc, uint32_t iovs, uint32_t n, trW_iovecs *l) {
   if (n > TRW_IOV_MAX)
     return TRW_EINVAL;
   l->n = n;
@@ -40,11 +35,22 @@ static int iovecs_load(const trW_call *wc, uint32_t iovs, uint32_t n, iovec_list
   return l->total > UINT32_MAX ? TRW_EINVAL : 0;
 }
 
+int trW_scatter(const trW_call *wc, const trW_iovecs *l, const uint8_t *src, size_t n) {
+  for (uint32_t i = 0; i < l->n && n > 0; i++) {
+    size_t k = TR_MIN((size_t)iov_len(l, i), n);
+    if (k && trW_write(wc, iov_buf(l, i), src, k))
+      return TRW_EFAULT;
+    src += k;
+    n -= k;
+  }
+  return 0;
+}
+
 /* ---- read and write ------------------------------------------------------------------ */
 
 /* Deliver the iovecs to the write callback in chunks. A failing callback makes the
  * write short if something was delivered, EIO otherwise (as write(2) does). */
-static int stream_write(const trW_call *wc, int stream, const iovec_list *l,
+static int stream_write(const trW_call *wc, int stream, const trW_iovecs *l,
                         uint32_t *written) {
   troupe_wasi_ctx *ctx = wc->ctx;
   uint8_t chunk[TRW_CHUNK];
@@ -69,46 +75,11 @@ static int stream_write(const trW_call *wc, int stream, const iovec_list *l,
   return 0;
 }
 
-/* Copy n bytes into the iovecs, in order (they were checked and hold at least n). */
-static int scatter(const trW_call *wc, const iovec_list *l, const uint8_t *src, size_t n) {
-  for (uint32_t i = 0; i < l->n && n > 0; i++) {
-    size_t k = TR_MIN((size_t)iov_len(l, i), n);
-    if (k && trW_write(wc, iov_buf(l, i), src, k))
-      return TRW_EFAULT;
-    src += k;
-    n -= k;
-  }
-  return 0;
-}
-
-/* Fill the iovecs from stdin: from the configured bytes as far as they go, or with one
- * answer of the read callback (at most one chunk), as readv(2) on a pipe returns what
- * is there rather than waiting to fill every buffer. */
-static int stream_read(const trW_call *wc, const iovec_list *l, uint32_t *nread) {
-  troupe_wasi_ctx *ctx = wc->ctx;
-  if (!ctx->read) {
-    size_t n = TR_MIN((size_t)l->total, ctx->stdin_len - ctx->stdin_pos);
-    int e = n ? scatter(wc, l, ctx->stdin_data + ctx->stdin_pos, n) : 0;
-    if (e)
-      return e;
-    ctx->stdin_pos += n;
-    *nread = (uint32_t)n;
-    return 0;
-  }
-  uint8_t chunk[TRW_CHUNK];
-  size_t want = TR_MIN((size_t)l->total, sizeof chunk);
-  int64_t got = want ? ctx->read(ctx->user, chunk, want) : 0;
-  if (got < 0 || (uint64_t)got > want)
-    return TRW_EIO;
-  *nread = (uint32_t)got;
-  return scatter(wc, l, chunk, (size_t)got);
-}
-
 int trW_fd_write(trW_call *wc, const troupe_wasm_val *args) {
   trW_fd *f = trW_fd_get(wc->ctx, trW_u32(args, 0));
   if (!f || !(f->rights_base & TRW_RIGHT_FD_WRITE))
     return TRW_EBADF; /* not open, or not open for writing (stdin) */
-  iovec_list l;
+  trW_iovecs l;
   int e = iovecs_load(wc, trW_u32(args, 1), trW_u32(args, 2), &l);
   if (!e)
     e = trW_check_range(wc, trW_u32(args, 3), 4);
@@ -118,18 +89,27 @@ int trW_fd_write(trW_call *wc, const troupe_wasm_val *args) {
   return e ? e : trW_put_u32(wc, trW_u32(args, 3), written);
 }
 
+/* With no input at hand in suspending mode, the call suspends with its arguments; when
+ * the embedder hands input over (wait.c) the call runs again from the top -- the same
+ * checks, then the input it now finds. */
 int trW_fd_read(trW_call *wc, const troupe_wasm_val *args) {
   trW_fd *f = trW_fd_get(wc->ctx, trW_u32(args, 0));
   if (!f || !(f->rights_base & TRW_RIGHT_FD_READ))
     return TRW_EBADF; /* not open, or not open for reading (stdout, stderr) */
-  iovec_list l;
+  trW_iovecs l;
   int e = iovecs_load(wc, trW_u32(args, 1), trW_u32(args, 2), &l);
   /* The result pointer is checked first too: consumed input must reach the guest. */
   if (!e)
     e = trW_check_range(wc, trW_u32(args, 3), 4);
   uint32_t nread = 0;
+  bool must_wait = false;
   if (!e)
-    e = stream_read(wc, &l, &nread);
+    e = trW_input_read(wc, &l, &nread, &must_wait);
+  if (must_wait) {
+    trW_wait w = {.pub = {.kind = TROUPE_WASI_WAIT_READ, .fd = f->stream, .nbytes = l.total}};
+    memcpy(w.args, args, sizeof w.args);
+    return trW_suspend(wc, &w, TRW_EIO);
+  }
   return e ? e : trW_put_u32(wc, trW_u32(args, 3), nread);
 }
 

@@ -2,8 +2,9 @@
  * wasi/wasi.c: the WASI preview 1 host module's context (what a program sees: args,
  * environ, stdio callbacks, exit status) and its registration in a linker. Each
  * preview-1 function is a thin host function generated from TRW_FUNCS that finds
- * its context and hands over to its implementation in fd.c, misc.c or deny.c; the
- * guest-memory helpers they share live here too.
+ * its context through a locator (the one bound context, the instance's user pointer,
+ * or the embedder's ctx_of) and hands over to its implementation in fd.c, poll.c,
+ * misc.c or deny.c; the guest-memory helpers they share live here too.
  */
 #include "wasi/wasi.h"
 
@@ -55,6 +56,21 @@ static void strings_free(trW_strings *s) {
 
 /* ---- the context ----------------------------------------------------------------- */
 
+/* The locators of troupe_wasi_define: a context bound at define time finds itself; a
+ * shared linker without a locator of the embedder's finds the context on the
+ * instance's user pointer. */
+static troupe_wasi_ctx *bound_ctx(troupe_wasm_instance *inst, void *user) {
+  (void)inst;
+  return user;
+}
+
+static troupe_wasi_ctx *user_pointer_ctx(troupe_wasm_instance *inst, void *user) {
+  (void)user;
+  return troupe_wasm_instance_user(inst);
+}
+
+static const troupe_wasi_locator by_user_pointer = {.ctx_of = user_pointer_ctx};
+
 /* stdin may read and poll; stdout/stderr may write and poll. Nobody may seek or tell
  * (they are streams), so libc's isatty() only depends on the file type. */
 static void fds_init(troupe_wasi_ctx *ctx) {
@@ -104,6 +120,9 @@ int troupe_wasi_ctx_new(const troupe_wasi_config *cfg, troupe_wasi_ctx **out, tr
   ctx->sleep = cfg->sleep;
   ctx->user = cfg->user;
   ctx->tty_mask = cfg->tty_mask;
+  ctx->suspend = cfg->suspend_blocking;
+  ctx->self = (troupe_wasi_locator){.ctx_of = bound_ctx, .user = ctx};
+  ctx->wait.pub.fd = -1;
   fds_init(ctx);
   *out = ctx;
   return TROUPE_OK;
@@ -118,6 +137,7 @@ void troupe_wasi_ctx_free(troupe_wasi_ctx *ctx) {
   strings_free(&ctx->args);
   strings_free(&ctx->env);
   free(ctx->stdin_data);
+  trW_input_free(ctx);
   ctx->magic = 0;
   free(ctx);
 }
@@ -167,13 +187,14 @@ int trW_put_u64(const trW_call *wc, uint64_t ptr, uint64_t v) {
 
 typedef int (*wasi_impl)(trW_call *wc, const troupe_wasm_val *args);
 
-/* What every generated host function does: find the context (bound at define time, or
- * the instance's user pointer), run the implementation, return its errno as the i32
- * result -- or pass an exit/trap status through. */
+/* What every generated host function does: find the context through its locator (the
+ * function's user pointer), run the implementation, return its errno as the i32 result
+ * -- or pass an exit/trap/suspension status through. */
 static int dispatch(troupe_wasm_hostcall *call, void *user, const troupe_wasm_val *args,
                     troupe_wasm_val *results, wasi_impl impl, bool has_result) {
   troupe_wasm_instance *inst = troupe_wasm_hostcall_instance(call);
-  troupe_wasi_ctx *ctx = user ? user : troupe_wasm_instance_user(inst);
+  const troupe_wasi_locator *loc = user;
+  troupe_wasi_ctx *ctx = loc->ctx_of(inst, loc->user);
   if (!ctx || ctx->magic != TRW_CTX_MAGIC)
     return troupe_wasm_host_trap(call, "WASI function called without a WASI context");
   trW_call wc = {.call = call, .inst = inst, .ctx = ctx};
@@ -212,10 +233,19 @@ static uint32_t sig_types(const char *sig, uint8_t *out) {
 }
 
 int troupe_wasi_define(troupe_wasi_ctx *ctx, troupe_wasm_linker *linker, troupe_err *err) {
-  if (!linker)
-    return troupe_err_set(err, TROUPE_E_INVAL, "wasi: linker is NULL");
   if (ctx && ctx->magic != TRW_CTX_MAGIC)
     return troupe_err_set(err, TROUPE_E_INVAL, "wasi: not a WASI context");
+  return troupe_wasi_define_shared(linker, ctx ? &ctx->self : &by_user_pointer, err);
+}
+
+int troupe_wasi_define_shared(troupe_wasm_linker *linker, const troupe_wasi_locator *how,
+                              troupe_err *err) {
+  if (!linker)
+    return troupe_err_set(err, TROUPE_E_INVAL, "wasi: linker is NULL");
+  if (!how || !how->ctx_of)
+    return troupe_err_set(err, TROUPE_E_INVAL, "wasi: no locator (how or how->ctx_of is NULL)");
+  /* The engine hands the user pointer back as given; dispatch only reads through it. */
+  void *user = (void *)how;
   for (size_t i = 0; i < TR_ARRAY_LEN(rows); i++) {
     uint8_t params[16], results[2];
     troupe_wasm_functype type = {0};
@@ -224,7 +254,7 @@ int troupe_wasi_define(troupe_wasi_ctx *ctx, troupe_wasm_linker *linker, troupe_
     type.params = params;
     type.results = results;
     int rc = troupe_wasm_linker_define_func(linker, TROUPE_WASI_MODULE, rows[i].name, &type,
-                                            rows[i].fn, ctx, err);
+                                            rows[i].fn, user, err);
     if (rc != TROUPE_OK)
       return rc;
   }

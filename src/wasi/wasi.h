@@ -1,8 +1,10 @@
 /*
  * wasi/wasi.h: the WASI layer's internal header (prefix trW_): internals of the WASI
  * preview 1 host module (troupe/wasi.h), shared by wasi.c (context, registration,
- * guest-memory helpers), fd.c (file descriptors), misc.c (args, environ, clocks, random,
- * poll, exit) and deny.c (the filesystem and socket functions a sandbox refuses).
+ * guest-memory helpers), fd.c (file descriptors), input.c (where stdin bytes come
+ * from), poll.c (poll_oneoff), wait.c (suspended calls and their completion), misc.c
+ * (args, environ, clocks, random, exit) and deny.c (the filesystem and socket functions
+ * a sandbox refuses).
  * The layer is a client of the engine like any embedder: it includes only the public
  * troupe/wasm.h (through troupe/wasi.h) and base, never engine internals.
  */
@@ -66,6 +68,7 @@
 /* The errno values the host returns (the spec's numbering, which is not the host's). */
 enum {
   TRW_ESUCCESS = 0,
+  TRW_EAGAIN = 6,
   TRW_EBADF = 8,
   TRW_EFAULT = 21,
   TRW_EINTR = 27,
@@ -114,6 +117,30 @@ typedef struct trW_strings {
   uint32_t blob_len;
 } trW_strings;
 
+/* stdin bytes the embedder handed over (troupe_wasi_complete_read) or that poll_oneoff
+ * took from the read callback to learn whether input is there, not yet read by the
+ * guest. Reads take these first. The buffer exists only while it holds bytes, so an
+ * idle context costs nothing. */
+typedef struct trW_input {
+  uint8_t *buf; /* bytes [pos, len) are unread; NULL when empty */
+  size_t pos, len;
+  bool eof;     /* the embedder said the input ended: every later read returns 0 */
+} trW_input;
+
+/* A call suspended in suspending mode (cfg.suspend_blocking): what troupe_wasi_pending
+ * reports, plus what it takes to run the call again when the embedder completes it --
+ * its arguments (the guest's pointers: fd_read's iovecs and result, poll_oneoff's
+ * subscriptions, events and count; guest memory cannot shrink, and they are checked
+ * again anyway) and, for poll_oneoff, the time the call started, which relative and
+ * realtime deadlines count from. Plain values: an instance freed while suspended leaves
+ * nothing to release, and the next suspension simply replaces an abandoned wait. */
+typedef struct trW_wait {
+  troupe_wasi_wait pub;
+  troupe_wasm_instance *inst;
+  troupe_wasm_val args[4];
+  uint64_t start_mono, start_real;
+} trW_wait;
+
 #define TRW_CTX_MAGIC 0x57415349u /* "WASI": checked when found via the instance */
 
 struct troupe_wasi_ctx {
@@ -126,16 +153,26 @@ struct troupe_wasi_ctx {
   uint8_t *stdin_data; /* owned copy (when read is NULL) */
   size_t stdin_len, stdin_pos;
   unsigned tty_mask;
+  bool suspend;        /* cfg.suspend_blocking */
   trW_fd fds[TRW_NFDS];
   bool exited;
   int32_t exit_code;
+  /* troupe_wasi_define(ctx, ...) binds every function to this locator, which answers
+   * `ctx`: one way to find the context for both modes (wasi.c). */
+  troupe_wasi_locator self;
+  trW_input in;
+  trW_wait wait;
 };
 
-/* One host call in progress. */
+/* One host call in progress -- or a suspended call run again to complete it, with no
+ * host call (call == NULL: nothing may suspend), `resumed` saying how it started and
+ * `timer_fired` whether the embedder said its deadline has come. */
 typedef struct trW_call {
   troupe_wasm_hostcall *call;
   troupe_wasm_instance *inst;
   troupe_wasi_ctx *ctx;
+  const trW_wait *resumed;
+  bool timer_fired;
 } trW_call;
 
 /* Each function returns the guest's errno (>= 0), or a negative engine status (from
@@ -183,9 +220,46 @@ static inline uint64_t trW_get64(const uint8_t *p) {
 /* The open fd slot for a guest fd number, or NULL (the caller answers EBADF). */
 trW_fd *trW_fd_get(troupe_wasi_ctx *ctx, uint32_t fd);
 
+/* The WASI clock ids, and now on one of them (ns; 0 if the host cannot tell). */
+enum { TRW_CLOCK_REALTIME = 0, TRW_CLOCK_MONOTONIC = 1, TRW_CLOCK_PROCESS = 2,
+       TRW_CLOCK_THREAD = 3 };
+uint64_t trW_clock_now(uint32_t id);
+
 /* The most iovecs one fd_read / fd_write accepts (POSIX IOV_MAX); more is EINVAL. */
 #define TRW_IOV_MAX 1024u
 /* Stack buffer for copies between guest memory and the host (per call, not per ctx). */
 #define TRW_CHUNK 4096u
+
+/* The iovecs of one fd_read / fd_write, loaded and checked before any byte moves
+ * (fd.c), so that a bad pointer fails the whole call instead of losing input. */
+typedef struct trW_iovecs {
+  uint32_t n;
+  uint8_t raw[TRW_IOV_MAX * 8]; /* (buf u32, len u32) pairs as in guest memory */
+  uint64_t total;
+} trW_iovecs;
+/* Copy n bytes into the iovecs in order (they were checked and hold at least n). */
+int trW_scatter(const trW_call *wc, const trW_iovecs *l, const uint8_t *src, size_t n);
+
+/* ---- stdin (input.c) ---- */
+
+/* Fill the iovecs from stdin, as readv(2) on a pipe: the bytes at hand, or what one
+ * answer of the read callback gives. Sets *nread and returns 0 or an errno; when there
+ * is no input yet in suspending mode, sets *must_wait instead (nothing consumed). */
+int trW_input_read(const trW_call *wc, const trW_iovecs *l, uint32_t *nread, bool *must_wait);
+/* For poll_oneoff: whether a read of stdin would return at once, with the bytes known to
+ * be there and the HANGUP flag (at the end). In suspending mode this may ask the read
+ * callback, keeping what it gives for the next read. */
+bool trW_input_ready(const trW_call *wc, uint64_t *nbytes, bool *hangup);
+/* Keep len more bytes for the guest's next reads (TROUPE_OK, or TROUPE_E_NOMEM with
+ * nothing kept). */
+int trW_input_push(troupe_wasi_ctx *ctx, const void *data, size_t len);
+void trW_input_free(troupe_wasi_ctx *ctx);
+
+/* ---- suspension (wait.c) ---- */
+
+/* Record `w` as what ctx waits for and suspend the instance: returns the engine status
+ * the host function passes on (TROUPE_E_SUSPENDED). When completing a call (wc->call is
+ * NULL) nothing can suspend: returns `otherwise`, an errno for the guest. */
+int trW_suspend(const trW_call *wc, const trW_wait *w, int otherwise);
 
 #endif
