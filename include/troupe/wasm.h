@@ -237,8 +237,8 @@ TROUPE_API int troupe_wasm_linker_define_instance(troupe_wasm_linker *l, const c
 /* ---- instances ------------------------------------------------------------------- */
 
 /* Per-instance limits. Zero fields take the defaults shown. Calls run on the called
- * instance's stack, so its max_call_depth applies to the whole call chain, including
- * functions of other instances it calls. */
+ * instance's stack, so its max_call_depth and max_stack_bytes apply to the whole call
+ * chain, including functions of other instances it calls. */
 typedef struct troupe_wasm_limits {
   uint32_t max_memory_pages; /* memory.grow returns -1 beyond; default 65536 (4 GiB) */
   uint32_t max_table_elems;  /* table.grow returns -1 beyond; default 10,000,000 */
@@ -247,7 +247,19 @@ typedef struct troupe_wasm_limits {
    * TROUPE_E_UNINSTANTIABLE and a FUEL_EXHAUSTED trap, so that an untrusted module cannot
    * wedge the thread that instantiates it. */
   uint64_t start_fuel;
+  /* The execution stack's budget in bytes; 0 = the default, 256 MiB. It counts what the
+   * engine allocates for calls: the value stack (8 bytes per slot: each active frame's
+   * parameters, locals and operand-stack homes) and the frame records (32 bytes per
+   * active call on 64-bit hosts), both grown on demand, so an instance that never
+   * recurses deeply costs a few KiB whatever its budget. A call that would need more
+   * traps with STACK_EXHAUSTED ("call stack exhausted"), as beyond max_call_depth;
+   * a function whose own frame does not fit traps when called. At least
+   * TROUPE_WASM_MIN_STACK_BYTES: troupe_wasm_instantiate refuses a smaller non-zero value
+   * with TROUPE_E_INVAL. Host-call scratch space is not counted. */
+  uint64_t max_stack_bytes;
 } troupe_wasm_limits;
+
+#define TROUPE_WASM_MIN_STACK_BYTES 4096u
 
 /* Instantiate: resolve and type-check imports (TROUPE_E_UNLINKABLE with a clear message:
  * which import, what was expected, what was found), allocate memories/tables/globals,
@@ -277,7 +289,7 @@ typedef struct troupe_wasm_call_opts {
  * (a funcref argument must come from the same store group); results must have room for
  * the function's results. Returns TROUPE_OK; TROUPE_E_TRAP (*trap filled;
  * kind EXIT when a host function called troupe_wasm_host_exit; kind FUEL_EXHAUSTED with
- * trap_on_fuel_out; STACK_EXHAUSTED beyond max_call_depth);
+ * trap_on_fuel_out; STACK_EXHAUSTED beyond max_call_depth or max_stack_bytes);
  * TROUPE_E_SUSPENDED (see troupe_wasm_instance_state); TROUPE_E_NOTFOUND (no such
  * exported function); TROUPE_E_INVAL (argument count or types wrong, args or results
  * missing, nresults too small); TROUPE_E_STATE (the instance is suspended in another call,

@@ -254,6 +254,21 @@ static int finish(trE_inst *inst, int rc, troupe_wasm_val *results, size_t nresu
                         ex->trap.func_index, ex->trap.code_offset, ex->trap.message);
 }
 
+/* The entry function's frame alone does not fit in the instance's stack budget: the
+ * call traps as a deeper one would, before anything runs. */
+static int entry_too_big(const trE_func *f, size_t slots, size_t budget,
+                         troupe_wasm_trap *trap, troupe_err *err) {
+  troupe_wasm_trap t = {.kind = TROUPE_WASM_TRAP_STACK_EXHAUSTED,
+                        .func_index = f->code ? f->code->func_index : UINT32_MAX};
+  snprintf(t.message, sizeof t.message, "%s: the entry frame needs %zu bytes, the stack "
+           "limit is %zu", troupe_wasm_trap_kind_message(t.kind), slots * sizeof(trE_slot),
+           budget);
+  if (trap)
+    *trap = t;
+  return troupe_err_set(err, TROUPE_E_TRAP, "trap in function %u at offset 0x0: %s",
+                        t.func_index, t.message);
+}
+
 static int start_call(trE_inst *inst, const trE_func *f, const troupe_wasm_val *args,
                       size_t nargs, troupe_wasm_val *results, size_t nresults,
                       const troupe_wasm_call_opts *opts, troupe_wasm_trap *trap,
@@ -271,17 +286,23 @@ static int start_call(trE_inst *inst, const trE_func *f, const troupe_wasm_val *
       return troupe_err_set(err, TROUPE_E_INVAL, "call: argument %u is %s, expected %s", i,
                             troupe_wasm_valtype_name(args[i].type),
                             troupe_wasm_valtype_name(TRE_PARAMS(ft)[i]));
+  ex->max_depth = inst->max_depth;
+  ex->max_stack_bytes = inst->max_stack_bytes;
   size_t need = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
   if (f->code && f->code->frame_slots > need)
     need = f->code->frame_slots;
-  if (need + 1 > ex->stack_cap && !trE_exec_grow_stack(ex, need + 1))
-    return troupe_err_set(err, TROUPE_E_NOMEM, "call: out of memory for the stack");
+  if (need + 1 > ex->stack_cap) {
+    trE_grow g = trE_exec_grow_stack(ex, need + 1);
+    if (g == TRE_GROW_NOMEM)
+      return troupe_err_set(err, TROUPE_E_NOMEM, "call: out of memory for the stack");
+    if (g == TRE_GROW_LIMIT)
+      return entry_too_big(f, need + 1, ex->max_stack_bytes, trap, err);
+  }
   for (uint32_t i = 0; i < ft->nparams; i++)
     ex->stack[i] = trE_val_to_slot(&args[i], TRE_PARAMS(ft)[i]);
   set_fuel(ex, opts);
   ex->entry = f;
   ex->nframes = 0;
-  ex->max_depth = inst->max_depth;
   ex->running = true;
   int rc = trE_interp_run(ex, f);
   return finish(inst, rc, results, nresults, trap, err);

@@ -2,49 +2,70 @@
  * engine/exec.c: the storage of an instance's execution state (trE_exec, instance.h) --
  * its value stack and frame stack, allocated on the first call and grown on demand, by
  * the call driver (api.c: room for the entry function's frame) and by the interpreter
- * (interp.c: a call that does not fit). Both grow here, by one rule, and both limits
- * (the value stack's size, the call depth) are enforced here.
+ * (interp.c: a call that does not fit). Both grow here, by one rule, and every limit
+ * is enforced here: the call depth (frames) and the stack budget, the bytes of both
+ * stacks together (troupe_wasm_limits.max_stack_bytes).
  */
 #include "engine/instance.h"
 
-/* Double from `first` until `need` fits, but never past `limit`: a stack at its limit
- * is "call stack exhausted", never a bigger allocation. 0 when `need` is beyond the
- * limit. Doubling keeps the copies of a deep recursion linear in its depth. */
+/* The stack budget counts what the two stacks have allocated, not what they use: a
+ * stack's capacity is what stays resident once touched, so the budget bounds the
+ * memory the execution state can cost. */
+size_t trE_exec_bytes(const trE_exec *ex) {
+  return ex->stack_cap * sizeof(trE_slot) + (size_t)ex->frames_cap * sizeof(trE_frame);
+}
+
+/* The capacity (in elements) that holds `need`, for a stack of `cap` elements that may
+ * not pass `limit` elements. Doubling from `first` keeps the copies of a deep recursion
+ * linear in its depth. Where doubling would pass the limit, the stack takes what it
+ * needs plus half of the room left, so that the other stack, which shares the budget,
+ * keeps room to grow too, and the steps still shrink geometrically. 0 when `need` is
+ * beyond the limit: "call stack exhausted", never a bigger allocation. */
 static size_t stack_capacity(size_t cap, size_t need, size_t first, size_t limit) {
   if (need > limit)
     return 0;
   size_t n = cap ? cap : first;
   while (n < need)
-    n *= 2; /* no overflow: n < 2 * limit */
-  return n < limit ? n : limit;
+    n *= 2; /* no overflow: need <= limit, which is far below SIZE_MAX / 2 */
+  return n <= limit ? n : need + (limit - need) / 2;
 }
 
-bool trE_exec_grow_stack(trE_exec *ex, size_t need) {
-  size_t n = stack_capacity(ex->stack_cap, need, 256, TRE_STACK_MAX_SLOTS);
+/* The elements of `size` bytes that fit in the budget beside `other` bytes. */
+static size_t budget_elems(const trE_exec *ex, size_t other, size_t size) {
+  return other < ex->max_stack_bytes ? (ex->max_stack_bytes - other) / size : 0;
+}
+
+trE_grow trE_exec_grow_stack(trE_exec *ex, size_t need) {
+  size_t frames = (size_t)ex->frames_cap * sizeof(trE_frame);
+  size_t n = stack_capacity(ex->stack_cap, need, 256,
+                            budget_elems(ex, frames, sizeof(trE_slot)));
   if (n == 0)
-    return false;
+    return TRE_GROW_LIMIT;
   if (n <= ex->stack_cap)
-    return true;
+    return TRE_GROW_OK;
   trE_slot *s = trB_realloc_array(ex->stack, n, sizeof *s);
   if (!s)
-    return false;
+    return TRE_GROW_NOMEM;
   ex->stack = s;
   ex->stack_cap = n;
-  return true;
+  return TRE_GROW_OK;
 }
 
 /* The frame stack's capacity never exceeds max_depth, so the call handler needs one
- * compare (nframes against frames_cap) for both the growth and the depth limit. */
-bool trE_exec_grow_frames(trE_exec *ex) {
-  size_t n = stack_capacity(ex->frames_cap, (size_t)ex->frames_cap + 1, 16, ex->max_depth);
+ * compare (nframes against frames_cap) for both the growth and the limits. */
+trE_grow trE_exec_grow_frames(trE_exec *ex) {
+  size_t limit = budget_elems(ex, ex->stack_cap * sizeof(trE_slot), sizeof(trE_frame));
+  if (limit > ex->max_depth)
+    limit = ex->max_depth;
+  size_t n = stack_capacity(ex->frames_cap, (size_t)ex->frames_cap + 1, 16, limit);
   if (n == 0)
-    return false;
+    return TRE_GROW_LIMIT;
   trE_frame *f = trB_realloc_array(ex->frames, n, sizeof *f);
   if (!f)
-    return false;
+    return TRE_GROW_NOMEM;
   ex->frames = f;
   ex->frames_cap = (uint32_t)n;
-  return true;
+  return TRE_GROW_OK;
 }
 
 void trE_exec_free(trE_exec *ex) {

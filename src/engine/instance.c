@@ -375,6 +375,10 @@ int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
   if (!m || !out)
     return troupe_err_set(err, TROUPE_E_INVAL, "instantiate: missing module or out");
   *out = NULL;
+  if (limits && limits->max_stack_bytes && limits->max_stack_bytes < TROUPE_WASM_MIN_STACK_BYTES)
+    return troupe_err_set(err, TROUPE_E_INVAL, "instantiate: max_stack_bytes %llu is below the "
+                          "minimum of %u", (unsigned long long)limits->max_stack_bytes,
+                          TROUPE_WASM_MIN_STACK_BYTES);
   trE_inst *inst = inst_alloc(m);
   if (!inst)
     return troupe_err_set(err, TROUPE_E_NOMEM, "instantiate: out of memory");
@@ -382,6 +386,10 @@ int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
   inst->max_pages = limits && limits->max_memory_pages ? limits->max_memory_pages : TRE_MAX_PAGES;
   inst->max_table = limits && limits->max_table_elems ? limits->max_table_elems : 10000000u;
   inst->max_depth = limits && limits->max_call_depth ? limits->max_call_depth : 10000u;
+  inst->max_stack_bytes = TRE_STACK_DEFAULT_BYTES;
+  if (limits && limits->max_stack_bytes)
+    inst->max_stack_bytes = limits->max_stack_bytes < SIZE_MAX ? (size_t)limits->max_stack_bytes
+                                                               : SIZE_MAX;
   int rc = 0;
   /* every import may hold one reference, plus one for each own memory/table */
   inst->holds = trB_calloc((size_t)m->nimports + m->ntables + 2, sizeof *inst->holds);

@@ -115,7 +115,8 @@ typedef struct trE_exec {
   troupe_wasm_trap trap;
   troupe_wasm_val *hostbuf;   /* scratch for host call arguments and results */
   uint32_t hostbuf_cap;
-  uint32_t max_depth;
+  uint32_t max_depth;         /* the limits of the call running (its instance's) */
+  size_t max_stack_bytes;
 } trE_exec;
 
 /* What a host function asked for through troupe_wasm_host_* (api.c); the interpreter
@@ -173,6 +174,7 @@ struct troupe_wasm_instance {
   uint8_t *dropped;       /* bitmap: elem segments, then data segments */
   uint64_t max_pages;     /* limits */
   uint32_t max_table, max_depth;
+  size_t max_stack_bytes;
   void *user;
   trE_exec ex;
   uint32_t nholds;
@@ -208,15 +210,18 @@ struct troupe_wasm_linker {
   trE_group *group; /* made when the linker first holds a table, reference global or instance */
 };
 
-/* The value stack's limit: 256 MiB of slots, beyond which a call is "call stack
- * exhausted" whatever the call depth. */
-#define TRE_STACK_MAX_SLOTS ((size_t)32 << 20)
+/* The stack budget without a limit (troupe_wasm_limits.max_stack_bytes = 0). */
+#define TRE_STACK_DEFAULT_BYTES ((size_t)256 << 20)
 
-/* exec.c: the stacks of ex grow (by doubling, within their limits: TRE_STACK_MAX_SLOTS
- * slots, max_depth frames) to hold `need` slots / one more frame; false at the limit or
- * out of memory, with nothing changed. trE_exec_free releases ex's storage. */
-bool trE_exec_grow_stack(trE_exec *ex, size_t need);
-bool trE_exec_grow_frames(trE_exec *ex);
+/* exec.c: the stacks of ex grow (by doubling, within their limits: ex->max_depth frames,
+ * ex->max_stack_bytes for both stacks together) to hold `need` slots / one more frame.
+ * LIMIT and NOMEM change nothing; the interpreter reports either as "call stack
+ * exhausted". trE_exec_bytes is what both stacks have allocated (what the budget
+ * counts); trE_exec_free releases ex's storage. */
+typedef enum trE_grow { TRE_GROW_OK, TRE_GROW_LIMIT, TRE_GROW_NOMEM } trE_grow;
+trE_grow trE_exec_grow_stack(trE_exec *ex, size_t need);
+trE_grow trE_exec_grow_frames(trE_exec *ex);
+size_t trE_exec_bytes(const trE_exec *ex);
 void trE_exec_free(trE_exec *ex);
 
 /* interp.c: run ex from its current state (ex->pc and the top frame) until the entry

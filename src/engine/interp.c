@@ -22,8 +22,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define STACK_MAX_SLOTS ((size_t)32 << 20) /* 256 MiB of value stack: "call stack exhausted" */
-
 static inline uint64_t f32b(float f) {
   union { float f; uint32_t u; } x = {.f = f};
   return x.u;
@@ -111,9 +109,12 @@ static inline uint64_t sat_u64(double x) {
 }
 
 /* The stacks grow by exec.c's rule (the call driver grows the value stack by it too),
- * which also enforces their limits: false means "call stack exhausted". */
-static inline bool grow_stack(trE_exec *ex, size_t need) { return trE_exec_grow_stack(ex, need); }
-static inline bool grow_frames(trE_exec *ex) { return trE_exec_grow_frames(ex); }
+ * which also enforces their limits (depth, stack budget): false means "call stack
+ * exhausted", whether the limit or the allocator said no. */
+static inline bool grow_stack(trE_exec *ex, size_t need) {
+  return trE_exec_grow_stack(ex, need) == TRE_GROW_OK;
+}
+static inline bool grow_frames(trE_exec *ex) { return trE_exec_grow_frames(ex) == TRE_GROW_OK; }
 
 static bool hostbuf(trE_exec *ex, uint32_t n) {
   if (n <= ex->hostbuf_cap)
