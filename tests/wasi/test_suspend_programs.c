@@ -11,6 +11,7 @@
  */
 #include "wasi_fixture.h"
 
+#include <pthread.h>
 #include <stdio.h>
 
 #ifndef WASI_SUSPEND_WASM_DIR
@@ -122,54 +123,100 @@ static troupe_wasi_ctx *component_wasi(troupe_wasm_instance *inst, void *user) {
 
 static const troupe_wasi_locator by_component = {.ctx_of = component_wasi};
 
-static void feed(component *c, troupe_wasm_instance *inst, troupe_wasm_val *result) {
+/* What to complete a wait with: the timer, or a piece of input (NULL: its end). */
+typedef struct action {
+  bool timer;
+  const char *piece;
+} action;
+
+static action next_input(component *c) {
   const char *piece = c->pieces ? c->pieces[c->next_piece] : NULL;
   if (piece)
     c->next_piece++;
-  troupe_err err;
-  int rc = troupe_wasi_complete_read(c->wasi, inst, piece, piece ? strlen(piece) : 0, result,
-                                     &err);
-  if (rc != TROUPE_OK)
-    fail_msg("complete_read: %s", err.msg);
+  return (action){.piece = piece};
 }
 
-/* One WASI wait: check what it is, complete it. */
-static void complete(component *c, troupe_wasm_instance *inst, troupe_wasm_val *result) {
+/* One WASI wait: check what it is and choose how to complete it. */
+static action decide(component *c) {
   troupe_wasi_wait w;
   troupe_wasi_wait_kind kind = troupe_wasi_pending(c->wasi, &w);
   assert_int_not_equal(kind, TROUPE_WASI_WAIT_NONE);
   c->r->waits[kind]++;
-  troupe_err err;
   switch (kind) {
   case TROUPE_WASI_WAIT_SLEEP:
     assert_true(w.has_deadline);
     assert_int_equal(w.fd, -1);
     assert_true(c->r->nsleeps < MAX_SLEEPS);
     c->r->sleeps[c->r->nsleeps++] = w.timeout;
-    assert_int_equal(troupe_wasi_complete_sleep(c->wasi, inst, result, &err), TROUPE_OK);
-    return;
+    return (action){.timer = true};
   case TROUPE_WASI_WAIT_READ:
     assert_int_equal(w.fd, 0);
     assert_true(w.nbytes > 0);
-    feed(c, inst, result);
-    return;
+    return next_input(c);
   case TROUPE_WASI_WAIT_POLL:
     assert_int_equal(w.fd, 0);
     assert_true(w.has_deadline);
     assert_int_equal(w.timeout, UINT64_C(250) * 1000000u); /* poll(..., 250) */
     if (c->script && c->script[c->next_step++] == 'T')
-      assert_int_equal(troupe_wasi_complete_sleep(c->wasi, inst, result, &err), TROUPE_OK);
-    else
-      feed(c, inst, result);
-    return;
+      return (action){.timer = true};
+    return next_input(c);
   default:
     fail_msg("unknown wait kind %d", kind);
   }
+  return (action){0};
 }
 
-/* Start the program in suspending mode and drive it. With stop_at_wait > 0, free the
- * instance and context while suspended in that wait instead of completing it. */
-static void run_suspending(const char *name, component *c, run *r, int stop_at_wait) {
+/* One step of the driver -- complete the wait (when `host`), then resume -- as a
+ * scheduler would run it on whichever worker picks the actor up: no assertions here,
+ * the statuses are checked by the caller. */
+typedef struct step {
+  component *c;
+  troupe_wasm_instance *inst;
+  bool host;
+  action act;
+  const troupe_wasm_call_opts *slice;
+  int completed, resumed; /* statuses */
+  troupe_wasm_trap trap;
+  troupe_err err;
+} step;
+
+static void *step_run(void *arg) {
+  step *st = arg;
+  troupe_wasm_val result;
+  st->completed = TROUPE_OK;
+  if (st->host && st->act.timer)
+    st->completed = troupe_wasi_complete_sleep(st->c->wasi, st->inst, &result, &st->err);
+  else if (st->host)
+    st->completed = troupe_wasi_complete_read(st->c->wasi, st->inst, st->act.piece,
+                                              st->act.piece ? strlen(st->act.piece) : 0,
+                                              &result, &st->err);
+  if (st->completed != TROUPE_OK)
+    return NULL;
+  size_t n = st->host ? 1 : 0;
+  st->resumed = troupe_wasm_resume(st->inst, n ? &result : NULL, n, NULL, 0, st->slice,
+                                   &st->trap, &st->err);
+  return NULL;
+}
+
+/* Run the step here, or on a thread of its own (joined before the next step). */
+static int step_do(step *st, bool on_thread) {
+  if (on_thread) {
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, step_run, st), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+  } else {
+    step_run(st);
+  }
+  if (st->completed != TROUPE_OK)
+    fail_msg("completing the wait: %s", st->err.msg);
+  return st->resumed;
+}
+
+/* Start the program in suspending mode and drive it; each step on a new thread if
+ * `threads`. With stop_at_wait > 0, free the instance and context while suspended in
+ * that wait instead of completing it. */
+static void run_suspending(const char *name, component *c, run *r, int stop_at_wait,
+                           bool threads) {
   troupe_err err;
   troupe_wasm_module *m = load(name);
   troupe_wasm_linker *l = troupe_wasm_linker_new();
@@ -185,29 +232,26 @@ static void run_suspending(const char *name, component *c, run *r, int stop_at_w
 
   /* Short fuel slices, as a scheduler gives: fuel and WASI suspensions interleave. */
   const troupe_wasm_call_opts slice = {.fuel = 20000};
-  troupe_wasm_trap trap = {0};
-  int rc = troupe_wasm_call(inst, "_start", NULL, 0, NULL, 0, &slice, &trap, &err);
+  step st = {.c = c, .inst = inst, .slice = &slice};
+  int rc = troupe_wasm_call(inst, "_start", NULL, 0, NULL, 0, &slice, &st.trap, &st.err);
   int nwaits = 0;
   while (rc == TROUPE_E_SUSPENDED) {
-    troupe_wasm_val result;
-    size_t nresult = 0;
-    if (troupe_wasm_instance_state(inst) == TROUPE_WASM_SUSPENDED_HOST) {
+    st.host = troupe_wasm_instance_state(inst) == TROUPE_WASM_SUSPENDED_HOST;
+    if (st.host) {
       if (++nwaits == stop_at_wait)
         break;
-      complete(c, inst, &result);
-      nresult = 1;
+      st.act = decide(c);
     } else {
       assert_int_equal(troupe_wasi_pending(c->wasi, NULL), TROUPE_WASI_WAIT_NONE);
       r->fuel_slices++;
     }
-    rc = troupe_wasm_resume(inst, nresult ? &result : NULL, nresult, NULL, 0, &slice, &trap,
-                            &err);
+    rc = step_do(&st, threads);
   }
   if (stop_at_wait) {
     assert_int_equal(rc, TROUPE_E_SUSPENDED);
     assert_int_not_equal(troupe_wasi_pending(c->wasi, NULL), TROUPE_WASI_WAIT_NONE);
   } else {
-    r->status = status_of(rc, &trap, &err);
+    r->status = status_of(rc, &st.trap, &st.err);
     assert_ptr_equal(troupe_wasm_instance_user(inst), c); /* still the embedder's */
   }
   troupe_wasm_instance_free(inst);
@@ -233,15 +277,15 @@ static void assert_output(const run *r, const char *want) {
 
 /* ---- the programs -------------------------------------------------------------------------- */
 
-static void test_sleeper(void **state) {
-  (void)state;
+/* sleeper.c in both modes: the same output, and one wait per sleep but sleep(0), each
+ * asking what the blocking mode asked its sleep callback for. */
+static void sleeper_both_modes(bool threads) {
   run b = {0}, s = {0};
   component c = {0};
   run_blocking("sleeper", NULL, &b);
-  run_suspending("sleeper", &c, &s, 0);
+  run_suspending("sleeper", &c, &s, 0, threads);
   assert_same_output(&b, &s);
   assert_non_null(strstr((const char *)s.out[1].p, "done"));
-  /* one wait per sleep but sleep(0), each asking what the blocking mode asked for */
   assert_int_equal(s.waits[TROUPE_WASI_WAIT_SLEEP], 5);
   assert_int_equal(s.waits[TROUPE_WASI_WAIT_READ] + s.waits[TROUPE_WASI_WAIT_POLL], 0);
   assert_int_equal(b.nsleeps, 5);
@@ -256,6 +300,11 @@ static void test_sleeper(void **state) {
   assert_true(s.fuel_slices > 0);
   run_free(&b);
   run_free(&s);
+}
+
+static void test_sleeper(void **state) {
+  (void)state;
+  sleeper_both_modes(false);
 }
 
 static const char stdin_text[] =
@@ -299,12 +348,13 @@ static size_t count(const char *const *list) {
 /* Run `name` on stdin_text in both modes -- all at once, and in pieces -- and check the
  * outputs are the same and contain `says`, and that every wait was of kind `waits`: one
  * per piece (more than a read takes is kept, not asked for again) and one for the end. */
-static void same_on_text(const char *name, troupe_wasi_wait_kind waits, const char *says) {
+static void same_on_text(const char *name, troupe_wasi_wait_kind waits, const char *says,
+                         bool threads) {
   piece_store p;
   run b = {0}, s = {0};
   component c = {.pieces = cut(&p, stdin_text)};
   run_blocking(name, stdin_text, &b);
-  run_suspending(name, &c, &s, 0);
+  run_suspending(name, &c, &s, 0, threads);
   assert_same_output(&b, &s);
   assert_non_null(strstr((const char *)s.out[1].p, says));
   assert_int_equal(c.next_piece, count(c.pieces));
@@ -319,13 +369,13 @@ static void same_on_text(const char *name, troupe_wasi_wait_kind waits, const ch
 
 static void test_stdin_pieces(void **state) {
   (void)state;
-  same_on_text("stdin_pieces", TROUPE_WASI_WAIT_READ, "eof 1");
+  same_on_text("stdin_pieces", TROUPE_WASI_WAIT_READ, "eof 1", false);
 }
 
 /* Every wait is the poll: read() then finds the bytes there. */
 static void test_poll_stdin_input_first(void **state) {
   (void)state;
-  same_on_text("poll_stdin", TROUPE_WASI_WAIT_POLL, "end of input (hangup)\n");
+  same_on_text("poll_stdin", TROUPE_WASI_WAIT_POLL, "end of input (hangup)\n", false);
 }
 
 /* The timer wins some polls: the program sees timeouts exactly there. */
@@ -334,7 +384,7 @@ static void test_poll_stdin_timer_first(void **state) {
   static const char *const input[] = {"one\ntw", "o\nthr", NULL};
   run s = {0};
   component c = {.pieces = input, .script = "TDTTDT."};
-  run_suspending("poll_stdin", &c, &s, 0);
+  run_suspending("poll_stdin", &c, &s, 0, false);
   assert_output(&s, "(timeout)\n"
                     "line 1: one\n"
                     "(timeout)\n"
@@ -349,6 +399,15 @@ static void test_poll_stdin_timer_first(void **state) {
   run_free(&s);
 }
 
+/* A scheduler completes and resumes an actor on whichever worker runs it next: every
+ * step on a thread of its own gives the same run. */
+static void test_steps_on_other_threads(void **state) {
+  (void)state;
+  sleeper_both_modes(true);
+  same_on_text("stdin_pieces", TROUPE_WASI_WAIT_READ, "eof 1", true);
+  same_on_text("poll_stdin", TROUPE_WASI_WAIT_POLL, "end of input (hangup)\n", true);
+}
+
 /* An actor stopped while its program waits frees the instance and the context as they
  * are: nothing leaks (ASan), whatever the wait. */
 static void test_freed_while_waiting(void **state) {
@@ -357,15 +416,15 @@ static void test_freed_while_waiting(void **state) {
   for (int at = 1; at <= 2; at++) {
     run s = {0};
     component c = {0};
-    run_suspending("sleeper", &c, &s, at);
+    run_suspending("sleeper", &c, &s, at, false);
     run_free(&s);
     run p = {0};
     component cp = {.pieces = input};
-    run_suspending("poll_stdin", &cp, &p, at);
+    run_suspending("poll_stdin", &cp, &p, at, false);
     run_free(&p);
     run r = {0};
     component cr = {.pieces = input};
-    run_suspending("stdin_pieces", &cr, &r, at);
+    run_suspending("stdin_pieces", &cr, &r, at, false);
     run_free(&r);
   }
 }
@@ -376,6 +435,7 @@ int main(void) {
       cmocka_unit_test(test_stdin_pieces),
       cmocka_unit_test(test_poll_stdin_input_first),
       cmocka_unit_test(test_poll_stdin_timer_first),
+      cmocka_unit_test(test_steps_on_other_threads),
       cmocka_unit_test(test_freed_while_waiting),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
