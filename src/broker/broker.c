@@ -372,13 +372,15 @@ TROUPE_API int troupe_broker_subscribe(troupe_broker *b, troupe_actor_id who,
     rc = troupe_err_set(err, TROUPE_E_NOMEM, "out of memory");
     goto done;
   }
+  /* Read before add_sub publishes s: from then on the janitor may reap it at any time
+   * (the subscriber may already be dead and watched from an earlier subscription). */
+  troupe_sub_id id = s->id;
   bool watch;
   if ((rc = add_sub(b, &pat, s, &watch))) {
     sub_free(s);
     troupe_err_set(err, rc, "out of memory");
     goto done;
   }
-  troupe_sub_id id = s->id; /* s may be reaped by the janitor from here on */
   if (watch) {
     troupe_send_args a = {.to = b->janitor, .tag = TAG_WATCH, .flags = TROUPE_SEND_SYSTEM,
                           .data = &who, .len = sizeof who};
