@@ -439,12 +439,34 @@ pthread_mutex_t *trA_meta_lock(troupe_runtime *rt, troupe_actor *a);
 int trA_timer_start_at(troupe_runtime *rt, uint64_t now, uint64_t deadline, trA_timer_fn cb,
                        trA_timer_fn dtor, void *arg, bool want_handle, troupe_timer **out);
 void trA_timers_init(trA_worker *w);
+/* The slow paths of the two inline checks below (timer.c). */
+void trA_timers_run_slow(trA_worker *w, bool others);
+uint64_t trA_timers_next_any_slow(trA_worker *w);
+
+/* The worker loop asks these every iteration; inline, they cost the message rows (no
+ * timers, or only far ones) a few loads of lines the worker has in its cache: its heap
+ * top, its cancel hint and the runtime's count of non-empty soon heaps. That count is
+ * exact in its modification order and a worker's own changes to it are visible to the
+ * worker, so zero also says that its own soon heap is empty (relaxed: other workers'
+ * heaps are a hint, looked at again next time). */
+static inline uint64_t trA_timers_private_top(trA_worker *w) {
+  return w->timers.n ? w->timers.v[0]->deadline : UINT64_MAX;
+}
+static inline bool trA_timers_soon_any(trA_worker *w) {
+  return atomic_load_explicit(&w->rt->soon_heaps, memory_order_relaxed) != 0;
+}
 /* Fire w's due timers (by w->now); with `others` (w->now was just read), also the due
  * soon timers other workers have not fired yet. */
-void trA_timers_run(trA_worker *w, bool others);
+static inline void trA_timers_run(trA_worker *w, bool others) {
+  if (atomic_load_explicit(&w->tm_cancelled, memory_order_relaxed) || trA_timers_soon_any(w) ||
+      trA_timers_private_top(w) <= w->now + TRA_TIMER_SOON_NS)
+    trA_timers_run_slow(w, others);
+}
 /* The earliest deadline among w's timers and every worker's soon heap; UINT64_MAX
  * when none. */
-uint64_t trA_timers_next_any(trA_worker *w);
+static inline uint64_t trA_timers_next_any(trA_worker *w) {
+  return trA_timers_soon_any(w) ? trA_timers_next_any_slow(w) : trA_timers_private_top(w);
+}
 /* Inside a turn, every few messages: refreshes w->now and says whether a timer it may
  * fire is due, so the turn ends and the loop fires it. No clock read without timers. */
 bool trA_timers_due_in_turn(trA_worker *w);

@@ -151,7 +151,10 @@ void trA_requeue(trA_worker *w, troupe_actor *a) {
 static troupe_actor *find_work(trA_worker *w) {
   troupe_runtime *rt = w->rt;
   troupe_actor *a;
-  if ((a = trA_deque_pop(&w->urgent)))
+  /* Relaxed peek (no call while it is empty, i.e. nearly always); the pop decides. */
+  if (atomic_load_explicit(&w->urgent.bottom, memory_order_relaxed) !=
+          atomic_load_explicit(&w->urgent.top, memory_order_relaxed) &&
+      (a = trA_deque_pop(&w->urgent)))
     return a;
   /* Now and then the inject queue goes first, so it is never starved by local work. */
   if ((++w->tick & 15) == 0 && (a = inject_pop(rt)))

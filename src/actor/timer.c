@@ -356,14 +356,7 @@ static void fire_soon(trA_worker *w, trA_worker *v, uint64_t now) {
   settle_list(w, due, true); /* in deadline order; cancelled ones run their dtor */
 }
 
-/* The earliest deadline among w's own timers (both heaps); UINT64_MAX when none. */
-static uint64_t next_deadline(trA_worker *w) {
-  uint64_t own = w->timers.n ? w->timers.v[0]->deadline : UINT64_MAX;
-  uint64_t soon = atomic_load_explicit(&w->soon.next, memory_order_relaxed);
-  return own < soon ? own : soon;
-}
-
-void trA_timers_run(trA_worker *w, bool others) {
+void trA_timers_run_slow(trA_worker *w, bool others) {
   trA_theap *h = &w->timers;
   uint64_t c = atomic_load_explicit(&w->tm_cancelled, memory_order_relaxed);
   if (c) {
@@ -380,8 +373,10 @@ void trA_timers_run(trA_worker *w, bool others) {
     if (c > 64 && c * 2 > h->n)
       compact(w);
   }
+  bool any = trA_timers_soon_any(w);
   migrate(w);
-  if (next_deadline(w) <= w->now) {
+  if (trA_timers_private_top(w) <= w->now ||
+      atomic_load_explicit(&w->soon.next, memory_order_relaxed) <= w->now) {
     /* Move again by the fresh reading: then every due timer is in the soon heap, which
      * fires them in deadline order (w->now may have been too old to move them all). */
     w->now = troupe_clock_mono_ns();
@@ -390,17 +385,14 @@ void trA_timers_run(trA_worker *w, bool others) {
       settle(w, heap_pop(h), true);
     fire_soon(w, w, w->now);
   }
-  /* Relaxed hint: a soon heap that becomes non-empty just after is looked at next time. */
-  if (others && atomic_load_explicit(&w->rt->soon_heaps, memory_order_relaxed))
+  if (others && any)
     for (unsigned i = 0; i < w->rt->nworkers; i++)
       if (&w->rt->workers[i] != w)
         fire_soon(w, &w->rt->workers[i], w->now);
 }
 
-uint64_t trA_timers_next_any(trA_worker *w) {
-  uint64_t dl = next_deadline(w);
-  if (!atomic_load_explicit(&w->rt->soon_heaps, memory_order_relaxed))
-    return dl; /* one load when no worker has a timer due soon (the message rows) */
+uint64_t trA_timers_next_any_slow(trA_worker *w) {
+  uint64_t dl = trA_timers_private_top(w);
   for (unsigned i = 0; i < w->rt->nworkers; i++) {
     uint64_t s = atomic_load_explicit(&w->rt->workers[i].soon.next, memory_order_relaxed);
     dl = s < dl ? s : dl;
