@@ -107,7 +107,7 @@ int trW_fd_read(trW_call *wc, const troupe_wasm_val *args) {
     e = trW_input_read(wc, &l, &nread, &must_wait);
   if (must_wait) {
     trW_wait w = {.pub = {.kind = TROUPE_WASI_WAIT_READ, .fd = f->stream, .nbytes = l.total}};
-    memcpy(w.args, args, sizeof w.args);
+    trW_wait_args(&w, args);
     return trW_suspend(wc, &w, TRW_EIO);
   }
   return e ? e : trW_put_u32(wc, trW_u32(args, 3), nread);

@@ -167,7 +167,7 @@ static int suspend_poll(const trW_call *wc, const troupe_wasm_val *args, const p
     w.pub.deadline = ps->earliest;
     w.pub.timeout = ps->earliest - start->mono;
   }
-  memcpy(w.args, args, sizeof w.args);
+  trW_wait_args(&w, args);
   return trW_suspend(wc, &w, TRW_EINTR);
 }
 

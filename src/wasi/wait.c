@@ -71,8 +71,11 @@ static int rerun(troupe_wasi_ctx *ctx, troupe_wasm_instance *inst, bool timer_fi
   ctx->wait = (trW_wait){.pub = {.kind = TROUPE_WASI_WAIT_NONE, .fd = -1}};
   trW_call wc = {.call = NULL, .inst = inst, .ctx = ctx, .resumed = &w,
                  .timer_fired = timer_fired};
-  int r = w.pub.kind == TROUPE_WASI_WAIT_READ ? trW_fd_read(&wc, w.args)
-                                               : trW_poll_oneoff(&wc, w.args);
+  troupe_wasm_val args[4];
+  for (int i = 0; i < 4; i++)
+    args[i] = TROUPE_WASM_VAL_I32((int32_t)w.args[i]);
+  int r = w.pub.kind == TROUPE_WASI_WAIT_READ ? trW_fd_read(&wc, args)
+                                               : trW_poll_oneoff(&wc, args);
   *result = TROUPE_WASM_VAL_I32(r);
   return TROUPE_OK;
 }

@@ -129,17 +129,23 @@ typedef struct trW_input {
 
 /* A call suspended in suspending mode (cfg.suspend_blocking): what troupe_wasi_pending
  * reports, plus what it takes to run the call again when the embedder completes it --
- * its arguments (the guest's pointers: fd_read's iovecs and result, poll_oneoff's
- * subscriptions, events and count; guest memory cannot shrink, and they are checked
- * again anyway) and, for poll_oneoff, the time the call started, which relative and
- * realtime deadlines count from. Plain values: an instance freed while suspended leaves
+ * its four i32 arguments (the guest's pointers: fd_read's iovecs and result,
+ * poll_oneoff's subscriptions, events and count; guest memory cannot shrink, and they
+ * are checked again anyway) and, for poll_oneoff, the time the call started, which
+ * relative and realtime deadlines count from. Plain values: an instance freed while suspended leaves
  * nothing to release, and the next suspension simply replaces an abandoned wait. */
 typedef struct trW_wait {
   troupe_wasi_wait pub;
   troupe_wasm_instance *inst;
-  troupe_wasm_val args[4];
+  uint32_t args[4];
   uint64_t start_mono, start_real;
 } trW_wait;
+
+/* Record the four i32 arguments of a call that waits. */
+static inline void trW_wait_args(trW_wait *w, const troupe_wasm_val *args) {
+  for (int i = 0; i < 4; i++)
+    w->args[i] = (uint32_t)args[i].of.i32;
+}
 
 #define TRW_CTX_MAGIC 0x57415349u /* "WASI": checked when found via the instance */
 
