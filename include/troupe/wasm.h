@@ -204,6 +204,27 @@ typedef int (*troupe_wasm_host_fn)(troupe_wasm_hostcall *call, void *user, const
                                    troupe_wasm_val *results);
 
 TROUPE_API troupe_wasm_instance *troupe_wasm_hostcall_instance(troupe_wasm_hostcall *call);
+
+/* The calling instance's linear memory `memory` -- the instance whose code called the
+ * host function -- without a copy: *data is its first byte and *size its size in bytes
+ * (a memory of 0 pages gives NULL and 0). Only memory 0 exists (WebAssembly 2.0 without
+ * multi-memory). The host may read and write through it.
+ * Lifetime: the view is valid only until the host function returns, and only while it
+ * calls nothing that may grow a memory -- troupe_wasm_call, troupe_wasm_call_at or
+ * troupe_wasm_resume on any instance (the callee may grow a memory it shares with this
+ * one, and a grown memory may move): after such a call, ask again. Reading or writing
+ * through troupe_wasm_memory_read/_write does not move it.
+ * Returns TROUPE_E_INVAL for a NULL call or out pointer, TROUPE_E_NOTFOUND when the
+ * instance has no memory `memory` (then *data is NULL and *size 0). */
+TROUPE_API int troupe_wasm_hostcall_memory(troupe_wasm_hostcall *call, uint32_t memory,
+                                           uint8_t **data, uint64_t *size);
+/* The bytes [offset, offset + len) of that memory, with the same lifetime: *ptr points at
+ * the first, or is NULL on failure. TROUPE_E_RANGE when the range is not inside the
+ * memory (computed without overflow; an empty range may sit at the end), and the
+ * statuses above. So a host function taking a guest (pointer, length) pair checks and
+ * reaches it in one call. */
+TROUPE_API int troupe_wasm_hostcall_memory_range(troupe_wasm_hostcall *call, uint32_t memory,
+                                                 uint64_t offset, uint64_t len, uint8_t **ptr);
 TROUPE_API int troupe_wasm_host_trap(troupe_wasm_hostcall *call, const char *fmt, ...) TROUPE_PRINTF(2, 3);
 TROUPE_API int troupe_wasm_host_exit(troupe_wasm_hostcall *call, int32_t code);
 TROUPE_API int troupe_wasm_host_suspend(troupe_wasm_hostcall *call);

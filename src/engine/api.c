@@ -183,6 +183,35 @@ troupe_wasm_instance *troupe_wasm_hostcall_instance(troupe_wasm_hostcall *call) 
   return call ? call->inst : NULL;
 }
 
+/* The view needs no bookkeeping: a memory moves only when it grows, and nothing grows
+ * it while the host function runs unless the host calls into an instance (the documented
+ * end of the view's life). */
+int troupe_wasm_hostcall_memory(troupe_wasm_hostcall *call, uint32_t memory, uint8_t **data,
+                                uint64_t *size) {
+  if (!call || !data || !size)
+    return TROUPE_E_INVAL;
+  const trE_memory *mem = memory == 0 ? call->inst->mem : NULL;
+  *data = mem ? mem->data : NULL;
+  *size = mem ? mem->size : 0;
+  return mem ? TROUPE_OK : TROUPE_E_NOTFOUND;
+}
+
+int troupe_wasm_hostcall_memory_range(troupe_wasm_hostcall *call, uint32_t memory,
+                                      uint64_t offset, uint64_t len, uint8_t **ptr) {
+  if (!ptr)
+    return TROUPE_E_INVAL;
+  *ptr = NULL;
+  uint8_t *data;
+  uint64_t size;
+  int rc = troupe_wasm_hostcall_memory(call, memory, &data, &size);
+  if (rc)
+    return rc;
+  if (offset > size || len > size - offset)
+    return TROUPE_E_RANGE;
+  *ptr = data + offset;
+  return TROUPE_OK;
+}
+
 int troupe_wasm_host_trap(troupe_wasm_hostcall *call, const char *fmt, ...) {
   if (call) {
     call->action = TRE_HOST_TRAP;
