@@ -170,10 +170,12 @@ TROUPE_API troupe_wasi_wait_kind troupe_wasi_pending(const troupe_wasi_ctx *ctx,
  * complete_error: the wait failed: a READ returns EIO, a SLEEP or POLL EINTR.
  *
  * Returns TROUPE_OK; TROUPE_E_INVAL (NULL ctx, inst or result, NULL data with len > 0);
- * TROUPE_E_STATE (nothing of that kind pending, or `inst` is not the instance suspended
- * in it, or it was aborted); TROUPE_E_NOMEM (input could not be kept: nothing changed,
- * the wait stays). Any thread, but one at a time with the instance and context, as
- * always; the instance must not run meanwhile. */
+ * TROUPE_E_STATE (nothing of that kind pending -- complete_sleep on a POLL without a
+ * deadline too -- or `inst` is not the instance suspended in it, or it was aborted);
+ * TROUPE_E_NOMEM (input could not be kept: nothing changed,
+ * the wait stays). Input kept beyond a READ belongs to the context (freed with it). Any
+ * thread, but one at a time with the instance and context, as always; the instance
+ * must not run meanwhile. */
 TROUPE_API int troupe_wasi_complete_sleep(troupe_wasi_ctx *ctx, troupe_wasm_instance *inst,
                                           troupe_wasm_val *result, troupe_err *err);
 TROUPE_API int troupe_wasi_complete_read(troupe_wasi_ctx *ctx, troupe_wasm_instance *inst,
