@@ -86,9 +86,26 @@ typedef enum troupe_msg_kind {
   TROUPE_MSG_STARTED = 8,   /* spawn ack: `from` ran init; status 0 or its error */
 } troupe_msg_kind;
 
+/* Tags. A message's tag is a 32-bit type chosen by its sender. Tags whose top byte is
+ * 0x54 ('T') are reserved for the runtime's own layers, one 16-bit sub-range per layer
+ * (its second byte names the layer); every other tag is free for applications. A layer
+ * picks new tags only inside its range and checks at compile time that it did
+ * (TROUPE_TAG_IN_RANGE in a _Static_assert), so two layers can never collide and an
+ * application tag never looks like a runtime one. docs/ACTORS.md, "Tags". */
+#define TROUPE_TAG_RESERVED 0x54000000u         /* 0x54xxxxxx: the runtime's layers */
+#define TROUPE_TAG_RANGE_CORE 0x54520000u       /* 'T' 'R': actor core (health) */
+#define TROUPE_TAG_RANGE_SUP 0x54530000u        /* 'T' 'S': supervision */
+#define TROUPE_TAG_RANGE_BROKER 0x54420000u     /* 'T' 'B': broker */
+#define TROUPE_TAG_RANGE_COMPONENT 0x54500000u  /* 'T' 'P': components */
+#define TROUPE_TAG_RANGE_NODE 0x544e0000u       /* 'T' 'N': node */
+/* True when tag is reserved for the runtime (applications must not send such tags). */
+#define TROUPE_TAG_IS_RESERVED(tag) (((uint32_t)(tag) & 0xff000000u) == TROUPE_TAG_RESERVED)
+/* True when tag lies in the layer range `range` (a TROUPE_TAG_RANGE_*). */
+#define TROUPE_TAG_IN_RANGE(tag, range) (((uint32_t)(tag) & 0xffff0000u) == (uint32_t)(range))
+
 typedef struct troupe_message {
   troupe_msg_kind kind;
-  uint32_t tag;             /* user/system message type, free for applications */
+  uint32_t tag;             /* message type: free for applications outside 0x54xxxxxx */
   troupe_actor_id from;     /* sender, TROUPE_NO_ACTOR from a non-actor thread */
   uint64_t corr;            /* ask correlation id, or monitor ref for DOWN; else 0 */
   uint64_t timestamp_ns;    /* monotonic send time (a worker reads the clock every few turns) */

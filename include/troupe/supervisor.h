@@ -47,9 +47,9 @@ typedef enum troupe_auto_shutdown {
 
 /* Message tags the supervision protocol uses (SYSTEM messages and asks). Health checks
  * use the core's health question (TROUPE_TAG_HEALTH, include/troupe/actor.h). */
-#define TROUPE_SUP_TAG_ACK 0x53550001u    /* SYSTEM: a child's own start ack (troupe_sup_ack) */
-#define TROUPE_SUP_TAG_REQ 0x53550003u    /* ASK: a run-time API request (internal) */
-#define TROUPE_SUP_TAG_TICK 0x53550004u   /* SYSTEM from self: timers (internal) */
+#define TROUPE_SUP_TAG_ACK 0x54530001u    /* (TROUPE_TAG_RANGE_SUP) SYSTEM: a child's own start ack (troupe_sup_ack) */
+#define TROUPE_SUP_TAG_REQ 0x54530003u    /* ASK: a run-time API request (internal) */
+#define TROUPE_SUP_TAG_TICK 0x54530004u   /* SYSTEM from self: timers (internal) */
 
 /* Start function: must spawn the child with `opts` (copy it to add a name, metadata or a
  * mailbox bound, but keep flags and parent: the child is linked to the supervisor and

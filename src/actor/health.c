@@ -10,6 +10,28 @@
 
 #include <stdio.h>
 
+/* The tag ranges of include/troupe/actor.h: each layer's range is reserved and distinct
+ * from the others; the core's own tags lie in its range. */
+#define TRA_RANGE_OK(r) (TROUPE_TAG_IS_RESERVED(r) && ((r)&0xffffu) == 0)
+_Static_assert(TRA_RANGE_OK(TROUPE_TAG_RANGE_CORE) && TRA_RANGE_OK(TROUPE_TAG_RANGE_SUP) &&
+                   TRA_RANGE_OK(TROUPE_TAG_RANGE_BROKER) &&
+                   TRA_RANGE_OK(TROUPE_TAG_RANGE_COMPONENT) &&
+                   TRA_RANGE_OK(TROUPE_TAG_RANGE_NODE),
+               "a layer tag range outside the reserved 0x54xxxxxx");
+_Static_assert(TROUPE_TAG_RANGE_CORE != TROUPE_TAG_RANGE_SUP &&
+                   TROUPE_TAG_RANGE_CORE != TROUPE_TAG_RANGE_BROKER &&
+                   TROUPE_TAG_RANGE_CORE != TROUPE_TAG_RANGE_COMPONENT &&
+                   TROUPE_TAG_RANGE_CORE != TROUPE_TAG_RANGE_NODE &&
+                   TROUPE_TAG_RANGE_SUP != TROUPE_TAG_RANGE_BROKER &&
+                   TROUPE_TAG_RANGE_SUP != TROUPE_TAG_RANGE_COMPONENT &&
+                   TROUPE_TAG_RANGE_SUP != TROUPE_TAG_RANGE_NODE &&
+                   TROUPE_TAG_RANGE_BROKER != TROUPE_TAG_RANGE_COMPONENT &&
+                   TROUPE_TAG_RANGE_BROKER != TROUPE_TAG_RANGE_NODE &&
+                   TROUPE_TAG_RANGE_COMPONENT != TROUPE_TAG_RANGE_NODE,
+               "two layers share a tag range");
+_Static_assert(TROUPE_TAG_IN_RANGE(TROUPE_TAG_HEALTH, TROUPE_TAG_RANGE_CORE),
+               "TROUPE_TAG_HEALTH outside the core's tag range");
+
 bool troupe_is_health_check(const troupe_message *msg) {
   return msg && msg->kind == TROUPE_MSG_ASK && msg->tag == TROUPE_TAG_HEALTH;
 }

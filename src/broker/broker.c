@@ -19,6 +19,11 @@ struct trU_arec {
 
 enum { TAG_WATCH = 0x54424d57u }; /* "TBMW": janitor, please monitor data[0..8) */
 
+_Static_assert(TROUPE_TAG_IN_RANGE(TROUPE_BROKER_TAG, TROUPE_TAG_RANGE_BROKER) &&
+                   TROUPE_TAG_IN_RANGE(TROUPE_BROKER_TAG_FAILED, TROUPE_TAG_RANGE_BROKER) &&
+                   TROUPE_TAG_IN_RANGE(TAG_WATCH, TROUPE_TAG_RANGE_BROKER),
+               "a broker tag outside its range (include/troupe/actor.h)");
+
 /* ---- counters ------------------------------------------------------------------- */
 /* The address of a thread-local object differs per thread, which spreads threads over
  * the shards without any registration. */

@@ -10,6 +10,11 @@
 
 #include <stdio.h>
 
+_Static_assert(TROUPE_TAG_IN_RANGE(TROUPE_SUP_TAG_ACK, TROUPE_TAG_RANGE_SUP) &&
+                   TROUPE_TAG_IN_RANGE(TROUPE_SUP_TAG_REQ, TROUPE_TAG_RANGE_SUP) &&
+                   TROUPE_TAG_IN_RANGE(TROUPE_SUP_TAG_TICK, TROUPE_TAG_RANGE_SUP),
+               "a supervision tag outside its range (include/troupe/actor.h)");
+
 bool trS_is_exempt(troupe_exit_kind k) {
   return k == TROUPE_EXIT_NORMAL || k == TROUPE_EXIT_SHUTDOWN;
 }
