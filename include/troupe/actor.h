@@ -149,7 +149,8 @@ typedef struct troupe_behaviour {
  * handle() in the suspended state: REPLY or ASK_FAILED (its async asks), RESUME
  * (troupe_actor_resume from any thread). Returning CONTINUE from that call resumes
  * normal processing on whichever worker runs it next; SUSPEND keeps it suspended.
- * A kill signal still ends a suspended actor. */
+ * A kill signal still ends a suspended actor. troupe_actor_suspend_for narrows the
+ * wake-up to one correlation id. */
 
 /* ---------------------------------------------------------------------------------
  * Runtime.
@@ -237,6 +238,18 @@ TROUPE_API int troupe_actor_set_exit(troupe_actor *self, troupe_exit_kind kind, 
                                      const char *msg);
 TROUPE_API bool troupe_actor_suspended(const troupe_actor *self);
 
+/* Suspend until one message (self only): call it, then return TROUPE_SUSPEND from
+ * handle() (or init). The next message whose corr equals `corr`, whatever its kind or
+ * lane (an ask's REPLY/ASK_FAILED, a broker reply, a supervisor answer, a DOWN for a
+ * monitor ref...), is delivered to handle() and ends this wait; every other message
+ * stays deferred in order, RESUME included (troupe_actor_resume does not end it). What
+ * handle() then returns decides as after any wake-up: CONTINUE resumes, SUSPEND stays
+ * suspended (a plain suspension unless it calls this again). A message with `corr`
+ * already deferred by an earlier suspension is delivered at once. Health questions are
+ * answered meanwhile when a health callback is set; a kill still ends the actor.
+ * Returning anything but TROUPE_SUSPEND cancels the wait. INVAL when corr is 0, NOMEM. */
+TROUPE_API int troupe_actor_suspend_for(troupe_actor *self, uint64_t corr);
+
 /* Wake a suspended actor: it receives a RESUME message (tag given) via the priority
  * lane. Any thread. NOTFOUND if the actor is gone. Harmless if not suspended (the
  * RESUME message is then handled like any other). */
@@ -264,6 +277,9 @@ typedef struct troupe_send_args {
    * the send fails). Otherwise the bytes are copied. */
   troupe_release_fn release;
   void *release_user;
+  /* Correlation id the receiver sees in msg->corr (0 = none), e.g. so that an actor
+   * waiting with troupe_actor_suspend_for(corr) is woken by this message. */
+  uint64_t corr;
 } troupe_send_args;
 
 TROUPE_API int troupe_send(troupe_runtime *rt, troupe_actor_id from, troupe_actor_id to,

@@ -56,6 +56,20 @@ bool troupe_actor_suspended(const troupe_actor *self) {
   return self && (self->flags & TRA_AF_SUSPENDED);
 }
 
+/* Takes effect when the handler (or init) returns TROUPE_SUSPEND; dispatch.c clears it
+ * on any other return, and when the awaited message arrives. The extras are made now so
+ * that deferring while suspended does not have to allocate. */
+int troupe_actor_suspend_for(troupe_actor *self, uint64_t corr) {
+  if (!self || !corr)
+    return TROUPE_E_INVAL;
+  trA_ext *x = trA_ext_get(self);
+  if (!x)
+    return TROUPE_E_NOMEM;
+  x->wake_corr = corr;
+  self->flags |= TRA_AF_WAIT_CORR;
+  return TROUPE_OK;
+}
+
 int troupe_actor_set_exit(troupe_actor *self, troupe_exit_kind kind, int code, const char *msg) {
   if (!self || (unsigned)kind > TROUPE_EXIT_NOPROC)
     return TROUPE_E_INVAL;
@@ -159,7 +173,7 @@ int troupe_spawn(troupe_runtime *rt, troupe_actor *self, const troupe_behaviour 
     if (ok && (fl & TROUPE_SPAWN_LINK))
       ok = trA_link_add(a, self_id) == 0 && trA_link_add(self, id) == 0;
     if (ok && (fl & TROUPE_SPAWN_MONITOR)) {
-      uint64_t ref = atomic_fetch_add_explicit(&rt->mon_ref, 1, memory_order_relaxed) + 1;
+      uint64_t ref = trA_corr_new(rt);
       trA_ext *ax = trA_ext_get(a), *sx = trA_ext_get(self);
       ok = ax && sx && trA_mon_add(&ax->mons, &ax->nmons, &ax->capmons, self_id, ref) == 0 &&
            trA_mon_add(&sx->mine, &sx->nmine, &sx->capmine, id, ref) == 0;
@@ -232,6 +246,8 @@ static bool run_init(trA_worker *w, troupe_actor *a) {
   }
   if (rc == TROUPE_SUSPEND)
     a->flags |= TRA_AF_SUSPENDED;
+  else
+    a->flags &= (uint16_t)~TRA_AF_WAIT_CORR;
   atomic_store_explicit(&a->status, TROUPE_STATUS_RUNNING, memory_order_relaxed);
   trA_event(rt, TROUPE_LOG_INFO, "actor.started", trA_self_id(a), NULL, 0);
   if (ack_to)
@@ -297,9 +313,13 @@ void trA_run_actor(trA_worker *w, troupe_actor *a) {
   while (budget && !stop_turn) {
     trA_link *l = trA_mq_pop(&a->sys);
     if (!l) {
-      if (alive && (a->flags & TRA_AF_SUSPENDED))
-        break;
-      if (alive && a->ext && a->ext->def_head) {
+      /* A suspended actor leaves its user lane alone unless it may be woken from there
+       * (suspend_for) or answers health questions while suspended; then what it takes
+       * and cannot handle now goes to the deferred list (dispatch.c). */
+      if (alive && (a->flags & TRA_AF_SUSPENDED)) {
+        if (!(a->flags & TRA_AF_TAKES_USER) || !(l = trA_mq_pop(&a->user)))
+          break;
+      } else if (alive && a->ext && a->ext->def_head) {
         trA_msg *d = a->ext->def_head;
         a->ext->def_head = (trA_msg *)(void *)atomic_load_explicit(&d->link.next, memory_order_relaxed);
         if (!a->ext->def_head)
@@ -308,14 +328,14 @@ void trA_run_actor(trA_worker *w, troupe_actor *a) {
         if (trA_dispatch(w, a, d, &stop_turn))
           goto died;
         continue;
-      }
-      l = trA_mq_pop(&a->user);
-      if (!l)
+      } else if (!(l = trA_mq_pop(&a->user))) {
         break;
+      }
     }
     trA_msg *m = (trA_msg *)(void *)l;
-    if (m->flags & TRA_MF_COUNTED) /* Relaxed: a counter (see trA_deliver). */
-      atomic_fetch_sub_explicit(&a->mcount, 1, memory_order_relaxed);
+    /* A suspended actor may defer the node: it keeps counting until handled. */
+    if (TR_UNLIKELY(m->flags & TRA_MF_COUNTED) && !(a->flags & TRA_AF_SUSPENDED))
+      trA_uncount(a, m);
     budget--;
     if (TR_UNLIKELY(!alive || m->target_gen != gen)) {
       /* A spawn may have reused the slot since the turn began: re-read. */
@@ -328,6 +348,7 @@ void trA_run_actor(trA_worker *w, troupe_actor *a) {
         alive = false;
       }
       if (!alive || m->target_gen != gen) {
+        trA_uncount(a, m);
         trA_drop(rt, m, TRA_ID(a->index, m->target_gen));
         continue;
       }
@@ -357,8 +378,10 @@ void trA_run_actor(trA_worker *w, troupe_actor *a) {
   w->current = NULL;
   w->since_clock += rt->cfg.batch - budget;
   /* Read while we still hold the token. */
-  bool susp = alive && (a->flags & TRA_AF_SUSPENDED);
-  bool deferred = alive && !susp && a->ext && a->ext->def_head;
+  /* A suspended actor that takes its user lane is woken by user pushes like any other. */
+  bool susp = alive && (a->flags & (TRA_AF_SUSPENDED | TRA_AF_TAKES_USER)) == TRA_AF_SUSPENDED;
+  bool held = alive && (a->flags & TRA_AF_SUSPENDED); /* the deferred list waits */
+  bool deferred = alive && !held && a->ext && a->ext->def_head;
   if (budget == 0 || stop_turn || deferred || !trA_mq_mark_empty(&a->sys) ||
       (!susp && !trA_mq_mark_empty(&a->user))) {
     trA_requeue(w, a);

@@ -103,7 +103,12 @@ enum { /* troupe_actor.flags (consumer) */
   TRA_AF_SUSPENDED = 1u << 0,
   TRA_AF_TRAP = 1u << 1,
   TRA_AF_STARTED = 1u << 2, /* init has run */
+  TRA_AF_WAIT_CORR = 1u << 3, /* suspended for ext->wake_corr (troupe_actor_suspend_for) */
+  TRA_AF_HEALTH_FN = 1u << 4, /* ext->health set: health asks are answered while suspended */
 };
+/* While suspended with one of these the user lane is still taken (and what does not
+ * wake the actor is deferred): the awaited message or a health question may be in it. */
+#define TRA_AF_TAKES_USER (TRA_AF_WAIT_CORR | TRA_AF_HEALTH_FN)
 
 typedef struct trA_ext trA_ext;   /* links, monitors, deferred messages (consumer) */
 typedef struct trA_meta trA_meta; /* name, metadata, health reason (meta lock) */
@@ -494,6 +499,7 @@ struct trA_ext {
   uint32_t nheld, capheld;
   troupe_actor_id ack_to;       /* TROUPE_SPAWN_ACK: who gets STARTED */
   troupe_health_fn health;      /* answers TROUPE_TAG_HEALTH asks (optional) */
+  uint64_t wake_corr;           /* with TRA_AF_WAIT_CORR: the message that ends suspension */
   troupe_exit_kind exit_kind;   /* reason for TROUPE_STOP */
   int exit_code;
   char *exit_msg;
@@ -511,6 +517,18 @@ void trA_link_remove(troupe_actor *a, troupe_actor_id id);
 int trA_mon_add(trA_mon **v, uint32_t *n, uint32_t *cap, troupe_actor_id who, uint64_t ref);
 bool trA_mon_remove(trA_mon *v, uint32_t *n, uint64_t ref, troupe_actor_id *who);
 void trA_defer(troupe_actor *a, trA_msg *m); /* ext must exist */
+
+/* A user node counts in its actor's bounded mailbox (TRA_MF_COUNTED) from its send until
+ * it leaves the actor's keeping: handled or dropped. A node deferred while its actor is
+ * suspended still counts, so a suspended actor that takes its user lane (to find the
+ * message it waits for) keeps its bound. Idempotent: the flag goes with the count. */
+static inline void trA_uncount(troupe_actor *a, trA_msg *m) {
+  if (m->flags & TRA_MF_COUNTED) {
+    m->flags &= (uint8_t)~TRA_MF_COUNTED;
+    /* Relaxed: a counter (see trA_deliver). */
+    atomic_fetch_sub_explicit(&a->mcount, 1, memory_order_relaxed);
+  }
+}
 
 /* consumer side message handling (actor.c / link.c) */
 /* Returns true when the actor died handling the signal. */

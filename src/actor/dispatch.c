@@ -14,20 +14,54 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static bool wakes_suspended(int kind) {
-  return kind == TROUPE_MSG_REPLY || kind == TROUPE_MSG_ASK_FAILED || kind == TROUPE_MSG_RESUME;
+/* Does m end a's suspension? After troupe_actor_suspend_for only the message carrying
+ * the awaited corr does, whatever its kind or lane (a broker reply is a SYSTEM message,
+ * a monitor's DOWN carries its ref); after a plain suspend the wake-up kinds do. */
+static bool wakes_suspended(const troupe_actor *a, const trA_msg *m) {
+  if (a->flags & TRA_AF_WAIT_CORR)
+    return m->corr == a->ext->wake_corr;
+  return m->kind == TROUPE_MSG_REPLY || m->kind == TROUPE_MSG_ASK_FAILED ||
+         m->kind == TROUPE_MSG_RESUME;
+}
+
+/* The handler has just asked to wait for corr: the message may already be in the
+ * deferred list (kept there by an earlier suspension). It goes back on the actor's own
+ * priority lane, where this turn finds it (the lane is not marked empty while the actor
+ * runs, so the push schedules nothing, and the turn's end sees the lane non-empty). */
+static void rewake_deferred(troupe_actor *a) {
+  trA_ext *x = a->ext;
+  trA_msg *prev = NULL;
+  for (trA_msg *d = x->def_head; d;
+       prev = d, d = (trA_msg *)(void *)atomic_load_explicit(&d->link.next, memory_order_relaxed)) {
+    if (d->corr != x->wake_corr)
+      continue;
+    trA_msg *next = (trA_msg *)(void *)atomic_load_explicit(&d->link.next, memory_order_relaxed);
+    if (prev)
+      atomic_store_explicit(&prev->link.next, &next->link, memory_order_relaxed);
+    else
+      x->def_head = next;
+    if (x->def_tail == d)
+      x->def_tail = prev;
+    trA_mq_push(&a->sys, &d->link);
+    return;
+  }
 }
 
 bool trA_dispatch(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn) {
   troupe_runtime *rt = w->rt;
-  if ((a->flags & TRA_AF_SUSPENDED) && !wakes_suspended(m->kind)) {
-    if (!trA_ext_get(a)) { /* out of memory: cannot keep it */
-      trA_drop(rt, m, trA_self_id(a));
+  if (a->flags & TRA_AF_SUSPENDED) {
+    if (!wakes_suspended(a, m)) {
+      if (!trA_ext_get(a)) { /* out of memory: cannot keep it */
+        trA_uncount(a, m);
+        trA_drop(rt, m, trA_self_id(a));
+        return false;
+      }
+      trA_defer(a, m); /* a user node keeps counting in the bound until handled */
       return false;
     }
-    trA_defer(a, m);
-    return false;
+    a->flags &= (uint16_t)~TRA_AF_WAIT_CORR; /* the awaited message has come */
   }
+  trA_uncount(a, m);
   if (m->tag == TROUPE_TAG_HEALTH && trA_wants_health_answer(a, m)) {
     trA_answer_health(w, a, m);
     return false;
@@ -61,12 +95,15 @@ bool trA_dispatch(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn) {
   trA_msg_free(rt, m);
   switch (rc) {
   case TROUPE_CONTINUE:
-    a->flags &= (uint16_t)~TRA_AF_SUSPENDED;
+    a->flags &= (uint16_t)~(TRA_AF_SUSPENDED | TRA_AF_WAIT_CORR);
     return false;
   case TROUPE_SUSPEND:
     a->flags |= TRA_AF_SUSPENDED;
+    if ((a->flags & TRA_AF_WAIT_CORR) && a->ext->def_head)
+      rewake_deferred(a);
     return false;
   case TROUPE_YIELD:
+    a->flags &= (uint16_t)~TRA_AF_WAIT_CORR;
     a->flags |= TRA_AF_SUSPENDED;
     trA_signal(rt, trA_self_id(a), &(trA_sig){.kind = TROUPE_MSG_RESUME});
     *stop_turn = true;
@@ -213,6 +250,7 @@ void trA_actor_die(trA_worker *w, troupe_actor *a, troupe_exit_kind kind, int co
     while (x->def_head) {
       trA_msg *d = x->def_head;
       x->def_head = (trA_msg *)(void *)atomic_load_explicit(&d->link.next, memory_order_relaxed);
+      trA_uncount(a, d);
       trA_drop(rt, d, self);
     }
     x->def_tail = NULL;

@@ -91,6 +91,12 @@ int trA_runtime_on_drop(troupe_runtime *rt, trA_drop_fn fn, void *user);
  * actors or on other threads). */
 troupe_runtime *trA_current_runtime(void);
 troupe_actor *trA_current_actor(void);
+/* A fresh correlation id for a request that is not an ask (a monitor ref, a broker
+ * request, a supervisor call): unique among these for 2^32 calls and never equal to an
+ * ask's corr (an ask's corr is generation << 32 | record index; these have all 32 low
+ * bits set, an index no ask record reaches), so an actor that waits for it with
+ * troupe_actor_suspend_for cannot be woken by another request's answer. Any thread. */
+uint64_t trA_corr_new(troupe_runtime *rt);
 /* True while troupe_runtime_stop is in progress or done (supervisors stop restarting). */
 bool trA_runtime_stopping(troupe_runtime *rt);
 

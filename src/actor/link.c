@@ -6,6 +6,12 @@
  */
 #include "actor/core.h"
 
+uint64_t trA_corr_new(troupe_runtime *rt) {
+  /* Relaxed: only uniqueness matters. */
+  uint64_t n = atomic_fetch_add_explicit(&rt->mon_ref, 1, memory_order_relaxed) + 1;
+  return n << 32 | 0xffffffffu;
+}
+
 trA_ext *trA_ext_get(troupe_actor *a) {
   if (!a->ext)
     a->ext = trB_calloc(1, sizeof *a->ext);
@@ -19,6 +25,7 @@ void trA_ext_free(troupe_runtime *rt, troupe_actor *a) {
   while (x->def_head) {
     trA_msg *d = x->def_head;
     x->def_head = (trA_msg *)(void *)atomic_load_explicit(&d->link.next, memory_order_relaxed);
+    trA_uncount(a, d);
     trA_drop(rt, d, trA_self_id(a));
   }
   free(x->links);
@@ -221,8 +228,7 @@ int troupe_monitor(troupe_actor *self, troupe_actor_id target, uint64_t *ref) {
   trA_ext *x = trA_ext_get(self);
   if (!x)
     return TROUPE_E_NOMEM;
-  /* Relaxed: only uniqueness matters. */
-  uint64_t r = atomic_fetch_add_explicit(&rt->mon_ref, 1, memory_order_relaxed) + 1;
+  uint64_t r = trA_corr_new(rt);
   if (trA_mon_add(&x->mine, &x->nmine, &x->capmine, target, r))
     return TROUPE_E_NOMEM;
   *ref = r;

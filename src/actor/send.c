@@ -157,6 +157,7 @@ int troupe_send_ex(troupe_runtime *rt, const troupe_send_args *args) {
   m->kind = sys ? TROUPE_MSG_SYSTEM : TROUPE_MSG_USER;
   m->from = args->from;
   m->tag = args->tag;
+  m->corr = args->corr;
   return trA_deliver(rt, args->to, m, sys);
 }
 

@@ -110,7 +110,6 @@ struct troupe_broker {
   trU_arec **actors;  /* actor id -> record */
   size_t nactors, nactors_b;
   _Atomic uint64_t next_id;   /* relaxed: uniqueness only */
-  _Atomic uint64_t next_corr; /* relaxed: uniqueness only */
   troupe_actor_id janitor;
   char inbox_prefix[40];      /* "_INBOX.<unique>." */
   size_t inbox_prefix_len;

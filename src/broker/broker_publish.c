@@ -91,7 +91,7 @@ int trU_bmsg_send(troupe_runtime *rt, trU_msg *m, troupe_actor_id to, uint32_t t
   trU_bmsg_ref(m); /* released by the runtime exactly once, also on failure */
   troupe_send_args a = {.from = m->from, .to = to, .tag = tag,
                         .flags = sys ? TROUPE_SEND_SYSTEM : 0u, .data = m, .len = m->total,
-                        .release = bmsg_release, .release_user = m};
+                        .release = bmsg_release, .release_user = m, .corr = m->corr};
   return troupe_send_ex(rt, &a);
 }
 
@@ -223,8 +223,9 @@ bool trU_is_inbox(troupe_broker *b, const char *subject) {
 }
 
 uint64_t trU_new_inbox(troupe_broker *b, char *buf) {
-  /* Relaxed: a unique number is all that is needed. */
-  uint64_t corr = atomic_fetch_add_explicit(&b->next_corr, 1, memory_order_relaxed) + 1;
+  /* From the runtime's one source, so an actor suspended for the request's corr is
+   * woken by nothing else (an ask's answer, a DOWN). */
+  uint64_t corr = trA_corr_new(b->rt);
   snprintf(buf, TRU_INBOX_MAX, "%s%llu", b->inbox_prefix, (unsigned long long)corr);
   return corr;
 }
