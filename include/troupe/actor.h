@@ -406,7 +406,8 @@ TROUPE_API int troupe_health_answer(troupe_runtime *rt, troupe_actor_id self, ui
                                     troupe_health h, const char *reason);
 
 /* Health callback (self only, e.g. from init): with one set, the runtime answers health
- * questions itself, before handle() sees them: fn returns the health and may write a
+ * questions itself, before handle() sees them, also while the actor is suspended (an
+ * actor without one gets the question in handle() after it resumes): fn returns the health and may write a
  * NUL-terminated reason of at most cap bytes. NULL removes it (handle() gets the
  * questions again). It lives as long as this incarnation. A value out of range is
  * answered as Unhealthy. */

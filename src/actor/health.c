@@ -63,6 +63,11 @@ int troupe_actor_set_health_fn(troupe_actor *self, troupe_health_fn fn) {
   if (!x)
     return TROUPE_E_NOMEM;
   x->health = fn;
+  /* A suspended actor with a callback takes its user lane, where questions arrive. */
+  if (fn)
+    self->flags |= TRA_AF_HEALTH_FN;
+  else
+    self->flags &= (uint16_t)~TRA_AF_HEALTH_FN;
   return TROUPE_OK;
 }
 
