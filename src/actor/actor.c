@@ -333,8 +333,10 @@ void trA_run_actor(trA_worker *w, troupe_actor *a) {
       }
     }
     trA_msg *m = (trA_msg *)(void *)l;
-    /* A suspended actor may defer the node: it keeps counting until handled. */
-    if (TR_UNLIKELY(m->flags & TRA_MF_COUNTED) && !(a->flags & TRA_AF_SUSPENDED))
+    /* A suspended actor may defer the node: it keeps counting until handled. The flags
+     * are read only while this incarnation is alive: after a death a spawn on another
+     * worker may be writing them for the next one (the stale node is uncounted below). */
+    if (TR_UNLIKELY(m->flags & TRA_MF_COUNTED) && !(alive && (a->flags & TRA_AF_SUSPENDED)))
       trA_uncount(a, m);
     budget--;
     if (TR_UNLIKELY(!alive || m->target_gen != gen)) {
