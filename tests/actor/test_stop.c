@@ -169,7 +169,10 @@ static void test_spawn_racing_stop(void **st) {
   troupe_runtime *rt = tu_runtime(2);
   pthread_t th;
   pthread_create(&th, NULL, spawn_loop, rt);
-  tu_sleep_ms(20);
+  /* Stop once spawns are under way (a fixed sleep lost the race on a loaded machine:
+   * the spawner had not run yet), and a little later so that stop meets spawns. */
+  assert_true(TU_WAIT(atomic_load(&spawned_during) > 0));
+  tu_sleep_ms(5);
   troupe_runtime_stop(rt, NULL);
   pthread_join(th, NULL);
   assert_true(atomic_load(&spawned_during) > 0);
