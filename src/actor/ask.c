@@ -118,10 +118,6 @@ void trA_hold_ask(troupe_actor *a, uint64_t corr) {
   x->held[x->nheld++] = corr;
 }
 
-void trA_ask_complete(troupe_runtime *rt, uint64_t corr, int status, troupe_actor_id from,
-                      const void *data, size_t len, bool late_counts) {
-  (void)trA_ask_complete_rc(rt, corr, status, from, data, len, late_counts);
-}
 
 /*
  * Is it past the ask's deadline? A reply on a worker is checked against the worker's
@@ -148,8 +144,8 @@ static bool past_deadline(troupe_runtime *rt, uint64_t deadline) {
   return w->now > deadline;
 }
 
-int trA_ask_complete_rc(troupe_runtime *rt, uint64_t corr, int status, troupe_actor_id from,
-                        const void *data, size_t len, bool late_counts) {
+static int ask_complete_rc(troupe_runtime *rt, uint64_t corr, int status, troupe_actor_id from,
+                           const void *data, size_t len, bool late_counts) {
   trA_ask *r = ask_claim(rt, corr);
   if (!r) {
     if (late_counts)
@@ -205,11 +201,16 @@ int trA_ask_complete_rc(troupe_runtime *rt, uint64_t corr, int status, troupe_ac
   return rc;
 }
 
+void trA_ask_complete(troupe_runtime *rt, uint64_t corr, int status, troupe_actor_id from,
+                      const void *data, size_t len, bool late_counts) {
+  (void)ask_complete_rc(rt, corr, status, from, data, len, late_counts);
+}
+
 int troupe_reply(troupe_runtime *rt, troupe_actor_id from, uint64_t corr, const void *data,
                  size_t len) {
   if (!rt || (len && !data))
     return TROUPE_E_INVAL;
-  return trA_ask_complete_rc(rt, corr, TROUPE_OK, from, data, len, true);
+  return ask_complete_rc(rt, corr, TROUPE_OK, from, data, len, true);
 }
 
 void troupe_reply_free(troupe_reply_msg *r) {

@@ -387,7 +387,6 @@ static inline void trA_count(troupe_runtime *rt, size_t off, uint64_t n) {
 /* nodes */
 trA_msg *trA_msg_new(troupe_runtime *rt, size_t len);
 void trA_msg_free(troupe_runtime *rt, trA_msg *m);
-void trA_msg_release_payload(trA_msg *m);
 void trA_pool_drain(troupe_runtime *rt, trA_worker *w);
 
 /* slots and delivery */
@@ -420,8 +419,6 @@ void trA_wake(troupe_runtime *rt, bool force);
 /* asks */
 void trA_ask_complete(troupe_runtime *rt, uint64_t corr, int status, troupe_actor_id from,
                       const void *data, size_t len, bool late_counts);
-int trA_ask_complete_rc(troupe_runtime *rt, uint64_t corr, int status, troupe_actor_id from,
-                        const void *data, size_t len, bool late_counts);
 bool trA_ask_pending(troupe_runtime *rt, uint64_t corr);
 void trA_hold_ask(troupe_actor *a, uint64_t corr);
 

@@ -19,14 +19,14 @@
  * first. When `dtor` is non-NULL it is called with arg instead if the timer is cancelled
  * (or never fires because the runtime stops), so arg can own memory. Callable from any
  * thread (a worker puts it on its own heap; another thread hands it to a worker).
- * With want_handle the caller gets a handle it must pass to trA_timer_cancel or
- * trA_timer_release; otherwise NULL is returned on success too (check the status). */
+ * With want_handle the caller gets a handle it must give back with trA_timer_cancel or
+ * troupe_timer_forget (include/troupe/actor.h); otherwise NULL is returned on success
+ * too (check the status). */
 typedef void (*trA_timer_fn)(troupe_runtime *rt, void *arg);
 int trA_timer_start(troupe_runtime *rt, uint64_t delay_ns, trA_timer_fn cb, trA_timer_fn dtor,
                     void *arg, bool want_handle, troupe_timer **out);
 /* True when cancelled before it fired (its dtor then runs); releases the handle. */
 bool trA_timer_cancel(troupe_timer *t);
-void trA_timer_release(troupe_timer *t);
 
 /* Lifecycle events to the runtime's audit logger: one JSON line with "event", "actor"
  * (formatted id), "behaviour" and "name" (when the actor is live) and the extra fields.
@@ -97,8 +97,6 @@ troupe_actor *trA_current_actor(void);
  * bits set, an index no ask record reaches), so an actor that waits for it with
  * troupe_actor_suspend_for cannot be woken by another request's answer. Any thread. */
 uint64_t trA_corr_new(troupe_runtime *rt);
-/* True while troupe_runtime_stop is in progress or done (supervisors stop restarting). */
-bool trA_runtime_stopping(troupe_runtime *rt);
 
 /* True when the calling thread is one of rt's workers: a blocking wait for an actor
  * there could deadlock the runtime (the API refuses it with a clear error). */

@@ -223,7 +223,7 @@ trA_msg *trA_msg_new(troupe_runtime *rt, size_t len) {
   return m;
 }
 
-void trA_msg_release_payload(trA_msg *m) {
+static void release_payload(trA_msg *m) {
   if (m->flags & TRA_MF_BORROWED) {
     m->flags &= (uint8_t)~TRA_MF_BORROWED;
     if (m->release)
@@ -232,7 +232,7 @@ void trA_msg_release_payload(trA_msg *m) {
 }
 
 void trA_msg_free(troupe_runtime *rt, trA_msg *m) {
-  trA_msg_release_payload(m);
+  release_payload(m);
   if (!(m->flags & TRA_MF_POOLED)) {
     free(m);
     return;

@@ -79,9 +79,6 @@ nomem:
 
 unsigned troupe_runtime_workers(const troupe_runtime *rt) { return rt ? rt->nworkers : 0; }
 
-bool trA_runtime_stopping(troupe_runtime *rt) {
-  return atomic_load_explicit(&rt->state, memory_order_acquire) != TRA_RT_RUNNING;
-}
 
 void *trA_runtime_ext(troupe_runtime *rt, trA_ext_slot slot) {
   return (unsigned)slot < TRA_EXT_COUNT ? atomic_load_explicit(&rt->ext[slot], memory_order_acquire)

@@ -237,13 +237,13 @@ bool trA_timer_cancel(troupe_timer *t) {
   return won;
 }
 
-void trA_timer_release(troupe_timer *t) {
+static void timer_release(troupe_timer *t) {
   if (t)
     unref(t);
 }
 
 bool troupe_timer_cancel(troupe_timer *t) { return trA_timer_cancel(t); }
-void troupe_timer_forget(troupe_timer *t) { trA_timer_release(t); }
+void troupe_timer_forget(troupe_timer *t) { timer_release(t); }
 
 /* Drop a timer no heap holds any more: fire it, or run its dtor. */
 static void settle(trA_worker *w, troupe_timer *t, bool fire) {

@@ -408,7 +408,7 @@ done:
 }
 
 int trU_sub_inbox(troupe_broker *b, const char *inbox, trU_breq *req,
-                         troupe_sub_id *out, troupe_err *err) {
+                  troupe_sub_id *out, troupe_err *err) {
   trU_tokens pat;
   int rc = trU_subject_split(inbox, true, &pat, err);
   if (rc)

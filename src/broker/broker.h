@@ -67,7 +67,6 @@ typedef struct trU_subvec {
 
 void trU_subvec_init(trU_subvec *sv);
 void trU_subvec_free(trU_subvec *sv);
-int trU_subvec_push(trU_subvec *sv, trU_sub *s);
 
 trU_strie *trU_strie_new(void);
 void trU_strie_free(trU_strie *t); /* the subs themselves stay the caller's */
@@ -122,7 +121,7 @@ trU_bk_shard *trU_bk_shard_mine(troupe_broker *b);
 
 /* Subscribe an inbox owned by `req` (actor 0). */
 int trU_sub_inbox(troupe_broker *b, const char *inbox, trU_breq *req,
-                         troupe_sub_id *out, troupe_err *err);
+                  troupe_sub_id *out, troupe_err *err);
 /* Called by publish (no broker lock held) when a message reaches a request inbox:
  * m is the shared envelope (take a reference to keep it). TROUPE_OK when it was taken as
  * the reply and handed on (to the blocked thread, or into the async requester's
@@ -133,21 +132,18 @@ int trU_sub_inbox(troupe_broker *b, const char *inbox, trU_breq *req,
 int trU_breq_deliver(troupe_broker *b, trU_breq *req, trU_msg *m);
 void trU_breq_ref(trU_breq *req);
 void trU_breq_unref(trU_breq *req);
-/* True when `subject` is one of this broker's inboxes (for late-reply counting). */
-bool trU_is_inbox(troupe_broker *b, const char *subject);
 /* A fresh inbox subject and correlation id (buf >= TRU_INBOX_MAX bytes). */
 #define TRU_INBOX_MAX 64
 uint64_t trU_new_inbox(troupe_broker *b, char *buf);
 
 /* Encoded envelopes: refcounted so one copy serves every subscriber (borrowed sends). */
-void trU_bmsg_ref(trU_msg *m);
 void trU_bmsg_unref(trU_msg *m);
 /* Send m to `to` (SYSTEM lane when sys) with `tag`; takes its own reference. */
 int trU_bmsg_send(troupe_runtime *rt, trU_msg *m, troupe_actor_id to, uint32_t tag,
                   bool sys);
 /* Build an envelope; NULL on NOMEM. Refcount 1. */
 trU_msg *trU_bmsg_new(troupe_actor_id from, const char *subject, const char *reply_to,
-                             const void *data, size_t len, uint64_t corr, int status);
+                      const void *data, size_t len, uint64_t corr, int status);
 /* Decoded view of m (pointers into m). */
 void trU_bmsg_view(const trU_msg *m, troupe_broker_envelope *out);
 /* The broker's drop hook (trA_runtime_on_drop, user NULL): counts `discarded`, the

@@ -34,7 +34,7 @@ struct trU_msg {
 };
 
 trU_msg *trU_bmsg_new(troupe_actor_id from, const char *subject, const char *reply_to,
-                             const void *data, size_t len, uint64_t corr, int status) {
+                      const void *data, size_t len, uint64_t corr, int status) {
   size_t sl = strlen(subject), rl = reply_to ? strlen(reply_to) : 0;
   if (sl >= UINT32_MAX || rl >= UINT32_MAX)
     return NULL;
@@ -67,7 +67,7 @@ trU_msg *trU_bmsg_new(troupe_actor_id from, const char *subject, const char *rep
   return m;
 }
 
-void trU_bmsg_ref(trU_msg *m) {
+static void bmsg_ref(trU_msg *m) {
   /* Relaxed: the caller already holds a reference, so the object cannot vanish. */
   atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed);
 }
@@ -88,7 +88,7 @@ static void bmsg_release(void *user, const void *data, size_t len) {
 
 int trU_bmsg_send(troupe_runtime *rt, trU_msg *m, troupe_actor_id to, uint32_t tag,
                   bool sys) {
-  trU_bmsg_ref(m); /* released by the runtime exactly once, also on failure */
+  bmsg_ref(m); /* released by the runtime exactly once, also on failure */
   troupe_send_args a = {.from = m->from, .to = to, .tag = tag,
                         .flags = sys ? TROUPE_SEND_SYSTEM : 0u, .data = m, .len = m->total,
                         .release = bmsg_release, .release_user = m, .corr = m->corr};
@@ -218,7 +218,7 @@ static int select_targets(trU_subvec *m, targets *out) {
   return TROUPE_OK;
 }
 
-bool trU_is_inbox(troupe_broker *b, const char *subject) {
+static bool is_inbox(troupe_broker *b, const char *subject) {
   return strncmp(subject, b->inbox_prefix, b->inbox_prefix_len) == 0;
 }
 
@@ -285,7 +285,7 @@ TROUPE_API int troupe_broker_publish_ex(troupe_broker *b, const troupe_publish_a
     else
       r.dropped_other++, stopped |= s == TROUPE_E_STOPPED;
   }
-  if (!t.n && trU_is_inbox(b, args->subject))
+  if (!t.n && is_inbox(b, args->subject))
     TRU_BK_COUNT(b, late_replies, 1); /* its request already ended */
   trU_bk_shard *sh = trU_bk_shard_mine(b);
   atomic_fetch_add_explicit(&sh->published, 1, memory_order_relaxed);

@@ -43,7 +43,7 @@ void trU_subvec_free(trU_subvec *sv) {
   trU_subvec_init(sv);
 }
 
-int trU_subvec_push(trU_subvec *sv, trU_sub *s) {
+static int subvec_push(trU_subvec *sv, trU_sub *s) {
   if (sv->n == sv->cap) {
     size_t cap = sv->cap * 2;
     trU_sub **v = sv->v == sv->inl ? trB_malloc(cap * sizeof *v)
@@ -270,7 +270,7 @@ typedef struct frame {
 
 static int add_all(trU_subvec *out, const trU_snode *n) {
   for (uint32_t i = 0; i < n->nsubs; i++)
-    if (trU_subvec_push(out, n->subs[i]))
+    if (subvec_push(out, n->subs[i]))
       return TROUPE_E_NOMEM;
   return TROUPE_OK;
 }

@@ -20,7 +20,7 @@ bool trS_is_exempt(troupe_exit_kind k) {
 }
 
 void trS_event(trS_sup *s, troupe_log_level lv, const char *event, troupe_actor_id id,
-                   const trS_child *c, const troupe_log_field *f, size_t nf) {
+               const trS_child *c, const troupe_log_field *f, size_t nf) {
   if (!trA_event_enabled(s->rt, lv))
     return;
   char sbuf[TROUPE_ID_FORMAT_MAX];
@@ -36,7 +36,7 @@ void trS_event(trS_sup *s, troupe_log_level lv, const char *event, troupe_actor_
 
 /* ---- the deferred-work queue (nodes recycled through a pool) --------------------- */
 void trS_enqueue(trS_sup *s, int kind, trS_child *c, troupe_exit_kind k, int code,
-                     const char *msg, trS_req *req, uint64_t corr) {
+                 const char *msg, trS_req *req, uint64_t corr) {
   trS_op *o = s->op_pool;
   if (o)
     s->op_pool = o->next;
@@ -387,7 +387,7 @@ static void run_op(trS_sup *s, trS_op *o) {
   }
 }
 
-void trS_pump(trS_sup *s) {
+static void pump(trS_sup *s) {
   for (;;) {
     if (s->want_stop)
       return;
@@ -572,12 +572,12 @@ static int sup_handle(troupe_actor *self, const troupe_message *m, troupe_err *e
   case TROUPE_MSG_REPLY:
   case TROUPE_MSG_ASK_FAILED:
     trS_health_result(s, m->corr, m->kind == TROUPE_MSG_REPLY ? TROUPE_OK : m->status,
-                          m->data, m->len);
+                      m->data, m->len);
     break;
   default:
     break;
   }
-  trS_pump(s);
+  pump(s);
   return s->want_stop ? TROUPE_STOP : TROUPE_CONTINUE;
 }
 

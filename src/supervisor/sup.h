@@ -26,7 +26,6 @@ typedef struct trS_map {
 void *trS_map_get(const trS_map *m, uint64_t key);
 int trS_map_put(trS_map *m, uint64_t key, void *val); /* NOMEM */
 void *trS_map_del(trS_map *m, uint64_t key);
-int trS_map_reserve(trS_map *m, size_t n);
 void trS_map_free(trS_map *m);
 
 /* ---- restart history (sup_intensity.c): the restart times inside the window --------
@@ -204,13 +203,12 @@ typedef struct trS_sup {
 } trS_sup;
 
 /* sup_spec.c */
-int trS_check_config(const troupe_sup_config *cfg, troupe_err *err);
 int trS_check_spec(const trS_sup *s, const troupe_child_spec *spec, troupe_err *err);
 trS_sup *trS_new(troupe_runtime *rt, const troupe_sup_config *cfg,
-                     const troupe_child_spec *specs, size_t n, troupe_err *err);
+                 const troupe_child_spec *specs, size_t n, troupe_err *err);
 void trS_free(trS_sup *s);
 trS_child *trS_child_new(trS_sup *s, const troupe_child_spec *spec, const void *extra,
-                                 size_t extra_len);
+                         size_t extra_len);
 int trS_append(trS_sup *s, trS_child *c);          /* at the end of kids; NOMEM */
 void trS_remove(trS_sup *s, trS_child *c);         /* out of kids, to the graveyard */
 void trS_recycle_graveyard(trS_sup *s);
@@ -220,14 +218,13 @@ uint64_t trS_shutdown_ms(const troupe_child_spec *spec); /* UINT64_MAX = infinit
 /* sup.c: the actor and the job engine */
 extern const troupe_behaviour trS_behaviour;
 void trS_enqueue(trS_sup *s, int kind, trS_child *c, troupe_exit_kind k, int code,
-                     const char *msg, trS_req *req, uint64_t corr);
-void trS_pump(trS_sup *s);                            /* advance job, then the queue */
+                 const char *msg, trS_req *req, uint64_t corr);
 void trS_start_job(trS_sup *s, int kind);             /* job arrays already filled */
 int trS_job_push_stop(trS_sup *s, trS_child *c);
 int trS_job_push_start(trS_sup *s, trS_child *c);
 void trS_begin_shutdown(trS_sup *s, troupe_exit_kind k, int code, const char *msg);
 void trS_event(trS_sup *s, troupe_log_level lv, const char *event, troupe_actor_id id,
-                   const trS_child *c, const troupe_log_field *f, size_t nf);
+               const trS_child *c, const troupe_log_field *f, size_t nf);
 bool trS_is_exempt(troupe_exit_kind k); /* normal or shutdown */
 
 /* sup_intensity.c: count a restart decided at `now` (total_restarts too) and judge it
@@ -237,12 +234,11 @@ trS_verdict trS_add_restart(trS_sup *s, uint64_t now);
 /* sup_restart.c */
 /* A child's process ended on its own (idle supervisor). */
 void trS_child_exited(trS_sup *s, trS_child *c, troupe_exit_kind k, int code,
-                          const char *msg);
+                      const char *msg);
 /* Restart c under the strategy (already counted). */
 void trS_restart(trS_sup *s, trS_child *c);
 /* A re-queued attempt (counts). */
 void trS_retry(trS_sup *s, trS_child *c);
-void trS_escalate(trS_sup *s, trS_child *c);
 
 /* sup_health.c */
 void trS_health_arm(trS_sup *s, trS_child *c);    /* after a start */
@@ -255,7 +251,7 @@ int trS_tick_after(trS_sup *s, int op, trS_child *c, uint64_t delay_ns);
 void trS_handle_req(trS_sup *s, trS_req *req, uint64_t corr);
 /* The REQ job ended: answer. `subject` is the child concerned, e.code != 0 on failure. */
 void trS_req_finish(trS_sup *s, trS_req *req, uint64_t corr, trS_child *subject,
-                        const troupe_err *e);
+                    const troupe_err *e);
 void trS_req_done(trS_sup *s, trS_req *req, uint64_t corr, int rc, const char *fmt, ...)
     TROUPE_PRINTF(5, 6);
 

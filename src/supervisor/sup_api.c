@@ -291,7 +291,7 @@ static void req_job(trS_sup *s, trS_req *req, uint64_t corr, trS_child *c, bool 
 }
 
 static trS_child *add_child(trS_sup *s, trS_req *req, uint64_t corr,
-                                const troupe_child_spec *spec) {
+                            const troupe_child_spec *spec) {
   trS_child *c = trS_child_new(s, spec, req->extra, req->extra_len);
   if (!c || trS_append(s, c)) {
     if (c) {
@@ -320,7 +320,7 @@ void trS_handle_req(trS_sup *s, trS_req *req, uint64_t corr) {
   case TRS_REQ_START_CHILD:
     if (simple) {
       trS_req_done(s, req, corr, TROUPE_E_UNSUPPORTED,
-                       "start_child: simple_one_for_one takes troupe_sup_start_dynamic");
+                   "start_child: simple_one_for_one takes troupe_sup_start_dynamic");
       return;
     }
     troupe_err_clear(&e);
@@ -330,7 +330,7 @@ void trS_handle_req(trS_sup *s, trS_req *req, uint64_t corr) {
     }
     if (trS_find_id(s, req->spec.id)) {
       trS_req_done(s, req, corr, TROUPE_E_EXISTS, "start_child: id '%s' already present",
-                       req->spec.id);
+                   req->spec.id);
       return;
     }
     if ((c = add_child(s, req, corr, &req->spec)))
@@ -339,7 +339,7 @@ void trS_handle_req(trS_sup *s, trS_req *req, uint64_t corr) {
   case TRS_REQ_START_DYNAMIC:
     if (!simple) {
       trS_req_done(s, req, corr, TROUPE_E_UNSUPPORTED,
-                       "start_dynamic: only for simple_one_for_one");
+                   "start_dynamic: only for simple_one_for_one");
       return;
     }
     if ((c = add_child(s, req, corr, &s->tmpl->spec)))
@@ -358,7 +358,7 @@ void trS_handle_req(trS_sup *s, trS_req *req, uint64_t corr) {
   case TRS_REQ_DELETE:
     if (simple) {
       trS_req_done(s, req, corr, TROUPE_E_UNSUPPORTED,
-                       "restart_child/delete_child: not for simple_one_for_one");
+                   "restart_child/delete_child: not for simple_one_for_one");
       return;
     }
     if (!(c = trS_find_id(s, req->id))) {
@@ -393,7 +393,7 @@ void trS_handle_req(trS_sup *s, trS_req *req, uint64_t corr) {
 }
 
 void trS_req_finish(trS_sup *s, trS_req *req, uint64_t corr, trS_child *c,
-                        const troupe_err *e) {
+                    const troupe_err *e) {
   if (!req)
     return;
   bool simple = s->cfg.strategy == TROUPE_SIMPLE_ONE_FOR_ONE;

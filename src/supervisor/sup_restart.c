@@ -7,7 +7,7 @@
  */
 #include "supervisor/sup.h"
 
-void trS_escalate(trS_sup *s, trS_child *c) {
+static void escalate(trS_sup *s, trS_child *c) {
   troupe_log_field f[] = {TROUPE_LOG_UINT("intensity", s->cfg.intensity),
                           TROUPE_LOG_UINT("period_ms", s->cfg.period_ms),
                           TROUPE_LOG_UINT("total_restarts", s->total_restarts)};
@@ -76,7 +76,7 @@ static void count_and_restart(trS_sup *s, trS_child *c) {
   uint64_t now = troupe_clock_mono_ns();
   switch (trS_add_restart(s, now)) {
   case TRS_GIVE_UP:
-    trS_escalate(s, c);
+    escalate(s, c);
     return;
   case TRS_NO_MEMORY:
     trS_begin_shutdown(s, TROUPE_EXIT_CRASH, TROUPE_E_NOMEM,
@@ -99,7 +99,7 @@ static bool other_significant_alive(trS_sup *s, trS_child *c) {
 }
 
 void trS_child_exited(trS_sup *s, trS_child *c, troupe_exit_kind k, int code,
-                          const char *msg) {
+                      const char *msg) {
   (void)code;
   (void)msg;
   trS_health_forget(s, c);

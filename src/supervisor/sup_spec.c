@@ -48,7 +48,7 @@ static int grow_map(trS_map *m, size_t ncap) {
   return TROUPE_OK;
 }
 
-int trS_map_reserve(trS_map *m, size_t n) {
+static int map_reserve(trS_map *m, size_t n) {
   size_t cap = m->cap ? m->cap : 16;
   while (cap / 4 * 3 <= n) /* load factor below 3/4 */
     cap *= 2;
@@ -58,7 +58,7 @@ int trS_map_reserve(trS_map *m, size_t n) {
 int trS_map_put(trS_map *m, uint64_t key, void *val) {
   if (!key)
     return TROUPE_E_INVAL;
-  int rc = trS_map_reserve(m, m->n + 1);
+  int rc = map_reserve(m, m->n + 1);
   if (rc)
     return rc;
   size_t i = slot_of(key, m->cap);
@@ -106,7 +106,7 @@ void trS_map_free(trS_map *m) {
 }
 
 /* ---- validation ------------------------------------------------------------------ */
-int trS_check_config(const troupe_sup_config *cfg, troupe_err *err) {
+static int check_config(const troupe_sup_config *cfg, troupe_err *err) {
   if ((unsigned)cfg->strategy > TROUPE_SIMPLE_ONE_FOR_ONE)
     return troupe_err_set(err, TROUPE_E_INVAL, "supervisor: unknown strategy %d", (int)cfg->strategy);
   if ((unsigned)cfg->auto_shutdown > TROUPE_AUTO_ALL_SIGNIFICANT)
@@ -147,7 +147,7 @@ uint64_t trS_shutdown_ms(const troupe_child_spec *spec) {
 
 /* ---- child records ---------------------------------------------------------------- */
 trS_child *trS_child_new(trS_sup *s, const troupe_child_spec *spec, const void *extra,
-                                 size_t extra_len) {
+                         size_t extra_len) {
   trS_child *c = s->free_kids;
   if (c)
     s->free_kids = c->next_free;
@@ -236,13 +236,13 @@ trS_child *trS_find_id(trS_sup *s, const char *id) {
 
 /* ---- the supervisor ------------------------------------------------------------- */
 trS_sup *trS_new(troupe_runtime *rt, const troupe_sup_config *cfg,
-                     const troupe_child_spec *specs, size_t n, troupe_err *err) {
+                 const troupe_child_spec *specs, size_t n, troupe_err *err) {
   troupe_sup_config def;
   if (!cfg) {
     troupe_sup_config_init(&def);
     cfg = &def;
   }
-  if (trS_check_config(cfg, err))
+  if (check_config(cfg, err))
     return NULL;
   if (n && !specs) {
     troupe_err_set(err, TROUPE_E_INVAL, "supervisor: specs is NULL");

@@ -112,7 +112,7 @@ static int ts_handle(troupe_actor *self, const troupe_message *m, troupe_err *er
     int h = atomic_load(&c->health);
     if (h)
       troupe_health_answer(rt, troupe_self(self), m->corr, (troupe_health)h,
-                               h == TROUPE_HEALTH_HEALTHY ? NULL : "test says so");
+                           h == TROUPE_HEALTH_HEALTHY ? NULL : "test says so");
     return TROUPE_CONTINUE;
   }
   if (m->kind == TROUPE_MSG_ASK) {
