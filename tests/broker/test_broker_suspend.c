@@ -100,35 +100,65 @@ static int index_of(waiter *w, const char *what) {
   return -1;
 }
 
+/* ---- the scene: the service subscribed to svc.*, a waiter that has made its request
+ * and suspended for it, and the service holding the request -------------------------- */
+typedef struct scene {
+  troupe_runtime *rt;
+  troupe_broker *b;
+  svc s;
+  waiter *w;
+  troupe_actor_id wid;
+} scene;
+
+static void scene_start(scene *sc, const troupe_spawn_opts *waiter_opts) {
+  memset(sc, 0, sizeof *sc);
+  sc->rt = tu_runtime(2);
+  assert_non_null(sc->rt);
+  assert_int_equal(troupe_broker_new(sc->rt, &sc->b, NULL), 0);
+  pthread_mutex_init(&sc->s.mu, NULL);
+  troupe_actor_id sid;
+  assert_int_equal(troupe_spawn(sc->rt, NULL, &svc_b, &sc->s, NULL, &sid, NULL), 0);
+  troupe_sub_id sub;
+  assert_int_equal(troupe_broker_subscribe(sc->b, sid, "svc.*", NULL, &sub, NULL), 0);
+  sc->w = calloc(1, sizeof *sc->w);
+  assert_non_null(sc->w);
+  sc->w->b = sc->b;
+  pthread_mutex_init(&sc->w->mu, NULL);
+  assert_int_equal(troupe_spawn(sc->rt, NULL, &waiter_b, sc->w, waiter_opts, &sc->wid, NULL), 0);
+  assert_int_equal(troupe_send(sc->rt, 0, sc->wid, "go", 2), 0);
+  assert_true(TU_WAIT(atomic_load(&sc->s.got) == 1));
+}
+
+/* The service answers the request: a publish to the waiter's inbox with its corr. */
+static void scene_answer(scene *sc) {
+  pthread_mutex_lock(&sc->s.mu);
+  troupe_publish_args pa = {.subject = sc->s.inbox, .data = "!", .len = 1, .corr = sc->s.corr};
+  pthread_mutex_unlock(&sc->s.mu);
+  assert_int_equal(troupe_broker_publish_ex(sc->b, &pa, NULL, NULL), 0);
+}
+
+static void scene_end(scene *sc) {
+  assert_int_equal(troupe_runtime_stop(sc->rt, NULL), 0);
+  troupe_broker_free(sc->b);
+  troupe_runtime_free(sc->rt);
+  pthread_mutex_destroy(&sc->s.mu);
+  pthread_mutex_destroy(&sc->w->mu);
+  free(sc->w);
+}
+
 static void broker_reply_wakes_an_actor_suspended_for_its_corr(void **st) {
   (void)st;
-  troupe_runtime *rt = tu_runtime(2);
-  troupe_broker *b;
-  assert_int_equal(troupe_broker_new(rt, &b, NULL), 0);
-  svc s = {0};
-  pthread_mutex_init(&s.mu, NULL);
-  troupe_actor_id sid, wid;
-  assert_int_equal(troupe_spawn(rt, NULL, &svc_b, &s, NULL, &sid, NULL), 0);
-  troupe_sub_id sub;
-  assert_int_equal(troupe_broker_subscribe(b, sid, "svc.*", NULL, &sub, NULL), 0);
-  waiter *w = calloc(1, sizeof *w);
-  w->b = b;
-  pthread_mutex_init(&w->mu, NULL);
-  assert_int_equal(troupe_spawn(rt, NULL, &waiter_b, w, NULL, &wid, NULL), 0);
-
-  assert_int_equal(troupe_send(rt, 0, wid, "go", 2), 0);
-  assert_true(TU_WAIT(atomic_load(&s.got) == 1));
+  scene sc;
+  scene_start(&sc, NULL);
+  waiter *w = sc.w;
   /* While it waits: user messages and a RESUME, none of which may wake it. */
-  assert_int_equal(troupe_send(rt, 0, wid, "m1", 2), 0);
-  assert_int_equal(troupe_actor_resume(rt, wid, 7), 0);
-  assert_int_equal(troupe_send(rt, 0, wid, "m2", 2), 0);
+  assert_int_equal(troupe_send(sc.rt, 0, sc.wid, "m1", 2), 0);
+  assert_int_equal(troupe_actor_resume(sc.rt, sc.wid, 7), 0);
+  assert_int_equal(troupe_send(sc.rt, 0, sc.wid, "m2", 2), 0);
   tu_sleep_ms(50); /* give a wrong wake-up the chance to show */
   assert_int_equal(atomic_load(&w->count), 0);
 
-  pthread_mutex_lock(&s.mu);
-  troupe_publish_args pa = {.subject = s.inbox, .data = "!", .len = 1, .corr = s.corr};
-  pthread_mutex_unlock(&s.mu);
-  assert_int_equal(troupe_broker_publish_ex(b, &pa, NULL, NULL), 0);
+  scene_answer(&sc);
   assert_true(TU_WAIT(atomic_load(&w->count) == 4));
 
   pthread_mutex_lock(&w->mu);
@@ -139,58 +169,31 @@ static void broker_reply_wakes_an_actor_suspended_for_its_corr(void **st) {
   assert_true(index_of(w, "m1") > 0 && index_of(w, "m1") < index_of(w, "m2"));
   assert_true(index_of(w, "resume") > 0);
   pthread_mutex_unlock(&w->mu);
-
-  assert_int_equal(troupe_runtime_stop(rt, NULL), 0);
-  troupe_broker_free(b);
-  troupe_runtime_free(rt);
-  pthread_mutex_destroy(&s.mu);
-  pthread_mutex_destroy(&w->mu);
-  free(w);
+  scene_end(&sc);
 }
 
 /* A waiter with a mailbox bound of 2 keeps its bound while it defers user messages:
  * what it took off its lane to look for the awaited message still counts. */
 static void deferred_messages_keep_counting_in_the_bound(void **st) {
   (void)st;
-  troupe_runtime *rt = tu_runtime(2);
-  troupe_broker *b;
-  assert_int_equal(troupe_broker_new(rt, &b, NULL), 0);
-  svc s = {0};
-  pthread_mutex_init(&s.mu, NULL);
-  troupe_actor_id sid, wid;
-  assert_int_equal(troupe_spawn(rt, NULL, &svc_b, &s, NULL, &sid, NULL), 0);
-  troupe_sub_id sub;
-  assert_int_equal(troupe_broker_subscribe(b, sid, "svc.*", NULL, &sub, NULL), 0);
-  waiter *w = calloc(1, sizeof *w);
-  w->b = b;
-  pthread_mutex_init(&w->mu, NULL);
+  scene sc;
   troupe_spawn_opts o = {.mailbox_bound = 2};
-  assert_int_equal(troupe_spawn(rt, NULL, &waiter_b, w, &o, &wid, NULL), 0);
-  assert_int_equal(troupe_send(rt, 0, wid, "go", 2), 0);
-  assert_true(TU_WAIT(atomic_load(&s.got) == 1));
-  assert_int_equal(troupe_send(rt, 0, wid, "m1", 2), 0);
-  assert_int_equal(troupe_send(rt, 0, wid, "m2", 2), 0);
+  scene_start(&sc, &o);
+  assert_int_equal(troupe_send(sc.rt, 0, sc.wid, "m1", 2), 0);
+  assert_int_equal(troupe_send(sc.rt, 0, sc.wid, "m2", 2), 0);
   tu_sleep_ms(20); /* it takes them off the lane and defers them */
-  assert_int_equal(troupe_send(rt, 0, wid, "m3", 2), TROUPE_E_MAILBOX_FULL);
-  pthread_mutex_lock(&s.mu);
-  troupe_publish_args pa = {.subject = s.inbox, .data = "!", .len = 1, .corr = s.corr};
-  pthread_mutex_unlock(&s.mu);
-  assert_int_equal(troupe_broker_publish_ex(b, &pa, NULL, NULL), 0);
-  assert_true(TU_WAIT(atomic_load(&w->count) == 3));
+  assert_int_equal(troupe_send(sc.rt, 0, sc.wid, "m3", 2), TROUPE_E_MAILBOX_FULL);
+  scene_answer(&sc);
+  assert_true(TU_WAIT(atomic_load(&sc.w->count) == 3));
   /* Handled: the bound frees up again (the count drops when a handler has returned). */
   uint64_t dl = troupe_clock_mono_ns() + TROUPE_SEC(10);
   int rc;
-  while ((rc = troupe_send(rt, 0, wid, "m4", 2)) == TROUPE_E_MAILBOX_FULL &&
+  while ((rc = troupe_send(sc.rt, 0, sc.wid, "m4", 2)) == TROUPE_E_MAILBOX_FULL &&
          troupe_clock_mono_ns() < dl)
     tu_sleep_ms(1);
   assert_int_equal(rc, 0);
-  assert_true(TU_WAIT(atomic_load(&w->count) == 4));
-  assert_int_equal(troupe_runtime_stop(rt, NULL), 0);
-  troupe_broker_free(b);
-  troupe_runtime_free(rt);
-  pthread_mutex_destroy(&s.mu);
-  pthread_mutex_destroy(&w->mu);
-  free(w);
+  assert_true(TU_WAIT(atomic_load(&sc.w->count) == 4));
+  scene_end(&sc);
 }
 
 int main(void) {
