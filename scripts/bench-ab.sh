@@ -41,9 +41,9 @@ jq -s --argjson rounds "$rounds" '
     else (if length % 2 == 1 then .[length / 2 | floor]
           else (.[length / 2 - 1] + .[length / 2]) / 2 end) end;
   (.[0:$rounds] | flatten) as $o | (.[$rounds:] | flatten) as $n |
-  [$o[].name] | unique | map(. as $k |
+  [$o[].name, $n[].name] | unique | map(. as $k |
     ($o | map(select(.name == $k))) as $ro | ($n | map(select(.name == $k))) as $rn |
-    {name: $k, unit: ($ro[0].unit), reference_name: ($ro[0].reference_name),
+    {name: $k, unit: (($ro + $rn)[0].unit), reference_name: (($ro + $rn)[0].reference_name),
      old: ($ro | map(.troupe) | median), new: ($rn | map(.troupe) | median),
      old_ref: ($ro | map(.reference) | median), new_ref: ($rn | map(.reference) | median)})
 ' $(for r in $(seq 1 "$rounds"); do echo "$out/old-$r.json"; done) \
