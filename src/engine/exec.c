@@ -37,7 +37,9 @@ static size_t budget_elems(const trE_exec *ex, size_t other, size_t size) {
 
 trE_grow trE_exec_grow_stack(trE_exec *ex, size_t need) {
   size_t frames = (size_t)ex->frames_cap * sizeof(trE_frame);
-  size_t n = stack_capacity(ex->stack_cap, need, 256,
+  /* 128 slots first (1 KiB): most calls of a component need less, and every live
+   * instance that has run keeps its stack (instance_rss_bytes in make bench-engine). */
+  size_t n = stack_capacity(ex->stack_cap, need, 128,
                             budget_elems(ex, frames, sizeof(trE_slot)));
   if (n == 0)
     return TRE_GROW_LIMIT;
