@@ -299,7 +299,8 @@ TROUPE_API void *troupe_wasm_instance_user(const troupe_wasm_instance *inst);
 
 /* How a call runs. fuel == 0 means unlimited. When the fuel runs out the instance either
  * suspends (the call returns TROUPE_E_SUSPENDED and troupe_wasm_resume continues it) or,
- * with trap_on_fuel_out, traps with kind FUEL_EXHAUSTED. */
+ * with trap_on_fuel_out, traps with kind FUEL_EXHAUSTED. (troupe_wasm_instance_interrupt
+ * suspends it too, either way.) */
 typedef struct troupe_wasm_call_opts {
   uint64_t fuel;
   bool trap_on_fuel_out;
@@ -344,9 +345,29 @@ typedef enum troupe_wasm_state {
   TROUPE_WASM_IDLE = 0,        /* no call in progress */
   TROUPE_WASM_SUSPENDED_FUEL,  /* fuel ran out; resume with more fuel */
   TROUPE_WASM_SUSPENDED_HOST,  /* a host function suspended; resume with its results */
+  TROUPE_WASM_SUSPENDED_INTERRUPT, /* troupe_wasm_instance_interrupt stopped it */
 } troupe_wasm_state;
 
 TROUPE_API troupe_wasm_state troupe_wasm_instance_state(const troupe_wasm_instance *inst);
+
+/* Stop the call running on `inst`, from any thread (the one running it included, e.g. a
+ * host function). The call stops at its next fuel check -- a loop's back-edge or a
+ * call: every endless execution passes them infinitely often -- suspended exactly as
+ * when its fuel runs out, but in state TROUPE_WASM_SUSPENDED_INTERRUPT (also with
+ * trap_on_fuel_out): troupe_wasm_call / troupe_wasm_resume returns TROUPE_E_SUSPENDED
+ * on the thread that runs it. The embedder then resumes it (troupe_wasm_resume with
+ * fresh fuel options: it continues exactly where it stopped, results as if never
+ * interrupted; a resume re-runs the check it stopped at, so an interrupt requested before
+ * the resume stops it there again) or abandons it (troupe_wasm_abort) and may free it.
+ * A host function in progress is not interrupted: the call stops at the first check
+ * after it returns. An interrupt that finds no call running, or whose call ends before
+ * its next check, stays pending: the next call or resume on `inst` stops at its first
+ * check. It stops what runs on `inst`'s execution state -- calls into `inst`, including
+ * the functions of other instances they call -- not another instance's call that runs
+ * one of `inst`'s functions as an import. `inst` must not be freed meanwhile (the caller
+ * ensures it). Cheap: two atomic stores; the running call pays nothing for it (its fuel
+ * check is the existing one). */
+TROUPE_API void troupe_wasm_instance_interrupt(troupe_wasm_instance *inst);
 /* For SUSPENDED_HOST: which host function waits and what to supply when resuming.
  * troupe_wasm_suspended_host fills *out as troupe_wasm_module_import does for an import:
  * kind FUNC, module and name (NUL-terminated, with their real lengths: they may hold
@@ -359,7 +380,7 @@ TROUPE_API int troupe_wasm_suspended_host(const troupe_wasm_instance *inst,
 TROUPE_API const troupe_wasm_functype *troupe_wasm_suspended_host_type(const troupe_wasm_instance *inst);
 
 /* Continue a suspended call. host_results supplies the suspended host function's results
- * (ignored for SUSPENDED_FUEL). Returns like troupe_wasm_call, filling the original call's
+ * (ignored for SUSPENDED_FUEL and SUSPENDED_INTERRUPT). Returns like troupe_wasm_call, filling the original call's
  * results (TROUPE_E_INVAL if results has no room for them or host_results do not match;
  * the suspension then stays), TROUPE_E_STATE if nothing is suspended. Abandon a suspended
  * call with troupe_wasm_abort (a no-op when idle or running). */

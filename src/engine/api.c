@@ -239,11 +239,27 @@ int troupe_wasm_host_suspend(troupe_wasm_hostcall *call) {
 
 /* ---- calls --------------------------------------------------------------------------- */
 
+/* A call's fuel: spent from 0 against the budget (unlimited: a budget never reached).
+ * A pending interrupt survives it: the interrupter stores its flag, then 0 into the
+ * budget; this stores the budget, then reads the flag. All four are seq_cst, so in their
+ * single order either this read sees the flag (and zeroes the budget itself) or the
+ * interrupter's 0 comes after this budget and wins. */
 static void set_fuel(trE_exec *ex, const troupe_wasm_call_opts *opts) {
-  ex->fuel_limited = opts && opts->fuel;
-  ex->fuel = ex->fuel_limited ? (opts->fuel > INT64_MAX ? INT64_MAX : (int64_t)opts->fuel)
-                              : INT64_MAX;
+  int64_t budget = INT64_MAX;
+  if (opts && opts->fuel)
+    budget = opts->fuel > INT64_MAX ? INT64_MAX : (int64_t)opts->fuel;
+  ex->fuel_spent = 0;
+  atomic_store_explicit(&ex->fuel_budget, budget, memory_order_seq_cst);
+  if (atomic_load_explicit(&ex->interrupt, memory_order_seq_cst))
+    atomic_store_explicit(&ex->fuel_budget, 0, memory_order_seq_cst);
   ex->trap_on_fuel = opts && opts->trap_on_fuel_out;
+}
+
+void troupe_wasm_instance_interrupt(troupe_wasm_instance *inst) {
+  if (!inst)
+    return;
+  atomic_store_explicit(&inst->ex.interrupt, true, memory_order_seq_cst);
+  atomic_store_explicit(&inst->ex.fuel_budget, 0, memory_order_seq_cst);
 }
 
 static void reset_exec(trE_exec *ex) {
@@ -268,11 +284,12 @@ static int finish(trE_inst *inst, int rc, troupe_wasm_val *results, size_t nresu
   if (rc == TROUPE_E_SUSPENDED) {
     /* the hot path of fuel-sliced scheduling: no formatting */
     if (err) {
-      static const char fuel_msg[] = "execution suspended (fuel)";
-      static const char host_msg[] = "execution suspended (host)";
+      static const char *const msgs[] = {
+          [TROUPE_WASM_SUSPENDED_FUEL] = "execution suspended (fuel)",
+          [TROUPE_WASM_SUSPENDED_HOST] = "execution suspended (host)",
+          [TROUPE_WASM_SUSPENDED_INTERRUPT] = "execution suspended (interrupt)"};
       err->code = TROUPE_E_SUSPENDED;
-      memcpy(err->msg, ex->state == TROUPE_WASM_SUSPENDED_FUEL ? fuel_msg : host_msg,
-             sizeof fuel_msg);
+      memcpy(err->msg, msgs[ex->state], strlen(msgs[ex->state]) + 1);
     }
     return TROUPE_E_SUSPENDED;
   }

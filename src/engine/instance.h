@@ -105,8 +105,13 @@ typedef struct trE_exec {
   trE_frame *frames;
   uint32_t nframes, frames_cap;
   const uint32_t *pc;  /* where to continue (suspended) */
-  int64_t fuel;
-  bool fuel_limited, trap_on_fuel;
+  /* Fuel (interp.c's FUEL_OUT): the call stops at a charge point once spent >= budget.
+   * Only the running thread writes fuel_spent; troupe_wasm_instance_interrupt stores 0
+   * into the budget and sets `interrupt` from any thread. */
+  int64_t fuel_spent;
+  _Atomic int64_t fuel_budget;
+  _Atomic bool interrupt; /* requested, not yet reported (it outlives calls) */
+  bool trap_on_fuel;
   troupe_wasm_state state;
   bool running;
   const trE_func *entry;      /* the exported function being called */

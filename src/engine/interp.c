@@ -4,8 +4,8 @@
  * `goto *(base + *pc)`. The VM registers are C locals the compiler keeps in machine
  * registers: pc, fp (the frame's slot 0), inst (the running instance) and mem/memsize
  * (linear memory 0, reloaded when the running instance changes, after memory.grow and
- * after host calls). Fuel is not one of them: it lives in ex->fuel, charged by one
- * subtraction in memory at each charge point (a loop's entry or back-edge, a call),
+ * after host calls). Fuel is not one of them: it lives in ex (FUEL_OUT, CHARGE), charged
+ * by one addition in memory at each charge point (a loop's entry or back-edge, a call),
  * because one more live value made gcc spill pc (docs/BENCH-ENGINE.md, "What each step
  * bought", step 2). Op lengths and branch operand positions come from the op list
  * (ops.h: SKIP and TARGET below).
@@ -172,6 +172,25 @@ static int run(trE_exec *ex, const trE_func *enter, const int32_t **table) {
   troupe_wasm_trap_kind tk;
   const char *tmsg = NULL;
 
+/* Fuel: the call's budget is ex->fuel_budget, what it has spent ex->fuel_spent (this
+ * thread's alone). A charge point stops when spent >= budget, then charges its segment.
+ * troupe_wasm_instance_interrupt (api.c) sets the budget to 0 from any thread, so the
+ * next charge point stops: the interrupt costs the hot path nothing, since the compare
+ * reads the budget where it read the remaining fuel before (gcc: one load, a compare
+ * with the spent counter in memory, an add to it), and nothing else ever writes the
+ * runner's counter, so no interrupt can be lost to a racing charge. The load is an
+ * acquire (a plain mov on x86 and arm64's ldar is cheap): having seen an interrupter's 0,
+ * out_of_fuel also sees its flag, stored before. */
+#define FUEL_OUT()                                                                         \
+  TR_UNLIKELY(ex->fuel_spent >= atomic_load_explicit(&ex->fuel_budget, memory_order_acquire))
+/* The same test, written for the call handler, which charges the callee's entry fuel
+ * to memory later anyway: in this order gcc compares the budget straight with the
+ * counter in memory (a load, a compare, a branch); FUEL_OUT's order lets the back-edges
+ * reuse the loaded counter for their charge. Same meaning, fewest instructions each. */
+#define CALL_FUEL_OUT()                                                                    \
+  TR_UNLIKELY(atomic_load_explicit(&ex->fuel_budget, memory_order_acquire) <= ex->fuel_spent)
+#define CHARGE(n) (ex->fuel_spent += (n))
+
 #define NEXT()                                                                             \
  goto *(const void *)((const char *)&&L_base + (int32_t)*pc)
 #define S(k) fp[pc[k]]
@@ -272,27 +291,27 @@ L_br_table_ld8: {
 }
 L_br_back: {
   const uint32_t *head = TARGET(br_back);
-  if (TR_UNLIKELY(ex->fuel <= 0))
+  if (FUEL_OUT())
     goto out_of_fuel; /* resuming runs this branch again */
-  ex->fuel -= head[1];
+  CHARGE(head[1]);
   pc = PAST_FUEL(head);
   NEXT();
 }
 L_copy_br_back: {
   const uint32_t *head = TARGET(copy_br_back);
-  if (TR_UNLIKELY(ex->fuel <= 0))
+  if (FUEL_OUT())
     goto out_of_fuel; /* before the move: resuming runs this op again */
   S(1) = S(2);
-  ex->fuel -= head[1];
+  CHARGE(head[1]);
   pc = PAST_FUEL(head);
   NEXT();
 }
 L_br_if_back:
   if (S(1).u32) {
     const uint32_t *head = TARGET(br_if_back);
-    if (TR_UNLIKELY(ex->fuel <= 0))
+    if (FUEL_OUT())
       goto out_of_fuel;
-    ex->fuel -= head[1];
+    CHARGE(head[1]);
     pc = PAST_FUEL(head);
   } else {
     SKIP(br_if_back);
@@ -301,9 +320,9 @@ L_br_if_back:
 L_brb_eqz:
   if (!S(1).u32) {
     const uint32_t *head = TARGET(brb_eqz);
-    if (TR_UNLIKELY(ex->fuel <= 0))
+    if (FUEL_OUT())
       goto out_of_fuel;
-    ex->fuel -= head[1];
+    CHARGE(head[1]);
     pc = PAST_FUEL(head);
   } else {
     SKIP(brb_eqz);
@@ -314,9 +333,9 @@ L_brb_eqz:
 #define BACK_EDGE(op)                                                                      \
   do {                                                                                     \
     const uint32_t *head = TARGET(op);                                                     \
-    if (TR_UNLIKELY(ex->fuel <= 0))                                                        \
+    if (FUEL_OUT())                                                        \
       goto out_of_fuel;                                                                    \
-    ex->fuel -= head[1];                                                                   \
+    CHARGE(head[1]);                                                                   \
     pc = PAST_FUEL(head);                                                                  \
   } while (0)
 #define BRCMP(br, brb, T, get, immx, expr)                                                 \
@@ -366,10 +385,10 @@ L_brb_eqz:
     T a = (T)(S(2).get + (addb)), b = (cmpb);                                              \
     if (expr) {                                                                            \
       const uint32_t *head = TARGET(name);                                                 \
-      if (TR_UNLIKELY(ex->fuel <= 0))                                                      \
+      if (FUEL_OUT())                                                      \
         goto out_of_fuel;                                                                  \
       S(1).u64 = a;                                                                        \
-      ex->fuel -= head[1];                                                                 \
+      CHARGE(head[1]);                                                                 \
       pc = PAST_FUEL(head);                                                                \
     } else {                                                                               \
       S(1).u64 = a;                                                                        \
@@ -435,9 +454,9 @@ L_brb_eqz:
   BRFI(ge, a >= b)
 
 L_fuel:
-  if (TR_UNLIKELY(ex->fuel <= 0))
+  if (FUEL_OUT())
     goto out_of_fuel;
-  ex->fuel -= pc[1];
+  CHARGE(pc[1]);
   SKIP(fuel);
   NEXT();
 L_ret1:
@@ -482,7 +501,7 @@ do_call: {
   if (!f->code)
     goto host_call;
   const trE_compiled *fn = f->code;
-  if (next && TR_UNLIKELY(ex->fuel <= 0))
+  if (next && CALL_FUEL_OUT())
     goto out_of_fuel; /* pc is at the call: resuming runs it again */
   uint32_t n = ex->nframes;
   if (TR_UNLIKELY(n >= ex->frames_cap)) { /* one compare covers the depth limit too */
@@ -512,7 +531,7 @@ do_call: {
     fp[i].u64 = 0;
     __asm__("" : "+r"(i));
   }
-  ex->fuel -= fn->entry_fuel;
+  CHARGE(fn->entry_fuel);
   if (TR_UNLIKELY(inst != f->inst)) { /* same instance: same memory, nothing to reload */
     inst = f->inst;
     RELOAD_MEM();
@@ -1070,6 +1089,14 @@ L_table_copy: {
 
   /* ---- leaving the loop ---------------------------------------------------------- */
 out_of_fuel:
+  /* An interrupt is consumed when it is reported; it suspends even with trap_on_fuel:
+   * the embedder asked for the instance back, not for a verdict on its fuel. seq_cst
+   * pairs with set_fuel's (api.c). */
+  if (atomic_exchange_explicit(&ex->interrupt, false, memory_order_seq_cst)) {
+    ex->pc = pc;
+    ex->state = TROUPE_WASM_SUSPENDED_INTERRUPT;
+    return TROUPE_E_SUSPENDED;
+  }
   if (ex->trap_on_fuel)
     TRAP(FUEL_EXHAUSTED);
   ex->pc = pc;

@@ -1,8 +1,11 @@
 /*
  * tests/engine/test_threads.c: the engine across threads (also run under TSan): one
  * compiled module shared by threads that each instantiate, call with fuel slices, resume
- * and free; and instances of one store group made and freed concurrently on several
- * threads against one shared linker (the group lock's path).
+ * and free; instances of one store group made and freed concurrently on several
+ * threads against one shared linker (the group lock's path); and
+ * troupe_wasm_instance_interrupt from another thread -- an instance spinning forever
+ * with unlimited fuel is stopped (the test would hang otherwise), and a long loop
+ * interrupted again and again from outside still ends with its exact result.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +14,8 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 
 #include "troupe/wasm.h"
 #include "engine/test_modules.h"
@@ -126,10 +131,123 @@ static void test_group_threads(void **state) {
   troupe_wasm_module_free(m);
 }
 
+/* ---- interrupts from another thread ------------------------------------------------ */
+
+typedef struct spinner {
+  _Atomic int started; /* env.started ran: the call is inside the instance */
+  _Atomic int stops;   /* interrupted suspensions the caller has seen */
+  _Atomic bool done;
+  troupe_wasm_instance *inst;
+  int fired;
+} spinner;
+
+static int note_started(troupe_wasm_hostcall *call, void *user, const troupe_wasm_val *args,
+                        troupe_wasm_val *results) {
+  (void)call;
+  (void)args;
+  (void)results;
+  atomic_fetch_add(&((spinner *)user)->started, 1);
+  return TROUPE_OK;
+}
+
+static troupe_wasm_linker *spin_linker(spinner *s) {
+  troupe_wasm_linker *l = troupe_wasm_linker_new();
+  troupe_wasm_functype none = {0};
+  assert_int_equal(troupe_wasm_linker_define_func(l, "env", "started", &none, note_started, s,
+                                                  NULL), 0);
+  return l;
+}
+
+/* Waits until the round's call is running inside the instance, then interrupts it. */
+static void *interrupt_when_started(void *p) {
+  spinner *s = p;
+  int want = atomic_load(&s->stops) + 1;
+  while (atomic_load(&s->started) < want)
+    sched_yield();
+  troupe_wasm_instance_interrupt(s->inst);
+  return NULL;
+}
+
+static void test_interrupt_spinning_instance(void **state) {
+  (void)state;
+  spinner s = {0};
+  troupe_wasm_module *m = load(interrupt_wasm, sizeof interrupt_wasm);
+  troupe_wasm_linker *l = spin_linker(&s);
+  assert_int_equal(troupe_wasm_instantiate(m, l, NULL, &s.inst, NULL, NULL), 0);
+  for (int round = 0; round < 20; round++) {
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, interrupt_when_started, &s), 0);
+    /* unlimited fuel, an endless loop: only the interrupt brings this call back */
+    troupe_err e = {0};
+    assert_int_equal(troupe_wasm_call(s.inst, "spin", NULL, 0, NULL, 0, NULL, NULL, &e),
+                     TROUPE_E_SUSPENDED);
+    assert_int_equal(troupe_wasm_instance_state(s.inst), TROUPE_WASM_SUSPENDED_INTERRUPT);
+    assert_string_equal(e.msg, "execution suspended (interrupt)");
+    atomic_fetch_add(&s.stops, 1);
+    pthread_join(th, NULL);
+    if (round % 2) { /* resumable: a slice of fuel later it is suspended for fuel */
+      troupe_wasm_call_opts o = {.fuel = 500};
+      assert_int_equal(troupe_wasm_resume(s.inst, NULL, 0, NULL, 0, &o, NULL, NULL),
+                       TROUPE_E_SUSPENDED);
+      assert_int_equal(troupe_wasm_instance_state(s.inst), TROUPE_WASM_SUSPENDED_FUEL);
+    }
+    troupe_wasm_abort(s.inst);
+  }
+  troupe_wasm_instance_free(s.inst);
+  troupe_wasm_linker_free(l);
+  troupe_wasm_module_free(m);
+}
+
+/* Fires an interrupt, waits until the caller has seen it, fires the next: up to 200,
+ * until the call is done. */
+static void *interrupt_repeatedly(void *p) {
+  spinner *s = p;
+  while (s->fired < 200 && !atomic_load(&s->done)) {
+    troupe_wasm_instance_interrupt(s->inst);
+    s->fired++;
+    while (atomic_load(&s->stops) < s->fired && !atomic_load(&s->done))
+      sched_yield();
+  }
+  return NULL;
+}
+
+static void test_interrupted_loop_keeps_its_result(void **state) {
+  (void)state;
+  spinner s = {0};
+  troupe_wasm_module *m = load(interrupt_wasm, sizeof interrupt_wasm);
+  troupe_wasm_linker *l = spin_linker(&s);
+  assert_int_equal(troupe_wasm_instantiate(m, l, NULL, &s.inst, NULL, NULL), 0);
+  pthread_t th;
+  /* the first interrupt is fired before the call starts: at least one stop for sure */
+  troupe_wasm_instance_interrupt(s.inst);
+  s.fired = 1;
+  troupe_wasm_val k = TROUPE_WASM_VAL_I32(3000000), r = {0};
+  int rc = troupe_wasm_call(s.inst, "count", &k, 1, &r, 1, NULL, NULL, NULL);
+  assert_int_equal(rc, TROUPE_E_SUSPENDED);
+  atomic_fetch_add(&s.stops, 1);
+  assert_int_equal(pthread_create(&th, NULL, interrupt_repeatedly, &s), 0);
+  while ((rc = troupe_wasm_resume(s.inst, NULL, 0, &r, 1, NULL, NULL, NULL)) ==
+         TROUPE_E_SUSPENDED) {
+    assert_int_equal(troupe_wasm_instance_state(s.inst), TROUPE_WASM_SUSPENDED_INTERRUPT);
+    atomic_fetch_add(&s.stops, 1);
+  }
+  atomic_store(&s.done, true);
+  pthread_join(th, NULL);
+  assert_int_equal(rc, TROUPE_OK);
+  assert_int_equal(r.of.i32, interrupt_count_expected(3000000));
+  assert_true(atomic_load(&s.stops) >= 1 && atomic_load(&s.stops) <= 201);
+  troupe_wasm_abort(s.inst);
+  troupe_wasm_instance_free(s.inst);
+  troupe_wasm_linker_free(l);
+  troupe_wasm_module_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_shared_module_threads),
       cmocka_unit_test(test_group_threads),
+      cmocka_unit_test(test_interrupt_spinning_instance),
+      cmocka_unit_test(test_interrupted_loop_keeps_its_result),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
