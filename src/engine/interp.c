@@ -1090,9 +1090,12 @@ L_table_copy: {
   /* ---- leaving the loop ---------------------------------------------------------- */
 out_of_fuel:
   /* An interrupt is consumed when it is reported; it suspends even with trap_on_fuel:
-   * the embedder asked for the instance back, not for a verdict on its fuel. seq_cst
-   * pairs with set_fuel's (api.c). */
-  if (atomic_exchange_explicit(&ex->interrupt, false, memory_order_seq_cst)) {
+   * the embedder asked for the instance back, not for a verdict on its fuel. The plain
+   * load first keeps the locked exchange off the fuel-slicing path: if an interrupter's
+   * 0 brought us here, its flag is visible (FUEL_OUT's acquire); if the fuel ran out by
+   * itself and the flag arrives just now, it stays set and the next resume stops. */
+  if (atomic_load_explicit(&ex->interrupt, memory_order_relaxed) &&
+      atomic_exchange_explicit(&ex->interrupt, false, memory_order_seq_cst)) {
     ex->pc = pc;
     ex->state = TROUPE_WASM_SUSPENDED_INTERRUPT;
     return TROUPE_E_SUSPENDED;
