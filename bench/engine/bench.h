@@ -29,7 +29,17 @@ typedef struct bench_prog {
   bench_cell cell[BENCH_RUNNERS];
 } bench_prog;
 
-enum { BENCH_INST_MEDIAN, BENCH_INST_P99, BENCH_RSS, BENCH_SUSPEND, BENCH_MICRO_COUNT };
+enum {
+  BENCH_INST_MEDIAN,
+  BENCH_INST_P99,
+  BENCH_INST_LIVE_MINFLT,
+  BENCH_RSS,
+  BENCH_DATA_MEDIAN,
+  BENCH_DATA_P99,
+  BENCH_DATA_MINFLT,
+  BENCH_SUSPEND,
+  BENCH_MICRO_COUNT
+};
 
 /* The micro-benchmark names, as troupe-bench-micro prints them and as JSON rows. */
 extern const char *const bench_micro_names[BENCH_MICRO_COUNT];
@@ -44,7 +54,7 @@ typedef struct bench_cfg {
   const char *native_dir, *wasm_dir, *tmp_dir, *json_path;
   const char *troupe_runner, *troupe_error; /* the error replaces the runner when set */
   const char *node, *node_script, *node_error;
-  const char *micro, *small_wasm, *spin_wasm, *micro_error;
+  const char *micro, *small_wasm, *spin_wasm, *data_wasm, *micro_error;
   int runs;
   double timeout_s, cell_budget_s, micro_timeout_s;
   double suite_deadline; /* monotonic seconds: past it, every cell makes a single run */

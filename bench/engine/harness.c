@@ -287,7 +287,8 @@ static void run_micro(const bench_cfg *cfg, bench_micro *m) {
     return;
   }
   fprintf(stderr, "bench-engine: micro-benchmarks\n");
-  char *argv[] = {(char *)cfg->micro, (char *)cfg->small_wasm, (char *)cfg->spin_wasm, NULL};
+  char *argv[] = {(char *)cfg->micro, (char *)cfg->small_wasm, (char *)cfg->spin_wasm,
+                  (char *)cfg->data_wasm, NULL};
   child c;
   run_child(argv, cfg->micro_timeout_s, cfg->tmp_dir, &c);
   for (int i = 0; i < BENCH_MICRO_COUNT; i++) {
@@ -318,7 +319,7 @@ static void usage(void) {
   fprintf(stderr,
           "usage: troupe-bench-engine --native-dir D --wasm-dir D --tmp-dir D --json FILE\n"
           "  [--troupe PATH | --troupe-error MSG] [--node PATH --node-script F | --node-error MSG]\n"
-          "  [--micro PATH --small F --spin F | --micro-error MSG]\n"
+          "  [--micro PATH --small F --spin F --data F | --micro-error MSG]\n"
           "  [--runs N] [--timeout S] [--cell-budget S] [--suite-budget S] PROGRAM...\n");
 }
 
@@ -346,6 +347,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(opt, "--micro-error")) cfg.micro_error = v;
     else if (!strcmp(opt, "--small")) cfg.small_wasm = v;
     else if (!strcmp(opt, "--spin")) cfg.spin_wasm = v;
+    else if (!strcmp(opt, "--data")) cfg.data_wasm = v;
     else if (!strcmp(opt, "--runs")) cfg.runs = atoi(v);
     else if (!strcmp(opt, "--timeout")) cfg.timeout_s = strtod(v, NULL);
     else if (!strcmp(opt, "--cell-budget")) cfg.cell_budget_s = strtod(v, NULL);
@@ -358,7 +360,7 @@ int main(int argc, char **argv) {
   if (!cfg.native_dir || !cfg.wasm_dir || !cfg.tmp_dir || !cfg.json_path || i >= argc ||
       cfg.runs < 1 || (!cfg.troupe_runner && !cfg.troupe_error) ||
       (!(cfg.node && cfg.node_script) && !cfg.node_error) ||
-      (!(cfg.micro && cfg.small_wasm && cfg.spin_wasm) && !cfg.micro_error)) {
+      (!(cfg.micro && cfg.small_wasm && cfg.spin_wasm && cfg.data_wasm) && !cfg.micro_error)) {
     usage();
     return 2;
   }

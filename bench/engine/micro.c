@@ -1,14 +1,16 @@
 /*
  * micro.c: troupe-bench-micro, the engine's micro-benchmarks, through troupe/wasm.h only:
- * instantiation time (median and p99), resident memory per live instance, and the cost
- * of one fuel-out suspend + resume. Prints "name value" lines (or "error name message")
- * that the harness (harness.c) reads; docs/BENCH-ENGINE.md describes each method.
- * Usage: troupe-bench-micro SMALL.wasm SPIN.wasm [INSTANCES]
+ * instantiation time (median and p99) and page faults, resident memory per live
+ * instance, spawn + free of a module with a data segment (time and page faults), and
+ * the cost of one fuel-out suspend + resume. Prints "name value" lines (or "error name
+ * message") that the harness (harness.c) reads; docs/BENCH-ENGINE.md describes each
+ * method. Usage: troupe-bench-micro SMALL.wasm SPIN.wasm DATA.wasm [INSTANCES]
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,6 +72,13 @@ static long resident_pages(void) {
   return resident;
 }
 
+/* Minor page faults of this process so far (getrusage): a fault on a fresh anonymous
+ * page is what instantiating into cold memory costs. */
+static long minor_faults(void) {
+  struct rusage ru;
+  return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_minflt : -1;
+}
+
 static int cmp_u64(const void *a, const void *b) {
   uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
   return x < y ? -1 : x > y;
@@ -100,7 +109,7 @@ static void bench_instances(troupe_wasm_module *mod, size_t n) {
   }
   troupe_wasm_instance_free(warm);
 
-  long rss0 = resident_pages();
+  long rss0 = resident_pages(), flt0 = minor_faults();
   for (size_t i = 0; i < n; i++) {
     uint64_t t0 = now_ns();
     int rc = troupe_wasm_instantiate(mod, linker, NULL, &insts[i], &trap, &err);
@@ -110,10 +119,13 @@ static void bench_instances(troupe_wasm_module *mod, size_t n) {
       goto done;
     }
   }
+  long flt1 = minor_faults();
   qsort(ns, n, sizeof *ns, cmp_u64);
   printf("instantiate_us_median %.4f\n", (double)ns[n / 2] / 1e3);
   printf("instantiate_us_p99 %.4f\n", (double)ns[n * 99 / 100] / 1e3);
   printf("instantiate_us_max %.4f\n", (double)ns[n - 1] / 1e3);
+  if (flt0 >= 0 && flt1 >= 0)
+    printf("instantiate_live_minflt %.3f\n", (double)(flt1 - flt0) / (double)n);
   fflush(stdout);
 
   for (size_t i = 0; i < n; i++) {
@@ -136,6 +148,49 @@ done:
   if (insts)
     for (size_t i = 0; i < n; i++) troupe_wasm_instance_free(insts[i]);
   free(insts);
+  free(ns);
+  troupe_wasm_linker_free(linker);
+}
+
+/*
+ * Spawn and free: n times, instantiate DATA.wasm (one memory page and a data segment,
+ * so instantiation writes into the memory) and free the instance at once, each pair
+ * timed alone -- the churn of short-lived components, where a freed instance's memory
+ * can serve the next one. Page faults per spawn come from getrusage over the loop. A
+ * few rounds run first, outside the measurement, as for the live instances.
+ */
+static void bench_spawn(troupe_wasm_module *mod, size_t n) {
+  uint64_t *ns = calloc(n, sizeof *ns);
+  troupe_wasm_linker *linker = troupe_wasm_linker_new();
+  troupe_err err = {0};
+  troupe_wasm_trap trap = {0};
+  if (!ns || !linker) {
+    printf("error instantiate_data_us_median out of memory\n");
+    goto done;
+  }
+  long flt0 = 0;
+  for (size_t i = 0; i < n + 10; i++) {
+    if (i == 10)
+      flt0 = minor_faults();
+    troupe_wasm_instance *inst = NULL;
+    uint64_t t0 = now_ns();
+    int rc = troupe_wasm_instantiate(mod, linker, NULL, &inst, &trap, &err);
+    troupe_wasm_instance_free(inst);
+    uint64_t t = now_ns() - t0;
+    if (rc != TROUPE_OK) {
+      printf("error instantiate_data_us_median instance %zu: %s\n", i, troupe_err_message(&err));
+      goto done;
+    }
+    if (i >= 10)
+      ns[i - 10] = t;
+  }
+  long flt1 = minor_faults();
+  qsort(ns, n, sizeof *ns, cmp_u64);
+  printf("instantiate_data_us_median %.4f\n", (double)ns[n / 2] / 1e3);
+  printf("instantiate_data_us_p99 %.4f\n", (double)ns[n * 99 / 100] / 1e3);
+  if (flt0 >= 0 && flt1 >= 0)
+    printf("instantiate_minflt %.3f\n", (double)(flt1 - flt0) / (double)n);
+done:
   free(ns);
   troupe_wasm_linker_free(linker);
 }
@@ -214,16 +269,21 @@ done:
 }
 
 int main(int argc, char **argv) {
-  if (argc < 3) {
-    fprintf(stderr, "usage: troupe-bench-micro SMALL.wasm SPIN.wasm [INSTANCES]\n");
+  if (argc < 4) {
+    fprintf(stderr, "usage: troupe-bench-micro SMALL.wasm SPIN.wasm DATA.wasm [INSTANCES]\n");
     return 2;
   }
-  size_t n = argc > 3 ? (size_t)strtoul(argv[3], NULL, 10) : 10000;
+  size_t n = argc > 4 ? (size_t)strtoul(argv[4], NULL, 10) : 10000;
   if (n < 100) n = 100;
-  troupe_wasm_module *small = NULL, *spin = NULL;
+  troupe_wasm_module *small = NULL, *spin = NULL, *data = NULL;
   if (load(argv[1], &small) == 0) {
     bench_instances(small, n);
     troupe_wasm_module_free(small);
+  }
+  fflush(stdout);
+  if (load(argv[3], &data) == 0) {
+    bench_spawn(data, n);
+    troupe_wasm_module_free(data);
   }
   fflush(stdout);
   if (load(argv[2], &spin) == 0) {

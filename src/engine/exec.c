@@ -4,9 +4,11 @@
  * the call driver (api.c: room for the entry function's frame) and by the interpreter
  * (interp.c: a call that does not fit). Both grow here, by one rule, and every limit
  * is enforced here: the call depth (frames) and the stack budget, the bytes of both
- * stacks together (troupe_wasm_limits.max_stack_bytes).
+ * stacks together (troupe_wasm_limits.max_stack_bytes). The blocks come from and go back
+ * to the recycler (pool.c), so a new instance's first call reuses a freed one's stack.
  */
 #include "engine/instance.h"
+#include "engine/pool.h"
 
 /* The stack budget counts what the two stacks have allocated, not what they use: a
  * stack's capacity is what stays resident once touched, so the budget bounds the
@@ -30,6 +32,18 @@ static size_t stack_capacity(size_t cap, size_t need, size_t first, size_t limit
   return n <= limit ? n : need + (limit - need) / 2;
 }
 
+/* A stack moves to a bigger block: pool.c's blocks (a freed instance's warm stack when
+ * there is one of the size), the old content copied, the old block given back. */
+static void *move_block(void *old, size_t old_bytes, size_t bytes) {
+  void *p = trE_pool_stack_take(bytes);
+  if (!p)
+    return NULL;
+  if (old_bytes)
+    memcpy(p, old, old_bytes);
+  trE_pool_stack_give(old, old_bytes);
+  return p;
+}
+
 /* The elements of `size` bytes that fit in the budget beside `other` bytes. */
 static size_t budget_elems(const trE_exec *ex, size_t other, size_t size) {
   return other < ex->max_stack_bytes ? (ex->max_stack_bytes - other) / size : 0;
@@ -45,7 +59,7 @@ trE_grow trE_exec_grow_stack(trE_exec *ex, size_t need) {
     return TRE_GROW_LIMIT;
   if (n <= ex->stack_cap)
     return TRE_GROW_OK;
-  trE_slot *s = trB_realloc_array(ex->stack, n, sizeof *s);
+  trE_slot *s = move_block(ex->stack, ex->stack_cap * sizeof *s, n * sizeof *s);
   if (!s)
     return TRE_GROW_NOMEM;
   ex->stack = s;
@@ -62,7 +76,7 @@ trE_grow trE_exec_grow_frames(trE_exec *ex) {
   size_t n = stack_capacity(ex->frames_cap, (size_t)ex->frames_cap + 1, 16, limit);
   if (n == 0)
     return TRE_GROW_LIMIT;
-  trE_frame *f = trB_realloc_array(ex->frames, n, sizeof *f);
+  trE_frame *f = move_block(ex->frames, (size_t)ex->frames_cap * sizeof *f, n * sizeof *f);
   if (!f)
     return TRE_GROW_NOMEM;
   ex->frames = f;
@@ -71,7 +85,7 @@ trE_grow trE_exec_grow_frames(trE_exec *ex) {
 }
 
 void trE_exec_free(trE_exec *ex) {
-  free(ex->stack);
-  free(ex->frames);
+  trE_pool_stack_give(ex->stack, ex->stack_cap * sizeof *ex->stack);
+  trE_pool_stack_give(ex->frames, (size_t)ex->frames_cap * sizeof *ex->frames);
   free(ex->hostbuf); /* interp.c's scratch for host-call values */
 }

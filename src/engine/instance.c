@@ -12,26 +12,23 @@
  * embedder has freed them all; an instance with no such import is destroyed at once.
  */
 #include "engine/instance.h"
+#include "engine/pool.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
-/* Linear memory is an anonymous mapping of exactly its current size: pages are committed
- * only when touched (an instance that uses one page costs one page), and memory.grow is
- * an mremap that may move it -- the interpreter reloads base and size after a grow. No
- * address space is reserved beyond the current size, and no guard pages are needed: every
- * access is bounds-checked. */
-static uint8_t *pages_map(size_t bytes) {
-  void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  return p == MAP_FAILED ? NULL : p;
-}
-
-static uint8_t *pages_grow(uint8_t *old, size_t old_bytes, size_t bytes) {
+/* Linear memory is an anonymous mapping (pool.c gives it: a recycled one, already
+ * resident and zeroed, when a freed instance left one of the right class): pages are
+ * committed only when touched, memory.grow inside the mapping only moves the size (the
+ * rest of the mapping is zero), beyond it an mremap that may move it -- the interpreter
+ * reloads base and size after a grow. No guard pages are needed: every access is
+ * bounds-checked against the size, never the mapping. */
+static uint8_t *pages_grow(uint8_t *old, size_t old_map, size_t map) {
   if (!old)
-    return pages_map(bytes);
-  void *p = mremap(old, old_bytes, bytes, MREMAP_MAYMOVE);
+    return trE_pool_mem_take(map);
+  void *p = mremap(old, old_map, map, MREMAP_MAYMOVE);
   return p == MAP_FAILED ? NULL : p;
 }
 
@@ -45,7 +42,8 @@ trE_memory *trE_memory_new(uint64_t min_pages, uint64_t max_pages) {
   mem->size = min_pages * TRE_PAGE_SIZE;
   mem->max_pages = max_pages;
   if (mem->size) {
-    mem->data = mem->size <= SIZE_MAX ? pages_map((size_t)mem->size) : NULL;
+    mem->mapped = trE_pool_mem_map_bytes(mem->size);
+    mem->data = mem->mapped ? trE_pool_mem_take(mem->mapped) : NULL;
     if (!mem->data) {
       free(mem);
       return NULL;
@@ -57,8 +55,8 @@ trE_memory *trE_memory_new(uint64_t min_pages, uint64_t max_pages) {
 void trE_memory_release(trE_memory *mem) {
   /* acq_rel: the last releaser must see every other owner's writes before freeing */
   if (mem && atomic_fetch_sub_explicit(&mem->refcount, 1, memory_order_acq_rel) == 1) {
-    if (mem->data)
-      munmap(mem->data, (size_t)mem->size);
+    if (mem->data) /* nothing writes past the size: that is the dirty part */
+      trE_pool_mem_give(mem->data, mem->mapped, (size_t)mem->size);
     free(mem);
   }
 }
@@ -106,10 +104,14 @@ int trE_memory_grow(trE_inst *inst, trE_memory *mem, uint32_t delta, uint32_t *o
   uint64_t bytes = want * TRE_PAGE_SIZE;
   if (bytes > SIZE_MAX)
     return -1;
-  uint8_t *d = pages_grow(mem->data, (size_t)mem->size, (size_t)bytes);
-  if (!d)
-    return -1; /* the new pages of an mremap read as zeros */
-  mem->data = d;
+  if (bytes > mem->mapped) {
+    size_t map = trE_pool_mem_map_bytes(bytes);
+    uint8_t *d = map ? pages_grow(mem->data, mem->mapped, map) : NULL;
+    if (!d)
+      return -1; /* the new pages of an mremap read as zeros */
+    mem->data = d;
+    mem->mapped = map;
+  }
   mem->size = bytes;
   return 0;
 }

@@ -43,11 +43,12 @@ static inline trE_slot trE_val_to_slot(const troupe_wasm_val *v, uint8_t type) {
 
 /* A linear memory. Shared (by import/export) between instances: reference counted; the
  * data buffer may move on grow, so the interpreter reloads base and size after calls,
- * memory.grow and host calls. */
+ * memory.grow and host calls. The mapping comes from and returns to pool.c. */
 typedef struct trE_memory {
   _Atomic uint32_t refcount; /* acq_rel on release: the last owner sees every write */
   uint8_t *data;
   uint64_t size;       /* bytes */
+  size_t mapped;       /* bytes of the mapping at data (>= size; beyond size all zero) */
   uint64_t max_pages;  /* declared maximum (TRE_MAX_PAGES without one) */
 } trE_memory;
 

@@ -5,7 +5,8 @@
  * threads against one shared linker (the group lock's path); and
  * troupe_wasm_instance_interrupt from another thread -- an instance spinning forever
  * with unlimited fuel is stopped (the test would hang otherwise), and a long loop
- * interrupted again and again from outside still ends with its exact result.
+ * interrupted again and again from outside still ends with its exact result; and
+ * memories recycled between threads (pool.c's caches and depot) always read zero.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -242,12 +243,57 @@ static void test_interrupted_loop_keeps_its_result(void **state) {
   troupe_wasm_module_free(m);
 }
 
+/* ---- recycled memories across threads ------------------------------------------------ */
+
+/* Each thread makes a batch of instances (taking memories other threads freed, through
+ * the depot), checks that every memory reads zero, fills it with its own mark and frees
+ * the batch (more than a thread's cache holds, so most goes back to the depot). */
+static void *recycle_thread(void *p) {
+  thr *t = p;
+  enum { BATCH = 24 };
+  troupe_wasm_instance *insts[BATCH];
+  for (int round = 0; round < 12; round++) {
+    for (int i = 0; i < BATCH; i++)
+      if (troupe_wasm_instantiate(t->m, NULL, NULL, &insts[i], NULL, NULL) != 0)
+        return NULL;
+    for (int i = 0; i < BATCH; i++) {
+      troupe_wasm_val r = {0}, mark = TROUPE_WASM_VAL_I32(0x40 + round);
+      if (troupe_wasm_call(insts[i], "nonzero", NULL, 0, &r, 1, NULL, NULL, NULL) == 0 &&
+          r.of.i32 == 0)
+        t->ok++;
+      troupe_wasm_call(insts[i], "fill", &mark, 1, NULL, 0, NULL, NULL, NULL);
+    }
+    for (int i = 0; i < BATCH; i++)
+      troupe_wasm_instance_free(insts[i]);
+  }
+  return NULL;
+}
+
+static void test_recycled_memory_across_threads(void **state) {
+  (void)state;
+  uint8_t bytes[sizeof reader_wasm];
+  assert_true(with_memory_pages(reader_wasm, sizeof reader_wasm, 1, bytes));
+  troupe_wasm_module *m = load(bytes, sizeof bytes);
+  pthread_t th[4];
+  thr t[4];
+  for (int i = 0; i < 4; i++) {
+    t[i] = (thr){.m = m};
+    assert_int_equal(pthread_create(&th[i], NULL, recycle_thread, &t[i]), 0);
+  }
+  for (int i = 0; i < 4; i++) {
+    pthread_join(th[i], NULL);
+    assert_int_equal(t[i].ok, 12 * 24); /* every memory, recycled or not, read zero */
+  }
+  troupe_wasm_module_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_shared_module_threads),
       cmocka_unit_test(test_group_threads),
       cmocka_unit_test(test_interrupt_spinning_instance),
       cmocka_unit_test(test_interrupted_loop_keeps_its_result),
+      cmocka_unit_test(test_recycled_memory_across_threads),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
