@@ -49,15 +49,15 @@ static void rewake_deferred(troupe_actor *a) {
 
 bool trA_dispatch(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn) {
   troupe_runtime *rt = w->rt;
+  /* The health callback only reports (it runs no behaviour), so a question is answered
+   * even while the actor waits: a component waiting on a long ask is not judged
+   * unhealthy for it. Without a callback the question waits with the rest. */
+  if (m->tag == TROUPE_TAG_HEALTH && trA_wants_health_answer(a, m)) {
+    trA_uncount(a, m);
+    trA_answer_health(w, a, m);
+    return false;
+  }
   if (a->flags & TRA_AF_SUSPENDED) {
-    /* The health callback only reports (it runs no behaviour), so a question is
-     * answered while the actor waits: a component waiting on a long ask is not judged
-     * unhealthy for it. Without a callback the question waits with the rest. */
-    if (m->tag == TROUPE_TAG_HEALTH && trA_wants_health_answer(a, m)) {
-      trA_uncount(a, m);
-      trA_answer_health(w, a, m);
-      return false;
-    }
     if (!wakes_suspended(a, m)) {
       if (!trA_ext_get(a)) { /* out of memory: cannot keep it */
         trA_uncount(a, m);
@@ -70,10 +70,6 @@ bool trA_dispatch(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn) {
     a->flags &= (uint16_t)~TRA_AF_WAIT_CORR; /* the awaited message has come */
   }
   trA_uncount(a, m);
-  if (m->tag == TROUPE_TAG_HEALTH && trA_wants_health_answer(a, m)) {
-    trA_answer_health(w, a, m);
-    return false;
-  }
   troupe_message v = {
       .kind = (troupe_msg_kind)m->kind,
       .tag = m->tag,
