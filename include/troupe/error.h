@@ -55,7 +55,9 @@
   /* components and node */                                                         \
   X(DENIED, -80, "capability denied")                                               \
   X(MANIFEST, -81, "invalid manifest")                                              \
-  X(SIGNATURE, -82, "bad signature")
+  X(SIGNATURE, -82, "bad signature")                                               \
+  X(NOT_READY, -83, "component not ready")                                          \
+  X(TOO_LARGE, -84, "message too large")
 
 typedef enum troupe_status {
 #define TROUPE_X_ENUM(name, value, desc) TROUPE_E_##name = value,

@@ -1,0 +1,200 @@
+/*
+ * troupe/component.h: components -- WebAssembly modules running as supervised actors --
+ * and the host that runs them. A troupe_host owns an actor runtime, a broker, a root
+ * supervisor, a module cache and a component store; each component is one actor owning
+ * one engine instance, started from a module in the store, restarted by its supervisor
+ * after a crash under the same component id and name with its queued messages kept,
+ * and talking to others only through the host, within its capabilities.
+ *
+ * The guest side of the contract (exports a module offers, the `troupe` import module,
+ * message kinds, error codes) is docs/ABI.md; the header-only C guest SDK is
+ * sdk/c/troupe_guest.h. docs/COMPONENTS.md explains the design.
+ *
+ * Threading: every troupe_host_* call is thread-safe. Calls that wait (spawn, stop,
+ * restart, ask, invoke) block the calling thread and refuse worker threads with
+ * TROUPE_E_STATE: an actor uses the _async forms, which answer with a message.
+ * Errors: a negative TROUPE_E_* status with a message in *err naming the component
+ * ("component 7 'echo': start function failed: unreachable (function 3, offset 0x4f)").
+ */
+#ifndef TROUPE_COMPONENT_H
+#define TROUPE_COMPONENT_H
+
+#include "troupe/actor.h"
+#include "troupe/store.h"
+#include "troupe/supervisor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A component id: stays the same across restarts, never reused within a host (a stale
+ * id finds nothing: NOTFOUND). 0 is "no component" (the host or an embedder). */
+typedef uint64_t troupe_component_id;
+#define TROUPE_NO_COMPONENT ((troupe_component_id)0)
+
+typedef struct troupe_host troupe_host;
+
+/* ---------------------------------------------------------------------------------
+ * Lifecycle: Creating -> Starting -> Ready -> Stopping -> Terminated, or Failed (the
+ * last incarnation crashed or failed to start; a restart makes it Starting again).
+ * ------------------------------------------------------------------------------- */
+typedef enum troupe_component_state {
+  TROUPE_COMPONENT_CREATING = 0,   /* spawned, module being loaded / instantiated */
+  TROUPE_COMPONENT_STARTING = 1,   /* _initialize / _start running */
+  TROUPE_COMPONENT_READY = 2,      /* handling messages and invocations */
+  TROUPE_COMPONENT_STOPPING = 3,   /* _cleanup running, or being stopped */
+  TROUPE_COMPONENT_TERMINATED = 4, /* gone for good (stopped, or not restarted) */
+  TROUPE_COMPONENT_FAILED = 5,     /* crashed; its supervisor decides what comes next */
+} troupe_component_state;
+TROUPE_API const char *troupe_component_state_name(troupe_component_state s);
+
+/* ---------------------------------------------------------------------------------
+ * Limits. Zero fields take the defaults shown. All are enforced: a component over one
+ * traps (a crash, restarted by its supervisor) or gets an error code; the host and the
+ * other components carry on.
+ * ------------------------------------------------------------------------------- */
+typedef struct troupe_component_limits {
+  uint32_t max_memory_pages;    /* linear memory, 64 KiB pages; default 256 (16 MiB) */
+  uint64_t max_stack_bytes;     /* the engine's value+frame stack; default 1 MiB, >= 4 KiB */
+  uint32_t max_call_depth;      /* default 10,000 */
+  uint64_t fuel_slice;          /* fuel per slice before yielding the worker; default 100,000 */
+  uint64_t fuel_per_message;    /* hard fuel limit per message/invocation; 0 = none */
+  uint32_t mailbox_bound;       /* queued messages; default 0 = unbounded */
+  uint32_t max_message_bytes;   /* largest payload it may send or receive; default 1 MiB */
+  uint32_t start_timeout_ms;    /* load + instantiate + _initialize/_start; default 5,000 */
+  uint32_t cleanup_timeout_ms;  /* _cleanup at stop; default 1,000 */
+} troupe_component_limits;
+
+/* ---------------------------------------------------------------------------------
+ * Capabilities: NATS subject patterns ("*" one token, ">" the rest) matched against
+ * component names (send_to, accept_from), subjects (publish, subscribe) or module
+ * references (spawn). A NULL / empty list grants nothing, except accept_from, where
+ * NULL accepts every sender (the target still only hears from senders allowed to send
+ * to it). Messages from the host itself (an embedder, the CLI) are always allowed.
+ * ------------------------------------------------------------------------------- */
+typedef struct troupe_pattern_list {
+  const char *const *v;
+  size_t n;
+} troupe_pattern_list;
+
+typedef struct troupe_component_caps {
+  troupe_pattern_list send_to;     /* send, ask and monitor these names */
+  troupe_pattern_list accept_from; /* hear from these names; NULL = everyone */
+  troupe_pattern_list publish;     /* publish on these subjects */
+  troupe_pattern_list subscribe;   /* subscribe with patterns inside these */
+  troupe_pattern_list spawn;       /* spawn modules by these references */
+} troupe_component_caps;
+
+/* ---------------------------------------------------------------------------------
+ * A component spec. Everything is copied by spawn.
+ * ------------------------------------------------------------------------------- */
+typedef struct troupe_component_spec {
+  const char *name;         /* required, unique in the host: dot-separated tokens of
+                             * [A-Za-z0-9_-], at most 128 bytes ("echo", "shop.cart") */
+  const char *module;       /* store reference (troupe/store.h), or NULL with bytes: */
+  const uint8_t *module_bytes;
+  size_t module_len;
+  troupe_component_limits limits;
+  troupe_component_caps caps;
+  size_t argc;              /* WASI arguments (argv[0] by convention the program name) */
+  const char *const *argv;
+  size_t envc;              /* WASI environment, "NAME=value" */
+  const char *const *env;
+  /* Supervision of this component (OTP child spec fields). */
+  troupe_restart_type restart;  /* default permanent */
+  uint32_t shutdown_ms;         /* default 5,000 (then killed) */
+  uint32_t health_interval_ms;  /* _health polled this often; 0 = never */
+  uint32_t health_threshold;    /* consecutive unhealthy answers that restart it; 0 = 3 */
+} troupe_component_spec;
+
+/* ---------------------------------------------------------------------------------
+ * The host.
+ * ------------------------------------------------------------------------------- */
+typedef struct troupe_host_config {
+  unsigned workers;             /* worker threads; 0 = one per core */
+  troupe_store *store;          /* borrowed (must outlive the host); NULL: bytes only */
+  troupe_logger *log;           /* component output and audit events; borrowed; NULL none */
+  troupe_sup_config supervisor; /* the root supervisor of components (zero = defaults) */
+  uint64_t max_components;      /* 0 = limited by memory only */
+} troupe_host_config;
+
+TROUPE_API void troupe_host_config_init(troupe_host_config *cfg);
+/* Start a host: its runtime, broker and root supervisor. cfg may be NULL. */
+TROUPE_API int troupe_host_new(const troupe_host_config *cfg, troupe_host **out, troupe_err *err);
+/* Stop every component in reverse start order (each _cleanup under its timeout), then
+ * the runtime; free everything. From a non-worker thread. h may be NULL. */
+TROUPE_API void troupe_host_free(troupe_host *h);
+/* The host's actor runtime (to spawn plain C actors beside the components). */
+TROUPE_API troupe_runtime *troupe_host_runtime(troupe_host *h);
+
+/* Spawn a component and wait until it is Ready (returns TROUPE_OK with *id) or its start
+ * failed: NOTFOUND / IO (load failed), MALFORMED / INVALID (compile failed), UNLINKABLE /
+ * UNINSTANTIABLE (instantiation failed), TRAP / EXIT / TIMEOUT (the start function
+ * failed, or did not finish within limits.start_timeout_ms), with the component id and
+ * the step in the message; NAME_TAKEN, INVAL (a bad spec), RANGE (max_components). */
+TROUPE_API int troupe_host_spawn(troupe_host *h, const troupe_component_spec *spec,
+                                 troupe_component_id *id, troupe_err *err);
+/* Stop a component for good: _cleanup, then it is Terminated and removed. */
+TROUPE_API int troupe_host_stop(troupe_host *h, troupe_component_id id, troupe_err *err);
+/* Stop and start it again (a fresh instance, same id, name and queued messages). */
+TROUPE_API int troupe_host_restart(troupe_host *h, troupe_component_id id, troupe_err *err);
+
+/* By name: NOTFOUND if no such component. */
+TROUPE_API int troupe_host_lookup(troupe_host *h, const char *name, troupe_component_id *id);
+
+/* A snapshot of a component. Strings are owned by it: free with
+ * troupe_component_info_clear. */
+typedef struct troupe_component_info {
+  troupe_component_id id;
+  troupe_actor_id actor;         /* the current incarnation, 0 between incarnations */
+  char *name;
+  char *module_ref;              /* as given, or "sha256:..." for bytes */
+  char sha256[TROUPE_SHA256_HEX];
+  troupe_component_state state;
+  troupe_health health;
+  char *health_reason;           /* NULL when none */
+  uint32_t restarts;
+  uint64_t created_ns, started_ns; /* wall clock; started = the current incarnation */
+  uint64_t memory_bytes;         /* linear memory of the current instance */
+  uint64_t messages;             /* handled since created */
+  uint64_t fuel_used;            /* since created */
+  troupe_exit_reason last_exit;  /* of the last incarnation; message owned */
+  troupe_component_limits limits;/* with defaults filled in */
+} troupe_component_info;
+TROUPE_API int troupe_host_info(troupe_host *h, troupe_component_id id,
+                                troupe_component_info *out, troupe_err *err);
+TROUPE_API void troupe_component_info_clear(troupe_component_info *info);
+/* Every component, in spawn order: *out (malloc'd array of ids) and *n. */
+TROUPE_API int troupe_host_list(troupe_host *h, troupe_component_id **out, size_t *n,
+                                troupe_err *err);
+
+/* Messages. Payloads (len > 0) carry a multicodec prefix (troupe/codec.h) and are
+ * validated. A send to a component between incarnations is held and delivered to the
+ * next one. MAILBOX_FULL when its bound is reached; TOO_LARGE beyond
+ * max_message_bytes; NOTFOUND when no such component. */
+TROUPE_API int troupe_host_send(troupe_host *h, troupe_component_id to, uint32_t tag,
+                                const void *data, size_t len, troupe_err *err);
+TROUPE_API int troupe_host_send_name(troupe_host *h, const char *to, uint32_t tag,
+                                     const void *data, size_t len, troupe_err *err);
+/* Ask: the component's handle-message sees kind ASK and replies with troupe.reply.
+ * *reply (malloc'd, free()) / *reply_len on success; TIMEOUT, NOT_RUNNING (it crashed
+ * or stopped before answering), NOTFOUND. */
+TROUPE_API int troupe_host_ask(troupe_host *h, troupe_component_id to, uint32_t tag,
+                               const void *data, size_t len, uint64_t timeout_ns,
+                               uint8_t **reply, size_t *reply_len, troupe_err *err);
+/* Invoke an exported function with encoded arguments (multicodec-prefixed; may be
+ * empty): the encoded result in *result (malloc'd). NOT_READY when the component is
+ * not Ready; NOTFOUND (no such export, or no such component); MALFORMED_PAYLOAD (bad
+ * arguments, or a result that is not what its prefix says); TRAP (it crashed: the
+ * message has the trap); TIMEOUT; or the guest's own error code with its message. */
+TROUPE_API int troupe_host_invoke(troupe_host *h, troupe_component_id id, const char *fn,
+                                  const void *args, size_t args_len, uint64_t timeout_ns,
+                                  uint8_t **result, size_t *result_len, troupe_err *err);
+/* Publish on the host's broker (subscribers are components or actors). */
+TROUPE_API int troupe_host_publish(troupe_host *h, const char *subject, const void *data,
+                                   size_t len, troupe_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
