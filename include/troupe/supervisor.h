@@ -48,8 +48,9 @@ typedef enum troupe_auto_shutdown {
 /* Message tags the supervision protocol uses (SYSTEM messages and asks). Health checks
  * use the core's health question (TROUPE_TAG_HEALTH, include/troupe/actor.h). */
 #define TROUPE_SUP_TAG_ACK 0x54530001u    /* (TROUPE_TAG_RANGE_SUP) SYSTEM: a child's own start ack (troupe_sup_ack) */
-#define TROUPE_SUP_TAG_REQ 0x54530003u    /* ASK: a run-time API request (internal) */
+#define TROUPE_SUP_TAG_REQ 0x54530003u    /* USER: a run-time API request (internal) */
 #define TROUPE_SUP_TAG_TICK 0x54530004u   /* SYSTEM from self: timers (internal) */
+#define TROUPE_SUP_TAG_ANSWER 0x54530005u /* SYSTEM: the answer to an _async request (its corr) */
 
 /* Start function: must spawn the child with `opts` (copy it to add a name, metadata or a
  * mailbox bound, but keep flags and parent: the child is linked to the supervisor and
@@ -62,11 +63,33 @@ typedef int (*troupe_child_start_fn)(troupe_actor *sup, const troupe_spawn_opts 
                                      troupe_err *err);
 
 /* A child spec. Zero-initialised = OTP's defaults: permanent worker, shutdown 5000 ms
- * (infinity for type supervisor), not significant, no health checks. */
+ * (infinity for type supervisor), not significant, no health checks, `arg` borrowed.
+ *
+ * Ownership of `arg`. With arg_free NULL, arg is borrowed: it must outlive the
+ * supervisor. With arg_free set, passing the spec to any call (troupe_sup_start,
+ * troupe_sup_start_link, troupe_sup_start_child, troupe_sup_start_child_async) hands arg
+ * over, whatever the call returns: arg_free(arg) is then called exactly once, when the
+ * spec is gone for good, i.e. never to be started again:
+ *   - a temporary child's spec, removed when the child ends (on its own, by
+ *     terminate_child, or stopped by a sibling's restart);
+ *   - delete_child;
+ *   - a start_child whose start failed (START_FAILED: the spec is discarded) or that was
+ *     refused (EXISTS, INVAL, UNSUPPORTED, NOT_RUNNING...), or whose request no
+ *     supervisor ever saw (it was gone), or a call that failed before sending anything;
+ *   - the supervisor's end (all its specs, the simple_one_for_one template included:
+ *     its children share the template's arg, so removing one frees nothing but its
+ *     `extra`).
+ * Never while a start function may still use it, and never while a process the
+ * supervisor started from that spec may still run, except when the supervisor itself
+ * ends without stopping its children (killed, or crashed): then at its end, while they
+ * are still being taken down by their links. arg_free runs on the supervisor's worker,
+ * or (a request no supervisor saw, a call that failed) on whichever thread drops the
+ * request; it must be quick and must not block. */
 typedef struct troupe_child_spec {
   const char *id;                /* unique within the supervisor; copied. Required. */
   troupe_child_start_fn start;   /* required */
-  void *arg;                     /* for start; borrowed: must outlive the supervisor */
+  void *arg;                     /* for start; see ownership above */
+  void (*arg_free)(void *arg);   /* NULL: arg borrowed; else owned by the supervisor */
   troupe_restart_type restart;
   troupe_shutdown_kind shutdown;
   uint32_t shutdown_ms;          /* with TIMEOUT; 0 = default for the type */
@@ -109,7 +132,8 @@ TROUPE_API void troupe_sup_config_init(troupe_sup_config *cfg);
 
 /* Start a root supervisor from a non-worker thread (the embedder's): spawns it, then
  * waits until every child has started (in order, each start acknowledged). cfg may be
- * NULL (defaults). specs are copied (their `arg`s stay borrowed); simple_one_for_one
+ * NULL (defaults). specs are copied (their `arg`s are borrowed, or handed over with
+ * arg_free, also when this call fails); simple_one_for_one
  * takes exactly one spec, the template, and starts no child here. On failure of child
  * X nothing stays running (the started children were stopped in reverse order) and the
  * result is TROUPE_E_START_FAILED with "failed to start child 'X': reason". Also INVAL
@@ -134,30 +158,64 @@ TROUPE_API int troupe_sup_ack(troupe_actor *self, troupe_actor_id parent, int st
                               const char *msg);
 
 /* ---------------------------------------------------------------------------------
- * Run-time API. Requests to a supervisor, from non-worker threads (they block until the
- * supervisor answers; STATE on a worker). `sup` NOTFOUND / NOT_RUNNING if it is gone.
+ * Run-time API, in two forms sharing one encoding of requests and answers.
+ *
+ * Blocking: for non-worker threads (embedder, CLI, node layer). Each call waits until
+ * the supervisor answers, as long as it is busy (OTP's infinity call timeout); STATE on
+ * a worker thread. `sup` gone (or not a supervisor): NOTFOUND / NOT_RUNNING.
+ *
+ * Asynchronous (_async): for actors, self only. Returns at once with *corr; then the
+ * actor receives exactly one message with msg->corr == *corr: a SYSTEM message tagged
+ * TROUPE_SUP_TAG_ANSWER, through the priority lane, so it also wakes an actor waiting
+ * with troupe_actor_suspend_for(self, *corr). troupe_sup_answer_read turns it into what
+ * the blocking call would have returned: the supervisor's answer, or TIMEOUT (nothing
+ * within timeout_ns; TROUPE_INFINITY waits as long as the supervisor lives), or
+ * NOT_RUNNING (the supervisor died before answering, or `sup` is not a supervisor).
+ * A timeout does not cancel the request: the supervisor may still carry it out later.
+ * Nothing here waits, so an actor may ask its own supervisor (even when it is that
+ * supervisor's child, or runs on the same worker). On an error return (INVAL, NOMEM,
+ * STATE when not called by the running actor `self`, NOTFOUND when `sup` is not alive,
+ * STOPPED) no message follows.
  * ------------------------------------------------------------------------------- */
 
 /* Add a spec and start it (not for simple_one_for_one). *child = 0 when it was ignored.
- * EXISTS (id taken), START_FAILED (the spec is discarded), INVAL. */
+ * EXISTS (id taken), START_FAILED (the spec is discarded), INVAL, UNSUPPORTED. The spec
+ * is copied; its arg is handed over when arg_free is set (see troupe_child_spec). */
 TROUPE_API int troupe_sup_start_child(troupe_runtime *rt, troupe_actor_id sup,
                                       const troupe_child_spec *spec, troupe_actor_id *child,
                                       troupe_err *err);
+TROUPE_API int troupe_sup_start_child_async(troupe_actor *self, troupe_actor_id sup,
+                                            const troupe_child_spec *spec, uint64_t timeout_ns,
+                                            uint64_t *corr, troupe_err *err);
 /* simple_one_for_one: start a child from the template with `extra` (copied, kept for
  * its restarts). */
 TROUPE_API int troupe_sup_start_dynamic(troupe_runtime *rt, troupe_actor_id sup,
                                         const void *extra, size_t extra_len,
                                         troupe_actor_id *child, troupe_err *err);
+TROUPE_API int troupe_sup_start_dynamic_async(troupe_actor *self, troupe_actor_id sup,
+                                              const void *extra, size_t extra_len,
+                                              uint64_t timeout_ns, uint64_t *corr,
+                                              troupe_err *err);
 /* Stop a child by its shutdown rule; the spec is kept (not restarted, not counted as a
  * restart). For simple_one_for_one name it by actor id (id NULL); it is removed. */
 TROUPE_API int troupe_sup_terminate_child(troupe_runtime *rt, troupe_actor_id sup,
                                           const char *id, troupe_actor_id child, troupe_err *err);
+TROUPE_API int troupe_sup_terminate_child_async(troupe_actor *self, troupe_actor_id sup,
+                                                const char *id, troupe_actor_id child,
+                                                uint64_t timeout_ns, uint64_t *corr,
+                                                troupe_err *err);
 /* Start a kept spec that is not running. STATE when running, NOTFOUND, START_FAILED. */
 TROUPE_API int troupe_sup_restart_child(troupe_runtime *rt, troupe_actor_id sup,
                                         const char *id, troupe_actor_id *child, troupe_err *err);
+TROUPE_API int troupe_sup_restart_child_async(troupe_actor *self, troupe_actor_id sup,
+                                              const char *id, uint64_t timeout_ns,
+                                              uint64_t *corr, troupe_err *err);
 /* Remove a spec that is not running. STATE when running, NOTFOUND. */
 TROUPE_API int troupe_sup_delete_child(troupe_runtime *rt, troupe_actor_id sup,
                                        const char *id, troupe_err *err);
+TROUPE_API int troupe_sup_delete_child_async(troupe_actor *self, troupe_actor_id sup,
+                                             const char *id, uint64_t timeout_ns, uint64_t *corr,
+                                             troupe_err *err);
 
 typedef struct troupe_child_info {
   char *id;                /* owned (NULL for simple_one_for_one children) */
@@ -171,6 +229,9 @@ typedef struct troupe_child_info {
 /* Children in start order. Free with troupe_sup_children_free. */
 TROUPE_API int troupe_sup_which_children(troupe_runtime *rt, troupe_actor_id sup,
                                          troupe_child_info **out, size_t *n, troupe_err *err);
+TROUPE_API int troupe_sup_which_children_async(troupe_actor *self, troupe_actor_id sup,
+                                               uint64_t timeout_ns, uint64_t *corr,
+                                               troupe_err *err);
 TROUPE_API void troupe_sup_children_free(troupe_child_info *v, size_t n);
 
 typedef struct troupe_child_counts {
@@ -179,6 +240,30 @@ typedef struct troupe_child_counts {
 } troupe_child_counts;
 TROUPE_API int troupe_sup_count_children(troupe_runtime *rt, troupe_actor_id sup,
                                          troupe_child_counts *out, troupe_err *err);
+TROUPE_API int troupe_sup_count_children_async(troupe_actor *self, troupe_actor_id sup,
+                                               uint64_t timeout_ns, uint64_t *corr,
+                                               troupe_err *err);
+
+/* An answer to an _async request, decoded. */
+typedef struct troupe_sup_answer {
+  int status;                   /* what the blocking call returns */
+  troupe_err err;               /* status != 0: code and message, as the blocking call */
+  troupe_actor_id child;        /* start_child / start_dynamic / restart_child (0: ignored) */
+  troupe_child_info *children;  /* which_children: owned, free with troupe_sup_children_free */
+  size_t nchildren;
+  troupe_child_counts counts;   /* count_children */
+} troupe_sup_answer;
+
+/* True when msg is an answer to an _async request (SYSTEM, TROUPE_SUP_TAG_ANSWER). */
+TROUPE_API bool troupe_sup_is_answer(const troupe_message *msg);
+/* Decode the answer `msg` (borrowed) into *out and return out->status, with err set as
+ * the blocking call would set it (e.g. START_FAILED "failed to start child 'X': why").
+ * Fields that do not apply are zero; out->children is NULL unless the request was
+ * which_children and succeeded. INVAL (out zeroed, status INVAL) when msg is not such an
+ * answer (tell with troupe_sup_is_answer); NOMEM when the children list cannot be
+ * allocated. */
+TROUPE_API int troupe_sup_answer_read(const troupe_message *msg, troupe_sup_answer *out,
+                                      troupe_err *err);
 
 #ifdef __cplusplus
 }

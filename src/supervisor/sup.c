@@ -12,7 +12,8 @@
 
 _Static_assert(TROUPE_TAG_IN_RANGE(TROUPE_SUP_TAG_ACK, TROUPE_TAG_RANGE_SUP) &&
                    TROUPE_TAG_IN_RANGE(TROUPE_SUP_TAG_REQ, TROUPE_TAG_RANGE_SUP) &&
-                   TROUPE_TAG_IN_RANGE(TROUPE_SUP_TAG_TICK, TROUPE_TAG_RANGE_SUP),
+                   TROUPE_TAG_IN_RANGE(TROUPE_SUP_TAG_TICK, TROUPE_TAG_RANGE_SUP) &&
+                   TROUPE_TAG_IN_RANGE(TROUPE_SUP_TAG_ANSWER, TROUPE_TAG_RANGE_SUP),
                "a supervision tag outside its range (include/troupe/actor.h)");
 
 bool trS_is_exempt(troupe_exit_kind k) {
@@ -36,7 +37,7 @@ void trS_event(trS_sup *s, troupe_log_level lv, const char *event, troupe_actor_
 
 /* ---- the deferred-work queue (nodes recycled through a pool) --------------------- */
 void trS_enqueue(trS_sup *s, int kind, trS_child *c, troupe_exit_kind k, int code,
-                 const char *msg, trS_req *req, uint64_t corr) {
+                 const char *msg, trS_req *req) {
   trS_op *o = s->op_pool;
   if (o)
     s->op_pool = o->next;
@@ -50,7 +51,6 @@ void trS_enqueue(trS_sup *s, int kind, trS_child *c, troupe_exit_kind k, int cod
   o->rkind = k;
   o->rcode = code;
   o->req = req;
-  o->corr = corr;
   if (msg && !(o->rmsg = trB_strdup(msg))) {
     o->next = s->op_pool;
     s->op_pool = o;
@@ -66,7 +66,7 @@ nomem:
   /* Out of memory while busy: losing an exit would leave a child unsupervised, so
    * give up the way OTP does when it cannot go on: shut the supervisor down. */
   if (req)
-    trS_req_done(s, req, corr, TROUPE_E_NOMEM, "supervisor: out of memory");
+    trS_req_done(s, req, TROUPE_E_NOMEM, "supervisor: out of memory");
   if (!s->exiting)
     troupe_actor_set_exit(s->self, TROUPE_EXIT_CRASH, TROUPE_E_NOMEM, "supervisor: out of memory");
   s->want_stop = true;
@@ -172,6 +172,7 @@ static int start_child(trS_sup *s, trS_child *c) {
     rc = troupe_err_set(&e, TROUPE_E_INVAL, "start function returned no actor");
   if (rc == TROUPE_OK && trS_map_put(&s->by_pid, id, c)) {
     troupe_exit(s->rt, s->me, id, TROUPE_EXIT_KILL, 0, "out of memory");
+    trS_zombie_add(s, c, id);
     rc = troupe_err_set(&e, TROUPE_E_NOMEM, "out of memory");
   }
   if (rc != TROUPE_OK) {
@@ -299,7 +300,6 @@ static void finish_job(trS_sup *s) {
   int rcode = j->rcode;
   troupe_err e = j->err;
   trS_req *req = j->req;
-  uint64_t corr = j->corr;
   j->kind = TRS_JOB_NONE;
   j->nstop = j->nstart = j->istop = j->istart = 0;
   j->await = j->failed = j->subject = NULL;
@@ -320,10 +320,10 @@ static void finish_job(trS_sup *s) {
     break;
   case TRS_JOB_RESTART:
     if (failed && !failed->removed) /* OTP's try_again_restart: a new, counted attempt */
-      trS_enqueue(s, TRS_OP_RETRY, failed, 0, 0, NULL, NULL, 0);
+      trS_enqueue(s, TRS_OP_RETRY, failed, 0, 0, NULL, NULL);
     break;
   case TRS_JOB_REQ:
-    trS_req_finish(s, req, corr, subject, &e);
+    trS_req_finish(s, req, subject, &e);
     break;
   case TRS_JOB_UNHEALTHY:
     if (!subject->removed && subject->gen == subject_gen && subject->state == TRS_CH_DOWN)
@@ -342,7 +342,7 @@ static void run_op(trS_sup *s, trS_op *o) {
   bool same = c && c->serial == o->serial && !c->removed;
   if (s->exiting) {
     if (o->kind == TRS_OP_REQ)
-      trS_req_done(s, o->req, o->corr, TROUPE_E_NOT_RUNNING, "supervisor is shutting down");
+      trS_req_done(s, o->req, TROUPE_E_NOT_RUNNING, "supervisor is shutting down");
     return;
   }
   switch (o->kind) {
@@ -354,7 +354,7 @@ static void run_op(trS_sup *s, trS_op *o) {
     trS_begin_shutdown(s, o->rkind, o->rcode, o->rmsg);
     break;
   case TRS_OP_REQ:
-    trS_handle_req(s, o->req, o->corr);
+    trS_handle_req(s, o->req);
     break;
   case TRS_OP_RETRY:
     if (same && c->state == TRS_CH_DOWN)
@@ -418,10 +418,12 @@ static void on_exit_msg(trS_sup *s, troupe_actor_id from, const troupe_exit_reas
   trS_job *j = &s->job;
   trS_child *c = trS_map_get(&s->by_pid, from);
   if (!c) {
+    if (trS_zombie_exited(s, from))
+      return;
     if (from != s->parent || s->exiting)
       return; /* OTP ignores EXITs from processes that are neither child nor parent */
     if (j->kind)
-      trS_enqueue(s, TRS_OP_PARENT, NULL, r->kind, r->code, r->message, NULL, 0);
+      trS_enqueue(s, TRS_OP_PARENT, NULL, r->kind, r->code, r->message, NULL);
     else
       trS_begin_shutdown(s, r->kind, r->code, r->message);
     return;
@@ -454,7 +456,7 @@ static void on_exit_msg(trS_sup *s, troupe_actor_id from, const troupe_exit_reas
   if (s->exiting)
     return;
   if (j->kind)
-    trS_enqueue(s, TRS_OP_EXIT, c, r->kind, r->code, r->message, NULL, 0);
+    trS_enqueue(s, TRS_OP_EXIT, c, r->kind, r->code, r->message, NULL);
   else
     trS_child_exited(s, c, r->kind, r->code, r->message);
 }
@@ -478,6 +480,9 @@ static void on_ack(trS_sup *s, troupe_actor_id from, int status, const char *msg
   /* init failed (it is dying) or the child reported failure (make sure it dies). */
   trS_map_del(&s->by_pid, from);
   troupe_exit(s->rt, s->me, from, TROUPE_EXIT_KILL, 0, "start failed");
+  /* A failed init acks before its terminate has run: the process may still use the
+   * spec's arg until its EXIT arrives. */
+  trS_zombie_add(s, c, from);
   char why[TROUPE_ERR_MSG_MAX + 32];
   snprintf(why, sizeof why, "%s: %s", troupe_err_name(status), msg ? msg : troupe_strerror(status));
   start_failed(s, c, why);
@@ -508,7 +513,7 @@ static void on_tick(trS_sup *s, const trS_tick *t) {
   }
   if (t->op == TRS_OP_DELAYED && c->gen == t->gen && c->state == TRS_CH_DELAYED) {
     if (s->job.kind || s->exiting)
-      trS_enqueue(s, TRS_OP_DELAYED, c, 0, 0, NULL, NULL, 0);
+      trS_enqueue(s, TRS_OP_DELAYED, c, 0, 0, NULL, NULL);
     else {
       c->state = TRS_CH_DOWN;
       trS_restart(s, c);
@@ -557,18 +562,17 @@ static int sup_handle(troupe_actor *self, const troupe_message *m, troupe_err *e
       on_ack(s, m->from, st, n ? msg : NULL);
     }
     break;
-  case TROUPE_MSG_ASK:
-    /* Requests come from blocking asks (from = 0) carrying a pointer the asker keeps
-     * alive until our reply; anything else is not for us. */
-    if (m->tag == TROUPE_SUP_TAG_REQ && m->from == 0 && m->len == sizeof(trS_req *)) {
-      trS_req *req;
-      memcpy(&req, m->data, sizeof req);
+  case TROUPE_MSG_USER: {
+    /* API requests (sup_call.c), in the normal lane: after the exits already queued. */
+    trS_req *req = trS_req_take(m);
+    if (req) {
       if (s->job.kind || s->q_head)
-        trS_enqueue(s, TRS_OP_REQ, NULL, 0, 0, NULL, req, m->corr);
+        trS_enqueue(s, TRS_OP_REQ, NULL, 0, 0, NULL, req);
       else
-        trS_handle_req(s, req, m->corr);
+        trS_handle_req(s, req);
     }
     break;
+  }
   case TROUPE_MSG_REPLY:
   case TROUPE_MSG_ASK_FAILED:
     trS_health_result(s, m->corr, m->kind == TROUPE_MSG_REPLY ? TROUPE_OK : m->status,
@@ -595,12 +599,14 @@ static void sup_terminate(troupe_actor *self, const troupe_exit_reason *why) {
     s->waiter = NULL;
   }
   if (s->job.req) {
-    trS_req_done(s, s->job.req, s->job.corr, TROUPE_E_NOT_RUNNING, "supervisor exited");
+    trS_req_done(s, s->job.req, TROUPE_E_NOT_RUNNING, "supervisor exited");
     s->job.req = NULL;
   }
   for (trS_op *o = s->q_head; o; o = o->next)
-    if (o->kind == TRS_OP_REQ)
-      trS_req_done(s, o->req, o->corr, TROUPE_E_NOT_RUNNING, "supervisor exited");
+    if (o->kind == TRS_OP_REQ) {
+      trS_req_done(s, o->req, TROUPE_E_NOT_RUNNING, "supervisor exited");
+      o->req = NULL;
+    }
   for (size_t i = 0; i < s->nkids; i++)
     if (s->kids[i]->kill_timer) {
       trA_timer_cancel(s->kids[i]->kill_timer);

@@ -5,7 +5,8 @@
  * atomic except the start waiter shared with the embedder thread in troupe_sup_start.
  * Files: sup.c (the actor and its job engine), sup_spec.c (specs, child records, maps),
  * sup_intensity.c (the restart history), sup_restart.c (restart decisions, strategies),
- * sup_health.c, sup_api.c.
+ * sup_health.c, sup_api.c (starting, the requests' handling), sup_call.c (the requests'
+ * transport and the answers' encoding, shared by the blocking and the _async calls).
  */
 #ifndef TROUPE_SRC_SUPERVISOR_SUP_H
 #define TROUPE_SRC_SUPERVISOR_SUP_H
@@ -73,6 +74,10 @@ typedef struct trS_child {
   uint64_t started_ns;
   uint32_t backoff_level;
   troupe_timer *kill_timer;/* pending shutdown -> kill escalation */
+  /* Processes killed after a failed start ack, whose EXIT has not arrived: they may
+   * still run (their terminate), so an owned spec arg is not freed before it does. */
+  uint32_t zombies;
+  bool in_limbo;           /* released while zombies > 0: waits in sup->limbo */
   /* health */
   uint64_t health_corr;    /* in-flight check, 0 = none */
   uint32_t unhealthy_run;
@@ -110,7 +115,6 @@ typedef struct trS_op {
   int rcode;
   char *rmsg;              /* owned */
   struct trS_req *req;
-  uint64_t corr;
 } trS_op;
 
 /* ---- the job engine: stop a list (in its order), then start a list (in its order) -- */
@@ -140,11 +144,15 @@ typedef struct trS_job {
   int rcode;
   char *rmsg;
   struct trS_req *req;
-  uint64_t corr;
   troupe_err err;         /* start failure text */
 } trS_job;
 
-/* ---- API requests (sup_api.c): carried by pointer in an ASK, answered by reply ----- */
+/* ---- API requests: a refcounted object lent to the supervisor (sup_call.c) --------
+ * The request part is written by the caller before it is sent and read by the
+ * supervisor; the results are written by the supervisor before it answers. The
+ * transport part is sup_call.c's. Owners (refs): the caller until its call returns,
+ * the message until its payload is released, the supervisor from the moment it sees
+ * the request until it answers, the timeout timer while armed. */
 enum {
   TRS_REQ_START_CHILD = 1, TRS_REQ_START_DYNAMIC, TRS_REQ_TERMINATE, TRS_REQ_RESTART,
   TRS_REQ_DELETE, TRS_REQ_WHICH, TRS_REQ_COUNT,
@@ -152,18 +160,42 @@ enum {
 
 typedef struct trS_req {
   int kind;
-  troupe_child_spec spec;    /* START_CHILD (id borrowed from the caller, who waits) */
-  const char *id;            /* TERMINATE/RESTART/DELETE */
-  troupe_actor_id child;     /* TERMINATE (dynamic) in; START_* / RESTART out */
-  const void *extra;
+  /* START_CHILD: spec.id points to id. While spec.arg_free is set the request owns
+   * spec.arg (handed over by the caller): the supervisor clears it when a child record
+   * adopts the spec, and frees the arg when it answers without adopting it. */
+  troupe_child_spec spec;
+  char *id;                  /* owned copy: START_CHILD's spec id, TERMINATE/RESTART/DELETE */
+  troupe_actor_id child;     /* TERMINATE (dynamic) */
+  void *extra;               /* START_DYNAMIC, owned copy */
   size_t extra_len;
-  /* out */
-  int rc;
-  troupe_err err;
-  troupe_child_info *infos;
+  /* results */
+  troupe_actor_id out_child;
+  troupe_child_info *infos;  /* owned until answered */
   size_t ninfos;
   troupe_child_counts counts;
+  /* transport (sup_call.c) */
+  troupe_runtime *rt;
+  struct trS_req *self;      /* the message's payload: this pointer */
+  _Atomic int refs;
+  _Atomic unsigned flags;    /* TRS_Q_* */
+  _Atomic int answered;      /* 1 once somebody answered: exactly one answer */
+  _Atomic(troupe_timer *) timer;
+  troupe_actor_id asker;     /* _async: the actor answered with a message ... */
+  uint64_t corr;             /* ... carrying this corr */
+  bool blocking;             /* a thread waits on cond for `done` */
+  bool done;
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  void *ans;                 /* blocking: the answer's bytes */
+  size_t anslen;
 } trS_req;
+
+/* The supervisor takes a request out of its TROUPE_SUP_TAG_REQ message (NULL when the
+ * message is not one): from now on it must answer it once, with trS_req_done. */
+trS_req *trS_req_take(const troupe_message *m);
+/* Encode the answer (results when rc is 0, else e) and deliver it; drops the
+ * supervisor's reference: q must not be touched afterwards. */
+void trS_req_answer(trS_req *q, troupe_actor_id from, int rc, const troupe_err *e);
 
 /* Shared with the thread blocked in troupe_sup_start (refcounted: 2 owners). */
 typedef struct trS_waiter {
@@ -200,12 +232,20 @@ typedef struct trS_sup {
   bool want_stop;            /* the handler returns TROUPE_STOP (exit reason set) */
   trS_waiter *waiter;    /* troupe_sup_start's thread */
   troupe_actor_id ack_to;    /* troupe_sup_start_link's parent */
+  trS_map zombies;           /* pid of a process killed after a failed ack -> record */
+  trS_child *limbo;          /* released records waiting for their zombies (next_free) */
 } trS_sup;
 
 /* sup_spec.c */
 int trS_check_spec(const trS_sup *s, const troupe_child_spec *spec, troupe_err *err);
+/* On failure the specs' owned args were freed (handed over: see troupe_child_spec). */
 trS_sup *trS_new(troupe_runtime *rt, const troupe_sup_config *cfg,
                  const troupe_child_spec *specs, size_t n, troupe_err *err);
+void trS_free_spec_args(const troupe_child_spec *specs, size_t n);
+/* A process of c was killed before its start was acknowledged: keep c's owned arg
+ * until its EXIT (trS_zombie_exited). */
+void trS_zombie_add(trS_sup *s, trS_child *c, troupe_actor_id pid);
+bool trS_zombie_exited(trS_sup *s, troupe_actor_id pid); /* false: not a zombie */
 void trS_free(trS_sup *s);
 trS_child *trS_child_new(trS_sup *s, const troupe_child_spec *spec, const void *extra,
                          size_t extra_len);
@@ -218,7 +258,7 @@ uint64_t trS_shutdown_ms(const troupe_child_spec *spec); /* UINT64_MAX = infinit
 /* sup.c: the actor and the job engine */
 extern const troupe_behaviour trS_behaviour;
 void trS_enqueue(trS_sup *s, int kind, trS_child *c, troupe_exit_kind k, int code,
-                 const char *msg, trS_req *req, uint64_t corr);
+                 const char *msg, trS_req *req);
 void trS_start_job(trS_sup *s, int kind);             /* job arrays already filled */
 int trS_job_push_stop(trS_sup *s, trS_child *c);
 int trS_job_push_start(trS_sup *s, trS_child *c);
@@ -248,11 +288,10 @@ void trS_health_forget(trS_sup *s, trS_child *c); /* child stopped */
 int trS_tick_after(trS_sup *s, int op, trS_child *c, uint64_t delay_ns);
 
 /* sup_api.c */
-void trS_handle_req(trS_sup *s, trS_req *req, uint64_t corr);
+void trS_handle_req(trS_sup *s, trS_req *req);
 /* The REQ job ended: answer. `subject` is the child concerned, e.code != 0 on failure. */
-void trS_req_finish(trS_sup *s, trS_req *req, uint64_t corr, trS_child *subject,
-                    const troupe_err *e);
-void trS_req_done(trS_sup *s, trS_req *req, uint64_t corr, int rc, const char *fmt, ...)
-    TROUPE_PRINTF(5, 6);
+void trS_req_finish(trS_sup *s, trS_req *req, trS_child *subject, const troupe_err *e);
+/* Answer req (once): frees a start_child arg no record adopted, then trS_req_answer. */
+void trS_req_done(trS_sup *s, trS_req *req, int rc, const char *fmt, ...) TROUPE_PRINTF(4, 5);
 
 #endif

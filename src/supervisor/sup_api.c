@@ -1,9 +1,9 @@
 /*
- * supervisor/sup_api.c: the public supervisor API. Starting a supervisor (from an embedder
- * thread, waiting for its children; or linked from an actor, acknowledged by message),
- * and the run-time requests: each is a blocking ask whose payload is a pointer to a
- * request the caller keeps alive until the supervisor's reply, so results need no
- * copying through the mailbox. The supervisor handles a request when it is idle.
+ * supervisor/sup_api.c: starting a supervisor (from an embedder thread, waiting for its
+ * children; or linked from an actor, acknowledged by message), and the supervisor's side
+ * of the run-time requests: it handles one when it is idle (else queues it), and
+ * answers it exactly once with trS_req_done. The callers' side and the transport are in
+ * sup_call.c.
  */
 #include "supervisor/sup.h"
 
@@ -40,12 +40,16 @@ static void copy_err(troupe_err *dst, int rc, const troupe_err *src) {
 int troupe_sup_start(troupe_runtime *rt, const troupe_sup_config *cfg,
                      const troupe_child_spec *specs, size_t nspecs, troupe_actor_id *out,
                      troupe_err *err) {
-  if (!rt || !out)
+  if (!rt || !out) {
+    trS_free_spec_args(specs, nspecs);
     return troupe_err_set(err, TROUPE_E_INVAL, "sup_start: runtime and out required");
+  }
   *out = 0;
-  if (trA_on_worker(rt))
+  if (trA_on_worker(rt)) {
+    trS_free_spec_args(specs, nspecs);
     return troupe_err_set(err, TROUPE_E_STATE,
                           "sup_start: called on a worker; use troupe_sup_start_link");
+  }
   troupe_err e;
   troupe_err_clear(&e);
   trS_sup *s = trS_new(rt, cfg, specs, nspecs, &e);
@@ -89,8 +93,10 @@ int troupe_sup_start(troupe_runtime *rt, const troupe_sup_config *cfg,
 int troupe_sup_start_link(troupe_actor *self, const troupe_spawn_opts *opts,
                           const troupe_sup_config *cfg, const troupe_child_spec *specs,
                           size_t nspecs, troupe_actor_id *out, troupe_err *err) {
-  if (!self || !out)
+  if (!self || !out) {
+    trS_free_spec_args(specs, nspecs);
     return troupe_err_set(err, TROUPE_E_INVAL, "sup_start_link: self and out required");
+  }
   troupe_runtime *rt = troupe_actor_runtime(self);
   troupe_err e;
   troupe_err_clear(&e);
@@ -131,112 +137,32 @@ int troupe_sup_ack(troupe_actor *self, troupe_actor_id parent, int status, const
   return troupe_send_ex(troupe_actor_runtime(self), &a);
 }
 
-/* ---- requests: the caller's side ------------------------------------------------- */
-static int call(troupe_runtime *rt, troupe_actor_id sup, trS_req *req, troupe_err *err) {
-  if (!rt)
-    return troupe_err_set(err, TROUPE_E_INVAL, "supervisor: runtime required");
-  trS_req *p = req;
-  troupe_reply_msg r;
-  /* Infinite wait: the request lives on our stack, and only the supervisor's reply (or
-   * the ask failing before it saw the request) may end the wait. */
-  int rc = troupe_ask(rt, sup, TROUPE_SUP_TAG_REQ, &p, sizeof p, TROUPE_INFINITY, &r, err);
-  if (rc)
-    return rc;
-  troupe_reply_free(&r);
-  copy_err(err, req->rc, &req->err);
-  return req->rc;
-}
-
-int troupe_sup_start_child(troupe_runtime *rt, troupe_actor_id sup, const troupe_child_spec *spec,
-                           troupe_actor_id *child, troupe_err *err) {
-  if (!spec)
-    return troupe_err_set(err, TROUPE_E_INVAL, "start_child: spec required");
-  trS_req q = {.kind = TRS_REQ_START_CHILD, .spec = *spec};
-  int rc = call(rt, sup, &q, err);
-  if (child)
-    *child = rc ? 0 : q.child;
-  return rc;
-}
-
-int troupe_sup_start_dynamic(troupe_runtime *rt, troupe_actor_id sup, const void *extra,
-                             size_t extra_len, troupe_actor_id *child, troupe_err *err) {
-  if (extra_len && !extra)
-    return troupe_err_set(err, TROUPE_E_INVAL, "start_dynamic: extra is NULL");
-  trS_req q = {.kind = TRS_REQ_START_DYNAMIC, .extra = extra, .extra_len = extra_len};
-  int rc = call(rt, sup, &q, err);
-  if (child)
-    *child = rc ? 0 : q.child;
-  return rc;
-}
-
-int troupe_sup_terminate_child(troupe_runtime *rt, troupe_actor_id sup, const char *id,
-                               troupe_actor_id child, troupe_err *err) {
-  trS_req q = {.kind = TRS_REQ_TERMINATE, .id = id, .child = child};
-  return call(rt, sup, &q, err);
-}
-
-int troupe_sup_restart_child(troupe_runtime *rt, troupe_actor_id sup, const char *id,
-                             troupe_actor_id *child, troupe_err *err) {
-  if (!id)
-    return troupe_err_set(err, TROUPE_E_INVAL, "restart_child: id required");
-  trS_req q = {.kind = TRS_REQ_RESTART, .id = id};
-  int rc = call(rt, sup, &q, err);
-  if (child)
-    *child = rc ? 0 : q.child;
-  return rc;
-}
-
-int troupe_sup_delete_child(troupe_runtime *rt, troupe_actor_id sup, const char *id,
-                            troupe_err *err) {
-  if (!id)
-    return troupe_err_set(err, TROUPE_E_INVAL, "delete_child: id required");
-  trS_req q = {.kind = TRS_REQ_DELETE, .id = id};
-  return call(rt, sup, &q, err);
-}
-
-int troupe_sup_which_children(troupe_runtime *rt, troupe_actor_id sup, troupe_child_info **out,
-                              size_t *n, troupe_err *err) {
-  if (!out || !n)
-    return troupe_err_set(err, TROUPE_E_INVAL, "which_children: out and n required");
-  *out = NULL;
-  *n = 0;
-  trS_req q = {.kind = TRS_REQ_WHICH};
-  int rc = call(rt, sup, &q, err);
-  if (rc == TROUPE_OK) {
-    *out = q.infos;
-    *n = q.ninfos;
-  }
-  return rc;
-}
-
 void troupe_sup_children_free(troupe_child_info *v, size_t n) {
   for (size_t i = 0; v && i < n; i++)
     free(v[i].id);
   free(v);
 }
 
-int troupe_sup_count_children(troupe_runtime *rt, troupe_actor_id sup, troupe_child_counts *out,
-                              troupe_err *err) {
-  if (!out)
-    return troupe_err_set(err, TROUPE_E_INVAL, "count_children: out required");
-  trS_req q = {.kind = TRS_REQ_COUNT};
-  int rc = call(rt, sup, &q, err);
-  *out = q.counts;
-  return rc;
-}
-
 /* ---- requests: the supervisor's side --------------------------------------------- */
-void trS_req_done(trS_sup *s, trS_req *req, uint64_t corr, int rc, const char *fmt, ...) {
-  req->rc = rc;
-  troupe_err_clear(&req->err);
+void trS_req_done(trS_sup *s, trS_req *req, int rc, const char *fmt, ...) {
+  if (!req)
+    return;
+  troupe_err e;
+  troupe_err_clear(&e);
   if (rc && fmt) {
     va_list ap;
     va_start(ap, fmt);
-    troupe_err_setv(&req->err, rc, fmt, ap);
+    troupe_err_setv(&e, rc, fmt, ap);
     va_end(ap);
   }
-  /* After this the caller may return and free req: do not touch it again. */
-  troupe_reply(s->rt, s->me, corr, NULL, 0);
+  /* A start_child spec that no record adopted is discarded: its arg goes before the
+   * answer, so a caller that learns the outcome never finds the arg still alive. */
+  if (req->spec.arg_free) {
+    void (*fn)(void *) = req->spec.arg_free;
+    req->spec.arg_free = NULL;
+    fn(req->spec.arg);
+  }
+  trS_req_answer(req, s->me, rc, &e); /* req may be gone after this */
 }
 
 static int fill_which(trS_sup *s, trS_req *req) {
@@ -276,124 +202,124 @@ static void fill_counts(trS_sup *s, trS_req *req) {
 }
 
 /* Begin a job for one child: start it or stop it. */
-static void req_job(trS_sup *s, trS_req *req, uint64_t corr, trS_child *c, bool stop) {
+static void req_job(trS_sup *s, trS_req *req, trS_child *c, bool stop) {
   trS_job *j = &s->job;
   j->nstop = j->nstart = 0;
   int rc = stop ? trS_job_push_stop(s, c) : trS_job_push_start(s, c);
   if (rc) {
-    trS_req_done(s, req, corr, rc, "supervisor: out of memory");
+    trS_req_done(s, req, rc, "supervisor: out of memory");
     return;
   }
   j->req = req;
-  j->corr = corr;
   j->subject = c;
   trS_start_job(s, TRS_JOB_REQ);
 }
 
-static trS_child *add_child(trS_sup *s, trS_req *req, uint64_t corr,
-                            const troupe_child_spec *spec) {
+static trS_child *add_child(trS_sup *s, trS_req *req, const troupe_child_spec *spec) {
   trS_child *c = trS_child_new(s, spec, req->extra, req->extra_len);
   if (!c || trS_append(s, c)) {
     if (c) {
+      c->spec.arg_free = NULL; /* still the request's: trS_req_done frees it */
       c->pos = (uint32_t)s->nkids; /* not in kids: remove() must not touch the array */
       c->removed = true;
       c->next_free = s->graveyard;
       s->graveyard = c;
       trS_recycle_graveyard(s);
     }
-    trS_req_done(s, req, corr, TROUPE_E_NOMEM, "supervisor: out of memory");
+    trS_req_done(s, req, TROUPE_E_NOMEM, "supervisor: out of memory");
     return NULL;
   }
+  if (spec == &req->spec)
+    req->spec.arg_free = NULL; /* adopted: the record frees the arg when it goes */
   return c;
 }
 
-void trS_handle_req(trS_sup *s, trS_req *req, uint64_t corr) {
+void trS_handle_req(trS_sup *s, trS_req *req) {
   bool simple = s->cfg.strategy == TROUPE_SIMPLE_ONE_FOR_ONE;
   trS_child *c = NULL;
   troupe_err e;
   int rc;
   if (s->exiting) {
-    trS_req_done(s, req, corr, TROUPE_E_NOT_RUNNING, "supervisor is shutting down");
+    trS_req_done(s, req, TROUPE_E_NOT_RUNNING, "supervisor is shutting down");
     return;
   }
   switch (req->kind) {
   case TRS_REQ_START_CHILD:
     if (simple) {
-      trS_req_done(s, req, corr, TROUPE_E_UNSUPPORTED,
+      trS_req_done(s, req, TROUPE_E_UNSUPPORTED,
                    "start_child: simple_one_for_one takes troupe_sup_start_dynamic");
       return;
     }
     troupe_err_clear(&e);
     if ((rc = trS_check_spec(s, &req->spec, &e))) {
-      trS_req_done(s, req, corr, rc, "%s", e.msg);
+      trS_req_done(s, req, rc, "%s", e.msg);
       return;
     }
     if (trS_find_id(s, req->spec.id)) {
-      trS_req_done(s, req, corr, TROUPE_E_EXISTS, "start_child: id '%s' already present",
+      trS_req_done(s, req, TROUPE_E_EXISTS, "start_child: id '%s' already present",
                    req->spec.id);
       return;
     }
-    if ((c = add_child(s, req, corr, &req->spec)))
-      req_job(s, req, corr, c, false);
+    if ((c = add_child(s, req, &req->spec)))
+      req_job(s, req, c, false);
     return;
   case TRS_REQ_START_DYNAMIC:
     if (!simple) {
-      trS_req_done(s, req, corr, TROUPE_E_UNSUPPORTED,
+      trS_req_done(s, req, TROUPE_E_UNSUPPORTED,
                    "start_dynamic: only for simple_one_for_one");
       return;
     }
-    if ((c = add_child(s, req, corr, &s->tmpl->spec)))
-      req_job(s, req, corr, c, false);
+    if ((c = add_child(s, req, &s->tmpl->spec)))
+      req_job(s, req, c, false);
     return;
   case TRS_REQ_TERMINATE:
     c = simple ? trS_map_get(&s->by_pid, req->child)
                : (req->id ? trS_find_id(s, req->id) : NULL);
     if (!c) {
-      trS_req_done(s, req, corr, TROUPE_E_NOTFOUND, "terminate_child: no such child");
+      trS_req_done(s, req, TROUPE_E_NOTFOUND, "terminate_child: no such child");
       return;
     }
-    req_job(s, req, corr, c, true);
+    req_job(s, req, c, true);
     return;
   case TRS_REQ_RESTART:
   case TRS_REQ_DELETE:
     if (simple) {
-      trS_req_done(s, req, corr, TROUPE_E_UNSUPPORTED,
+      trS_req_done(s, req, TROUPE_E_UNSUPPORTED,
                    "restart_child/delete_child: not for simple_one_for_one");
       return;
     }
     if (!(c = trS_find_id(s, req->id))) {
-      trS_req_done(s, req, corr, TROUPE_E_NOTFOUND, "no child '%s'", req->id);
+      trS_req_done(s, req, TROUPE_E_NOTFOUND, "no child '%s'", req->id);
       return;
     }
     if (c->pid) {
-      trS_req_done(s, req, corr, TROUPE_E_STATE, "child '%s' is running", req->id);
+      trS_req_done(s, req, TROUPE_E_STATE, "child '%s' is running", req->id);
       return;
     }
     if (req->kind == TRS_REQ_RESTART) {
       c->state = TRS_CH_DOWN; /* a pending backoff restart is superseded */
-      req_job(s, req, corr, c, false);
+      req_job(s, req, c, false);
       return;
     }
     trS_remove(s, c);
     trS_recycle_graveyard(s);
-    trS_req_done(s, req, corr, TROUPE_OK, NULL);
+    trS_req_done(s, req, TROUPE_OK, NULL);
     return;
   case TRS_REQ_WHICH:
     rc = fill_which(s, req);
-    trS_req_done(s, req, corr, rc, rc ? "which_children: out of memory" : NULL);
+    trS_req_done(s, req, rc, rc ? "which_children: out of memory" : NULL);
     return;
   case TRS_REQ_COUNT:
     fill_counts(s, req);
-    trS_req_done(s, req, corr, TROUPE_OK, NULL);
+    trS_req_done(s, req, TROUPE_OK, NULL);
     return;
   default:
-    trS_req_done(s, req, corr, TROUPE_E_INVAL, "supervisor: unknown request");
+    trS_req_done(s, req, TROUPE_E_INVAL, "supervisor: unknown request");
     return;
   }
 }
 
-void trS_req_finish(trS_sup *s, trS_req *req, uint64_t corr, trS_child *c,
-                    const troupe_err *e) {
+void trS_req_finish(trS_sup *s, trS_req *req, trS_child *c, const troupe_err *e) {
   if (!req)
     return;
   bool simple = s->cfg.strategy == TROUPE_SIMPLE_ONE_FOR_ONE;
@@ -402,23 +328,27 @@ void trS_req_finish(trS_sup *s, trS_req *req, uint64_t corr, trS_child *c,
   case TRS_REQ_START_DYNAMIC:
   case TRS_REQ_RESTART:
     if (e->code) {
-      if (req->kind != TRS_REQ_RESTART) /* OTP discards a spec whose start failed */
+      if (req->kind != TRS_REQ_RESTART) { /* OTP discards a spec whose start failed */
         trS_remove(s, c);
-      trS_req_done(s, req, corr, TROUPE_E_START_FAILED, "%s", e->msg);
+        trS_recycle_graveyard(s); /* no job runs: its arg goes before the answer */
+      }
+      trS_req_done(s, req, TROUPE_E_START_FAILED, "%s", e->msg);
       return;
     }
     if (!c->pid && simple) /* ignored: a dynamic child is not kept */
       trS_remove(s, c);
-    req->child = c->pid;
-    trS_req_done(s, req, corr, TROUPE_OK, NULL);
+    req->out_child = c->pid;
+    trS_req_done(s, req, TROUPE_OK, NULL);
     return;
   case TRS_REQ_TERMINATE:
-    if (simple || c->spec.restart == TROUPE_TEMPORARY)
+    if (simple || c->spec.restart == TROUPE_TEMPORARY) {
       trS_remove(s, c);
-    trS_req_done(s, req, corr, TROUPE_OK, NULL);
+      trS_recycle_graveyard(s); /* its arg (temporary) goes before the answer */
+    }
+    trS_req_done(s, req, TROUPE_OK, NULL);
     return;
   default:
-    trS_req_done(s, req, corr, TROUPE_E_INTERNAL, "supervisor: bad request job");
+    trS_req_done(s, req, TROUPE_E_INTERNAL, "supervisor: bad request job");
     return;
   }
 }

@@ -45,7 +45,7 @@ static void record(trS_sup *s, trS_child *c, troupe_health h, const char *reason
       snprintf(msg, sizeof msg, "unhealthy: %s", reason && reason[0] ? reason : "no reason");
       c->unhealthy_run = 0;
       /* Queued: the pump starts the stop-then-restart job once the supervisor is idle. */
-      trS_enqueue(s, TRS_OP_UNHEALTHY, c, TROUPE_EXIT_CRASH, TROUPE_E_CRASHED, msg, NULL, 0);
+      trS_enqueue(s, TRS_OP_UNHEALTHY, c, TROUPE_EXIT_CRASH, TROUPE_E_CRASHED, msg, NULL);
       return; /* no further checks for this incarnation */
     }
   }

@@ -2,7 +2,9 @@
  * supervisor/sup_spec.c: the supervisor's data: validation of flags and child specs, child
  * records (kept in start order, recycled through a free list so the restart path never
  * allocates), and the small u64 -> pointer map that finds a child by its actor id or by
- * the correlation id of its health check in O(1).
+ * the correlation id of its health check in O(1). A record whose spec owns its arg
+ * (arg_free) frees it when the record is released for good (docs/SUPERVISION.md,
+ * "Ownership of a spec's arg").
  */
 #include "supervisor/sup.h"
 
@@ -162,6 +164,7 @@ trS_child *trS_child_new(trS_sup *s, const troupe_child_spec *spec, const void *
     c->spec.id = c->id;
   } else {
     c->spec.id = s->tmpl ? s->tmpl->spec.id : c->id;
+    c->spec.arg_free = NULL; /* the template's arg: freed with the template */
   }
   if (extra_len) {
     if (!(c->extra = trB_memdup(extra, extra_len)))
@@ -175,7 +178,21 @@ fail:
   return NULL;
 }
 
+static void free_arg(troupe_child_spec *spec) {
+  void (*fn)(void *) = spec->arg_free;
+  spec->arg_free = NULL;
+  if (fn)
+    fn(spec->arg);
+}
+
+void trS_free_spec_args(const troupe_child_spec *specs, size_t n) {
+  for (size_t i = 0; specs && i < n; i++)
+    if (specs[i].arg_free)
+      specs[i].arg_free(specs[i].arg);
+}
+
 static void child_release(trS_sup *s, trS_child *c) {
+  free_arg(&c->spec);
   free(c->id);
   free(c->extra);
   c->id = NULL;
@@ -223,8 +240,38 @@ void trS_recycle_graveyard(trS_sup *s) {
   while (s->graveyard) {
     trS_child *c = s->graveyard;
     s->graveyard = c->next_free;
+    if (c->zombies && c->spec.arg_free) { /* released when its last zombie's EXIT comes */
+      c->in_limbo = true;
+      c->next_free = s->limbo;
+      s->limbo = c;
+      continue;
+    }
     child_release(s, c);
   }
+}
+
+/* ---- zombies: processes killed after a failed start ack --------------------------- */
+void trS_zombie_add(trS_sup *s, trS_child *c, troupe_actor_id pid) {
+  /* Only an owned arg needs the wait. Out of memory: the arg may then be freed while
+   * that process is still dying (the documented exception, not a leak). */
+  if (c->spec.arg_free && trS_map_put(&s->zombies, pid, c) == TROUPE_OK)
+    c->zombies++;
+}
+
+bool trS_zombie_exited(trS_sup *s, troupe_actor_id pid) {
+  trS_child *c = trS_map_del(&s->zombies, pid);
+  if (!c)
+    return false;
+  if (--c->zombies == 0 && c->in_limbo) {
+    for (trS_child **pp = &s->limbo; *pp; pp = &(*pp)->next_free)
+      if (*pp == c) {
+        *pp = c->next_free;
+        break;
+      }
+    c->in_limbo = false;
+    child_release(s, c);
+  }
+  return true;
 }
 
 trS_child *trS_find_id(trS_sup *s, const char *id) {
@@ -243,20 +290,19 @@ trS_sup *trS_new(troupe_runtime *rt, const troupe_sup_config *cfg,
     cfg = &def;
   }
   if (check_config(cfg, err))
-    return NULL;
+    goto fail_args;
   if (n && !specs) {
     troupe_err_set(err, TROUPE_E_INVAL, "supervisor: specs is NULL");
     return NULL;
   }
+  trS_sup *s = NULL;
   if (cfg->strategy == TROUPE_SIMPLE_ONE_FOR_ONE && n != 1) {
     troupe_err_set(err, TROUPE_E_INVAL, "supervisor: simple_one_for_one takes exactly one spec");
-    return NULL;
+    goto fail_args;
   }
-  trS_sup *s = trB_calloc(1, sizeof *s);
-  if (!s) {
-    troupe_err_set(err, TROUPE_E_NOMEM, "supervisor: out of memory");
-    return NULL;
-  }
+  s = trB_calloc(1, sizeof *s);
+  if (!s)
+    goto nomem;
   s->rt = rt;
   s->cfg = *cfg;
   s->cfg.name = NULL; /* borrowed strings are used at spawn only */
@@ -277,9 +323,12 @@ trS_sup *trS_new(troupe_runtime *rt, const troupe_sup_config *cfg,
         goto nomem;
       s->tmpl->spec = specs[i];
       s->tmpl->spec.id = s->tmpl->id;
+      s->tmpl->spec.arg_free = NULL; /* adopted below, once nothing can fail */
       continue;
     }
-    trS_child *c = trS_child_new(s, &specs[i], NULL, 0);
+    troupe_child_spec borrowed = specs[i];
+    borrowed.arg_free = NULL;
+    trS_child *c = trS_child_new(s, &borrowed, NULL, 0);
     if (!c)
       goto nomem;
     if (trS_append(s, c)) {
@@ -287,11 +336,17 @@ trS_sup *trS_new(troupe_runtime *rt, const troupe_sup_config *cfg,
       goto nomem;
     }
   }
+  if (s->tmpl)
+    s->tmpl->spec.arg_free = specs[0].arg_free;
+  for (size_t i = 0; i < s->nkids; i++)
+    s->kids[i]->spec.arg_free = specs[i].arg_free;
   return s;
 nomem:
   troupe_err_set(err, TROUPE_E_NOMEM, "supervisor: out of memory");
 fail:
   trS_free(s);
+fail_args:
+  trS_free_spec_args(specs, n); /* handed over, also on failure */
   return NULL;
 }
 
@@ -300,13 +355,21 @@ void trS_free(trS_sup *s) {
     return;
   for (size_t i = 0; i < s->nkids; i++)
     child_release(s, s->kids[i]);
+  for (trS_child *c = s->graveyard; c; c = c->next_free)
+    c->zombies = 0; /* the end: released now (documented) */
   trS_recycle_graveyard(s);
+  while (s->limbo) {
+    trS_child *c = s->limbo;
+    s->limbo = c->next_free;
+    child_release(s, c);
+  }
   while (s->free_kids) {
     trS_child *c = s->free_kids;
     s->free_kids = c->next_free;
     free(c);
   }
   if (s->tmpl) {
+    free_arg(&s->tmpl->spec);
     free(s->tmpl->id);
     free(s->tmpl);
   }
@@ -328,6 +391,7 @@ void trS_free(trS_sup *s) {
   free(s->job.rmsg);
   trS_map_free(&s->by_pid);
   trS_map_free(&s->by_corr);
+  trS_map_free(&s->zombies);
   free(s);
 }
 

@@ -21,8 +21,9 @@ static void runtime_tags_lie_in_their_layers_ranges(void **st) {
   assert_true(TROUPE_TAG_IN_RANGE(TROUPE_SUP_TAG_ACK, TROUPE_TAG_RANGE_SUP));
   assert_true(TROUPE_TAG_IN_RANGE(TROUPE_SUP_TAG_REQ, TROUPE_TAG_RANGE_SUP));
   assert_true(TROUPE_TAG_IN_RANGE(TROUPE_SUP_TAG_TICK, TROUPE_TAG_RANGE_SUP));
+  assert_true(TROUPE_TAG_IN_RANGE(TROUPE_SUP_TAG_ANSWER, TROUPE_TAG_RANGE_SUP));
   const uint32_t tags[] = {TROUPE_TAG_HEALTH, TROUPE_SUP_TAG_ACK, TROUPE_SUP_TAG_REQ,
-                           TROUPE_SUP_TAG_TICK};
+                           TROUPE_SUP_TAG_TICK, TROUPE_SUP_TAG_ANSWER};
   for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
     assert_true(TROUPE_TAG_IS_RESERVED(tags[i]));
 }
