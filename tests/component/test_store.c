@@ -7,7 +7,8 @@
  * names ignored, FIFOs and folders refused without hanging, nothing outside the folder
  * reachable, a missing folder named in its error); the store wrapper refusing an
  * embedder's store that returns bytes not matching a sha256: reference or a module other
- * than the one asked for; and out-of-memory swept over the stores' entry points.
+ * than the one asked for; both stores shared by threads adding and getting at once; and
+ * out-of-memory swept over the stores' entry points.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -535,6 +537,77 @@ static void test_custom_store_checked(void **state) {
   assert_int_equal(troupe_store_new(NULL, &l, &s, &err), TROUPE_E_INVAL);
 }
 
+/* ---- threads ------------------------------------------------------------------------ */
+
+/* A store is shared by all the workers of a host: adds and gets from several threads at
+ * once (run under TSan too) lose nothing and always return whole, matching blobs. */
+typedef struct worker {
+  troupe_store *mem, *dir;
+  int id;
+  int bad;
+} worker;
+
+static void *store_worker(void *arg) {
+  worker *w = arg;
+  char name[32], version[32], ref[80];
+  snprintf(name, sizeof name, "t%d", w->id);
+  for (int j = 1; j <= 50; j++) {
+    snprintf(version, sizeof version, "1.%d", j);
+    const uint8_t *bytes = j % 2 ? k_custom_a : k_custom_b;
+    if (troupe_store_mem_add(w->mem, name, version, bytes, sizeof k_custom_a, NULL, NULL))
+      w->bad++;
+    troupe_module_blob b;
+    /* the newest of my own versions is the one just added */
+    if (troupe_store_get(w->mem, name, &b, NULL) != TROUPE_OK ||
+        strcmp(b.version, version) != 0 || memcmp(b.bytes, bytes, b.len) != 0)
+      w->bad++;
+    troupe_module_blob_clear(&b);
+    /* others' modules and the shared one, as they are at this moment */
+    snprintf(ref, sizeof ref, "t%d", (w->id + 1) % 4);
+    int rc = troupe_store_get(w->mem, ref, &b, NULL);
+    if (rc != TROUPE_OK && rc != TROUPE_E_NOTFOUND)
+      w->bad++;
+    troupe_module_blob_clear(&b);
+    if (troupe_store_get(w->mem, "shared@1", &b, NULL) != TROUPE_OK ||
+        memcmp(b.bytes, k_empty, sizeof k_empty) != 0)
+      w->bad++;
+    troupe_module_blob_clear(&b);
+    if (troupe_store_get(w->dir, "echo", &b, NULL) != TROUPE_OK ||
+        memcmp(b.bytes, k_custom_a, sizeof k_custom_a) != 0)
+      w->bad++;
+    troupe_module_blob_clear(&b);
+  }
+  return NULL;
+}
+
+static void test_concurrent_gets_and_adds(void **state) {
+  (void)state;
+  tmpdir t;
+  tmpdir_make(&t);
+  write_file(t.mods, "echo@3.wasm", k_custom_a, sizeof k_custom_a);
+  worker ws[4];
+  troupe_store *mem, *dir;
+  assert_int_equal(troupe_store_mem_new(&mem, NULL), TROUPE_OK);
+  assert_int_equal(troupe_store_dir_new(t.mods, &dir, NULL), TROUPE_OK);
+  assert_int_equal(troupe_store_mem_add(mem, "shared", "1", k_empty, sizeof k_empty, NULL, NULL),
+                   TROUPE_OK);
+  pthread_t th[4];
+  for (int i = 0; i < 4; i++) {
+    ws[i] = (worker){.mem = mem, .dir = dir, .id = i};
+    assert_int_equal(pthread_create(&th[i], NULL, store_worker, &ws[i]), 0);
+  }
+  for (int i = 0; i < 4; i++)
+    pthread_join(th[i], NULL);
+  for (int i = 0; i < 4; i++)
+    assert_int_equal(ws[i].bad, 0);
+  troupe_module_blob b;
+  assert_int_equal(troupe_store_get(mem, "t3@1.50", &b, NULL), TROUPE_OK);
+  troupe_module_blob_clear(&b);
+  troupe_store_free(mem);
+  troupe_store_free(dir);
+  remove_tree(t.root);
+}
+
 /* ---- out of memory ----------------------------------------------------------------- */
 
 /* Every allocation of add and get failing in turn: NOMEM or success, never a leak
@@ -601,6 +674,7 @@ int main(void) {
       cmocka_unit_test(test_dir_store_large_file),
       cmocka_unit_test(test_dir_store_missing),
       cmocka_unit_test(test_custom_store_checked),
+      cmocka_unit_test(test_concurrent_gets_and_adds),
       cmocka_unit_test(test_out_of_memory),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
