@@ -438,24 +438,29 @@ TROUPE_IMPORT("time") int64_t troupe_abi_time(int32_t clock);
  *     TROUPE_HANDLE_MESSAGE(on_message) { ... }         // "handle-message"
  */
 
+/* The parameters the macros name may go unused without a warning (-Wextra). */
+#define TROUPE__MAYBE_UNUSED __attribute__((unused))
+
 /* An invocable export NAME ([i32 args_len] -> [i32 status]): read the arguments with
  * troupe_input*, set the result with troupe_output*, return 0 or a negative error
  * (returned to the caller, with the output as its message). The name must not start
  * with '_'. */
 #define TROUPE_EXPORT(name)                                                            \
   int32_t name(int32_t args_len) __attribute__((export_name(#name)));                  \
-  int32_t name(int32_t args_len)
+  int32_t name(int32_t args_len TROUPE__MAYBE_UNUSED)
 /* The same with an export name that is not a C identifier: TROUPE_EXPORT_AS("get-all", f). */
 #define TROUPE_EXPORT_AS(export, fn)                                                   \
   int32_t fn(int32_t args_len) __attribute__((export_name(export)));                   \
-  int32_t fn(int32_t args_len)
+  int32_t fn(int32_t args_len TROUPE__MAYBE_UNUSED)
 /* handle-message: called for every message; the arguments are named kind, from, tag,
  * corr and len (the payload's length, read with troupe_input*). Return TROUPE_CONTINUE,
  * TROUPE_STOP (a normal stop) or a negative error (a crash with that code). */
 #define TROUPE_HANDLE_MESSAGE(fn)                                                      \
   int32_t fn(int32_t kind, int64_t from, int32_t tag, int64_t corr, int32_t len)       \
       __attribute__((export_name("handle-message")));                                  \
-  int32_t fn(int32_t kind, int64_t from, int32_t tag, int64_t corr, int32_t len)
+  int32_t fn(int32_t kind TROUPE__MAYBE_UNUSED, int64_t from TROUPE__MAYBE_UNUSED,     \
+             int32_t tag TROUPE__MAYBE_UNUSED, int64_t corr TROUPE__MAYBE_UNUSED,      \
+             int32_t len TROUPE__MAYBE_UNUSED)
 /* _health: return TROUPE_HEALTHY, TROUPE_DEGRADED or TROUPE_UNHEALTHY; a reason may be
  * set with troupe_output*. */
 #define TROUPE_HEALTH(fn)                                                              \
