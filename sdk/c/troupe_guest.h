@@ -501,24 +501,17 @@ static inline int32_t troupe_input_at(void *buf, size_t cap, size_t offset) {
  * longer than cap (buf then holds its first cap bytes). */
 static inline int32_t troupe_input(void *buf, size_t cap) {
   size_t got = 0;
-  for (;;) {
+  while (got < cap) {
     int32_t n = troupe_input_at((uint8_t *)buf + got, cap - got, got);
     if (n < 0)
       return n;
     if (n == 0)
-      break;
+      return (int32_t)got;
     got += (size_t)n;
-    if (got == cap) {
-      uint8_t probe;
-      n = troupe_input_at(&probe, 1, got);
-      if (n < 0)
-        return n;
-      if (n > 0)
-        return TROUPE_ERR_TOO_LARGE;
-      break;
-    }
   }
-  return (int32_t)got;
+  uint8_t probe; /* buf is full: is there more? */
+  int32_t more = troupe_input_at(&probe, 1, got);
+  return more < 0 ? more : more > 0 ? TROUPE_ERR_TOO_LARGE : (int32_t)got;
 }
 
 /* The whole current input, of len bytes (handle-message's len, an export's args_len),

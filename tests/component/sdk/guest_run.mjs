@@ -244,6 +244,10 @@ check('counter: messages count, ask/get answer {"count":N}, add takes JSON or CB
   assert.equal(bad.status, E.INVAL);
   assert.match(text(bad.output), /integer/);
   assert.deepEqual(JSON.parse(text(h.invoke(c, 'get').output)), { count: 7 });
+  // add reads into 32 bytes with troupe_input: 32 fit exactly, 33 are TOO_LARGE (INVAL)
+  assert.equal(h.invoke(c, 'add', json(' '.repeat(29) + '1')).status, 0);
+  assert.equal(h.invoke(c, 'add', json(' '.repeat(30) + '1')).status, E.INVAL);
+  assert.deepEqual(JSON.parse(text(h.invoke(c, 'get').output)), { count: 8 });
 });
 check('publisher: publish forwards its arguments; start/timer/stop; _cleanup logs', async () => {
   const h = new Host(), p = await h.spawn('publisher', 'publisher.wasm');
