@@ -21,8 +21,11 @@
  * layers 1 and 2 exist: the host's tests include this header to check that the guest's
  * values are the host's (tests/component/sdk/test_sdk_constants.c).
  *
- * Conventions. Every call returns a non-negative value on success or a negative
- * troupe_guest_error. Pointers handed to the host are read (or written) during the call
+ * Names differ from the host's (TROUPE_ERR_* here, TROUPE_E_* in include/troupe/error.h;
+ * troupe_guest_* types), so that host code can include both.
+ *
+ * Conventions. Every call returning an integer returns a non-negative value on success
+ * or a negative troupe_guest_error (TROUPE_ERR_*). Pointers handed to the host are read (or written) during the call
  * only: the host keeps no pointer into guest memory. Payloads that cross to another party
  * (send, ask, reply, publish, invocation results) must start with a multicodec prefix
  * and be valid for it (the _json helpers add the JSON prefix; your text must be JSON).
