@@ -38,8 +38,10 @@ TROUPE_EXPORT(ask) {
   int32_t len = troupe_ask_json(to, 0, question, first, sizeof first, 5000);
   if (len < 0)
     return fail(len, "ask");
-  if ((size_t)len <= sizeof first)
-    return troupe_output(first, (size_t)len) < 0 ? TROUPE_ERR_INVAL : 0;
+  if ((size_t)len <= sizeof first) {
+    int32_t rc = troupe_output(first, (size_t)len);
+    return rc < 0 ? rc : 0;
+  }
 
   /* A long answer: the rest is still at the host, read it without asking again. */
   uint8_t *all = malloc((size_t)len);

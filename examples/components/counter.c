@@ -34,7 +34,9 @@ TROUPE_HANDLE_MESSAGE(on_message) {
 TROUPE_EXPORT(get) {
   uint8_t out[64];
   int32_t n = count_json(out, sizeof out);
-  return n < 0 ? n : troupe_output(out, (size_t)n) < 0 ? TROUPE_ERR_INVAL : 0;
+  if (n >= 0)
+    n = troupe_output(out, (size_t)n);
+  return n < 0 ? n : 0;
 }
 
 /* `add` with 5, "\x80\x04" "5", or CBOR 0x51 0x05: the count plus 5. */
@@ -48,5 +50,7 @@ TROUPE_EXPORT(add) {
   }
   count += v;
   n = count_json(out, sizeof out);
-  return n < 0 ? n : troupe_output(out, (size_t)n) < 0 ? TROUPE_ERR_INVAL : 0;
+  if (n >= 0)
+    n = troupe_output(out, (size_t)n);
+  return n < 0 ? n : 0;
 }

@@ -28,7 +28,9 @@ TROUPE_EXPORT_AS("sleep", sleep_export) {
   }
   uint8_t out[48];
   int32_t n = sleep_ms(ms, out, sizeof out);
-  return n < 0 ? n : troupe_output(out, (size_t)n) < 0 ? TROUPE_ERR_INVAL : 0;
+  if (n >= 0)
+    n = troupe_output(out, (size_t)n);
+  return n < 0 ? n : 0;
 }
 
 TROUPE_HANDLE_MESSAGE(on_message) {

@@ -37,5 +37,7 @@ TROUPE_HANDLE_MESSAGE(on_message) {
 TROUPE_EXPORT(count) {
   uint8_t out[200];
   int32_t n = answer(out, sizeof out);
-  return n < 0 ? n : troupe_output(out, (size_t)n) < 0 ? TROUPE_ERR_INVAL : 0;
+  if (n >= 0)
+    n = troupe_output(out, (size_t)n);
+  return n < 0 ? n : 0;
 }

@@ -28,5 +28,7 @@ TROUPE_EXPORT(trespass) {
   n = troupe_jsonf(out, sizeof out,
                    "{\"send\":%d,\"send_error\":\"%s\",\"publish\":%d,\"publish_error\":\"%s\"}",
                    sent, troupe_error_name(sent), published, troupe_error_name(published));
-  return n < 0 ? n : troupe_output(out, (size_t)n) < 0 ? TROUPE_ERR_INVAL : 0;
+  if (n >= 0)
+    n = troupe_output(out, (size_t)n);
+  return n < 0 ? n : 0;
 }

@@ -21,8 +21,11 @@
  * layers 1 and 2 exist: the host's tests include this header to check that the guest's
  * values are the host's (tests/component/sdk/test_sdk_constants.c).
  *
- * Conventions. Every call returns a non-negative value on success or a negative
- * troupe_guest_error. Pointers handed to the host are read (or written) during the call
+ * Names differ from the host's (TROUPE_ERR_* here, TROUPE_E_* in include/troupe/error.h;
+ * troupe_guest_* types), so that host code can include both.
+ *
+ * Conventions. Every call returning an integer returns a non-negative value on success
+ * or a negative troupe_guest_error (TROUPE_ERR_*). Pointers handed to the host are read (or written) during the call
  * only: the host keeps no pointer into guest memory. Payloads that cross to another party
  * (send, ask, reply, publish, invocation results) must start with a multicodec prefix
  * and be valid for it (the _json helpers add the JSON prefix; your text must be JSON).
@@ -438,24 +441,29 @@ TROUPE_IMPORT("time") int64_t troupe_abi_time(int32_t clock);
  *     TROUPE_HANDLE_MESSAGE(on_message) { ... }         // "handle-message"
  */
 
+/* The parameters the macros name may go unused without a warning (-Wextra). */
+#define TROUPE__MAYBE_UNUSED __attribute__((unused))
+
 /* An invocable export NAME ([i32 args_len] -> [i32 status]): read the arguments with
  * troupe_input*, set the result with troupe_output*, return 0 or a negative error
  * (returned to the caller, with the output as its message). The name must not start
  * with '_'. */
 #define TROUPE_EXPORT(name)                                                            \
   int32_t name(int32_t args_len) __attribute__((export_name(#name)));                  \
-  int32_t name(int32_t args_len)
+  int32_t name(int32_t args_len TROUPE__MAYBE_UNUSED)
 /* The same with an export name that is not a C identifier: TROUPE_EXPORT_AS("get-all", f). */
 #define TROUPE_EXPORT_AS(export, fn)                                                   \
   int32_t fn(int32_t args_len) __attribute__((export_name(export)));                   \
-  int32_t fn(int32_t args_len)
+  int32_t fn(int32_t args_len TROUPE__MAYBE_UNUSED)
 /* handle-message: called for every message; the arguments are named kind, from, tag,
  * corr and len (the payload's length, read with troupe_input*). Return TROUPE_CONTINUE,
  * TROUPE_STOP (a normal stop) or a negative error (a crash with that code). */
 #define TROUPE_HANDLE_MESSAGE(fn)                                                      \
   int32_t fn(int32_t kind, int64_t from, int32_t tag, int64_t corr, int32_t len)       \
       __attribute__((export_name("handle-message")));                                  \
-  int32_t fn(int32_t kind, int64_t from, int32_t tag, int64_t corr, int32_t len)
+  int32_t fn(int32_t kind TROUPE__MAYBE_UNUSED, int64_t from TROUPE__MAYBE_UNUSED,     \
+             int32_t tag TROUPE__MAYBE_UNUSED, int64_t corr TROUPE__MAYBE_UNUSED,      \
+             int32_t len TROUPE__MAYBE_UNUSED)
 /* _health: return TROUPE_HEALTHY, TROUPE_DEGRADED or TROUPE_UNHEALTHY; a reason may be
  * set with troupe_output*. */
 #define TROUPE_HEALTH(fn)                                                              \
@@ -496,24 +504,17 @@ static inline int32_t troupe_input_at(void *buf, size_t cap, size_t offset) {
  * longer than cap (buf then holds its first cap bytes). */
 static inline int32_t troupe_input(void *buf, size_t cap) {
   size_t got = 0;
-  for (;;) {
+  while (got < cap) {
     int32_t n = troupe_input_at((uint8_t *)buf + got, cap - got, got);
     if (n < 0)
       return n;
     if (n == 0)
-      break;
+      return (int32_t)got;
     got += (size_t)n;
-    if (got == cap) {
-      uint8_t probe;
-      n = troupe_input_at(&probe, 1, got);
-      if (n < 0)
-        return n;
-      if (n > 0)
-        return TROUPE_ERR_TOO_LARGE;
-      break;
-    }
   }
-  return (int32_t)got;
+  uint8_t probe; /* buf is full: is there more? */
+  int32_t more = troupe_input_at(&probe, 1, got);
+  return more < 0 ? more : more > 0 ? TROUPE_ERR_TOO_LARGE : (int32_t)got;
 }
 
 /* The whole current input, of len bytes (handle-message's len, an export's args_len),
