@@ -368,6 +368,13 @@ TROUPE_API troupe_wasm_state troupe_wasm_instance_state(const troupe_wasm_instan
  * ensures it). Cheap: two atomic stores; the running call pays nothing for it (its fuel
  * check is the existing one). */
 TROUPE_API void troupe_wasm_instance_interrupt(troupe_wasm_instance *inst);
+/* Fuel spent by the latest troupe_wasm_call / _call_at / _resume on `inst` (each
+ * starts counting from 0 with its own options), read after it returned: how much of its
+ * budget a call that completed used, for an embedder that accounts fuel across the
+ * slices of one long computation. It may exceed the budget by the cost of the last
+ * instruction block charged. Self only: the thread that ran the call (not while a call
+ * runs). 0 for a NULL instance. */
+TROUPE_API uint64_t troupe_wasm_instance_fuel_spent(const troupe_wasm_instance *inst);
 /* For SUSPENDED_HOST: which host function waits and what to supply when resuming.
  * troupe_wasm_suspended_host fills *out as troupe_wasm_module_import does for an import:
  * kind FUNC, module and name (NUL-terminated, with their real lengths: they may hold

@@ -502,6 +502,7 @@ int troupe_send_after(troupe_runtime *rt, const troupe_send_args *args, uint64_t
   m->kind = d->sys ? TROUPE_MSG_SYSTEM : TROUPE_MSG_USER;
   m->from = args->from;
   m->tag = args->tag;
+  m->corr = args->corr; /* so a timer can end a troupe_actor_suspend_for wait */
   int rc = trA_timer_start(rt, delay_ns, delayed_fire, delayed_drop, d, out != NULL, out);
   if (rc) {
     trA_msg_free(rt, m);

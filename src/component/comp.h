@@ -41,4 +41,312 @@ void trP_cache_stats_get(trP_cache *c, trP_cache_stats *out);
 #define TRP_NAME_MAX 128
 int trP_name_check(const char *name, troupe_err *err);
 
+/* ---- the component layer proper ------------------------------------------------------ */
+#include "troupe/broker.h"
+#include "troupe/codec.h"
+#include "troupe/component.h"
+#include "troupe/supervisor.h"
+#include "troupe/wasi.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+/* Message tags of the layer (TROUPE_TAG_RANGE_COMPONENT). */
+#define TRP_TAG_MSG 0x54500001u     /* USER/SYSTEM: a trP_msg (MESSAGE or TIMER) */
+#define TRP_TAG_ASK 0x54500002u     /* ASK: trP_wire header + payload */
+#define TRP_TAG_INVOKE 0x54500003u  /* ASK: trP_wire header + name + arguments */
+#define TRP_TAG_WAKE 0x54500004u    /* SYSTEM to self: a timer of the runtime's own (corr) */
+#define TRP_TAG_START 0x54500005u   /* SYSTEM to self: begin the start job */
+#define TRP_TAG_HELD 0x54500006u    /* SYSTEM to self: held messages arrived, drain them */
+_Static_assert(TROUPE_TAG_IN_RANGE(TRP_TAG_MSG, TROUPE_TAG_RANGE_COMPONENT), "tag range");
+_Static_assert(TROUPE_TAG_IN_RANGE(TRP_TAG_HELD, TROUPE_TAG_RANGE_COMPONENT), "tag range");
+
+/* The header of an ASK (TRP_TAG_ASK: then the payload) or an INVOKE (TRP_TAG_INVOKE:
+ * then name_len bytes of export name, then the arguments). An INVOKE's answer is an
+ * int32 status followed by the result (status 0) or an error message. */
+typedef struct trP_wire {
+  uint64_t from; /* the asking component, 0 for the host */
+  uint32_t tag;  /* ASK: the guest's tag */
+  uint32_t name_len;
+} trP_wire;
+
+/* Guest message kinds (docs/ABI.md). */
+enum {
+  TRP_KIND_MESSAGE = 0,
+  TRP_KIND_ASK = 1,
+  TRP_KIND_REPLY = 2,
+  TRP_KIND_ASK_FAILED = 3,
+  TRP_KIND_DOWN = 4,
+  TRP_KIND_TIMER = 5,
+  TRP_KIND_PUBLICATION = 6,
+};
+
+/* Defaults of troupe_component_limits. */
+#define TRP_DEF_MEMORY_PAGES 256u
+#define TRP_DEF_STACK_BYTES (1u << 20)
+#define TRP_DEF_CALL_DEPTH 10000u
+#define TRP_DEF_FUEL_SLICE 100000u
+#define TRP_DEF_MESSAGE_BYTES (1u << 20)
+#define TRP_DEF_START_TIMEOUT_MS 5000u
+#define TRP_DEF_CLEANUP_TIMEOUT_MS 1000u
+
+/* ---- specs (spec.c) ---------------------------------------------------------------- */
+/* An owned, validated copy of a troupe_component_spec, with defaults filled in. */
+typedef struct trP_spec {
+  troupe_component_spec s; /* every pointer in it points into this block's copies */
+  char *metadata;          /* the registry's metadata JSON (built at first load) */
+} trP_spec;
+int trP_spec_copy(const troupe_component_spec *in, trP_spec **out, troupe_err *err);
+void trP_spec_free(trP_spec *sp);
+void trP_limits_defaults(troupe_component_limits *l);
+bool trP_patterns_match(const troupe_pattern_list *l, const char *what);
+
+/* ---- records (record.c): one per component, across its incarnations ------------------ */
+typedef struct trP_msg trP_msg;
+typedef struct trP_rec {
+  _Atomic uint32_t refs;
+  troupe_component_id id;
+  struct troupe_host *host;
+  trP_spec *spec;
+  const char *name;              /* = spec->s.name */
+  char *module_ref;              /* as given, or "sha256:HEX" */
+  troupe_wasm_module *mod;       /* loaded at the first start, kept for restarts */
+  uint8_t sha256[TROUPE_SHA256_BYTES];
+  uint32_t nth;                  /* spawn order, for listing */
+  /* The incarnation that takes messages directly: 0 while there is none (starting up
+   * or between incarnations); sends then go to `held` (under mu). Release/acquire:
+   * a sender that reads a non-zero id sees the held queue drained into that actor. */
+  _Atomic uint64_t actor;
+  _Atomic int state;             /* troupe_component_state */
+  pthread_mutex_t mu;            /* held queue, gone, health reason, last exit, start error */
+  trP_msg *held_head, *held_tail;
+  trP_msg *held_cursor;          /* last message requeued from a dead incarnation */
+  size_t held_n;
+  bool gone;                     /* terminated for good: nothing is held any more */
+  troupe_health health;
+  char *health_reason;
+  troupe_exit_kind last_exit_kind;
+  int last_exit_code;
+  char *last_exit_msg;
+  int start_code;                /* the last start failure (0 none), for the spawner */
+  char start_msg[TROUPE_ERR_MSG_MAX];
+  _Atomic uint32_t restarts;
+  _Atomic uint64_t messages, fuel;
+  _Atomic uint64_t memory_bytes;
+  uint64_t created_ns;
+  _Atomic uint64_t started_ns;
+} trP_rec;
+trP_rec *trP_rec_ref(trP_rec *r);
+void trP_rec_unref(trP_rec *r);
+/* Terminated for good (the supervisor dropped its spec): held messages are freed and
+ * the record leaves the host's tables. */
+void trP_rec_gone(void *rec);
+void trP_rec_set_state(trP_rec *r, troupe_component_state s);
+void trP_rec_set_health(trP_rec *r, troupe_health h, const char *reason);
+
+/* ---- messages (msg.c) ----------------------------------------------------------------
+ * A MESSAGE or TIMER travels as one block: this header and the payload, lent to the
+ * runtime (troupe_send_args.release), so that a message still queued when its target's
+ * incarnation dies comes back (through the drop hook) and is held for the next one. */
+struct trP_msg {
+  trP_msg *next;                 /* in a record's held queue */
+  trP_rec *to;                   /* a reference */
+  troupe_component_id from;      /* sending component, 0 for the host */
+  troupe_actor_id from_actor;
+  uint32_t guest_tag;
+  uint8_t kind;                  /* TRP_KIND_MESSAGE or TRP_KIND_TIMER */
+  _Atomic bool dropped;          /* set by the drop hook: requeue instead of freeing */
+  uint64_t corr;                 /* TIMER: its id */
+  uint32_t len;
+  uint8_t data[];
+};
+trP_msg *trP_msg_new(trP_rec *to, troupe_component_id from, troupe_actor_id from_actor,
+                     uint8_t kind, uint32_t tag, const void *data, size_t len);
+void trP_msg_free(trP_msg *m);
+/* The release function every trP_msg is lent with (free, or requeue when dropped). */
+void trP_msg_release(void *user, const void *data, size_t len);
+/* Hand m to its target's current incarnation, or hold it when there is none. Takes m
+ * (freed on failure). NOTFOUND when the component is gone; MAILBOX_FULL. */
+int trP_msg_deliver(troupe_runtime *rt, trP_msg *m, unsigned flags);
+/* The new incarnation `self` takes the held messages (in order, ahead of anything sent
+ * later) and becomes the one messages go to. Called from its init. */
+void trP_held_adopt(trP_rec *r, troupe_runtime *rt, troupe_actor_id self);
+/* Stragglers came back after the adoption (TRP_TAG_HELD): move them too. */
+void trP_held_drain(trP_rec *r, troupe_runtime *rt, troupe_actor_id self);
+/* The incarnation `self` is ending: messages go to the held queue until the next one. */
+void trP_held_release_actor(trP_rec *r, troupe_actor_id self);
+void trP_drop_hook(troupe_runtime *rt, const trA_dropped *d, void *user);
+
+/* A new record in the host's table (state Creating), with the caller's reference:
+ * NAME_TAKEN, RANGE (max_components), INVAL (spec), NOMEM. (api.c) */
+int trP_rec_create(struct troupe_host *h, const troupe_component_spec *spec, trP_rec **out,
+                   troupe_err *err);
+/* The supervisor child spec of a component; r's reference passes to the supervisor
+ * (given back through arg_free = trP_rec_gone). */
+void trP_child_spec_of(trP_rec *r, troupe_child_spec *cs);
+
+/* ---- the host (host.c, table.c) -------------------------------------------------------- */
+typedef struct trP_table {
+  pthread_rwlock_t lock;
+  trP_rec **ids;    /* open addressing by id, NULL empty, TRP_TOMB deleted */
+  size_t ids_cap, ids_n, ids_used;
+  trP_rec **names;  /* open addressing by name hash */
+  size_t names_cap, names_used;
+  uint32_t nth;
+} trP_table;
+int trP_table_init(trP_table *t);
+void trP_table_destroy(trP_table *t);
+/* Insert r under its id and name: NAME_TAKEN when the name is used. */
+int trP_table_insert(trP_table *t, trP_rec *r, troupe_err *err);
+void trP_table_remove(trP_table *t, trP_rec *r);
+/* A new reference, or NULL. */
+trP_rec *trP_table_get(trP_table *t, troupe_component_id id);
+trP_rec *trP_table_find(trP_table *t, const char *name);
+/* Every record, in spawn order (new references in *out, malloc'd). */
+int trP_table_snapshot(trP_table *t, trP_rec ***out, size_t *n);
+
+struct troupe_host {
+  troupe_runtime *rt;
+  troupe_broker *broker;
+  troupe_actor_id root;          /* root supervisor of components */
+  trP_cache *cache;
+  troupe_store *store;           /* borrowed */
+  troupe_logger *log;            /* borrowed */
+  troupe_wasm_linker *linker;    /* troupe imports + WASI, shared by every instance */
+  troupe_wasi_locator wasi_how;
+  trP_table table;
+  _Atomic uint64_t next_id;
+  _Atomic uint64_t live;
+  uint64_t max_components;
+};
+troupe_host *trP_host_of(troupe_runtime *rt);
+/* The linker's troupe imports (imports.c). */
+int trP_imports_define(troupe_wasm_linker *l, troupe_host *h, troupe_err *err);
+/* Audit/log (events.c). */
+void trP_event(troupe_host *h, troupe_log_level lvl, const char *event, const trP_rec *r,
+               const troupe_log_field *extra, size_t n);
+
+/* ---- the component actor (actor.c, run.c) ---------------------------------------------- */
+typedef enum trP_job_kind {
+  TRP_JOB_NONE = 0,
+  TRP_JOB_START,    /* _initialize then _start */
+  TRP_JOB_HANDLE,   /* handle-message */
+  TRP_JOB_INVOKE,   /* an invocable export for an INVOKE ask */
+} trP_job_kind;
+
+typedef enum trP_wait_kind {
+  TRP_WAIT_NONE = 0,
+  TRP_WAIT_ASK,       /* troupe.ask: REPLY / ASK_FAILED with corr */
+  TRP_WAIT_SEND,      /* troupe.send_wait: space or timeout (corr) */
+  TRP_WAIT_SPAWN,     /* troupe.spawn: the supervisor's answer (corr) */
+  TRP_WAIT_WASI,      /* a WASI sleep: our timer's TRP_TAG_WAKE (corr) */
+} trP_wait_kind;
+
+typedef struct trP_stash trP_stash; /* messages that came while the instance was busy */
+
+typedef struct trP_comp {
+  trP_rec *rec;                  /* a reference */
+  troupe_host *host;
+  troupe_actor *self;            /* valid during callbacks */
+  troupe_actor_id self_id, parent;
+  troupe_wasm_instance *inst;
+  troupe_wasi_ctx *wasi;
+  const troupe_component_limits *lim;
+  bool ready, acked, start_failed;
+  /* The job in progress (one at a time: an instance runs one call). */
+  trP_job_kind job;
+  uint32_t job_export;           /* export index */
+  uint8_t start_phase;           /* 0: _initialize, 1: _start */
+  uint64_t job_corr;             /* INVOKE: the ask to answer */
+  const char *job_fn;            /* INVOKE: the export's name (in job_fn_buf) */
+  char job_fn_buf[256];
+  troupe_wasm_val job_args[5];
+  uint32_t job_nargs, job_nres;
+  bool no_wait;                  /* _cleanup, _health: imports may not suspend */
+  uint64_t job_fuel;             /* spent by this job so far (whole slices) */
+  uint64_t job_started_ns;
+  /* The current input (message payload, invocation arguments). */
+  const uint8_t *in;
+  size_t in_len;
+  uint8_t *in_own;               /* when the input had to be copied (stashed) */
+  char *in_subject;
+  /* Output of the current call (troupe.output). */
+  uint8_t *out;
+  size_t out_len, out_cap;
+  /* What the suspended instance waits for. */
+  trP_wait_kind wait;
+  uint64_t wait_corr;
+  uint32_t wait_out, wait_cap;   /* ask: where the reply goes in guest memory */
+  troupe_timer *wait_timer;
+  /* For send_wait: the message being sent. */
+  trP_msg *wait_msg;
+  trP_rec *wait_target;
+  uint64_t wait_deadline_ns;
+  uint8_t *reply;                /* the last ask's reply (reply_read) */
+  size_t reply_len;
+  trP_stash *stash_head, *stash_tail;
+  /* Monitors: ref -> monitored component, for DOWN's `from`. */
+  struct { uint64_t ref; troupe_component_id who; } *mons;
+  size_t nmons, cmons;
+  /* Timers: the ones started by send_after, by id, for cancel_timer. */
+  struct { uint64_t id; troupe_timer *t; } *timers;
+  size_t ntimers, ctimers;
+  uint64_t next_timer;
+  troupe_sub_id *subs;           /* this incarnation's subscriptions */
+  size_t nsubs, csubs;
+  char line[2][512];             /* partial stdout/stderr lines */
+  size_t line_len[2];
+  uint32_t exp_handle, exp_health, exp_cleanup, exp_init, exp_start;
+} trP_comp;
+
+extern const troupe_behaviour trP_behaviour;
+/* The supervisor's start function for every component (arg: its trP_rec). */
+int trP_child_start(troupe_actor *sup, const troupe_spawn_opts *opts, void *arg,
+                    const void *extra, size_t extra_len, troupe_actor_id *out, troupe_err *err);
+/* The component running on the calling thread's current host call. */
+trP_comp *trP_comp_of_call(troupe_wasm_hostcall *call);
+/* Run (first: start, else resume with host_result) the job's call; returns the action
+ * for the actor (CONTINUE, SUSPEND, YIELD) or a negative status for a crash. */
+int trP_run(trP_comp *c, bool first, const troupe_wasm_val *host_result, troupe_err *err);
+/* Begin a job for a message (the input is m's bytes while it runs). */
+int trP_begin_handle(trP_comp *c, int kind, troupe_component_id from, uint32_t tag,
+                     uint64_t corr, const void *data, size_t len, troupe_err *err);
+/* A publication: the same with the subject (taken: freed with the job). */
+int trP_begin_handle_pub(trP_comp *c, troupe_component_id from, char *subject,
+                         const void *data, size_t len, troupe_err *err);
+/* The call ended: its answer goes out (run.c calls it; res NULL for no result). */
+int trP_job_done(trP_comp *c, const troupe_wasm_val *res, troupe_err *err);
+void trP_job_clear(trP_comp *c);
+/* The start failed: record it for the spawner, acknowledge the supervisor, crash. */
+int trP_start_failed(trP_comp *c, int code, const char *msg, troupe_err *err);
+/* Answer the INVOKE in progress (no-op when none): status and bytes. */
+void trP_invoke_answer(trP_comp *c, int status, const void *data, size_t len);
+void trP_output_reset(trP_comp *c);
+void trP_trap_text(const troupe_wasm_trap *t, char *buf, size_t cap);
+void trP_comp_free(trP_comp *c);
+/* Refs (monitor refs, ask_async corrs) -> the component they concern. */
+int trP_ref_add(trP_comp *c, uint64_t ref, troupe_component_id who);
+troupe_component_id trP_ref_take(trP_comp *c, uint64_t ref, bool remove);
+/* The component whose current incarnation is `actor` (0 when none). */
+troupe_component_id trP_component_of_actor(troupe_host *h, troupe_actor_id actor);
+/* Waits ending (imports.c): the host result to resume the instance with. */
+int32_t trP_ask_finish(trP_comp *c, const troupe_message *m);
+int64_t trP_spawn_finish(trP_comp *c, const troupe_message *m);
+/* 1: still no room (waiting again); else the status for the guest. */
+int trP_send_wait_finish(trP_comp *c, const troupe_message *m);
+/* A TIMER arrived: forget its handle. */
+void trP_timer_fired(trP_comp *c, uint64_t id);
+/* WASI stdout/stderr: lines to the log (wasi_out.c). */
+int trP_wasi_write(void *user, int fd, const void *data, size_t len);
+void trP_wasi_flush(trP_comp *c);
+/* Capabilities (caps.c). */
+bool trP_may_send(troupe_host *h, const trP_rec *from, const trP_rec *to);
+bool trP_pattern_covers(const char *outer, const char *inner);
+/* Send a MESSAGE from a component (or the host: from NULL): limits, capabilities,
+ * payload check, then delivery. */
+int trP_send(troupe_host *h, const trP_rec *from, troupe_actor_id from_actor, trP_rec *to,
+             uint32_t tag, const void *data, size_t len, troupe_err *err);
+/* The payload rule of docs/ABI.md: empty, or a valid multicodec-prefixed payload. */
+int trP_payload_check(const void *data, size_t len, troupe_err *err);
+
 #endif

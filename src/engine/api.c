@@ -262,6 +262,12 @@ void troupe_wasm_instance_interrupt(troupe_wasm_instance *inst) {
   atomic_store_explicit(&inst->ex.fuel_budget, 0, memory_order_seq_cst);
 }
 
+uint64_t troupe_wasm_instance_fuel_spent(const troupe_wasm_instance *inst) {
+  if (!inst || inst->ex.fuel_spent < 0)
+    return 0;
+  return (uint64_t)inst->ex.fuel_spent;
+}
+
 static void reset_exec(trE_exec *ex) {
   ex->nframes = 0;
   ex->pc = NULL;

@@ -1,0 +1,808 @@
+/*
+ * component/actor.c: the component actor, one per incarnation of a component.
+ *
+ *   supervisor ──start fn──► trP_child_start: spawns the actor (linked, named, bounded)
+ *   init        load + compile (once per component: kept in the record for restarts),
+ *               instantiate with the limits, WASI context, adopt held messages, queue
+ *               the START job                                   state Creating
+ *   START job   _initialize, then _start (sliced; may wait)     state Starting
+ *               done: Ready, acknowledge the supervisor (troupe_sup_ack), audit
+ *               component_started; failed: acknowledge the failure and crash
+ *   messages    each one a job: handle-message, an invocation   state Ready
+ *   terminate   orderly exit: _cleanup under its timeout; crash/kill: none; messages
+ *               still here go back to the record's held queue; audit component_stopped
+ *
+ * While a job yields or waits the actor is suspended, so the runtime defers its other
+ * messages in order. Two kinds still reach handle() then -- the REPLY / ASK_FAILED of
+ * an ask_async and a stranger's RESUME, which wake any plain suspension -- and are kept
+ * in a small stash until the job ends. Health questions are answered by a callback,
+ * also while the instance waits (then with the last known health).
+ */
+#include "component/comp.h"
+
+#include <stdio.h>
+
+struct trP_stash {
+  trP_stash *next;
+  troupe_message m; /* data points into bytes[] */
+  uint8_t bytes[];
+};
+
+/* ---- output of a call --------------------------------------------------------------- */
+void trP_output_reset(trP_comp *c) {
+  c->out_len = 0;
+}
+
+/* ---- answering an INVOKE --------------------------------------------------------------- */
+void trP_invoke_answer(trP_comp *c, int status, const void *data, size_t len) {
+  if (!c->job_corr)
+    return;
+  size_t n = sizeof(int32_t) + len;
+  uint8_t stackbuf[256];
+  uint8_t *buf = n <= sizeof stackbuf ? stackbuf : trB_malloc(n);
+  if (!buf) {
+    int32_t st = TROUPE_E_NOMEM;
+    troupe_reply(c->host->rt, c->self_id, c->job_corr, &st, sizeof st);
+  } else {
+    int32_t st = status;
+    memcpy(buf, &st, sizeof st);
+    if (len)
+      memcpy(buf + sizeof st, data, len);
+    troupe_reply(c->host->rt, c->self_id, c->job_corr, buf, n);
+    if (buf != stackbuf)
+      free(buf);
+  }
+  c->job_corr = 0;
+}
+
+/* ---- audit --------------------------------------------------------------------------- */
+static void event_started(trP_comp *c) {
+  char hex[TROUPE_SHA256_HEX];
+  troupe_sha256_hex(c->rec->sha256, hex);
+  char actor[TROUPE_ID_FORMAT_MAX];
+  troupe_id_format(c->self_id, actor, sizeof actor);
+  troupe_log_field f[] = {TROUPE_LOG_STR("module_sha256", hex),
+                          TROUPE_LOG_STR("module", c->rec->module_ref),
+                          TROUPE_LOG_STR("actor", actor),
+                          TROUPE_LOG_UINT("restarts", atomic_load(&c->rec->restarts))};
+  trP_event(c->host, TROUPE_LOG_INFO, "component_started", c->rec, f, TR_ARRAY_LEN(f));
+}
+
+static void event_stopped(trP_comp *c, const troupe_exit_reason *why) {
+  uint64_t started = atomic_load(&c->rec->started_ns), now = troupe_clock_wall_ns();
+  double uptime = started && now > started ? (double)(now - started) / 1e9 : 0.0;
+  troupe_log_field f[] = {TROUPE_LOG_STR("reason", troupe_exit_kind_name(why->kind)),
+                          TROUPE_LOG_STR("message", why->message ? why->message : ""),
+                          TROUPE_LOG_FLOAT("uptime_s", uptime)};
+  trP_event(c->host, why->kind == TROUPE_EXIT_CRASH || why->kind == TROUPE_EXIT_KILLED
+                         ? TROUPE_LOG_WARN
+                         : TROUPE_LOG_INFO,
+            "component_stopped", c->rec, f, TR_ARRAY_LEN(f));
+}
+
+/* ---- start ----------------------------------------------------------------------------- */
+int trP_start_failed(trP_comp *c, int code, const char *msg, troupe_err *err) {
+  trP_rec *r = c->rec;
+  pthread_mutex_lock(&r->mu);
+  r->start_code = code;
+  char text[TROUPE_ERR_MSG_MAX + TRP_NAME_MAX + 48];
+  snprintf(text, sizeof text, "component %llu '%s': %s", (unsigned long long)r->id, r->name, msg);
+  size_t n = TR_MIN(strlen(text), sizeof r->start_msg - 1); /* cut to an error message */
+  memcpy(r->start_msg, text, n);
+  r->start_msg[n] = '\0';
+  pthread_mutex_unlock(&r->mu);
+  c->start_failed = true;
+  if (!c->acked && c->parent) {
+    c->acked = true;
+    troupe_sup_ack(c->self, c->parent, code, r->start_msg);
+  }
+  trP_job_clear(c);
+  return troupe_err_set(err, code, "%s", r->start_msg);
+}
+
+static int begin_start_phase(trP_comp *c, troupe_err *err);
+
+static int start_done(trP_comp *c, troupe_err *err) {
+  if (c->start_phase == 0 && c->exp_start != UINT32_MAX &&
+      c->exp_init != UINT32_MAX) { /* _initialize done, _start next */
+    c->start_phase = 1;
+    return begin_start_phase(c, err);
+  }
+  trP_job_clear(c);
+  c->ready = true;
+  trP_rec_set_state(c->rec, TROUPE_COMPONENT_READY);
+  if (!c->acked && c->parent) {
+    c->acked = true;
+    troupe_sup_ack(c->self, c->parent, TROUPE_OK, NULL);
+  }
+  event_started(c);
+  return TROUPE_CONTINUE;
+}
+
+static int begin_start_phase(trP_comp *c, troupe_err *err) {
+  uint32_t idx = c->start_phase ? c->exp_start : c->exp_init;
+  if (idx == UINT32_MAX) { /* only _start exists: it is phase 1 */
+    c->start_phase = 1;
+    idx = c->exp_start;
+  }
+  if (idx == UINT32_MAX)
+    return start_done(c, err);
+  c->job = TRP_JOB_START;
+  c->job_export = idx;
+  c->job_nargs = 0;
+  c->job_nres = 0;
+  return trP_run(c, true, NULL, err);
+}
+
+/* ---- jobs ---------------------------------------------------------------------------- */
+int trP_job_done(trP_comp *c, const troupe_wasm_val *res, troupe_err *err) {
+  atomic_store_explicit(&c->rec->memory_bytes, troupe_wasm_memory_size(c->inst),
+                        memory_order_relaxed);
+  switch (c->job) {
+  case TRP_JOB_START:
+    return start_done(c, err);
+  case TRP_JOB_HANDLE: {
+    int32_t rv = res ? res[0].of.i32 : 0;
+    trP_job_clear(c);
+    if (rv == 0)
+      return TROUPE_CONTINUE;
+    if (rv == 1)
+      return TROUPE_STOP;
+    return troupe_err_set(err, rv < 0 ? rv : TROUPE_E_INVAL, "handle-message returned %d (%s)",
+                          rv, rv < 0 ? troupe_err_name(rv) : "not 0, 1 or an error code");
+  }
+  case TRP_JOB_INVOKE: {
+    int32_t rv = res ? res[0].of.i32 : 0;
+    if (rv == 0 && c->out_len) {
+      troupe_payload p;
+      troupe_err e;
+      int vr = troupe_codec_decode(c->out, c->out_len, &p, &e);
+      if (vr) {
+        char msg[TROUPE_ERR_MSG_MAX + 64];
+        int n = snprintf(msg, sizeof msg, "result of '%s': %s", c->job_fn, troupe_err_message(&e));
+        trP_invoke_answer(c, vr, msg, (size_t)(n < 0 ? 0 : TR_MIN((size_t)n, sizeof msg - 1)));
+        trP_job_clear(c);
+        return TROUPE_CONTINUE;
+      }
+    }
+    if (rv > 0)
+      rv = TROUPE_E_INVAL; /* not a status: reported as such */
+    trP_invoke_answer(c, rv, c->out, c->out_len);
+    trP_job_clear(c);
+    return TROUPE_CONTINUE;
+  }
+  default:
+    trP_job_clear(c);
+    return TROUPE_CONTINUE;
+  }
+}
+
+int trP_begin_handle(trP_comp *c, int kind, troupe_component_id from, uint32_t tag, uint64_t corr,
+                     const void *data, size_t len, troupe_err *err) {
+  atomic_fetch_add_explicit(&c->rec->messages, 1, memory_order_relaxed);
+  if (c->exp_handle == UINT32_MAX)
+    return TROUPE_CONTINUE; /* no handler: the message is consumed, as a counter would */
+  if (len > c->lim->max_message_bytes)
+    return TROUPE_CONTINUE; /* senders check the target's limit; a C actor's oversize message is dropped */
+  c->job = TRP_JOB_HANDLE;
+  c->job_export = c->exp_handle;
+  c->in = data;
+  c->in_len = len;
+  trP_output_reset(c);
+  c->job_args[0] = TROUPE_WASM_VAL_I32(kind);
+  c->job_args[1] = TROUPE_WASM_VAL_I64((int64_t)from);
+  c->job_args[2] = TROUPE_WASM_VAL_I32((int32_t)tag);
+  c->job_args[3] = TROUPE_WASM_VAL_I64((int64_t)corr);
+  c->job_args[4] = TROUPE_WASM_VAL_I32((int32_t)len);
+  c->job_nargs = 5;
+  c->job_nres = 1;
+  return trP_run(c, true, NULL, err);
+}
+
+static int begin_invoke(trP_comp *c, const troupe_message *m, troupe_err *err) {
+  trP_wire w;
+  if (m->len < sizeof w) {
+    int32_t st = TROUPE_E_INVAL;
+    troupe_reply(c->host->rt, c->self_id, m->corr, &st, sizeof st);
+    return TROUPE_CONTINUE;
+  }
+  memcpy(&w, m->data, sizeof w);
+  const uint8_t *p = (const uint8_t *)m->data + sizeof w;
+  size_t rest = m->len - sizeof w;
+  c->job_corr = m->corr;
+  if (w.name_len > rest || w.name_len >= sizeof c->job_fn_buf) {
+    trP_invoke_answer(c, TROUPE_E_INVAL, "bad invocation", 14);
+    return TROUPE_CONTINUE;
+  }
+  memcpy(c->job_fn_buf, p, w.name_len);
+  c->job_fn_buf[w.name_len] = '\0';
+  c->job_fn = c->job_fn_buf;
+  char msg[TROUPE_ERR_MSG_MAX];
+  if (!c->ready) {
+    int n = snprintf(msg, sizeof msg, "component '%s' is not ready", c->rec->name);
+    trP_invoke_answer(c, TROUPE_E_NOT_READY, msg, (size_t)n);
+    return TROUPE_CONTINUE;
+  }
+  uint32_t idx;
+  const troupe_wasm_functype *ft = NULL;
+  bool reserved = c->job_fn[0] == '_' || strcmp(c->job_fn, "handle-message") == 0;
+  if (!reserved && troupe_wasm_export_find(troupe_wasm_instance_module(c->inst), c->job_fn,
+                                           w.name_len, &idx) == TROUPE_OK)
+    ft = troupe_wasm_export_functype_at(c->inst, idx);
+  if (!ft || ft->nparams != 1 || ft->nresults != 1 || ft->params[0] != TROUPE_WASM_I32 ||
+      ft->results[0] != TROUPE_WASM_I32) {
+    int n = snprintf(msg, sizeof msg, "component '%s' has no invocable export '%s'%s",
+                     c->rec->name, c->job_fn,
+                     ft ? " (its type is not [i32] -> [i32])" : "");
+    trP_invoke_answer(c, TROUPE_E_NOTFOUND, msg, (size_t)n);
+    return TROUPE_CONTINUE;
+  }
+  const uint8_t *args = p + w.name_len;
+  size_t nargs = rest - w.name_len;
+  atomic_fetch_add_explicit(&c->rec->messages, 1, memory_order_relaxed);
+  c->job = TRP_JOB_INVOKE;
+  c->job_export = idx;
+  c->in = args;
+  c->in_len = nargs;
+  trP_output_reset(c);
+  c->job_args[0] = TROUPE_WASM_VAL_I32((int32_t)nargs);
+  c->job_nargs = 1;
+  c->job_nres = 1;
+  return trP_run(c, true, NULL, err);
+}
+
+int trP_begin_handle_pub(trP_comp *c, troupe_component_id from, char *subject,
+                         const void *data, size_t len, troupe_err *err) {
+  free(c->in_subject);
+  c->in_subject = subject;
+  int rc = trP_begin_handle(c, TRP_KIND_PUBLICATION, from, 0, 0, data, len, err);
+  if (c->job == TRP_JOB_NONE) { /* done already, or never started */
+    free(c->in_subject);
+    c->in_subject = NULL;
+  }
+  return rc;
+}
+
+/* ---- the stash ------------------------------------------------------------------------ */
+static void stash_push(trP_comp *c, const troupe_message *m) {
+  trP_stash *s = trB_malloc(sizeof *s + m->len);
+  if (!s)
+    return; /* out of memory: the message is lost, as a refused send would be */
+  s->next = NULL;
+  s->m = *m;
+  if (m->len)
+    memcpy(s->bytes, m->data, m->len);
+  s->m.data = s->bytes;
+  s->m.reason.message = NULL;
+  if (c->stash_tail)
+    c->stash_tail->next = s;
+  else
+    c->stash_head = s;
+  c->stash_tail = s;
+}
+
+static int dispatch(trP_comp *c, const troupe_message *m, troupe_err *err);
+
+/* After a job: the stashed messages, in order, until one starts a job that waits. */
+static int drain_stash(trP_comp *c, int action, troupe_err *err) {
+  while (action == TROUPE_CONTINUE && c->job == TRP_JOB_NONE && c->stash_head) {
+    trP_stash *s = c->stash_head;
+    c->stash_head = s->next;
+    if (!c->stash_head)
+      c->stash_tail = NULL;
+    action = dispatch(c, &s->m, err);
+    free(s);
+  }
+  return action;
+}
+
+/* ---- refs: monitors and async asks, for the `from` of DOWN and REPLY ------------------- */
+int trP_ref_add(trP_comp *c, uint64_t ref, troupe_component_id who) {
+  if (c->nmons == c->cmons) {
+    size_t n = c->cmons ? 2 * c->cmons : 4;
+    void *v = trB_realloc_array(c->mons, n, sizeof *c->mons);
+    if (!v)
+      return TROUPE_E_NOMEM;
+    c->mons = v;
+    c->cmons = n;
+  }
+  c->mons[c->nmons].ref = ref;
+  c->mons[c->nmons].who = who;
+  c->nmons++;
+  return TROUPE_OK;
+}
+
+troupe_component_id trP_ref_take(trP_comp *c, uint64_t ref, bool remove) {
+  for (size_t i = 0; i < c->nmons; i++)
+    if (c->mons[i].ref == ref) {
+      troupe_component_id who = c->mons[i].who;
+      if (remove)
+        c->mons[i] = c->mons[--c->nmons];
+      return who;
+    }
+  return 0;
+}
+
+/* ---- dispatch ------------------------------------------------------------------------- */
+static int on_wait_done(trP_comp *c, const troupe_message *m, troupe_err *err);
+
+static int dispatch(trP_comp *c, const troupe_message *m, troupe_err *err) {
+  troupe_runtime *rt = c->host->rt;
+  switch (m->tag) {
+  case TRP_TAG_START:
+    if (m->kind == TROUPE_MSG_SYSTEM) {
+      c->job_started_ns = troupe_clock_mono_ns();
+      trP_rec_set_state(c->rec, TROUPE_COMPONENT_STARTING);
+      return begin_start_phase(c, err);
+    }
+    break;
+  case TRP_TAG_HELD:
+    if (m->kind == TROUPE_MSG_SYSTEM) {
+      trP_held_drain(c->rec, rt, c->self_id);
+      return TROUPE_CONTINUE;
+    }
+    break;
+  case TRP_TAG_MSG:
+    if (m->kind == TROUPE_MSG_USER || m->kind == TROUPE_MSG_SYSTEM) {
+      const trP_msg *pm = m->data;
+      if (m->len < sizeof *pm)
+        return TROUPE_CONTINUE;
+      if (pm->kind == TRP_KIND_TIMER)
+        trP_timer_fired(c, pm->corr);
+      return trP_begin_handle(c, pm->kind, pm->from, pm->guest_tag,
+                              pm->kind == TRP_KIND_TIMER ? pm->corr : 0, pm->data, pm->len, err);
+    }
+    break;
+  case TRP_TAG_ASK:
+    if (m->kind == TROUPE_MSG_ASK && m->len >= sizeof(trP_wire)) {
+      trP_wire w;
+      memcpy(&w, m->data, sizeof w);
+      return trP_begin_handle(c, TRP_KIND_ASK, w.from, w.tag, m->corr,
+                              (const uint8_t *)m->data + sizeof w, m->len - sizeof w, err);
+    }
+    break;
+  case TRP_TAG_INVOKE:
+    if (m->kind == TROUPE_MSG_ASK)
+      return begin_invoke(c, m, err);
+    break;
+  case TROUPE_BROKER_TAG:
+    if (m->kind == TROUPE_MSG_USER) {
+      troupe_broker_envelope env;
+      if (troupe_broker_decode(m, &env))
+        return TROUPE_CONTINUE;
+      char *subject = trB_strdup(env.subject);
+      if (!subject)
+        return TROUPE_CONTINUE;
+      troupe_component_id from = trP_component_of_actor(c->host, env.from);
+      int rc = trP_begin_handle_pub(c, from, subject, env.data, env.len, err);
+      return rc;
+    }
+    break;
+  default:
+    break;
+  }
+  switch (m->kind) {
+  case TROUPE_MSG_REPLY:
+    return trP_begin_handle(c, TRP_KIND_REPLY, trP_ref_take(c, m->corr, true), 0, m->corr,
+                            m->data, m->len, err);
+  case TROUPE_MSG_ASK_FAILED:
+    return trP_begin_handle(c, TRP_KIND_ASK_FAILED, trP_ref_take(c, m->corr, true),
+                            (uint32_t)m->status, m->corr, NULL, 0, err);
+  case TROUPE_MSG_DOWN: {
+    const char *why = m->reason.message ? m->reason.message : "";
+    return trP_begin_handle(c, TRP_KIND_DOWN, trP_ref_take(c, m->corr, true),
+                            (uint32_t)m->reason.kind, m->corr, why, strlen(why), err);
+  }
+  case TROUPE_MSG_USER:
+    if (TROUPE_TAG_IS_RESERVED(m->tag))
+      return TROUPE_CONTINUE;
+    return trP_begin_handle(c, TRP_KIND_MESSAGE, 0, m->tag, 0, m->data, m->len, err);
+  case TROUPE_MSG_ASK:
+    if (TROUPE_TAG_IS_RESERVED(m->tag))
+      return TROUPE_CONTINUE;
+    return trP_begin_handle(c, TRP_KIND_ASK, 0, m->tag, m->corr, m->data, m->len, err);
+  default:
+    return TROUPE_CONTINUE; /* RESUME without a job, STARTED, EXIT: nothing to do */
+  }
+}
+
+static int handle(troupe_actor *self, const troupe_message *m, troupe_err *err) {
+  trP_comp *c = troupe_actor_state(self);
+  c->self = self;
+  int action;
+  if (c->wait != TRP_WAIT_NONE && m->corr && m->corr == c->wait_corr)
+    action = on_wait_done(c, m, err);
+  else if (c->job != TRP_JOB_NONE) {
+    if (m->kind == TROUPE_MSG_RESUME &&
+        troupe_wasm_instance_state(c->inst) != TROUPE_WASM_SUSPENDED_HOST)
+      action = trP_run(c, false, NULL, err); /* the next slice */
+    else {
+      stash_push(c, m); /* it came while the job yields: after the job */
+      return TROUPE_SUSPEND;
+    }
+  } else
+    action = dispatch(c, m, err);
+  if (action < 0)
+    trP_rec_set_state(c->rec, TROUPE_COMPONENT_FAILED);
+  return drain_stash(c, action, err);
+}
+
+/* ---- waits: an import suspended the instance; the awaited message has come ----------- */
+static int on_wait_done(trP_comp *c, const troupe_message *m, troupe_err *err) {
+  trP_wait_kind k = c->wait;
+  c->wait = TRP_WAIT_NONE;
+  c->wait_corr = 0;
+  if (c->wait_timer) {
+    troupe_timer_cancel(c->wait_timer);
+    c->wait_timer = NULL;
+  }
+  troupe_wasm_val hr;
+  switch (k) {
+  case TRP_WAIT_WASI: {
+    troupe_err e;
+    if (troupe_wasi_complete_sleep(c->wasi, c->inst, &hr, &e))
+      return troupe_err_set(err, e.code, "completing a WASI sleep: %s", e.msg);
+    break;
+  }
+  case TRP_WAIT_ASK:
+    hr = TROUPE_WASM_VAL_I32(trP_ask_finish(c, m));
+    break;
+  case TRP_WAIT_SPAWN:
+    hr = TROUPE_WASM_VAL_I64(trP_spawn_finish(c, m));
+    break;
+  case TRP_WAIT_SEND: {
+    int rc = trP_send_wait_finish(c, m);
+    if (rc == 1)
+      return TROUPE_SUSPEND; /* still full: waiting again */
+    hr = TROUPE_WASM_VAL_I32(rc);
+    break;
+  }
+  default:
+    return troupe_err_set(err, TROUPE_E_INTERNAL, "woken for no wait");
+  }
+  if (c->job == TRP_JOB_START) {
+    uint64_t now = troupe_clock_mono_ns();
+    if (now - c->job_started_ns > TROUPE_MS(c->lim->start_timeout_ms)) {
+      troupe_wasm_abort(c->inst);
+      char t[128];
+      snprintf(t, sizeof t, "start function failed: did not finish within the start timeout "
+                            "of %u ms", c->lim->start_timeout_ms);
+      return trP_start_failed(c, TROUPE_E_TIMEOUT, t, err);
+    }
+  }
+  return trP_run(c, false, &hr, err);
+}
+
+/* ---- health ---------------------------------------------------------------------------- */
+static troupe_health health_cb(troupe_actor *self, char *reason, size_t cap) {
+  trP_comp *c = troupe_actor_state(self);
+  troupe_health h = TROUPE_HEALTH_HEALTHY;
+  reason[0] = '\0';
+  if (!c->ready) {
+    snprintf(reason, cap, "starting");
+    return TROUPE_HEALTH_DEGRADED;
+  }
+  if (c->exp_health == UINT32_MAX)
+    return TROUPE_HEALTH_HEALTHY;
+  if (c->job != TRP_JOB_NONE) { /* busy in a call: the last answer stands */
+    pthread_mutex_lock(&c->rec->mu);
+    h = c->rec->health ? c->rec->health : TROUPE_HEALTH_HEALTHY;
+    snprintf(reason, cap, "%s", c->rec->health_reason ? c->rec->health_reason : "");
+    pthread_mutex_unlock(&c->rec->mu);
+    return h;
+  }
+  troupe_wasm_val res;
+  troupe_wasm_trap trap;
+  troupe_wasm_call_opts o = {.fuel = c->lim->fuel_slice, .trap_on_fuel_out = true};
+  trP_output_reset(c);
+  c->no_wait = true;
+  int rc = troupe_wasm_call_at(c->inst, c->exp_health, NULL, 0, &res, 1, &o, &trap, NULL);
+  c->no_wait = false;
+  if (rc == TROUPE_E_SUSPENDED) { /* waited anyway (a WASI call): not allowed here */
+    troupe_wasm_abort(c->inst);
+    snprintf(reason, cap, "_health tried to wait");
+    h = TROUPE_HEALTH_UNHEALTHY;
+  } else if (rc == TROUPE_E_TRAP) {
+    char t[200];
+    trP_trap_text(&trap, t, sizeof t);
+    snprintf(reason, cap, "_health trapped: %s", t);
+    h = TROUPE_HEALTH_UNHEALTHY;
+  } else if (rc) {
+    snprintf(reason, cap, "_health failed: %s", troupe_strerror(rc));
+    h = TROUPE_HEALTH_UNHEALTHY;
+  } else {
+    int32_t v = res.of.i32;
+    h = v == 0 ? TROUPE_HEALTH_HEALTHY : v == 1 ? TROUPE_HEALTH_DEGRADED : TROUPE_HEALTH_UNHEALTHY;
+    size_t n = TR_MIN(c->out_len, cap - 1);
+    memcpy(reason, c->out, n);
+    reason[n] = '\0';
+  }
+  trP_rec_set_health(c->rec, h, reason);
+  return h;
+}
+
+/* ---- lifecycle -------------------------------------------------------------------------- */
+static uint32_t find_export(const troupe_wasm_module *m, const char *name) {
+  uint32_t idx;
+  if (troupe_wasm_export_find(m, name, strlen(name), &idx))
+    return UINT32_MAX;
+  troupe_wasm_extern_desc d;
+  if (troupe_wasm_module_export(m, idx, &d) || d.kind != TROUPE_WASM_EXTERN_FUNC)
+    return UINT32_MAX;
+  return idx;
+}
+
+static bool has_type(const troupe_wasm_module *m, uint32_t idx, const char *params,
+                     const char *results) {
+  troupe_wasm_extern_desc d;
+  if (troupe_wasm_module_export(m, idx, &d))
+    return false;
+  if (d.func.nparams != strlen(params) || d.func.nresults != strlen(results))
+    return false;
+  for (uint32_t i = 0; i < d.func.nparams; i++)
+    if (d.func.params[i] != (params[i] == 'i' ? TROUPE_WASM_I32 : TROUPE_WASM_I64))
+      return false;
+  for (uint32_t i = 0; i < d.func.nresults; i++)
+    if (d.func.results[i] != (results[i] == 'i' ? TROUPE_WASM_I32 : TROUPE_WASM_I64))
+      return false;
+  return true;
+}
+
+/* The ABI's reserved exports, each checked for its exact type. */
+static int bind_exports(trP_comp *c, troupe_err *err) {
+  const troupe_wasm_module *m = c->rec->mod;
+  struct { const char *name, *params, *results; uint32_t *slot; } want[] = {
+      {"_initialize", "", "", &c->exp_init},   {"_start", "", "", &c->exp_start},
+      {"handle-message", "iIiIi", "i", &c->exp_handle},
+      {"_health", "", "i", &c->exp_health}, {"_cleanup", "", "", &c->exp_cleanup},
+  };
+  for (size_t i = 0; i < TR_ARRAY_LEN(want); i++) {
+    uint32_t idx = find_export(m, want[i].name);
+    *want[i].slot = idx;
+    if (idx == UINT32_MAX)
+      continue;
+    /* 'I' is i64 in the table above; has_type reads 'i' as i32 and anything else as i64. */
+    if (!has_type(m, idx, want[i].params, want[i].results))
+      return troupe_err_set(err, TROUPE_E_UNLINKABLE,
+                            "export '%s' has the wrong type (docs/ABI.md)", want[i].name);
+  }
+  return TROUPE_OK;
+}
+
+static int load(trP_comp *c, troupe_err *err) {
+  trP_rec *r = c->rec;
+  if (r->mod)
+    return TROUPE_OK;
+  troupe_host *h = c->host;
+  const troupe_component_spec *s = &r->spec->s;
+  troupe_err e;
+  troupe_err_clear(&e);
+  int rc;
+  if (s->module_bytes) {
+    rc = trP_cache_get(h->cache, s->module_bytes, s->module_len, &r->mod, r->sha256, &e);
+    if (rc)
+      return troupe_err_set(err, rc, "compile failed: %s", troupe_err_message(&e));
+  } else {
+    if (!h->store)
+      return troupe_err_set(err, TROUPE_E_NOTFOUND,
+                            "load failed: no component store to find '%s' in", s->module);
+    troupe_module_blob blob = {0};
+    rc = troupe_store_get(h->store, s->module, &blob, &e);
+    if (rc)
+      return troupe_err_set(err, rc, "load failed: %s", troupe_err_message(&e));
+    memcpy(r->sha256, blob.sha256, sizeof r->sha256);
+    rc = trP_cache_get_hashed(h->cache, blob.sha256, blob.bytes, blob.len, &r->mod, &e);
+    troupe_module_blob_clear(&blob);
+    if (rc)
+      return troupe_err_set(err, rc, "compile failed: %s", troupe_err_message(&e));
+  }
+  if (!r->module_ref) {
+    char hex[TROUPE_SHA256_HEX];
+    troupe_sha256_hex(r->sha256, hex);
+    char buf[8 + TROUPE_SHA256_HEX];
+    snprintf(buf, sizeof buf, "sha256:%s", hex);
+    r->module_ref = trB_strdup(buf);
+  }
+  return TROUPE_OK;
+}
+
+static int instantiate(trP_comp *c, troupe_err *err) {
+  const troupe_component_spec *s = &c->rec->spec->s;
+  int rc = bind_exports(c, err);
+  if (rc)
+    return troupe_err_set(err, rc, "instantiation failed: %s", err->msg);
+  troupe_wasi_config wc = {
+      .argc = s->argc, .argv = s->argv, .envc = s->envc, .env = s->env,
+      .write = trP_wasi_write, .user = c, .suspend_blocking = true,
+  };
+  troupe_err e;
+  troupe_err_clear(&e);
+  rc = troupe_wasi_ctx_new(&wc, &c->wasi, &e);
+  if (rc)
+    return troupe_err_set(err, rc, "instantiation failed: %s", troupe_err_message(&e));
+  troupe_wasm_limits wl = {.max_memory_pages = c->lim->max_memory_pages,
+                           .max_call_depth = c->lim->max_call_depth,
+                           .max_stack_bytes = c->lim->max_stack_bytes,
+                           .start_fuel = c->lim->fuel_slice * 100};
+  troupe_wasm_trap trap;
+  rc = troupe_wasm_instantiate(c->rec->mod, c->host->linker, &wl, &c->inst, &trap, &e);
+  if (rc)
+    return troupe_err_set(err, rc, "instantiation failed: %s", troupe_err_message(&e));
+  troupe_wasm_instance_set_user(c->inst, c);
+  atomic_store_explicit(&c->rec->memory_bytes, troupe_wasm_memory_size(c->inst),
+                        memory_order_relaxed);
+  return TROUPE_OK;
+}
+
+static int init(troupe_actor *self, void *arg, troupe_err *err) {
+  trP_comp *c = arg;
+  trP_rec *r = c->rec;
+  c->self = self;
+  c->self_id = troupe_self(self);
+  troupe_actor_set_health_fn(self, health_cb);
+  trP_rec_set_state(r, TROUPE_COMPONENT_CREATING);
+  atomic_store_explicit(&r->started_ns, troupe_clock_wall_ns(), memory_order_relaxed);
+  c->job_started_ns = troupe_clock_mono_ns();
+  int rc = load(c, err);
+  if (!rc)
+    rc = instantiate(c, err);
+  if (rc) {
+    char msg[TROUPE_ERR_MSG_MAX];
+    snprintf(msg, sizeof msg, "%s", err->msg);
+    trP_start_failed(c, rc, msg, err);
+    trP_rec_set_state(r, TROUPE_COMPONENT_FAILED);
+    return rc;
+  }
+  /* START first, then the held messages: both on the system lane, in this order. */
+  rc = troupe_send_ex(c->host->rt, &(troupe_send_args){.to = c->self_id, .tag = TRP_TAG_START,
+                                                       .flags = TROUPE_SEND_SYSTEM});
+  if (rc) {
+    trP_start_failed(c, rc, "cannot queue the start", err);
+    return rc;
+  }
+  trP_held_adopt(r, c->host->rt, c->self_id);
+  return TROUPE_OK;
+}
+
+/* _cleanup under its timeout, in slices; it may not wait. */
+static void run_cleanup(trP_comp *c) {
+  if (c->exp_cleanup == UINT32_MAX || !c->inst)
+    return;
+  if (troupe_wasm_instance_state(c->inst) != TROUPE_WASM_IDLE)
+    troupe_wasm_abort(c->inst); /* a call was waiting or yielding: abandoned */
+  trP_rec_set_state(c->rec, TROUPE_COMPONENT_STOPPING);
+  uint64_t start = troupe_clock_mono_ns(), limit = TROUPE_MS(c->lim->cleanup_timeout_ms);
+  troupe_wasm_call_opts o = {.fuel = c->lim->fuel_slice};
+  troupe_wasm_trap trap;
+  troupe_err e;
+  troupe_err_clear(&e);
+  c->no_wait = true;
+  c->job = TRP_JOB_NONE;
+  int rc = troupe_wasm_call_at(c->inst, c->exp_cleanup, NULL, 0, NULL, 0, &o, &trap, &e);
+  while (rc == TROUPE_E_SUSPENDED &&
+         troupe_wasm_instance_state(c->inst) != TROUPE_WASM_SUSPENDED_HOST &&
+         troupe_clock_mono_ns() - start < limit)
+    rc = troupe_wasm_resume(c->inst, NULL, 0, NULL, 0, &o, &trap, &e);
+  c->no_wait = false;
+  if (rc == TROUPE_OK)
+    return;
+  char what[224];
+  if (rc == TROUPE_E_TRAP)
+    trP_trap_text(&trap, what, sizeof what);
+  else if (rc == TROUPE_E_SUSPENDED && troupe_wasm_instance_state(c->inst) == TROUPE_WASM_SUSPENDED_HOST)
+    snprintf(what, sizeof what, "it tried to wait");
+  else if (rc == TROUPE_E_SUSPENDED)
+    snprintf(what, sizeof what, "timed out after %u ms", c->lim->cleanup_timeout_ms);
+  else
+    snprintf(what, sizeof what, "%s", troupe_err_message(&e));
+  if (rc == TROUPE_E_SUSPENDED)
+    troupe_wasm_abort(c->inst);
+  troupe_log_field f[] = {TROUPE_LOG_STR("error", what)};
+  trP_event(c->host, TROUPE_LOG_WARN, "component_cleanup_failed", c->rec, f, 1);
+}
+
+void trP_comp_free(trP_comp *c) {
+  if (c->wait_timer)
+    troupe_timer_cancel(c->wait_timer);
+  trP_msg_free(c->wait_msg);
+  if (c->wait_target)
+    trP_rec_unref(c->wait_target);
+  for (size_t i = 0; i < c->ntimers; i++)
+    troupe_timer_cancel(c->timers[i].t);
+  free(c->timers);
+  free(c->mons);
+  while (c->stash_head) {
+    trP_stash *s = c->stash_head;
+    c->stash_head = s->next;
+    free(s);
+  }
+  trP_job_clear(c);
+  trP_wasi_flush(c);
+  free(c->subs); /* the broker drops an ended actor's subscriptions itself */
+  if (c->inst)
+    troupe_wasm_instance_free(c->inst);
+  troupe_wasi_ctx_free(c->wasi);
+  free(c->out);
+  free(c->reply);
+  trP_rec_unref(c->rec);
+  free(c);
+}
+
+/* Stashed MESSAGEs were taken from the mailbox but not handled: back to the record. */
+static void stash_requeue(trP_comp *c) {
+  for (trP_stash *s = c->stash_head; s; s = s->next) {
+    if (s->m.tag != TRP_TAG_MSG || s->m.len < sizeof(trP_msg))
+      continue;
+    const trP_msg *pm = (const trP_msg *)(const void *)s->m.data;
+    trP_msg *m = trP_msg_new(c->rec, pm->from, pm->from_actor, pm->kind, pm->guest_tag, pm->data,
+                             pm->len);
+    if (!m)
+      continue;
+    m->corr = pm->corr;
+    atomic_store_explicit(&m->dropped, true, memory_order_relaxed);
+    trP_msg_release(m, NULL, 0);
+  }
+}
+
+static void terminate(troupe_actor *self, const troupe_exit_reason *why) {
+  trP_comp *c = troupe_actor_state(self);
+  c->self = self;
+  trP_rec *r = c->rec;
+  trP_held_release_actor(r, c->self_id);
+  stash_requeue(c);
+  bool orderly = why->kind == TROUPE_EXIT_NORMAL || why->kind == TROUPE_EXIT_SHUTDOWN;
+  if (orderly && c->ready)
+    run_cleanup(c);
+  if (c->job == TRP_JOB_INVOKE) /* killed or stopped mid-invocation: say so */
+    trP_invoke_answer(c, TROUPE_E_NOT_RUNNING, "the component stopped",
+                      strlen("the component stopped"));
+  if (c->acked || c->ready)
+    event_stopped(c, why);
+  if (!c->acked && c->parent && !c->start_failed) {
+    c->acked = true; /* ended before Ready: the supervisor waits for an answer */
+    troupe_sup_ack(self, c->parent, TROUPE_E_START_FAILED, why->message);
+  }
+  char *msg = why->message ? trB_strdup(why->message) : NULL;
+  pthread_mutex_lock(&r->mu);
+  r->last_exit_kind = why->kind;
+  r->last_exit_code = why->code;
+  free(r->last_exit_msg);
+  r->last_exit_msg = msg;
+  pthread_mutex_unlock(&r->mu);
+  trP_rec_set_state(r, orderly ? TROUPE_COMPONENT_TERMINATED : TROUPE_COMPONENT_FAILED);
+  trP_comp_free(c);
+}
+
+const troupe_behaviour trP_behaviour = {
+    .name = "component",
+    .init = init,
+    .handle = handle,
+    .terminate = terminate,
+};
+
+int trP_child_start(troupe_actor *sup, const troupe_spawn_opts *opts, void *arg, const void *extra,
+                    size_t extra_len, troupe_actor_id *out, troupe_err *err) {
+  TR_UNUSED(extra);
+  TR_UNUSED(extra_len);
+  trP_rec *r = arg;
+  trP_comp *c = trB_calloc(1, sizeof *c);
+  if (!c)
+    return troupe_err_set(err, TROUPE_E_NOMEM, "component '%s': out of memory", r->name);
+  c->rec = trP_rec_ref(r);
+  c->host = r->host;
+  c->lim = &r->spec->s.limits;
+  c->parent = opts->parent;
+  c->exp_init = c->exp_start = c->exp_handle = c->exp_health = c->exp_cleanup = UINT32_MAX;
+  atomic_store_explicit(&r->restarts, opts->restart_count, memory_order_relaxed);
+  troupe_spawn_opts o = *opts;
+  o.flags &= ~(unsigned)TROUPE_SPAWN_ACK; /* acknowledged when Ready, by troupe_sup_ack */
+  o.name = r->name;
+  o.metadata = r->spec->metadata;
+  o.mailbox_bound = r->spec->s.limits.mailbox_bound;
+  int rc = troupe_spawn(troupe_actor_runtime(sup), sup, &trP_behaviour, c, &o, out, err);
+  if (rc) {
+    trP_rec_unref(c->rec);
+    free(c);
+  }
+  return rc;
+}

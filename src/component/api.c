@@ -1,0 +1,407 @@
+/*
+ * component/api.c: the host facade (include/troupe/component.h) for embedders: spawn,
+ * stop, restart, lookup, info, list, send, ask, invoke, publish. The calls that wait are
+ * for non-worker threads (STATE on a worker, like every blocking call of the runtime);
+ * components reach the same operations through their imports without blocking.
+ */
+#include "component/comp.h"
+
+#include <stdio.h>
+
+static int refuse_worker(troupe_host *h, const char *what, troupe_err *err) {
+  if (trA_on_worker(h->rt))
+    return troupe_err_set(err, TROUPE_E_STATE,
+                          "%s waits, and was called on a worker thread (a component uses its "
+                          "imports, an actor the _async forms)",
+                          what);
+  return TROUPE_OK;
+}
+
+static trP_rec *get(troupe_host *h, troupe_component_id id, troupe_err *err) {
+  trP_rec *r = h ? trP_table_get(&h->table, id) : NULL;
+  if (!r)
+    troupe_err_set(err, TROUPE_E_NOTFOUND, "no component %llu", (unsigned long long)id);
+  return r;
+}
+
+/* The registry's metadata: what an operator wants to see beside the actor. */
+static char *metadata_of(const trP_rec *r) {
+  const troupe_component_limits *l = &r->spec->s.limits;
+  char buf[768];
+  snprintf(buf, sizeof buf,
+           "{\"component\":%llu,\"module\":\"%s\",\"limits\":{\"memory_pages\":%u,"
+           "\"stack_bytes\":%llu,\"call_depth\":%u,\"fuel_slice\":%llu,\"fuel_per_message\":%llu,"
+           "\"mailbox\":%u,\"message_bytes\":%u}}",
+           (unsigned long long)r->id, r->spec->s.module ? r->spec->s.module : "(bytes)",
+           l->max_memory_pages, (unsigned long long)l->max_stack_bytes, l->max_call_depth,
+           (unsigned long long)l->fuel_slice, (unsigned long long)l->fuel_per_message,
+           l->mailbox_bound, l->max_message_bytes);
+  return trB_strdup(buf);
+}
+
+/* A new record in the host's table (state Creating), with the caller's reference. */
+int trP_rec_create(troupe_host *h, const troupe_component_spec *spec, trP_rec **out,
+                   troupe_err *err) {
+  *out = NULL;
+  trP_spec *sp;
+  int rc = trP_spec_copy(spec, &sp, err);
+  if (rc)
+    return rc;
+  uint64_t live = atomic_fetch_add_explicit(&h->live, 1, memory_order_relaxed);
+  if (h->max_components && live >= h->max_components) {
+    atomic_fetch_sub_explicit(&h->live, 1, memory_order_relaxed);
+    trP_spec_free(sp);
+    return troupe_err_set(err, TROUPE_E_RANGE, "host: %llu components is the maximum",
+                          (unsigned long long)h->max_components);
+  }
+  trP_rec *r = trB_calloc(1, sizeof *r);
+  if (!r || pthread_mutex_init(&r->mu, NULL)) {
+    free(r);
+    atomic_fetch_sub_explicit(&h->live, 1, memory_order_relaxed);
+    trP_spec_free(sp);
+    return troupe_err_set(err, TROUPE_E_NOMEM, "host: out of memory");
+  }
+  atomic_init(&r->refs, 1);
+  r->id = atomic_fetch_add_explicit(&h->next_id, 1, memory_order_relaxed);
+  r->host = h;
+  r->spec = sp;
+  r->name = sp->s.name;
+  r->created_ns = troupe_clock_wall_ns();
+  r->health = TROUPE_HEALTH_UNKNOWN;
+  atomic_init(&r->state, TROUPE_COMPONENT_CREATING);
+  if (sp->s.module && !(r->module_ref = trB_strdup(sp->s.module)))
+    rc = troupe_err_set(err, TROUPE_E_NOMEM, "host: out of memory");
+  if (!rc && !(sp->metadata = metadata_of(r)))
+    rc = troupe_err_set(err, TROUPE_E_NOMEM, "host: out of memory");
+  if (!rc)
+    rc = trP_table_insert(&h->table, r, err);
+  if (rc) {
+    atomic_fetch_sub_explicit(&h->live, 1, memory_order_relaxed);
+    trP_rec_unref(r);
+    return rc;
+  }
+  *out = r;
+  return TROUPE_OK;
+}
+
+void trP_child_spec_of(trP_rec *r, troupe_child_spec *cs) {
+  const troupe_component_spec *s = &r->spec->s;
+  memset(cs, 0, sizeof *cs);
+  cs->id = r->name;
+  cs->start = trP_child_start;
+  cs->arg = r;
+  cs->arg_free = trP_rec_gone;
+  cs->restart = s->restart;
+  cs->shutdown = TROUPE_SHUTDOWN_TIMEOUT;
+  cs->shutdown_ms = s->shutdown_ms;
+  cs->health_interval_ms = s->health_interval_ms;
+  cs->health_threshold = s->health_threshold;
+}
+
+/* The spawner's error: the component's own account of its failed start when there is
+ * one ("component 3 'x': compile failed: ..."), else the supervisor's. */
+static int start_error(trP_rec *r, int rc, const troupe_err *e, troupe_err *err) {
+  pthread_mutex_lock(&r->mu);
+  int code = r->start_code;
+  char msg[TROUPE_ERR_MSG_MAX];
+  snprintf(msg, sizeof msg, "%s", r->start_msg);
+  pthread_mutex_unlock(&r->mu);
+  if (code)
+    return troupe_err_set(err, code, "%s", msg);
+  return troupe_err_set(err, rc, "component %llu '%s': %s", (unsigned long long)r->id, r->name,
+                        troupe_err_message(e));
+}
+
+int troupe_host_spawn(troupe_host *h, const troupe_component_spec *spec, troupe_component_id *id,
+                      troupe_err *err) {
+  if (!h || !id)
+    return troupe_err_set(err, TROUPE_E_INVAL, "host_spawn: host and id are required");
+  *id = 0;
+  int rc = refuse_worker(h, "troupe_host_spawn", err);
+  if (rc)
+    return rc;
+  trP_rec *r;
+  if ((rc = trP_rec_create(h, spec, &r, err)))
+    return rc;
+  troupe_child_spec cs;
+  trP_child_spec_of(trP_rec_ref(r), &cs); /* the supervisor's reference, given back by arg_free */
+  troupe_actor_id child;
+  troupe_err e;
+  troupe_err_clear(&e);
+  rc = troupe_sup_start_child(h->rt, h->root, &cs, &child, &e);
+  if (rc == TROUPE_OK)
+    *id = r->id;
+  else {
+    rc = start_error(r, rc, &e, err);
+    /* The supervisor drops the spec (and so the record) once the failed incarnation has
+     * exited, maybe after this returns: the name is free for a new try at once. */
+    trP_table_remove(&h->table, r);
+  }
+  trP_rec_unref(r);
+  return rc;
+}
+
+int troupe_host_stop(troupe_host *h, troupe_component_id id, troupe_err *err) {
+  trP_rec *r = get(h, id, err);
+  if (!r)
+    return TROUPE_E_NOTFOUND;
+  int rc = refuse_worker(h, "troupe_host_stop", err);
+  if (!rc) {
+    trP_rec_set_state(r, TROUPE_COMPONENT_STOPPING);
+    rc = troupe_sup_terminate_child(h->rt, h->root, r->name, 0, err);
+    /* A temporary component's spec went with its incarnation: nothing left to delete. */
+    if (!rc || rc == TROUPE_E_STATE) {
+      rc = troupe_sup_delete_child(h->rt, h->root, r->name, err);
+      if (rc == TROUPE_E_NOTFOUND)
+        rc = TROUPE_OK;
+    }
+  }
+  trP_rec_unref(r);
+  return rc;
+}
+
+int troupe_host_restart(troupe_host *h, troupe_component_id id, troupe_err *err) {
+  trP_rec *r = get(h, id, err);
+  if (!r)
+    return TROUPE_E_NOTFOUND;
+  int rc = refuse_worker(h, "troupe_host_restart", err);
+  troupe_actor_id child;
+  if (!rc)
+    rc = troupe_sup_terminate_child(h->rt, h->root, r->name, 0, err);
+  if (!rc) {
+    troupe_err e;
+    troupe_err_clear(&e);
+    rc = troupe_sup_restart_child(h->rt, h->root, r->name, &child, &e);
+    if (rc)
+      rc = start_error(r, rc, &e, err);
+  }
+  trP_rec_unref(r);
+  return rc;
+}
+
+int troupe_host_lookup(troupe_host *h, const char *name, troupe_component_id *id) {
+  if (!h || !name || !id)
+    return TROUPE_E_INVAL;
+  trP_rec *r = trP_table_find(&h->table, name);
+  if (!r)
+    return TROUPE_E_NOTFOUND;
+  *id = r->id;
+  trP_rec_unref(r);
+  return TROUPE_OK;
+}
+
+void troupe_component_info_clear(troupe_component_info *info) {
+  if (!info)
+    return;
+  free(info->name);
+  free(info->module_ref);
+  free(info->health_reason);
+  free((void *)info->last_exit.message);
+  memset(info, 0, sizeof *info);
+}
+
+int troupe_host_info(troupe_host *h, troupe_component_id id, troupe_component_info *out,
+                     troupe_err *err) {
+  if (!out)
+    return troupe_err_set(err, TROUPE_E_INVAL, "host_info: out is NULL");
+  memset(out, 0, sizeof *out);
+  trP_rec *r = get(h, id, err);
+  if (!r)
+    return TROUPE_E_NOTFOUND;
+  out->id = r->id;
+  out->actor = atomic_load_explicit(&r->actor, memory_order_acquire);
+  out->state = (troupe_component_state)atomic_load_explicit(&r->state, memory_order_acquire);
+  out->restarts = atomic_load_explicit(&r->restarts, memory_order_relaxed);
+  out->created_ns = r->created_ns;
+  out->started_ns = atomic_load_explicit(&r->started_ns, memory_order_relaxed);
+  out->memory_bytes = atomic_load_explicit(&r->memory_bytes, memory_order_relaxed);
+  out->messages = atomic_load_explicit(&r->messages, memory_order_relaxed);
+  out->fuel_used = atomic_load_explicit(&r->fuel, memory_order_relaxed);
+  out->limits = r->spec->s.limits;
+  int rc = TROUPE_OK;
+  pthread_mutex_lock(&r->mu);
+  out->health = r->health;
+  out->last_exit.kind = r->last_exit_kind;
+  out->last_exit.code = r->last_exit_code;
+  if (r->mod)
+    troupe_sha256_hex(r->sha256, out->sha256);
+  if (!(out->name = trB_strdup(r->name)) ||
+      (r->module_ref && !(out->module_ref = trB_strdup(r->module_ref))) ||
+      (r->health_reason && !(out->health_reason = trB_strdup(r->health_reason))) ||
+      (r->last_exit_msg && !(out->last_exit.message = trB_strdup(r->last_exit_msg))))
+    rc = TROUPE_E_NOMEM;
+  pthread_mutex_unlock(&r->mu);
+  trP_rec_unref(r);
+  if (rc) {
+    troupe_component_info_clear(out);
+    return troupe_err_set(err, rc, "host_info: out of memory");
+  }
+  return TROUPE_OK;
+}
+
+int troupe_host_list(troupe_host *h, troupe_component_id **out, size_t *n, troupe_err *err) {
+  if (!h || !out || !n)
+    return troupe_err_set(err, TROUPE_E_INVAL, "host_list: host, out and n are required");
+  trP_rec **v;
+  size_t k;
+  if (trP_table_snapshot(&h->table, &v, &k))
+    return troupe_err_set(err, TROUPE_E_NOMEM, "host_list: out of memory");
+  troupe_component_id *ids = k ? trB_calloc(k, sizeof *ids) : NULL;
+  for (size_t i = 0; i < k; i++) {
+    if (ids)
+      ids[i] = v[i]->id;
+    trP_rec_unref(v[i]);
+  }
+  free(v);
+  if (k && !ids)
+    return troupe_err_set(err, TROUPE_E_NOMEM, "host_list: out of memory");
+  *out = ids;
+  *n = k;
+  return TROUPE_OK;
+}
+
+int troupe_host_send(troupe_host *h, troupe_component_id to, uint32_t tag, const void *data,
+                     size_t len, troupe_err *err) {
+  if (len && !data)
+    return troupe_err_set(err, TROUPE_E_INVAL, "host_send: data is NULL");
+  trP_rec *r = get(h, to, err);
+  if (!r)
+    return TROUPE_E_NOTFOUND;
+  int rc = trP_send(h, NULL, TROUPE_NO_ACTOR, r, tag, data, len, err);
+  trP_rec_unref(r);
+  return rc;
+}
+
+int troupe_host_send_name(troupe_host *h, const char *to, uint32_t tag, const void *data,
+                          size_t len, troupe_err *err) {
+  troupe_component_id id;
+  if (troupe_host_lookup(h, to, &id))
+    return troupe_err_set(err, TROUPE_E_NOTFOUND, "no component named '%s'", to ? to : "(null)");
+  return troupe_host_send(h, id, tag, data, len, err);
+}
+
+/* A blocking ask of the component's current incarnation with tag and wire+body. */
+static int ask_wire(troupe_host *h, trP_rec *r, uint32_t tag, const trP_wire *w,
+                    const void *a, size_t alen, const void *b, size_t blen, uint64_t timeout_ns,
+                    troupe_reply_msg *rm, troupe_err *err) {
+  troupe_actor_id actor = atomic_load_explicit(&r->actor, memory_order_acquire);
+  if (!actor)
+    return troupe_err_set(err, TROUPE_E_NOT_READY, "component '%s' is between incarnations",
+                          r->name);
+  size_t n = sizeof *w + alen + blen;
+  uint8_t *buf = trB_malloc(n);
+  if (!buf)
+    return troupe_err_set(err, TROUPE_E_NOMEM, "out of memory");
+  memcpy(buf, w, sizeof *w);
+  if (alen)
+    memcpy(buf + sizeof *w, a, alen);
+  if (blen)
+    memcpy(buf + sizeof *w + alen, b, blen);
+  troupe_err e;
+  troupe_err_clear(&e);
+  int rc = troupe_ask(h->rt, actor, tag, buf, n, timeout_ns, rm, &e);
+  free(buf);
+  if (rc == TROUPE_E_NOT_RUNNING)
+    return troupe_err_set(err, rc, "component '%s' stopped or crashed before answering", r->name);
+  if (rc == TROUPE_E_TIMEOUT)
+    return troupe_err_set(err, rc, "component '%s' did not answer in time", r->name);
+  if (rc == TROUPE_E_NOTFOUND)
+    return troupe_err_set(err, TROUPE_E_NOT_READY, "component '%s' is between incarnations",
+                          r->name);
+  if (rc)
+    return troupe_err_set(err, rc, "%s", troupe_err_message(&e));
+  return TROUPE_OK;
+}
+
+int troupe_host_ask(troupe_host *h, troupe_component_id to, uint32_t tag, const void *data,
+                    size_t len, uint64_t timeout_ns, uint8_t **reply, size_t *reply_len,
+                    troupe_err *err) {
+  if (!reply || !reply_len || (len && !data))
+    return troupe_err_set(err, TROUPE_E_INVAL, "host_ask: reply and reply_len are required");
+  *reply = NULL;
+  *reply_len = 0;
+  trP_rec *r = get(h, to, err);
+  if (!r)
+    return TROUPE_E_NOTFOUND;
+  int rc = refuse_worker(h, "troupe_host_ask", err);
+  if (!rc && len > r->spec->s.limits.max_message_bytes)
+    rc = troupe_err_set(err, TROUPE_E_TOO_LARGE, "a question of %zu bytes is too large for '%s'",
+                        len, r->name);
+  if (!rc)
+    rc = trP_payload_check(data, len, err);
+  troupe_reply_msg rm = {0};
+  if (!rc) {
+    trP_wire w = {.from = 0, .tag = tag};
+    rc = ask_wire(h, r, TRP_TAG_ASK, &w, data, len, NULL, 0, timeout_ns, &rm, err);
+  }
+  if (!rc) {
+    *reply = rm.data;
+    *reply_len = rm.len;
+  }
+  trP_rec_unref(r);
+  return rc;
+}
+
+int troupe_host_invoke(troupe_host *h, troupe_component_id id, const char *fn, const void *args,
+                       size_t args_len, uint64_t timeout_ns, uint8_t **result, size_t *result_len,
+                       troupe_err *err) {
+  if (!fn || !result || !result_len || (args_len && !args))
+    return troupe_err_set(err, TROUPE_E_INVAL, "host_invoke: fn, result and result_len required");
+  *result = NULL;
+  *result_len = 0;
+  trP_rec *r = get(h, id, err);
+  if (!r)
+    return TROUPE_E_NOTFOUND;
+  int rc = refuse_worker(h, "troupe_host_invoke", err);
+  size_t fl = strlen(fn);
+  if (!rc && (fl == 0 || fl >= 256))
+    rc = troupe_err_set(err, TROUPE_E_INVAL, "host_invoke: export name of %zu bytes", fl);
+  if (!rc && atomic_load_explicit(&r->state, memory_order_acquire) != TROUPE_COMPONENT_READY)
+    rc = troupe_err_set(err, TROUPE_E_NOT_READY, "component '%s' is not ready (%s)", r->name,
+                        troupe_component_state_name(atomic_load(&r->state)));
+  if (!rc && args_len > r->spec->s.limits.max_message_bytes)
+    rc = troupe_err_set(err, TROUPE_E_TOO_LARGE, "arguments of %zu bytes are too large for '%s'",
+                        args_len, r->name);
+  if (!rc) {
+    troupe_err e;
+    if ((rc = trP_payload_check(args, args_len, &e)))
+      rc = troupe_err_set(err, rc, "arguments of '%s': %s", fn, troupe_err_message(&e));
+  }
+  troupe_reply_msg rm = {0};
+  if (!rc) {
+    trP_wire w = {.from = 0, .name_len = (uint32_t)fl};
+    rc = ask_wire(h, r, TRP_TAG_INVOKE, &w, fn, fl, args, args_len, timeout_ns, &rm, err);
+  }
+  if (!rc) {
+    int32_t st = TROUPE_E_INTERNAL;
+    if (rm.len >= sizeof st)
+      memcpy(&st, rm.data, sizeof st);
+    const uint8_t *body = (const uint8_t *)rm.data + sizeof st;
+    size_t blen = rm.len >= sizeof st ? rm.len - sizeof st : 0;
+    if (st == TROUPE_OK) {
+      uint8_t *res = blen ? trB_memdup(body, blen) : NULL;
+      if (blen && !res)
+        rc = troupe_err_set(err, TROUPE_E_NOMEM, "out of memory");
+      else {
+        *result = res;
+        *result_len = blen;
+      }
+    } else {
+      rc = troupe_err_set(err, st, "component '%s': %s: %.*s", r->name, fn,
+                          (int)TR_MIN(blen, (size_t)200), blen ? (const char *)body : troupe_strerror(st));
+    }
+    troupe_reply_free(&rm);
+  }
+  trP_rec_unref(r);
+  return rc;
+}
+
+int troupe_host_publish(troupe_host *h, const char *subject, const void *data, size_t len,
+                        troupe_err *err) {
+  if (!h)
+    return troupe_err_set(err, TROUPE_E_INVAL, "host_publish: host is NULL");
+  int rc = trP_payload_check(data, len, err);
+  if (rc)
+    return rc;
+  return troupe_broker_publish(h->broker, TROUPE_NO_ACTOR, subject, data, len, NULL, err);
+}

@@ -1,0 +1,153 @@
+/*
+ * component/host.c: a host of components. It builds, once, what all its components
+ * share -- an actor runtime, a broker, a root supervisor (one_for_one) under which every
+ * component is a child, a module cache, and one linker holding the `troupe` imports and
+ * WASI (so instantiation resolves nothing per component) -- and takes it down in order:
+ * the runtime's stop terminates the supervisor, which stops the components newest
+ * first (each _cleanup under its timeout) and drops their specs, which ends their
+ * records.
+ */
+#include "component/comp.h"
+
+#include <stdio.h>
+
+troupe_host *trP_host_of(troupe_runtime *rt) {
+  return trA_runtime_ext(rt, TRA_EXT_COMPONENT);
+}
+
+static troupe_wasi_ctx *wasi_ctx_of(troupe_wasm_instance *inst, void *user) {
+  TR_UNUSED(user);
+  trP_comp *c = troupe_wasm_instance_user(inst);
+  return c ? c->wasi : NULL;
+}
+
+void troupe_host_config_init(troupe_host_config *cfg) {
+  if (!cfg)
+    return;
+  memset(cfg, 0, sizeof *cfg);
+  troupe_sup_config_init(&cfg->supervisor);
+  /* One supervisor holds every component of the host: OTP's 5 in 60 s would end the
+   * whole host after five crashes anywhere. */
+  cfg->supervisor.intensity = 100;
+  cfg->supervisor.period_ms = 10000;
+  cfg->supervisor.name = "components";
+}
+
+troupe_runtime *troupe_host_runtime(troupe_host *h) {
+  return h ? h->rt : NULL;
+}
+
+const char *troupe_component_state_name(troupe_component_state s) {
+  switch (s) {
+  case TROUPE_COMPONENT_CREATING:
+    return "creating";
+  case TROUPE_COMPONENT_STARTING:
+    return "starting";
+  case TROUPE_COMPONENT_READY:
+    return "ready";
+  case TROUPE_COMPONENT_STOPPING:
+    return "stopping";
+  case TROUPE_COMPONENT_TERMINATED:
+    return "terminated";
+  case TROUPE_COMPONENT_FAILED:
+    return "failed";
+  }
+  return "unknown";
+}
+
+int troupe_host_new(const troupe_host_config *cfg, troupe_host **out, troupe_err *err) {
+  if (!out)
+    return troupe_err_set(err, TROUPE_E_INVAL, "host: out is NULL");
+  *out = NULL;
+  troupe_host_config def;
+  if (!cfg) {
+    troupe_host_config_init(&def);
+    cfg = &def;
+  }
+  if (cfg->supervisor.strategy == TROUPE_SIMPLE_ONE_FOR_ONE)
+    return troupe_err_set(err, TROUPE_E_INVAL,
+                          "host: the root supervisor cannot be simple_one_for_one");
+  troupe_host *h = trB_calloc(1, sizeof *h);
+  if (!h)
+    return troupe_err_set(err, TROUPE_E_NOMEM, "host: out of memory");
+  h->store = cfg->store;
+  h->log = cfg->log;
+  h->max_components = cfg->max_components;
+  atomic_init(&h->next_id, 1);
+  h->wasi_how = (troupe_wasi_locator){.ctx_of = wasi_ctx_of, .user = h};
+  int rc = trP_table_init(&h->table);
+  if (rc) {
+    free(h);
+    return troupe_err_set(err, rc, "host: cannot make its tables");
+  }
+  troupe_runtime_config rcfg;
+  troupe_runtime_config_init(&rcfg);
+  rcfg.workers = cfg->workers;
+  if ((rc = troupe_runtime_new(&rcfg, &h->rt, err)))
+    goto fail;
+  trA_runtime_set_ext(h->rt, TRA_EXT_COMPONENT, h);
+  if ((rc = trA_runtime_on_drop(h->rt, trP_drop_hook, h))) {
+    troupe_err_set(err, rc, "host: cannot watch dropped messages");
+    goto fail;
+  }
+  if ((rc = troupe_broker_new(h->rt, &h->broker, err)))
+    goto fail;
+  if ((rc = trP_cache_new(&h->cache, err)))
+    goto fail;
+  if (!(h->linker = troupe_wasm_linker_new())) {
+    rc = troupe_err_set(err, TROUPE_E_NOMEM, "host: out of memory");
+    goto fail;
+  }
+  if ((rc = trP_imports_define(h->linker, h, err)) ||
+      (rc = troupe_wasi_define_shared(h->linker, &h->wasi_how, err)))
+    goto fail;
+  if ((rc = troupe_sup_start(h->rt, &cfg->supervisor, NULL, 0, &h->root, err)))
+    goto fail;
+  *out = h;
+  return TROUPE_OK;
+fail:
+  troupe_host_free(h);
+  return rc;
+}
+
+void troupe_host_free(troupe_host *h) {
+  if (!h)
+    return;
+  if (h->rt)
+    troupe_runtime_stop(h->rt, NULL);
+  troupe_broker_free(h->broker);
+  troupe_runtime_free(h->rt);
+  /* Every record left the table when its spec was dropped; what remains (a host that
+   * failed half-way) is released here. */
+  trP_rec **v;
+  size_t n;
+  if (trP_table_snapshot(&h->table, &v, &n) == TROUPE_OK) {
+    for (size_t i = 0; i < n; i++) {
+      trP_table_remove(&h->table, v[i]);
+      trP_rec_unref(v[i]);
+    }
+    free(v);
+  }
+  troupe_wasm_linker_free(h->linker);
+  trP_cache_free(h->cache);
+  trP_table_destroy(&h->table);
+  free(h);
+}
+
+troupe_component_id trP_component_of_actor(troupe_host *h, troupe_actor_id actor) {
+  if (!actor)
+    return 0;
+  troupe_actor_info info;
+  if (troupe_registry_info(h->rt, actor, &info))
+    return 0;
+  troupe_component_id id = 0;
+  if (info.behaviour == trP_behaviour.name && info.name) {
+    trP_rec *r = trP_table_find(&h->table, info.name);
+    if (r) {
+      id = r->id;
+      trP_rec_unref(r);
+    }
+  }
+  troupe_actor_info_clear(&info);
+  return id;
+}

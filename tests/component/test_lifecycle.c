@@ -1,0 +1,252 @@
+/*
+ * tests/component/test_lifecycle.c: a component's life as a user of the host sees it.
+ * Spawn returns when the component is Ready (or with the failed step and the component
+ * id in the error); invoke, ask and send reach it; info, lookup and list describe it;
+ * stop runs _cleanup and removes it; the audit log has component_started (with the
+ * module hash) and component_stopped (with uptime and reason).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "comp_util.h"
+
+#include <stdatomic.h>
+
+static void spawn_invoke_ask_stop(void **state) {
+  (void)state;
+  cu_host c;
+  assert_int_equal(cu_host_new(&c, 2), 0);
+  troupe_component_spec s = cu_spec("echo", "echo");
+  troupe_component_id id = cu_spawn(&c, &s);
+  assert_true(id != 0);
+
+  troupe_component_info info;
+  assert_int_equal(troupe_host_info(c.h, id, &info, NULL), 0);
+  assert_int_equal(info.id, id);
+  assert_string_equal(info.name, "echo");
+  assert_string_equal(info.module_ref, "echo");
+  assert_int_equal(info.state, TROUPE_COMPONENT_READY);
+  assert_int_equal(strlen(info.sha256), 64);
+  assert_int_equal(info.restarts, 0);
+  assert_true(info.actor != 0);
+  assert_true(info.memory_bytes >= 65536);
+  assert_int_equal(info.limits.max_memory_pages, 256); /* the defaults, filled in */
+  char sha[TROUPE_SHA256_HEX];
+  snprintf(sha, sizeof sha, "%s", info.sha256);
+  troupe_component_info_clear(&info);
+
+  troupe_component_id found = 0;
+  assert_int_equal(troupe_host_lookup(c.h, "echo", &found), 0);
+  assert_int_equal(found, id);
+  troupe_component_id *ids;
+  size_t n;
+  assert_int_equal(troupe_host_list(c.h, &ids, &n, NULL), 0);
+  assert_int_equal(n, 1);
+  assert_int_equal(ids[0], id);
+  free(ids);
+
+  char *out;
+  assert_int_equal(cu_invoke(&c, id, "echo", "\"hi\"", &out), 0);
+  assert_string_equal(out, "\"hi\"");
+  free(out);
+
+  size_t qlen;
+  uint8_t *q = cu_json("{\"q\":1}", &qlen);
+  uint8_t *reply;
+  size_t rlen;
+  assert_int_equal(troupe_host_ask(c.h, id, 3, q, qlen, TROUPE_SEC(10), &reply, &rlen, NULL), 0);
+  assert_int_equal(rlen, qlen);
+  assert_memory_equal(reply, q, qlen);
+  free(reply);
+  free(q);
+  assert_int_equal(cu_send_json(&c, id, "\"ignored\""), 0);
+
+  assert_true(cu_log_has(&c.log, "component_started", sha));
+  assert_int_equal(troupe_host_stop(c.h, id, NULL), 0);
+  assert_int_equal(troupe_host_lookup(c.h, "echo", &found), TROUPE_E_NOTFOUND);
+  assert_int_equal(troupe_host_info(c.h, id, &info, NULL), TROUPE_E_NOTFOUND);
+  assert_int_equal(cu_send_json(&c, id, "1"), TROUPE_E_NOTFOUND);
+  assert_true(CU_WAIT(cu_log_has(&c.log, "component_stopped", "reason=shutdown")));
+  assert_true(cu_log_has(&c.log, "component_stopped", "uptime_s"));
+  cu_host_free(&c);
+}
+
+/* Each step of a start fails with its own error, naming the component. */
+static void start_failures(void **state) {
+  (void)state;
+  cu_host c;
+  assert_int_equal(cu_host_new(&c, 2), 0);
+  troupe_err err;
+  troupe_component_id id = 0;
+  struct {
+    const char *name, *module;
+    const uint8_t *bytes;
+    size_t len;
+    const char *env;
+    int code;
+    const char *says;
+  } cases[] = {
+      {"missing", "no-such-module", NULL, 0, NULL, TROUPE_E_NOTFOUND, "load failed"},
+      {"garbage", NULL, (const uint8_t *)"\0asm\1\0\0\0\x01\xff", 10, NULL, TROUPE_E_MALFORMED,
+       "compile failed"},
+      /* (module (import "troupe" "no_such_import" (func))) */
+      {"unlinkable", NULL,
+       (const uint8_t *)"\0asm\1\0\0\0\x01\x04\x01\x60\x00\x00\x02\x19\x01\x06troupe\x0eno_such_import\x00\x00",
+       41, NULL, TROUPE_E_UNLINKABLE, "instantiation failed"},
+      {"trapper", "probe", NULL, 0, "PROBE_START_TRAP=1", TROUPE_E_TRAP,
+       "start function failed: unreachable"},
+      {"exiter", "probe", NULL, 0, "PROBE_START_EXIT=3", TROUPE_E_EXIT,
+       "start function failed: program exited with code 3"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    troupe_component_spec s = cu_spec(cases[i].name, cases[i].module);
+    s.module_bytes = cases[i].bytes;
+    s.module_len = cases[i].len;
+    const char *env[] = {cases[i].env};
+    if (cases[i].env) {
+      s.env = env;
+      s.envc = 1;
+    }
+    print_message("case %s\n", cases[i].name);
+    int rc = troupe_host_spawn(c.h, &s, &id, &err);
+    print_message("  -> %s: %s\n", troupe_err_name(rc), err.msg);
+    assert_int_equal(rc, cases[i].code);
+    assert_int_equal(id, 0);
+    assert_non_null(strstr(err.msg, cases[i].says));
+    char who[160];
+    snprintf(who, sizeof who, "'%s'", cases[i].name);
+    assert_non_null(strstr(err.msg, who));
+    assert_non_null(strstr(err.msg, "component "));
+    troupe_component_id none;
+    assert_int_equal(troupe_host_lookup(c.h, cases[i].name, &none), TROUPE_E_NOTFOUND);
+  }
+  /* The host goes on: a good component starts after all that. */
+  troupe_component_spec ok = cu_spec("fine", "echo");
+  assert_true(cu_spawn(&c, &ok) != 0);
+  cu_host_free(&c);
+}
+
+static void bad_specs(void **state) {
+  (void)state;
+  cu_host c;
+  assert_int_equal(cu_host_new(&c, 1), 0);
+  troupe_err err;
+  troupe_component_id id;
+  troupe_component_spec s = cu_spec("two words", "echo");
+  assert_int_equal(troupe_host_spawn(c.h, &s, &id, &err), TROUPE_E_INVAL);
+  assert_non_null(strstr(err.msg, "two words"));
+  s = cu_spec("a", NULL);
+  assert_int_equal(troupe_host_spawn(c.h, &s, &id, &err), TROUPE_E_INVAL);
+  const char *pats[] = {"a..b"};
+  s = cu_spec("b", "echo");
+  s.caps.send_to = (troupe_pattern_list){pats, 1};
+  assert_int_equal(troupe_host_spawn(c.h, &s, &id, &err), TROUPE_E_INVAL);
+  assert_non_null(strstr(err.msg, "send_to"));
+  s = cu_spec("c", "echo");
+  s.limits.max_stack_bytes = 100;
+  assert_int_equal(troupe_host_spawn(c.h, &s, &id, &err), TROUPE_E_RANGE);
+  s = cu_spec("dup", "echo");
+  assert_true(cu_spawn(&c, &s) != 0);
+  assert_int_equal(troupe_host_spawn(c.h, &s, &id, &err), TROUPE_E_NAME_TAKEN);
+  cu_host_free(&c);
+}
+
+/* Invocations: results, guest errors with their message, malformed results, unknown
+ * exports, bad arguments. */
+static void invocations(void **state) {
+  (void)state;
+  cu_host c;
+  assert_int_equal(cu_host_new(&c, 2), 0);
+  troupe_component_spec s = cu_spec("p", "probe");
+  troupe_component_id id = cu_spawn(&c, &s);
+  assert_true(id != 0);
+  char *out;
+  assert_int_equal(cu_invoke_int(&c, id, "work", "1000"), 1000);
+  assert_int_equal(cu_invoke_int(&c, id, "self_id", NULL), (long long)id);
+  assert_int_equal(cu_invoke(&c, id, "fail", NULL, &out), TROUPE_E_NOTFOUND);
+  assert_non_null(strstr(out, "no such thing"));
+  free(out);
+  assert_int_equal(cu_invoke(&c, id, "bad_result", NULL, &out), TROUPE_E_MALFORMED_PAYLOAD);
+  free(out);
+  assert_int_equal(cu_invoke(&c, id, "nope", NULL, &out), TROUPE_E_NOTFOUND);
+  assert_non_null(strstr(out, "no invocable export 'nope'"));
+  free(out);
+  assert_int_equal(cu_invoke(&c, id, "_health", NULL, &out), TROUPE_E_NOTFOUND);
+  free(out);
+  assert_int_equal(cu_invoke(&c, id, "handle-message", NULL, &out), TROUPE_E_NOTFOUND);
+  free(out);
+  uint8_t *res;
+  size_t rl;
+  troupe_err err;
+  assert_int_equal(troupe_host_invoke(c.h, id, "work", "{}", 2, TROUPE_SEC(5), &res, &rl, &err),
+                   TROUPE_E_UNKNOWN_CODEC);
+  /* A trap is an error for the caller and a crash for the component, which restarts. */
+  assert_int_equal(cu_invoke(&c, id, "trap", NULL, &out), TROUPE_E_TRAP);
+  assert_non_null(strstr(out, "unreachable"));
+  assert_non_null(strstr(out, "offset 0x"));
+  free(out);
+  assert_true(CU_WAIT(cu_restarts(&c, id) == 1 && cu_state(&c, id) == TROUPE_COMPONENT_READY));
+  assert_int_equal(cu_invoke_int(&c, id, "work", "5"), 5);
+  cu_host_free(&c);
+}
+
+/* Not Ready: an invocation during a slow start is refused at once, and a message sent
+ * meanwhile waits and is handled once the component is Ready. */
+typedef struct spawn_job {
+  cu_host *c;
+  troupe_component_spec s;
+  _Atomic troupe_component_id id;
+  _Atomic int rc;
+} spawn_job;
+
+static void *spawn_thread(void *arg) {
+  spawn_job *j = arg;
+  troupe_component_id id = 0;
+  atomic_store(&j->rc, troupe_host_spawn(j->c->h, &j->s, &id, NULL));
+  atomic_store(&j->id, id);
+  return NULL;
+}
+
+static void not_ready(void **state) {
+  (void)state;
+  cu_host c;
+  assert_int_equal(cu_host_new(&c, 2), 0);
+  spawn_job j = {.c = &c, .s = cu_spec("slow", "probe")};
+  const char *env[] = {"PROBE_START_SLEEP_MS=500"};
+  j.s.env = env;
+  j.s.envc = 1;
+  atomic_init(&j.rc, 1);
+  atomic_init(&j.id, 0);
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, spawn_thread, &j), 0);
+  troupe_component_id id = 0;
+  assert_true(CU_WAIT(troupe_host_lookup(c.h, "slow", &id) == 0));
+  assert_true(CU_WAIT(cu_state(&c, id) == TROUPE_COMPONENT_STARTING));
+  char *out;
+  assert_int_equal(cu_invoke(&c, id, "work", "1", &out), TROUPE_E_NOT_READY);
+  assert_non_null(strstr(out, "not ready"));
+  free(out);
+  assert_int_equal(cu_send_json(&c, id, "\"early\""), 0);
+  pthread_join(t, NULL);
+  assert_int_equal(atomic_load(&j.rc), 0);
+  assert_int_equal(atomic_load(&j.id), id);
+  assert_int_equal(cu_state(&c, id), TROUPE_COMPONENT_READY);
+  assert_int_equal(cu_invoke(&c, id, "last_payload", NULL, &out), 0);
+  assert_string_equal(out, "\"early\"");
+  free(out);
+  cu_host_free(&c);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(spawn_invoke_ask_stop),
+      cmocka_unit_test(start_failures),
+      cmocka_unit_test(bad_specs),
+      cmocka_unit_test(invocations),
+      cmocka_unit_test(not_ready),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
