@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <wasi/api.h>
 
 #include "troupe_guest.h"
 
@@ -289,4 +290,28 @@ TROUPE_HEALTH(probe_health) {
 }
 TROUPE_EXPORT(bad_pointer) { /* an import given a range outside memory: a trap */
   return troupe_abi_send(1, 0, (const void *)(uintptr_t)0xfffffff0u, 64);
+}
+
+/* WASI environment and arguments, as the spec gave them. */
+TROUPE_EXPORT(env_of) {
+  char name[128], text[300];
+  if (arg_str(name, sizeof name) < 0)
+    return TROUPE_ERR_INVAL;
+  const char *v = getenv(name);
+  snprintf(text, sizeof text, v ? "\"%s\"" : "null", v);
+  return troupe_output_json(text) < 0 ? TROUPE_ERR_NOMEM : 0;
+}
+TROUPE_EXPORT(arg_at) {
+  __wasi_size_t argc = 0, size = 0;
+  if (__wasi_args_sizes_get(&argc, &size))
+    return TROUPE_ERR_INVAL;
+  char **argv = malloc((argc + 1) * sizeof *argv), *buf = malloc(size + 1);
+  int64_t i = arg_int();
+  char text[300] = "null";
+  if (argv && buf && __wasi_args_get((uint8_t **)argv, (uint8_t *)buf) == 0 && i >= 0 &&
+      (__wasi_size_t)i < argc)
+    snprintf(text, sizeof text, "\"%s\"", argv[i]);
+  free(argv);
+  free(buf);
+  return troupe_output_json(text) < 0 ? TROUPE_ERR_NOMEM : 0;
 }
