@@ -112,9 +112,11 @@ typedef enum troupe_guest_clock {
   X(NOMEM, -1)                                                                        \
   X(INVAL, -2)                                                                        \
   X(RANGE, -3)                                                                        \
+  X(IO, -4)                                                                           \
   X(NOTFOUND, -5)                                                                     \
   X(EXISTS, -6)                                                                       \
   X(STATE, -8)                                                                        \
+  X(INTERNAL, -9)                                                                     \
   X(EMPTY, -20)                                                                       \
   X(VARINT_TRUNCATED, -21)                                                            \
   X(VARINT_OVERLONG, -22)                                                             \
@@ -129,6 +131,7 @@ typedef enum troupe_guest_clock {
   X(UNLINKABLE, -42)                                                                  \
   X(UNINSTANTIABLE, -43)                                                              \
   X(TRAP, -44)                                                                        \
+  X(EXIT, -46)                                                                        \
   X(NOT_RUNNING, -60)                                                                 \
   X(MAILBOX_FULL, -61)                                                                \
   X(TIMEOUT, -62)                                                                     \
