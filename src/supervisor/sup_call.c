@@ -459,7 +459,8 @@ int troupe_sup_start_dynamic_async(troupe_actor *self, troupe_actor_id sup, cons
                                    size_t extra_len, uint64_t timeout_ns, uint64_t *corr,
                                    troupe_err *err) {
   troupe_err be;
-  return call_async(self, sup, start_dynamic_req(extra, extra_len, &be), &be, timeout_ns, corr, err);
+  return call_async(self, sup, start_dynamic_req(extra, extra_len, &be), &be, timeout_ns, corr,
+                    err);
 }
 
 int troupe_sup_terminate_child(troupe_runtime *rt, troupe_actor_id sup, const char *id,
@@ -489,8 +490,8 @@ int troupe_sup_restart_child(troupe_runtime *rt, troupe_actor_id sup, const char
 int troupe_sup_restart_child_async(troupe_actor *self, troupe_actor_id sup, const char *id,
                                    uint64_t timeout_ns, uint64_t *corr, troupe_err *err) {
   troupe_err be;
-  return call_async(self, sup, named_req(TRS_REQ_RESTART, id, "restart_child", &be), &be, timeout_ns,
-                    corr, err);
+  return call_async(self, sup, named_req(TRS_REQ_RESTART, id, "restart_child", &be), &be,
+                    timeout_ns, corr, err);
 }
 
 int troupe_sup_delete_child(troupe_runtime *rt, troupe_actor_id sup, const char *id,
