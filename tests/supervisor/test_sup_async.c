@@ -481,6 +481,7 @@ static void test_timeout_then_supervisor_killed(void **st) {
   d1.op = (drv_op){.kind = OP_TERMINATE, .sup = sup, .id = "stubborn",
                    .timeout_ns = TROUPE_INFINITY};
   assert_int_equal(troupe_send(rt, 0, a1, "go", 2), 0);
+  assert_true(TU_WAIT(atomic_load(&d1.issued) == 1)); /* in the mailbox before d2's */
   /* d2: start "late" with a short timeout: queued behind the job, times out */
   drv_op op = {.kind = OP_START, .sup = sup, .spec = ts_spec(&late, TROUPE_PERMANENT),
                .timeout_ns = TROUPE_MS(50)};
