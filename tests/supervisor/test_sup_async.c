@@ -503,6 +503,7 @@ static void test_timeout_then_supervisor_killed(void **st) {
   d1.op = (drv_op){.kind = OP_TERMINATE, .sup = sup, .id = "stubborn",
                    .timeout_ns = TROUPE_INFINITY};
   assert_int_equal(troupe_send(rt, 0, a1, "go", 2), 0);
+  assert_true(TU_WAIT(atomic_load(&d1.issued) == 2)); /* ahead of d3's */
   d3.op = (drv_op){.kind = OP_COUNT, .sup = sup, .timeout_ns = TROUPE_INFINITY};
   assert_int_equal(troupe_send(rt, 0, a3, "go", 2), 0);
   assert_true(TU_WAIT(atomic_load(&d1.issued) == 2 && atomic_load(&d3.issued) == 1));
