@@ -3,7 +3,8 @@
  * actor that traps exits, starts its children in order (each start synchronous), stops
  * them in reverse order, and restarts them after they exit according to a strategy and a
  * restart intensity; when it gives up it exits `shutdown` and its own parent decides.
- * Beyond OTP, and off by default: restart backoff and periodic health checks.
+ * Beyond OTP, and off by default: restart backoff and periodic health checks. The
+ * run-time API has blocking calls (embedder threads) and _async twins for actors.
  * docs/SUPERVISION.md compares these semantics with OTP's point by point.
  */
 #ifndef TROUPE_SUPERVISOR_H
