@@ -260,9 +260,9 @@ TROUPE_API bool troupe_sup_is_answer(const troupe_message *msg);
 /* Decode the answer `msg` (borrowed) into *out and return out->status, with err set as
  * the blocking call would set it (e.g. START_FAILED "failed to start child 'X': why").
  * Fields that do not apply are zero; out->children is NULL unless the request was
- * which_children and succeeded. INVAL (out zeroed, status INVAL) when msg is not such an
- * answer (tell with troupe_sup_is_answer); NOMEM when the children list cannot be
- * allocated. */
+ * which_children and succeeded. INVAL when msg is not such an answer (out then holds
+ * just that status and message; tell the two apart with troupe_sup_is_answer); NOMEM
+ * when the children list cannot be allocated. out may be NULL. */
 TROUPE_API int troupe_sup_answer_read(const troupe_message *msg, troupe_sup_answer *out,
                                       troupe_err *err);
 
