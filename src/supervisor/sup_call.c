@@ -27,6 +27,10 @@
  */
 #include "supervisor/sup.h"
 
+/* Request flags. SENT (the caller, after its send succeeded) and RELEASED (the release
+ * callback) are a handshake: both are read-modify-writes of one word, so whichever comes
+ * second sees the other's bit and, if no supervisor SEEN it, answers NOT_RUNNING. The
+ * default seq_cst is more than that needs (any RMW order would do); these are rare. */
 enum { TRS_Q_SENT = 1u, TRS_Q_RELEASED = 2u, TRS_Q_SEEN = 4u };
 
 #define TRS_ANSWER_MAGIC 0x53414e31u /* "SAN1" */
@@ -272,7 +276,7 @@ trS_req *trS_req_take(const troupe_message *m) {
   memcpy(&q, m->data, sizeof q);
   /* Relaxed is enough: the handler runs before its message is released, on this thread. */
   atomic_fetch_add_explicit(&q->refs, 1, memory_order_relaxed);
-  atomic_fetch_or(&q->flags, TRS_Q_SEEN);
+  atomic_fetch_or(&q->flags, TRS_Q_SEEN); /* before the release: same thread, after us */
   return q;
 }
 
