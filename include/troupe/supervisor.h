@@ -3,7 +3,8 @@
  * actor that traps exits, starts its children in order (each start synchronous), stops
  * them in reverse order, and restarts them after they exit according to a strategy and a
  * restart intensity; when it gives up it exits `shutdown` and its own parent decides.
- * Beyond OTP, and off by default: restart backoff and periodic health checks.
+ * Beyond OTP, and off by default: restart backoff and periodic health checks. The
+ * run-time API has blocking calls (embedder threads) and _async twins for actors.
  * docs/SUPERVISION.md compares these semantics with OTP's point by point.
  */
 #ifndef TROUPE_SUPERVISOR_H
@@ -259,9 +260,9 @@ TROUPE_API bool troupe_sup_is_answer(const troupe_message *msg);
 /* Decode the answer `msg` (borrowed) into *out and return out->status, with err set as
  * the blocking call would set it (e.g. START_FAILED "failed to start child 'X': why").
  * Fields that do not apply are zero; out->children is NULL unless the request was
- * which_children and succeeded. INVAL (out zeroed, status INVAL) when msg is not such an
- * answer (tell with troupe_sup_is_answer); NOMEM when the children list cannot be
- * allocated. */
+ * which_children and succeeded. INVAL when msg is not such an answer (out then holds
+ * just that status and message; tell the two apart with troupe_sup_is_answer); NOMEM
+ * when the children list cannot be allocated. out may be NULL. */
 TROUPE_API int troupe_sup_answer_read(const troupe_message *msg, troupe_sup_answer *out,
                                       troupe_err *err);
 

@@ -27,6 +27,10 @@
  */
 #include "supervisor/sup.h"
 
+/* Request flags. SENT (the caller, after its send succeeded) and RELEASED (the release
+ * callback) are a handshake: both are read-modify-writes of one word, so whichever comes
+ * second sees the other's bit and, if no supervisor SEEN it, answers NOT_RUNNING. The
+ * default seq_cst is more than that needs (any RMW order would do); these are rare. */
 enum { TRS_Q_SENT = 1u, TRS_Q_RELEASED = 2u, TRS_Q_SEEN = 4u };
 
 #define TRS_ANSWER_MAGIC 0x53414e31u /* "SAN1" */
@@ -272,7 +276,7 @@ trS_req *trS_req_take(const troupe_message *m) {
   memcpy(&q, m->data, sizeof q);
   /* Relaxed is enough: the handler runs before its message is released, on this thread. */
   atomic_fetch_add_explicit(&q->refs, 1, memory_order_relaxed);
-  atomic_fetch_or(&q->flags, TRS_Q_SEEN);
+  atomic_fetch_or(&q->flags, TRS_Q_SEEN); /* before the release: same thread, after us */
   return q;
 }
 
@@ -459,7 +463,8 @@ int troupe_sup_start_dynamic_async(troupe_actor *self, troupe_actor_id sup, cons
                                    size_t extra_len, uint64_t timeout_ns, uint64_t *corr,
                                    troupe_err *err) {
   troupe_err be;
-  return call_async(self, sup, start_dynamic_req(extra, extra_len, &be), &be, timeout_ns, corr, err);
+  return call_async(self, sup, start_dynamic_req(extra, extra_len, &be), &be, timeout_ns, corr,
+                    err);
 }
 
 int troupe_sup_terminate_child(troupe_runtime *rt, troupe_actor_id sup, const char *id,
@@ -489,8 +494,8 @@ int troupe_sup_restart_child(troupe_runtime *rt, troupe_actor_id sup, const char
 int troupe_sup_restart_child_async(troupe_actor *self, troupe_actor_id sup, const char *id,
                                    uint64_t timeout_ns, uint64_t *corr, troupe_err *err) {
   troupe_err be;
-  return call_async(self, sup, named_req(TRS_REQ_RESTART, id, "restart_child", &be), &be, timeout_ns,
-                    corr, err);
+  return call_async(self, sup, named_req(TRS_REQ_RESTART, id, "restart_child", &be), &be,
+                    timeout_ns, corr, err);
 }
 
 int troupe_sup_delete_child(troupe_runtime *rt, troupe_actor_id sup, const char *id,

@@ -481,6 +481,7 @@ static void test_timeout_then_supervisor_killed(void **st) {
   d1.op = (drv_op){.kind = OP_TERMINATE, .sup = sup, .id = "stubborn",
                    .timeout_ns = TROUPE_INFINITY};
   assert_int_equal(troupe_send(rt, 0, a1, "go", 2), 0);
+  assert_true(TU_WAIT(atomic_load(&d1.issued) == 1)); /* in the mailbox before d2's */
   /* d2: start "late" with a short timeout: queued behind the job, times out */
   drv_op op = {.kind = OP_START, .sup = sup, .spec = ts_spec(&late, TROUPE_PERMANENT),
                .timeout_ns = TROUPE_MS(50)};
@@ -502,6 +503,7 @@ static void test_timeout_then_supervisor_killed(void **st) {
   d1.op = (drv_op){.kind = OP_TERMINATE, .sup = sup, .id = "stubborn",
                    .timeout_ns = TROUPE_INFINITY};
   assert_int_equal(troupe_send(rt, 0, a1, "go", 2), 0);
+  assert_true(TU_WAIT(atomic_load(&d1.issued) == 2)); /* ahead of d3's */
   d3.op = (drv_op){.kind = OP_COUNT, .sup = sup, .timeout_ns = TROUPE_INFINITY};
   assert_int_equal(troupe_send(rt, 0, a3, "go", 2), 0);
   assert_true(TU_WAIT(atomic_load(&d1.issued) == 2 && atomic_load(&d3.issued) == 1));
@@ -515,6 +517,46 @@ static void test_timeout_then_supervisor_killed(void **st) {
   assert_int_equal(atomic_load(&d3.answers), 1);
 }
 
+/* A request still pending (its timeout armed, the message deferred by a suspended
+ * target) when the runtime is freed: released with everything else, no leak (ASan). */
+static int sleeper_init(troupe_actor *self, void *arg, troupe_err *err) {
+  (void)self;
+  (void)arg;
+  (void)err;
+  return TROUPE_SUSPEND; /* defers every USER message */
+}
+
+static const troupe_behaviour sleeper_beh = {"sleeper", sleeper_init, dn_handle, NULL};
+
+static _Atomic int pending_freed;
+
+static void count_free(void *arg) {
+  (void)arg;
+  atomic_fetch_add(&pending_freed, 1);
+}
+
+static void test_pending_at_runtime_free(void **st) {
+  (void)st;
+  ts_journal j;
+  ts_journal_init(&j);
+  static ts_child k;
+  ts_child_init(&k, "k", &j);
+  troupe_runtime *rt = rt_workers(2);
+  troupe_actor_id target;
+  assert_int_equal(troupe_spawn(rt, NULL, &sleeper_beh, NULL, NULL, &target, NULL), 0);
+  static drv d;
+  troupe_actor_id a = drv_spawn(rt, &d);
+  d.op = (drv_op){.kind = OP_START, .sup = target, .spec = ts_spec(&k, TROUPE_PERMANENT),
+                  .timeout_ns = TROUPE_SEC(30)};
+  d.op.spec.arg_free = count_free;
+  assert_int_equal(troupe_send(rt, 0, a, "go", 2), 0);
+  assert_true(TU_WAIT(atomic_load(&d.issued) == 1));
+  assert_int_equal(atomic_load(&pending_freed), 0);
+  troupe_runtime_free(rt);
+  assert_true(atomic_load(&d.answers) <= 1);
+  assert_int_equal(atomic_load(&pending_freed), 1); /* the request was dropped, its arg freed */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_call_one_worker),
@@ -526,6 +568,7 @@ int main(void) {
       cmocka_unit_test(test_supervisor_dies_with_request_unseen),
       cmocka_unit_test(test_not_a_supervisor),
       cmocka_unit_test(test_timeout_then_supervisor_killed),
+      cmocka_unit_test(test_pending_at_runtime_free),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
