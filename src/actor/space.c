@@ -347,7 +347,7 @@ int troupe_send_when_space(troupe_actor *self, troupe_actor_id to, uint64_t time
   trA_spacew *r = rec_new(rt, to, trA_self_id(self));
   if (!r)
     return TROUPE_E_NOMEM;
-  r->corr = trA_corr_new(rt);
+  uint64_t c = r->corr = trA_corr_new(rt);
   uint64_t h = TRA_ID(r->index, rec_gen(r));
   troupe_actor *a = trA_lock_live(rt, to);
   if (!a) {
@@ -364,7 +364,9 @@ int troupe_send_when_space(troupe_actor *self, troupe_actor_id to, uint64_t time
   if (bound)
     q_push(a, mt, r, false);
   pthread_mutex_unlock(trA_meta_lock(rt, a));
-  *corr = r->corr;
+  /* Once queued the record is no longer only ours (it may be told, freed and reused
+   * before we go on): from here on only h and c, and r under the lock. */
+  *corr = c;
   if (!bound) { /* no bound, always room: told at once (to itself, so it cannot fail) */
     finish_actor(rt, r, NULL, TROUPE_OK);
     return TROUPE_OK;
