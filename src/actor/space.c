@@ -490,8 +490,17 @@ static int send_wait(troupe_runtime *rt, troupe_actor_id to, trA_msg *m, uint64_
     /* Joined (seq_cst); now look again (seq_cst): a slot freed before we joined is
      * taken here, one freed after is told to the line. */
     if (trA_count_claim(a, bound, memory_order_seq_cst)) {
-      /* Told meanwhile about a slot we may not have used: pass the notice on. */
-      if (!leave(rt, a, r) && r->status == TROUPE_OK)
+      bool left = leave(rt, a, r);
+      if (!left && r->status) {
+        /* The target died meanwhile: give the slot back (a decrement like any other,
+         * so a slot's next incarnation loses no wake-up) and fail as the line did. */
+        atomic_fetch_sub_explicit(&a->mcount, 1, memory_order_seq_cst);
+        if (atomic_load_explicit(&a->waiters, memory_order_seq_cst))
+          trA_space_wake(a);
+        rc = r->status;
+        break;
+      }
+      if (!left) /* told meanwhile of a slot we may not have used: pass it on */
         trA_space_pass(rt, to);
       rc = trA_deliver_claimed(rt, a, to, m);
       m = NULL;
