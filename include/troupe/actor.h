@@ -214,7 +214,9 @@ typedef struct troupe_spawn_opts {
   troupe_actor_id parent;   /* supervisor; TROUPE_NO_ACTOR = a root actor (see stop) */
   const char *name;         /* register this unique name (NULL = none); NAME_TAKEN if used */
   const char *metadata;     /* registry metadata string, copied (NULL = none) */
-  uint32_t mailbox_bound;   /* max queued user messages; 0 = unbounded */
+  uint32_t mailbox_bound;   /* max queued user messages; 0 = unbounded (a full mailbox
+                             * fails sends with MAILBOX_FULL; senders may wait for room:
+                             * troupe_send_wait, troupe_send_when_space) */
   uint32_t restart_count;   /* shown in the registry (supervisors count restarts) */
   uint64_t *monitor_ref;    /* out: with TROUPE_SPAWN_MONITOR */
 } troupe_spawn_opts;
@@ -305,8 +307,8 @@ TROUPE_API int troupe_send_ex(troupe_runtime *rt, const troupe_send_args *args);
  * INVAL; STATE when called on a worker thread (an actor must use
  * troupe_send_when_space). A borrowed payload's release is called exactly once on
  * every path: when the receiver is done with it, or before an error returns. Messages
- * with TROUPE_SEND_SYSTEM ignore the bound and never wait. Thread-safe; any number of
- * threads may wait on one target. */
+ * with TROUPE_SEND_SYSTEM ignore the bound and never wait. A call that fails counts
+ * once in msgs_rejected. Thread-safe; any number of threads may wait on one target. */
 TROUPE_API int troupe_send_wait(troupe_runtime *rt, const troupe_send_args *args,
                                 uint64_t timeout_ns);
 
