@@ -84,6 +84,8 @@ typedef enum troupe_msg_kind {
   TROUPE_MSG_RESUME = 6,    /* troupe_actor_resume() or a TROUPE_YIELD continuation */
   TROUPE_MSG_SYSTEM = 7,    /* troupe_send_ex with TROUPE_SEND_SYSTEM (health, shutdown...) */
   TROUPE_MSG_STARTED = 8,   /* spawn ack: `from` ran init; status 0 or its error */
+  TROUPE_MSG_SPACE = 9,     /* troupe_send_when_space(corr) answered: `from` is the target;
+                             * status 0 (room now), TIMEOUT, NOTFOUND or STOPPED */
 } troupe_msg_kind;
 
 /* Tags. A message's tag is a 32-bit type chosen by its sender. Tags whose top byte is
@@ -146,8 +148,8 @@ typedef struct troupe_behaviour {
 
 /* Suspension. After TROUPE_SUSPEND the actor handles no USER/ASK/EXIT/DOWN/SYSTEM
  * messages (they queue, in order) until one of these wakes it, each delivered to
- * handle() in the suspended state: REPLY or ASK_FAILED (its async asks), RESUME
- * (troupe_actor_resume from any thread). Returning CONTINUE from that call resumes
+ * handle() in the suspended state: REPLY or ASK_FAILED (its async asks), SPACE (its
+ * troupe_send_when_space), RESUME (troupe_actor_resume from any thread). Returning CONTINUE from that call resumes
  * normal processing on whichever worker runs it next; SUSPEND keeps it suspended.
  * A kill signal still ends a suspended actor. troupe_actor_suspend_for narrows the
  * wake-up to one correlation id. */
@@ -212,7 +214,9 @@ typedef struct troupe_spawn_opts {
   troupe_actor_id parent;   /* supervisor; TROUPE_NO_ACTOR = a root actor (see stop) */
   const char *name;         /* register this unique name (NULL = none); NAME_TAKEN if used */
   const char *metadata;     /* registry metadata string, copied (NULL = none) */
-  uint32_t mailbox_bound;   /* max queued user messages; 0 = unbounded */
+  uint32_t mailbox_bound;   /* max queued user messages; 0 = unbounded (a full mailbox
+                             * fails sends with MAILBOX_FULL; senders may wait for room:
+                             * troupe_send_wait, troupe_send_when_space) */
   uint32_t restart_count;   /* shown in the registry (supervisors count restarts) */
   uint64_t *monitor_ref;    /* out: with TROUPE_SPAWN_MONITOR */
 } troupe_spawn_opts;
@@ -258,7 +262,8 @@ TROUPE_API int troupe_actor_resume(troupe_runtime *rt, troupe_actor_id id, uint3
 /* ---------------------------------------------------------------------------------
  * Sending. Any thread. `from` is the sending actor's id or TROUPE_NO_ACTOR.
  * Errors: NOTFOUND (no such actor / stale id), MAILBOX_FULL (bounded mailbox full,
- * nothing queued), STOPPED (runtime stopped), NOMEM, INVAL.
+ * nothing queued: wait for room with troupe_send_wait or troupe_send_when_space below),
+ * STOPPED (runtime stopped), NOMEM, INVAL.
  * ------------------------------------------------------------------------------- */
 typedef void (*troupe_release_fn)(void *user, const void *data, size_t len);
 
@@ -285,6 +290,41 @@ typedef struct troupe_send_args {
 TROUPE_API int troupe_send(troupe_runtime *rt, troupe_actor_id from, troupe_actor_id to,
                            const void *data, size_t len);
 TROUPE_API int troupe_send_ex(troupe_runtime *rt, const troupe_send_args *args);
+
+/* Waiting for room in a bounded mailbox, instead of polling on MAILBOX_FULL. Waiters on
+ * one target are served in FIFO order, one per freed slot: each time one of its queued
+ * user messages leaves the mailbox (handled, or dropped), the oldest waiter is told.
+ * Being told is not a reservation: a plain troupe_send racing it may take the slot
+ * first (a blocking waiter then waits again at the head of the line; an actor that finds
+ * it full again must ask again, at the back). A target without a bound always has room.
+ * docs/ACTORS.md, "Waiting for mailbox space". */
+
+/* Blocking send, for non-worker threads (the embedder's): like troupe_send_ex, but when
+ * the bounded mailbox of args->to is full, sleeps (no polling) until a slot frees and
+ * queues the message then. Returns 0 once queued, TIMEOUT when no slot could be taken
+ * within timeout_ns (TROUPE_INFINITY: no limit; 0: one try), NOTFOUND when the target
+ * is not alive or dies meanwhile, STOPPED when the runtime stops meanwhile, NOMEM,
+ * INVAL; STATE when called on a worker thread (an actor must use
+ * troupe_send_when_space). A borrowed payload's release is called exactly once on
+ * every path: when the receiver is done with it, or before an error returns. Messages
+ * with TROUPE_SEND_SYSTEM ignore the bound and never wait. A call that fails counts
+ * once in msgs_rejected. Thread-safe; any number of threads may wait on one target. */
+TROUPE_API int troupe_send_wait(troupe_runtime *rt, const troupe_send_args *args,
+                                uint64_t timeout_ns);
+
+/* Notification of room, for actors (self only; a worker never blocks): returns at once
+ * with *corr (a fresh id); later the actor receives exactly one SPACE message with
+ * msg->corr == *corr and msg->from == to, through the priority lane (so it also ends a
+ * troupe_actor_suspend_for(self, *corr), or a plain suspension), whose status says why:
+ * 0 when `to`'s mailbox had room (at once if it has room now; then retry the send: it
+ * may be full again if other senders raced, and the answer is to ask again), TIMEOUT
+ * after timeout_ns (TROUPE_INFINITY: none), NOTFOUND when `to` died meanwhile,
+ * STOPPED when the runtime stopped. A room notice the actor does not use (or that is
+ * dropped because it died) is passed to the next waiter. If `self` dies first, its
+ * waits are withdrawn. Errors now (then no message follows): NOTFOUND (`to` is not
+ * alive), INVAL, STATE (not the running actor), NOMEM. */
+TROUPE_API int troupe_send_when_space(troupe_actor *self, troupe_actor_id to,
+                                      uint64_t timeout_ns, uint64_t *corr);
 
 /* ---------------------------------------------------------------------------------
  * Ask / reply. The target receives an ASK message with a correlation id and answers

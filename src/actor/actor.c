@@ -18,6 +18,7 @@ static void init_slot(void *elem, uint32_t index, void *user) {
   atomic_init(&a->sched, 0);
   atomic_init(&a->mcount, 0);
   atomic_init(&a->bound, 0);
+  atomic_init(&a->waiters, 0);
   a->index = index;
   atomic_init(&a->next_free, 0);
   trA_mq_init(&a->sys);
@@ -282,6 +283,16 @@ static bool process(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn)
     if (a->ext)
       trA_mon_remove(a->ext->mons, &a->ext->nmons, m->corr, NULL);
     break;
+  case TROUPE_MSG_SPACE: {
+    /* A room notice this actor does not use (it sends nothing, or defers the notice
+     * while it waits for something else) must not strand the waiters behind it. */
+    troupe_actor_id target = m->from;
+    bool room = m->status == TROUPE_OK;
+    bool died = trA_dispatch(w, a, m, stop_turn);
+    if (room)
+      trA_space_pass(rt, target);
+    return died;
+  }
   case TROUPE_MSG_DOWN:
     /* Only monitors still wanted: demonitor may have raced the DOWN. */
     if (!a->ext || !trA_mon_remove(a->ext->mine, &a->ext->nmine, m->corr, NULL))

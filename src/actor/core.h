@@ -124,6 +124,8 @@ struct troupe_actor {
   _Atomic uint8_t status;         /* (atomic) troupe_actor_status */
   _Atomic uint8_t health;         /* (atomic) troupe_health */
   _Atomic uint8_t traits;         /* (atomic) TRA_TR_*: sticky, read by stop */
+  _Atomic uint32_t waiters;       /* (atomic) senders queued for mailbox space (space.c);
+                                   * in what was padding, on mcount's cache line */
   trA_mq sys;                     /* priority lane */
   trA_mq user;                    /* user lane */
   _Atomic(const troupe_behaviour *) b; /* (atomic, spawn) */
@@ -181,6 +183,40 @@ typedef struct trA_ask {
   void *reply_data;
   size_t reply_len;
 } trA_ask;
+
+/* ---- waiting for mailbox space (space.c) --------------------------------------- */
+enum { TRA_SW_FREE = 0, TRA_SW_QUEUED = 1, TRA_SW_DONE = 2 };
+
+/* A sender waiting for room in one target's bounded mailbox: a thread blocked in
+ * troupe_send_wait or an actor that asked troupe_send_when_space. Records live in a
+ * segmented table (type-stable, like asks), so a timer or a dying actor holding a stale
+ * handle (generation << 32 | index) reads safe memory and fails the generation check.
+ * While QUEUED a record is in its target's list (trA_meta.wq_*) and every change of
+ * `word` out of QUEUED happens under the target's meta lock: taking the record out of
+ * the list is what decides who completes it (the wake, the timeout, a death, stop). */
+typedef struct trA_spacew {
+  _Atomic uint64_t word;         /* generation << 32 | TRA_SW_* */
+  _Atomic uint32_t next_free;
+  uint32_t index;
+  _Atomic uint32_t done;         /* blocking waiter's futex word: 1 once taken out */
+  int status;                    /* blocking: the outcome, written before done (release) */
+  _Atomic uint64_t target;       /* fixed while QUEUED; read unlocked only as a lock hint */
+  troupe_actor_id waiter;        /* the waiting actor; 0 for a blocking thread */
+  uint64_t corr;                 /* actor: the notification's corr */
+  troupe_timer *timer;           /* actor: its timeout (under the target's meta lock) */
+  struct trA_spacew *prev, *next; /* in the target's list (under the lock) */
+} trA_spacew;
+
+void trA_spaces_init(troupe_runtime *rt);
+/* The target `a` is dying (its meta lock held, DEAD published): detach its waiters. */
+trA_spacew *trA_space_detach(troupe_actor *a, trA_meta *meta);
+/* ... and complete them (lock released): NOTFOUND, or STOPPED while the runtime stops. */
+void trA_space_fail_all(troupe_runtime *rt, trA_spacew *list);
+/* The waiting actor `a` is dying: withdraw what it still waits for (no message). */
+void trA_space_cancel_mine(troupe_runtime *rt, troupe_actor *a);
+/* A notification of space from `target` was handled or dropped: if the mailbox has room
+ * and others wait, tell the next one (a notification nobody used must not strand them). */
+void trA_space_pass(troupe_runtime *rt, troupe_actor_id target);
 
 /* ---- work-stealing run queue: single producer (owner), many consumers (CAS on top) */
 typedef struct trA_ring {
@@ -315,6 +351,7 @@ struct troupe_runtime {
   trA_worker *workers;
   trA_segtab slots; /* troupe_actor */
   trA_segtab asks;  /* trA_ask */
+  trA_segtab spaces; /* trA_spacew: senders waiting for mailbox space (space.c) */
   trA_name_shard names[TRA_NAME_SHARDS];
   pthread_mutex_t meta_locks[TRA_META_LOCKS];
 
@@ -393,6 +430,14 @@ void trA_pool_drain(troupe_runtime *rt, trA_worker *w);
 troupe_actor *trA_slot(troupe_runtime *rt, troupe_actor_id id); /* NULL if not ALIVE */
 /* Enqueue a built node to `to` (node ownership passes in all cases). Lane: sys flag. */
 int trA_deliver(troupe_runtime *rt, troupe_actor_id to, trA_msg *m, bool sys);
+/* Push a user node whose mailbox slot the caller already claimed (trA_count_claim) on
+ * a, the slot of `to`. */
+int trA_deliver_claimed(troupe_runtime *rt, troupe_actor *a, troupe_actor_id to, trA_msg *m);
+/* A node for troupe_send_ex's arguments (payload copied or borrowed); NULL on NOMEM
+ * (release already called, counted as rejected). Arguments checked by the caller. */
+trA_msg *trA_args_node(troupe_runtime *rt, const troupe_send_args *args);
+/* m was not accepted (no such live actor): free it, count it; NOTFOUND or STOPPED. */
+int trA_refuse(troupe_runtime *rt, trA_msg *m);
 /* A runtime signal: what trA_signal puts in the node (fields left out are zero). */
 typedef struct trA_sig {
   int kind;             /* TROUPE_MSG_* or TRA_K_* */
@@ -428,6 +473,10 @@ void trA_names_destroy(troupe_runtime *rt);
 int trA_name_add(troupe_runtime *rt, const char *name, troupe_actor_id id);
 void trA_name_remove(troupe_runtime *rt, const char *name, troupe_actor_id id);
 void trA_meta_free_for(troupe_runtime *rt, troupe_actor *a);
+/* The slot of a live id with its meta lock held, or NULL (lock not held). */
+troupe_actor *trA_lock_live(troupe_runtime *rt, troupe_actor_id id);
+/* The actor's trA_meta, made on first use (meta lock held); NULL on NOMEM. */
+trA_meta *trA_meta_get(troupe_actor *a);
 pthread_mutex_t *trA_meta_lock(troupe_runtime *rt, troupe_actor *a);
 
 /* timers (worker side) */
@@ -497,6 +546,9 @@ struct trA_ext {
   troupe_actor_id ack_to;       /* TROUPE_SPAWN_ACK: who gets STARTED */
   troupe_health_fn health;      /* answers TROUPE_TAG_HEALTH asks (optional) */
   uint64_t wake_corr;           /* with TRA_AF_WAIT_CORR: the message that ends suspension */
+  uint64_t *waits;              /* troupe_send_when_space records (handles) still queued
+                                 * somewhere: cancelled at death (space.c) */
+  uint32_t nwaits, capwaits;
   troupe_exit_kind exit_kind;   /* reason for TROUPE_STOP */
   int exit_code;
   char *exit_msg;
@@ -504,6 +556,7 @@ struct trA_ext {
 
 struct trA_meta {
   char *name, *metadata, *health_reason;
+  struct trA_spacew *wq_head, *wq_tail; /* senders waiting for mailbox space (space.c) */
 };
 
 trA_ext *trA_ext_get(troupe_actor *a); /* allocates on first use; NULL on NOMEM */
@@ -519,12 +572,37 @@ void trA_defer(troupe_actor *a, trA_msg *m); /* ext must exist */
  * it leaves the actor's keeping: handled or dropped. A node deferred while its actor is
  * suspended still counts, so a suspended actor that takes its user lane (to find the
  * message it waits for) keeps its bound. Idempotent: the flag goes with the count. */
+void trA_space_wake(troupe_actor *a); /* space.c: tell the oldest waiter */
 static inline void trA_uncount(troupe_actor *a, trA_msg *m) {
   if (m->flags & TRA_MF_COUNTED) {
     m->flags &= (uint8_t)~TRA_MF_COUNTED;
-    /* Relaxed: a counter (see trA_deliver). */
-    atomic_fetch_sub_explicit(&a->mcount, 1, memory_order_relaxed);
+    /* seq_cst RMW, then seq_cst load of `waiters`: the store-load handshake with a
+     * sender that registers (seq_cst add to waiters) and then retries (seq_cst load of
+     * mcount; space.c). In the single order S of these four, either our load comes
+     * after its registration (we see a waiter and wake one) or its retry comes after
+     * our decrement (it sees the freed slot), so no freed slot goes unnoticed. On x86
+     * both cost what the relaxed decrement did (lock xadd, plain mov); unbounded
+     * mailboxes never get here. */
+    atomic_fetch_sub_explicit(&a->mcount, 1, memory_order_seq_cst);
+    if (TR_UNLIKELY(atomic_load_explicit(&a->waiters, memory_order_seq_cst)))
+      trA_space_wake(a);
   }
+}
+
+/* Take one slot of a bounded mailbox: true when mcount was below bound and is now one
+ * more. A CAS, not fetch_add-then-undo: a failed attempt leaves the counter untouched,
+ * so the only event that frees a slot is trA_uncount (a transient over-count from a
+ * failing sender could otherwise hide the decrement a waiter's retry must see, and
+ * nobody would wake it). `mo`: relaxed for a plain send (the CAS alone keeps at most
+ * `bound` queued), seq_cst for a waiter's retry (the handshake above). */
+static inline bool trA_count_claim(troupe_actor *a, uint32_t bound, memory_order mo) {
+  uint32_t n = atomic_load_explicit(&a->mcount, mo);
+  do {
+    if (n >= bound)
+      return false;
+  } while (!atomic_compare_exchange_weak_explicit(&a->mcount, &n, n + 1, mo,
+                                                  memory_order_relaxed));
+  return true;
 }
 
 /* consumer side message handling (actor.c / link.c) */

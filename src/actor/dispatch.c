@@ -21,7 +21,7 @@ static bool wakes_suspended(const troupe_actor *a, const trA_msg *m) {
   if (a->flags & TRA_AF_WAIT_CORR)
     return m->corr == a->ext->wake_corr;
   return m->kind == TROUPE_MSG_REPLY || m->kind == TROUPE_MSG_ASK_FAILED ||
-         m->kind == TROUPE_MSG_RESUME;
+         m->kind == TROUPE_MSG_RESUME || m->kind == TROUPE_MSG_SPACE;
 }
 
 /* The handler has just asked to wait for corr: the message may already be in the
@@ -176,6 +176,10 @@ void trA_drop(troupe_runtime *rt, trA_msg *m, troupe_actor_id dead_id) {
     trA_signal(rt, m->from, &(trA_sig){.kind = TROUPE_MSG_DOWN, .from = dead_id, .corr = m->corr,
                                        .exit_kind = TROUPE_EXIT_NOPROC});
     break;
+  case TROUPE_MSG_SPACE: /* a room notice nobody will use goes to the next waiter */
+    if (m->status == TROUPE_OK)
+      trA_space_pass(rt, m->from);
+    break;
   default:
     break;
   }
@@ -230,7 +234,11 @@ void trA_actor_die(trA_worker *w, troupe_actor *a, troupe_exit_kind kind, int co
   atomic_store_explicit(&a->meta, NULL, memory_order_relaxed);
   if (meta && meta->name)
     trA_name_remove(rt, meta->name, self);
+  /* Senders waiting for room here: none can join after this (they check ALIVE under
+   * this lock), so every one is told now, threads under the lock, actors after it. */
+  trA_spacew *waiting = meta && meta->wq_head ? trA_space_detach(a, meta) : NULL;
   pthread_mutex_unlock(ml);
+  trA_space_fail_all(rt, waiting);
   if (meta) {
     free(meta->name);
     free(meta->metadata);
@@ -260,6 +268,8 @@ void trA_actor_die(trA_worker *w, troupe_actor *a, troupe_exit_kind kind, int co
     x->def_tail = NULL;
     for (uint32_t i = 0; i < x->nheld; i++)
       trA_ask_complete(rt, x->held[i], TROUPE_E_NOT_RUNNING, self, NULL, 0, false);
+    if (x->nwaits) /* its own waits for room elsewhere end without a message */
+      trA_space_cancel_mine(rt, a);
   }
   /* Acquire: pairs with the registration's release; entries below n are complete. */
   uint32_t nh = atomic_load_explicit(&rt->nexit_hooks, memory_order_acquire);

@@ -34,6 +34,7 @@ void trA_ext_free(troupe_runtime *rt, troupe_actor *a) {
   free(x->mine);
   free(x->exit_msg);
   free(x->held);
+  free(x->waits);
   free(x);
   a->ext = NULL;
 }

@@ -168,7 +168,7 @@ int troupe_registry_lookup(troupe_runtime *rt, const char *name, troupe_actor_id
 
 /* The slot of a live id with its meta lock held, or NULL (lock not held). Holding the
  * lock pins the incarnation's strings: death takes the same lock to free them. */
-static troupe_actor *lock_live(troupe_runtime *rt, troupe_actor_id id) {
+troupe_actor *trA_lock_live(troupe_runtime *rt, troupe_actor_id id) {
   if (!id)
     return NULL;
   troupe_actor *a = trA_segtab_get(&rt->slots, TRA_ID_IDX(id));
@@ -183,7 +183,7 @@ static troupe_actor *lock_live(troupe_runtime *rt, troupe_actor_id id) {
   return a;
 }
 
-static trA_meta *meta_get(troupe_actor *a) {
+trA_meta *trA_meta_get(troupe_actor *a) {
   trA_meta *m = atomic_load_explicit(&a->meta, memory_order_relaxed);
   if (!m) {
     m = trB_calloc(1, sizeof *m);
@@ -196,11 +196,11 @@ static trA_meta *meta_get(troupe_actor *a) {
 int troupe_registry_register(troupe_runtime *rt, troupe_actor_id id, const char *name) {
   if (!rt || !name)
     return TROUPE_E_INVAL;
-  troupe_actor *a = lock_live(rt, id);
+  troupe_actor *a = trA_lock_live(rt, id);
   if (!a)
     return TROUPE_E_NOTFOUND;
   int rc = TROUPE_E_NOMEM;
-  trA_meta *m = meta_get(a);
+  trA_meta *m = trA_meta_get(a);
   char *copy = trB_strdup(name);
   if (m && copy) {
     if (m->name)
@@ -220,7 +220,7 @@ int troupe_registry_unregister(troupe_runtime *rt, const char *name) {
   int rc = troupe_registry_lookup(rt, name, &id);
   if (rc)
     return rc;
-  troupe_actor *a = lock_live(rt, id);
+  troupe_actor *a = trA_lock_live(rt, id);
   if (!a)
     return TROUPE_E_NOTFOUND;
   trA_meta *m = atomic_load_explicit(&a->meta, memory_order_relaxed);
@@ -239,12 +239,12 @@ static int set_str(troupe_runtime *rt, troupe_actor_id id, size_t off, const cha
   char *copy = v ? trB_strdup(v) : NULL;
   if (v && !copy)
     return TROUPE_E_NOMEM;
-  troupe_actor *a = lock_live(rt, id);
+  troupe_actor *a = trA_lock_live(rt, id);
   if (!a) {
     free(copy);
     return TROUPE_E_NOTFOUND;
   }
-  trA_meta *m = meta_get(a);
+  trA_meta *m = trA_meta_get(a);
   if (!m) {
     pthread_mutex_unlock(trA_meta_lock(rt, a));
     free(copy);
@@ -319,7 +319,7 @@ void troupe_actor_info_clear(troupe_actor_info *info) {
 int troupe_registry_info(troupe_runtime *rt, troupe_actor_id id, troupe_actor_info *info) {
   if (!rt)
     return TROUPE_E_INVAL;
-  troupe_actor *a = lock_live(rt, id);
+  troupe_actor *a = trA_lock_live(rt, id);
   if (!a)
     return TROUPE_E_NOTFOUND;
   int rc = TROUPE_OK;

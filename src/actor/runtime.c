@@ -44,6 +44,7 @@ int troupe_runtime_new(const troupe_runtime_config *cfg, troupe_runtime **out, t
   rt->nworkers = rt->cfg.workers;
   trA_slots_init(rt);
   trA_asks_init(rt);
+  trA_spaces_init(rt);
   trA_names_init(rt);
   pthread_mutex_init(&rt->inject_lock, NULL);
   trA_mq_init(&rt->inject);
@@ -366,6 +367,7 @@ void troupe_runtime_free(troupe_runtime *rt) {
   free(rt->workers);
   trA_segtab_destroy(&rt->slots, NULL, NULL);
   trA_segtab_destroy(&rt->asks, fini_ask, NULL);
+  trA_segtab_destroy(&rt->spaces, NULL, NULL);
   trA_names_destroy(rt);
   pthread_mutex_destroy(&rt->inject_lock);
   pthread_mutex_destroy(&rt->depot_lock);

@@ -33,7 +33,7 @@ troupe_actor_id trA_self_id(const troupe_actor *a) {
 }
 
 /* m was not accepted: no such live actor. */
-static int refuse(troupe_runtime *rt, trA_msg *m) {
+int trA_refuse(troupe_runtime *rt, trA_msg *m) {
   int rc = atomic_load_explicit(&rt->state, memory_order_relaxed) == TRA_RT_STOPPED
                ? TROUPE_E_STOPPED
                : TROUPE_E_NOTFOUND;
@@ -60,15 +60,14 @@ static int push(troupe_runtime *rt, troupe_actor *a, troupe_actor_id to, trA_msg
 int trA_deliver(troupe_runtime *rt, troupe_actor_id to, trA_msg *m, bool sys) {
   troupe_actor *a = trA_slot(rt, to);
   if (TR_UNLIKELY(!a))
-    return refuse(rt, m);
+    return trA_refuse(rt, m);
   if (!sys) {
     /* Relaxed: bound is fixed for the incarnation (published with the generation). */
     uint32_t bound = atomic_load_explicit(&a->bound, memory_order_relaxed);
     if (bound) {
-      /* Relaxed RMW: a counter; the RMW alone guarantees at most `bound` queued. */
-      uint32_t n = atomic_fetch_add_explicit(&a->mcount, 1, memory_order_relaxed);
-      if (n >= bound) {
-        atomic_fetch_sub_explicit(&a->mcount, 1, memory_order_relaxed);
+      /* Relaxed: a plain send only needs the CAS to keep at most `bound` queued; it
+       * never sleeps, so it takes no part in the waiters' handshake (core.h). */
+      if (!trA_count_claim(a, bound, memory_order_relaxed)) {
         trA_msg_free(rt, m);
         TRA_COUNT(rt, msgs_rejected, 1);
         return TROUPE_E_MAILBOX_FULL;
@@ -79,6 +78,11 @@ int trA_deliver(troupe_runtime *rt, troupe_actor_id to, trA_msg *m, bool sys) {
     m->flags |= TRA_MF_SYS;
   }
   return push(rt, a, to, m, sys ? &a->sys : &a->user);
+}
+
+int trA_deliver_claimed(troupe_runtime *rt, troupe_actor *a, troupe_actor_id to, trA_msg *m) {
+  m->flags |= TRA_MF_COUNTED;
+  return push(rt, a, to, m, &a->user);
 }
 
 /* The node of a runtime signal; NULL (counted as rejected) when out of memory. */
@@ -126,23 +130,18 @@ static int send_kill(troupe_runtime *rt, troupe_actor_id to, const trA_sig *sig)
                                                      live | TRA_SLOT_DOOMED,
                                                      memory_order_acquire,
                                                      memory_order_relaxed))
-    return refuse(rt, m);
+    return trA_refuse(rt, m);
   m->flags |= TRA_MF_SYS;
   return push(rt, a, to, m, &a->sys);
 }
 
-int troupe_send_ex(troupe_runtime *rt, const troupe_send_args *args) {
-  if (!rt || !args || (args->len && !args->data)) {
-    if (args && args->release)
-      args->release(args->release_user, args->data, args->len);
-    return TROUPE_E_INVAL;
-  }
+trA_msg *trA_args_node(troupe_runtime *rt, const troupe_send_args *args) {
   trA_msg *m = trA_msg_new(rt, args->release ? 0 : args->len);
   if (!m) {
     if (args->release)
       args->release(args->release_user, args->data, args->len);
     TRA_COUNT(rt, msgs_rejected, 1);
-    return TROUPE_E_NOMEM;
+    return NULL;
   }
   if (args->release) {
     m->flags |= TRA_MF_BORROWED;
@@ -158,7 +157,19 @@ int troupe_send_ex(troupe_runtime *rt, const troupe_send_args *args) {
   m->from = args->from;
   m->tag = args->tag;
   m->corr = args->corr;
-  return trA_deliver(rt, args->to, m, sys);
+  return m;
+}
+
+int troupe_send_ex(troupe_runtime *rt, const troupe_send_args *args) {
+  if (!rt || !args || (args->len && !args->data)) {
+    if (args && args->release)
+      args->release(args->release_user, args->data, args->len);
+    return TROUPE_E_INVAL;
+  }
+  trA_msg *m = trA_args_node(rt, args);
+  if (!m)
+    return TROUPE_E_NOMEM;
+  return trA_deliver(rt, args->to, m, (args->flags & TROUPE_SEND_SYSTEM) != 0);
 }
 
 int troupe_send(troupe_runtime *rt, troupe_actor_id from, troupe_actor_id to, const void *data,
