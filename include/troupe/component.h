@@ -176,6 +176,12 @@ TROUPE_API int troupe_host_send(troupe_host *h, troupe_component_id to, uint32_t
                                 const void *data, size_t len, troupe_err *err);
 TROUPE_API int troupe_host_send_name(troupe_host *h, const char *to, uint32_t tag,
                                      const void *data, size_t len, troupe_err *err);
+/* troupe_host_send, but a full mailbox makes the caller wait (sleeping, no polling) for
+ * room up to timeout_ns instead of failing: TIMEOUT then. Non-worker threads (STATE on
+ * a worker: a component uses troupe.send_wait). */
+TROUPE_API int troupe_host_send_wait(troupe_host *h, troupe_component_id to, uint32_t tag,
+                                     const void *data, size_t len, uint64_t timeout_ns,
+                                     troupe_err *err);
 /* Ask: the component's handle-message sees kind ASK and replies with troupe.reply.
  * *reply (malloc'd, free()) / *reply_len on success; TIMEOUT, NOT_RUNNING (it crashed
  * or stopped before answering), NOTFOUND. */

@@ -572,14 +572,17 @@ static int bind_exports(trP_comp *c, troupe_err *err) {
 static int load(trP_comp *c, troupe_err *err) {
   trP_rec *r = c->rec;
   if (r->mod)
-    return TROUPE_OK;
+    return TROUPE_OK; /* a restart: compiled once, kept in the record */
   troupe_host *h = c->host;
   const troupe_component_spec *s = &r->spec->s;
   troupe_err e;
   troupe_err_clear(&e);
+  troupe_wasm_module *mod = NULL;
+  uint8_t sha[TROUPE_SHA256_BYTES];
+  char *version = NULL;
   int rc;
   if (s->module_bytes) {
-    rc = trP_cache_get(h->cache, s->module_bytes, s->module_len, &r->mod, r->sha256, &e);
+    rc = trP_cache_get(h->cache, s->module_bytes, s->module_len, &mod, sha, &e);
     if (rc)
       return troupe_err_set(err, rc, "compile failed: %s", troupe_err_message(&e));
   } else {
@@ -590,19 +593,41 @@ static int load(trP_comp *c, troupe_err *err) {
     rc = troupe_store_get(h->store, s->module, &blob, &e);
     if (rc)
       return troupe_err_set(err, rc, "load failed: %s", troupe_err_message(&e));
-    memcpy(r->sha256, blob.sha256, sizeof r->sha256);
-    rc = trP_cache_get_hashed(h->cache, blob.sha256, blob.bytes, blob.len, &r->mod, &e);
+    memcpy(sha, blob.sha256, sizeof sha);
+    rc = trP_cache_get_hashed(h->cache, blob.sha256, blob.bytes, blob.len, &mod, &e);
+    version = blob.version;
+    blob.version = NULL;
     troupe_module_blob_clear(&blob);
-    if (rc)
+    if (rc) {
+      free(version);
       return troupe_err_set(err, rc, "compile failed: %s", troupe_err_message(&e));
+    }
   }
+  char *ref = NULL;
   if (!r->module_ref) {
     char hex[TROUPE_SHA256_HEX];
-    troupe_sha256_hex(r->sha256, hex);
+    troupe_sha256_hex(sha, hex);
     char buf[8 + TROUPE_SHA256_HEX];
     snprintf(buf, sizeof buf, "sha256:%s", hex);
-    r->module_ref = trB_strdup(buf);
+    ref = trB_strdup(buf);
   }
+  /* Under the lock: info() reads these from other threads. */
+  pthread_mutex_lock(&r->mu);
+  r->mod = mod;
+  memcpy(r->sha256, sha, sizeof sha);
+  r->version = version;
+  if (ref)
+    r->module_ref = ref;
+  char *md = trP_metadata_of(r);
+  if (md) {
+    free(r->spec->metadata);
+    r->spec->metadata = md;
+  }
+  pthread_mutex_unlock(&r->mu);
+  /* The hash and version are known now: the registry shows them from here on (restarts
+   * take the new metadata at their spawn). */
+  if (md)
+    troupe_registry_set_metadata(h->rt, c->self_id, md);
   return TROUPE_OK;
 }
 

@@ -24,21 +24,6 @@ static trP_rec *get(troupe_host *h, troupe_component_id id, troupe_err *err) {
   return r;
 }
 
-/* The registry's metadata: what an operator wants to see beside the actor. */
-static char *metadata_of(const trP_rec *r) {
-  const troupe_component_limits *l = &r->spec->s.limits;
-  char buf[768];
-  snprintf(buf, sizeof buf,
-           "{\"component\":%llu,\"module\":\"%s\",\"limits\":{\"memory_pages\":%u,"
-           "\"stack_bytes\":%llu,\"call_depth\":%u,\"fuel_slice\":%llu,\"fuel_per_message\":%llu,"
-           "\"mailbox\":%u,\"message_bytes\":%u}}",
-           (unsigned long long)r->id, r->spec->s.module ? r->spec->s.module : "(bytes)",
-           l->max_memory_pages, (unsigned long long)l->max_stack_bytes, l->max_call_depth,
-           (unsigned long long)l->fuel_slice, (unsigned long long)l->fuel_per_message,
-           l->mailbox_bound, l->max_message_bytes);
-  return trB_strdup(buf);
-}
-
 /* A new record in the host's table (state Creating), with the caller's reference. */
 int trP_rec_create(troupe_host *h, const troupe_component_spec *spec, trP_rec **out,
                    troupe_err *err) {
@@ -71,7 +56,7 @@ int trP_rec_create(troupe_host *h, const troupe_component_spec *spec, trP_rec **
   atomic_init(&r->state, TROUPE_COMPONENT_CREATING);
   if (sp->s.module && !(r->module_ref = trB_strdup(sp->s.module)))
     rc = troupe_err_set(err, TROUPE_E_NOMEM, "host: out of memory");
-  if (!rc && !(sp->metadata = metadata_of(r)))
+  if (!rc && !(sp->metadata = trP_metadata_of(r)))
     rc = troupe_err_set(err, TROUPE_E_NOMEM, "host: out of memory");
   if (!rc)
     rc = trP_table_insert(&h->table, r, err);
@@ -219,7 +204,7 @@ int troupe_host_info(troupe_host *h, troupe_component_id id, troupe_component_in
   out->fuel_used = atomic_load_explicit(&r->fuel, memory_order_relaxed);
   out->limits = r->spec->s.limits;
   int rc = TROUPE_OK;
-  pthread_mutex_lock(&r->mu);
+  pthread_mutex_lock(&r->mu); /* mod, sha256, module_ref: set by the first load */
   out->health = r->health;
   out->last_exit.kind = r->last_exit_kind;
   out->last_exit.code = r->last_exit_code;
@@ -268,6 +253,20 @@ int troupe_host_send(troupe_host *h, troupe_component_id to, uint32_t tag, const
   if (!r)
     return TROUPE_E_NOTFOUND;
   int rc = trP_send(h, NULL, TROUPE_NO_ACTOR, r, tag, data, len, err);
+  trP_rec_unref(r);
+  return rc;
+}
+
+int troupe_host_send_wait(troupe_host *h, troupe_component_id to, uint32_t tag, const void *data,
+                          size_t len, uint64_t timeout_ns, troupe_err *err) {
+  if (len && !data)
+    return troupe_err_set(err, TROUPE_E_INVAL, "host_send_wait: data is NULL");
+  trP_rec *r = get(h, to, err);
+  if (!r)
+    return TROUPE_E_NOTFOUND;
+  int rc = refuse_worker(h, "troupe_host_send_wait", err);
+  if (!rc)
+    rc = trP_send_wait(h, r, tag, data, len, timeout_ns, err);
   trP_rec_unref(r);
   return rc;
 }

@@ -81,6 +81,8 @@ enum {
   TRP_KIND_PUBLICATION = 6,
 };
 
+#define TRP_LINE_MAX 512 /* a longer line of WASI output is cut into records this long */
+
 /* Defaults of troupe_component_limits. */
 #define TRP_DEF_MEMORY_PAGES 256u
 #define TRP_DEF_STACK_BYTES (1u << 20)
@@ -112,6 +114,7 @@ typedef struct trP_rec {
   char *module_ref;              /* as given, or "sha256:HEX" */
   troupe_wasm_module *mod;       /* loaded at the first start, kept for restarts */
   uint8_t sha256[TROUPE_SHA256_BYTES];
+  char *version;                 /* the store's version of the module, NULL if unknown */
   uint32_t nth;                  /* spawn order, for listing */
   /* The incarnation that takes messages directly: 0 while there is none (starting up
    * or between incarnations); sends then go to `held` (under mu). Release/acquire:
@@ -166,8 +169,11 @@ void trP_msg_free(trP_msg *m);
 /* The release function every trP_msg is lent with (free, or requeue when dropped). */
 void trP_msg_release(void *user, const void *data, size_t len);
 /* Hand m to its target's current incarnation, or hold it when there is none. Takes m
- * (freed on failure). NOTFOUND when the component is gone; MAILBOX_FULL. */
+ * (freed on failure). NOTFOUND when the component is gone; MAILBOX_FULL. With
+ * wait_ns > 0 (non-worker threads only) a full mailbox is waited on for up to wait_ns
+ * (troupe_send_wait): TIMEOUT then. */
 int trP_msg_deliver(troupe_runtime *rt, trP_msg *m, unsigned flags);
+int trP_msg_deliver_wait(troupe_runtime *rt, trP_msg *m, uint64_t wait_ns);
 /* The new incarnation `self` takes the held messages (in order, ahead of anything sent
  * later) and becomes the one messages go to. Called from its init. */
 void trP_held_adopt(trP_rec *r, troupe_runtime *rt, troupe_actor_id self);
@@ -184,6 +190,8 @@ int trP_rec_create(struct troupe_host *h, const troupe_component_spec *spec, trP
 /* The supervisor child spec of a component; r's reference passes to the supervisor
  * (given back through arg_free = trP_rec_gone). */
 void trP_child_spec_of(trP_rec *r, troupe_child_spec *cs);
+/* The registry's metadata JSON for r (malloc'd; NULL when out of memory). */
+char *trP_metadata_of(const trP_rec *r);
 
 /* ---- the host (host.c, table.c) -------------------------------------------------------- */
 typedef struct trP_table {
@@ -294,7 +302,7 @@ typedef struct trP_comp {
   uint64_t next_timer;
   troupe_sub_id *subs;           /* this incarnation's subscriptions */
   size_t nsubs, csubs;
-  char line[2][512];             /* partial stdout/stderr lines */
+  char *line[2];                 /* partial stdout/stderr lines (TRP_LINE_MAX, on first use) */
   size_t line_len[2];
   uint32_t exp_handle, exp_health, exp_cleanup, exp_init, exp_start;
 } trP_comp;
@@ -346,6 +354,9 @@ bool trP_pattern_covers(const char *outer, const char *inner);
  * payload check, then delivery. */
 int trP_send(troupe_host *h, const trP_rec *from, troupe_actor_id from_actor, trP_rec *to,
              uint32_t tag, const void *data, size_t len, troupe_err *err);
+/* The same for the host, waiting up to wait_ns for room in a full mailbox. */
+int trP_send_wait(troupe_host *h, trP_rec *to, uint32_t tag, const void *data, size_t len,
+                  uint64_t wait_ns, troupe_err *err);
 /* The payload rule of docs/ABI.md: empty, or a valid multicodec-prefixed payload. */
 int trP_payload_check(const void *data, size_t len, troupe_err *err);
 

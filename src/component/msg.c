@@ -110,19 +110,19 @@ void trP_drop_hook(troupe_runtime *rt, const trA_dropped *d, void *user) {
   atomic_store_explicit(&m->dropped, true, memory_order_relaxed);
 }
 
-int trP_msg_deliver(troupe_runtime *rt, trP_msg *m, unsigned flags) {
+/* Deliver, waiting up to wait_ns for room when wait_ns > 0 (troupe_send_wait). */
+static int deliver(troupe_runtime *rt, trP_msg *m, unsigned flags, uint64_t wait_ns) {
   trP_rec *r = m->to;
   for (;;) {
     /* Acquire: pairs with the release store in trP_held_adopt, so a direct send lands
      * after the held messages the incarnation moved into its mailbox. */
     troupe_actor_id a = atomic_load_explicit(&r->actor, memory_order_acquire);
     if (a) {
+      troupe_send_args args = {.from = m->from_actor, .to = a, .tag = TRP_TAG_MSG,
+                               .flags = flags, .data = m, .len = sizeof *m + m->len,
+                               .release = trP_msg_release, .release_user = m};
       tl_sending = m;
-      int rc = troupe_send_ex(rt, &(troupe_send_args){.from = m->from_actor, .to = a,
-                                                      .tag = TRP_TAG_MSG, .flags = flags,
-                                                      .data = m, .len = sizeof *m + m->len,
-                                                      .release = trP_msg_release,
-                                                      .release_user = m});
+      int rc = wait_ns ? troupe_send_wait(rt, &args, wait_ns) : troupe_send_ex(rt, &args);
       tl_sending = NULL;
       if (rc == TROUPE_OK)
         return TROUPE_OK;
@@ -158,6 +158,14 @@ int trP_msg_deliver(troupe_runtime *rt, trP_msg *m, unsigned flags) {
     pthread_mutex_unlock(&r->mu);
     return TROUPE_OK;
   }
+}
+
+int trP_msg_deliver(troupe_runtime *rt, trP_msg *m, unsigned flags) {
+  return deliver(rt, m, flags, 0);
+}
+
+int trP_msg_deliver_wait(troupe_runtime *rt, trP_msg *m, uint64_t wait_ns) {
+  return deliver(rt, m, 0, wait_ns ? wait_ns : 1);
 }
 
 /* Move the held queue into self's mailbox (system lane: in order, ahead of the user

@@ -26,6 +26,7 @@ void trP_rec_unref(trP_rec *r) {
     troupe_wasm_module_free(r->mod);
   trP_spec_free(r->spec);
   free(r->module_ref);
+  free(r->version);
   free(r->health_reason);
   free(r->last_exit_msg);
   pthread_mutex_destroy(&r->mu);

@@ -10,7 +10,6 @@
 #include "component/comp.h"
 
 #define RETRY_BETWEEN_INCARNATIONS_NS TROUPE_MS(5)
-#define SPACE_NOTIFY(self, a, left, corr) TROUPE_E_UNSUPPORTED /* TEMP until mbox-wait lands */
 
 int trP_i_send_wait(troupe_wasm_hostcall *call, void *u, const troupe_wasm_val *args,
                     troupe_wasm_val *results);
@@ -23,7 +22,7 @@ static int arm(trP_comp *c) {
   uint64_t left = c->wait_deadline_ns - now, corr = 0;
   troupe_actor_id a = atomic_load_explicit(&c->wait_target->actor, memory_order_acquire);
   int rc;
-  if (a && (rc = SPACE_NOTIFY(c->self, a, left, &corr)) == TROUPE_OK) {
+  if (a && (rc = troupe_send_when_space(c->self, a, left, &corr)) == TROUPE_OK) {
     /* the runtime answers with corr */
   } else {
     corr = trA_corr_new(c->host->rt);

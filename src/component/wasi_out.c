@@ -7,7 +7,7 @@
 #include "component/comp.h"
 
 static void emit(trP_comp *c, int fd, const char *text, size_t len) {
-  char buf[sizeof c->line[0] + 1];
+  char buf[TRP_LINE_MAX + 1];
   memcpy(buf, text, len);
   buf[len] = '\0';
   troupe_log_field f[] = {TROUPE_LOG_STR("stream", fd == 1 ? "stdout" : "stderr"),
@@ -20,6 +20,8 @@ int trP_wasi_write(void *user, int fd, const void *data, size_t len) {
   trP_comp *c = user;
   if (fd != 1 && fd != 2)
     return 0;
+  if (!c->line[fd - 1] && !(c->line[fd - 1] = trB_malloc(TRP_LINE_MAX)))
+    return 1; /* out of memory: the guest sees EIO */
   char *line = c->line[fd - 1];
   size_t *n = &c->line_len[fd - 1];
   const char *p = data;
@@ -29,7 +31,7 @@ int trP_wasi_write(void *user, int fd, const void *data, size_t len) {
       *n = 0;
       continue;
     }
-    if (*n == sizeof c->line[0]) {
+    if (*n == TRP_LINE_MAX) {
       emit(c, fd, line, *n);
       *n = 0;
     }
@@ -39,9 +41,12 @@ int trP_wasi_write(void *user, int fd, const void *data, size_t len) {
 }
 
 void trP_wasi_flush(trP_comp *c) {
-  for (int fd = 1; fd <= 2; fd++)
+  for (int fd = 1; fd <= 2; fd++) {
     if (c->line_len[fd - 1]) {
       emit(c, fd, c->line[fd - 1], c->line_len[fd - 1]);
       c->line_len[fd - 1] = 0;
     }
+    free(c->line[fd - 1]);
+    c->line[fd - 1] = NULL;
+  }
 }

@@ -240,6 +240,83 @@ static void not_ready(void **state) {
   cu_host_free(&c);
 }
 
+/* _cleanup runs at an orderly stop, under its timeout; a trap, a timeout or an attempt
+ * to wait there is logged, and the stop still completes. */
+static void cleanup(void **state) {
+  (void)state;
+  cu_host c;
+  assert_int_equal(cu_host_new(&c, 2), 0);
+  struct {
+    const char *name, *env, *event, *says;
+  } cases[] = {
+      {"clean-log", "PROBE_CLEANUP=log", "component_log", "message=cleaning up"},
+      {"clean-spin", "PROBE_CLEANUP=spin", "component_cleanup_failed", "timed out after 50 ms"},
+      {"clean-trap", "PROBE_CLEANUP=trap", "component_cleanup_failed", "unreachable"},
+      {"clean-wait", "PROBE_CLEANUP=wait", "component_cleanup_failed", "wait"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    troupe_component_spec s = cu_spec(cases[i].name, "probe");
+    const char *env[] = {cases[i].env};
+    s.env = env;
+    s.envc = 1;
+    s.limits.cleanup_timeout_ms = 50;
+    troupe_component_id id = cu_spawn(&c, &s);
+    assert_true(id);
+    assert_int_equal(troupe_host_stop(c.h, id, NULL), 0);
+    char who[64];
+    snprintf(who, sizeof who, "name=%s", cases[i].name);
+    assert_true(CU_WAIT(cu_log_has(&c.log, cases[i].event, who)));
+    assert_true(cu_log_has(&c.log, cases[i].event, cases[i].says));
+  }
+  /* a crash skips _cleanup */
+  troupe_component_spec s = cu_spec("crash-nolog", "probe");
+  const char *env[] = {"PROBE_CLEANUP=log"};
+  s.env = env;
+  s.envc = 1;
+  s.restart = TROUPE_TEMPORARY;
+  troupe_component_id id = cu_spawn(&c, &s);
+  assert_int_equal(cu_send_json(&c, id, "\"crash\""), 0);
+  assert_true(CU_WAIT(cu_log_has(&c.log, "component_stopped", "name=crash-nolog")));
+  assert_false(cu_log_has(&c.log, "component_log", "name=crash-nolog"));
+  cu_host_free(&c);
+}
+
+/* Publications reach subscribed components, with the subject and the publisher's id. */
+static void publish_subscribe(void **state) {
+  (void)state;
+  cu_host c;
+  assert_int_equal(cu_host_new(&c, 2), 0);
+  const char *news[] = {"news.>"};
+  troupe_component_spec sub = cu_spec("reader", "probe"), pub = cu_spec("writer", "probe");
+  const char *env[] = {"PROBE_SUBSCRIBE=news.>"};
+  sub.env = env;
+  sub.envc = 1;
+  sub.caps.subscribe = (troupe_pattern_list){news, 1};
+  pub.caps.publish = (troupe_pattern_list){news, 1};
+  troupe_component_id r = cu_spawn(&c, &sub), w = cu_spawn(&c, &pub);
+  assert_true(r && w);
+  size_t n;
+  uint8_t *m = cu_json("\"from the host\"", &n);
+  assert_int_equal(troupe_host_publish(c.h, "news.host", m, n, NULL), 0);
+  free(m);
+  assert_int_equal(cu_invoke_int(&c, w, "publish_on", "\"news.sports\""), 0);
+  char *out = NULL;
+  assert_true(CU_WAIT(cu_invoke(&c, r, "counters", NULL, &out) == 0 &&
+                      (strncmp(out, "[0,0,0,0,2,", 11) == 0 || (free(out), false))));
+  free(out);
+  assert_int_equal(cu_invoke(&c, r, "last_subject_text", NULL, &out), 0);
+  assert_string_equal(out, "\"news.sports\"");
+  free(out);
+  assert_int_equal(cu_invoke_int(&c, r, "last_from_id", NULL), (long long)w);
+  /* a restart ends the subscription; the new incarnation subscribes again in its start */
+  assert_int_equal(troupe_host_restart(c.h, r, NULL), 0);
+  assert_int_equal(cu_invoke_int(&c, w, "publish_on", "\"news.again\""), 0);
+  assert_true(CU_WAIT(cu_invoke(&c, r, "counters", NULL, &out) == 0 &&
+                      (strncmp(out, "[0,0,0,0,1,", 11) == 0 || (free(out), false))));
+  free(out);
+  cu_host_free(&c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(spawn_invoke_ask_stop),
@@ -247,6 +324,8 @@ int main(void) {
       cmocka_unit_test(bad_specs),
       cmocka_unit_test(invocations),
       cmocka_unit_test(not_ready),
+      cmocka_unit_test(cleanup),
+      cmocka_unit_test(publish_subscribe),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

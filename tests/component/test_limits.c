@@ -127,6 +127,15 @@ static void *sleep_in(void *arg) {
   return NULL;
 }
 
+static uint64_t messages_of(troupe_component_id id) {
+  troupe_component_info info;
+  if (troupe_host_info(c.h, id, &info, NULL))
+    return 0;
+  uint64_t n = info.messages;
+  troupe_component_info_clear(&info);
+  return n;
+}
+
 static void mailbox_bound(void **state) {
   (void)state;
   troupe_component_spec s = cu_spec("bounded", "probe");
@@ -139,7 +148,13 @@ static void mailbox_bound(void **state) {
   /* b sleeps in an invocation: messages queue behind it, up to the bound */
   sleeper_job j = {.id = b};
   pthread_t t;
+  troupe_component_info info;
+  assert_int_equal(troupe_host_info(c.h, b, &info, NULL), 0);
+  uint64_t handled = info.messages;
+  troupe_component_info_clear(&info);
   assert_int_equal(pthread_create(&t, NULL, sleep_in, &j), 0);
+  /* the invocation has begun (counted as it starts): b sleeps from now on */
+  assert_true(CU_WAIT(messages_of(b) > handled));
   int accepted = 0, rc = 0;
   for (int i = 0; i < 100000 && rc == 0; i++) {
     rc = cu_send_json(&c, b, "\"queued\"");
@@ -147,12 +162,21 @@ static void mailbox_bound(void **state) {
       accepted++;
   }
   assert_int_equal(rc, TROUPE_E_MAILBOX_FULL);
+  /* the host may wait for room instead: briefly (it stays full: TIMEOUT) ... */
+  size_t ml;
+  uint8_t *msg = cu_json("\"patient\"", &ml);
+  troupe_err err;
+  assert_int_equal(troupe_host_send_wait(c.h, b, 1, msg, ml, TROUPE_MS(20), &err),
+                   TROUPE_E_TIMEOUT);
   /* the writer sends 50 with send_wait to the full mailbox: it waits, none is refused */
   assert_int_equal(cu_invoke_int(&c, w, "send_many", "[\"bounded\",50]"), 50);
+  /* ... or long enough: it gets in once b drains */
+  assert_int_equal(troupe_host_send_wait(c.h, b, 1, msg, ml, TROUPE_SEC(20), &err), 0);
+  free(msg);
   pthread_join(t, NULL);
   assert_true(j.rc >= 600);
   char expect[32], *out = NULL;
-  snprintf(expect, sizeof expect, "[%d,", accepted + 50);
+  snprintf(expect, sizeof expect, "[%d,", accepted + 51);
   for (int tries = 0; tries < 2000; tries++) {
     free(out);
     out = NULL;

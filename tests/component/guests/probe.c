@@ -288,6 +288,23 @@ TROUPE_HEALTH(probe_health) {
     troupe_output("told to", 7);
   return health;
 }
+/* _cleanup does what PROBE_CLEANUP says: "log" (a log line), "spin", "trap", "wait". */
+TROUPE_CLEANUP(probe_cleanup) {
+  const char *what = getenv("PROBE_CLEANUP");
+  if (!what)
+    return;
+  if (strcmp(what, "log") == 0)
+    troupe_log(TROUPE_LEVEL_INFO, "cleaning up");
+  else if (strcmp(what, "spin") == 0)
+    spin_forever();
+  else if (strcmp(what, "trap") == 0)
+    __builtin_trap();
+  else if (strcmp(what, "wait") == 0) {
+    struct timespec ts = {.tv_sec = 10};
+    nanosleep(&ts, NULL);
+  }
+}
+
 TROUPE_EXPORT(bad_pointer) { /* an import given a range outside memory: a trap */
   return troupe_abi_send(1, 0, (const void *)(uintptr_t)0xfffffff0u, 64);
 }
