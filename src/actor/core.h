@@ -208,9 +208,11 @@ typedef struct trA_spacew {
 } trA_spacew;
 
 void trA_spaces_init(troupe_runtime *rt);
-/* The target `a` is dying (its meta lock held, DEAD published): detach its waiters. */
+/* The target `a` is dying (its meta lock held, DEAD published): take every waiter out
+ * of its line; threads are told at once (NOTFOUND, or STOPPED while the runtime stops),
+ * the actors' records are returned for trA_space_fail_all, called after the lock (NULL:
+ * nothing to do). */
 trA_spacew *trA_space_detach(troupe_actor *a, trA_meta *meta);
-/* ... and complete them (lock released): NOTFOUND, or STOPPED while the runtime stops. */
 void trA_space_fail_all(troupe_runtime *rt, trA_spacew *list);
 /* The waiting actor `a` is dying: withdraw what it still waits for (no message). */
 void trA_space_cancel_mine(troupe_runtime *rt, troupe_actor *a);

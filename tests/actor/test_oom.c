@@ -2,7 +2,8 @@
  * tests/actor/test_oom.c: out-of-memory injection swept over the public entry points
  * (SQLite style): the Nth allocation and every later one fail, on every thread. Each
  * call must return 0 or a clean error; nothing may crash, hang or leak (ASan), and the
- * runtime must still stop and free once allocation works again.
+ * runtime must still stop and free once allocation works again. Waiting for room in a
+ * full bounded mailbox is part of the sweep.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,15 @@ static int echo(troupe_actor *self, const troupe_message *m, troupe_err *err) {
   return TROUPE_CONTINUE;
 }
 static const troupe_behaviour echo_b = {"echo", NULL, echo, NULL};
+
+/* Suspends on its first message, so a bounded mailbox behind it stays full. */
+static int hold(troupe_actor *self, const troupe_message *m, troupe_err *err) {
+  (void)self;
+  (void)m;
+  (void)err;
+  return TROUPE_SUSPEND;
+}
+static const troupe_behaviour hold_b = {"hold", NULL, hold, NULL};
 
 static bool clean(int rc) { return rc <= 0; }
 
@@ -61,6 +71,15 @@ static void test_oom_sweep(void **st) {
     troupe_timer *t = NULL;
     if (troupe_send_after(rt, &a, TROUPE_MS(1), &t) == 0)
       troupe_timer_cancel(t);
+    /* waiting for room (the line's meta and record table allocate) */
+    troupe_spawn_opts bo = {.mailbox_bound = 1};
+    troupe_actor_id full = 0;
+    if (troupe_spawn(rt, NULL, &hold_b, NULL, &bo, &full, &err) == 0) {
+      assert_true(clean(troupe_send(rt, 0, full, "s", 1)));
+      assert_true(clean(troupe_send(rt, 0, full, "x", 1)));
+      troupe_send_args wa = {.to = full, .data = "w", .len = 1};
+      assert_true(clean(troupe_send_wait(rt, &wa, TROUPE_MS(2))));
+    }
     trB_alloc_fail_after(-1);
     assert_int_equal(troupe_runtime_stop(rt, NULL), 0);
     troupe_runtime_free(rt);

@@ -5,7 +5,8 @@
  * stops, and its borrowed payload is released exactly once on every path. An actor that
  * asks troupe_send_when_space and suspends on the corr is woken by one SPACE message
  * (room, timeout, target dead) without blocking a worker, even on a one-worker runtime.
- * Waiters are served in FIFO order, an unused notice is passed on, none is lost.
+ * Waiters (threads or actors) are served in FIFO order, an unused notice is passed on,
+ * and with many senders of both kinds on a small mailbox no message or waiter is lost.
  * White-box: the tests read the target's count of waiters (core.h) to know a sender is
  * in line before they free a slot.
  */
@@ -420,6 +421,29 @@ static void test_unused_notice_is_passed_on(void **st) {
   troupe_runtime_free(rt);
 }
 
+/* Actors in line on a mailbox of one slot, on one worker: told in the order they
+ * asked, each sends once told, so the target receives in that order. */
+static void test_actor_waiters_fifo(void **st) {
+  (void)st;
+  enum { N = 5 };
+  troupe_runtime *rt = tu_runtime(1);
+  static tu_log log;
+  troupe_actor_id t = full_target(rt, &log, 1);
+  static sender s[N];
+  for (int i = 0; i < N; i++) {
+    start_sender(rt, &s[i], t, 1, TROUPE_SEC(30), (unsigned char)('a' + i), false);
+    assert_true(TU_WAIT(waiters_of(rt, t) == (uint32_t)i + 1));
+  }
+  assert_int_equal(troupe_actor_resume(rt, t, 0), 0);
+  assert_true(TU_WAIT(atomic_load(&log.n) == 3 + N)); /* s, RESUME, 0, a.. */
+  for (int i = 0; i < N; i++) {
+    assert_int_equal(tu_log_get(&log, 3 + i).byte, 'a' + i);
+    assert_int_equal(atomic_load(&s[i].waits), 1); /* told once, and it sufficed */
+    assert_int_equal(atomic_load(&s[i].log.n), 1);
+  }
+  troupe_runtime_free(rt);
+}
+
 /* Asks for room in the mailbox of the actor whose id it is sent (8 bytes), logs the
  * call's status (as a USER entry's status) and every notice. */
 static tu_log asker_log;
@@ -544,6 +568,7 @@ int main(void) {
       cmocka_unit_test(test_actor_wait_target_dies),
       cmocka_unit_test(test_waiting_actor_dies),
       cmocka_unit_test(test_unused_notice_is_passed_on),
+      cmocka_unit_test(test_actor_waiters_fifo),
       cmocka_unit_test(test_actor_wait_unbounded_or_dead),
       cmocka_unit_test(test_many_waiters_none_lost),
   };
