@@ -514,7 +514,8 @@ static troupe_health health_cb(troupe_actor *self, char *reason, size_t cap) {
     int32_t v = res.of.i32;
     h = v == 0 ? TROUPE_HEALTH_HEALTHY : v == 1 ? TROUPE_HEALTH_DEGRADED : TROUPE_HEALTH_UNHEALTHY;
     size_t n = TR_MIN(c->out_len, cap - 1);
-    memcpy(reason, c->out, n);
+    if (n)
+      memcpy(reason, c->out, n);
     reason[n] = '\0';
   }
   trP_rec_set_health(c->rec, h, reason);

@@ -27,13 +27,15 @@ static inline void cu_sleep_ms(unsigned ms) {
   nanosleep(&ts, NULL);
 }
 
-/* Poll `cond` for up to 20 s; evaluates to its final value. */
+/* Poll `cond` for up to 20 s; evaluates to its last value. cond is evaluated exactly
+ * once per try (it may allocate what the caller frees after the last one). */
 #define CU_WAIT(cond)                                                                      \
   ({                                                                                       \
     uint64_t cu_dl_ = troupe_clock_mono_ns() + 20000000000ull;                              \
-    while (!(cond) && troupe_clock_mono_ns() < cu_dl_)                                     \
+    bool cu_ok_;                                                                           \
+    while (!(cu_ok_ = (cond)) && troupe_clock_mono_ns() < cu_dl_)                           \
       cu_sleep_ms(1);                                                                      \
-    (cond);                                                                                \
+    cu_ok_;                                                                                \
   })
 
 /* ---- a log kept in memory ------------------------------------------------------------ */

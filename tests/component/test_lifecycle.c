@@ -327,5 +327,7 @@ int main(void) {
       cmocka_unit_test(cleanup),
       cmocka_unit_test(publish_subscribe),
   };
+  if (getenv("CU_TEST"))
+    cmocka_set_test_filter(getenv("CU_TEST"));
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
