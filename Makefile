@@ -1,7 +1,8 @@
 # Thin wrapper around CMake and ctest; see README.md. Every target installs the Debian
 # packages it needs first (scripts/deps.sh: a dpkg query when all are present).
 #
-#   make run          the main job on embedded defaults
+#   make run          the demo (examples/demo/): the example components as one
+#                     application, step by step; exits non-zero if a step fails
 #   make test         build (gcc, Release, -Werror) and run every test; then the tests
 #                     of untrusted-input parsers under ASan+UBSan and of concurrent code
 #                     under TSan (both clang builds)
@@ -34,7 +35,7 @@ build: deps
 	@cmake --build $(BUILD) -j$(JOBS)
 
 run: build
-	@scripts/run-demo.sh $(BUILD)/src/cli/troupe
+	@scripts/run-demo.sh $(BUILD)
 
 test: test-release test-asan test-tsan
 	@echo "make test: all stages passed"

@@ -3,13 +3,22 @@
  * its tag: 0 traps (__builtin_trap, an `unreachable`), 1 returns a negative code
  * (TROUPE_ERR_INVAL: a crash with that code, no trap), 2 stops normally (handle-message
  * returns TROUPE_STOP), 3 calls exit(3) (WASI proc_exit: a crash with exit code 3). The
- * invocable `crash` traps. An ASK "ping" is answered "pong", so a test can tell that a
- * restarted crasher is back.
+ * invocable `crash` traps. Any other tag is an ordinary message, counted; an ASK "ping"
+ * is answered "pong" (so a test can tell that a restarted crasher is back) and an ASK
+ * "count" {"handled":N}, the ordinary messages this incarnation has handled (the count
+ * starts again from 0 after a crash: it shows what the next incarnation received).
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "troupe_guest.h"
+
+static int64_t handled;
+
+static bool asked_for(const char *q, size_t len, const char *word) {
+  return len == strlen(word) && memcmp(q, word, len) == 0;
+}
 
 TROUPE_HANDLE_MESSAGE(on_message) {
   if (kind == TROUPE_KIND_ASK) {
@@ -17,9 +26,14 @@ TROUPE_HANDLE_MESSAGE(on_message) {
     const char *text;
     size_t n;
     int32_t got = troupe_input(q, sizeof q);
-    if (got >= 0 && troupe_payload_json(q, (size_t)got, &text, &n) == 0 && n == 6 &&
-        memcmp(text, "\"ping\"", 6) == 0)
+    uint8_t out[48];
+    int32_t olen;
+    bool json = got >= 0 && troupe_payload_json(q, (size_t)got, &text, &n) == 0;
+    if (json && asked_for(text, n, "\"ping\""))
       troupe_reply_json(corr, "\"pong\"");
+    else if (json && asked_for(text, n, "\"count\"") &&
+             (olen = troupe_jsonf(out, sizeof out, "{\"handled\":%lld}", (long long)handled)) >= 0)
+      troupe_reply(corr, out, (size_t)olen);
     else
       troupe_reply_json(corr, "\"ask me ping\"");
     return TROUPE_CONTINUE;
@@ -37,6 +51,7 @@ TROUPE_HANDLE_MESSAGE(on_message) {
   case 3:
     exit(3);
   default:
+    handled++;
     return TROUPE_CONTINUE;
   }
 }

@@ -278,11 +278,14 @@ check('subscriber: subscribes to news.> at start, counts publications, knows the
   assert.deepEqual(JSON.parse(text(h.ask(s, json('0')))), { count: 2, last: 'news.sports.b' });
   assert.deepEqual(JSON.parse(text(h.invoke(s, 'count').output)), { count: 2, last: 'news.sports.b' });
 });
-check('crasher: ping/pong, then each way to fail', async () => {
+check('crasher: ping/pong, ordinary messages counted, then each way to fail', async () => {
   const h = new Host();
   let c = await h.spawn('crasher', 'crasher.wasm');
   assert.deepEqual(h.ask(c, json('"ping"')), json('"pong"'));
   assert.deepEqual(h.ask(c, json('"other"')), json('"ask me ping"'));
+  for (const tag of [4, 9, 4]) // ordinary messages: handled and counted
+    assert.equal(h.deliver(c, KIND.MESSAGE, new Uint8Array(0), { tag }), 0);
+  assert.deepEqual(h.ask(c, json('"count"')), json('{"handled":3}'));
   traps(() => h.deliver(c, KIND.MESSAGE, new Uint8Array(0), { tag: 0 }), 'unreachable');
   c = await h.spawn('crasher', 'crasher.wasm');
   assert.equal(h.deliver(c, KIND.MESSAGE, new Uint8Array(0), { tag: 1 }), E.INVAL);
