@@ -368,6 +368,14 @@ TROUPE_API troupe_wasm_state troupe_wasm_instance_state(const troupe_wasm_instan
  * ensures it). Cheap: two atomic stores; the running call pays nothing for it (its fuel
  * check is the existing one). */
 TROUPE_API void troupe_wasm_instance_interrupt(troupe_wasm_instance *inst);
+/* Freed instances' linear memories and stack blocks are kept warm for the next
+ * instantiations (a cache per thread, up to about 1.25 MiB, over one shared depot of at
+ * most 80 MiB). This gives back what the calling thread's cache and the depot hold, to
+ * the system: for an embedder that is done with the engine for a while (a host that
+ * stopped all its components). Other threads' caches are theirs (each is handed to the
+ * depot when its thread exits). Any thread, any time. */
+TROUPE_API void troupe_wasm_pool_trim(void);
+
 /* Fuel spent by the latest troupe_wasm_call / _call_at / _resume on `inst` (each
  * starts counting from 0 with its own options), read after it returned: how much of its
  * budget a call that completed used, for an embedder that accounts fuel across the

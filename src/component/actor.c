@@ -474,6 +474,20 @@ static int on_wait_done(trP_comp *c, const troupe_message *m, troupe_err *err) {
 }
 
 /* ---- health ---------------------------------------------------------------------------- */
+/* The reason a guest gave (troupe.output) as text: plain UTF-8, or a JSON string with its
+ * multicodec prefix (what an SDK's _json helper writes), unquoted. Never NUL inside. */
+void trP_reason_text(const uint8_t *p, size_t n, char *out, size_t cap) {
+  if (n >= 4 && p[0] == 0x80 && p[1] == 0x04 && p[2] == '"' && p[n - 1] == '"' &&
+      !memchr(p + 3, '\\', n - 4)) {
+    p += 3;
+    n -= 4;
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < n && k + 1 < cap; i++)
+    out[k++] = p[i] ? (char)p[i] : ' ';
+  out[k] = '\0';
+}
+
 static troupe_health health_cb(troupe_actor *self, char *reason, size_t cap) {
   trP_comp *c = troupe_actor_state(self);
   troupe_health h = TROUPE_HEALTH_HEALTHY;
@@ -513,10 +527,7 @@ static troupe_health health_cb(troupe_actor *self, char *reason, size_t cap) {
   } else {
     int32_t v = res.of.i32;
     h = v == 0 ? TROUPE_HEALTH_HEALTHY : v == 1 ? TROUPE_HEALTH_DEGRADED : TROUPE_HEALTH_UNHEALTHY;
-    size_t n = TR_MIN(c->out_len, cap - 1);
-    if (n)
-      memcpy(reason, c->out, n);
-    reason[n] = '\0';
+    trP_reason_text(c->out, c->out_len, reason, cap);
   }
   trP_rec_set_health(c->rec, h, reason);
   return h;

@@ -331,6 +331,7 @@ int trP_start_failed(trP_comp *c, int code, const char *msg, troupe_err *err);
 void trP_invoke_answer(trP_comp *c, int status, const void *data, size_t len);
 void trP_output_reset(trP_comp *c);
 void trP_trap_text(const troupe_wasm_trap *t, char *buf, size_t cap);
+void trP_reason_text(const uint8_t *p, size_t n, char *out, size_t cap);
 void trP_comp_free(trP_comp *c);
 /* Refs (monitor refs, ask_async corrs) -> the component they concern. */
 int trP_ref_add(trP_comp *c, uint64_t ref, troupe_component_id who);

@@ -117,6 +117,9 @@ void troupe_host_free(troupe_host *h) {
     troupe_runtime_stop(h->rt, NULL);
   troupe_broker_free(h->broker);
   troupe_runtime_free(h->rt);
+  /* The components ended on the workers and on this thread (the runtime's stop ends
+   * late ones here): what the engine keeps warm for the next instances goes back. */
+  troupe_wasm_pool_trim();
   /* Every record left the table when its spec was dropped; what remains (a host that
    * failed half-way) is released here. */
   trP_rec **v;

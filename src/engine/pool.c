@@ -18,6 +18,7 @@
  * zero except that word.
  */
 #include "engine/pool.h"
+#include "troupe/wasm.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -300,6 +301,10 @@ size_t trE_pool_depot_bytes(void) {
                  atomic_load_explicit(&depot.bytes[KIND_STACK], memory_order_relaxed);
   pthread_mutex_unlock(&depot.lock);
   return total;
+}
+
+void troupe_wasm_pool_trim(void) {
+  trE_pool_drain();
 }
 
 void trE_pool_drain(void) {

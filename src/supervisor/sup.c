@@ -134,7 +134,10 @@ static bool stop_child(trS_sup *s, trS_child *c) {
     troupe_exit(s->rt, s->me, c->pid, TROUPE_EXIT_KILL, 0, "brutal_kill");
     return true;
   }
-  troupe_exit(s->rt, s->me, c->pid, TROUPE_EXIT_SHUTDOWN, 0, NULL);
+  /* A child stopped for failing its health checks is told why: its terminate (and
+   * whatever it records of its end) sees "unhealthy: ..." rather than a bare shutdown. */
+  const char *why = s->job.kind == TRS_JOB_UNHEALTHY && s->job.subject == c ? s->job.rmsg : NULL;
+  troupe_exit(s->rt, s->me, c->pid, TROUPE_EXIT_SHUTDOWN, 0, why);
   if (ms != UINT64_MAX) {
     troupe_actor_id *ids = trB_malloc(2 * sizeof *ids);
     if (ids) { /* set before the timer exists: it may fire on another worker */

@@ -65,6 +65,12 @@ static void degraded_then_unhealthy(void **state) {
   assert_true(CU_WAIT(cu_restarts(&c, id) >= 1));
   assert_true(CU_WAIT(cu_state(&c, id) == TROUPE_COMPONENT_READY &&
                       health_of(id, NULL) == TROUPE_HEALTH_HEALTHY));
+  /* the end of the unhealthy incarnation says why, in its info and the audit log */
+  assert_int_equal(troupe_host_info(c.h, id, &info, NULL), 0);
+  assert_non_null(info.last_exit.message);
+  assert_non_null(strstr(info.last_exit.message, "unhealthy: told to"));
+  troupe_component_info_clear(&info);
+  assert_true(cu_log_has(&c.log, "component_stopped", "message=unhealthy: told to"));
 }
 
 static void busy_waiting_is_not_unhealthy(void **state) {
