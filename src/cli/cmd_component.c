@@ -48,6 +48,8 @@ static const char run_usage[] =
     "  --send JSON                send a message (the component's MESSAGE)\n"
     "  --ask JSON                 ask, print the reply (the component's ASK)\n"
     "  --tag N                    the tag of the --send and --ask after it (default 0)\n"
+    "  --codec json|cbor          how the payloads after it are sent: as given (json,\n"
+    "                             the default) or transcoded to CBOR\n"
     "  --wait                     after the actions, run on as with no action\n"
     "\n"
     "Options (anywhere):\n"
@@ -133,15 +135,33 @@ static bool parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out
   return true;
 }
 
-/* The JSON text of an action as a prefixed payload; '' is no payload. */
-static int encode_json(const char *flag, const char *text, uint8_t **out, size_t *len) {
+/* What the flags before an action say about it (--tag, --codec). */
+typedef struct sticky {
+  uint32_t tag;
+  bool cbor;
+} sticky;
+
+/* The JSON text of an action as a prefixed payload, JSON or (--codec cbor) CBOR; ''
+ * is no payload. */
+static int encode_payload(const char *flag, const char *text, bool cbor, uint8_t **out,
+                          size_t *len) {
   *out = NULL;
   *len = 0;
   if (!*text)
     return TR_EXIT_OK;
   troupe_err err;
   troupe_err_clear(&err);
-  int rc = troupe_codec_encode_alloc(TROUPE_CODEC_JSON, text, strlen(text), out, len, &err);
+  int rc;
+  if (cbor) {
+    uint8_t *item = NULL;
+    size_t ilen = 0;
+    rc = troupe_json_to_cbor(text, strlen(text), &item, &ilen, &err);
+    if (rc == TROUPE_OK)
+      rc = troupe_codec_encode_alloc(TROUPE_CODEC_CBOR, item, ilen, out, len, &err);
+    free(item);
+  } else {
+    rc = troupe_codec_encode_alloc(TROUPE_CODEC_JSON, text, strlen(text), out, len, &err);
+  }
   if (rc == TROUPE_E_NOMEM) {
     trL_error("out of memory");
     return TR_EXIT_FAIL;
@@ -206,7 +226,7 @@ static bool parse_restart(const char *s, troupe_restart_type *out) {
 
 /* One argument that starts with '-': an option or an action. Returns TR_EXIT_OK, or the
  * usage status after printing why; *help when it was --help. */
-static int parse_flag(int argc, char **argv, int *i, run_opts *o, uint32_t *tag, bool *help) {
+static int parse_flag(int argc, char **argv, int *i, run_opts *o, sticky *sk, bool *help) {
   bool missing = false;
   const char *v;
   uint64_t n;
@@ -234,19 +254,25 @@ static int parse_flag(int argc, char **argv, int *i, run_opts *o, uint32_t *tag,
       return TR_EXIT_USAGE;
     }
     last->has_args = true;
-    return encode_json("--args", v, &last->payload, &last->len);
+    return encode_payload("--args", v, sk->cbor, &last->payload, &last->len);
   } else if ((v = opt_value(argc, argv, i, "--send", &missing)) ||
              (v = opt_value(argc, argv, i, "--ask", &missing))) {
     bool send = !strcmp(a, "--send") || !strncmp(a, "--send=", 7);
     action *act = &o->acts[o->nacts++];
-    *act = (action){.kind = send ? ACT_SEND : ACT_ASK, .tag = *tag};
-    return encode_json(send ? "--send" : "--ask", v, &act->payload, &act->len);
+    *act = (action){.kind = send ? ACT_SEND : ACT_ASK, .tag = sk->tag};
+    return encode_payload(send ? "--send" : "--ask", v, sk->cbor, &act->payload, &act->len);
   } else if ((v = opt_value(argc, argv, i, "--tag", &missing))) {
     if (!parse_count(v, 0, UINT32_MAX, &n)) {
       trL_error("component run: --tag wants an integer from 0 to 4294967295, not '%s'", v);
       return TR_EXIT_USAGE;
     }
-    *tag = (uint32_t)n;
+    sk->tag = (uint32_t)n;
+  } else if ((v = opt_value(argc, argv, i, "--codec", &missing))) {
+    if (strcmp(v, "json") && strcmp(v, "cbor")) {
+      trL_error("component run: --codec wants json or cbor, not '%s'", v);
+      return TR_EXIT_USAGE;
+    }
+    sk->cbor = !strcmp(v, "cbor");
   } else if ((v = opt_value(argc, argv, i, "--name", &missing))) {
     if (!valid_name(v)) {
       trL_error("component run: --name '%s' is not a component name (dot-separated tokens "
@@ -298,7 +324,7 @@ static int parse_flag(int argc, char **argv, int *i, run_opts *o, uint32_t *tag,
 }
 
 static int parse_run(int argc, char **argv, run_opts *o, bool *help) {
-  uint32_t tag = 0;
+  sticky sk = {0};
   bool only_files = false;
   for (int i = 1; i < argc; i++) {
     if (!only_files && !strcmp(argv[i], "--")) {
@@ -313,7 +339,7 @@ static int parse_run(int argc, char **argv, run_opts *o, bool *help) {
       o->path = argv[i];
       continue;
     }
-    int st = parse_flag(argc, argv, &i, o, &tag, help);
+    int st = parse_flag(argc, argv, &i, o, &sk, help);
     if (st != TR_EXIT_OK || *help)
       return st;
   }
@@ -435,6 +461,25 @@ static void sink_record(void *user, const troupe_log_record *rec) {
   else
     sink_readable(s, rec);
   pthread_mutex_unlock(&s->lock);
+}
+
+/* trL_error while the host runs: one write under the sink's lock, so that a log line
+ * from a worker cannot land inside the error line. */
+static void run_error(sink *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void run_error(sink *s, const char *fmt, ...) {
+  char line[TROUPE_ERR_MSG_MAX * 2 + 256];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = snprintf(line, sizeof line, "troupe: ");
+  n += vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+  va_end(ap);
+  if ((size_t)n > sizeof line - 2)
+    n = (int)sizeof line - 2;
+  line[n++] = '\n';
+  pthread_mutex_lock(&s->lock);
+  ssize_t w = write(STDERR_FILENO, line, (size_t)n);
+  pthread_mutex_unlock(&s->lock);
+  (void)w; /* nowhere left to say that stderr failed */
 }
 
 /* ---- output --------------------------------------------------------------------------- */
@@ -675,9 +720,9 @@ static int perform(run_state *st, const action *a) {
   if (rc == TROUPE_OK)
     return TR_EXIT_OK;
   if (a->kind == ACT_INVOKE)
-    trL_error("component '%s': invoke %s: %s", st->name, a->fn, msg);
+    run_error(st->log, "component '%s': invoke %s: %s", st->name, a->fn, msg);
   else
-    trL_error("component '%s': %s: %s", st->name, act_name(a->kind), msg);
+    run_error(st->log, "component '%s': %s: %s", st->name, act_name(a->kind), msg);
   return exit_status_of(rc);
 }
 
@@ -725,7 +770,7 @@ static int wait_for_end(run_state *st, bool *stopped) {
     pthread_mutex_unlock(&st->log->lock);
     if (!crashed)
       return TR_EXIT_OK;
-    trL_error("component '%s': crashed: %s", st->name, why);
+    run_error(st->log, "component '%s': crashed: %s", st->name, why);
     return trap || strstr(why, " (function ") ? TR_EXIT_TRAP : TR_EXIT_FAIL;
   }
 }
@@ -741,7 +786,7 @@ static int start(run_state *st, const uint8_t *bytes, size_t len) {
   int rc = troupe_host_spawn(st->host, &spec, &st->id, &err);
   if (rc == TROUPE_OK)
     return TR_EXIT_OK;
-  trL_error("component '%s': %s", st->name, detail(troupe_err_message(&err), st->name));
+  run_error(st->log, "component '%s': %s", st->name, detail(troupe_err_message(&err), st->name));
   return exit_status_of(rc);
 }
 
@@ -813,7 +858,8 @@ static int run_component(const run_opts *o) {
     status = perform(&st, &o->acts[i]);
   }
   if (sig) {
-    trL_error("component '%s': interrupted by %s", st.name, sig == SIGINT ? "SIGINT" : "SIGTERM");
+    run_error(&s, "component '%s': interrupted by %s", st.name,
+              sig == SIGINT ? "SIGINT" : "SIGTERM");
     status = 128 + sig;
   } else if (status == TR_EXIT_OK && (o->wait || o->nacts == 0))
     status = wait_for_end(&st, &stopped);
