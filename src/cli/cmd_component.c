@@ -703,6 +703,8 @@ static int perform(run_state *st, const action *a) {
     d += fl + 2; /* the host names the export too: once is enough */
   if ((unsigned char)d[0] == 0x80 && d[1] == 0x04)
     d += 2; /* a guest's error text as a JSON payload: its prefix is not text */
+  if (!*d) /* a guest error without a message: its code says what */
+    d = troupe_strerror(rc);
   snprintf(msg, sizeof msg, "%s%s", rc == TROUPE_E_TRAP ? "trap: " : "", d);
   if (rc == TROUPE_E_NOT_RUNNING)
     rc = crash_behind(st, msg, sizeof msg);
