@@ -4,9 +4,16 @@
 # exit status (RC), that stdout / stderr match OUT / ERR and stderr does not match
 # ERR_NOT (regular expressions), and, with JSON_CHECK, that stdout is a stream of JSON
 # objects for which the jq filter JSON_CHECK (over the array of them, `jq -s`) is true.
+# COPY_FROM / COPY_TO: copy a module to another name first.
 cmake_minimum_required(VERSION 3.25)
 string(REPLACE "|" ";" CMD "${CMD_BAR}")
 string(REPLACE "@COMPONENTS@" "${COMPONENTS}" cmd "${CMD}")
+if(COPY_FROM) # a module under another file name (how the default name is made)
+  string(REPLACE "@COMPONENTS@" "${COMPONENTS}" from "${COPY_FROM}")
+  get_filename_component(dir "${COPY_TO}" DIRECTORY)
+  file(MAKE_DIRECTORY "${dir}")
+  file(COPY_FILE "${from}" "${COPY_TO}")
+endif()
 if(NOT RUN_TIMEOUT)
   set(RUN_TIMEOUT 60)
 endif()
