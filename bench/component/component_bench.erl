@@ -93,6 +93,7 @@ memory_rows(#{idle_n := IdleN, live_s := LiveS, live_max := Max}, Emit) ->
                     M1 = erlang:memory(processes),
                     {memory, Own1} = process_info(self(), memory),
                     Emit("component_idle_bytes", "bytes", (M1 - M0 - (Own1 - Own0)) / K1),
+                    Emit("component_idle_n", "count", K1),
                     {K2, Acc2} = live_loop(K1, Max, Deadline, Acc1),
                     Emit("live_components", "count", K2),
                     Emit("live_rss_bytes", "bytes", erlang:memory(total)),

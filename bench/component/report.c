@@ -24,10 +24,14 @@ static const row_def defs[] = {
      "tiny (1 page) from the cached module, one troupe_host_spawn until Ready; erlang: "
      "spawn + the process's first message back"},
     {"spawn_us_p99", "us", 20, false, NULL},
+    {"spawn_us_median_first1k", "us", -1, false,
+     "the first 1,000 of those spawns alone (200-1,200 components live)"},
     {"spawn_minflt", "faults", -1, false, "minor page faults of the process per spawn"},
     {"component_idle_bytes", "bytes", 16384, false,
      "RSS growth / N at N = 100,000 tiny components (_start ran); erlang: "
      "memory(processes) growth / N"},
+    {"component_idle_n", "count", -1, true,
+     "N of that row: 100,000, or the count reached when a cap of the live attempt came first"},
     {"live_components", "count", 1e6, true,
      "spawned until 1M, the time cap, the RSS cap or a refusal (see the run's stderr)"},
     {"live_rss_bytes", "bytes", -1, false, "RSS at the end of that attempt (erlang: memory(total))"},
