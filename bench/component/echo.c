@@ -3,8 +3,9 @@
  * The echo (worker guest) answers an ASK with its question; the spinner's
  * handle-message loops forever, so it runs fuel slice after fuel slice (the default
  * slice, 100,000 fuel) and yields the worker between them. This thread asks the echo
- * with troupe_host_ask, each ask timed: 2,000 with the spinner idle (the baseline),
- * then 5,000 while it spins. The slice's time comes from the spinner's own fuel count
+ * with troupe_host_ask, each ask timed, after a random pause of 0..500 us: 2,000 with
+ * the spinner idle (the baseline), then 5,000 while it spins; then 5,000 more back to
+ * back (the _b2b rows). The slice's time comes from the spinner's own fuel count
  * (troupe_host_info fuel_used) over 300 ms of spinning alone: wall time / fuel x the
  * slice (what a message waits behind it), and the process's CPU time / fuel x the slice
  * (what it costs on a core of its own; the two differ when the machine is loaded).
@@ -12,10 +13,21 @@
 #include "bench.h"
 
 #include <stdlib.h>
+#include <time.h>
 
-static void asks(tbc_host *th, troupe_component_id echo, uint32_t n, double *us) {
+/* n asks, each timed; with gaps, a pause of 0..500 us (uniform) before each, so that
+ * asks arrive at any point of the spinner's slices rather than just after the previous
+ * reply (back to back, the next ask finds the worker between two slices far more often
+ * than at random: see docs/BENCH-COMPONENT.md). */
+static void asks(tbc_host *th, troupe_component_id echo, uint32_t n, double *us, bool gaps) {
   troupe_err err = {0};
+  uint64_t seed = 0x9e3779b97f4a7c15ull;
   for (uint32_t i = 0; i < n; i++) {
+    if (gaps) {
+      seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+      struct timespec ts = {0, (long)(seed % 500000)};
+      nanosleep(&ts, NULL);
+    }
     uint8_t q[16], *r = NULL;
     size_t ql = tbc_cbor_uint(q, i), rl = 0;
     uint64_t t0 = troupe_clock_mono_ns();
@@ -47,8 +59,8 @@ void tbc_echo_rows(const tbc_cfg *cfg) {
   troupe_component_id spin = tbc_spawn(&th, "spinner", "worker", NULL, 10, &err, true);
   uint32_t base_n = 2000, n = cfg->quick ? 1000 : 5000;
   double *us = malloc((n > base_n ? n : base_n) * sizeof *us);
-  asks(&th, echo, 500, us);
-  asks(&th, echo, base_n, us);
+  asks(&th, echo, 500, us, false);
+  asks(&th, echo, base_n, us, true);
   tbc_emit(cfg, "echo_us_median_idle", "us", tbc_percentile(us, base_n, 0.5));
   tbc_emit(cfg, "echo_p99_us_idle", "us", tbc_percentile(us, base_n, 0.99));
 
@@ -81,12 +93,15 @@ void tbc_echo_rows(const tbc_cfg *cfg) {
              (double)(c1 - c0) / (double)(f1 - f0) * (double)slice / 1e3);
 
   uint64_t f2 = fuel_of(&th, spin), t2 = troupe_clock_mono_ns();
-  asks(&th, echo, n, us);
+  asks(&th, echo, n, us, true);
   uint64_t f3 = fuel_of(&th, spin), t3 = troupe_clock_mono_ns();
   fprintf(stderr, "  echo: during the asks the spinner ran %.3g fuel/s\n",
           (double)(f3 - f2) / ((double)(t3 - t2) / 1e9));
   tbc_emit(cfg, "echo_us_median_with_spinner", "us", tbc_percentile(us, n, 0.5));
   tbc_emit(cfg, "echo_p99_us_with_spinner", "us", tbc_percentile(us, n, 0.99));
+  asks(&th, echo, n, us, false);
+  tbc_emit(cfg, "echo_us_median_with_spinner_b2b", "us", tbc_percentile(us, n, 0.5));
+  tbc_emit(cfg, "echo_p99_us_with_spinner_b2b", "us", tbc_percentile(us, n, 0.99));
   free(us);
   tbc_host_free(&th);
 }

@@ -34,7 +34,8 @@ static const row_def defs[] = {
      "N of that row: 100,000, or the count reached when a cap of the live attempt came first"},
     {"live_components", "count", 1e6, true,
      "spawned until 1M, the time cap, the RSS cap or a refusal (see the run's stderr)"},
-    {"live_rss_bytes", "bytes", -1, false, "RSS at the end of that attempt (erlang: memory(total))"},
+    {"live_rss_bytes", "bytes", -1, false,
+     "RSS at the end of that attempt (erlang: memory(total), at its own count)"},
     {"live_bytes_per_component", "bytes", -1, false, NULL},
     {"live_mappings", "count", -1, false, "lines of /proc/self/maps (vm.max_map_count 65,530)"},
     {"invoke_us_median", "us", 1, false,
@@ -56,7 +57,12 @@ static const row_def defs[] = {
     {"echo_us_median_idle", "us", -1, false, "host ask of an echo, 1 worker, nothing else running"},
     {"echo_p99_us_idle", "us", -1, false, NULL},
     {"echo_us_median_with_spinner", "us", -1, false, "the same while a spinner shares the worker"},
-    {"echo_p99_us_with_spinner", "us", -2, false, "goal: <= 2 x fuel_slice_us"},
+    {"echo_p99_us_with_spinner", "us", -2, false,
+     "goal: <= 2 x fuel_slice_us. Troupe asks after random 0-500 us pauses; erlang (+S 1): "
+     "gen_server:call back to back"},
+    {"echo_us_median_with_spinner_b2b", "us", -1, false,
+     "troupe: asks back to back (each right after the previous reply)"},
+    {"echo_p99_us_with_spinner_b2b", "us", -1, false, NULL},
 };
 enum { NDEFS = sizeof defs / sizeof defs[0] };
 
@@ -84,6 +90,11 @@ static void load(const char *path, side *s) {
       fprintf(stderr, "bench-component: %s: unknown row %s\n", path, name);
   }
   fclose(f);
+}
+
+/* Rows whose two sides are not comparable (each side's own N). */
+static bool no_ratio(const char *name) {
+  return !strcmp(name, "live_rss_bytes") || !strcmp(name, "component_idle_n");
 }
 
 static int find(const char *name) {
@@ -144,7 +155,7 @@ int tbc_report(const char *troupe_path, const char *erlang_path, const char *jso
       fmt(gs, sizeof gs, g);
       snprintf(gv, sizeof gv, "%s%s", d->higher_better ? ">=" : "<=", gs);
     }
-    if (!isnan(t.v[i]) && !isnan(e.v[i]) && t.v[i] > 0 && e.v[i] > 0)
+    if (!no_ratio(d->name) && !isnan(t.v[i]) && !isnan(e.v[i]) && t.v[i] > 0 && e.v[i] > 0)
       snprintf(rv, sizeof rv, "%.2f", d->higher_better ? t.v[i] / e.v[i] : e.v[i] / t.v[i]);
     printf("%-28s %-7s %10s %10s %9s %9s %s\n", d->name, d->unit, tv, ev, rv, gv, met(&t, i));
   }
