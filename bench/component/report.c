@@ -142,7 +142,7 @@ int tbc_report(const char *troupe_path, const char *erlang_path, const char *jso
   side t, e;
   load(troupe_path, &t);
   load(erlang_path, &e);
-  printf("%-28s %-7s %10s %10s %9s %9s %s\n", "row", "unit", "troupe", "erlang", "x erlang",
+  printf("%-32s %-7s %10s %10s %9s %9s %s\n", "row", "unit", "troupe", "erlang", "x erlang",
          "goal", "met?");
   for (int i = 0; i < NDEFS; i++) {
     const row_def *d = &defs[i];
@@ -157,7 +157,7 @@ int tbc_report(const char *troupe_path, const char *erlang_path, const char *jso
     }
     if (!no_ratio(d->name) && !isnan(t.v[i]) && !isnan(e.v[i]) && t.v[i] > 0 && e.v[i] > 0)
       snprintf(rv, sizeof rv, "%.2f", d->higher_better ? t.v[i] / e.v[i] : e.v[i] / t.v[i]);
-    printf("%-28s %-7s %10s %10s %9s %9s %s\n", d->name, d->unit, tv, ev, rv, gv, met(&t, i));
+    printf("%-32s %-7s %10s %10s %9s %9s %s\n", d->name, d->unit, tv, ev, rv, gv, met(&t, i));
   }
   printf("x erlang: how many times better Troupe is (erlang/troupe for times and bytes,\n"
          "troupe/erlang for rates and counts). Notes:\n");
