@@ -66,6 +66,8 @@ uint64_t tbc_rss_bytes(void);
 uint64_t tbc_minflt(void);
 uint64_t tbc_cpu_ns(void); /* user + system time of the process */
 size_t tbc_map_count(void);
+/* Involuntary context switches of all the process's threads (the OS took a core away). */
+uint64_t tbc_preemptions(void);
 const char *tbc_threads(void); /* "Threads: N" of /proc/self/status (static buffer) */
 
 void tbc_spawn_rows(const tbc_cfg *cfg);

@@ -92,11 +92,14 @@ void tbc_echo_rows(const tbc_cfg *cfg) {
     tbc_emit(cfg, "fuel_slice_cpu_us", "us",
              (double)(c1 - c0) / (double)(f1 - f0) * (double)slice / 1e3);
 
-  uint64_t f2 = fuel_of(&th, spin), t2 = troupe_clock_mono_ns();
+  uint64_t f2 = fuel_of(&th, spin), t2 = troupe_clock_mono_ns(), p2 = tbc_preemptions();
   asks(&th, echo, n, us, true);
-  uint64_t f3 = fuel_of(&th, spin), t3 = troupe_clock_mono_ns();
-  fprintf(stderr, "  echo: during the asks the spinner ran %.3g fuel/s\n",
-          (double)(f3 - f2) / ((double)(t3 - t2) / 1e9));
+  uint64_t f3 = fuel_of(&th, spin), t3 = troupe_clock_mono_ns(), p3 = tbc_preemptions();
+  /* With the spinner the worker thread always wants a core: on a shared machine the OS
+   * takes it away now and then for a scheduler period (ms), and the asks then wait. */
+  fprintf(stderr, "  echo: during the %u asks the spinner ran %.3g fuel/s; the process's "
+          "threads were preempted %llu times\n", n,
+          (double)(f3 - f2) / ((double)(t3 - t2) / 1e9), (unsigned long long)(p3 - p2));
   tbc_emit(cfg, "echo_us_median_with_spinner", "us", tbc_percentile(us, n, 0.5));
   tbc_emit(cfg, "echo_p99_us_with_spinner", "us", tbc_percentile(us, n, 0.99));
   asks(&th, echo, n, us, false);

@@ -219,6 +219,20 @@ const char *tbc_threads(void) {
   return line;
 }
 
+uint64_t tbc_preemptions(void) {
+  char cmd[96];
+  snprintf(cmd, sizeof cmd, "cat /proc/%d/task/*/status 2>/dev/null", (int)getpid());
+  FILE *f = popen(cmd, "r");
+  char line[256];
+  uint64_t n = 0;
+  while (f && fgets(line, sizeof line, f))
+    if (!strncmp(line, "nonvoluntary_ctxt_switches:", 27))
+      n += strtoull(line + 27, NULL, 10);
+  if (f)
+    pclose(f);
+  return n;
+}
+
 size_t tbc_map_count(void) {
   FILE *f = fopen("/proc/self/maps", "r");
   size_t n = 0;
