@@ -8,7 +8,7 @@
 #                     under TSan (both clang builds)
 #   make spec         the WebAssembly spec test suite alone
 #   make fuzz         every libFuzzer target for FUZZ_SECONDS each (default 60)
-#   make bench-<s>    a benchmark suite (engine, actor), writing build/bench/<s>.json
+#   make bench-<s>    a benchmark suite (engine, actor, component), writing build/bench/<s>.json
 #   make bench-ab SUITE=<s> BASE=<old build dir> [ROUNDS=2]
 #                     the suite for an old build and this one, runs alternating
 #   make debug        a Debug build in build-debug/
@@ -23,7 +23,7 @@ CMAKE_FLAGS ?=
 CTEST       := ctest --output-on-failure -j$(JOBS)
 
 .PHONY: all deps build run test test-release test-asan test-tsan spec fuzz debug clean \
-        bench-engine bench-actor bench-ab
+        bench-engine bench-actor bench-component bench-ab
 
 all: build
 
@@ -68,13 +68,13 @@ fuzz: deps
 	@cmake --build $(FUZZ_BUILD) -j$(JOBS)
 	@scripts/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
-bench-engine bench-actor: build
+bench-engine bench-actor bench-component: build
 	@scripts/deps.sh bench
 	@scripts/bench.sh $(BUILD) $(@:bench-%=%)
 
 bench-ab: build
 	@scripts/deps.sh bench
-	@[ -n "$(SUITE)" ] && [ -n "$(BASE)" ] || { echo "usage: make bench-ab SUITE=engine|actor BASE=<old build dir> [ROUNDS=2]" >&2; exit 2; }
+	@[ -n "$(SUITE)" ] && [ -n "$(BASE)" ] || { echo "usage: make bench-ab SUITE=engine|actor|component BASE=<old build dir> [ROUNDS=2]" >&2; exit 2; }
 	@scripts/bench-ab.sh $(SUITE) $(BASE) $(BUILD) $(or $(ROUNDS),2)
 
 debug: deps

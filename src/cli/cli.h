@@ -25,6 +25,7 @@ typedef struct trL_command {
 int trL_cmd_codec(int argc, char **argv);
 int trL_cmd_wasm(int argc, char **argv);
 int trL_cmd_wasm_dump(int argc, char **argv); /* `troupe wasm dump` (cmd_wasm_dump.c) */
+int trL_cmd_component(int argc, char **argv);
 
 /* Print "troupe: <msg>" on stderr (one line). */
 void trL_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -22,6 +22,7 @@ static const trL_command commands[] = {
     {"version", "print the version", cmd_version},
     {"codec", "encode, decode and transcode multicodec-prefixed payloads", trL_cmd_codec},
     {"wasm", "run, invoke, validate and dump WebAssembly modules", trL_cmd_wasm},
+    {"component", "run a WebAssembly component in a throwaway host", trL_cmd_component},
 };
 
 static void usage(FILE *out) {
