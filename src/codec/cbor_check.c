@@ -180,7 +180,17 @@ static const struct cbor_callbacks check_callbacks = {
 int trC_cbor_check(const uint8_t *p, size_t len, troupe_err *err) {
   if (len == 0)
     return troupe_err_set(err, TROUPE_E_MALFORMED_PAYLOAD, "cbor: empty payload (no item)");
-  scan *s = &(scan){.base = p, .len = len, .err = err};
+  /* Not a compound literal: that would zero the whole 12 KiB frame stack for every
+   * payload, a few bytes long as most are; frames are written before they are read. */
+  scan st;
+  st.base = p;
+  st.len = len;
+  st.pos = 0;
+  st.depth = 0;
+  st.done = false;
+  st.rc = 0;
+  st.err = err;
+  scan *s = &st;
   size_t pos = 0;
   while (pos < len) {
     if (s->done)

@@ -761,6 +761,7 @@ void trP_comp_free(trP_comp *c) {
   troupe_wasi_ctx_free(c->wasi);
   free(c->out);
   free(c->reply);
+  trP_rec_unref(c->peer);
   trP_rec_unref(c->rec);
   free(c);
 }

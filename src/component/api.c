@@ -385,9 +385,11 @@ int troupe_host_invoke(troupe_host *h, troupe_component_id id, const char *fn, c
         *result = res;
         *result_len = blen;
       }
-    } else {
-      rc = troupe_err_set(err, st, "component '%s': %s: %.*s", r->name, fn,
-                          (int)TR_MIN(blen, (size_t)200), blen ? (const char *)body : troupe_strerror(st));
+    } else { /* the guest's error: its output as the message, else the code's text */
+      char text[200];
+      trP_reason_text(body, blen, text, sizeof text);
+      rc = troupe_err_set(err, st, "component '%s': %s: %s", r->name, fn,
+                          text[0] ? text : troupe_strerror(st));
     }
     troupe_reply_free(&rm);
   }

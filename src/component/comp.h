@@ -300,6 +300,11 @@ typedef struct trP_comp {
   struct { uint64_t id; troupe_timer *t; } *timers;
   size_t ntimers, ctimers;
   uint64_t next_timer;
+  /* The last target sent to by id, and whether capabilities allow it (they never change
+   * for a pair of records): a component that keeps talking to the same peer skips the
+   * table's lock and the pattern matching. A reference. */
+  trP_rec *peer;
+  bool peer_ok;
   troupe_sub_id *subs;           /* this incarnation's subscriptions */
   size_t nsubs, csubs;
   char *line[2];                 /* partial stdout/stderr lines (TRP_LINE_MAX, on first use) */
@@ -355,6 +360,9 @@ bool trP_pattern_covers(const char *outer, const char *inner);
  * payload check, then delivery. */
 int trP_send(troupe_host *h, const trP_rec *from, troupe_actor_id from_actor, trP_rec *to,
              uint32_t tag, const void *data, size_t len, troupe_err *err);
+/* trP_send for a pair whose capabilities were already checked. */
+int trP_send_allowed(troupe_host *h, const trP_rec *from, troupe_actor_id from_actor,
+                     trP_rec *to, uint32_t tag, const void *data, size_t len, troupe_err *err);
 /* The same for the host, waiting up to wait_ns for room in a full mailbox. */
 int trP_send_wait(troupe_host *h, trP_rec *to, uint32_t tag, const void *data, size_t len,
                   uint64_t wait_ns, troupe_err *err);

@@ -145,6 +145,21 @@ static int32_t send_common(trP_comp *c, trP_rec *to, uint32_t tag, const void *d
   return rc;
 }
 
+/* The target of a send by id: the cached peer when it is the same, else from the table
+ * (becoming the cached peer). NULL when there is no such component. Borrowed from the
+ * cache: valid until the next call. */
+static trP_rec *peer(trP_comp *c, int64_t id) {
+  if (c->peer && (int64_t)c->peer->id == id)
+    return c->peer;
+  trP_rec *r = target(c, id);
+  if (!r)
+    return NULL;
+  trP_rec_unref(c->peer);
+  c->peer = r;
+  c->peer_ok = trP_may_send(c->host, c->rec, r);
+  return r;
+}
+
 static int i_send(troupe_wasm_hostcall *call, void *u, const troupe_wasm_val *args,
                   troupe_wasm_val *results) {
   TR_UNUSED(u);
@@ -153,12 +168,15 @@ static int i_send(troupe_wasm_hostcall *call, void *u, const troupe_wasm_val *ar
   const uint8_t *p = guest(call, "send", ARGI(2), ARGI(3), &rc);
   if (!p)
     return rc;
-  trP_rec *to = target(c, ARGL(0));
+  trP_rec *to = peer(c, ARGL(0));
   if (!to)
     return RET_I32(TROUPE_E_NOTFOUND);
-  int32_t st = send_common(c, to, (uint32_t)ARGI(1), p, (size_t)ARGI(3));
-  trP_rec_unref(to);
-  return RET_I32(st);
+  if (!c->peer_ok) {
+    denied(c, "send", to->name);
+    return RET_I32(TROUPE_E_DENIED);
+  }
+  return RET_I32(trP_send_allowed(c->host, c->rec, c->self_id, to, (uint32_t)ARGI(1), p,
+                                  (size_t)ARGI(3), NULL));
 }
 
 static int i_send_name(troupe_wasm_hostcall *call, void *u, const troupe_wasm_val *args,
@@ -190,7 +208,7 @@ static int32_t ask_start(trP_comp *c, trP_rec *to, uint32_t tag, const void *dat
                          int32_t timeout_ms, uint64_t *corr) {
   if (timeout_ms < 0)
     return TROUPE_E_RANGE;
-  if (!trP_may_send(c->host, c->rec, to)) {
+  if (!(to == c->peer ? c->peer_ok : trP_may_send(c->host, c->rec, to))) {
     denied(c, "ask", to->name);
     return TROUPE_E_DENIED;
   }
@@ -229,12 +247,11 @@ static int i_ask(troupe_wasm_hostcall *call, void *u, const troupe_wasm_val *arg
     return rc;
   if (c->no_wait)
     return RET_I32(TROUPE_E_STATE);
-  trP_rec *to = target(c, ARGL(0));
+  trP_rec *to = peer(c, ARGL(0));
   if (!to)
     return RET_I32(TROUPE_E_NOTFOUND);
   uint64_t corr = 0;
   int32_t st = ask_start(c, to, (uint32_t)ARGI(1), p, (size_t)ARGI(3), ARGI(6), &corr);
-  trP_rec_unref(to);
   if (st)
     return RET_I32(st);
   if ((st = troupe_actor_suspend_for(c->self, corr)))
@@ -290,13 +307,12 @@ static int i_ask_async(troupe_wasm_hostcall *call, void *u, const troupe_wasm_va
   const uint8_t *p = guest(call, "ask_async", ARGI(2), ARGI(3), &rc);
   if (!p)
     return rc;
-  trP_rec *to = target(c, ARGL(0));
+  trP_rec *to = peer(c, ARGL(0));
   if (!to)
     return RET_I64(TROUPE_E_NOTFOUND);
   uint64_t corr = 0;
   troupe_component_id who = to->id;
   int32_t st = ask_start(c, to, (uint32_t)ARGI(1), p, (size_t)ARGI(3), ARGI(4), &corr);
-  trP_rec_unref(to);
   if (st)
     return RET_I64(st);
   if (trP_ref_add(c, corr, who))

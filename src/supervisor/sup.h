@@ -83,6 +83,7 @@ typedef struct trS_child {
   uint32_t unhealthy_run;
   troupe_health health;
   struct trS_child *next_free;
+  struct trS_child *id_next; /* the next child whose id hashes alike (sup->by_id) */
 } trS_child;
 
 /* ---- deferred work: what arrives while the supervisor is busy with a job ---------- */
@@ -221,6 +222,9 @@ typedef struct trS_sup {
   trS_child *tmpl;       /* simple_one_for_one template (not in kids) */
   trS_map by_pid;         /* running child id -> record */
   trS_map by_corr;        /* health check corr -> record */
+  trS_map by_id;          /* hash of a child's id -> its chain (id_next): O(1) lookups,
+                           * so a supervisor of many children (a host's components)
+                           * adds one without scanning them all */
   trS_child *free_kids;  /* recycled records */
   trS_child *graveyard;  /* removed during a job, recycled when it ends */
   uint64_t next_serial;

@@ -202,6 +202,12 @@ static void child_release(trS_sup *s, trS_child *c) {
   s->free_kids = c;
 }
 
+/* The by_id key of a child id (never 0, which the map reserves). */
+static uint64_t id_key(const char *id) {
+  uint64_t h = troupe_hash_str(id);
+  return h ? h : 1;
+}
+
 int trS_append(trS_sup *s, trS_child *c) {
   if (s->nkids == s->capkids) {
     size_t ncap = s->capkids ? s->capkids * 2 : 8;
@@ -211,9 +217,32 @@ int trS_append(trS_sup *s, trS_child *c) {
     s->kids = v;
     s->capkids = ncap;
   }
+  if (c->id) {
+    uint64_t h = id_key(c->id);
+    c->id_next = trS_map_get(&s->by_id, h);
+    if (trS_map_put(&s->by_id, h, c))
+      return TROUPE_E_NOMEM;
+  }
   c->pos = (uint32_t)s->nkids;
   s->kids[s->nkids++] = c;
   return TROUPE_OK;
+}
+
+static void unindex(trS_sup *s, trS_child *c) {
+  uint64_t h = id_key(c->id);
+  trS_child *first = trS_map_get(&s->by_id, h);
+  if (first == c) {
+    trS_map_del(&s->by_id, h);
+    if (c->id_next) /* the map just lost an entry: this put cannot need to grow it */
+      trS_map_put(&s->by_id, h, c->id_next);
+  } else {
+    for (trS_child *p = first; p; p = p->id_next)
+      if (p->id_next == c) {
+        p->id_next = c->id_next;
+        break;
+      }
+  }
+  c->id_next = NULL;
 }
 
 /* Static strategies keep start order (a shift; children are few and removal is not on
@@ -231,6 +260,8 @@ void trS_remove(trS_sup *s, trS_child *c) {
     for (size_t j = i; j < s->nkids; j++)
       s->kids[j]->pos = (uint32_t)j;
   }
+  if (c->id)
+    unindex(s, c);
   c->removed = true;
   c->next_free = s->graveyard;
   s->graveyard = c;
@@ -275,9 +306,9 @@ bool trS_zombie_exited(trS_sup *s, troupe_actor_id pid) {
 }
 
 trS_child *trS_find_id(trS_sup *s, const char *id) {
-  for (size_t i = 0; i < s->nkids; i++)
-    if (s->kids[i]->id && strcmp(s->kids[i]->id, id) == 0)
-      return s->kids[i];
+  for (trS_child *c = trS_map_get(&s->by_id, id_key(id)); c; c = c->id_next)
+    if (strcmp(c->id, id) == 0)
+      return c;
   return NULL;
 }
 
@@ -390,6 +421,7 @@ void trS_free(trS_sup *s) {
   free(s->job.start);
   free(s->job.rmsg);
   trS_map_free(&s->by_pid);
+  trS_map_free(&s->by_id);
   trS_map_free(&s->by_corr);
   trS_map_free(&s->zombies);
   free(s);
