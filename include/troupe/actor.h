@@ -400,8 +400,8 @@ TROUPE_API bool troupe_actor_alive(troupe_runtime *rt, troupe_actor_id id);
  * Timers. Fire on a worker with about 1 ms resolution.
  * ------------------------------------------------------------------------------- */
 
-/* Send args->data to args->to after delay_ns (the bytes are copied now, or borrowed with
- * args->release). The target is checked when the timer fires: a send that fails then
+/* Send args->data to args->to after delay_ns, with args' tag, flags and corr (the bytes
+ * are copied now, or borrowed with args->release). The target is checked when the timer fires: a send that fails then
  * is counted in msgs_rejected. If `out` is non-NULL it receives a handle that must be
  * given back with troupe_timer_cancel or troupe_timer_forget. Errors now: INVAL, NOMEM,
  * STOPPED. Timers on one worker fire in deadline order. */

@@ -36,6 +36,27 @@ static void test_send_after_order(void **st) {
   troupe_runtime_free(rt);
 }
 
+/* A timer's message carries the sender's corr (user and system lanes alike), so a
+ * timer can end a troupe_actor_suspend_for wait. */
+static void test_send_after_corr(void **st) {
+  (void)st;
+  troupe_runtime *rt = tu_runtime(1);
+  static tu_log log;
+  tu_log_init(&log);
+  troupe_actor_id id;
+  assert_int_equal(troupe_spawn(rt, NULL, &tu_recorder, &log, NULL, &id, NULL), 0);
+  troupe_send_args a = {.to = id, .tag = 5, .corr = 0x1234};
+  assert_int_equal(troupe_send_after(rt, &a, TROUPE_MS(1), NULL), 0);
+  a.flags = TROUPE_SEND_SYSTEM;
+  a.corr = 0x5678;
+  assert_int_equal(troupe_send_after(rt, &a, TROUPE_MS(5), NULL), 0);
+  assert_true(TU_WAIT(atomic_load(&log.n) == 2));
+  /* both may come in one turn, the system lane's first: look for each */
+  uint64_t c0 = tu_log_get(&log, 0).corr, c1 = tu_log_get(&log, 1).corr;
+  assert_true((c0 == 0x1234 && c1 == 0x5678) || (c0 == 0x5678 && c1 == 0x1234));
+  troupe_runtime_free(rt);
+}
+
 static void test_cancel(void **st) {
   (void)st;
   troupe_runtime *rt = tu_runtime(2);
@@ -238,6 +259,7 @@ static void test_timer_of_blocked_worker_fires(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_send_after_order),
+      cmocka_unit_test(test_send_after_corr),
       cmocka_unit_test(test_cancel),
       cmocka_unit_test(test_timer_from_actor),
       cmocka_unit_test(test_internal_callback_timer),
