@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <wasi/api.h>
 
 #include "troupe_guest.h"
@@ -331,4 +332,18 @@ TROUPE_EXPORT(arg_at) {
   free(argv);
   free(buf);
   return troupe_output_json(text) < 0 ? TROUPE_ERR_NOMEM : 0;
+}
+
+/* unsubscribe: the id subscribe_to returned; an unknown id is NOTFOUND. */
+TROUPE_EXPORT(unsubscribe_id) { return out_int(troupe_abi_unsubscribe(arg_int())); }
+TROUPE_EXPORT(cancel) { return out_int(troupe_abi_cancel_timer(arg_int())); }
+/* WASI random_get: 32 bytes, answered as how many distinct byte values came out. */
+TROUPE_EXPORT(random_bytes) {
+  uint8_t b[32];
+  if (getentropy(b, sizeof b))
+    return TROUPE_ERR_INTERNAL;
+  int seen[256] = {0}, distinct = 0;
+  for (size_t i = 0; i < sizeof b; i++)
+    distinct += !seen[b[i]]++;
+  return out_int(distinct);
 }
