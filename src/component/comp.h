@@ -337,6 +337,14 @@ void trP_invoke_answer(trP_comp *c, int status, const void *data, size_t len);
 void trP_output_reset(trP_comp *c);
 void trP_trap_text(const troupe_wasm_trap *t, char *buf, size_t cap);
 void trP_reason_text(const uint8_t *p, size_t n, char *out, size_t cap);
+/* component_stopped, with uptime and reason (jobs.c). */
+void trP_event_stopped(trP_comp *c, const troupe_exit_reason *why);
+/* The health callback of every component actor (health.c). */
+troupe_health trP_health_cb(troupe_actor *self, char *reason, size_t cap);
+/* The start job's phases (jobs.c), begun by the START message. */
+int trP_begin_start(trP_comp *c, troupe_err *err);
+/* An INVOKE ask: its export found and its job begun, or answered at once (jobs.c). */
+int trP_begin_invoke(trP_comp *c, const troupe_message *m, troupe_err *err);
 void trP_comp_free(trP_comp *c);
 /* Refs (monitor refs, ask_async corrs) -> the component they concern. */
 int trP_ref_add(trP_comp *c, uint64_t ref, troupe_component_id who);
