@@ -12,6 +12,9 @@
 #   make bench-ab SUITE=<s> BASE=<old build dir> [ROUNDS=2]
 #                     the suite for an old build and this one, runs alternating
 #   make debug        a Debug build in build-debug/
+#   make coverage     gcc build with gcov in build-cov/, every test, then line coverage
+#                     per layer (gcovr; report in build-cov/coverage/); fails when src/
+#                     as a whole is below COVERAGE_MIN percent (default 90)
 
 JOBS        ?= $(shell nproc)
 BUILD       ?= build
@@ -19,11 +22,13 @@ ASAN_BUILD  ?= $(BUILD)-asan
 TSAN_BUILD  ?= $(BUILD)-tsan
 FUZZ_BUILD  ?= $(BUILD)-fuzz
 FUZZ_SECONDS ?= 60
+COV_BUILD   ?= $(BUILD)-cov
+COVERAGE_MIN ?= 90
 CMAKE_FLAGS ?=
 CTEST       := ctest --output-on-failure -j$(JOBS)
 
 .PHONY: all deps build run test test-release test-asan test-tsan spec fuzz debug clean \
-        bench-engine bench-actor bench-component bench-ab
+        bench-engine bench-actor bench-component bench-ab coverage
 
 all: build
 
@@ -77,9 +82,22 @@ bench-ab: build
 	@[ -n "$(SUITE)" ] && [ -n "$(BASE)" ] || { echo "usage: make bench-ab SUITE=engine|actor|component BASE=<old build dir> [ROUNDS=2]" >&2; exit 2; }
 	@scripts/bench-ab.sh $(SUITE) $(BASE) $(BUILD) $(or $(ROUNDS),2)
 
+# The counters are zeroed first (old .gcda removed) so the figures are this run's. The
+# report is written even when a test fails; then the target fails as well.
+coverage:
+	@scripts/deps.sh coverage
+	@CC=gcc cmake -S . -B $(COV_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTROUPE_WERROR=ON \
+	  -DTROUPE_COVERAGE=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(COV_BUILD) -j$(JOBS)
+	@find $(COV_BUILD) -name '*.gcda' -delete
+	@rc=0; (cd $(COV_BUILD) && $(CTEST)) || rc=$$?; \
+	  scripts/coverage.sh $(COV_BUILD) $(COVERAGE_MIN) || rc=$$?; \
+	  [ $$rc -eq 0 ] || echo "make coverage: FAILED (failing tests or coverage below $(COVERAGE_MIN)%)" >&2; \
+	  exit $$rc
+
 debug: deps
 	@cmake -S . -B build-debug -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build-debug -j$(JOBS)
 
 clean:
-	rm -rf build build-asan build-tsan build-fuzz build-debug
+	rm -rf build build-asan build-tsan build-fuzz build-debug build-cov

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Troupe needs, only those missing, so a second run is a
-# dpkg query and nothing more. Used by `make run`, `make test` and the benchmarks.
-# Usage: scripts/deps.sh [build|test|bench]   (each set includes the ones before it)
+# dpkg query and nothing more. Used by `make run`, `make test`, `make coverage` and the
+# benchmarks.
+# Usage: scripts/deps.sh [build|test|coverage|bench]
+#   test includes build; coverage and bench each include test (not each other).
 set -euo pipefail
 set_name=${1:-test}
 
@@ -10,13 +12,15 @@ build_pkgs=(cmake make gcc clang lld pkgconf libcbor-dev libjansson-dev libxxhas
 test_pkgs=(libcmocka-dev libclang-rt-14-dev wabt binaryen wasi-libc
            libclang-rt-14-dev-wasm32 rustc libstd-rust-dev-wasm32 nats-server valgrind nodejs)
 bench_pkgs=(erlang-nox hyperfine jq)
+coverage_pkgs=(gcovr)   # its own set: `make test` does not need it
 
 want=("${build_pkgs[@]}")
 case "$set_name" in
   build) ;;
   test)  want+=("${test_pkgs[@]}") ;;
+  coverage) want+=("${test_pkgs[@]}" "${coverage_pkgs[@]}") ;;
   bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "deps.sh: unknown set '$set_name' (build|test|bench)" >&2; exit 2 ;;
+  *) echo "deps.sh: unknown set '$set_name' (build|test|coverage|bench)" >&2; exit 2 ;;
 esac
 
 missing=()
