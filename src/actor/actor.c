@@ -124,8 +124,8 @@ int troupe_spawn(troupe_runtime *rt, troupe_actor *self, const troupe_behaviour 
   /*
    * The stop gate. A spawn from outside (no `self`) may have passed the check above just
    * before stop began and publish its actor after stop's last look at the slots: that
-   * actor was never ended (its terminate never ran) and stop, seeing `live` above zero
-   * with nothing to kill, reported TIMEOUT (test_stop.c test_spawn_racing_stop). So an
+   * actor was never ended (its terminate never ran), and stop, seeing `live` above zero
+   * with nothing to kill, could report TIMEOUT (test_stop.c test_spawn_racing_stop). So an
    * outside spawn holds the gate from here to its return, and stop closes the gate
    * (sets TRA_GATE_CLOSED) and waits until none is inside before its first sweep
    * (runtime.c close_gate). Every change of spawn_gate is an RMW, so they form one
@@ -137,7 +137,7 @@ int troupe_spawn(troupe_runtime *rt, troupe_actor *self, const troupe_behaviour 
    *    comes after everything this spawn does: the ALIVE store, the schedule. The leave
    *    is a release and stop's load an acquire; the changes after the leave are all
    *    RMWs, which continue its release sequence, so the zero stop reads synchronises
-   *    with our leave: its sweeps see this actor ALIVE and stop it like any other root.
+   *    with our leave: its sweeps see this actor ALIVE and stop it with the others.
    * The add may be relaxed: this spawn needs nothing stop wrote, and in the first case
    * it does nothing. A spawn by an actor needs no gate: it runs on a worker, and stop
    * joins the workers before its final sweep (reap_all).
