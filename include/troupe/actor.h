@@ -169,12 +169,14 @@ TROUPE_API void troupe_runtime_config_init(troupe_runtime_config *cfg);
 /* Create a runtime and start its workers. cfg may be NULL for defaults. */
 TROUPE_API int troupe_runtime_new(const troupe_runtime_config *cfg, troupe_runtime **out,
                                   troupe_err *err);
-/* Orderly stop: new spawns from outside fail with TROUPE_E_STOPPED; root actors (spawned
- * without a parent) are sent exit(shutdown) in reverse spawn order, each given
- * shutdown_timeout_ns before it is killed — one at a time for roots that trap exits or
- * have links (supervisors, which terminate their own children first), while runs of
- * plain roots are signalled together; then any actor left is killed; then the workers
- * exit and are joined, and actors spawned meanwhile from other threads are ended on the
+/* Orderly stop: new spawns from outside (without `self`) fail with TROUPE_E_STOPPED, and
+ * those already under way on other threads are waited for, so every outside spawn either
+ * fails or its actor is stopped with the others; root actors (spawned without a parent)
+ * are sent exit(shutdown) in reverse spawn order, each given shutdown_timeout_ns before
+ * it is killed — one at a time for roots that trap exits or have links (supervisors,
+ * which terminate their own children first), while runs of plain roots are signalled
+ * together; then any actor left is killed; then the workers exit and are joined, and
+ * actors that actors spawned meanwhile and that are still alive are ended on the
  * calling thread. Call from a non-worker thread. Idempotent. TIMEOUT when actors did
  * not exit (a callback that never returns blocks the join). */
 TROUPE_API int troupe_runtime_stop(troupe_runtime *rt, troupe_err *err);

@@ -97,6 +97,12 @@ static uint64_t wall_coarse_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* An outside spawn leaves the stop gate (see troupe_spawn). Release: the stop that reads
+ * the count at zero (acquire) sees all the spawn did, its published actor included. */
+static void gate_leave(troupe_runtime *rt) {
+  atomic_fetch_sub_explicit(&rt->spawn_gate, 1, memory_order_release);
+}
+
 int troupe_spawn(troupe_runtime *rt, troupe_actor *self, const troupe_behaviour *b, void *arg,
                  const troupe_spawn_opts *opts, troupe_actor_id *out, troupe_err *err) {
   static const troupe_spawn_opts none = {0};
@@ -111,14 +117,44 @@ int troupe_spawn(troupe_runtime *rt, troupe_actor *self, const troupe_behaviour 
     return troupe_err_set(err, TROUPE_E_STATE, "spawn: `self` is not the running actor");
   if ((fl & TROUPE_SPAWN_MONITOR) && !opts->monitor_ref)
     return troupe_err_set(err, TROUPE_E_INVAL, "spawn: monitor needs monitor_ref");
+  /* The state is a fast path only (no RMW once a stop is seen); the gate decides. */
   int st = atomic_load_explicit(&rt->state, memory_order_acquire);
   if (st == TRA_RT_STOPPED || (st == TRA_RT_STOPPING && !self))
     return troupe_err_set(err, TROUPE_E_STOPPED, "spawn: runtime is stopping");
+  /*
+   * The stop gate. A spawn from outside (no `self`) may have passed the check above just
+   * before stop began and publish its actor after stop's last look at the slots: that
+   * actor was never ended (its terminate never ran), and stop, seeing `live` above zero
+   * with nothing to kill, could report TIMEOUT (test_stop.c test_spawn_racing_stop). So an
+   * outside spawn holds the gate from here to its return, and stop closes the gate
+   * (sets TRA_GATE_CLOSED) and waits until none is inside before its first sweep
+   * (runtime.c close_gate). Every change of spawn_gate is an RMW, so they form one
+   * modification order, each reading the value just before it:
+   *  - our add comes after stop's close: it reads the bit and we leave having created
+   *    nothing (STOPPED);
+   *  - our add comes before the close: the count stop reads includes us until our
+   *    leave (a stop load after its own close reads the close or a later value), which
+   *    comes after everything this spawn does: the ALIVE store, the schedule. The leave
+   *    is a release and stop's load an acquire; the changes after the leave are all
+   *    RMWs, which continue its release sequence, so the zero stop reads synchronises
+   *    with our leave: its sweeps see this actor ALIVE and stop it with the others.
+   * The add may be relaxed: this spawn needs nothing stop wrote, and in the first case
+   * it does nothing. A spawn by an actor needs no gate: it runs on a worker, and stop
+   * joins the workers before its final sweep (reap_all).
+   */
+  bool gated = !self;
+  if (gated &&
+      (atomic_fetch_add_explicit(&rt->spawn_gate, 1, memory_order_relaxed) & TRA_GATE_CLOSED)) {
+    gate_leave(rt);
+    return troupe_err_set(err, TROUPE_E_STOPPED, "spawn: runtime is stopping");
+  }
 
   /* Relaxed counter: the limit is a policy, the RMW makes it exact. */
   uint64_t live = atomic_fetch_add_explicit(&rt->live, 1, memory_order_relaxed);
   if (rt->cfg.max_actors && live >= rt->cfg.max_actors) {
     atomic_fetch_sub_explicit(&rt->live, 1, memory_order_relaxed);
+    if (gated)
+      gate_leave(rt);
     return troupe_err_set(err, TROUPE_E_RANGE, "spawn: max_actors (%llu) reached",
                           (unsigned long long)rt->cfg.max_actors);
   }
@@ -210,10 +246,14 @@ int troupe_spawn(troupe_runtime *rt, troupe_actor *self, const troupe_behaviour 
   /* No INIT message: the first turn of an actor without TRA_AF_STARTED runs init. The
    * slot is idle (token free), so this takes the token and queues the actor. */
   trA_schedule(rt, a);
+  if (gated) /* after everything this spawn does (the gate's argument above) */
+    gate_leave(rt);
   return TROUPE_OK;
 
 fail:
   atomic_fetch_sub_explicit(&rt->live, 1, memory_order_relaxed);
+  if (gated)
+    gate_leave(rt);
   if (meta) {
     free(meta->name);
     free(meta->metadata);

@@ -346,6 +346,9 @@ typedef struct trA_xhook {
 } trA_xhook;
 
 enum { TRA_RT_RUNNING = 0, TRA_RT_STOPPING = 1, TRA_RT_STOPPED = 2 };
+/* runtime->spawn_gate: the number of outside spawns (no `self`) under way, plus this bit
+ * once stop has closed the gate (the handshake: troupe_spawn in actor.c). */
+#define TRA_GATE_CLOSED ((uint64_t)1 << 63)
 
 struct troupe_runtime {
   troupe_runtime_config cfg;
@@ -383,6 +386,7 @@ struct troupe_runtime {
   _Atomic int32_t exit_waiters;
 
   _Atomic int state;     /* TRA_RT_* */
+  _Atomic uint64_t spawn_gate; /* outside spawns under way | TRA_GATE_CLOSED */
   _Atomic bool quit;     /* workers leave their loop */
   _Atomic uint64_t spawn_seq, live, mon_ref, timer_seq;
   trA_counters ext_c;    /* counters of non-worker threads (atomic adds) */

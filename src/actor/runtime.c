@@ -185,6 +185,26 @@ static bool wait_dead(troupe_runtime *rt, troupe_actor_id id, uint64_t timeout_n
   return ok;
 }
 
+/* Close the gate of outside spawns and wait until none is inside (the argument is at
+ * the gate, in troupe_spawn): from here on every outside spawn that succeeded has
+ * published its actor, so the sweeps below see it, and every later one fails with
+ * STOPPED. Relaxed close: its place in spawn_gate's modification order is what divides
+ * the spawns; the acquire loads, which read it or later values, order the sweeps after
+ * the spawns let in. A spawn inside is short (an allocation or two, a registry lock),
+ * but on a loaded machine its thread may be preempted: yield to it, then nap. */
+static void close_gate(troupe_runtime *rt) {
+  atomic_fetch_or_explicit(&rt->spawn_gate, TRA_GATE_CLOSED, memory_order_relaxed);
+  for (unsigned i = 0;
+       atomic_load_explicit(&rt->spawn_gate, memory_order_acquire) & ~TRA_GATE_CLOSED; i++) {
+    if (i < 64) {
+      sched_yield();
+    } else {
+      struct timespec ts = {0, 50000};
+      nanosleep(&ts, NULL);
+    }
+  }
+}
+
 typedef struct root {
   uint64_t seq;
   troupe_actor_id id;
@@ -245,9 +265,10 @@ static void drain_all(troupe_runtime *rt) {
   }
 }
 
-/* Actors still alive once the workers are gone (one spawned from another thread while
- * stop ran, or one that never got to run its kill): end them here, on the stopping
- * thread, so their terminate runs and nothing leaks. */
+/* Actors still alive once the workers are gone (one that an actor spawned after the
+ * last kill round, or one that never got to run its kill): end them here, on the
+ * stopping thread, so their terminate runs and nothing leaks. Not an outside spawn:
+ * close_gate waited for those, and the sweeps stopped their actors. */
 static void reap_all(troupe_runtime *rt) {
   trA_worker fake;
   memset(&fake, 0, sizeof fake);
@@ -274,6 +295,7 @@ int troupe_runtime_stop(troupe_runtime *rt, troupe_err *err) {
     return TROUPE_OK;
   }
   atomic_store_explicit(&rt->state, TRA_RT_STOPPING, memory_order_release);
+  close_gate(rt);
   int rc = TROUPE_OK;
   uint64_t tmo = rt->cfg.shutdown_timeout_ns;
   /* 1. roots, newest first: shutdown, then kill after the timeout */
@@ -299,7 +321,8 @@ int troupe_runtime_stop(troupe_runtime *rt, troupe_err *err) {
     i = j;
   }
   free(v);
-  /* 2. whatever is left (orphans, actors spawned meanwhile): kill, several rounds */
+  /* 2. whatever is left (orphans, actors that actors spawned meanwhile): kill, several
+   * rounds */
   for (int round = 0; round < 100 && atomic_load_explicit(&rt->live, memory_order_relaxed);
        round++) {
     v = collect(rt, false, &n);

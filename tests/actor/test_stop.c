@@ -140,22 +140,33 @@ static void test_stop_many_roots(void **st) {
   troupe_runtime_free(rt);
 }
 
-/* Spawning from another thread while stop runs: every actor ends (terminate runs, the
- * registry entry and strings are freed: ASan), whichever side of the stop it fell on. */
+/* Spawning from other threads while stop runs: an outside spawn either fails with
+ * STOPPED or its actor is ended by the stop (terminate runs, the registry entry and
+ * strings are freed: ASan), whichever side of the stop it fell on; stop itself finds
+ * every actor gone (no TIMEOUT). The window is narrow (a spawn that has passed the
+ * STOPPED check but not yet published its actor when stop sweeps), so each run repeats
+ * the race on fresh runtimes, with two spawners (on a loaded machine one of them is
+ * often preempted inside a spawn) and stop starting at different points. */
+enum { RACE_ROUNDS = 12, RACE_SPAWNERS = 2 };
 static _Atomic long spawned_during, terminated_during;
 static void count_end(troupe_actor *self, const troupe_exit_reason *why) {
   atomic_fetch_add(&terminated_during, 1);
 }
 static const troupe_behaviour racer = {"racer", NULL, keep_handle, count_end};
 
+typedef struct spawner {
+  troupe_runtime *rt;
+  int index;
+} spawner;
+
 static void *spawn_loop(void *arg) {
-  troupe_runtime *rt = arg;
+  spawner *sp = arg;
   for (long i = 0;; i++) {
-    char name[32];
-    snprintf(name, sizeof name, "r%ld", i);
+    char name[32]; /* a name and metadata: the spawn allocates and registers */
+    snprintf(name, sizeof name, "r%d.%ld", sp->index, i);
     troupe_spawn_opts o = {.name = name, .metadata = "m"};
     troupe_actor_id id;
-    int rc = troupe_spawn(rt, NULL, &racer, NULL, &o, &id, NULL);
+    int rc = troupe_spawn(sp->rt, NULL, &racer, NULL, &o, &id, NULL);
     if (rc == TROUPE_E_STOPPED)
       break;
     if (rc == 0)
@@ -166,21 +177,33 @@ static void *spawn_loop(void *arg) {
 
 static void test_spawn_racing_stop(void **st) {
   (void)st;
-  troupe_runtime *rt = tu_runtime(2);
-  pthread_t th;
-  pthread_create(&th, NULL, spawn_loop, rt);
-  /* Stop once spawns are under way (a fixed sleep lost the race on a loaded machine:
-   * the spawner had not run yet), and a little later so that stop meets spawns. */
-  assert_true(TU_WAIT(atomic_load(&spawned_during) > 0));
-  tu_sleep_ms(5);
-  troupe_runtime_stop(rt, NULL);
-  pthread_join(th, NULL);
-  assert_true(atomic_load(&spawned_during) > 0);
-  assert_int_equal(atomic_load(&terminated_during), atomic_load(&spawned_during));
-  troupe_runtime_stats s;
-  troupe_runtime_stats_get(rt, &s);
-  assert_int_equal(s.live, 0);
-  troupe_runtime_free(rt);
+  for (int round = 0; round < RACE_ROUNDS; round++) {
+    atomic_store(&spawned_during, 0);
+    atomic_store(&terminated_during, 0);
+    troupe_runtime *rt = tu_runtime(2);
+    assert_non_null(rt);
+    pthread_t th[RACE_SPAWNERS];
+    spawner sp[RACE_SPAWNERS];
+    for (int i = 0; i < RACE_SPAWNERS; i++) {
+      sp[i] = (spawner){rt, i};
+      assert_int_equal(pthread_create(&th[i], NULL, spawn_loop, &sp[i]), 0);
+    }
+    /* Stop once spawns are under way (a fixed sleep lost the race on a loaded machine:
+     * the spawners had not run yet), then 0-3 ms later so that stop meets spawns at
+     * different points. */
+    assert_true(TU_WAIT(atomic_load(&spawned_during) > 0));
+    tu_sleep_ms((unsigned)(round % 4));
+    int rc = troupe_runtime_stop(rt, NULL);
+    for (int i = 0; i < RACE_SPAWNERS; i++)
+      pthread_join(th[i], NULL);
+    assert_true(atomic_load(&spawned_during) > 0);
+    assert_int_equal(atomic_load(&terminated_during), atomic_load(&spawned_during));
+    assert_int_equal(rc, 0); /* not TIMEOUT: no actor was left for it to miss */
+    troupe_runtime_stats s;
+    troupe_runtime_stats_get(rt, &s);
+    assert_int_equal(s.live, 0);
+    troupe_runtime_free(rt);
+  }
 }
 
 int main(void) {
