@@ -346,7 +346,7 @@ typedef struct troupe_reply_msg {
 TROUPE_API void troupe_reply_free(troupe_reply_msg *r);
 
 /* Blocking ask, for non-worker threads (the embedder's): sends, then waits up to
- * timeout_ns for the reply. Returns 0 with *reply filled, or TIMEOUT, NOT_RUNNING,
+ * timeout_ns for the reply (spinning for the first 30 us, then sleeping). Returns 0 with *reply filled, or TIMEOUT, NOT_RUNNING,
  * NOTFOUND, MAILBOX_FULL, STOPPED; STATE when called on a worker thread (an actor must
  * use troupe_ask_async). */
 TROUPE_API int troupe_ask(troupe_runtime *rt, troupe_actor_id to, uint32_t tag,
