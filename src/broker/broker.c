@@ -209,7 +209,20 @@ static int jan_handle(troupe_actor *self, const troupe_message *m, troupe_err *e
       trA_event(troupe_actor_runtime(self), TROUPE_LOG_WARN, "broker.unwatched", id, &f, 1);
     }
   } else if (m->kind == TROUPE_MSG_DOWN) {
-    drop_actor(b, m->from);
+    /* noproc from a live actor: it could not record our monitor (out of memory), not a
+     * death. Treat it like the failed monitor above: keep its subscriptions. */
+    if (m->reason.kind == TROUPE_EXIT_NOPROC && troupe_actor_alive(troupe_actor_runtime(self),
+                                                                  m->from)) {
+      pthread_rwlock_wrlock(&b->lock);
+      trU_arec **rp = actors_find(b, m->from);
+      if (rp)
+        (*rp)->watched = false;
+      pthread_rwlock_unlock(&b->lock);
+      troupe_log_field f = TROUPE_LOG_STR("error", "monitor not recorded by the subscriber");
+      trA_event(troupe_actor_runtime(self), TROUPE_LOG_WARN, "broker.unwatched", m->from, &f, 1);
+    } else {
+      drop_actor(b, m->from);
+    }
   }
   return TROUPE_CONTINUE;
 }
