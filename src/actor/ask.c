@@ -19,8 +19,8 @@
  * sleeping on the futex, or done (the result is there). */
 enum { ASK_WAITING = 0, ASK_DONE = 1, ASK_SLEEPING = 2 };
 /* How long a blocking asker spins before it sleeps: a reply from a running runtime
- * takes a few microseconds; a sleeping thread's wake-up costs ~10 us on a VM
- * (make bench-component: invoke_us_median 13 -> 2.7 us with this spin). */
+ * takes a few microseconds, less than waking a sleeping thread here (make
+ * bench-component, quiet machine: invoke_us_median 13 -> 2.7 us with this spin). */
 #define ASK_SPIN_NS 30000u
 #include <unistd.h>
 

@@ -6,6 +6,7 @@
 #ifndef TROUPE_CLI_H
 #define TROUPE_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 enum {
@@ -26,6 +27,13 @@ int trL_cmd_codec(int argc, char **argv);
 int trL_cmd_wasm(int argc, char **argv);
 int trL_cmd_wasm_dump(int argc, char **argv); /* `troupe wasm dump` (cmd_wasm_dump.c) */
 int trL_cmd_component(int argc, char **argv);
+
+/* "--help" or "-h". */
+bool trL_is_help(const char *arg);
+/* `--flag VALUE` or `--flag=VALUE` at argv[*i] (advancing *i past a separate value);
+ * NULL when argv[*i] is not this flag. *missing is set when the flag is there but its
+ * value is not. */
+const char *trL_opt_value(int argc, char **argv, int *i, const char *flag, bool *missing);
 
 /* Print "troupe: <msg>" on stderr (one line). */
 void trL_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

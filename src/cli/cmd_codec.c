@@ -37,8 +37,6 @@ static const char transcode_usage[] =
     "Reads a prefixed JSON or CBOR message from stdin and writes the prefixed message\n"
     "in the target codec. Values without an exact form in the target are refused.\n";
 
-static bool is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
-
 /* Parse `--flag VALUE` / `--flag=VALUE` (the only option forms we take). */
 static const char *opt_value(int argc, char **argv, int *i, const char *flag) {
   size_t n = strlen(flag);
@@ -72,7 +70,7 @@ static int parse_codec_opt(int argc, char **argv, const char *flag, const char *
                            troupe_codec *out) {
   const char *name = NULL;
   for (int i = 1; i < argc; i++) {
-    if (is_help(argv[i])) {
+    if (trL_is_help(argv[i])) {
       fputs(usage, stdout);
       return -1;
     }
@@ -170,7 +168,7 @@ static int print_payload(const troupe_payload *p, bool pretty) {
 static int do_decode(int argc, char **argv) {
   bool pretty = false;
   for (int i = 1; i < argc; i++) {
-    if (is_help(argv[i])) {
+    if (trL_is_help(argv[i])) {
       fputs(decode_usage, stdout);
       return TR_EXIT_OK;
     }
@@ -202,7 +200,7 @@ int trL_cmd_codec(int argc, char **argv) {
     fputs(codec_usage, stderr);
     return TR_EXIT_USAGE;
   }
-  if (is_help(argv[1])) {
+  if (trL_is_help(argv[1])) {
     fputs(codec_usage, stdout);
     return TR_EXIT_OK;
   }

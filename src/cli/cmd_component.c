@@ -105,23 +105,6 @@ typedef struct run_opts {
   bool json, verbose, wait;
 } run_opts;
 
-static bool is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
-
-/* `--flag VALUE` or `--flag=VALUE`; NULL when argv[*i] is not this flag. *missing is
- * set when the flag is there but its value is not. */
-static const char *opt_value(int argc, char **argv, int *i, const char *flag, bool *missing) {
-  size_t n = strlen(flag);
-  if (!strncmp(argv[*i], flag, n) && argv[*i][n] == '=')
-    return argv[*i] + n + 1;
-  if (strcmp(argv[*i], flag))
-    return NULL;
-  if (*i + 1 >= argc) {
-    *missing = true;
-    return NULL;
-  }
-  return argv[++*i];
-}
-
 /* A decimal count in [min, max]. */
 static bool parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out) {
   if (*s < '0' || *s > '9')
@@ -231,7 +214,7 @@ static int parse_flag(int argc, char **argv, int *i, run_opts *o, sticky *sk, bo
   const char *v;
   uint64_t n;
   const char *a = argv[*i];
-  if (is_help(a)) {
+  if (trL_is_help(a)) {
     *help = true;
     return TR_EXIT_OK;
   }
@@ -241,13 +224,13 @@ static int parse_flag(int argc, char **argv, int *i, run_opts *o, sticky *sk, bo
     o->verbose = true;
   } else if (!strcmp(a, "--wait")) {
     o->wait = true;
-  } else if ((v = opt_value(argc, argv, i, "--invoke", &missing))) {
+  } else if ((v = trL_opt_value(argc, argv, i, "--invoke", &missing))) {
     if (!*v) {
       trL_error("component run: --invoke wants an export's name");
       return TR_EXIT_USAGE;
     }
     o->acts[o->nacts++] = (action){.kind = ACT_INVOKE, .fn = v};
-  } else if ((v = opt_value(argc, argv, i, "--args", &missing))) {
+  } else if ((v = trL_opt_value(argc, argv, i, "--args", &missing))) {
     action *last = o->nacts ? &o->acts[o->nacts - 1] : NULL;
     if (!last || last->kind != ACT_INVOKE || last->has_args) {
       trL_error("component run: --args belongs right after an --invoke FN");
@@ -255,25 +238,25 @@ static int parse_flag(int argc, char **argv, int *i, run_opts *o, sticky *sk, bo
     }
     last->has_args = true;
     return encode_payload("--args", v, sk->cbor, &last->payload, &last->len);
-  } else if ((v = opt_value(argc, argv, i, "--send", &missing)) ||
-             (v = opt_value(argc, argv, i, "--ask", &missing))) {
+  } else if ((v = trL_opt_value(argc, argv, i, "--send", &missing)) ||
+             (v = trL_opt_value(argc, argv, i, "--ask", &missing))) {
     bool send = !strcmp(a, "--send") || !strncmp(a, "--send=", 7);
     action *act = &o->acts[o->nacts++];
     *act = (action){.kind = send ? ACT_SEND : ACT_ASK, .tag = sk->tag};
     return encode_payload(send ? "--send" : "--ask", v, sk->cbor, &act->payload, &act->len);
-  } else if ((v = opt_value(argc, argv, i, "--tag", &missing))) {
+  } else if ((v = trL_opt_value(argc, argv, i, "--tag", &missing))) {
     if (!parse_count(v, 0, UINT32_MAX, &n)) {
       trL_error("component run: --tag wants an integer from 0 to 4294967295, not '%s'", v);
       return TR_EXIT_USAGE;
     }
     sk->tag = (uint32_t)n;
-  } else if ((v = opt_value(argc, argv, i, "--codec", &missing))) {
+  } else if ((v = trL_opt_value(argc, argv, i, "--codec", &missing))) {
     if (strcmp(v, "json") && strcmp(v, "cbor")) {
       trL_error("component run: --codec wants json or cbor, not '%s'", v);
       return TR_EXIT_USAGE;
     }
     sk->cbor = !strcmp(v, "cbor");
-  } else if ((v = opt_value(argc, argv, i, "--name", &missing))) {
+  } else if ((v = trL_opt_value(argc, argv, i, "--name", &missing))) {
     if (!valid_name(v)) {
       trL_error("component run: --name '%s' is not a component name (dot-separated tokens "
                 "of A-Z a-z 0-9 _ -, at most 128 bytes)",
@@ -281,38 +264,38 @@ static int parse_flag(int argc, char **argv, int *i, run_opts *o, sticky *sk, bo
       return TR_EXIT_USAGE;
     }
     o->name = v;
-  } else if ((v = opt_value(argc, argv, i, "--env", &missing))) {
+  } else if ((v = trL_opt_value(argc, argv, i, "--env", &missing))) {
     if (!strchr(v, '=') || v[0] == '=') {
       trL_error("component run: --env wants NAME=VALUE, not '%s'", v);
       return TR_EXIT_USAGE;
     }
     o->env[o->nenv++] = v;
-  } else if ((v = opt_value(argc, argv, i, "--arg", &missing))) {
+  } else if ((v = trL_opt_value(argc, argv, i, "--arg", &missing))) {
     o->args[o->nargs++] = v;
-  } else if ((v = opt_value(argc, argv, i, "--max-memory", &missing))) {
+  } else if ((v = trL_opt_value(argc, argv, i, "--max-memory", &missing))) {
     if (!parse_count(v, 1, 65536, &n)) {
       trL_error("component run: --max-memory wants a page count from 1 to 65536, not '%s'", v);
       return TR_EXIT_USAGE;
     }
     o->limits.max_memory_pages = (uint32_t)n;
-  } else if ((v = opt_value(argc, argv, i, "--fuel-per-message", &missing))) {
+  } else if ((v = trL_opt_value(argc, argv, i, "--fuel-per-message", &missing))) {
     if (!parse_count(v, 1, UINT64_MAX, &n)) {
       trL_error("component run: --fuel-per-message wants a positive integer, not '%s'", v);
       return TR_EXIT_USAGE;
     }
     o->limits.fuel_per_message = n;
-  } else if ((v = opt_value(argc, argv, i, "--timeout", &missing))) {
+  } else if ((v = trL_opt_value(argc, argv, i, "--timeout", &missing))) {
     if (!parse_count(v, 1, UINT64_C(1) << 40, &n)) {
       trL_error("component run: --timeout wants milliseconds (a positive integer), not '%s'", v);
       return TR_EXIT_USAGE;
     }
     o->timeout_ms = n;
-  } else if ((v = opt_value(argc, argv, i, "--restart", &missing))) {
+  } else if ((v = trL_opt_value(argc, argv, i, "--restart", &missing))) {
     if (!parse_restart(v, &o->restart)) {
       trL_error("component run: --restart wants permanent, transient or temporary, not '%s'", v);
       return TR_EXIT_USAGE;
     }
-  } else if ((v = opt_value(argc, argv, i, "--log", &missing))) {
+  } else if ((v = trL_opt_value(argc, argv, i, "--log", &missing))) {
     o->log_path = v;
   } else {
     trL_error(missing ? "component run: %s needs a value"
@@ -915,7 +898,7 @@ int trL_cmd_component(int argc, char **argv) {
     fputs(component_usage, stderr);
     return TR_EXIT_USAGE;
   }
-  if (is_help(argv[1])) {
+  if (trL_is_help(argv[1])) {
     fputs(component_usage, stdout);
     return TR_EXIT_OK;
   }

@@ -58,23 +58,6 @@ static const char validate_usage[] =
     "Decodes, validates and compiles the module. Prints \"ok\" and exits 0, or prints\n"
     "the error (section, offset, reason) and exits 1; 4 if the file is unreadable.\n";
 
-static bool is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
-
-/* `--flag VALUE` or `--flag=VALUE`; NULL when argv[*i] is not this flag. *missing is
- * set when the flag is there but its value is not. */
-static const char *opt_value(int argc, char **argv, int *i, const char *flag, bool *missing) {
-  size_t n = strlen(flag);
-  if (!strncmp(argv[*i], flag, n) && argv[*i][n] == '=')
-    return argv[*i] + n + 1;
-  if (strcmp(argv[*i], flag))
-    return NULL;
-  if (*i + 1 >= argc) {
-    *missing = true;
-    return NULL;
-  }
-  return argv[++*i];
-}
-
 static bool parse_u64(const char *s, uint64_t *out) {
   if (!*s || *s == '-' || *s == '+')
     return false;
@@ -402,28 +385,28 @@ static int cmd_run(int argc, char **argv) {
       i++;
       break;
     }
-    if (is_help(argv[i])) {
+    if (trL_is_help(argv[i])) {
       fputs(run_usage, stdout);
       status = TR_EXIT_OK;
       goto out;
     }
-    if ((v = opt_value(argc, argv, &i, "--invoke", &missing))) {
+    if ((v = trL_opt_value(argc, argv, &i, "--invoke", &missing))) {
       o.invoke = v;
-    } else if ((v = opt_value(argc, argv, &i, "--argv0", &missing))) {
+    } else if ((v = trL_opt_value(argc, argv, &i, "--argv0", &missing))) {
       o.argv0 = v;
-    } else if ((v = opt_value(argc, argv, &i, "--env", &missing))) {
+    } else if ((v = trL_opt_value(argc, argv, &i, "--env", &missing))) {
       if (!strchr(v, '=') || v[0] == '=') {
         trL_error("run: --env wants NAME=VALUE, not '%s'", v);
         goto out;
       }
       o.env[o.nenv++] = v;
-    } else if ((v = opt_value(argc, argv, &i, "--fuel", &missing))) {
+    } else if ((v = trL_opt_value(argc, argv, &i, "--fuel", &missing))) {
       if (!parse_u64(v, &n) || n == 0) {
         trL_error("run: --fuel wants a positive integer, not '%s'", v);
         goto out;
       }
       o.fuel = n;
-    } else if ((v = opt_value(argc, argv, &i, "--max-memory", &missing))) {
+    } else if ((v = trL_opt_value(argc, argv, &i, "--max-memory", &missing))) {
       if (!parse_u64(v, &n) || n == 0 || n > 65536) {
         trL_error("run: --max-memory wants a page count from 1 to 65536, not '%s'", v);
         goto out;
@@ -453,7 +436,7 @@ out:
 /* ---- validate ------------------------------------------------------------------------------ */
 
 static int cmd_validate(int argc, char **argv) {
-  if (argc == 2 && is_help(argv[1])) {
+  if (argc == 2 && trL_is_help(argv[1])) {
     fputs(validate_usage, stdout);
     return TR_EXIT_OK;
   }
@@ -475,7 +458,7 @@ int trL_cmd_wasm(int argc, char **argv) {
     fputs(wasm_usage, stderr);
     return TR_EXIT_USAGE;
   }
-  if (is_help(argv[1])) {
+  if (trL_is_help(argv[1])) {
     fputs(wasm_usage, stdout);
     return TR_EXIT_OK;
   }

@@ -33,6 +33,21 @@ static void usage(FILE *out) {
                "  troupe --version          print the version\n");
 }
 
+bool trL_is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
+
+const char *trL_opt_value(int argc, char **argv, int *i, const char *flag, bool *missing) {
+  size_t n = strlen(flag);
+  if (!strncmp(argv[*i], flag, n) && argv[*i][n] == '=')
+    return argv[*i] + n + 1;
+  if (strcmp(argv[*i], flag))
+    return NULL;
+  if (*i + 1 >= argc) {
+    *missing = true;
+    return NULL;
+  }
+  return argv[++*i];
+}
+
 void trL_error(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

@@ -227,7 +227,6 @@ struct troupe_host {
   _Atomic uint64_t live;
   uint64_t max_components;
 };
-troupe_host *trP_host_of(troupe_runtime *rt);
 /* The linker's troupe imports (imports.c). */
 int trP_imports_define(troupe_wasm_linker *l, troupe_host *h, troupe_err *err);
 /* Audit/log (events.c). */

@@ -11,10 +11,6 @@
 
 #include <stdio.h>
 
-troupe_host *trP_host_of(troupe_runtime *rt) {
-  return trA_runtime_ext(rt, TRA_EXT_COMPONENT);
-}
-
 static troupe_wasi_ctx *wasi_ctx_of(troupe_wasm_instance *inst, void *user) {
   TR_UNUSED(user);
   trP_comp *c = troupe_wasm_instance_user(inst);
@@ -85,7 +81,6 @@ int troupe_host_new(const troupe_host_config *cfg, troupe_host **out, troupe_err
   rcfg.workers = cfg->workers;
   if ((rc = troupe_runtime_new(&rcfg, &h->rt, err)))
     goto fail;
-  trA_runtime_set_ext(h->rt, TRA_EXT_COMPONENT, h);
   if ((rc = trA_runtime_on_drop(h->rt, trP_drop_hook, h))) {
     troupe_err_set(err, rc, "host: cannot watch dropped messages");
     goto fail;

@@ -29,8 +29,13 @@ void trP_table_destroy(trP_table *t) {
   pthread_rwlock_destroy(&t->lock);
 }
 
-static size_t id_slot(trP_rec **v, size_t cap, troupe_component_id id, bool for_insert) {
-  size_t mask = cap - 1, i = (size_t)mix(id) & mask, tomb = SIZE_MAX;
+/* Linear probing from `start` for the entry `same` accepts: its slot, or the first
+ * empty one (for an insert, the first tombstone passed if any). One probe for both
+ * tables; they differ only in the hash and the key compared. */
+static size_t probe(trP_rec **v, size_t cap, size_t start,
+                    bool (*same)(const trP_rec *, const void *), const void *key,
+                    bool for_insert) {
+  size_t mask = cap - 1, i = start & mask, tomb = SIZE_MAX;
   for (;; i = (i + 1) & mask) {
     trP_rec *e = v[i];
     if (!e)
@@ -40,25 +45,25 @@ static size_t id_slot(trP_rec **v, size_t cap, troupe_component_id id, bool for_
         tomb = i;
       continue;
     }
-    if (e->id == id)
+    if (same(e, key))
       return i;
   }
 }
 
+static bool same_id(const trP_rec *e, const void *key) {
+  return e->id == *(const troupe_component_id *)key;
+}
+
+static bool same_name(const trP_rec *e, const void *key) {
+  return strcmp(e->name, key) == 0;
+}
+
+static size_t id_slot(trP_rec **v, size_t cap, troupe_component_id id, bool for_insert) {
+  return probe(v, cap, (size_t)mix(id), same_id, &id, for_insert);
+}
+
 static size_t name_slot(trP_rec **v, size_t cap, const char *name, bool for_insert) {
-  size_t mask = cap - 1, i = (size_t)troupe_hash_str(name) & mask, tomb = SIZE_MAX;
-  for (;; i = (i + 1) & mask) {
-    trP_rec *e = v[i];
-    if (!e)
-      return for_insert && tomb != SIZE_MAX ? tomb : i;
-    if (e == TOMB) {
-      if (tomb == SIZE_MAX)
-        tomb = i;
-      continue;
-    }
-    if (strcmp(e->name, name) == 0)
-      return i;
-  }
+  return probe(v, cap, (size_t)troupe_hash_str(name), same_name, name, for_insert);
 }
 
 /* Rebuild both tables at a capacity for n live entries (drops tombstones). */
