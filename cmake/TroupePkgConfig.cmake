@@ -8,7 +8,7 @@
 #
 # Libs serve a shared link (libtroupe.so records its own dependencies); a static link
 # (`pkg-config --static`) adds Requires.private -- the pkg-config modules the layers link
-# (libcbor, jansson: codec; libxxhash: base; libsodium: components) -- and Libs.private: threads and libm.
+# (libcbor, jansson: codec; libxxhash: base; libsodium: components; sqlite3, yaml-0.1: node) -- and Libs.private: threads and libm.
 include(GNUInstallDirs)
 
 function(troupe_pkgconfig out)
@@ -27,7 +27,7 @@ function(troupe_pkgconfig out)
       set(TROUPE_PC_${d} "\${prefix}/${CMAKE_INSTALL_${d}}")
     endif()
   endforeach()
-  set(TROUPE_PC_REQUIRES_PRIVATE "libcbor jansson libxxhash libsodium")
+  set(TROUPE_PC_REQUIRES_PRIVATE "libcbor jansson libxxhash libsodium sqlite3 yaml-0.1")
   # FindThreads' flag, or -lpthread where it found none to add (libc holds the threads:
   # glibc keeps an empty libpthread for exactly this, so the flag is always safe)
   set(threads "${CMAKE_THREAD_LIBS_INIT}")
