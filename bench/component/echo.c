@@ -19,8 +19,15 @@
  * asks arrive at any point of the spinner's slices rather than just after the previous
  * reply (back to back, the next ask finds the worker between two slices far more often
  * than at random: see docs/BENCH-COMPONENT.md). */
-static void asks(tbc_host *th, troupe_component_id echo, uint32_t n, double *us, bool gaps) {
+static uint64_t fuel_of(tbc_host *th, troupe_component_id id);
+
+/* With spin (the spinner's id), also count the spinner's whole slices that ran while
+ * each ask waited (its fuel before and after / the slice): a count, unlike a time,
+ * that a loaded machine does not inflate. Printed as a diagnostic. */
+static void asks_ex(tbc_host *th, troupe_component_id echo, uint32_t n, double *us, bool gaps,
+                    troupe_component_id spin, uint64_t slice) {
   troupe_err err = {0};
+  double *slices = spin ? malloc(n * sizeof *slices) : NULL;
   uint64_t seed = 0x9e3779b97f4a7c15ull;
   for (uint32_t i = 0; i < n; i++) {
     if (gaps) {
@@ -30,6 +37,7 @@ static void asks(tbc_host *th, troupe_component_id echo, uint32_t n, double *us,
     }
     uint8_t q[16], *r = NULL;
     size_t ql = tbc_cbor_uint(q, i), rl = 0;
+    uint64_t f0 = slices ? fuel_of(th, spin) : 0;
     uint64_t t0 = troupe_clock_mono_ns();
     int rc = troupe_host_ask(th->h, echo, 0, q, ql, TROUPE_SEC(10), &r, &rl, &err);
     uint64_t t1 = troupe_clock_mono_ns();
@@ -37,7 +45,20 @@ static void asks(tbc_host *th, troupe_component_id echo, uint32_t n, double *us,
       tbc_die("echo ask", rc, &err);
     free(r);
     us[i] = (double)(t1 - t0) / 1e3;
+    if (slices)
+      slices[i] = (double)(fuel_of(th, spin) - f0) / (double)slice;
   }
+  if (slices) {
+    fprintf(stderr, "  echo: spinner slices run during an ask (%s): median %.2f, p90 %.2f, "
+            "p99 %.2f, max %.2f\n", gaps ? "random pauses" : "back to back",
+            tbc_percentile(slices, n, 0.5), tbc_percentile(slices, n, 0.9),
+            tbc_percentile(slices, n, 0.99), tbc_percentile(slices, n, 1.0));
+    free(slices);
+  }
+}
+
+static void asks(tbc_host *th, troupe_component_id echo, uint32_t n, double *us, bool gaps) {
+  asks_ex(th, echo, n, us, gaps, 0, 0);
 }
 
 static uint64_t fuel_of(tbc_host *th, troupe_component_id id) {
@@ -93,7 +114,7 @@ void tbc_echo_rows(const tbc_cfg *cfg) {
              (double)(c1 - c0) / (double)(f1 - f0) * (double)slice / 1e3);
 
   uint64_t f2 = fuel_of(&th, spin), t2 = troupe_clock_mono_ns(), p2 = tbc_preemptions();
-  asks(&th, echo, n, us, true);
+  asks_ex(&th, echo, n, us, true, spin, slice);
   uint64_t f3 = fuel_of(&th, spin), t3 = troupe_clock_mono_ns(), p3 = tbc_preemptions();
   /* With the spinner the worker thread always wants a core: on a shared machine the OS
    * takes it away now and then for a scheduler period (ms), and the asks then wait. */
@@ -102,7 +123,7 @@ void tbc_echo_rows(const tbc_cfg *cfg) {
           (double)(f3 - f2) / ((double)(t3 - t2) / 1e9), (unsigned long long)(p3 - p2));
   tbc_emit(cfg, "echo_us_median_with_spinner", "us", tbc_percentile(us, n, 0.5));
   tbc_emit(cfg, "echo_p99_us_with_spinner", "us", tbc_percentile(us, n, 0.99));
-  asks(&th, echo, n, us, false);
+  asks_ex(&th, echo, n, us, false, spin, slice);
   tbc_emit(cfg, "echo_us_median_with_spinner_b2b", "us", tbc_percentile(us, n, 0.5));
   tbc_emit(cfg, "echo_p99_us_with_spinner_b2b", "us", tbc_percentile(us, n, 0.99));
   free(us);

@@ -30,6 +30,8 @@ extern "C" {
 /* A component id: stays the same across restarts, never reused within a host (a stale
  * id finds nothing: NOTFOUND). 0 is "no component" (the host or an embedder). */
 typedef uint64_t troupe_component_id;
+/* A supervisor group of a host (troupe_host_group_new); 0 is the root supervisor. */
+typedef uint64_t troupe_group_id;
 #define TROUPE_NO_COMPONENT ((troupe_component_id)0)
 
 typedef struct troupe_host troupe_host;
@@ -105,6 +107,16 @@ typedef struct troupe_component_spec {
   uint32_t shutdown_ms;         /* default 5,000 (then killed) */
   uint32_t health_interval_ms;  /* _health polled this often; 0 = never */
   uint32_t health_threshold;    /* consecutive unhealthy answers that restart it; 0 = 3 */
+  /* Where it lives in the tree: a group made by troupe_host_group_new, or 0 for the
+   * host's root supervisor. */
+  troupe_group_id group;
+  /* OTP's significant child: with its supervisor's auto_shutdown, its exit for good
+   * stops that supervisor. Transient or temporary only (INVAL with permanent). */
+  bool significant;
+  /* Subjects the host subscribes it to at every start, before _start runs (an
+   * operator's wiring, as a manifest's subscriptions: not checked against
+   * caps.subscribe). Publications arrive as kind PUBLICATION, like its own. */
+  troupe_pattern_list subscriptions;
 } troupe_component_spec;
 
 /* ---------------------------------------------------------------------------------
@@ -160,6 +172,7 @@ typedef struct troupe_component_info {
   uint64_t fuel_used;            /* since created */
   troupe_exit_reason last_exit;  /* of the last incarnation; message owned */
   troupe_component_limits limits;/* with defaults filled in */
+  troupe_group_id group;         /* its supervisor group, 0 = the root */
 } troupe_component_info;
 TROUPE_API int troupe_host_info(troupe_host *h, troupe_component_id id,
                                 troupe_component_info *out, troupe_err *err);
@@ -196,6 +209,63 @@ TROUPE_API int troupe_host_ask(troupe_host *h, troupe_component_id to, uint32_t 
 TROUPE_API int troupe_host_invoke(troupe_host *h, troupe_component_id id, const char *fn,
                                   const void *args, size_t args_len, uint64_t timeout_ns,
                                   uint8_t **result, size_t *result_len, troupe_err *err);
+/* ---------------------------------------------------------------------------------
+ * Supervisor groups: a host's components live in a tree of supervisors (OTP's
+ * supervision tree) whose root is the host's root supervisor (group 0). A group is a
+ * supervisor with its own strategy and restart intensity, a child of its parent group.
+ * Its members are the components spawned into it (spec.group) and the groups made in
+ * it, in that order: when its supervisor is restarted (by its parent) or restarts its
+ * members (one_for_all, rest_for_one), it starts every member it holds at that moment,
+ * in order, each keeping its id, name and held messages. A member stopped with
+ * troupe_host_stop leaves the group for good; a temporary/transient member that exited
+ * for good stays (state terminated) and comes back with the next restart of its group,
+ * as a static child of an OTP supervisor does. Groups live as long as the host.
+ * Calls from non-worker threads (STATE on a worker), like troupe_host_spawn.
+ * ------------------------------------------------------------------------------- */
+typedef struct troupe_group_spec {
+  const char *name;              /* required, unique among the host's groups; the
+                                  * component name grammar */
+  troupe_group_id parent;        /* 0 = the root */
+  troupe_sup_config supervisor;  /* strategy (not simple_one_for_one), intensity,
+                                  * period, auto_shutdown; name/metadata ignored */
+  troupe_restart_type restart;   /* as a child of its parent; default permanent */
+  bool significant;              /* as for a component */
+  uint32_t shutdown_ms;          /* time its members get to stop; 0 = as long as needed */
+} troupe_group_spec;
+
+/* Start an empty group under spec->parent (blocking until its supervisor runs). INVAL
+ * (name, strategy, significant with permanent), NAME_TAKEN, NOTFOUND (parent),
+ * START_FAILED (the parent refused it), NOMEM. */
+TROUPE_API int troupe_host_group_new(troupe_host *h, const troupe_group_spec *spec,
+                                     troupe_group_id *out, troupe_err *err);
+TROUPE_API int troupe_host_group_lookup(troupe_host *h, const char *name, troupe_group_id *out);
+
+typedef struct troupe_group_member {
+  bool is_group;
+  uint64_t id;                   /* a troupe_group_id or a troupe_component_id */
+} troupe_group_member;
+/* A snapshot of a group; free with troupe_group_info_clear. Group 0 is the root (its
+ * members are those spawned with group 0, in spawn order, then its groups). */
+typedef struct troupe_group_info {
+  troupe_group_id id, parent;
+  char *name;                    /* "components"-like root name for group 0 */
+  troupe_actor_id actor;         /* its supervisor now, 0 while it restarts */
+  troupe_sup_strategy strategy;
+  uint32_t intensity;
+  uint64_t period_ms;
+  troupe_group_member *members;  /* in start order */
+  size_t nmembers;
+} troupe_group_info;
+TROUPE_API int troupe_host_group_info(troupe_host *h, troupe_group_id id, troupe_group_info *out,
+                                      troupe_err *err);
+TROUPE_API void troupe_group_info_clear(troupe_group_info *info);
+
+/* Wait up to timeout_ns for the host's root supervisor to end (it gave up: more
+ * restarts than its intensity allows, or a significant child ended it). TROUPE_OK with
+ * *why filled (message owned: free((void *)why->message)) once it has, TIMEOUT before.
+ * A node uses it to exit with the reason. why may be NULL. */
+TROUPE_API int troupe_host_wait_down(troupe_host *h, uint64_t timeout_ns, troupe_exit_reason *why);
+
 /* Publish on the host's broker (subscribers are components or actors). */
 TROUPE_API int troupe_host_publish(troupe_host *h, const char *subject, const void *data,
                                    size_t len, troupe_err *err);

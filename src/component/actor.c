@@ -3,8 +3,8 @@
  *
  *   supervisor ──start fn──► trP_child_start: spawns the actor (linked, named, bounded)
  *   init        load + compile (once per component: kept in the record for restarts),
- *               instantiate with the limits, WASI context, adopt held messages, queue
- *               the START job                                   state Creating
+ *               instantiate with the limits, WASI context, the spec's subscriptions,
+ *               adopt held messages, queue the START job         state Creating
  *   START job   _initialize, then _start (sliced; may wait)     state Starting
  *               done: Ready, acknowledge the supervisor (troupe_sup_ack), audit
  *               component_started; failed: acknowledge the failure and crash
@@ -362,6 +362,18 @@ static int init(troupe_actor *self, void *arg, troupe_err *err) {
   int rc = load(c, err);
   if (!rc)
     rc = instantiate(c, err);
+  /* The spec's subscriptions, made for every incarnation before _start runs (so what is
+   * published meanwhile waits in the mailbox). Not in c->subs: the guest's unsubscribe
+   * only undoes its own; the broker drops them all when this incarnation ends. */
+  const troupe_pattern_list *subs = &r->spec->s.subscriptions;
+  for (size_t i = 0; !rc && i < subs->n; i++) {
+    troupe_sub_id sub;
+    troupe_err e;
+    troupe_err_clear(&e);
+    if ((rc = troupe_broker_subscribe(c->host->broker, c->self_id, subs->v[i], NULL, &sub, &e)))
+      troupe_err_set(err, rc, "instantiation failed: subscription '%s': %s", subs->v[i],
+                     troupe_err_message(&e));
+  }
   if (rc) {
     char msg[TROUPE_ERR_MSG_MAX];
     snprintf(msg, sizeof msg, "%s", err->msg);
@@ -510,7 +522,10 @@ int trP_child_start(troupe_actor *sup, const troupe_spawn_opts *opts, void *arg,
   c->lim = &r->spec->s.limits;
   c->parent = opts->parent;
   c->exp_init = c->exp_start = c->exp_handle = c->exp_health = c->exp_cleanup = UINT32_MAX;
-  atomic_store_explicit(&r->restarts, opts->restart_count, memory_order_relaxed);
+  /* Every incarnation after the first is a restart -- whichever supervisor starts it: a
+   * group's new supervisor counts its children's restarts from 0 again. */
+  if (atomic_fetch_add_explicit(&r->incarnations, 1, memory_order_relaxed))
+    atomic_fetch_add_explicit(&r->restarts, 1, memory_order_relaxed);
   troupe_spawn_opts o = *opts;
   o.flags &= ~(unsigned)TROUPE_SPAWN_ACK; /* acknowledged when Ready, by troupe_sup_ack */
   o.name = r->name;

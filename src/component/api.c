@@ -81,6 +81,7 @@ void trP_child_spec_of(trP_rec *r, troupe_child_spec *cs) {
   cs->shutdown_ms = s->shutdown_ms;
   cs->health_interval_ms = s->health_interval_ms;
   cs->health_threshold = s->health_threshold;
+  cs->significant = s->significant;
 }
 
 /* The spawner's error: the component's own account of its failed start when there is
@@ -105,22 +106,44 @@ int troupe_host_spawn(troupe_host *h, const troupe_component_spec *spec, troupe_
   int rc = refuse_worker(h, "troupe_host_spawn", err);
   if (rc)
     return rc;
+  trP_group *g = NULL;
+  if (spec && spec->group && !(g = trP_group_find(h, spec->group)))
+    return troupe_err_set(err, TROUPE_E_NOTFOUND, "component '%s': no group %llu",
+                          spec->name ? spec->name : "", (unsigned long long)spec->group);
   trP_rec *r;
   if ((rc = trP_rec_create(h, spec, &r, err)))
     return rc;
+  troupe_actor_id sup = h->root;
+  if (g && (rc = trP_group_add(g, r, &sup))) {
+    trP_rec_end(r);
+    trP_rec_unref(r);
+    return troupe_err_set(err, rc, "component '%s': out of memory", r->name);
+  }
   troupe_child_spec cs;
-  trP_child_spec_of(trP_rec_ref(r), &cs); /* the supervisor's reference, given back by arg_free */
+  /* The supervisor's reference, given back by arg_free: for a child of the root that is
+   * the component's end (trP_rec_gone); a group's member ends when it leaves the group. */
+  trP_child_spec_of(trP_rec_ref(r), &cs);
+  if (g)
+    cs.arg_free = trP_rec_unref_arg;
   troupe_actor_id child;
   troupe_err e;
   troupe_err_clear(&e);
-  rc = troupe_sup_start_child(h->rt, h->root, &cs, &child, &e);
+  rc = troupe_sup_start_child(h->rt, sup, &cs, &child, &e);
+  /* EXISTS in a group: the group restarted meanwhile and started its new member itself. */
+  if (rc == TROUPE_E_EXISTS && g)
+    rc = TROUPE_OK;
   if (rc == TROUPE_OK)
     *id = r->id;
   else {
     rc = start_error(r, rc, &e, err);
-    /* The supervisor drops the spec (and so the record) once the failed incarnation has
-     * exited, maybe after this returns: the name is free for a new try at once. */
+    /* The supervisor drops the spec (and so a root child's record) once the failed
+     * incarnation has exited, maybe after this returns: the name is free for a new try
+     * at once. A group's member leaves the group. */
     trP_table_remove(&h->table, r);
+    if (g) {
+      trP_group_remove(r);
+      trP_rec_end(r);
+    }
   }
   trP_rec_unref(r);
   return rc;
@@ -133,13 +156,20 @@ int troupe_host_stop(troupe_host *h, troupe_component_id id, troupe_err *err) {
   int rc = refuse_worker(h, "troupe_host_stop", err);
   if (!rc) {
     trP_rec_set_state(r, TROUPE_COMPONENT_STOPPING);
-    rc = troupe_sup_terminate_child(h->rt, h->root, r->name, 0, err);
-    /* A temporary component's spec went with its incarnation: nothing left to delete. */
-    if (!rc || rc == TROUPE_E_STATE) {
-      rc = troupe_sup_delete_child(h->rt, h->root, r->name, err);
+    /* A group's member leaves first, so that a restart of the group from here on does
+     * not bring it back. */
+    trP_group_remove(r);
+    troupe_actor_id sup = trP_sup_of(r);
+    rc = troupe_sup_terminate_child(h->rt, sup, r->name, 0, err);
+    /* A temporary component's spec went with its incarnation: nothing left to delete;
+     * a group restarting now has no spec of it either. */
+    if (!rc || rc == TROUPE_E_STATE || (r->group && rc == TROUPE_E_NOTFOUND)) {
+      rc = troupe_sup_delete_child(h->rt, sup, r->name, err);
       if (rc == TROUPE_E_NOTFOUND)
         rc = TROUPE_OK;
     }
+    if (!rc && r->group)
+      trP_rec_end(r); /* its spec's end did not end it (group.c) */
   }
   trP_rec_unref(r);
   return rc;
@@ -151,12 +181,13 @@ int troupe_host_restart(troupe_host *h, troupe_component_id id, troupe_err *err)
     return TROUPE_E_NOTFOUND;
   int rc = refuse_worker(h, "troupe_host_restart", err);
   troupe_actor_id child;
+  troupe_actor_id sup = trP_sup_of(r);
   if (!rc)
-    rc = troupe_sup_terminate_child(h->rt, h->root, r->name, 0, err);
+    rc = troupe_sup_terminate_child(h->rt, sup, r->name, 0, err);
   if (!rc) {
     troupe_err e;
     troupe_err_clear(&e);
-    rc = troupe_sup_restart_child(h->rt, h->root, r->name, &child, &e);
+    rc = troupe_sup_restart_child(h->rt, sup, r->name, &child, &e);
     if (rc)
       rc = start_error(r, rc, &e, err);
   }
@@ -203,6 +234,7 @@ int troupe_host_info(troupe_host *h, troupe_component_id id, troupe_component_in
   out->messages = atomic_load_explicit(&r->messages, memory_order_relaxed);
   out->fuel_used = atomic_load_explicit(&r->fuel, memory_order_relaxed);
   out->limits = r->spec->s.limits;
+  out->group = r->group ? r->group->id : 0;
   int rc = TROUPE_OK;
   pthread_mutex_lock(&r->mu); /* mod, sha256, module_ref: set by the first load */
   out->health = r->health;

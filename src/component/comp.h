@@ -105,6 +105,7 @@ bool trP_patterns_match(const troupe_pattern_list *l, const char *what);
 
 /* ---- records (record.c): one per component, across its incarnations ------------------ */
 typedef struct trP_msg trP_msg;
+typedef struct trP_group trP_group;
 typedef struct trP_rec {
   _Atomic uint32_t refs;
   troupe_component_id id;
@@ -116,6 +117,7 @@ typedef struct trP_rec {
   uint8_t sha256[TROUPE_SHA256_BYTES];
   char *version;                 /* the store's version of the module, NULL if unknown */
   uint32_t nth;                  /* spawn order, for listing */
+  trP_group *group;              /* its supervisor group; NULL = the root supervisor */
   /* The incarnation that takes messages directly: 0 while there is none (starting up
    * or between incarnations); sends then go to `held` (under mu). Release/acquire:
    * a sender that reads a non-zero id sees the held queue drained into that actor. */
@@ -134,6 +136,7 @@ typedef struct trP_rec {
   int start_code;                /* the last start failure (0 none), for the spawner */
   char start_msg[TROUPE_ERR_MSG_MAX];
   _Atomic uint32_t restarts;
+  _Atomic uint32_t incarnations; /* started so far (trP_child_start) */
   _Atomic uint64_t messages, fuel;
   _Atomic uint64_t memory_bytes;
   uint64_t created_ns;
@@ -144,6 +147,9 @@ void trP_rec_unref(trP_rec *r);
 /* Terminated for good (the supervisor dropped its spec): held messages are freed and
  * the record leaves the host's tables. */
 void trP_rec_gone(void *rec);
+/* The same without dropping a reference (a group member leaving its group, whose
+ * reference the caller then drops). Once per record: later calls do nothing. */
+void trP_rec_end(trP_rec *r);
 void trP_rec_set_state(trP_rec *r, troupe_component_state s);
 void trP_rec_set_health(trP_rec *r, troupe_health h, const char *reason);
 
@@ -190,6 +196,43 @@ int trP_rec_create(struct troupe_host *h, const troupe_component_spec *spec, trP
 /* The supervisor child spec of a component; r's reference passes to the supervisor
  * (given back through arg_free = trP_rec_gone). */
 void trP_child_spec_of(trP_rec *r, troupe_child_spec *cs);
+/* ---- supervisor groups (group.c) ------------------------------------------------------
+ * A group is a supervisor in the host's tree whose members (components and groups, in
+ * start order) are started by its start function every time its supervisor starts, so
+ * a restart of the group brings them all back. Members hold a reference on their
+ * records; the child specs made from them hold their own (released by arg_free =
+ * trP_rec_unref_arg: the end of a spec is not the end of a member). */
+typedef struct trP_member {
+  bool is_group;
+  bool removed;                  /* stopped for good: not started again */
+  void *p;                       /* trP_rec * (a reference) or trP_group * */
+} trP_member;
+struct trP_group {
+  troupe_group_id id;
+  char *name;
+  trP_group *parent;             /* NULL: a child of the root supervisor */
+  troupe_sup_config cfg;
+  troupe_restart_type restart;
+  bool significant;
+  uint32_t shutdown_ms;
+  _Atomic uint64_t sup;          /* its supervisor's current incarnation */
+  pthread_mutex_t mu;            /* members */
+  trP_member *m;
+  size_t n, cap;
+  trP_group *next;               /* the host's list, newest first */
+};
+/* The supervisor a component is a child of now. */
+troupe_actor_id trP_sup_of(const trP_rec *r);
+/* Add r (a new record) to group g: takes a reference; the supervisor to start it
+ * under in *sup. NOMEM. */
+int trP_group_add(trP_group *g, trP_rec *r, troupe_actor_id *sup);
+/* r leaves its group for good (before it is stopped): not started again. */
+void trP_group_remove(trP_rec *r);
+trP_group *trP_group_find(struct troupe_host *h, troupe_group_id id);
+void trP_rec_unref_arg(void *rec);
+/* At host free, after the runtime stopped: end every member, free the groups. */
+void trP_groups_free(struct troupe_host *h);
+
 /* The registry's metadata JSON for r (malloc'd; NULL when out of memory). */
 char *trP_metadata_of(const trP_rec *r);
 
@@ -226,6 +269,14 @@ struct troupe_host {
   _Atomic uint64_t next_id;
   _Atomic uint64_t live;
   uint64_t max_components;
+  troupe_sup_config root_cfg;    /* the root supervisor's (name not kept) */
+  _Atomic uint64_t root_watch;   /* = root once it runs, for the exit hook (host.c) */
+  pthread_mutex_t groups_mu;     /* the list of groups; down and why */
+  trP_group *groups;
+  troupe_group_id next_group;
+  pthread_cond_t down_cv;        /* the root supervisor ended: down, down_kind */
+  bool down;
+  troupe_exit_kind down_kind;
 };
 /* The linker's troupe imports (imports.c). */
 int trP_imports_define(troupe_wasm_linker *l, troupe_host *h, troupe_err *err);

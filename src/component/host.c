@@ -1,7 +1,7 @@
 /*
  * component/host.c: a host of components. It builds, once, what all its components
- * share -- an actor runtime, a broker, a root supervisor (one_for_one) under which every
- * component is a child, a module cache, and one linker holding the `troupe` imports and
+ * share -- an actor runtime, a broker, a root supervisor (one_for_one) at the top of the
+ * tree of components (group.c), a module cache, and one linker holding the `troupe` imports and
  * WASI (so instantiation resolves nothing per component) -- and takes it down in order:
  * the runtime's stop terminates the supervisor, which stops the components newest
  * first (each _cleanup under its timeout) and drops their specs, which ends their
@@ -9,7 +9,9 @@
  */
 #include "component/comp.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <time.h>
 
 static troupe_wasi_ctx *wasi_ctx_of(troupe_wasm_instance *inst, void *user) {
   TR_UNUSED(user);
@@ -51,6 +53,54 @@ const char *troupe_component_state_name(troupe_component_state s) {
   return "unknown";
 }
 
+/* The exit hook: every actor's death passes here; the root supervisor's is kept for
+ * troupe_host_wait_down. Runs on the dying actor's worker: a short lock, no waiting. */
+static void root_exit(troupe_runtime *rt, troupe_actor_id id, troupe_exit_kind why, void *user) {
+  TR_UNUSED(rt);
+  troupe_host *h = user;
+  /* Relaxed: only the id's value matters; it is set once the root runs (an actor dying
+   * before that is not the root: ids are unique). */
+  if (id != atomic_load_explicit(&h->root_watch, memory_order_relaxed))
+    return;
+  pthread_mutex_lock(&h->groups_mu);
+  h->down = true;
+  h->down_kind = why;
+  pthread_cond_broadcast(&h->down_cv);
+  pthread_mutex_unlock(&h->groups_mu);
+}
+
+int troupe_host_wait_down(troupe_host *h, uint64_t timeout_ns, troupe_exit_reason *why) {
+  if (!h)
+    return TROUPE_E_INVAL;
+  if (why)
+    memset(why, 0, sizeof *why);
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  uint64_t ns = (uint64_t)until.tv_nsec + timeout_ns % 1000000000u;
+  until.tv_sec += (time_t)(timeout_ns / 1000000000u + ns / 1000000000u);
+  until.tv_nsec = (long)(ns % 1000000000u);
+  pthread_mutex_lock(&h->groups_mu);
+  int w = 0;
+  while (!h->down && w != ETIMEDOUT)
+    w = pthread_cond_timedwait(&h->down_cv, &h->groups_mu, &until);
+  bool down = h->down;
+  troupe_exit_kind kind = h->down_kind;
+  pthread_mutex_unlock(&h->groups_mu);
+  if (!down)
+    return TROUPE_E_TIMEOUT;
+  if (why) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "the root supervisor ended (%s)%s", troupe_exit_kind_name(kind),
+             kind == TROUPE_EXIT_SHUTDOWN
+                 ? ": it gave up (too many restarts) or a significant child ended it, or "
+                   "the host stopped"
+                 : "");
+    why->kind = kind;
+    why->message = trB_strdup(msg);
+  }
+  return TROUPE_OK;
+}
+
 int troupe_host_new(const troupe_host_config *cfg, troupe_host **out, troupe_err *err) {
   if (!out)
     return troupe_err_set(err, TROUPE_E_INVAL, "host: out is NULL");
@@ -66,6 +116,10 @@ int troupe_host_new(const troupe_host_config *cfg, troupe_host **out, troupe_err
   troupe_host *h = trB_calloc(1, sizeof *h);
   if (!h)
     return troupe_err_set(err, TROUPE_E_NOMEM, "host: out of memory");
+  pthread_mutex_init(&h->groups_mu, NULL);
+  pthread_cond_init(&h->down_cv, NULL);
+  h->root_cfg = cfg->supervisor;
+  h->root_cfg.name = h->root_cfg.metadata = NULL;
   h->store = cfg->store;
   h->log = cfg->log;
   h->max_components = cfg->max_components;
@@ -85,6 +139,10 @@ int troupe_host_new(const troupe_host_config *cfg, troupe_host **out, troupe_err
     troupe_err_set(err, rc, "host: cannot watch dropped messages");
     goto fail;
   }
+  if ((rc = trA_runtime_on_exit(h->rt, root_exit, h))) {
+    troupe_err_set(err, rc, "host: cannot watch its root supervisor");
+    goto fail;
+  }
   if ((rc = troupe_broker_new(h->rt, &h->broker, err)))
     goto fail;
   if ((rc = trP_cache_new(&h->cache, err)))
@@ -98,6 +156,7 @@ int troupe_host_new(const troupe_host_config *cfg, troupe_host **out, troupe_err
     goto fail;
   if ((rc = troupe_sup_start(h->rt, &cfg->supervisor, NULL, 0, &h->root, err)))
     goto fail;
+  atomic_store_explicit(&h->root_watch, h->root, memory_order_relaxed);
   *out = h;
   return TROUPE_OK;
 fail:
@@ -115,6 +174,7 @@ void troupe_host_free(troupe_host *h) {
   /* The components ended on the workers and on this thread (the runtime's stop ends
    * late ones here): what the engine keeps warm for the next instances goes back. */
   troupe_wasm_pool_trim();
+  trP_groups_free(h);
   /* Every record left the table when its spec was dropped; what remains (a host that
    * failed half-way) is released here. */
   trP_rec **v;
@@ -129,6 +189,8 @@ void troupe_host_free(troupe_host *h) {
   troupe_wasm_linker_free(h->linker);
   trP_cache_free(h->cache);
   trP_table_destroy(&h->table);
+  pthread_cond_destroy(&h->down_cv);
+  pthread_mutex_destroy(&h->groups_mu);
   free(h);
 }
 

@@ -2,9 +2,10 @@
  * component/record.c: the record of a component, which outlives its incarnations. It
  * holds what stays the same across restarts (id, name, spec, compiled module, held
  * messages, counters) and what the host reports (state, health, last exit). Referenced
- * by the host's tables, by the supervisor's child spec (until the supervisor drops the
- * spec: then the component is gone for good), by the running incarnation and by every
- * message in flight to it.
+ * by the host's tables, by the supervisor's child spec (for a child of the root: until
+ * the supervisor drops the spec, then the component is gone for good), by its group (for
+ * a member of a group: until it leaves the group, group.c), by the running incarnation
+ * and by every message in flight to it.
  */
 #include "component/comp.h"
 
@@ -35,8 +36,21 @@ void trP_rec_unref(trP_rec *r) {
 
 void trP_rec_gone(void *rec) {
   trP_rec *r = rec;
+  trP_rec_end(r);
+  trP_rec_unref(r); /* the supervisor's reference */
+}
+
+void trP_rec_unref_arg(void *rec) {
+  trP_rec_unref(rec);
+}
+
+void trP_rec_end(trP_rec *r) {
   troupe_host *h = r->host;
   pthread_mutex_lock(&r->mu);
+  if (r->gone) {
+    pthread_mutex_unlock(&r->mu);
+    return;
+  }
   r->gone = true;
   trP_msg *m = r->held_head;
   r->held_head = r->held_tail = r->held_cursor = NULL;
@@ -51,7 +65,6 @@ void trP_rec_gone(void *rec) {
   }
   trP_table_remove(&h->table, r);
   atomic_fetch_sub_explicit(&h->live, 1, memory_order_relaxed);
-  trP_rec_unref(r); /* the supervisor's reference */
 }
 
 void trP_rec_set_state(trP_rec *r, troupe_component_state s) {

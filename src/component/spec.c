@@ -69,7 +69,7 @@ static int copy_patterns(const troupe_pattern_list *in, const char *what, troupe
   for (size_t i = 0; i < out->n; i++) {
     troupe_err e;
     if (troupe_subject_validate_pattern(v[i], &e))
-      return troupe_err_set(err, TROUPE_E_INVAL, "component spec: capability %s pattern '%s': %s",
+      return troupe_err_set(err, TROUPE_E_INVAL, "component spec: %s pattern '%s': %s",
                             what, v[i], troupe_err_message(&e));
   }
   return TROUPE_OK;
@@ -108,6 +108,10 @@ int trP_spec_copy(const troupe_component_spec *in, trP_spec **out, troupe_err *e
   if (in->restart > TROUPE_TEMPORARY)
     return troupe_err_set(err, TROUPE_E_INVAL, "component '%s': unknown restart type %d",
                           in->name, (int)in->restart);
+  if (in->significant && in->restart == TROUPE_PERMANENT)
+    return troupe_err_set(err, TROUPE_E_INVAL,
+                          "component '%s': a significant child must be transient or temporary",
+                          in->name);
   trP_spec *sp = trB_calloc(1, sizeof *sp);
   if (!sp)
     return troupe_err_set(err, TROUPE_E_NOMEM, "component spec: out of memory");
@@ -119,6 +123,7 @@ int trP_spec_copy(const troupe_component_spec *in, trP_spec **out, troupe_err *e
   s->argv = s->env = NULL;
   s->argc = s->envc = 0;
   memset(&s->caps, 0, sizeof s->caps);
+  memset(&s->subscriptions, 0, sizeof s->subscriptions);
   trP_limits_defaults(&s->limits);
   rc = check_limits(&s->limits, err);
   char **v = NULL;
@@ -147,15 +152,17 @@ int trP_spec_copy(const troupe_component_spec *in, trP_spec **out, troupe_err *e
       rc = troupe_err_set(err, TROUPE_E_INVAL, "component '%s': env[%zu] '%s' is not NAME=value",
                           in->name, i, s->env[i]);
   if (!rc)
-    rc = copy_patterns(&in->caps.send_to, "send_to", &s->caps.send_to, err);
+    rc = copy_patterns(&in->caps.send_to, "capability send_to", &s->caps.send_to, err);
   if (!rc)
-    rc = copy_patterns(&in->caps.accept_from, "accept_from", &s->caps.accept_from, err);
+    rc = copy_patterns(&in->caps.accept_from, "capability accept_from", &s->caps.accept_from, err);
   if (!rc)
-    rc = copy_patterns(&in->caps.publish, "publish", &s->caps.publish, err);
+    rc = copy_patterns(&in->caps.publish, "capability publish", &s->caps.publish, err);
   if (!rc)
-    rc = copy_patterns(&in->caps.subscribe, "subscribe", &s->caps.subscribe, err);
+    rc = copy_patterns(&in->caps.subscribe, "capability subscribe", &s->caps.subscribe, err);
   if (!rc)
-    rc = copy_patterns(&in->caps.spawn, "spawn", &s->caps.spawn, err);
+    rc = copy_patterns(&in->caps.spawn, "capability spawn", &s->caps.spawn, err);
+  if (!rc)
+    rc = copy_patterns(&in->subscriptions, "subscriptions", &s->subscriptions, err);
   if (rc) {
     trP_spec_free(sp);
     return rc;
@@ -178,6 +185,7 @@ void trP_spec_free(trP_spec *sp) {
   free_strv(s->caps.publish.v, s->caps.publish.n);
   free_strv(s->caps.subscribe.v, s->caps.subscribe.n);
   free_strv(s->caps.spawn.v, s->caps.spawn.n);
+  free_strv(s->subscriptions.v, s->subscriptions.n);
   free(sp->metadata);
   free(sp);
 }
