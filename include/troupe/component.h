@@ -151,6 +151,23 @@ TROUPE_API int troupe_host_stop(troupe_host *h, troupe_component_id id, troupe_e
 /* Stop and start it again (a fresh instance, same id, name and queued messages). */
 TROUPE_API int troupe_host_restart(troupe_host *h, troupe_component_id id, troupe_err *err);
 
+/* Hot code upgrade: replace a running component's module -- by store reference, or
+ * bytes (exactly one) -- keeping its id, name, mailbox, monitors and timers. The swap
+ * happens in the component's turn, after the messages queued before it; those that
+ * come meanwhile wait and go to the new instance: none is lost. The new instance runs
+ * _initialize/_start; when both modules export the state hand-over pair
+ * (_state_save/_state_load, docs/ABI.md) the old instance's state is passed across,
+ * else the new one starts fresh. If the new module cannot be loaded, compiled or
+ * instantiated, or its start fails (trap, exit, start timeout, _state_load refusing
+ * the state), the old instance keeps running untouched and the error says why. Later
+ * restarts use the new module. Blocks up to timeout_ns (0 = the component's start +
+ * cleanup timeouts + 5 s): TIMEOUT then (the upgrade may still finish). Also NOTFOUND,
+ * NOT_READY (between incarnations, or not started), STATE (on a worker thread, or
+ * another upgrade being handed over at this instant). Non-worker threads. */
+TROUPE_API int troupe_host_upgrade(troupe_host *h, troupe_component_id id, const char *module,
+                                   const uint8_t *bytes, size_t len, uint64_t timeout_ns,
+                                   troupe_err *err);
+
 /* By name: NOTFOUND if no such component. */
 TROUPE_API int troupe_host_lookup(troupe_host *h, const char *name, troupe_component_id *id);
 

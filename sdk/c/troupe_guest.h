@@ -476,6 +476,15 @@ TROUPE_IMPORT("time") int64_t troupe_abi_time(int32_t clock);
 #define TROUPE_CLEANUP(fn)                                                             \
   void fn(void) __attribute__((export_name("_cleanup")));                              \
   void fn(void)
+/* The state hand-over pair of a hot upgrade (docs/ABI.md): _state_save writes the state
+ * with troupe_output and returns TROUPE_OK; _state_load reads it (len bytes) with
+ * troupe_input* and returns TROUPE_OK to take it (anything else keeps the old module). */
+#define TROUPE_STATE_SAVE(fn)                                                          \
+  int32_t fn(int32_t zero) __attribute__((export_name("_state_save")));               \
+  int32_t fn(int32_t zero TROUPE__MAYBE_UNUSED)
+#define TROUPE_STATE_LOAD(fn)                                                          \
+  int32_t fn(int32_t len) __attribute__((export_name("_state_load")));                \
+  int32_t fn(int32_t len TROUPE__MAYBE_UNUSED)
 /* Code to run at the start of every incarnation, before any message: a constructor,
  * which the reactor's _initialize (from wasi-libc's crt1-reactor.o) runs. Subscribe
  * here: subscriptions end with the incarnation. */

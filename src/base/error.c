@@ -5,6 +5,7 @@
 #include "base/base.h"
 
 #include <stdio.h>
+#include <string.h>
 
 const char *troupe_err_name(int code) {
   switch (code) {
@@ -33,9 +34,13 @@ const char *troupe_strerror(int code) {
 int troupe_err_setv(troupe_err *err, int code, const char *fmt, va_list ap) {
   if (err) {
     err->code = code;
-    if (fmt)
-      vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    else
+    if (fmt) {
+      /* Through a copy: callers may wrap the error's own message ("x failed: %s",
+       * err->msg), and vsnprintf's source and destination must not overlap. */
+      char tmp[sizeof err->msg];
+      vsnprintf(tmp, sizeof tmp, fmt, ap);
+      memcpy(err->msg, tmp, sizeof tmp);
+    } else
       snprintf(err->msg, sizeof err->msg, "%s", troupe_strerror(code));
   }
   return code;

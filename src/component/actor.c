@@ -104,6 +104,10 @@ static int dispatch(trP_comp *c, const troupe_message *m, troupe_err *err) {
     if (m->kind == TROUPE_MSG_ASK)
       return trP_begin_invoke(c, m, err);
     break;
+  case TRP_TAG_UPGRADE:
+    if (m->kind == TROUPE_MSG_ASK)
+      return trP_upgrade_begin(c, m, err);
+    break;
   case TROUPE_BROKER_TAG:
     if (m->kind == TROUPE_MSG_USER) {
       troupe_broker_envelope env;
@@ -240,12 +244,12 @@ static bool has_type(const troupe_wasm_module *m, uint32_t idx, const char *para
 }
 
 /* The ABI's reserved exports, each checked for its exact type. */
-static int bind_exports(trP_comp *c, troupe_err *err) {
-  const troupe_wasm_module *m = c->rec->mod;
+int trP_bind_exports(const troupe_wasm_module *m, trP_exports *ex, troupe_err *err) {
   struct { const char *name, *params, *results; uint32_t *slot; } want[] = {
-      {"_initialize", "", "", &c->exp_init},   {"_start", "", "", &c->exp_start},
-      {"handle-message", "iIiIi", "i", &c->exp_handle},
-      {"_health", "", "i", &c->exp_health}, {"_cleanup", "", "", &c->exp_cleanup},
+      {"_initialize", "", "", &ex->init},   {"_start", "", "", &ex->start},
+      {"handle-message", "iIiIi", "i", &ex->handle},
+      {"_health", "", "i", &ex->health}, {"_cleanup", "", "", &ex->cleanup},
+      {"_state_save", "i", "i", &ex->save}, {"_state_load", "i", "i", &ex->load},
   };
   for (size_t i = 0; i < TR_ARRAY_LEN(want); i++) {
     uint32_t idx = find_export(m, want[i].name);
@@ -264,67 +268,36 @@ static int load(trP_comp *c, troupe_err *err) {
   trP_rec *r = c->rec;
   if (r->mod)
     return TROUPE_OK; /* a restart: compiled once, kept in the record */
-  troupe_host *h = c->host;
   const troupe_component_spec *s = &r->spec->s;
+  troupe_wasm_module *mod;
+  uint8_t sha[TROUPE_SHA256_BYTES];
+  char *version;
+  int rc = trP_module_fetch(c->host, s->module, s->module_bytes, s->module_len, &mod, sha,
+                            &version, err);
+  if (!rc)
+    trP_rec_set_module(r, mod, sha, version, NULL, c->self_id);
+  return rc;
+}
+
+int trP_instantiate(trP_comp *c, troupe_wasm_module *mod, troupe_wasm_instance **out,
+                    troupe_err *err) {
+  troupe_wasm_limits wl = {.max_memory_pages = c->lim->max_memory_pages,
+                           .max_call_depth = c->lim->max_call_depth,
+                           .max_stack_bytes = c->lim->max_stack_bytes,
+                           .start_fuel = c->lim->fuel_slice * 100};
+  troupe_wasm_trap trap;
   troupe_err e;
   troupe_err_clear(&e);
-  troupe_wasm_module *mod = NULL;
-  uint8_t sha[TROUPE_SHA256_BYTES];
-  char *version = NULL;
-  int rc;
-  if (s->module_bytes) {
-    rc = trP_cache_get(h->cache, s->module_bytes, s->module_len, &mod, sha, &e);
-    if (rc)
-      return troupe_err_set(err, rc, "compile failed: %s", troupe_err_message(&e));
-  } else {
-    if (!h->store)
-      return troupe_err_set(err, TROUPE_E_NOTFOUND,
-                            "load failed: no component store to find '%s' in", s->module);
-    troupe_module_blob blob = {0};
-    rc = troupe_store_get(h->store, s->module, &blob, &e);
-    if (rc)
-      return troupe_err_set(err, rc, "load failed: %s", troupe_err_message(&e));
-    memcpy(sha, blob.sha256, sizeof sha);
-    rc = trP_cache_get_hashed(h->cache, blob.sha256, blob.bytes, blob.len, &mod, &e);
-    version = blob.version;
-    blob.version = NULL;
-    troupe_module_blob_clear(&blob);
-    if (rc) {
-      free(version);
-      return troupe_err_set(err, rc, "compile failed: %s", troupe_err_message(&e));
-    }
-  }
-  char *ref = NULL;
-  if (!r->module_ref) {
-    char hex[TROUPE_SHA256_HEX];
-    troupe_sha256_hex(sha, hex);
-    char buf[8 + TROUPE_SHA256_HEX];
-    snprintf(buf, sizeof buf, "sha256:%s", hex);
-    ref = trB_strdup(buf);
-  }
-  /* Under the lock: info() reads these from other threads. */
-  pthread_mutex_lock(&r->mu);
-  r->mod = mod;
-  memcpy(r->sha256, sha, sizeof sha);
-  r->version = version;
-  if (ref)
-    r->module_ref = ref;
-  char *md = trP_metadata_of(r);
-  if (md) {
-    free(r->spec->metadata);
-    r->spec->metadata = md;
-  }
-  pthread_mutex_unlock(&r->mu);
-  /* The hash and version are known now: the registry shows them from here on (restarts
-   * take the new metadata at their spawn). */
-  if (md)
-    troupe_registry_set_metadata(h->rt, c->self_id, md);
+  int rc = troupe_wasm_instantiate(mod, c->host->linker, &wl, out, &trap, &e);
+  if (rc)
+    return troupe_err_set(err, rc, "instantiation failed: %s", troupe_err_message(&e));
+  troupe_wasm_instance_set_user(*out, c);
   return TROUPE_OK;
 }
 
 static int instantiate(trP_comp *c, troupe_err *err) {
   const troupe_component_spec *s = &c->rec->spec->s;
-  int rc = bind_exports(c, err);
+  int rc = trP_bind_exports(c->rec->mod, &c->ex, err);
   if (rc)
     return troupe_err_set(err, rc, "instantiation failed: %s", err->msg);
   troupe_wasi_config wc = {
@@ -336,15 +309,8 @@ static int instantiate(trP_comp *c, troupe_err *err) {
   rc = troupe_wasi_ctx_new(&wc, &c->wasi, &e);
   if (rc)
     return troupe_err_set(err, rc, "instantiation failed: %s", troupe_err_message(&e));
-  troupe_wasm_limits wl = {.max_memory_pages = c->lim->max_memory_pages,
-                           .max_call_depth = c->lim->max_call_depth,
-                           .max_stack_bytes = c->lim->max_stack_bytes,
-                           .start_fuel = c->lim->fuel_slice * 100};
-  troupe_wasm_trap trap;
-  rc = troupe_wasm_instantiate(c->rec->mod, c->host->linker, &wl, &c->inst, &trap, &e);
-  if (rc)
-    return troupe_err_set(err, rc, "instantiation failed: %s", troupe_err_message(&e));
-  troupe_wasm_instance_set_user(c->inst, c);
+  if ((rc = trP_instantiate(c, c->rec->mod, &c->inst, err)))
+    return rc;
   atomic_store_explicit(&c->rec->memory_bytes, troupe_wasm_memory_size(c->inst),
                         memory_order_relaxed);
   return TROUPE_OK;
@@ -394,38 +360,18 @@ static int init(troupe_actor *self, void *arg, troupe_err *err) {
 
 /* _cleanup under its timeout, in slices; it may not wait. */
 static void run_cleanup(trP_comp *c) {
-  if (c->exp_cleanup == UINT32_MAX || !c->inst)
+  if (c->ex.cleanup == UINT32_MAX || !c->inst)
     return;
   if (troupe_wasm_instance_state(c->inst) != TROUPE_WASM_IDLE)
     troupe_wasm_abort(c->inst); /* a call was waiting or yielding: abandoned */
   trP_rec_set_state(c->rec, TROUPE_COMPONENT_STOPPING);
-  uint64_t start = troupe_clock_mono_ns(), limit = TROUPE_MS(c->lim->cleanup_timeout_ms);
-  troupe_wasm_call_opts o = {.fuel = c->lim->fuel_slice};
-  troupe_wasm_trap trap;
+  c->job = TRP_JOB_NONE;
   troupe_err e;
   troupe_err_clear(&e);
-  c->no_wait = true;
-  c->job = TRP_JOB_NONE;
-  int rc = troupe_wasm_call_at(c->inst, c->exp_cleanup, NULL, 0, NULL, 0, &o, &trap, &e);
-  while (rc == TROUPE_E_SUSPENDED &&
-         troupe_wasm_instance_state(c->inst) != TROUPE_WASM_SUSPENDED_HOST &&
-         troupe_clock_mono_ns() - start < limit)
-    rc = troupe_wasm_resume(c->inst, NULL, 0, NULL, 0, &o, &trap, &e);
-  c->no_wait = false;
-  if (rc == TROUPE_OK)
+  if (trP_call_nowait(c, c->ex.cleanup, NULL, 0, NULL, 0, c->lim->cleanup_timeout_ms, &e) ==
+      TROUPE_OK)
     return;
-  char what[224];
-  if (rc == TROUPE_E_TRAP)
-    trP_trap_text(&trap, what, sizeof what);
-  else if (rc == TROUPE_E_SUSPENDED && troupe_wasm_instance_state(c->inst) == TROUPE_WASM_SUSPENDED_HOST)
-    snprintf(what, sizeof what, "it tried to wait");
-  else if (rc == TROUPE_E_SUSPENDED)
-    snprintf(what, sizeof what, "timed out after %u ms", c->lim->cleanup_timeout_ms);
-  else
-    snprintf(what, sizeof what, "%s", troupe_err_message(&e));
-  if (rc == TROUPE_E_SUSPENDED)
-    troupe_wasm_abort(c->inst);
-  troupe_log_field f[] = {TROUPE_LOG_STR("error", what)};
+  troupe_log_field f[] = {TROUPE_LOG_STR("error", troupe_err_message(&e))};
   trP_event(c->host, TROUPE_LOG_WARN, "component_cleanup_failed", c->rec, f, 1);
 }
 
@@ -447,6 +393,7 @@ void trP_comp_free(trP_comp *c) {
   trP_job_clear(c);
   trP_wasi_flush(c);
   free(c->subs); /* the broker drops an ended actor's subscriptions itself */
+  trP_upgrade_free(c);
   if (c->inst)
     troupe_wasm_instance_free(c->inst);
   troupe_wasi_ctx_free(c->wasi);
@@ -480,6 +427,8 @@ static void terminate(troupe_actor *self, const troupe_exit_reason *why) {
   trP_held_release_actor(r, c->self_id);
   stash_requeue(c);
   bool orderly = why->kind == TROUPE_EXIT_NORMAL || why->kind == TROUPE_EXIT_SHUTDOWN;
+  if (c->up) /* stopped mid-upgrade: the old instance is the one to clean up */
+    trP_upgrade_failed(c, TROUPE_E_NOT_RUNNING, "the component stopped during the upgrade");
   if (orderly && c->ready)
     run_cleanup(c);
   if (c->job == TRP_JOB_INVOKE) /* killed or stopped mid-invocation: say so */
@@ -521,7 +470,7 @@ int trP_child_start(troupe_actor *sup, const troupe_spawn_opts *opts, void *arg,
   c->host = r->host;
   c->lim = &r->spec->s.limits;
   c->parent = opts->parent;
-  c->exp_init = c->exp_start = c->exp_handle = c->exp_health = c->exp_cleanup = UINT32_MAX;
+  memset(&c->ex, 0xff, sizeof c->ex); /* every export absent until bound */
   /* Every incarnation after the first is a restart -- whichever supervisor starts it: a
    * group's new supervisor counts its children's restarts from 0 again. */
   if (atomic_fetch_add_explicit(&r->incarnations, 1, memory_order_relaxed))

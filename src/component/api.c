@@ -312,7 +312,7 @@ int troupe_host_send_name(troupe_host *h, const char *to, uint32_t tag, const vo
 }
 
 /* A blocking ask of the component's current incarnation with tag and wire+body. */
-static int ask_wire(troupe_host *h, trP_rec *r, uint32_t tag, const trP_wire *w,
+int trP_ask_wire(troupe_host *h, trP_rec *r, uint32_t tag, const trP_wire *w,
                     const void *a, size_t alen, const void *b, size_t blen, uint64_t timeout_ns,
                     troupe_reply_msg *rm, troupe_err *err) {
   troupe_actor_id actor = atomic_load_explicit(&r->actor, memory_order_acquire);
@@ -363,7 +363,7 @@ int troupe_host_ask(troupe_host *h, troupe_component_id to, uint32_t tag, const 
   troupe_reply_msg rm = {0};
   if (!rc) {
     trP_wire w = {.from = 0, .tag = tag};
-    rc = ask_wire(h, r, TRP_TAG_ASK, &w, data, len, NULL, 0, timeout_ns, &rm, err);
+    rc = trP_ask_wire(h, r, TRP_TAG_ASK, &w, data, len, NULL, 0, timeout_ns, &rm, err);
   }
   if (!rc) {
     *reply = rm.data;
@@ -401,7 +401,7 @@ int troupe_host_invoke(troupe_host *h, troupe_component_id id, const char *fn, c
   troupe_reply_msg rm = {0};
   if (!rc) {
     trP_wire w = {.from = 0, .name_len = (uint32_t)fl};
-    rc = ask_wire(h, r, TRP_TAG_INVOKE, &w, fn, fl, args, args_len, timeout_ns, &rm, err);
+    rc = trP_ask_wire(h, r, TRP_TAG_INVOKE, &w, fn, fl, args, args_len, timeout_ns, &rm, err);
   }
   if (!rc) {
     int32_t st = TROUPE_E_INTERNAL;

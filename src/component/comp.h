@@ -135,6 +135,7 @@ typedef struct trP_rec {
   char *last_exit_msg;
   int start_code;                /* the last start failure (0 none), for the spawner */
   char start_msg[TROUPE_ERR_MSG_MAX];
+  struct trP_upgrade_req *upgrade_req; /* handed to the incarnation (upgrade.c), under mu */
   _Atomic uint32_t restarts;
   _Atomic uint32_t incarnations; /* started so far (trP_child_start) */
   _Atomic uint64_t messages, fuel;
@@ -189,6 +190,11 @@ void trP_held_drain(trP_rec *r, troupe_runtime *rt, troupe_actor_id self);
 void trP_held_release_actor(trP_rec *r, troupe_actor_id self);
 void trP_drop_hook(troupe_runtime *rt, const trA_dropped *d, void *user);
 
+/* A blocking ask of r's current incarnation: the trP_wire header w, then a and b
+ * (api.c). NOT_READY between incarnations; NOT_RUNNING, TIMEOUT with r's name. */
+int trP_ask_wire(struct troupe_host *h, trP_rec *r, uint32_t tag, const trP_wire *w,
+                 const void *a, size_t alen, const void *b, size_t blen, uint64_t timeout_ns,
+                 troupe_reply_msg *rm, troupe_err *err);
 /* A new record in the host's table (state Creating), with the caller's reference:
  * NAME_TAKEN, RANGE (max_components), INVAL (spec), NOMEM. (api.c) */
 int trP_rec_create(struct troupe_host *h, const troupe_component_spec *spec, trP_rec **out,
@@ -302,6 +308,13 @@ typedef enum trP_wait_kind {
 
 typedef struct trP_stash trP_stash; /* messages that came while the instance was busy */
 
+/* The exports the runtime calls (docs/ABI.md), as indices; UINT32_MAX when absent. */
+typedef struct trP_exports {
+  uint32_t init, start, handle, health, cleanup;
+  uint32_t save, load;           /* the state hand-over pair: _state_save, _state_load */
+} trP_exports;
+typedef struct trP_upgrade trP_upgrade;
+
 typedef struct trP_comp {
   trP_rec *rec;                  /* a reference */
   troupe_host *host;
@@ -314,7 +327,7 @@ typedef struct trP_comp {
   /* The job in progress (one at a time: an instance runs one call). */
   trP_job_kind job;
   uint32_t job_export;           /* export index */
-  uint8_t start_phase;           /* 0: _initialize, 1: _start */
+  uint8_t start_phase;           /* 0: _initialize, 1: _start, 2: _state_load (upgrade) */
   uint64_t job_corr;             /* INVOKE: the ask to answer */
   const char *job_fn;            /* INVOKE: the export's name (in job_fn_buf) */
   char job_fn_buf[256];
@@ -359,7 +372,8 @@ typedef struct trP_comp {
   size_t nsubs, csubs;
   char *line[2];                 /* partial stdout/stderr lines (TRP_LINE_MAX, on first use) */
   size_t line_len[2];
-  uint32_t exp_handle, exp_health, exp_cleanup, exp_init, exp_start;
+  trP_exports ex;                /* of the running instance */
+  trP_upgrade *up;               /* an upgrade in progress (upgrade.c), else NULL */
 } trP_comp;
 
 extern const troupe_behaviour trP_behaviour;
@@ -391,6 +405,44 @@ void trP_reason_text(const uint8_t *p, size_t n, char *out, size_t cap);
 void trP_event_stopped(trP_comp *c, const troupe_exit_reason *why);
 /* The health callback of every component actor (health.c). */
 troupe_health trP_health_cb(troupe_actor *self, char *reason, size_t cap);
+/* A module by reference (from the host's store) or bytes, compiled through the cache:
+ * *out a new reference, its hash, the store's version (malloc'd or NULL). Errors say
+ * "load failed: ..." or "compile failed: ..." (module.c). */
+int trP_module_fetch(struct troupe_host *h, const char *ref, const uint8_t *bytes, size_t len,
+                     troupe_wasm_module **out, uint8_t sha[TROUPE_SHA256_BYTES], char **version,
+                     troupe_err *err);
+/* Make mod (taken) r's module, with its hash, version (taken) and reference (taken;
+ * NULL keeps the one r has, or names the hash); the previous ones are freed and the
+ * registry entry of `actor` (0: none) gets the new metadata. */
+void trP_rec_set_module(trP_rec *r, troupe_wasm_module *mod, const uint8_t *sha, char *version,
+                        char *ref, troupe_actor_id actor);
+/* Find and type-check the runtime's exports of mod (actor.c): UNLINKABLE. */
+int trP_bind_exports(const troupe_wasm_module *mod, trP_exports *ex, troupe_err *err);
+/* A new instance of mod for c with its limits, c as its user (actor.c). */
+int trP_instantiate(trP_comp *c, troupe_wasm_module *mod, troupe_wasm_instance **out,
+                    troupe_err *err);
+/* Run export idx of c's instance to its end without waiting (imports may not
+ * suspend), in fuel slices, for at most limit_ns: _cleanup and _state_save (run.c).
+ * TROUPE_OK, or an error with what went wrong in err (a trap's text, "it tried to
+ * wait", "timed out after N ms"); the instance is idle again either way. */
+int trP_call_nowait(trP_comp *c, uint32_t idx, const troupe_wasm_val *args, size_t nargs,
+                    troupe_wasm_val *res, size_t nres, uint32_t limit_ms, troupe_err *err);
+
+/* ---- hot upgrade (upgrade.c) ------------------------------------------------------------
+ * The running incarnation swaps its instance for one of a new module, keeping its actor
+ * (id, name, mailbox, monitors, timers); rolled back if the new one fails to start. */
+#define TRP_TAG_UPGRADE 0x54500007u /* ASK: an upgrade request (upgrade.c) */
+_Static_assert(TROUPE_TAG_IN_RANGE(TRP_TAG_UPGRADE, TROUPE_TAG_RANGE_COMPONENT), "tag range");
+int trP_upgrade_begin(trP_comp *c, const troupe_message *m, troupe_err *err);
+/* The new instance's _initialize/_start ended: it takes the old one's state next
+ * (_state_load, start phase 2), or the upgrade is committed. */
+int trP_upgrade_started(trP_comp *c, troupe_err *err);
+/* _state_load returned res: committed, or rolled back when it refused the state. */
+int trP_upgrade_loaded(trP_comp *c, const troupe_wasm_val *res, troupe_err *err);
+/* The new instance failed to start: roll back to the old one, answer the upgrader. */
+int trP_upgrade_failed(trP_comp *c, int code, const char *msg);
+void trP_upgrade_free(trP_comp *c);
+
 /* The start job's phases (jobs.c), begun by the START message. */
 int trP_begin_start(trP_comp *c, troupe_err *err);
 /* An INVOKE ask: its export found and its job begun, or answered at once (jobs.c). */

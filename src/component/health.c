@@ -32,7 +32,7 @@ troupe_health trP_health_cb(troupe_actor *self, char *reason, size_t cap) {
     snprintf(reason, cap, "starting");
     return TROUPE_HEALTH_DEGRADED;
   }
-  if (c->exp_health == UINT32_MAX)
+  if (c->ex.health == UINT32_MAX)
     return TROUPE_HEALTH_HEALTHY;
   if (c->job != TRP_JOB_NONE) { /* busy in a call: the last answer stands */
     pthread_mutex_lock(&c->rec->mu);
@@ -46,7 +46,7 @@ troupe_health trP_health_cb(troupe_actor *self, char *reason, size_t cap) {
   troupe_wasm_call_opts o = {.fuel = c->lim->fuel_slice, .trap_on_fuel_out = true};
   trP_output_reset(c);
   c->no_wait = true;
-  int rc = troupe_wasm_call_at(c->inst, c->exp_health, NULL, 0, &res, 1, &o, &trap, NULL);
+  int rc = troupe_wasm_call_at(c->inst, c->ex.health, NULL, 0, &res, 1, &o, &trap, NULL);
   c->no_wait = false;
   if (rc == TROUPE_E_SUSPENDED) { /* waited anyway (a WASI call): not allowed here */
     troupe_wasm_abort(c->inst);

@@ -85,12 +85,14 @@ int trP_start_failed(trP_comp *c, int code, const char *msg, troupe_err *err) {
 
 static int begin_start_phase(trP_comp *c, troupe_err *err);
 
-static int start_done(trP_comp *c, troupe_err *err) {
-  if (c->start_phase == 0 && c->exp_start != UINT32_MAX &&
-      c->exp_init != UINT32_MAX) { /* _initialize done, _start next */
+static int start_done(trP_comp *c, const troupe_wasm_val *res, troupe_err *err) {
+  if (c->start_phase == 0 && c->ex.start != UINT32_MAX &&
+      c->ex.init != UINT32_MAX) { /* _initialize done, _start next */
     c->start_phase = 1;
     return begin_start_phase(c, err);
   }
+  if (c->up) /* an upgrade's new instance: it takes the state next, or is committed */
+    return c->start_phase == 2 ? trP_upgrade_loaded(c, res, err) : trP_upgrade_started(c, err);
   trP_job_clear(c);
   c->ready = true;
   trP_rec_set_state(c->rec, TROUPE_COMPONENT_READY);
@@ -103,13 +105,13 @@ static int start_done(trP_comp *c, troupe_err *err) {
 }
 
 static int begin_start_phase(trP_comp *c, troupe_err *err) {
-  uint32_t idx = c->start_phase ? c->exp_start : c->exp_init;
+  uint32_t idx = c->start_phase ? c->ex.start : c->ex.init;
   if (idx == UINT32_MAX) { /* only _start exists: it is phase 1 */
     c->start_phase = 1;
-    idx = c->exp_start;
+    idx = c->ex.start;
   }
   if (idx == UINT32_MAX)
-    return start_done(c, err);
+    return start_done(c, NULL, err);
   c->job = TRP_JOB_START;
   c->job_export = idx;
   c->job_nargs = 0;
@@ -127,7 +129,7 @@ int trP_job_done(trP_comp *c, const troupe_wasm_val *res, troupe_err *err) {
                         memory_order_relaxed);
   switch (c->job) {
   case TRP_JOB_START:
-    return start_done(c, err);
+    return start_done(c, res, err);
   case TRP_JOB_HANDLE: {
     int32_t rv = res ? res[0].of.i32 : 0;
     trP_job_clear(c);
@@ -167,12 +169,12 @@ int trP_job_done(trP_comp *c, const troupe_wasm_val *res, troupe_err *err) {
 int trP_begin_handle(trP_comp *c, int kind, troupe_component_id from, uint32_t tag, uint64_t corr,
                      const void *data, size_t len, troupe_err *err) {
   atomic_fetch_add_explicit(&c->rec->messages, 1, memory_order_relaxed);
-  if (c->exp_handle == UINT32_MAX)
+  if (c->ex.handle == UINT32_MAX)
     return TROUPE_CONTINUE; /* no handler: the message is consumed, as a counter would */
   if (len > c->lim->max_message_bytes)
     return TROUPE_CONTINUE; /* senders check the target's limit; a C actor's oversize message is dropped */
   c->job = TRP_JOB_HANDLE;
-  c->job_export = c->exp_handle;
+  c->job_export = c->ex.handle;
   c->in = data;
   c->in_len = len;
   trP_output_reset(c);

@@ -52,7 +52,7 @@ void trP_trap_text(const troupe_wasm_trap *t, char *buf, size_t cap) {
 static const char *job_name(const trP_comp *c) {
   switch (c->job) {
   case TRP_JOB_START:
-    return c->start_phase ? "_start" : "_initialize";
+    return c->start_phase == 2 ? "_state_load" : c->start_phase ? "_start" : "_initialize";
   case TRP_JOB_HANDLE:
     return "handle-message";
   case TRP_JOB_INVOKE:
@@ -62,14 +62,48 @@ static const char *job_name(const trP_comp *c) {
   }
 }
 
+int trP_call_nowait(trP_comp *c, uint32_t idx, const troupe_wasm_val *args, size_t nargs,
+                    troupe_wasm_val *res, size_t nres, uint32_t limit_ms, troupe_err *err) {
+  uint64_t start = troupe_clock_mono_ns(), limit = TROUPE_MS(limit_ms);
+  troupe_wasm_call_opts o = {.fuel = c->lim->fuel_slice};
+  troupe_wasm_trap trap;
+  troupe_err e;
+  troupe_err_clear(&e);
+  c->no_wait = true;
+  int rc = troupe_wasm_call_at(c->inst, idx, args, nargs, res, nres, &o, &trap, &e);
+  while (rc == TROUPE_E_SUSPENDED &&
+         troupe_wasm_instance_state(c->inst) != TROUPE_WASM_SUSPENDED_HOST &&
+         troupe_clock_mono_ns() - start < limit)
+    rc = troupe_wasm_resume(c->inst, NULL, 0, res, nres, &o, &trap, &e);
+  c->no_wait = false;
+  if (rc == TROUPE_OK)
+    return TROUPE_OK;
+  char what[224];
+  if (rc == TROUPE_E_TRAP)
+    trP_trap_text(&trap, what, sizeof what);
+  else if (rc == TROUPE_E_SUSPENDED &&
+           troupe_wasm_instance_state(c->inst) == TROUPE_WASM_SUSPENDED_HOST)
+    snprintf(what, sizeof what, "it tried to wait");
+  else if (rc == TROUPE_E_SUSPENDED)
+    snprintf(what, sizeof what, "timed out after %u ms", limit_ms);
+  else
+    snprintf(what, sizeof what, "%s", troupe_err_message(&e));
+  if (rc == TROUPE_E_SUSPENDED)
+    troupe_wasm_abort(c->inst);
+  return troupe_err_set(err, rc == TROUPE_E_SUSPENDED ? TROUPE_E_TIMEOUT : rc, "%s", what);
+}
+
 /* The job ended in a crash (trap, exit, limit): answer whoever waits for it, then let
- * the actor die with the reason. */
+ * the actor die with the reason -- except the start of an upgrade's new instance, which
+ * is rolled back instead (upgrade.c). */
 static int job_crash(trP_comp *c, int code, const char *text, troupe_err *err) {
   char msg[TROUPE_ERR_MSG_MAX];
   snprintf(msg, sizeof msg, "%s%s in %s", c->job == TRP_JOB_START ? "start function failed: " : "",
            text, job_name(c));
   if (c->job == TRP_JOB_INVOKE)
     trP_invoke_answer(c, code, msg, strlen(msg));
+  if (c->job == TRP_JOB_START && c->up)
+    return trP_upgrade_failed(c, code, msg);
   if (c->job == TRP_JOB_START)
     return trP_start_failed(c, code, msg, err);
   trP_job_clear(c);

@@ -4,7 +4,8 @@
  * JSON argument and answering with JSON, so a test reads like "invoke grow 10 -> -1".
  * handle-message counts MESSAGEs, remembers the last payload and answers an ASK with
  * the count; a MESSAGE whose payload is the JSON string "crash" traps, "stop" stops,
- * "spin" loops forever.
+ * "spin" loops forever. It has the state hand-over pair of a hot upgrade (its message
+ * count goes across; state_loads says how many upgrades handed a state over).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +137,26 @@ TROUPE_EXPORT(counters) {
            (long long)replies, (long long)ask_failures);
   return troupe_output_json(text) < 0 ? TROUPE_ERR_NOMEM : 0;
 }
+
+/* The state hand-over of a hot upgrade: the message count and how many upgrades handed
+ * a state over so far. PROBE_SAVE_FAIL / PROBE_REFUSE_STATE make either half fail. */
+static int64_t loads;
+TROUPE_STATE_SAVE(probe_state_save) {
+  if (getenv("PROBE_SAVE_FAIL"))
+    return TROUPE_ERR_STATE;
+  int64_t st[2] = {messages, loads};
+  return troupe_output(st, sizeof st) < 0 ? TROUPE_ERR_NOMEM : 0;
+}
+TROUPE_STATE_LOAD(probe_state_load) {
+  int64_t st[2];
+  if (getenv("PROBE_REFUSE_STATE") || len != (int32_t)sizeof st ||
+      troupe_input(st, sizeof st) != (int32_t)sizeof st)
+    return TROUPE_ERR_INVAL;
+  messages = st[0];
+  loads = st[1] + 1;
+  return 0;
+}
+TROUPE_EXPORT(state_loads) { return out_int(loads); }
 
 /* The last payload received (MESSAGE, PUBLICATION or REPLY), as it came. */
 TROUPE_EXPORT(last_payload) { return troupe_output(last, last_len > 0 ? (size_t)last_len : 0); }
