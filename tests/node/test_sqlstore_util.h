@@ -108,6 +108,44 @@ static inline long long su_sql_int(const char *db_path, const char *sql) {
   return v;
 }
 
+/* Flip the bits of the last byte of column col in the rows of table that `where` selects,
+ * keeping the length: damage as a disk or a careless hand would do it. Returns the
+ * number of rows changed, or -1. */
+static inline int su_flip_last_byte(const char *db_path, const char *table, const char *col,
+                                    const char *where) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *sel = NULL, *upd = NULL;
+  char sql[512];
+  int changed = -1;
+  if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+    goto out;
+  sqlite3_busy_timeout(db, 5000);
+  snprintf(sql, sizeof sql, "SELECT rowid, %s FROM %s WHERE %s", col, table, where);
+  if (sqlite3_prepare_v2(db, sql, -1, &sel, NULL) != SQLITE_OK)
+    goto out;
+  snprintf(sql, sizeof sql, "UPDATE %s SET %s = ? WHERE rowid = ?", table, col);
+  if (sqlite3_prepare_v2(db, sql, -1, &upd, NULL) != SQLITE_OK)
+    goto out;
+  changed = 0;
+  while (sqlite3_step(sel) == SQLITE_ROW) {
+    int n = sqlite3_column_bytes(sel, 1);
+    uint8_t *b = malloc(n > 0 ? (size_t)n : 1);
+    memcpy(b, sqlite3_column_blob(sel, 1), (size_t)n);
+    b[n - 1] ^= 0xff;
+    sqlite3_bind_blob(upd, 1, b, n, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(upd, 2, sqlite3_column_int64(sel, 0));
+    if (sqlite3_step(upd) == SQLITE_DONE)
+      changed++;
+    sqlite3_reset(upd);
+    free(b);
+  }
+out:
+  sqlite3_finalize(sel);
+  sqlite3_finalize(upd);
+  sqlite3_close(db);
+  return changed;
+}
+
 /* A new key pair written to dir/name (0600), returned in *key. */
 static inline int su_key(const char *dir, const char *name, troupe_signing_key *key) {
   char *p = su_path(dir, name);
