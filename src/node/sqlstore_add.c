@@ -170,6 +170,8 @@ int troupe_sqlstore_add(troupe_sqlstore *s, const char *name, const char *versio
   troupe_err_clear(&cerr);
   rc = troupe_wasm_module_new(bytes, len, &m, &cerr);
   troupe_wasm_module_free(m);
+  if (rc == TROUPE_E_NOMEM)
+    return troupe_err_set(err, rc, "module '%s@%s': out of memory compiling it", name, version);
   if (rc)
     return troupe_err_set(err, rc, "module '%s@%s' is not a valid WebAssembly module: %s", name,
                           version, troupe_err_message(&cerr));
