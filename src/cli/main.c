@@ -23,6 +23,8 @@ static const trL_command commands[] = {
     {"codec", "encode, decode and transcode multicodec-prefixed payloads", trL_cmd_codec},
     {"wasm", "run, invoke, validate and dump WebAssembly modules", trL_cmd_wasm},
     {"component", "run a WebAssembly component in a throwaway host", trL_cmd_component},
+    {"store", "add, list, show, remove and verify modules in the component store", trL_cmd_store},
+    {"key", "make ed25519 keys that sign modules in the store", trL_cmd_key},
 };
 
 static void usage(FILE *out) {
