@@ -259,7 +259,12 @@ static bool check_pattern(trN_load *L, const trN_ynode *n, const char *s) {
     return true;
   /* the broker's message quotes the pattern as a "subscription subject": keep its why */
   const char *msg = troupe_err_message(&e), *why = strstr(msg, "\": ");
-  why = why ? why + 3 : (strncmp(msg, "invalid ", 8) ? msg : msg + 8);
+  if (why)
+    why += 3;
+  else if ((why = strstr(msg, ": ")))
+    why += 2;
+  else
+    why = msg;
   trN_error_node(L, n, NULL, "malformed pattern %s: %s (patterns are NATS subjects: "
                  "dot-separated tokens, '*' a whole token, '>' only last)",
                  trN_quote(L, n), why);
