@@ -39,8 +39,9 @@ typedef struct troupe_manifest_pos {
 
 /* `node:` -- settings of the node that runs the application. Absent fields: NULL / 0. */
 typedef struct troupe_manifest_node {
-  const char *name;              /* the node's name (control socket, logs); NULL = the
-                                  * manifest file's name without its extension */
+  const char *name;              /* the node's name (control socket, logs); when not
+                                  * given, the manifest file's name without its
+                                  * extension if that is a valid name, else NULL */
   unsigned workers;              /* worker threads; 0 = one per core */
   const char *store;             /* SQLite store path, resolved against the manifest's
                                   * folder; NULL = the user's default store */

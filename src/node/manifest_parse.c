@@ -700,6 +700,18 @@ static const field_def top_fields[] = {
     {NULL, NULL},
 };
 
+/* No `node.name`: the file's name without its extension, when that is a valid name. */
+static void default_node_name(trN_load *L) {
+  const char *base = strrchr(L->file, '/');
+  base = base ? base + 1 : L->file;
+  const char *dot = strrchr(base, '.');
+  size_t len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+  if (trN_name_problem(base, len))
+    return;
+  if (!(L->m->node.name = trN_arena_strndup(L->arena, base, len)))
+    trN_nomem(L);
+}
+
 void trN_manifest_parse_tree(trN_load *L, const trN_ynode *root) {
   L->m->node.pos = (troupe_manifest_pos){L->file, 1, 1};
   L->m->node.log_level = TROUPE_LOG_INFO;
@@ -716,4 +728,6 @@ void trN_manifest_parse_tree(trN_load *L, const trN_ynode *root) {
   uint64_t seen = walk_map(L, root, top_fields, NULL);
   if (!(seen & 4))
     trN_error_at(L, 1, 1, "supervisors", "missing required field (at least the root)");
+  if (!L->m->node.name)
+    default_node_name(L);
 }

@@ -461,7 +461,7 @@ static void test_defaults_and_paths(void **state) {
   assert_string_equal(m->node.modules_dir, "dir/mods");
   assert_string_equal(m->components[0].module_path, "dir/mods/e.wasm");
   assert_string_equal(m->components[1].module_path, "/abs/f.wasm");
-  assert_null(m->node.name);
+  assert_string_equal(m->node.name, "app"); /* from the file's name */
   assert_null(m->node.store);
   assert_null(m->node.log);
   assert_int_equal(m->node.log_level, TROUPE_LOG_INFO);
@@ -477,6 +477,10 @@ static void test_defaults_and_paths(void **state) {
   assert_int_equal(troupe_manifest_parse(z, strlen(z), "app.yaml", &skip, &m, NULL), 0);
   assert_string_equal(m->node.modules_dir, ".");
   assert_string_equal(m->components[0].module_path, "./e.wasm");
+  troupe_manifest_free(m);
+  /* a file name that is no valid name gives none */
+  assert_int_equal(troupe_manifest_parse(z, strlen(z), "/x/my app.yaml", &skip, &m, NULL), 0);
+  assert_null(m->node.name);
   troupe_manifest_free(m);
 }
 
@@ -681,6 +685,34 @@ static void test_files(void **state) {
   troupe_manifest_errors_clear(NULL);
 }
 
+/* The complete example of docs/MANIFEST.md (its first yaml block) is valid, so the
+ * reference cannot drift from the code. */
+static void test_doc_example(void **state) {
+  (void)state;
+  FILE *f = fopen(TROUPE_TEST_DATA "/../../../docs/MANIFEST.md", "rb");
+  assert_non_null(f);
+  static char doc[1 << 16];
+  size_t n = fread(doc, 1, sizeof doc - 1, f);
+  fclose(f);
+  doc[n] = '\0';
+  char *start = strstr(doc, "```yaml\n");
+  assert_non_null(start);
+  start += 8;
+  char *end = strstr(start, "```");
+  assert_non_null(end);
+  troupe_manifest_options skip = {.skip_files = true};
+  troupe_manifest *m = NULL;
+  troupe_manifest_errors errs = {0};
+  int rc = troupe_manifest_parse(start, (size_t)(end - start), "docs/app.yaml", &skip, &m, &errs);
+  if (rc)
+    dump_errors(&errs);
+  assert_int_equal(rc, TROUPE_OK);
+  assert_int_equal(m->ncomponents, 4);
+  assert_int_equal(m->nsupervisors, 2);
+  assert_int_equal(m->components[0].spec.limits.max_memory_pages, 256);
+  troupe_manifest_free(m);
+}
+
 /* Out of memory at every allocation of a load: NOMEM (or, once the allocations run
  * out, success), never a crash or a leak (ASan). */
 static void test_oom_sweep(void **state) {
@@ -725,7 +757,8 @@ int main(void) {
       cmocka_unit_test(test_defaults_and_paths), cmocka_unit_test(test_deep_nesting),
       cmocka_unit_test(test_huge_scalars),    cmocka_unit_test(test_billion_laughs),
       cmocka_unit_test(test_error_cap),       cmocka_unit_test(test_format),
-      cmocka_unit_test(test_files),           cmocka_unit_test(test_oom_sweep),
+      cmocka_unit_test(test_files),           cmocka_unit_test(test_doc_example),
+      cmocka_unit_test(test_oom_sweep),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
