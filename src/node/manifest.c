@@ -24,8 +24,7 @@ void *trN_arena_alloc(trN_arena *a, size_t size) {
     return NULL;
   trN_chunk *c = a->head;
   if (!c || c->cap - c->used < need) {
-    size_t cap = need > TRN_CHUNK_BYTES / sizeof(max_align_t) ? need
-                                                              : TRN_CHUNK_BYTES / sizeof(max_align_t);
+    size_t std = TRN_CHUNK_BYTES / sizeof(max_align_t), cap = need > std ? need : std;
     c = trB_malloc(sizeof *c + cap * sizeof(max_align_t));
     if (!c)
       return NULL;
@@ -214,15 +213,32 @@ void trN_error_field(trN_load *L, troupe_manifest_pos pos, const char *field, co
 }
 
 size_t trN_field_push(trN_load *L, const char *name, long index) {
-  size_t saved = L->field_len;
-  size_t room = sizeof L->field - L->field_len;
-  int n;
-  if (index >= 0)
-    n = snprintf(L->field + L->field_len, room, "[%ld]", index);
-  else
-    n = snprintf(L->field + L->field_len, room, "%s%s", L->field_len ? "." : "", name);
-  if (n > 0)
-    L->field_len += (size_t)n < room ? (size_t)n : room - 1;
+  /* by hand, not snprintf: this runs for every field of every item */
+  size_t saved = L->field_len, room = sizeof L->field - 1 - L->field_len;
+  char num[24], *p = L->field + L->field_len;
+  const char *add = name;
+  size_t n;
+  if (index >= 0) {
+    char *q = num + sizeof num;
+    *--q = '\0';
+    *--q = ']';
+    unsigned long v = (unsigned long)index;
+    do
+      *--q = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    *--q = '[';
+    add = q;
+  } else if (L->field_len && room) {
+    *p++ = '.';
+    room--;
+    L->field_len++;
+  }
+  n = strlen(add);
+  if (n > room)
+    n = room;
+  memcpy(p, add, n);
+  L->field_len += n;
+  L->field[L->field_len] = '\0';
   return saved;
 }
 

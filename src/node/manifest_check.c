@@ -45,19 +45,27 @@ static void check_files(trN_load *L) {
     if (L->opts->skip_files)
       continue;
     struct stat st;
-    const char *field = field_of(L, "components", c->spec.name, "path");
+    const char *why = NULL;
     if (stat(c->module_path, &st))
-      trN_error_field(L, L->aux[i].module_pos, field, "module file '%s' not found%s%s%s",
-                      given, strcmp(given, c->module_path) ? " (looked for '" : "",
-                      strcmp(given, c->module_path) ? c->module_path : "",
-                      strcmp(given, c->module_path) ? "')" : "");
+      why = "not found";
     else if (!S_ISREG(st.st_mode))
-      trN_error_field(L, L->aux[i].module_pos, field, "module file '%s' is not a regular file",
-                      c->module_path);
+      why = "is not a regular file";
     else if (access(c->module_path, R_OK))
-      trN_error_field(L, L->aux[i].module_pos, field, "module file '%s' is not readable",
-                      c->module_path);
+      why = "is not readable";
+    if (!why)
+      continue;
+    bool moved = strcmp(given, c->module_path) != 0;
+    trN_error_field(L, L->aux[i].module_pos, field_of(L, "components", c->spec.name, "path"),
+                    "module file '%s' %s%s%s%s", given, why, moved ? " (looked for '" : "",
+                    moved ? c->module_path : "", moved ? "')" : "");
   }
+}
+
+static const char *child_field(trN_load *L, const char *sup, size_t j) {
+  const char *f = trN_arena_printf(L->arena, "supervisors.%s.children[%zu]", sup, j);
+  if (!f)
+    trN_nomem(L);
+  return f ? f : "supervisors";
 }
 
 /* Children: resolve names, give each component and supervisor its one parent. */
@@ -94,18 +102,14 @@ static void check_children(trN_load *L) {
       const trN_ynode *item = list->items[j];
       if (item->kind != TRN_Y_SCALAR || trN_is_null(item) || strlen(item->text) != item->len)
         continue; /* reported by the parse */
-      const char *field = trN_arena_printf(L->arena, "supervisors.%s.children[%zu]", sup->name, j);
-      if (!field) {
-        trN_nomem(L);
-        break;
-      }
+      /* the field's path, made only for an error (this loop sees every child) */
       troupe_manifest_pos pos = {L->file, item->line, item->column};
       size_t c = trN_names_get(&L->comp_names, item->text);
       size_t t = trN_names_get(&L->sup_names, item->text);
       if (c != SIZE_MAX) {
         troupe_manifest_component *comp = &L->comps[c];
         if (comp->supervisor != SIZE_MAX) {
-          trN_error_field(L, pos, field,
+          trN_error_field(L, pos, child_field(L, sup->name, j),
                           "component '%s' is already a child of supervisor '%s' (line %u): a "
                           "component runs under one supervisor", item->text,
                           L->sups[comp->supervisor].name, (unsigned)comp_ref[c].line);
@@ -117,11 +121,12 @@ static void check_children(trN_load *L) {
       } else if (t != SIZE_MAX) {
         troupe_manifest_supervisor *child = &L->sups[t];
         if (t == s) {
-          trN_error_field(L, pos, field, "supervisor '%s' cannot be its own child", item->text);
+          trN_error_field(L, pos, child_field(L, sup->name, j),
+                          "supervisor '%s' cannot be its own child", item->text);
           continue;
         }
         if (child->parent != TROUPE_MANIFEST_NO_PARENT) {
-          trN_error_field(L, pos, field,
+          trN_error_field(L, pos, child_field(L, sup->name, j),
                           "supervisor '%s' is already a child of supervisor '%s' (line %u): a "
                           "supervisor has one parent", item->text, L->sups[child->parent].name,
                           (unsigned)sup_ref[t].line);
@@ -131,7 +136,8 @@ static void check_children(trN_load *L) {
         sup_ref[t] = pos;
         kids[n++] = (troupe_manifest_child){TROUPE_MANIFEST_SUPERVISOR, t, pos};
       } else {
-        trN_error_field(L, pos, field, "no component or supervisor named '%s'", item->text);
+        trN_error_field(L, pos, child_field(L, sup->name, j),
+                        "no component or supervisor named '%s'", item->text);
       }
     }
     sup->children = kids;
@@ -209,7 +215,8 @@ static void check_significant(trN_load *L) {
       trN_error_field(L, L->aux[i].significant_pos, field,
                       "a significant component must have restart transient or temporary "
                       "(it is permanent, the default)");
-    if (c->supervisor != SIZE_MAX && L->sups[c->supervisor].config.auto_shutdown == TROUPE_AUTO_NEVER)
+    if (c->supervisor != SIZE_MAX &&
+        L->sups[c->supervisor].config.auto_shutdown == TROUPE_AUTO_NEVER)
       trN_error_field(L, L->aux[i].significant_pos, field,
                       "significant has no effect: its supervisor '%s' has auto_shutdown never",
                       L->sups[c->supervisor].name);

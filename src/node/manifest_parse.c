@@ -275,7 +275,9 @@ static void cap_list(trN_load *L, const trN_ynode *v, troupe_pattern_list *out) 
   out->v = string_list(L, v, &out->n, check_pattern);
 }
 #define CAPS(c) (&((comp_ctx *)(c))->c->spec.caps)
-static void cap_send(trN_load *L, const trN_ynode *v, void *c) { cap_list(L, v, &CAPS(c)->send_to); }
+static void cap_send(trN_load *L, const trN_ynode *v, void *c) {
+  cap_list(L, v, &CAPS(c)->send_to);
+}
 static void cap_accept(trN_load *L, const trN_ynode *v, void *c) {
   cap_list(L, v, &CAPS(c)->accept_from);
 }
@@ -330,7 +332,9 @@ static void comp_limits(trN_load *L, const trN_ynode *v, void *obj) {
   walk_map(L, v, limit_fields, obj);
 }
 
-static void comp_caps(trN_load *L, const trN_ynode *v, void *obj) { walk_map(L, v, cap_fields, obj); }
+static void comp_caps(trN_load *L, const trN_ynode *v, void *obj) {
+  walk_map(L, v, cap_fields, obj);
+}
 
 static void comp_args(trN_load *L, const trN_ynode *v, void *obj) {
   troupe_component_spec *s = &((comp_ctx *)obj)->c->spec;
@@ -352,26 +356,26 @@ static void comp_env(trN_load *L, const trN_ynode *v, void *obj) {
     return;
   }
   size_t n = 0;
-  for (size_t i = 0; i < v->n; i++) {
+  trN_names seen = {0}; /* a hash: a hostile file may hold a million variables */
+  for (size_t i = 0; i < v->n && !L->nomem; i++) {
     const trN_ynode *k = v->items[2 * i], *val = v->items[2 * i + 1];
     const char *name, *value;
     if (!trN_get_string(L, k, &name))
       continue;
-    size_t saved = trN_field_push(L, name, -1);
+    size_t saved = trN_field_push(L, name, -1), first;
+    bool dup;
     if (!*name || strchr(name, '=')) {
       trN_error_node(L, k, NULL, "a variable's name may not be empty or hold '='");
-    } else {
-      bool dup = false;
-      for (size_t j = 0; j < i && !dup; j++)
-        dup = v->items[2 * j]->kind == TRN_Y_SCALAR && !strcmp(v->items[2 * j]->text, name);
+    } else if (trN_names_put(L, &seen, name, k->line, &first, &dup)) {
       if (dup)
-        trN_error_node(L, k, NULL, "given twice");
+        trN_error_node(L, k, NULL, "given twice (first at line %zu)", first);
       else if (trN_get_string(L, val, &value) &&
                !(env[n++] = trN_arena_printf(L->arena, "%s=%s", name, value)))
         trN_nomem(L);
     }
     trN_field_pop(L, saved);
   }
+  trN_names_free(&seen);
   s->env = env;
   s->envc = n;
 }

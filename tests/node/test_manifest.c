@@ -200,9 +200,10 @@ static const bad_case k_bad[] = {
      {"5:18: components.echo.significant: expected true or false, got 'yes'"}},
     {"environment",
      "components:\n  echo:\n    path: echo.wasm\n    env:\n      \"A=B\": x\n      C: [1]\n"
-     ROOT_OF("echo"),
+     "      D: 1\n      D: 2\n" ROOT_OF("echo"),
      {"5:7: components.echo.env.A=B: a variable's name may not be empty or hold '='",
-      "6:10: components.echo.env.C: expected a string, got a list"}},
+      "6:10: components.echo.env.C: expected a string, got a list",
+      "8:7: components.echo.env.D: given twice (first at line 7)"}},
     {"YAML syntax error",
      "components:\n  echo: [a, b\nsupervisors:\n  root: {}\n",
      {"3:12: : YAML syntax error: did not find expected ',' or ']' (while parsing a flow "
