@@ -416,7 +416,7 @@ int troupe_manifest_load_ex(const char *path, const troupe_manifest_options *opt
     troupe_manifest_errors_clear(&local);
     return rc;
   }
-  /* read up to one byte more than the limit, in case the file grew since fstat */
+  /* read up to one byte more than fstat said, to notice a file that grew since */
   size_t cap = (size_t)st.st_size + 1, len = 0;
   char *buf = trB_malloc(cap);
   if (!buf) {
@@ -439,11 +439,13 @@ int troupe_manifest_load_ex(const char *path, const troupe_manifest_options *opt
     troupe_manifest_errors_clear(&local);
     return TROUPE_E_IO;
   }
-  if (len == cap && len > TRN_MANIFEST_MAX_BYTES) {
+  if (len == cap) {
+    /* more bytes than fstat said: the file is being written; better no answer than one
+     * about half a file */
     free(buf);
-    trN_error_at(&L, 0, 0, NULL, "the file is more than %u bytes", TRN_MANIFEST_MAX_BYTES);
+    trN_error_at(&L, 0, 0, NULL, "the file grew while it was read (being written?)");
     troupe_manifest_errors_clear(&local);
-    return TROUPE_E_INVAL;
+    return TROUPE_E_IO;
   }
   rc = troupe_manifest_parse(buf, len, path, opts, out, L.errs);
   free(buf);

@@ -119,6 +119,18 @@ static const bad_case k_bad[] = {
      "    children: [a]\n",
      {"4:3: supervisors.a: supervisors form a cycle: a -> b -> a (each is a child of the "
       "next)"}},
+    {"duplicate supervisor names",
+     "supervisors:\n  root:\n    children: []\n  root:\n    children: []\n",
+     {"4:3: supervisors.root: supervisor 'root' is defined twice (first at line 2)"}},
+    {"a supervisor with two parents",
+     "supervisors:\n  root:\n    children: [a, b]\n  a:\n    children: [b]\n  b:\n"
+     "    children: []\n",
+     {"5:16: supervisors.a.children[0]: supervisor 'b' is already a child of supervisor 'root' "
+      "(line 3): a supervisor has one parent"}},
+    {"unknown supervisor field",
+     "supervisors:\n  root:\n    kids: []\n",
+     {"3:5: supervisors.root.kids: unknown field (expected one of: strategy, intensity, "
+      "period_ms, auto_shutdown, restart_delay_ms, restart_delay_max_ms, restart, children)"}},
     {"a supervisor its own child",
      "supervisors:\n  root:\n    children: [root]\n",
      {"3:16: supervisors.root.children[0]: supervisor 'root' cannot be its own child"}},
@@ -454,12 +466,16 @@ static void test_full_manifest(void **state) {
  * unless modules_dir says otherwise (itself relative to the manifest). */
 static void test_defaults_and_paths(void **state) {
   (void)state;
-  const char *y = "node:\n  modules_dir: mods\ncomponents:\n  e:\n    path: e.wasm\n"
+  const char *y = "node:\n  modules_dir: mods\n  workers: \"4\"\ncomponents:\n  e:\n"
+                  "    path: e.wasm\n    caps:\n      accept_from: []\n"
                   "  f:\n    path: /abs/f.wasm\nsupervisors:\n  root:\n    children: [e, f]\n";
   troupe_manifest_options skip = {.skip_files = true};
   troupe_manifest *m = NULL;
   assert_int_equal(troupe_manifest_parse(y, strlen(y), "dir/app.yaml", &skip, &m, NULL), 0);
   assert_string_equal(m->node.modules_dir, "dir/mods");
+  assert_int_equal(m->node.workers, 4); /* a quoted number is the number */
+  /* an empty accept_from is no list: the host then accepts everyone (documented) */
+  assert_int_equal(m->components[0].spec.caps.accept_from.n, 0);
   assert_string_equal(m->components[0].module_path, "dir/mods/e.wasm");
   assert_string_equal(m->components[1].module_path, "/abs/f.wasm");
   assert_string_equal(m->node.name, "app"); /* from the file's name */
