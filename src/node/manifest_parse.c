@@ -471,14 +471,16 @@ static void parse_components(trN_load *L, const trN_ynode *v) {
   for (size_t i = 0; i < v->n && !L->nomem; i++) {
     const trN_ynode *k = v->items[2 * i], *body = v->items[2 * i + 1];
     troupe_manifest_component *c = &L->comps[n];
+    memset(c, 0, sizeof *c);
+    memset(&L->aux[n], 0, sizeof L->aux[n]);
     c->pos = pos_of(L, k);
     const char *name = item_name(L, k, &L->comp_names, n, true);
-    if (!name)
-      continue;
-    c->spec.name = name;
+    /* a refused name still has its fields checked (into this slot, reused after) */
+    const char *label = name ? name : k->kind == TRN_Y_SCALAR ? k->text : "?";
+    c->spec.name = label;
     c->supervisor = SIZE_MAX;
     comp_ctx cx = {c, &L->aux[n]};
-    size_t saved = trN_field_push(L, name, -1);
+    size_t saved = trN_field_push(L, label, -1);
     if (trN_is_null(body) || body->kind == TRN_Y_MAP) {
       uint64_t seen = walk_map(L, body, comp_fields, &cx);
       bool mod = seen & (1u << F_MODULE), path = seen & (1u << F_PATH);
@@ -492,7 +494,8 @@ static void parse_components(trN_load *L, const trN_ynode *v) {
                      trN_kind_name(body));
     }
     trN_field_pop(L, saved);
-    n++;
+    if (name)
+      n++;
   }
   L->m->components = L->comps;
   L->m->ncomponents = n;

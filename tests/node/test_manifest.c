@@ -87,9 +87,11 @@ static const bad_case k_bad[] = {
     {"a field given twice",
      "components:\n  echo:\n    path: echo.wasm\n    path: echo.wasm\n" ROOT_OF("echo"),
      {"4:5: components.echo.path: given twice (first at line 3)"}},
-    {"duplicate component names",
-     "components:\n  echo:\n    path: echo.wasm\n  echo:\n    module: echo\n" ROOT_OF("echo"),
-     {"4:3: components.echo: component 'echo' is defined twice (first at line 2)"}},
+    {"duplicate component names (the second's fields still checked)",
+     "components:\n  echo:\n    path: echo.wasm\n  echo:\n    module: echo\n    colour: red\n"
+     ROOT_OF("echo"),
+     {"4:3: components.echo: component 'echo' is defined twice (first at line 2)",
+      "6:5: components.echo.colour: unknown field"}},
     {"a supervisor named like a component",
      "components:\n  echo:\n    path: echo.wasm\nsupervisors:\n  root:\n    children: [echo]\n"
      "  echo:\n    children: []\n",
