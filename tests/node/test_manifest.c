@@ -100,6 +100,13 @@ static const bad_case k_bad[] = {
     {"a bad name",
      "components:\n  \"a b\":\n    path: echo.wasm\n" ROOT_OF(""),
      {"2:3: components.a b: a name may hold only letters, digits, '_', '-' and '.'"}},
+    {"names: empty tokens, a trailing dot, too long",
+     "components:\n  a..b:\n    path: echo.wasm\n  c.:\n    path: echo.wasm\n"
+     "  " "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:\n    path: echo.wasm\n" ROOT_OF(""),
+     {"2:3: components.a..b: a name is dot-separated tokens: found an empty token",
+      "4:3: components.c.: a name may not end with '.'",
+      "6:3: components.aaaa"}},
     {"unknown child",
      "components:\n  echo:\n    path: echo.wasm\n" ROOT_OF("echo, ghost"),
      {"6:22: supervisors.root.children[1]: no component or supervisor named 'ghost'"}},
@@ -623,6 +630,57 @@ static void test_billion_laughs(void **state) {
   troupe_manifest_errors_clear(&errs);
 }
 
+/* Many components (past every growth of the name table): each found under its
+ * supervisor, a duplicate found among them, every reference resolved. */
+static void test_many(void **state) {
+  (void)state;
+  size_t n = 10000, groups = 10;
+  size_t cap = n * 64 + groups * (n / groups) * 8 + 4096;
+  char *t = malloc(cap);
+  assert_non_null(t);
+  size_t o = (size_t)sprintf(t, "components:\n");
+  for (size_t i = 0; i < n; i++)
+    o += (size_t)sprintf(t + o, "  c%zu:\n    module: m%zu@1.0\n", i, i % 7);
+  o += (size_t)sprintf(t + o, "supervisors:\n  root:\n    children: [");
+  for (size_t g = 0; g < groups; g++)
+    o += (size_t)sprintf(t + o, "%sg%zu", g ? ", " : "", g);
+  o += (size_t)sprintf(t + o, "]\n");
+  for (size_t g = 0; g < groups; g++) {
+    o += (size_t)sprintf(t + o, "  g%zu:\n    children: [", g);
+    for (size_t i = g * (n / groups); i < (g + 1) * (n / groups); i++)
+      o += (size_t)sprintf(t + o, "%sc%zu", i % (n / groups) ? ", " : "", i);
+    o += (size_t)sprintf(t + o, "]\n");
+  }
+  assert_true(o < cap);
+  troupe_manifest *m = NULL;
+  troupe_manifest_errors errs = {0};
+  assert_int_equal(troupe_manifest_parse(t, o, "many.yaml", &k_opts, &m, &errs), 0);
+  assert_int_equal(m->ncomponents, n);
+  assert_int_equal(m->nsupervisors, groups + 1);
+  for (size_t i = 0; i < n; i += 997) {
+    char name[32];
+    snprintf(name, sizeof name, "c%zu", i);
+    assert_int_equal(troupe_manifest_find_component(m, name), i);
+    assert_int_equal(m->components[i].supervisor, 1 + i / (n / groups));
+  }
+  assert_int_equal(m->supervisors[5].children[999].index, 4 * (n / groups) + 999);
+  troupe_manifest_free(m);
+
+  /* the last component defined again: found through the grown table */
+  char *dup = malloc(o + 64);
+  assert_non_null(dup);
+  size_t head = (size_t)sprintf(dup, "components:\n  c%zu:\n    module: x\n", n - 1);
+  memcpy(dup + head, t + strlen("components:\n"), o - strlen("components:\n"));
+  size_t len = head + o - strlen("components:\n");
+  assert_int_equal(troupe_manifest_parse(dup, len, "many.yaml", &k_opts, &m, &errs),
+                   TROUPE_E_INVAL);
+  assert_int_equal(errs.n, 1);
+  assert_non_null(strstr(errs.v[0].message, "component 'c9999' is defined twice (first at line 2)"));
+  troupe_manifest_errors_clear(&errs);
+  free(dup);
+  free(t);
+}
+
 /* Many errors: the list stops at its capacity and counts the rest. */
 static void test_error_cap(void **state) {
   (void)state;
@@ -775,6 +833,7 @@ int main(void) {
       cmocka_unit_test(test_bad_manifests),   cmocka_unit_test(test_full_manifest),
       cmocka_unit_test(test_defaults_and_paths), cmocka_unit_test(test_deep_nesting),
       cmocka_unit_test(test_huge_scalars),    cmocka_unit_test(test_billion_laughs),
+      cmocka_unit_test(test_many),
       cmocka_unit_test(test_error_cap),       cmocka_unit_test(test_format),
       cmocka_unit_test(test_files),           cmocka_unit_test(test_doc_example),
       cmocka_unit_test(test_oom_sweep),
