@@ -29,6 +29,7 @@ int trL_cmd_wasm_dump(int argc, char **argv); /* `troupe wasm dump` (cmd_wasm_du
 int trL_cmd_component(int argc, char **argv);
 int trL_cmd_store(int argc, char **argv); /* cmd_store.c */
 int trL_cmd_key(int argc, char **argv);   /* cmd_key.c */
+int trL_cmd_check(int argc, char **argv); /* `troupe check` (cmd_check.c) */
 
 /* "--help" or "-h". */
 bool trL_is_help(const char *arg);

@@ -25,6 +25,7 @@ static const trL_command commands[] = {
     {"component", "run a WebAssembly component in a throwaway host", trL_cmd_component},
     {"store", "add, list, show, remove and verify modules in the component store", trL_cmd_store},
     {"key", "make ed25519 keys that sign modules in the store", trL_cmd_key},
+    {"check", "check an application manifest (YAML) completely", trL_cmd_check},
 };
 
 static void usage(FILE *out) {
