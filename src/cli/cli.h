@@ -27,6 +27,17 @@ int trL_cmd_codec(int argc, char **argv);
 int trL_cmd_wasm(int argc, char **argv);
 int trL_cmd_wasm_dump(int argc, char **argv); /* `troupe wasm dump` (cmd_wasm_dump.c) */
 int trL_cmd_component(int argc, char **argv);
+/* Control of a running node (cmd_ctl*.c, docs/CONTROL.md). */
+int trL_cmd_ps(int argc, char **argv);
+int trL_cmd_info(int argc, char **argv);
+int trL_cmd_send(int argc, char **argv);
+int trL_cmd_ask(int argc, char **argv);
+int trL_cmd_invoke(int argc, char **argv);
+int trL_cmd_spawn(int argc, char **argv);
+int trL_cmd_stop(int argc, char **argv);
+int trL_cmd_restart(int argc, char **argv);
+int trL_cmd_logs(int argc, char **argv);
+int trL_cmd_top(int argc, char **argv);
 
 /* "--help" or "-h". */
 bool trL_is_help(const char *arg);
