@@ -273,6 +273,8 @@ int trL_cmd_spawn(int argc, char **argv) {
              {"--health-threshold", "health_threshold", UINT32_MAX}};
   static const char *const capflags[] = {"--send-to", "--accept-from", "--publish",
                                          "--subscribe", "--spawn"};
+  static const char *const capkeys[] = {"send_to", "accept_from", "publish", "subscribe",
+                                        "spawn"};
   json_t *req = trL_ctl_req("spawn"), *lim = json_object(), *caps = json_object(),
          *argvs = json_array();
   const char *pos[2] = {0};
@@ -308,7 +310,7 @@ int trL_cmd_spawn(int argc, char **argv) {
       }
     for (size_t k = 0; !taken && !missing && k < 5; k++)
       if ((v = trL_opt_value(argc, argv, &i, capflags[k], &missing))) {
-        push(caps, capflags[k] + 2, v);
+        push(caps, capkeys[k], v);
         taken = true;
       }
     if (!taken && !missing && (v = trL_opt_value(argc, argv, &i, "--restart", &missing))) {
