@@ -137,7 +137,10 @@ static void serve(trN_conn *c) {
       return;
     if (!flush_out(c, &last_out))
       return;
-    if (c->eof && c->out.len == 0 && (following || !memchr(c->in.p ? c->in.p : "", '\n', c->in.len)))
+    bool line_waiting = !following && memchr(c->in.p ? c->in.p : "", '\n', c->in.len);
+    if (c->out.len == 0 && line_waiting)
+      continue; /* pipelined requests: the next one now that this answer is out */
+    if (c->eof && c->out.len == 0)
       return; /* answered all it asked; a line cut short by the close is dropped */
 
     struct pollfd p[3] = {{.fd = s->stop_pipe[0], .events = POLLIN},
@@ -145,8 +148,7 @@ static void serve(trN_conn *c) {
                           {.fd = following ? c->wake[0] : -1, .events = POLLIN}};
     /* Read more only when there is no complete line waiting (and always when
      * following, to notice the close). */
-    bool want_read = !c->eof && (following || (!memchr(c->in.p ? c->in.p : "", '\n', c->in.len) &&
-                                               c->in.len <= s->max_request));
+    bool want_read = !c->eof && (following || (!line_waiting && c->in.len <= s->max_request));
     if (want_read)
       p[1].events |= POLLIN;
     if (c->out.len)

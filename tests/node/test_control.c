@@ -8,6 +8,8 @@
  */
 #include "test_control_util.h"
 
+#include "node/ctl_internal.h"
+
 #include <jansson.h>
 #include <grp.h>
 #include <sys/file.h>
@@ -308,6 +310,29 @@ static void test_bad_requests(void **state) {
   close(fd);
 }
 
+/* Several requests in one write are answered in order (regression: the server polled
+ * for more input while complete lines were still waiting, and hung). */
+static void test_pipelined_requests(void **state) {
+  ct_node *nd = *state;
+  int fd = ct_dial(troupe_ctl_server_path(nd->srv));
+  static const char three[] = "{\"op\":\"ask\",\"name\":\"echo\",\"payload\":1}\n"
+                              "{\"op\":\"ask\",\"name\":\"echo\",\"payload\":2}\n"
+                              "{\"op\":\"ask\",\"name\":\"echo\",\"payload\":3}\n";
+  ct_write(fd, three, sizeof three - 1);
+  for (int i = 1; i <= 3; i++) {
+    json_t *r = ok(ct_read_line(fd));
+    assert_int_equal(json_integer_value(json_object_get(r, "reply")), i);
+    json_decref(r);
+  }
+  /* and with the write side closed after them: all answered, then the end */
+  ct_write(fd, three, sizeof three - 1);
+  shutdown(fd, SHUT_WR);
+  for (int i = 1; i <= 3; i++)
+    json_decref(ok(ct_read_line(fd)));
+  assert_null(ct_read_line(fd));
+  close(fd);
+}
+
 /* A client that closes in the middle of a request, or before reading its answer. */
 static void test_closed_mid_request(void **state) {
   ct_node *nd = *state;
@@ -521,6 +546,142 @@ static void test_stop_with_clients(void **state) {
   ct_node_stop(&nd);
 }
 
+/* ---- bounds --------------------------------------------------------------------------- */
+
+static int server_with(ct_node *nd, const char *name, unsigned max_clients, uint32_t io_ms,
+                      uint32_t idle_ms, troupe_ctl_server **out) {
+  troupe_ctl_config cfg;
+  troupe_ctl_config_init(&cfg);
+  cfg.host = nd->host;
+  cfg.node = name;
+  cfg.dir = nd->dir;
+  cfg.max_clients = max_clients;
+  cfg.io_timeout_ms = io_ms;
+  cfg.idle_timeout_ms = idle_ms;
+  troupe_err err;
+  return troupe_ctl_server_start(&cfg, out, &err);
+}
+
+/* Read until the server closes the connection (bounded): true when it did. */
+static bool closed_by_server(int fd) {
+  uint64_t end = troupe_clock_mono_ns() + CT_WAIT_MS * 1000000ull;
+  char buf[65536];
+  while (troupe_clock_mono_ns() < end) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, 100) <= 0)
+      continue;
+    ssize_t r = recv(fd, buf, sizeof buf, 0);
+    if (r == 0 || (r < 0 && errno == ECONNRESET))
+      return true;
+  }
+  return false;
+}
+
+static void test_busy_beyond_max_clients(void **state) {
+  ct_node *nd = *state;
+  troupe_ctl_server *srv;
+  assert_int_equal(server_with(nd, "small", 1, 10000, 0, &srv), 0);
+  int a = ct_dial(troupe_ctl_server_path(srv));
+  json_decref(ok(ct_call_fd(a, "{\"op\":\"hello\"}"))); /* a is being served */
+  int b = ct_dial(troupe_ctl_server_path(srv));
+  assert_true(b >= 0);
+  err_is(ct_read_line(b), "BUSY");
+  assert_true(closed_by_server(b));
+  close(b);
+  json_decref(ok(ct_call_fd(a, "{\"op\":\"hello\"}"))); /* a is not disturbed */
+  close(a);
+  /* once a is gone (joined by the acceptor), there is room again */
+  bool served = false;
+  for (uint64_t end = troupe_clock_mono_ns() + CT_WAIT_MS * 1000000ull;
+       !served && troupe_clock_mono_ns() < end;) {
+    int c = ct_dial(troupe_ctl_server_path(srv));
+    json_t *r = parse(ct_call_fd(c, "{\"op\":\"hello\"}"));
+    served = json_is_true(json_object_get(r, "ok"));
+    json_decref(r);
+    close(c);
+    if (!served)
+      ct_sleep_ms(20);
+  }
+  assert_true(served);
+  troupe_ctl_server_stop(srv);
+}
+
+/* A client that asks and never reads is cut off once its output has waited io_timeout. */
+static void test_deaf_client_disconnected(void **state) {
+  ct_node *nd = *state;
+  troupe_ctl_server *srv;
+  assert_int_equal(server_with(nd, "deaf", 8, 200, 0, &srv), 0);
+  int fd = ct_dial(troupe_ctl_server_path(srv));
+  static const char req[] = "{\"op\":\"ps\"}\n";
+  bool cut = false;
+  uint64_t end = troupe_clock_mono_ns() + CT_WAIT_MS * 1000000ull;
+  while (!cut && troupe_clock_mono_ns() < end) {
+    ssize_t w = send(fd, req, sizeof req - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
+      cut = true;
+    else if (w < 0)
+      ct_sleep_ms(10); /* both buffers full: the server waits for us to read */
+  }
+  if (!cut)
+    cut = closed_by_server(fd);
+  assert_true(cut);
+  close(fd);
+  json_decref(ok(ct_call(nd, "{\"op\":\"hello\"}"))); /* the node's other server is fine */
+  troupe_ctl_server_stop(srv);
+}
+
+static void test_idle_client_closed(void **state) {
+  ct_node *nd = *state;
+  troupe_ctl_server *srv;
+  assert_int_equal(server_with(nd, "idle", 8, 10000, 100, &srv), 0);
+  int fd = ct_dial(troupe_ctl_server_path(srv));
+  ct_write(fd, "{\"op\":", 6); /* half a request, then nothing */
+  assert_true(closed_by_server(fd));
+  close(fd);
+  troupe_ctl_server_stop(srv);
+}
+
+/* ---- the tap's ring (white box) -------------------------------------------------------- */
+
+static void fwd_count(void *user, const troupe_log_record *rec) {
+  (void)rec;
+  (*(int *)user)++;
+}
+
+static void test_tap_ring_reports_what_it_dropped(void **state) {
+  (void)state;
+  int forwarded = 0;
+  troupe_logger *fwd = troupe_logger_callback(fwd_count, &forwarded, TROUPE_LOG_DEBUG);
+  troupe_ctl_tap *tap;
+  troupe_err err;
+  assert_int_equal(troupe_ctl_tap_new(3, TROUPE_LOG_INFO, fwd, &tap, &err), 0);
+  troupe_logger *lg = troupe_ctl_tap_logger(tap);
+  for (int i = 0; i < 5; i++) {
+    troupe_log_field f[] = {TROUPE_LOG_STR("name", i % 2 ? "odd" : "even"), TROUPE_LOG_INT("i", i)};
+    troupe_log(lg, TROUPE_LOG_INFO, "tick", f, 2);
+  }
+  troupe_log(lg, TROUPE_LOG_DEBUG, "quiet", NULL, 0); /* below the ring's level: forwarded only */
+  assert_int_equal(forwarded, 6);
+  trN_buf out = {0};
+  uint64_t cursor = 0; /* a follower that saw nothing: 2 records are gone */
+  assert_int_equal(trN_tap_read(tap, &cursor, NULL, &out, SIZE_MAX, true), 0);
+  assert_non_null(strstr(out.p, "\"event\":\"control.logs_dropped\",\"dropped\":2"));
+  assert_non_null(strstr(out.p, "\"i\":2"));
+  assert_non_null(strstr(out.p, "\"i\":4"));
+  assert_null(strstr(out.p, "\"i\":1"));
+  assert_null(strstr(out.p, "quiet"));
+  assert_int_equal(cursor, 5);
+  trN_buf_free(&out);
+  /* the name filter, as an array's elements */
+  cursor = trN_tap_cursor(tap, SIZE_MAX);
+  assert_int_equal(trN_tap_read(tap, &cursor, "odd", &out, SIZE_MAX, false), 0);
+  assert_non_null(strstr(out.p, "\"i\":3"));
+  assert_null(strstr(out.p, "\"i\":2"));
+  trN_buf_free(&out);
+  troupe_ctl_tap_free(tap);
+  troupe_logger_free(fwd);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_hello, setup, teardown),
@@ -533,6 +694,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_logs, setup, teardown),
       cmocka_unit_test_setup_teardown(test_logs_follow, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_pipelined_requests, setup, teardown),
       cmocka_unit_test_setup_teardown(test_closed_mid_request, setup, teardown),
       cmocka_unit_test_setup_teardown(test_slow_client_stalls_nobody, setup, teardown),
       cmocka_unit_test_setup_teardown(test_socket_mode, setup, teardown),
@@ -542,6 +704,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_unsafe_directory_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_client_finds_the_only_node, setup, teardown),
       cmocka_unit_test(test_stop_with_clients),
+      cmocka_unit_test_setup_teardown(test_busy_beyond_max_clients, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_deaf_client_disconnected, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_idle_client_closed, setup, teardown),
+      cmocka_unit_test(test_tap_ring_reports_what_it_dropped),
   };
   signal(SIGPIPE, SIG_IGN);
   return cmocka_run_group_tests(tests, NULL, NULL);
