@@ -30,6 +30,17 @@ int trL_cmd_component(int argc, char **argv);
 int trL_cmd_store(int argc, char **argv); /* cmd_store.c */
 int trL_cmd_key(int argc, char **argv);   /* cmd_key.c */
 int trL_cmd_check(int argc, char **argv); /* `troupe check` (cmd_check.c) */
+/* Control of a running node (cmd_ctl*.c, docs/CONTROL.md). */
+int trL_cmd_ps(int argc, char **argv);
+int trL_cmd_info(int argc, char **argv);
+int trL_cmd_send(int argc, char **argv);
+int trL_cmd_ask(int argc, char **argv);
+int trL_cmd_invoke(int argc, char **argv);
+int trL_cmd_spawn(int argc, char **argv);
+int trL_cmd_stop(int argc, char **argv);
+int trL_cmd_restart(int argc, char **argv);
+int trL_cmd_logs(int argc, char **argv);
+int trL_cmd_top(int argc, char **argv);
 
 /* "--help" or "-h". */
 bool trL_is_help(const char *arg);

@@ -26,6 +26,16 @@ static const trL_command commands[] = {
     {"store", "add, list, show, remove and verify modules in the component store", trL_cmd_store},
     {"key", "make ed25519 keys that sign modules in the store", trL_cmd_key},
     {"check", "check an application manifest (YAML) completely", trL_cmd_check},
+    {"ps", "list a running node's components", trL_cmd_ps},
+    {"info", "show one component of a running node", trL_cmd_info},
+    {"send", "send a message to a component of a running node", trL_cmd_send},
+    {"ask", "ask a component of a running node, print the reply", trL_cmd_ask},
+    {"invoke", "call an export of a component of a running node", trL_cmd_invoke},
+    {"spawn", "start a component in a running node", trL_cmd_spawn},
+    {"stop", "stop a component of a running node", trL_cmd_stop},
+    {"restart", "restart a component of a running node", trL_cmd_restart},
+    {"logs", "a running node's log records; -f follows", trL_cmd_logs},
+    {"top", "a running node's components by fuel, messages, memory", trL_cmd_top},
 };
 
 static void usage(FILE *out) {
