@@ -41,6 +41,7 @@ int trL_cmd_stop(int argc, char **argv);
 int trL_cmd_restart(int argc, char **argv);
 int trL_cmd_logs(int argc, char **argv);
 int trL_cmd_top(int argc, char **argv);
+int trL_cmd_run(int argc, char **argv);   /* `troupe run` (cmd_run.c) */
 
 /* "--help" or "-h". */
 bool trL_is_help(const char *arg);

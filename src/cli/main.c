@@ -36,6 +36,7 @@ static const trL_command commands[] = {
     {"restart", "restart a component of a running node", trL_cmd_restart},
     {"logs", "a running node's log records; -f follows", trL_cmd_logs},
     {"top", "a running node's components by fuel, messages, memory", trL_cmd_top},
+    {"run", "run the application of a manifest in the foreground (a node)", trL_cmd_run},
 };
 
 static void usage(FILE *out) {
