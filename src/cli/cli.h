@@ -27,6 +27,7 @@ int trL_cmd_codec(int argc, char **argv);
 int trL_cmd_wasm(int argc, char **argv);
 int trL_cmd_wasm_dump(int argc, char **argv); /* `troupe wasm dump` (cmd_wasm_dump.c) */
 int trL_cmd_component(int argc, char **argv);
+int trL_cmd_test(int argc, char **argv); /* `troupe test` (cmd_test.c) */
 
 /* "--help" or "-h". */
 bool trL_is_help(const char *arg);

@@ -23,6 +23,7 @@ static const trL_command commands[] = {
     {"codec", "encode, decode and transcode multicodec-prefixed payloads", trL_cmd_codec},
     {"wasm", "run, invoke, validate and dump WebAssembly modules", trL_cmd_wasm},
     {"component", "run a WebAssembly component in a throwaway host", trL_cmd_component},
+    {"test", "run scenario files against components, reporting TAP", trL_cmd_test},
 };
 
 static void usage(FILE *out) {
