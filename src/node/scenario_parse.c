@@ -507,7 +507,8 @@ static int parse_step(pctx *c, const trN_ynode *n, trN_step *st) {
   st->line = n->line;
   st->col = n->col;
   char what[32];
-  snprintf(what, sizeof what, "a %s step", actions[a]);
+  snprintf(what, sizeof what, "%s %s step", strchr("aeiou", actions[a][0]) ? "an" : "a",
+           actions[a]);
   int rc = check_map(c, n, what, step_keys[a]);
   if (rc)
     return rc;
