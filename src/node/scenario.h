@@ -66,6 +66,7 @@ typedef enum trN_step_kind {
   TRN_PUBLISH,
   TRN_SLEEP,
   TRN_EXPECT_EVENT,
+  TRN_EXPECT_NO_EVENT, /* watches for its whole timeout: fails if a matching event comes */
 } trN_step_kind;
 
 typedef enum trN_event_kind {

@@ -301,10 +301,10 @@ static int parse_comp(pctx *c, const trN_ynode *n, trN_comp *m, const char *stor
 }
 
 /* ---- steps ----------------------------------------------------------------------------- */
-static const char *const actions[] = {"send", "ask", "invoke", "publish", "sleep", "expect_event",
-                                      NULL};
+static const char *const actions[] = {"send",  "ask",          "invoke",          "publish",
+                                      "sleep", "expect_event", "expect_no_event", NULL};
 static const trN_step_kind action_kinds[] = {TRN_SEND, TRN_ASK, TRN_INVOKE, TRN_PUBLISH,
-                                             TRN_SLEEP, TRN_EXPECT_EVENT};
+                                             TRN_SLEEP, TRN_EXPECT_EVENT, TRN_EXPECT_NO_EVENT};
 /* The keys each action allows beside its own and name/timeout. */
 static const char *const send_keys[] = {"send", "name", "timeout", "payload", "tag", "codec",
                                         "expect_error", NULL};
@@ -320,8 +320,11 @@ static const char *const sleep_keys[] = {"sleep", "name", NULL};
 static const char *const event_keys[] = {"expect_event", "name", "timeout", "component",
                                          "message", "health", "reason", "action", "target",
                                          "fields", NULL};
-static const char *const *const step_keys[] = {send_keys, ask_keys, invoke_keys, publish_keys,
-                                               sleep_keys, event_keys};
+static const char *const no_event_keys[] = {"expect_no_event", "name", "timeout", "component",
+                                            "message", "health", "reason", "action", "target",
+                                            "fields", NULL};
+static const char *const *const step_keys[] = {send_keys,    ask_keys,   invoke_keys,  publish_keys,
+                                               sleep_keys,   event_keys, no_event_keys};
 
 static const char *const event_names[] = {"started", "restart", "stopped", "crash", "trap",
                                           "health", "capability_denied", "log", "output", NULL};
@@ -436,8 +439,9 @@ static int default_name(trN_step *st, const troupe_scenario *s) {
   case TRN_PUBLISH: snprintf(buf, sizeof buf, "publish %s", st->subject); break;
   case TRN_SLEEP: snprintf(buf, sizeof buf, "sleep %u ms", st->sleep_ms); break;
   case TRN_EXPECT_EVENT:
-    snprintf(buf, sizeof buf, "expect %s%s%s", trN_event_kind_name(st->event), comp ? " of " : "",
-             comp ? comp : "");
+  case TRN_EXPECT_NO_EVENT:
+    snprintf(buf, sizeof buf, "expect %s%s%s%s", st->kind == TRN_EXPECT_NO_EVENT ? "no " : "",
+             trN_event_kind_name(st->event), comp ? " of " : "", comp ? comp : "");
     break;
   }
   return (st->name = trB_strdup(buf)) ? TROUPE_OK : TROUPE_E_NOMEM;
@@ -450,8 +454,8 @@ static int parse_event(pctx *c, const trN_ynode *n, const trN_ynode *kind, trN_s
     for (; event_names[i] && strcmp(event_names[i], kind->text); i++)
       ;
   if (kind->kind != TRN_Y_SCALAR || !event_names[i])
-    return fail(c, kind, "expect_event must be one of started, restart, stopped, crash, trap, "
-                         "health, capability_denied, log, output");
+    return fail(c, kind, "%s must be one of started, restart, stopped, crash, trap, "
+                         "health, capability_denied, log, output", st->kind == TRN_EXPECT_EVENT ? "expect_event" : "expect_no_event");
   st->event = (trN_event_kind)i;
   const trN_ynode *v;
   st->any_comp = true;
@@ -480,7 +484,8 @@ static int parse_event(pctx *c, const trN_ynode *n, const trN_ynode *kind, trN_s
     if (json_object_set_new(st->fields, shorthands[k], json_string(v->text)))
       return nomem(c);
   }
-  if (st->event == TRN_EV_HEALTH && !json_object_get(st->fields, "health"))
+  if (st->event == TRN_EV_HEALTH && !json_object_get(st->fields, "health") &&
+      st->kind == TRN_EXPECT_EVENT)
     return fail(c, n, "expect_event health needs health: healthy, degraded or unhealthy");
   return TROUPE_OK;
 }
@@ -501,8 +506,8 @@ static int parse_step(pctx *c, const trN_ynode *n, trN_step *st) {
       ;
   }
   if (!act)
-    return fail(c, n, "a step needs an action: send, ask, invoke, publish, sleep or "
-                      "expect_event");
+    return fail(c, n, "a step needs an action: send, ask, invoke, publish, sleep, "
+                      "expect_event or expect_no_event");
   st->kind = action_kinds[a];
   st->line = n->line;
   st->col = n->col;
@@ -542,6 +547,7 @@ static int parse_step(pctx *c, const trN_ynode *n, trN_step *st) {
       return rc;
     break;
   case TRN_EXPECT_EVENT:
+  case TRN_EXPECT_NO_EVENT:
     if ((rc = parse_event(c, n, act, st)))
       return rc;
     break;

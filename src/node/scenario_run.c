@@ -380,6 +380,20 @@ static void do_expect_event(run *r, const trN_step *st, outcome *o) {
   }
 }
 
+/* Nothing matching may come for the whole timeout (what came before counts too). */
+static void do_expect_no_event(run *r, const trN_step *st, outcome *o) {
+  uint64_t deadline = troupe_clock_mono_ns() + (uint64_t)st->timeout_ms * 1000000u;
+  json_t *ev = trN_evq_take(&r->q, r->s, st, deadline);
+  if (!ev) {
+    o->ok = true;
+    return;
+  }
+  say(o, "an unexpected %s event%s%s", trN_event_kind_name(st->event), st->any_comp ? "" : " of ",
+      st->any_comp ? "" : r->s->comps[st->comp].name);
+  o->got = dump(ev);
+  json_decref(ev);
+}
+
 static void do_step(run *r, const trN_step *st, outcome *o) {
   if (st->kind != TRN_PUBLISH && st->kind != TRN_SLEEP && st->kind != TRN_SPAWN && !st->any_comp &&
       !r->ids[st->comp]) {
@@ -398,6 +412,7 @@ static void do_step(run *r, const trN_step *st, outcome *o) {
     o->ok = true;
     break;
   case TRN_EXPECT_EVENT: do_expect_event(r, st, o); break;
+  case TRN_EXPECT_NO_EVENT: do_expect_no_event(r, st, o); break;
   }
 }
 

@@ -3,7 +3,7 @@
  * TAP read back: the exact output of a small scenario (a pass, a failure with its
  * diagnostic block, an escaped '#'), a wrong reply failing with the difference while
  * later steps still run, a missing event failing when its timeout ends, an expected
- * error that does not come, `eventually` giving up with the last reply, a module by
+ * error that does not come, an event that should not come, `eventually` giving up with the last reply, a module by
  * path, a spawn that fails and the steps it skips, the subtest form and -v's log lines.
  */
 #include <setjmp.h>
@@ -162,7 +162,12 @@ static void test_expectations_that_fail(void **state) {
                    "  - invoke: counter\n"
                    "    function: add\n"
                    "    args: 2\n"
-                   "    expect: {count: 2}\n",
+                   "    expect: {count: 2}\n"
+                   "  - expect_no_event: started\n"
+                   "    component: counter\n"
+                   "    timeout: 50\n"
+                   "  - expect_no_event: crash\n"
+                   "    timeout: 50\n",
                    "f.yaml", 0, false);
   has(&r, "not ok 2 - ask counter # expected an error TIMEOUT, but it succeeded\n");
   has(&r, "not ok 3 - invoke counter add # error INVAL: the message does not contain \"not "
@@ -173,8 +178,12 @@ static void test_expectations_that_fail(void **state) {
   has(&r, "  message: \"the reply does not contain what was expected: at $.count: the number "
           "differs\"\n");
   has(&r, "ok 6 - invoke counter add\n");
-  assert_int_equal(r.sum.failed, 4);
-  assert_int_equal(r.sum.passed, 2);
+  /* the start came before the step: it still counts */
+  has(&r, "not ok 7 - expect no started of counter # an unexpected started event of counter\n");
+  has(&r, "  got: {\"event\":\"component_started\",\"component\":1,\"name\":\"counter\"");
+  has(&r, "ok 8 - expect no crash\n");
+  assert_int_equal(r.sum.failed, 5);
+  assert_int_equal(r.sum.passed, 3);
   free(r.tap);
 }
 
