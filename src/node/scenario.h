@@ -6,7 +6,7 @@
  *   scenario_parse.c  the tree -> a trN_scen (components to spawn, steps), checking
  *                     every key, type and component name, errors as file:line:column;
  *   scenario_run.c    a host, the spawns, the steps in order, TAP on a FILE.
- * Beside them: scenario_match.c (the JSON exact / subset matcher with the path of the
+ * scenario_api.c reads the file and frees. Beside them: scenario_match.c (the JSON exact / subset matcher with the path of the
  * first difference) and scenario_events.c (the host's log records caught into a bounded
  * queue the expect_event steps wait on, and a health watcher).
  */
