@@ -271,10 +271,26 @@ static void wait_ready(run *r, troupe_component_id id, uint64_t deadline) {
   }
 }
 
-/* ask and invoke: call, compare, and with `eventually` call again until it matches. */
+/* The mismatch of a reply with what the step expects, into o (replacing an earlier one). */
+static void mismatch(const trN_step *st, json_t *got, char *raw, const char *where, outcome *o) {
+  say(o, "%s %s: %s", st->kind == TRN_ASK ? "the reply" : "the result",
+      st->subset ? "does not contain what was expected" : "differs",
+      got ? where : "it is not JSON or CBOR");
+  free(o->expected);
+  free(o->got);
+  o->expected = dump(st->expect);
+  o->got = got ? dump(got) : raw;
+  if (got)
+    free(raw);
+}
+
+/* ask and invoke: call, compare, and with `eventually` call again until it matches. When
+ * the time runs out, the last reply that came is what the failure shows (a last call cut
+ * short by the deadline does not hide it). */
 static void do_call(run *r, const trN_step *st, outcome *o) {
   troupe_component_id id = r->ids[st->comp];
   uint64_t deadline = troupe_clock_mono_ns() + (uint64_t)st->timeout_ms * 1000000u;
+  bool replied = false; /* o holds the mismatch of an earlier reply */
   for (;;) {
     uint64_t now = troupe_clock_mono_ns();
     uint64_t left = deadline > now ? deadline - now : 1000000u;
@@ -304,36 +320,28 @@ static void do_call(run *r, const trN_step *st, outcome *o) {
         sleep_ms(10);
         continue;
       }
-      check_failed(st->kind == TRN_ASK ? "ask" : "invoke", rc, &e, o);
+      if (!replied)
+        check_failed(st->kind == TRN_ASK ? "ask" : "invoke", rc, &e, o);
       return;
     }
     char *raw = NULL;
     json_t *got = decode(out, len, &raw);
     free(out);
-    if (!st->expect) {
-      json_decref(got);
-      free(raw);
-      o->ok = true;
-      return;
-    }
     char where[300];
-    bool ok = got && trN_json_match(st->expect, got, st->subset, where, sizeof where);
-    if (ok || !again) {
-      o->ok = ok;
-      if (!ok) {
-        say(o, "%s %s: %s", st->kind == TRN_ASK ? "the reply" : "the result",
-            st->subset ? "does not contain what was expected" : "differs",
-            got ? where : "it is not JSON or CBOR");
-        o->expected = dump(st->expect);
-        o->got = got ? dump(got) : raw;
-        raw = NULL;
-      }
+    if (!st->expect || (got && trN_json_match(st->expect, got, st->subset, where, sizeof where))) {
+      free(o->expected);
+      free(o->got);
+      o->expected = o->got = NULL;
+      o->ok = true;
       json_decref(got);
       free(raw);
       return;
     }
+    mismatch(st, got, raw, where, o);
     json_decref(got);
-    free(raw);
+    replied = true;
+    if (!again)
+      return;
     sleep_ms(10);
   }
 }

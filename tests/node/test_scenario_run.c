@@ -158,7 +158,7 @@ static void test_expectations_that_fail(void **state) {
                    "  - ask: counter\n"
                    "    expect_subset: {count: 5}\n"
                    "    eventually: true\n"
-                   "    timeout: 100\n"
+                   "    timeout: 500\n"
                    "  - invoke: counter\n"
                    "    function: add\n"
                    "    args: 2\n"
