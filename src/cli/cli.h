@@ -42,6 +42,7 @@ int trL_cmd_restart(int argc, char **argv);
 int trL_cmd_logs(int argc, char **argv);
 int trL_cmd_top(int argc, char **argv);
 int trL_cmd_run(int argc, char **argv);   /* `troupe run` (cmd_run.c) */
+int trL_cmd_test(int argc, char **argv); /* `troupe test` (cmd_test.c) */
 
 /* "--help" or "-h". */
 bool trL_is_help(const char *arg);

@@ -37,6 +37,7 @@ static const trL_command commands[] = {
     {"logs", "a running node's log records; -f follows", trL_cmd_logs},
     {"top", "a running node's components by fuel, messages, memory", trL_cmd_top},
     {"run", "run the application of a manifest in the foreground (a node)", trL_cmd_run},
+    {"test", "run scenario files against components, reporting TAP", trL_cmd_test},
 };
 
 static void usage(FILE *out) {
