@@ -40,7 +40,7 @@ typedef struct trN_ynode {
 #define TRN_Y_MAX_NODES 200000
 
 /* Parse one YAML document. On error: INVAL with "PATH:LINE:COL: what" in *err. */
-int trN_yaml_load(const char *text, size_t len, const char *path, trN_ynode **out,
+int trN_scenario_yaml_load(const char *text, size_t len, const char *path, trN_ynode **out,
                   troupe_err *err);
 void trN_yaml_free(trN_ynode *n);
 /* A YAML value as JSON: mappings (string keys) -> objects, sequences -> arrays, plain

@@ -23,7 +23,7 @@ int troupe_scenario_parse(const char *text, size_t len, const char *path,
     return troupe_err_set(err, TROUPE_E_INVAL, "scenario: NULL argument");
   *out = NULL;
   trN_ynode *root = NULL;
-  int rc = trN_yaml_load(text ? text : "", len, path, &root, err);
+  int rc = trN_scenario_yaml_load(text ? text : "", len, path, &root, err);
   if (rc)
     return rc;
   rc = trN_scenario_build(root, path, cfg, out, err);

@@ -50,7 +50,7 @@ static int at(troupe_err *err, const char *path, const yaml_mark_t *m, const cha
                         (unsigned)m->column + 1, what);
 }
 
-int trN_yaml_load(const char *text, size_t len, const char *path, trN_ynode **out,
+int trN_scenario_yaml_load(const char *text, size_t len, const char *path, trN_ynode **out,
                   troupe_err *err) {
   *out = NULL;
   if (len > TRN_Y_MAX_BYTES)

@@ -85,7 +85,7 @@ static void test_yaml_values(void **state) {
                              "h: {x: null}\ni: 0x10\nj: 1e3\nk: ''\n";
   trN_ynode *root = NULL;
   troupe_err err;
-  assert_int_equal(trN_yaml_load(text, sizeof text - 1, "v.yaml", &root, &err), TROUPE_OK);
+  assert_int_equal(trN_scenario_yaml_load(text, sizeof text - 1, "v.yaml", &root, &err), TROUPE_OK);
   const trN_ynode *bad = NULL;
   json_t *j = trN_yaml_to_json(root, &bad);
   assert_non_null(j);
