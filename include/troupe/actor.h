@@ -163,6 +163,10 @@ typedef struct troupe_runtime_config {
   troupe_logger *audit;         /* lifecycle events as JSON lines (borrowed); NULL = none */
   uint64_t shutdown_timeout_ns; /* per root actor at stop before it is killed; 0 = 5 s */
   uint64_t max_actors;          /* live actors allowed; 0 = limited by memory only */
+  /* Count every actor's queued user messages, for troupe_actor_queued (a bounded
+   * mailbox always counts). Costs an atomic add at the send and a subtract at the
+   * receipt of each message of an unbounded mailbox; off by default. */
+  bool count_queued;
 } troupe_runtime_config;
 
 TROUPE_API void troupe_runtime_config_init(troupe_runtime_config *cfg);
@@ -397,6 +401,10 @@ TROUPE_API int troupe_exit(troupe_runtime *rt, troupe_actor_id from, troupe_acto
  * signals and down messages go out, so whoever receives those sees it gone (as OTP's
  * is_process_alive does), and from the moment a troupe_exit(KILL) to it returned. */
 TROUPE_API bool troupe_actor_alive(troupe_runtime *rt, troupe_actor_id id);
+/* User messages queued for id and not yet handled (deferred ones included), when its
+ * mailbox is bounded or the runtime counts (count_queued); 0 otherwise, and for an id
+ * that is not alive. A snapshot: senders and the actor move it meanwhile. */
+TROUPE_API uint32_t troupe_actor_queued(troupe_runtime *rt, troupe_actor_id id);
 
 /* ---------------------------------------------------------------------------------
  * Timers. Fire on a worker with about 1 ms resolution.

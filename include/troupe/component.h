@@ -190,6 +190,8 @@ typedef struct troupe_component_info {
   troupe_exit_reason last_exit;  /* of the last incarnation; message owned */
   troupe_component_limits limits;/* with defaults filled in */
   troupe_group_id group;         /* its supervisor group, 0 = the root */
+  uint32_t mailbox_depth;        /* messages waiting for it: queued for the current
+                                  * incarnation and held between incarnations */
 } troupe_component_info;
 TROUPE_API int troupe_host_info(troupe_host *h, troupe_component_id id,
                                 troupe_component_info *out, troupe_err *err);

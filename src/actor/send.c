@@ -73,6 +73,10 @@ int trA_deliver(troupe_runtime *rt, troupe_actor_id to, trA_msg *m, bool sys) {
         return TROUPE_E_MAILBOX_FULL;
       }
       m->flags |= TRA_MF_COUNTED;
+    } else if (TR_UNLIKELY(rt->cfg.count_queued)) {
+      /* Relaxed: a statistic (troupe_actor_queued); trA_uncount undoes it at receipt. */
+      atomic_fetch_add_explicit(&a->mcount, 1, memory_order_relaxed);
+      m->flags |= TRA_MF_COUNTED;
     }
   } else {
     m->flags |= TRA_MF_SYS;
@@ -210,6 +214,12 @@ bool trA_slot_in_use(troupe_runtime *rt, troupe_actor_id id) {
     return false;
   uint64_t gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
   return TRA_GEN(gs) == TRA_ID_GEN(id) && TRA_STATE(gs) != TRA_SLOT_FREE;
+}
+
+uint32_t troupe_actor_queued(troupe_runtime *rt, troupe_actor_id id) {
+  troupe_actor *a = rt ? trA_slot(rt, id) : NULL;
+  /* Relaxed: a snapshot of a counter that moves while we look. */
+  return a ? atomic_load_explicit(&a->mcount, memory_order_relaxed) : 0;
 }
 
 bool troupe_actor_alive(troupe_runtime *rt, troupe_actor_id id) {

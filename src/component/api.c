@@ -235,9 +235,11 @@ int troupe_host_info(troupe_host *h, troupe_component_id id, troupe_component_in
   out->fuel_used = atomic_load_explicit(&r->fuel, memory_order_relaxed);
   out->limits = r->spec->s.limits;
   out->group = r->group ? r->group->id : 0;
+  out->mailbox_depth = troupe_actor_queued(h->rt, out->actor);
   int rc = TROUPE_OK;
   pthread_mutex_lock(&r->mu); /* mod, sha256, module_ref: set by the first load */
   out->health = r->health;
+  out->mailbox_depth += (uint32_t)TR_MIN(r->held_n, UINT32_MAX - out->mailbox_depth);
   out->last_exit.kind = r->last_exit_kind;
   out->last_exit.code = r->last_exit_code;
   if (r->mod)

@@ -317,8 +317,42 @@ static void publish_subscribe(void **state) {
   cu_host_free(&c);
 }
 
+static uint32_t depth_of(cu_host *h, troupe_component_id id) {
+  troupe_component_info info;
+  if (troupe_host_info(h->h, id, &info, NULL))
+    return UINT32_MAX;
+  uint32_t d = info.mailbox_depth;
+  troupe_component_info_clear(&info);
+  return d;
+}
+
+/* mailbox_depth: what waits for the component -- messages behind a long job, and
+ * messages held while it is between incarnations -- and 0 once handled. */
+static void mailbox_depth(void **state) {
+  (void)state;
+  cu_host c;
+  assert_int_equal(cu_host_new(&c, 2), 0);
+  troupe_component_spec s = cu_spec("deep", "probe");
+  s.limits.fuel_per_message = 300000000; /* "spin" ends (a trap) after a while */
+  troupe_component_id id = cu_spawn(&c, &s);
+  assert_true(id);
+  assert_int_equal(depth_of(&c, id), 0);
+  assert_int_equal(cu_send_json(&c, id, "\"spin\""), 0);
+  for (int i = 0; i < 5; i++)
+    assert_int_equal(cu_send_json(&c, id, "1"), 0);
+  assert_true(CU_WAIT(depth_of(&c, id) == 5)); /* behind the spin, once it is taken */
+  /* the spin traps on its fuel limit; the next incarnation handles the five */
+  assert_true(CU_WAIT(cu_restarts(&c, id) == 1 && depth_of(&c, id) == 0));
+  char *out = NULL;
+  assert_true(CU_WAIT(cu_invoke(&c, id, "counters", NULL, &out) == 0 &&
+                      (strncmp(out, "[5,", 3) == 0 || (free(out), false))));
+  free(out);
+  cu_host_free(&c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(mailbox_depth),
       cmocka_unit_test(spawn_invoke_ask_stop),
       cmocka_unit_test(start_failures),
       cmocka_unit_test(bad_specs),
