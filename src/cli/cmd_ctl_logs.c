@@ -55,6 +55,8 @@ static void print_record(const char *line, bool json) {
       continue;
     if (json_is_string(v)) {
       printf(" %s=%s", k, json_string_value(v));
+    } else if (json_is_real(v)) {
+      printf(" %s=%g", k, json_real_value(v)); /* 1.10086, not 1.1008629969999999 */
     } else {
       char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
       printf(" %s=%s", k, t ? t : "?");

@@ -2,8 +2,9 @@
  * node/ctl_internal.h: the control server's parts (prefix trN_ctl / trN_tap / trN_buf):
  * ctl_paths.c (the socket directory, the socket and its lock), ctl_tap.c (the log tap's
  * ring), ctl_server.c (accepting, one thread per connection, line I/O), ctl_ops.c (a
- * request line -> a response line), ctl_info.c (component snapshots and payloads as
- * JSON), ctl_client.c (the client side). docs/CONTROL.md is the protocol.
+ * request line -> a response line), ctl_spawn.c (the spawn op's spec), ctl_info.c
+ * (component snapshots and payloads as JSON), ctl_util.c (buffers, JSON text),
+ * ctl_client.c (the client side). docs/CONTROL.md is the protocol.
  */
 #ifndef TROUPE_NODE_CTL_INTERNAL_H
 #define TROUPE_NODE_CTL_INTERNAL_H

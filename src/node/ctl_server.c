@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,7 +339,15 @@ int troupe_ctl_server_start(const troupe_ctl_config *cfg, troupe_ctl_server **ou
     rc = troupe_err_set(err, TROUPE_E_IO, "control server: pipe: %s", strerror(errno));
     goto fail;
   }
-  if (pthread_create(&s->acceptor, NULL, acceptor_main, s)) {
+  /* The server's threads take no signals (they inherit this mask, and so do the
+   * connection threads the acceptor makes): a node waiting for SIGINT/SIGTERM in a
+   * thread of its own (sigwait) keeps getting them whatever its mask was here. */
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int prc = pthread_create(&s->acceptor, NULL, acceptor_main, s);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (prc) {
     rc = troupe_err_set(err, TROUPE_E_NOMEM, "control server: cannot start a thread");
     goto fail;
   }
