@@ -34,6 +34,8 @@ typedef struct troupe_node_options {
   const char *store;        /* SQLite store file (else node.store, else the user's
                              * default store when it exists or a module needs one) */
   const char *log;          /* "stderr", "-" (stderr) or a file to append JSON lines to */
+  troupe_logger *logger;    /* the node's records go here instead of node.log / log
+                             * (borrowed: must outlive the node), e.g. a test kit's */
   const char *control_dir;  /* the control socket's folder (else the user's default) */
   bool no_control;          /* no control socket (a node nobody may reach) */
   unsigned workers;         /* worker threads (else node.workers, else one per core) */

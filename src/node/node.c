@@ -81,6 +81,8 @@ int trN_read_file(const char *path, uint8_t **out, size_t *len, troupe_err *err)
 static int open_log(troupe_node *n, const troupe_node_options *o, troupe_err *err) {
   const char *where = o->log ? o->log : n->m->node.log;
   troupe_log_level lvl = n->m->node.log_level;
+  if (o->logger) /* the embedder's: forwarded to, not owned */
+    return troupe_ctl_tap_new(0, lvl, o->logger, &n->tap, err);
   if (!where || !strcmp(where, "stderr") || !strcmp(where, "-"))
     n->log = troupe_logger_stderr(lvl);
   else if (!(n->log = troupe_logger_file(where, lvl, err)))
