@@ -8,10 +8,11 @@
 #      libtroupe.so, found through LD_LIBRARY_PATH) and with `pkg-config --static
 #      --cflags --libs troupe`, libtroupe itself taken as libtroupe.a (it must not need
 #      libtroupe.so: every other library comes from the .pc's private entries);
-#   4. both programs run and print exactly the expected lines.
-# Variables: BUILD, WORK, CC, SRC, PKG_CONFIG, LIBDIR, INCLUDEDIR, VERSION.
+#   4. both programs run and print exactly the expected lines;
+#   5. the manual page is installed as MANDIR/man1/troupe.1, the same bytes as MANPAGE.
+# Variables: BUILD, WORK, CC, SRC, PKG_CONFIG, LIBDIR, INCLUDEDIR, VERSION, MANDIR, MANPAGE.
 cmake_minimum_required(VERSION 3.25)
-foreach(v BUILD WORK CC SRC PKG_CONFIG LIBDIR INCLUDEDIR VERSION)
+foreach(v BUILD WORK CC SRC PKG_CONFIG LIBDIR INCLUDEDIR VERSION MANDIR MANPAGE)
   if(NOT DEFINED ${v} OR "${${v}}" STREQUAL "")
     message(FATAL_ERROR "install_test.cmake: ${v} is not set")
   endif()
@@ -90,4 +91,14 @@ endif()
 list(TRANSFORM flags REPLACE "^-ltroupe$" "-l:libtroupe.a")
 run("building against libtroupe.a" ${CC} ${cflags} -o ${WORK}/consumer-static ${SRC} ${flags})
 check_program(${WORK}/consumer-static FALSE)
-message(STATUS "pkg-config troupe: relocated prefix, shared and static builds run")
+
+set(man ${prefix}/${MANDIR}/man1/troupe.1)
+if(NOT EXISTS ${man})
+  message(FATAL_ERROR "the manual page is not installed as ${MANDIR}/man1/troupe.1")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${MANPAGE} ${man} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${man} differs from ${MANPAGE}")
+endif()
+message(STATUS "pkg-config troupe: relocated prefix, shared and static builds run; "
+               "${MANDIR}/man1/troupe.1 installed")
