@@ -237,7 +237,8 @@ for v in $(comm -13 "$work/env" "$work/page_env"); do
 done
 
 if [ "$fails" -ne 0 ]; then
-  echo "man_page: $fails problems: $page has drifted from troupe, its --help, cli.h or $src" >&2
+  echo "man_page: $fails problems: $page has drifted from troupe's --help, cli.h or" \
+    "$src" >&2
   exit 1
 fi
 echo "man_page: $(wc -l <"$work/help_units") commands and subcommands, $nopts options," \
