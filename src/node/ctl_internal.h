@@ -74,6 +74,7 @@ struct troupe_ctl_server {
   size_t max_request;
   unsigned max_clients;
   uint32_t io_timeout_ms, idle_timeout_ms;
+  bool no_module_files;
   uint64_t started_ns; /* monotonic */
   int listen_fd, lock_fd;
   int stop_pipe[2]; /* a byte in it: every thread of the server ends */

@@ -130,6 +130,14 @@ static int caps(spawn_ctx *c, json_t *obj, caps_vecs *cv, troupe_component_caps 
   return TROUPE_OK;
 }
 
+/* A node that trusts only signed modules cannot check a file: it takes store
+ * references only. */
+static int refuse_file(spawn_ctx *c) {
+  return troupe_err_set(c->err, TROUPE_E_DENIED,
+                        "this node runs only signed modules from its store (it has trusted "
+                        "keys): give a store reference, not a file");
+}
+
 static int restart_type(spawn_ctx *c, json_t *v, troupe_restart_type *out) {
   if (!v)
     return TROUPE_OK;
@@ -164,6 +172,10 @@ int trN_ctl_spawn(troupe_ctl_server *s, json_t *in, troupe_component_id *id,
   if (!module == !path || (module && !json_is_string(module)) || (path && !json_is_string(path))) {
     rc = bad(&c, "spawn: give exactly one of \"module\" (a store reference) or \"%s\" (a file)",
              "path");
+    goto out;
+  }
+  if (path && s->no_module_files) {
+    rc = refuse_file(&c);
     goto out;
   }
   spec.name = json_string_value(name);
@@ -209,6 +221,8 @@ int trN_ctl_upgrade(troupe_ctl_server *s, json_t *in, troupe_component_id id,
   int rc = num(&c, in, "timeout_ms", 3600000, &timeout);
   if (rc)
     return rc;
+  if (path && s->no_module_files)
+    return refuse_file(&c);
   if (module)
     return troupe_host_upgrade(s->host, id, json_string_value(module), NULL, 0,
                                timeout * 1000000u, err);
