@@ -63,6 +63,8 @@ typedef struct troupe_ctl_config {
                                * disconnected; default 10,000 */
   uint32_t idle_timeout_ms;   /* a connection sending no complete request for this
                                * long is closed (not `logs -f`); default 600,000 */
+  bool no_module_files;       /* refuse spawn/upgrade with a module "path": a node that
+                               * trusts only signed modules runs store modules only */
 } troupe_ctl_config;
 
 TROUPE_API void troupe_ctl_config_init(troupe_ctl_config *cfg);

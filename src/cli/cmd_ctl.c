@@ -160,11 +160,11 @@ static const char *str(const json_t *o, const char *k) {
 static const char ps_usage[] =
     "usage: troupe ps [--node NAME] [--json]\n"
     "\n"
-    "Lists the running node's components in spawn order: name, id, state, health,\n"
-    "restarts, memory (linear memory), messages handled, uptime of the current\n"
-    "incarnation and module. (The component layer does not report mailbox depth or the\n"
-    "supervisor group yet; they will appear when it does.) --json prints the node's\n"
-    "response: {\"node\":N,\"components\":[{...}]}.\n"
+    "Shows the running node's supervision tree: each supervisor (its strategy and\n"
+    "restart intensity) with its children in start order, and for each component its\n"
+    "id, state, health, restarts, mailbox depth (messages waiting), memory (linear\n"
+    "memory), messages handled, uptime of the current incarnation and module. --json\n"
+    "prints the node's response: {\"node\":N,\"components\":[{...}],\"tree\":{...}}.\n"
     "\n" TRL_CTL_COMMON_HELP;
 
 /* Options only (no positionals beyond max_pos); fills pos[]. Returns an exit status. */
@@ -194,6 +194,45 @@ static int parse_simple(trL_ctl *o, int argc, char **argv, const char *usage, co
   return TR_EXIT_OK;
 }
 
+static void ps_row(const json_t *c, int depth) {
+  char name[160], mem[32], up[32];
+  snprintf(name, sizeof name, "%*s%s", 2 * depth, "", str(c, "name"));
+  printf("%-28s %5" PRIu64 " %-11s %-9s %8" PRIu64 " %7" PRIu64 " %10s %9" PRIu64 " %8s  %s\n",
+         name, u64(c, "id"), str(c, "state"), str(c, "health"), u64(c, "restarts"),
+         u64(c, "mailbox"), trL_ctl_bytes(u64(c, "memory_bytes"), mem, sizeof mem),
+         u64(c, "messages"), trL_ctl_duration(u64(c, "uptime_ms"), up, sizeof up),
+         str(c, "module"));
+}
+
+/* A supervisor's line, then its members in start order, indented by depth. */
+static void ps_group(const json_t *g, const json_t *comps, int depth) {
+  char name[160];
+  snprintf(name, sizeof name, "%*s%s/", 2 * depth, "", str(g, "name"));
+  printf("%-28s %5s %-11s %s, %" PRIu64 " restarts in %" PRIu64 " ms\n", name, "",
+         json_is_true(json_object_get(g, "running")) ? "running" : "down", str(g, "strategy"),
+         u64(g, "intensity"), u64(g, "period_ms"));
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(g, "members"), i, m) {
+    json_t *cid = json_object_get(m, "component");
+    if (json_object_get(m, "members")) {
+      if (depth < 32)
+        ps_group(m, comps, depth + 1);
+      continue;
+    }
+    if (!cid)
+      continue;
+    size_t k;
+    json_t *c;
+    json_array_foreach(comps, k, c) {
+      if (json_integer_value(json_object_get(c, "id")) == json_integer_value(cid)) {
+        ps_row(c, depth + 1);
+        break;
+      }
+    }
+  }
+}
+
 int trL_cmd_ps(int argc, char **argv) {
   trL_ctl o = {.op = "ps"};
   const char *pos[1];
@@ -208,17 +247,15 @@ int trL_cmd_ps(int argc, char **argv) {
       json_object_del(resp, "ok");
       trL_ctl_print_json(resp);
     } else {
-      printf("%-24s %5s %-11s %-9s %8s %10s %9s %8s  %s\n", "NAME", "ID", "STATE", "HEALTH",
-             "RESTARTS", "MEMORY", "MESSAGES", "UPTIME", "MODULE");
-      size_t i;
-      json_t *c;
-      json_array_foreach(comps, i, c) {
-        char mem[32], up[32];
-        printf("%-24s %5" PRIu64 " %-11s %-9s %8" PRIu64 " %10s %9" PRIu64 " %8s  %s\n",
-               str(c, "name"), u64(c, "id"), str(c, "state"), str(c, "health"),
-               u64(c, "restarts"), trL_ctl_bytes(u64(c, "memory_bytes"), mem, sizeof mem),
-               u64(c, "messages"), trL_ctl_duration(u64(c, "uptime_ms"), up, sizeof up),
-               str(c, "module"));
+      printf("%-28s %5s %-11s %-9s %8s %7s %10s %9s %8s  %s\n", "NAME", "ID", "STATE",
+             "HEALTH", "RESTARTS", "MAILBOX", "MEMORY", "MESSAGES", "UPTIME", "MODULE");
+      json_t *tree = json_object_get(resp, "tree");
+      if (json_is_object(tree))
+        ps_group(tree, comps, 0);
+      else { /* a node without the tree: the components in spawn order */
+        size_t i;
+        json_t *c;
+        json_array_foreach(comps, i, c) ps_row(c, 0);
       }
     }
     json_decref(resp);

@@ -392,3 +392,92 @@ out:
   trL_ctl_close(&o);
   return status;
 }
+
+/* ---- upgrade ---------------------------------------------------------------------------- */
+
+static const char upgrade_usage[] =
+    "usage: troupe upgrade NAME MODULE [--timeout MS] [--node NAME]\n"
+    "\n"
+    "Hot-upgrades component NAME to MODULE -- a .wasm file (a path that exists, read by\n"
+    "the node) or a store reference (NAME, NAME@VERSION, sha256:HEX): the new instance\n"
+    "keeps its id, name and mailbox, no message is lost, and the state carries over when\n"
+    "both modules export _state_save/_state_load (docs/ABI.md). If the new module cannot\n"
+    "start, the old one keeps running and the command fails with the reason. Prints the\n"
+    "new module's SHA-256. --timeout MS: how long to wait (default: the component's\n"
+    "start + cleanup timeouts + 5 s).\n"
+    "\n" TRL_CTL_COMMON_HELP;
+
+int trL_cmd_upgrade(int argc, char **argv) {
+  trL_ctl o = {.op = "upgrade"};
+  const char *pos[2] = {NULL, NULL};
+  const char *timeout = NULL;
+  int npos = 0;
+  for (int i = 1; i < argc; i++) {
+    bool missing = false;
+    const char *v;
+    if (trL_is_help(argv[i])) {
+      fputs(upgrade_usage, stdout);
+      return TR_EXIT_OK;
+    }
+    int t = trL_ctl_common_opt(&o, argc, argv, &i);
+    if (t < 0)
+      return TR_EXIT_USAGE;
+    if (t)
+      continue;
+    if ((v = trL_opt_value(argc, argv, &i, "--timeout", &missing)) || missing) {
+      if (missing) {
+        trL_error("upgrade: --timeout needs a value");
+        return TR_EXIT_USAGE;
+      }
+      timeout = v;
+      continue;
+    }
+    if (argv[i][0] == '-' || npos == 2) {
+      trL_error("upgrade: unexpected '%s' (try 'troupe upgrade --help')", argv[i]);
+      return TR_EXIT_USAGE;
+    }
+    pos[npos++] = argv[i];
+  }
+  if (npos < 2) {
+    trL_error("upgrade: missing %s (try 'troupe upgrade --help')", npos ? "MODULE" : "NAME");
+    return TR_EXIT_USAGE;
+  }
+  char *end = NULL;
+  unsigned long ms = timeout ? strtoul(timeout, &end, 10) : 0;
+  if (timeout && (*end || !*timeout || ms > 3600000)) {
+    trL_error("upgrade: --timeout wants milliseconds (at most 3600000), not '%s'", timeout);
+    return TR_EXIT_USAGE;
+  }
+  json_t *req = trL_ctl_req("upgrade");
+  json_object_set_new(req, "name", json_string(pos[0]));
+  if (looks_like_file(pos[1])) {
+    char *abs = realpath(pos[1], NULL); /* the node's working directory is not ours */
+    if (!abs) {
+      json_decref(req);
+      trL_error("upgrade: cannot resolve '%s'", pos[1]);
+      return TR_EXIT_IO;
+    }
+    json_object_set_new(req, "path", json_string(abs));
+    free(abs);
+  } else {
+    json_object_set_new(req, "module", json_string(pos[1]));
+  }
+  if (ms)
+    json_object_set_new(req, "timeout_ms", json_integer((json_int_t)ms));
+  /* the node answers within its own timeout; the client waits a little longer */
+  uint32_t wait = ms ? (uint32_t)ms + 5000 : 3600000;
+  json_t *resp;
+  int status = trL_ctl_request(&o, req, wait, &resp);
+  if (status == TR_EXIT_OK) {
+    if (o.json) {
+      json_object_del(resp, "ok");
+      trL_ctl_print_json(resp);
+    } else {
+      const char *sha = json_string_value(json_object_get(resp, "sha256"));
+      printf("%s upgraded: sha256:%s\n", pos[0], sha ? sha : "?");
+    }
+    json_decref(resp);
+  }
+  trL_ctl_close(&o);
+  return status;
+}

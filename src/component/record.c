@@ -75,8 +75,17 @@ void trP_rec_set_state(trP_rec *r, troupe_component_state s) {
 void trP_rec_set_health(trP_rec *r, troupe_health h, const char *reason) {
   char *copy = reason && *reason ? trB_strdup(reason) : NULL;
   pthread_mutex_lock(&r->mu);
+  bool changed = r->health != h;
   r->health = h;
   free(r->health_reason);
   r->health_reason = copy;
   pthread_mutex_unlock(&r->mu);
+  /* A change is worth a record (the node's log, the test kit's events); the same answer
+   * again, at every check, is not. */
+  if (changed) {
+    troupe_log_field f[] = {TROUPE_LOG_STR("health", troupe_health_name(h)),
+                            TROUPE_LOG_STR("reason", reason ? reason : "")};
+    trP_event(r->host, h == TROUPE_HEALTH_HEALTHY ? TROUPE_LOG_INFO : TROUPE_LOG_WARN,
+              "component_health", r, f, TR_ARRAY_LEN(f));
+  }
 }

@@ -163,6 +163,11 @@ static int commit(trP_comp *c) {
   troupe_wasm_instance_free(up->old);
   drop_subs(c, 0, up->subs_mark);
   trP_upgrade_req *q = up->req;
+  if (!q->ref) { /* bytes: the module is known by its hash from now on */
+    char ref[8 + TROUPE_SHA256_HEX];
+    snprintf(ref, sizeof ref, "sha256:%s", to);
+    q->ref = trB_strdup(ref); /* NULL (out of memory) keeps the old name: only a label */
+  }
   trP_rec_set_module(r, q->mod, q->sha, q->version, q->ref, c->self_id);
   q->mod = NULL;
   q->version = q->ref = NULL;

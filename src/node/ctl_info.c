@@ -44,6 +44,8 @@ json_t *trN_ctl_info_json(const troupe_component_info *in, bool full) {
   json_object_set_new(o, "fuel_used", json_integer((json_int_t)in->fuel_used));
   json_object_set_new(o, "uptime_ms", json_integer((json_int_t)up));
   json_object_set_new(o, "module", trN_json_text(in->module_ref));
+  json_object_set_new(o, "mailbox", json_integer(in->mailbox_depth));
+  json_object_set_new(o, "group", json_integer((json_int_t)in->group));
   if (!full)
     return o;
   json_object_set_new(o, "sha256", json_string(in->sha256));

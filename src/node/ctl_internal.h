@@ -2,9 +2,10 @@
  * node/ctl_internal.h: the control server's parts (prefix trN_ctl / trN_tap / trN_buf):
  * ctl_paths.c (the socket directory, the socket and its lock), ctl_tap.c (the log tap's
  * ring), ctl_server.c (accepting, one thread per connection, line I/O), ctl_ops.c (a
- * request line -> a response line), ctl_spawn.c (the spawn op's spec), ctl_info.c
- * (component snapshots and payloads as JSON), ctl_util.c (buffers, JSON text),
- * ctl_client.c (the client side). docs/CONTROL.md is the protocol.
+ * request line -> a response line), ctl_spawn.c (the spawn and upgrade ops), ctl_tree.c
+ * (the supervision tree), ctl_info.c (component snapshots and payloads as JSON),
+ * ctl_util.c (buffers, JSON text), ctl_client.c (the client side). docs/CONTROL.md is
+ * the protocol.
  */
 #ifndef TROUPE_NODE_CTL_INTERNAL_H
 #define TROUPE_NODE_CTL_INTERNAL_H
@@ -73,6 +74,7 @@ struct troupe_ctl_server {
   size_t max_request;
   unsigned max_clients;
   uint32_t io_timeout_ms, idle_timeout_ms;
+  bool no_module_files;
   uint64_t started_ns; /* monotonic */
   int listen_fd, lock_fd;
   int stop_pipe[2]; /* a byte in it: every thread of the server ends */
@@ -98,6 +100,13 @@ int trN_ctl_handle(troupe_ctl_server *s, const char *line, size_t len, trN_buf *
  * request sets *ename to "BAD_REQUEST". */
 int trN_ctl_spawn(troupe_ctl_server *s, json_t *in, troupe_component_id *id,
                   const char **ename, troupe_err *err);
+/* The upgrade op: {"module": REF} or {"path": FILE}, optional "timeout_ms", for the
+ * component id (troupe_host_upgrade). ename as for spawn. */
+int trN_ctl_upgrade(troupe_ctl_server *s, json_t *in, troupe_component_id id,
+                    const char **ename, troupe_err *err);
+/* The supervision tree: {"id":0,"name":...,"strategy":...,"members":[...]} with groups
+ * nested in their parents' members and components as {"component": id} (ctl_tree.c). */
+json_t *trN_ctl_tree_json(troupe_host *h);
 /* {"ok":false,"error":NAME,"message":TEXT} as a line into out. */
 int trN_ctl_error(trN_buf *out, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -162,7 +162,12 @@ static int list_components(req *r) {
   return TROUPE_OK;
 }
 
-static int op_ps(req *r) { return list_components(r); }
+static int op_ps(req *r) {
+  int rc = list_components(r);
+  if (!rc)
+    json_object_set_new(r->resp, "tree", trN_ctl_tree_json(r->s->host));
+  return rc;
+}
 
 static int op_top(req *r) {
   /* Sampled before the list: rates from two samples err on the low side. */
@@ -250,6 +255,20 @@ static int op_restart(req *r) {
   return rc ? rc : troupe_host_restart(r->s->host, id, &r->err);
 }
 
+static int op_upgrade(req *r) {
+  troupe_component_id id;
+  int rc = target(r, &id);
+  if (rc || (rc = trN_ctl_upgrade(r->s, r->in, id, &r->ename, &r->err)))
+    return rc;
+  troupe_component_info info;
+  if (!troupe_host_info(r->s->host, id, &info, NULL)) {
+    json_object_set_new(r->resp, "component", trN_ctl_info_json(&info, false));
+    json_object_set_new(r->resp, "sha256", json_string(info.sha256));
+    troupe_component_info_clear(&info);
+  }
+  return TROUPE_OK;
+}
+
 static int op_spawn(req *r) {
   troupe_component_id id = 0;
   int rc = trN_ctl_spawn(r->s, r->in, &id, &r->ename, &r->err);
@@ -295,7 +314,7 @@ static const struct {
 } ops[] = {
     {"hello", op_hello}, {"ps", op_ps},     {"top", op_top},         {"info", op_info},
     {"send", op_send},   {"ask", op_ask},   {"invoke", op_invoke},   {"spawn", op_spawn},
-    {"stop", op_stop},   {"restart", op_restart}, {"logs", op_logs},
+    {"stop", op_stop},   {"restart", op_restart}, {"logs", op_logs},  {"upgrade", op_upgrade},
 };
 
 /* The host's message, made fit for one line: a guest's error text may carry its JSON

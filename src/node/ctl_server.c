@@ -325,6 +325,7 @@ int troupe_ctl_server_start(const troupe_ctl_config *cfg, troupe_ctl_server **ou
   s->max_clients = cfg->max_clients ? cfg->max_clients : 32;
   s->io_timeout_ms = cfg->io_timeout_ms ? cfg->io_timeout_ms : 10000;
   s->idle_timeout_ms = cfg->idle_timeout_ms;
+  s->no_module_files = cfg->no_module_files;
   s->started_ns = troupe_clock_mono_ns();
   s->listen_fd = s->lock_fd = s->stop_pipe[0] = s->stop_pipe[1] = -1;
   pthread_mutex_init(&s->lock, NULL);

@@ -1,21 +1,18 @@
 /*
- * node/ctl_spawn.c: the spawn op. A component spec from the request's fields (name,
+ * node/ctl_spawn.c: the spawn and upgrade ops. A component spec from the request's fields (name,
  * a store reference or a module file, limits, capabilities, arguments, environment,
  * restart type, health polling), checked strictly: an unknown limit or capability key,
  * or a value of the wrong type, is a BAD_REQUEST naming it, so a typo never spawns a
  * component with a default the user did not mean. A module "path" is read by the
- * node, which runs as the same user as any client that could reach its socket.
+ * node, which runs as the same user as any client that could reach its socket. The
+ * upgrade op takes a module the same two ways and hands it to troupe_host_upgrade.
  */
 #include "node/ctl_internal.h"
+#include "node/node_int.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#define MODULE_MAX (256u << 20)
 
 typedef struct spawn_ctx {
   const char **ename;
@@ -133,35 +130,12 @@ static int caps(spawn_ctx *c, json_t *obj, caps_vecs *cv, troupe_component_caps 
   return TROUPE_OK;
 }
 
-static int read_module(spawn_ctx *c, const char *path, uint8_t **bytes, size_t *len) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  struct stat st;
-  if (fd < 0)
-    return troupe_err_set(c->err, TROUPE_E_IO, "cannot open module '%s': %s", path,
-                          strerror(errno));
-  if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > (off_t)MODULE_MAX) {
-    close(fd);
-    return troupe_err_set(c->err, TROUPE_E_IO, "module '%s': not a regular file of at most %u MiB",
-                          path, MODULE_MAX >> 20);
-  }
-  *len = (size_t)st.st_size;
-  *bytes = malloc(*len ? *len : 1);
-  size_t got = 0;
-  while (*bytes && got < *len) {
-    ssize_t r = read(fd, *bytes + got, *len - got);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      break;
-    got += (size_t)r;
-  }
-  close(fd);
-  if (!*bytes || got != *len) {
-    free(*bytes);
-    *bytes = NULL;
-    return troupe_err_set(c->err, TROUPE_E_IO, "cannot read module '%s'", path);
-  }
-  return TROUPE_OK;
+/* A node that trusts only signed modules cannot check a file: it takes store
+ * references only. */
+static int refuse_file(spawn_ctx *c) {
+  return troupe_err_set(c->err, TROUPE_E_DENIED,
+                        "this node runs only signed modules from its store (it has trusted "
+                        "keys): give a store reference, not a file");
 }
 
 static int restart_type(spawn_ctx *c, json_t *v, troupe_restart_type *out) {
@@ -200,6 +174,10 @@ int trN_ctl_spawn(troupe_ctl_server *s, json_t *in, troupe_component_id *id,
              "path");
     goto out;
   }
+  if (path && s->no_module_files) {
+    rc = refuse_file(&c);
+    goto out;
+  }
   spec.name = json_string_value(name);
   if ((rc = limits(&c, json_object_get(in, "limits"), &spec.limits)) ||
       (rc = caps(&c, json_object_get(in, "caps"), &cv, &spec.caps)) ||
@@ -218,7 +196,7 @@ int trN_ctl_spawn(troupe_ctl_server *s, json_t *in, troupe_component_id *id,
   if (module) {
     spec.module = json_string_value(module);
   } else {
-    if ((rc = read_module(&c, json_string_value(path), &bytes, &spec.module_len)))
+    if ((rc = trN_read_file(json_string_value(path), &bytes, &spec.module_len, err)))
       goto out;
     spec.module_bytes = bytes;
   }
@@ -228,6 +206,31 @@ out:
     free(cv.v[i]);
   free(argv);
   free(env);
+  free(bytes);
+  return rc;
+}
+
+int trN_ctl_upgrade(troupe_ctl_server *s, json_t *in, troupe_component_id id,
+                    const char **ename, troupe_err *err) {
+  spawn_ctx c = {ename, err};
+  json_t *module = json_object_get(in, "module"), *path = json_object_get(in, "path");
+  uint64_t timeout = 0;
+  if (!module == !path || (module && !json_is_string(module)) || (path && !json_is_string(path)))
+    return bad(&c, "upgrade: give exactly one of \"module\" (a store reference) or \"%s\" "
+               "(a file)", "path");
+  int rc = num(&c, in, "timeout_ms", 3600000, &timeout);
+  if (rc)
+    return rc;
+  if (path && s->no_module_files)
+    return refuse_file(&c);
+  if (module)
+    return troupe_host_upgrade(s->host, id, json_string_value(module), NULL, 0,
+                               timeout * 1000000u, err);
+  uint8_t *bytes;
+  size_t len;
+  if ((rc = trN_read_file(json_string_value(path), &bytes, &len, err)))
+    return rc;
+  rc = troupe_host_upgrade(s->host, id, NULL, bytes, len, timeout * 1000000u, err);
   free(bytes);
   return rc;
 }

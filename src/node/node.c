@@ -169,7 +169,12 @@ static int start_component(troupe_node *n, size_t ci, troupe_group_id group, tro
   troupe_err_clear(&e);
   int rc = TROUPE_OK;
   bool spawned = false; /* the host's errors name the component themselves */
-  if (mc->module_path) {
+  if (mc->module_path && m->node.ntrusted_keys)
+    rc = troupe_err_set(&e, TROUPE_E_DENIED,
+                        "node.trusted_keys is set, so every module must come signed from the "
+                        "store (module: NAME@VERSION), not from a file ('%s')",
+                        mc->module_path);
+  else if (mc->module_path) {
     rc = trN_read_file(mc->module_path, &bytes, &s.module_len, &e);
     s.module = NULL;
     s.module_bytes = bytes;
@@ -265,6 +270,7 @@ int troupe_node_start(const troupe_manifest *m, const troupe_node_options *opts,
     cc.node = n->name;
     cc.dir = o->control_dir;
     cc.tap = n->tap;
+    cc.no_module_files = m->node.ntrusted_keys > 0;
     rc = troupe_ctl_server_start(&cc, &n->ctl, err);
   }
   if (rc) {
@@ -306,6 +312,9 @@ int troupe_node_wait_down(troupe_node *n, uint64_t timeout_ns, troupe_exit_reaso
 int troupe_node_reload_file(troupe_node *n, const char *path, char **report, troupe_err *err) {
   *report = NULL;
   const troupe_manifest *m = n->m;
+  if (m->node.ntrusted_keys) /* such a node runs no module files (start refused them) */
+    return troupe_err_set(err, TROUPE_E_DENIED, "node '%s' runs only signed store modules",
+                          n->name);
   char *rp = realpath(path, NULL);
   size_t cap = 256, len = 0;
   char *text = malloc(cap);

@@ -71,6 +71,10 @@ static void degraded_then_unhealthy(void **state) {
   assert_non_null(strstr(info.last_exit.message, "unhealthy: told to"));
   troupe_component_info_clear(&info);
   assert_true(cu_log_has(&c.log, "component_stopped", "message=unhealthy: told to"));
+  /* each change of the answer was a record: degraded, unhealthy, healthy again */
+  assert_true(cu_log_has(&c.log, "component_health", "health=degraded"));
+  assert_true(cu_log_has(&c.log, "component_health", "health=unhealthy reason=told to"));
+  assert_true(CU_WAIT(cu_log_has(&c.log, "component_health", "health=healthy")));
 }
 
 static void busy_waiting_is_not_unhealthy(void **state) {

@@ -148,6 +148,25 @@ static void failed_start_keeps_old(void **state) {
   free(m);
   assert_int_equal(cu_restarts(&c, id), 0);
   assert_true(cu_log_has(&c.log, "component_upgrade_failed", "unreachable"));
+  /* an upgrade by bytes names the module by its hash */
+  size_t blen;
+  uint8_t *echo = NULL;
+  FILE *f = fopen(TROUPE_COMPONENTS_DIR "/echo.wasm", "rb");
+  assert_non_null(f);
+  fseek(f, 0, SEEK_END);
+  blen = (size_t)ftell(f);
+  fseek(f, 0, SEEK_SET);
+  echo = malloc(blen);
+  assert_int_equal(fread(echo, 1, blen, f), blen);
+  fclose(f);
+  assert_int_equal(troupe_host_upgrade(c.h, id, NULL, echo, blen, 0, &err), 0);
+  free(echo);
+  troupe_component_info info;
+  assert_int_equal(troupe_host_info(c.h, id, &info, NULL), 0);
+  char want[80];
+  snprintf(want, sizeof want, "sha256:%s", info.sha256);
+  assert_string_equal(info.module_ref, want);
+  troupe_component_info_clear(&info);
 }
 
 static void refused_state_keeps_old(void **state) {

@@ -77,6 +77,80 @@ static void test_ps(void **state) {
   ct_run_free(&r);
 }
 
+/* The tree: the root supervisor and a group, each component under its supervisor,
+ * with its mailbox depth; in --json, "tree" nests the groups. */
+static void test_ps_tree(void **state) {
+  ct_node *nd = *state;
+  troupe_group_spec gs;
+  memset(&gs, 0, sizeof gs);
+  gs.name = "inner";
+  troupe_sup_config_init(&gs.supervisor);
+  gs.supervisor.strategy = TROUPE_ONE_FOR_ALL;
+  troupe_group_id g;
+  assert_int_equal(troupe_host_group_new(nd->host, &gs, &g, NULL), 0);
+  troupe_component_spec s;
+  memset(&s, 0, sizeof s);
+  s.name = "deep";
+  s.module = "echo";
+  s.group = g;
+  troupe_component_id id;
+  assert_int_equal(troupe_host_spawn(nd->host, &s, &id, NULL), 0);
+  ct_run r = ct_troupe(nd->dir, "ps");
+  expect_ok(&r);
+  assert_non_null(strstr(r.out, "MAILBOX"));
+  assert_non_null(strstr(r.out, "\ncomponents/ "));
+  assert_non_null(strstr(r.out, "\n  inner/ "));
+  assert_non_null(strstr(r.out, "one_for_all"));
+  assert_non_null(strstr(r.out, "\n    deep "));
+  assert_non_null(strstr(r.out, "\n  echo "));
+  ct_run_free(&r);
+  r = ct_troupe(nd->dir, "ps", "--json");
+  expect_ok(&r);
+  json_t *j = json_loads(r.out, 0, NULL);
+  assert_non_null(j);
+  json_t *members = json_object_get(json_object_get(j, "tree"), "members");
+  assert_int_equal(json_array_size(members), 4); /* echo, counter, crasher, inner */
+  json_t *inner = json_array_get(members, 3);
+  assert_string_equal(json_string_value(json_object_get(inner, "name")), "inner");
+  json_t *deep = json_array_get(json_object_get(inner, "members"), 0);
+  assert_int_equal(json_integer_value(json_object_get(deep, "component")), (json_int_t)id);
+  json_decref(j);
+  ct_run_free(&r);
+}
+
+/* troupe upgrade: a file or a store reference; a module that cannot start leaves the
+ * old one running and fails with one line. */
+static void test_upgrade(void **state) {
+  ct_node *nd = *state;
+  ct_run r = ct_troupe(nd->dir, "upgrade", "counter", TROUPE_COMPONENTS_DIR "/echo.wasm");
+  expect_ok(&r);
+  assert_non_null(strstr(r.out, "counter upgraded: sha256:"));
+  ct_run_free(&r);
+  r = ct_troupe(nd->dir, "invoke", "counter", "echo", "--args", "3");
+  expect_ok(&r);
+  assert_string_equal(r.out, "3\n");
+  ct_run_free(&r);
+  r = ct_troupe(nd->dir, "upgrade", "counter", "counter"); /* back, by store reference */
+  expect_ok(&r);
+  ct_run_free(&r);
+  r = ct_troupe(nd->dir, "upgrade", "counter", "no-such-module");
+  expect_fail(&r, 1, "load failed");
+  ct_run_free(&r);
+  r = ct_troupe(nd->dir, "upgrade", "nobody", "echo");
+  expect_fail(&r, 1, "nobody");
+  ct_run_free(&r);
+  r = ct_troupe(nd->dir, "upgrade", "counter");
+  expect_fail(&r, 2, "missing MODULE");
+  ct_run_free(&r);
+  r = ct_troupe(nd->dir, "invoke", "counter", "get");
+  expect_ok(&r); /* counter's own export again */
+  ct_run_free(&r);
+  char *resp = ct_call(nd, "{\"op\":\"upgrade\",\"name\":\"counter\"}");
+  assert_non_null(strstr(resp, "BAD_REQUEST"));
+  free(resp);
+  node_alive(nd);
+}
+
 static void test_info(void **state) {
   ct_node *nd = *state;
   ct_run r = ct_troupe(nd->dir, "info", "counter");
@@ -338,6 +412,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_top, setup, teardown),
       cmocka_unit_test_setup_teardown(test_finding_the_node, setup, teardown),
       cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_ps_tree, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_upgrade, setup, teardown),
   };
   signal(SIGPIPE, SIG_IGN);
   return cmocka_run_group_tests(tests, NULL, NULL);

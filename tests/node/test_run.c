@@ -263,6 +263,70 @@ static void start_failure(void **state) {
   rn_free(&r);
 }
 
+/* A node with trusted keys runs signed store modules only: a module file is refused at
+ * start, and spawn or upgrade from a file over the control socket is DENIED; an
+ * unsigned store module is refused too. */
+static void trusted_keys(void **state) {
+  (void)state;
+  rn r;
+  rn_dirs(&r);
+  char key[128], store[128], pub[160], yaml[1024];
+  snprintf(key, sizeof key, "%s/k", r.dir);
+  snprintf(store, sizeof store, "%s/store.db", r.dir);
+  ct_run k = ct_troupe(r.ctl, "key", "gen", "--out", key);
+  assert_int_equal(k.status, 0);
+  snprintf(pub, sizeof pub, "%.64s", k.out);
+  assert_int_equal(strlen(pub), 64);
+  ct_run_free(&k);
+  ct_run a = ct_troupe(r.ctl, "store", "add", TROUPE_COMPONENTS_DIR "/echo.wasm", "--name", "echo",
+                       "--version", "1", "--sign", key, "--store", store);
+  assert_int_equal(a.status, 0);
+  ct_run_free(&a);
+  a = ct_troupe(r.ctl, "store", "add", TROUPE_COMPONENTS_DIR "/counter.wasm", "--name",
+                "counter", "--version", "1", "--store", store);
+  assert_int_equal(a.status, 0);
+  ct_run_free(&a);
+  snprintf(yaml, sizeof yaml,
+           "node: {name: signed, store: %s, trusted_keys: [%s]}\n"
+           "components:\n  e: {module: echo@1}\n"
+           "supervisors:\n  root: {children: [e]}\n",
+           store, pub);
+  rn_start(&r, yaml, NULL);
+  rn_running(&r);
+  ct_run c = ct_troupe(r.ctl, "ask", "e", "\"signed\"");
+  assert_int_equal(c.status, 0);
+  ct_run_free(&c);
+  c = ct_troupe(r.ctl, "spawn", "x", TROUPE_COMPONENTS_DIR "/echo.wasm");
+  assert_int_equal(c.status, 1);
+  assert_non_null(strstr(c.err, "only signed modules"));
+  ct_run_free(&c);
+  c = ct_troupe(r.ctl, "upgrade", "e", TROUPE_COMPONENTS_DIR "/counter.wasm");
+  assert_int_equal(c.status, 1);
+  assert_non_null(strstr(c.err, "only signed modules"));
+  ct_run_free(&c);
+  c = ct_troupe(r.ctl, "spawn", "y", "counter@1"); /* in the store, but unsigned */
+  assert_int_equal(c.status, 1);
+  assert_non_null(strstr(c.err, "counter"));
+  ct_run_free(&c);
+  kill(r.pid, SIGTERM);
+  assert_int_equal(rn_wait_exit(&r, 30000), 0);
+  close(r.out);
+  close(r.err);
+  free(r.errtext);
+  r.errtext = NULL;
+  r.errlen = 0;
+  /* a module file in such a node's manifest: refused at start */
+  snprintf(yaml, sizeof yaml,
+           "node: {name: signed2, store: %s, trusted_keys: [%s]}\n"
+           "components:\n  f: {path: echo.wasm}\n"
+           "supervisors:\n  root: {children: [f]}\n",
+           store, pub);
+  rn_start(&r, yaml, NULL);
+  assert_int_equal(rn_wait_exit(&r, 30000), 1);
+  assert_non_null(strstr(r.errtext, "trusted_keys is set"));
+  rn_free(&r);
+}
+
 static void wrong_manifest(void **state) {
   (void)state;
   rn r;
@@ -284,6 +348,7 @@ int main(void) {
       cmocka_unit_test(run_and_stop),     cmocka_unit_test(second_signal_forces),
       cmocka_unit_test(root_gives_up),    cmocka_unit_test(watch_upgrades),
       cmocka_unit_test(start_failure),    cmocka_unit_test(wrong_manifest),
+      cmocka_unit_test(trusted_keys),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
