@@ -12,8 +12,14 @@
 #include <string.h>
 
 static int cmd_version(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
+  if (argc > 1 && trL_is_help(argv[1])) {
+    fputs("usage: troupe version\n\nPrints troupe's version.\n", stdout);
+    return TR_EXIT_OK;
+  }
+  if (argc > 1) {
+    trL_error("version: unexpected '%s'", argv[1]);
+    return TR_EXIT_USAGE;
+  }
   printf("troupe %s\n", troupe_version());
   return TR_EXIT_OK;
 }
