@@ -129,9 +129,23 @@ int troupe_host_spawn(troupe_host *h, const troupe_component_spec *spec, troupe_
   troupe_err e;
   troupe_err_clear(&e);
   rc = troupe_sup_start_child(h->rt, sup, &cs, &child, &e);
-  /* EXISTS in a group: the group restarted meanwhile and started its new member itself. */
-  if (rc == TROUPE_E_EXISTS && g)
-    rc = TROUPE_OK;
+  /* A group that restarted between the add and the request started its new member
+   * itself (its start function reads the members): EXISTS from the new supervisor, or
+   * NOTFOUND / NOT_RUNNING from the old one -- then ask the new one. */
+  for (int tries = 0; g && rc && tries < 3; tries++) {
+    troupe_actor_id now = trP_sup_of(r);
+    if (rc == TROUPE_E_EXISTS) {
+      rc = TROUPE_OK;
+      break;
+    }
+    if ((rc != TROUPE_E_NOTFOUND && rc != TROUPE_E_NOT_RUNNING) || now == sup || !now)
+      break;
+    sup = now;
+    trP_child_spec_of(trP_rec_ref(r), &cs);
+    cs.arg_free = trP_rec_unref_arg;
+    troupe_err_clear(&e);
+    rc = troupe_sup_start_child(h->rt, sup, &cs, &child, &e);
+  }
   if (rc == TROUPE_OK)
     *id = r->id;
   else {
