@@ -1,8 +1,9 @@
 /*
  * node/manifest_int.h: what the manifest's files share. Loading goes in three steps,
  * one file each:
- *   manifest_yaml.c   bytes -> a small YAML tree (libyaml's event API), refusing what a
- *                     manifest never needs (aliases, several documents, deep nesting);
+ *   manifest_yaml.c   bytes -> a small YAML tree (the node layer's reader, yaml.c),
+ *                     refusing what a manifest never needs (aliases, several
+ *                     documents, deep nesting, too many nodes);
  *   manifest_parse.c  the tree -> the public description, field by field against the
  *                     schema, with the conversions of manifest_value.c (sizes,
  *                     durations, enums);
@@ -15,15 +16,16 @@
 #define TROUPE_NODE_MANIFEST_INT_H
 
 #include "base/base.h"
+#include "node/yaml.h"
 #include "troupe/manifest.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Bounds on hostile input. The file size bounds everything else (nodes, scalars). */
+/* Bounds on hostile input: the file's size (the YAML reader also bounds nesting and
+ * the count of nodes, manifest_yaml.c). */
 #define TRN_MANIFEST_MAX_BYTES (16u << 20)
-#define TRN_YAML_MAX_DEPTH 64
 
 /* ---- the arena: everything a manifest points to, freed at once ------------------- */
 typedef struct trN_load trN_load_fwd;
@@ -53,21 +55,9 @@ bool trN_names_put(trN_load_fwd *L, trN_names *t, const char *name, size_t val, 
 size_t trN_names_get(const trN_names *t, const char *name);
 void trN_names_free(trN_names *t);
 
-/* ---- the YAML tree ------------------------------------------------------------------ */
-typedef enum trN_ykind { TRN_Y_SCALAR, TRN_Y_MAP, TRN_Y_SEQ } trN_ykind;
-
-typedef struct trN_ynode trN_ynode;
-struct trN_ynode {
-  trN_ykind kind;
-  uint32_t line, column;   /* 1-based */
-  /* scalar */
-  const char *text;        /* NUL-terminated (a NUL inside makes the text shorter than len) */
-  size_t len;
-  bool plain;              /* unquoted, so `~`, `null` and nothing mean null */
-  /* mapping: n pairs, items[2i] the key, items[2i+1] the value; sequence: n items */
-  trN_ynode **items;
-  size_t n;
-};
+/* ---- the YAML tree ------------------------------------------------------------------
+ * node/yaml.h: trN_ynode (kind, line, column, text, len, plain, items, n), the bound
+ * TRN_YAML_MAX_DEPTH, and the reader manifest_yaml.c calls with the manifest's arena. */
 
 /* ---- the load in progress ----------------------------------------------------------- */
 /* Per component, where the fields checked later were written. */
@@ -117,7 +107,7 @@ size_t trN_field_push(trN_load *L, const char *name, long index);
 void trN_field_pop(trN_load *L, size_t saved);
 
 /* Step 1: parse YAML bytes into a tree in the arena. *root NULL with errors recorded
- * (syntax, aliases, depth), or NULL without errors for an empty document. */
+ * (syntax, aliases, depth, nodes), or NULL without errors for an empty document. */
 int trN_yaml_load(trN_load *L, const char *text, size_t len, trN_ynode **root);
 
 /* Step 2 and 3. */

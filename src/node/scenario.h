@@ -1,48 +1,43 @@
 /*
  * node/scenario.h: the test kit's insides (troupe/scenario.h is its public face). A
  * scenario file goes through three stages, one file each:
- *   scenario_yaml.c   libyaml events -> a small tree of nodes with their line:column
- *                     (aliases refused, depth, size and node count bounded);
- *   scenario_parse.c  the tree -> a trN_scen (components to spawn, steps), checking
- *                     every key, type and component name, errors as file:line:column;
- *   scenario_run.c    a host, the spawns, the steps in order, TAP on a FILE.
- * scenario_api.c reads the file and frees. Beside them: scenario_match.c (the JSON exact / subset matcher with the path of the
- * first difference) and scenario_events.c (the host's log records caught into a bounded
- * queue the expect_event steps wait on, and a health watcher).
+ *   scenario_yaml.c   the text -> a tree of nodes with their line:column, by the node
+ *                     layer's YAML reader (yaml.c: aliases refused, depth, size and
+ *                     node count bounded), refusals worded for a scenario;
+ *   scenario_parse.c  the tree -> a troupe_scenario (a manifest to start, components
+ *                     to spawn, steps), checking every key, type and component name,
+ *                     errors as file:line:column;
+ *   scenario_run.c    a host (or the manifest's node), the spawns, the steps in order,
+ *                     TAP on a FILE.
+ * scenario_api.c reads the file and frees. Beside them: scenario_match.c (the JSON exact
+ * / subset matcher with the path of the first difference) and scenario_events.c (the
+ * host's log records caught into a bounded queue the expect_event steps wait on, and a
+ * health watcher).
  */
 #ifndef TROUPE_NODE_SCENARIO_H
 #define TROUPE_NODE_SCENARIO_H
 
+#include "node/yaml.h"
 #include "troupe/component.h"
+#include "troupe/manifest.h"
 #include "troupe/scenario.h"
 
 #include <jansson.h>
 #include <pthread.h>
 
-/* ---- the YAML tree ------------------------------------------------------------------- */
-typedef enum trN_ykind { TRN_Y_SCALAR, TRN_Y_MAP, TRN_Y_SEQ } trN_ykind;
-
-/* A node: a scalar (its text, and whether it was plain, so `5` is a number and `"5"` a
- * string), a mapping (kids alternate key, value) or a sequence. line/col are 1-based. */
-typedef struct trN_ynode {
-  trN_ykind kind;
-  bool plain;
-  char *text; /* scalars: NUL-terminated (a NUL inside is refused by the loader) */
-  size_t nkids;
-  struct trN_ynode **kids;
-  unsigned line, col;
-} trN_ynode;
+/* ---- the YAML tree ------------------------------------------------------------------- *
+ * node/yaml.h: trN_ynode, read by the node layer's YAML reader into a malloc'd tree. */
 
 /* Bounds on what a scenario file may hold: it is read from a user's disk, but the test
  * kit must say "too big", not run out of memory, on a runaway generated file. */
 #define TRN_Y_MAX_BYTES (4u << 20)
-#define TRN_Y_MAX_DEPTH 64
+#define TRN_Y_MAX_DEPTH TRN_YAML_MAX_DEPTH
 #define TRN_Y_MAX_NODES 200000
 
-/* Parse one YAML document. On error: INVAL with "PATH:LINE:COL: what" in *err. */
+/* Parse one YAML document (free it with trN_yaml_free). On error: INVAL with
+ * "PATH:LINE:COL: what" in *err. */
 int trN_scenario_yaml_load(const char *text, size_t len, const char *path, trN_ynode **out,
-                  troupe_err *err);
-void trN_yaml_free(trN_ynode *n);
+                           troupe_err *err);
 /* A YAML value as JSON: mappings (string keys) -> objects, sequences -> arrays, plain
  * scalars null/~/true/false/numbers as such, everything else a string. NULL on a
  * mapping key that is not a scalar or out of memory (*bad is the node at fault). */
@@ -59,6 +54,7 @@ bool trN_json_match(const json_t *want, const json_t *got, bool subset, char *wh
 
 /* ---- the scenario -------------------------------------------------------------------- */
 typedef enum trN_step_kind {
+  TRN_START, /* `manifest:`: the manifest's whole application, one TAP point */
   TRN_SPAWN, /* a component of the setup: one TAP point each */
   TRN_SEND,
   TRN_ASK,
@@ -83,6 +79,8 @@ typedef enum trN_event_kind {
 
 typedef struct trN_comp {
   char *name;
+  bool in_manifest; /* started by the manifest's node (only the name and health_interval_ms
+                     * are set), not spawned by the kit */
   char *path;   /* module file (resolved against the scenario's folder), or NULL */
   char *ref;    /* store reference, or NULL */
   troupe_component_limits limits;
@@ -124,12 +122,14 @@ typedef struct trN_step {
 struct troupe_scenario {
   char *path, *dir; /* the file, and its folder (for module paths) */
   char *name;
+  troupe_manifest *manifest; /* `manifest:` loaded and checked, or NULL */
+  char *manifest_given;      /* its path as the scenario writes it */
   char *store_dir;  /* a directory store for `ref:` (NULL: none) */
   uint32_t timeout_ms;
   troupe_sup_config sup;
-  trN_comp *comps;
+  trN_comp *comps;           /* the manifest's components first, then the kit's */
   size_t ncomps;
-  trN_step *steps; /* the spawns first, then the steps */
+  trN_step *steps; /* the manifest's start, the spawns, then the steps */
   size_t nsteps;
   troupe_scenario_config cfg;
 };

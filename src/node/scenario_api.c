@@ -104,6 +104,8 @@ void troupe_scenario_free(troupe_scenario *s) {
   }
   free(s->comps);
   free(s->steps);
+  troupe_manifest_free(s->manifest);
+  free(s->manifest_given);
   free(s->path);
   free(s->dir);
   free(s->name);

@@ -1,12 +1,14 @@
 /*
  * node/scenario_parse.c: a scenario's YAML tree (scenario_yaml.c) checked and turned
- * into what the runner needs: the components to spawn (resolved module paths, limits,
- * capabilities, WASI arguments and environment, supervision) and the steps with their
- * payloads already encoded (JSON multicodec prefix, or CBOR) and their expectations as
- * JSON values. Everything a runner could only discover half-way -- an unknown key, a
- * wrong type, a step naming a component the scenario does not spawn, a module file
- * that is not there -- is refused here, before any host starts, as "FILE:LINE:COL: ...".
- * The format is docs/TESTKIT.md; the key tables below are the same lists.
+ * into what the runner needs: the manifest whose application starts first (loaded and
+ * checked by troupe/manifest.h; its components named for the steps), the components to
+ * spawn (resolved module paths, limits, capabilities, WASI arguments and environment,
+ * supervision) and the steps with their payloads already encoded (JSON multicodec
+ * prefix, or CBOR) and their expectations as JSON values. Everything a runner could
+ * only discover half-way -- an unknown key, a wrong type, a step naming a component the
+ * scenario does not have, a module file that is not there, a manifest that is wrong --
+ * is refused here, before any host starts, as "FILE:LINE:COL: ...". The format is
+ * docs/TESTKIT.md; the key tables below are the same lists.
  */
 #include "node/scenario.h"
 
@@ -31,7 +33,7 @@ static int fail(pctx *c, const trN_ynode *n, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  return troupe_err_set(c->err, TROUPE_E_INVAL, "%s:%u:%u: %s", c->path, n->line, n->col, msg);
+  return troupe_err_set(c->err, TROUPE_E_INVAL, "%s:%u:%u: %s", c->path, n->line, n->column, msg);
 }
 
 static int nomem(pctx *c) { return troupe_err_set(c->err, TROUPE_E_NOMEM, "%s: out of memory", c->path); }
@@ -42,9 +44,9 @@ static const char *kind_name(const trN_ynode *n) {
 
 /* The value of key in a mapping, or NULL. */
 static const trN_ynode *get(const trN_ynode *map, const char *key) {
-  for (size_t i = 0; i + 1 < map->nkids; i += 2)
-    if (map->kids[i]->kind == TRN_Y_SCALAR && !strcmp(map->kids[i]->text, key))
-      return map->kids[i + 1];
+  for (size_t i = 0; i < map->n; i++)
+    if (map->items[2 * i]->kind == TRN_Y_SCALAR && !strcmp(map->items[2 * i]->text, key))
+      return map->items[2 * i + 1];
   return NULL;
 }
 
@@ -59,8 +61,8 @@ static bool in_list(const char *key, const char *const *allowed) {
 static int check_map(pctx *c, const trN_ynode *n, const char *what, const char *const *allowed) {
   if (n->kind != TRN_Y_MAP)
     return fail(c, n, "%s must be a mapping, not %s", what, kind_name(n));
-  for (size_t i = 0; i + 1 < n->nkids; i += 2) {
-    const trN_ynode *k = n->kids[i];
+  for (size_t i = 0; i < n->n; i++) {
+    const trN_ynode *k = n->items[2 * i];
     if (k->kind != TRN_Y_SCALAR)
       return fail(c, k, "%s: a key must be a scalar", what);
     if (!in_list(k->text, allowed)) {
@@ -70,8 +72,8 @@ static int check_map(pctx *c, const trN_ynode *n, const char *what, const char *
         len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", a == allowed ? "" : ", ", *a);
       return fail(c, k, "%s: unknown key '%s' (known: %s)", what, k->text, known);
     }
-    for (size_t j = 0; j < i; j += 2)
-      if (!strcmp(n->kids[j]->text, k->text))
+    for (size_t j = 0; j < i; j++)
+      if (!strcmp(n->items[2 * j]->text, k->text))
         return fail(c, k, "%s: key '%s' given twice", what, k->text);
   }
   return TROUPE_OK;
@@ -117,19 +119,36 @@ static int want_bool(pctx *c, const trN_ynode *n, const char *what, bool *out) {
 
 /* A list of strings (a single string is a list of one), NULL-terminated. */
 static int want_strs(pctx *c, const trN_ynode *n, const char *what, char ***out, size_t *count) {
-  size_t k = n->kind == TRN_Y_SEQ ? n->nkids : 1;
+  size_t k = n->kind == TRN_Y_SEQ ? n->n : 1;
   char **v = trB_calloc(k + 1, sizeof *v);
   if (!v)
     return nomem(c);
   *out = v;
   *count = k;
   for (size_t i = 0; i < k; i++) {
-    const trN_ynode *e = n->kind == TRN_Y_SEQ ? n->kids[i] : n;
+    const trN_ynode *e = n->kind == TRN_Y_SEQ ? n->items[i] : n;
     int rc = want_str(c, e, what, &v[i]);
     if (rc)
       return rc;
   }
   return TROUPE_OK;
+}
+
+/* A path, resolved against the scenario's folder (an absolute one as it is). */
+static int want_path(pctx *c, const trN_ynode *n, const char *what, char **out) {
+  char *rel;
+  int rc = want_str(c, n, what, &rel);
+  if (rc)
+    return rc;
+  if (rel[0] == '/') {
+    *out = rel;
+    return TROUPE_OK;
+  }
+  size_t len = strlen(c->s->dir) + strlen(rel) + 2;
+  if ((*out = trB_malloc(len)))
+    snprintf(*out, len, "%s/%s", c->s->dir, rel);
+  free(rel);
+  return *out ? TROUPE_OK : nomem(c);
 }
 
 /* ---- components ---------------------------------------------------------------------- */
@@ -145,9 +164,9 @@ static const char *const cap_keys[] = {"send_to", "accept_from", "publish", "sub
 
 static int parse_limits(pctx *c, const trN_ynode *n, troupe_component_limits *l) {
   int rc = check_map(c, n, "limits", limit_keys);
-  for (size_t i = 0; !rc && i + 1 < n->nkids; i += 2) {
-    const char *k = n->kids[i]->text;
-    const trN_ynode *v = n->kids[i + 1];
+  for (size_t i = 0; !rc && i < n->n; i++) {
+    const char *k = n->items[2 * i]->text;
+    const trN_ynode *v = n->items[2 * i + 1];
     uint64_t x = 0;
     bool wide = !strcmp(k, "max_stack_bytes") || !strcmp(k, "fuel_slice") ||
                 !strcmp(k, "fuel_per_message");
@@ -180,24 +199,24 @@ static int parse_env(pctx *c, const trN_ynode *n, trN_comp *m) {
     int rc = want_strs(c, n, "env", &m->env, &m->envc);
     for (size_t i = 0; !rc && i < m->envc; i++)
       if (!strchr(m->env[i], '=') || m->env[i][0] == '=')
-        rc = fail(c, n->kids[i], "env: '%s' is not NAME=VALUE", m->env[i]);
+        rc = fail(c, n->items[i], "env: '%s' is not NAME=VALUE", m->env[i]);
     return rc;
   }
   if (n->kind != TRN_Y_MAP)
     return fail(c, n, "env must be a mapping (NAME: value) or a list of NAME=VALUE");
-  m->envc = n->nkids / 2;
+  m->envc = n->n;
   if (!(m->env = trB_calloc(m->envc + 1, sizeof *m->env)))
     return nomem(c);
-  for (size_t i = 0; i + 1 < n->nkids; i += 2) {
-    const trN_ynode *k = n->kids[i], *v = n->kids[i + 1];
+  for (size_t i = 0; i < n->n; i++) {
+    const trN_ynode *k = n->items[2 * i], *v = n->items[2 * i + 1];
     if (k->kind != TRN_Y_SCALAR || !k->text[0] || strchr(k->text, '='))
       return fail(c, k, "env: a variable's name must be a non-empty string without '='");
     if (v->kind != TRN_Y_SCALAR)
       return fail(c, v, "env: %s's value must be a scalar", k->text);
     size_t len = strlen(k->text) + strlen(v->text) + 2;
-    if (!(m->env[i / 2] = trB_malloc(len)))
+    if (!(m->env[i] = trB_malloc(len)))
       return nomem(c);
-    snprintf(m->env[i / 2], len, "%s=%s", k->text, v->text);
+    snprintf(m->env[i], len, "%s=%s", k->text, v->text);
   }
   return TROUPE_OK;
 }
@@ -207,7 +226,7 @@ static int parse_comp(pctx *c, const trN_ynode *n, trN_comp *m, const char *stor
   if (rc)
     return rc;
   m->line = n->line;
-  m->col = n->col;
+  m->col = n->column;
   m->restart = TROUPE_PERMANENT;
   const trN_ynode *v;
   if (!(v = get(n, "name")))
@@ -216,24 +235,15 @@ static int parse_comp(pctx *c, const trN_ynode *n, trN_comp *m, const char *stor
     return rc;
   for (size_t i = 0; i < (size_t)(m - c->s->comps); i++)
     if (!strcmp(c->s->comps[i].name, m->name))
-      return fail(c, v, "component '%s' is already in the scenario", m->name);
+      return fail(c, v, "component '%s' is already in the %s", m->name,
+                  c->s->comps[i].in_manifest ? "manifest" : "scenario");
   const trN_ynode *mod = get(n, "module"), *ref = get(n, "ref");
   if (!mod == !ref)
     return fail(c, n, "component '%s' needs exactly one of module (a file) and ref (a store "
                       "reference)", m->name);
   if (mod) {
-    char *rel;
-    if ((rc = want_str(c, mod, "module", &rel)))
+    if ((rc = want_path(c, mod, "module", &m->path)))
       return rc;
-    size_t len = strlen(c->s->dir) + strlen(rel) + 2;
-    m->path = rel[0] == '/' ? NULL : trB_malloc(len);
-    if (m->path)
-      snprintf(m->path, len, "%s/%s", c->s->dir, rel);
-    else if (rel[0] == '/')
-      m->path = rel, rel = NULL;
-    free(rel);
-    if (!m->path)
-      return nomem(c);
     struct stat sb;
     if (stat(m->path, &sb) || !S_ISREG(sb.st_mode))
       return fail(c, mod, "module: no such file '%s'", m->path);
@@ -333,6 +343,15 @@ const char *trN_event_kind_name(trN_event_kind k) {
   return (size_t)k < TR_ARRAY_LEN(event_names) - 1 ? event_names[k] : "?";
 }
 
+/* The names of the manifest's components (manifest) or of the kit's, "a, b, c". */
+static void list_names(const troupe_scenario *s, bool manifest, char *buf, size_t cap) {
+  size_t len = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < s->ncomps && len < cap; i++)
+    if (s->comps[i].in_manifest == manifest)
+      len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? ", " : "", s->comps[i].name);
+}
+
 static int find_comp(pctx *c, const trN_ynode *n, size_t *out) {
   if (n->kind != TRN_Y_SCALAR)
     return fail(c, n, "a component's name must be a string, not %s", kind_name(n));
@@ -341,13 +360,14 @@ static int find_comp(pctx *c, const trN_ynode *n, size_t *out) {
       *out = i;
       return TROUPE_OK;
     }
-  char known[200] = "";
-  size_t len = 0;
-  for (size_t i = 0; i < c->s->ncomps && len < sizeof known; i++)
-    len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", i ? ", " : "",
-                            c->s->comps[i].name);
-  return fail(c, n, "unknown component '%s' (the scenario spawns: %s)", n->text,
-              c->s->ncomps ? known : "none");
+  char mine[200], theirs[200];
+  list_names(c->s, false, mine, sizeof mine);
+  if (!c->s->manifest)
+    return fail(c, n, "unknown component '%s' (the scenario spawns: %s)", n->text,
+                *mine ? mine : "none");
+  list_names(c->s, true, theirs, sizeof theirs);
+  return fail(c, n, "unknown component '%s' (the manifest has: %s%s%s)", n->text,
+              *theirs ? theirs : "none", *mine ? "; the scenario spawns: " : "", mine);
 }
 
 /* A YAML value as a payload: its JSON text with the JSON prefix, or as CBOR. */
@@ -428,10 +448,16 @@ static int parse_expect_error(pctx *c, const trN_ynode *n, trN_step *st) {
 
 static int default_name(trN_step *st, const troupe_scenario *s) {
   char buf[400];
-  const char *comp = st->kind == TRN_PUBLISH || st->kind == TRN_SLEEP || st->any_comp
+  const char *comp = st->kind == TRN_START || st->kind == TRN_PUBLISH ||
+                             st->kind == TRN_SLEEP || st->any_comp
                          ? NULL
                          : s->comps[st->comp].name;
+  size_t n = s->manifest ? s->manifest->ncomponents : 0;
   switch (st->kind) {
+  case TRN_START:
+    snprintf(buf, sizeof buf, "start manifest %s (%zu component%s)", s->manifest_given, n,
+             n == 1 ? "" : "s");
+    break;
   case TRN_SPAWN: snprintf(buf, sizeof buf, "spawn %s", comp); break;
   case TRN_SEND: snprintf(buf, sizeof buf, "send %s", comp); break;
   case TRN_ASK: snprintf(buf, sizeof buf, "ask %s", comp); break;
@@ -495,13 +521,13 @@ static int parse_step(pctx *c, const trN_ynode *n, trN_step *st) {
     return fail(c, n, "a step must be a mapping, not %s", kind_name(n));
   const trN_ynode *act = NULL;
   size_t a = 0;
-  for (size_t i = 0; i + 1 < n->nkids; i += 2) {
-    const trN_ynode *k = n->kids[i];
+  for (size_t i = 0; i < n->n; i++) {
+    const trN_ynode *k = n->items[2 * i];
     if (k->kind != TRN_Y_SCALAR || !in_list(k->text, actions))
       continue;
     if (act)
       return fail(c, k, "a step has one action: '%s' and '%s' are two", actions[a], k->text);
-    act = n->kids[i + 1];
+    act = n->items[2 * i + 1];
     for (a = 0; strcmp(actions[a], k->text); a++)
       ;
   }
@@ -510,7 +536,7 @@ static int parse_step(pctx *c, const trN_ynode *n, trN_step *st) {
                       "expect_event or expect_no_event");
   st->kind = action_kinds[a];
   st->line = n->line;
-  st->col = n->col;
+  st->col = n->column;
   char what[32];
   snprintf(what, sizeof what, "%s %s step", strchr("aeiou", actions[a][0]) ? "an" : "a",
            actions[a]);
@@ -551,6 +577,7 @@ static int parse_step(pctx *c, const trN_ynode *n, trN_step *st) {
     if ((rc = parse_event(c, n, act, st)))
       return rc;
     break;
+  case TRN_START:
   case TRN_SPAWN:
     break;
   }
@@ -607,67 +634,115 @@ static int parse_sup(pctx *c, const trN_ynode *n, troupe_sup_config *sup) {
   return rc;
 }
 
+/* `manifest:`: the application's manifest, loaded and checked completely now (module
+ * files included), so a wrong one stops the scenario before anything runs. */
+static int load_manifest(pctx *c, const trN_ynode *n) {
+  troupe_scenario *s = c->s;
+  char *path = NULL;
+  int rc = want_str(c, n, "manifest", &s->manifest_given);
+  if (!rc)
+    rc = want_path(c, n, "manifest", &path);
+  if (rc)
+    return rc;
+  /* --components names the folder of the built components: it stands for the
+   * manifest's modules_dir too, as `troupe run --modules-dir` does */
+  troupe_manifest_options mo = {.modules_dir = s->cfg.components_dir};
+  troupe_manifest_errors errs = {0};
+  rc = troupe_manifest_load_ex(path, &mo, &s->manifest, &errs);
+  free(path);
+  if (rc == TROUPE_E_NOMEM) {
+    rc = nomem(c);
+  } else if (rc) {
+    char first[TROUPE_ERR_MSG_MAX];
+    snprintf(first, sizeof first, "%s", troupe_err_name(rc));
+    if (errs.n)
+      troupe_manifest_error_format(&errs.v[0], first, sizeof first);
+    size_t more = errs.n + errs.more - (errs.n ? 1 : 0);
+    rc = fail(c, n, "manifest: %s%s", first,
+              more ? " (and more: troupe check lists them all)" : "");
+  }
+  troupe_manifest_errors_clear(&errs);
+  return rc;
+}
+
+/* The manifest's components, under their names (for the steps), and its start point. */
+static int add_manifest(pctx *c, const trN_ynode *n) {
+  troupe_scenario *s = c->s;
+  for (size_t i = 0; i < s->manifest->ncomponents; i++) {
+    const troupe_component_spec *spec = &s->manifest->components[i].spec;
+    trN_comp *m = &s->comps[s->ncomps++];
+    m->in_manifest = true;
+    m->line = n->line;
+    m->col = n->column;
+    m->health_interval_ms = spec->health_interval_ms;
+    if (!(m->name = trB_strdup(spec->name)))
+      return nomem(c);
+  }
+  trN_step *st = &s->steps[s->nsteps++];
+  st->kind = TRN_START;
+  st->line = n->line;
+  st->col = n->column;
+  st->timeout_ms = s->timeout_ms;
+  return default_name(st, s) ? nomem(c) : TROUPE_OK;
+}
+
 static int parse_top(pctx *c, const trN_ynode *root) {
   troupe_scenario *s = c->s;
   int rc = check_map(c, root, "the scenario", top_keys);
   if (rc)
     return rc;
   const trN_ynode *v;
-  if ((v = get(root, "manifest")))
-    return fail(c, v,
-                "manifest: not yet supported (the manifest format is not built yet); list "
-                "the components under components:");
   if ((v = get(root, "name")) && (rc = want_str(c, v, "name", &s->name)))
     return rc;
   if ((v = get(root, "timeout")) && (rc = want_u32(c, v, "timeout", 1, &s->timeout_ms)))
     return rc;
-  if ((v = get(root, "supervisor")) && (rc = parse_sup(c, v, &s->sup)))
-    return rc;
+  const trN_ynode *man = get(root, "manifest");
+  if ((v = get(root, "supervisor"))) {
+    if (man)
+      return fail(c, v, "supervisor: a scenario with manifest: runs under the manifest's "
+                        "supervisors (set them there)");
+    if ((rc = parse_sup(c, v, &s->sup)))
+      return rc;
+  }
   if (s->cfg.components_dir) {
     if (!(s->store_dir = trB_strdup(s->cfg.components_dir)))
       return nomem(c);
-  } else if ((v = get(root, "store"))) {
-    char *rel;
-    if ((rc = want_str(c, v, "store", &rel)))
-      return rc;
-    size_t len = strlen(s->dir) + strlen(rel) + 2;
-    if (rel[0] == '/') {
-      s->store_dir = rel;
-    } else {
-      if ((s->store_dir = trB_malloc(len)))
-        snprintf(s->store_dir, len, "%s/%s", s->dir, rel);
-      free(rel);
-    }
-    if (!s->store_dir)
-      return nomem(c);
+  } else if ((v = get(root, "store")) && (rc = want_path(c, v, "store", &s->store_dir))) {
+    return rc;
   }
   const trN_ynode *comps = get(root, "components"), *steps = get(root, "steps");
-  if (!comps)
-    return fail(c, root, "the scenario needs components: (the components to spawn)");
-  if (comps->kind != TRN_Y_SEQ)
+  if (!comps && !man)
+    return fail(c, root, "the scenario needs components: (the components to spawn) or "
+                         "manifest: (an application to start)");
+  if (comps && comps->kind != TRN_Y_SEQ)
     return fail(c, comps, "components must be a list, not %s", kind_name(comps));
   if (steps && steps->kind != TRN_Y_SEQ)
     return fail(c, steps, "steps must be a list, not %s", kind_name(steps));
-  size_t nsteps = steps ? steps->nkids : 0;
-  if (!(s->comps = trB_calloc(comps->nkids ? comps->nkids : 1, sizeof *s->comps)) ||
-      !(s->steps = trB_calloc(comps->nkids + nsteps + 1, sizeof *s->steps)))
+  if (man && (rc = load_manifest(c, man)))
+    return rc;
+  size_t nman = man ? s->manifest->ncomponents : 0, ncomps = comps ? comps->n : 0;
+  size_t nsteps = steps ? steps->n : 0;
+  if (!(s->comps = trB_calloc(nman + ncomps + 1, sizeof *s->comps)) ||
+      !(s->steps = trB_calloc(1 + ncomps + nsteps, sizeof *s->steps)))
     return nomem(c);
-  for (size_t i = 0; i < comps->nkids; i++) {
-    s->ncomps = i + 1; /* so a failure frees what this one holds */
-    if ((rc = parse_comp(c, comps->kids[i], &s->comps[i], s->store_dir)))
+  if (man && (rc = add_manifest(c, man)))
+    return rc;
+  for (size_t i = 0; i < ncomps; i++) {
+    trN_comp *m = &s->comps[s->ncomps++]; /* counted first, so a failure frees what it holds */
+    if ((rc = parse_comp(c, comps->items[i], m, s->store_dir)))
       return rc;
     trN_step *st = &s->steps[s->nsteps++];
     st->kind = TRN_SPAWN;
-    st->comp = i;
-    st->line = comps->kids[i]->line;
-    st->col = comps->kids[i]->col;
+    st->comp = (size_t)(m - s->comps);
+    st->line = comps->items[i]->line;
+    st->col = comps->items[i]->column;
     st->timeout_ms = s->timeout_ms;
     if (default_name(st, s))
       return nomem(c);
   }
   for (size_t i = 0; i < nsteps; i++) {
     s->nsteps++;
-    if ((rc = parse_step(c, steps->kids[i], &s->steps[s->nsteps - 1])))
+    if ((rc = parse_step(c, steps->items[i], &s->steps[s->nsteps - 1])))
       return rc;
   }
   return TROUPE_OK;

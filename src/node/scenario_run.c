@@ -1,7 +1,10 @@
 /*
- * node/scenario_run.c: running a checked scenario. One throwaway host per run, its log
- * caught into the event queue (scenario_events.c); the components spawned in order, then
- * the steps in order, each reported at once as a TAP point -- "ok N - name", or
+ * node/scenario_run.c: running a checked scenario. One throwaway host per run -- or,
+ * with `manifest:`, the manifest's application started whole as a node (troupe/node.h:
+ * no control socket, its records into the kit's logger) whose host the steps then
+ * use -- its log caught into the event queue (scenario_events.c); the components
+ * spawned in order, then the steps in order, each reported at once as a TAP point --
+ * "ok N - name", or
  * "not ok N - name # expected X got Y" with a YAML diagnostic block (message, expected,
  * got, at FILE:LINE:COL, events seen). A failing step does not end the run: later
  * steps still run and report, as in a test runner; steps on a component whose spawn
@@ -13,6 +16,7 @@
 #include "troupe/base.h"
 #include "troupe/codec.h"
 #include "troupe/log.h"
+#include "troupe/node.h"
 #include "troupe/store.h"
 
 #include <stdarg.h>
@@ -25,7 +29,10 @@ typedef struct run {
   FILE *out;
   const char *ind; /* "" or the subtest indent */
   pthread_mutex_t out_lock;
-  troupe_host *host;
+  troupe_host *host;   /* the kit's, or the node's; NULL when the manifest did not start */
+  troupe_node *node;   /* `manifest:`'s application, or NULL */
+  troupe_logger *log;  /* into q */
+  troupe_store *store; /* the directory store of ref:, or NULL */
   trN_evq q;
   troupe_component_id *ids; /* per component; 0 = its spawn failed */
   troupe_scenario_summary *sum;
@@ -226,7 +233,22 @@ static void do_spawn(run *r, const trN_step *st, outcome *o) {
     if (m->has_caps[i])
       *lists[i] = (troupe_pattern_list){(const char *const *)m->caps[i], m->ncaps[i]};
   uint8_t *bytes = NULL;
-  if (m->path) {
+  troupe_err e;
+  troupe_err_clear(&e);
+  if (m->ref && r->node) {
+    /* the node's host knows the node's store, not the kit's: the kit reads the module */
+    troupe_module_blob blob = {0};
+    int rc = troupe_store_get(r->store, m->ref, &blob, &e);
+    if (rc) {
+      check_failed("spawn", rc, &e, o);
+      return;
+    }
+    free(blob.name);
+    free(blob.version);
+    spec.module = NULL;
+    spec.module_bytes = bytes = blob.bytes;
+    spec.module_len = blob.len;
+  } else if (m->path) {
     FILE *f = fopen(m->path, "rb");
     long len = -1;
     if (f && !fseek(f, 0, SEEK_END) && (len = ftell(f)) >= 0 && !fseek(f, 0, SEEK_SET) &&
@@ -243,8 +265,6 @@ static void do_spawn(run *r, const trN_step *st, outcome *o) {
       return;
     }
   }
-  troupe_err e;
-  troupe_err_clear(&e);
   int rc = troupe_host_spawn(r->host, &spec, &r->ids[st->comp], &e);
   free(bytes);
   if (rc) {
@@ -252,6 +272,25 @@ static void do_spawn(run *r, const trN_step *st, outcome *o) {
     check_failed("spawn", rc, &e, o);
     return;
   }
+  o->ok = true;
+}
+
+/* `manifest:`: start the whole application as `troupe run` would, minus the control
+ * socket, and find its components by name. */
+static void do_start(run *r, outcome *o) {
+  troupe_node_options opts = {.logger = r->log, .no_control = true, .workers = r->s->cfg.workers};
+  troupe_err e;
+  troupe_err_clear(&e);
+  int rc = troupe_node_start(r->s->manifest, &opts, &r->node, &e);
+  if (rc) {
+    r->node = NULL;
+    check_failed("start", rc, &e, o);
+    return;
+  }
+  r->host = troupe_node_host(r->node);
+  for (size_t k = 0; k < r->s->ncomps; k++)
+    if (r->s->comps[k].in_manifest && troupe_host_lookup(r->host, r->s->comps[k].name, &r->ids[k]))
+      r->ids[k] = 0;
   o->ok = true;
 }
 
@@ -403,13 +442,19 @@ static void do_expect_no_event(run *r, const trN_step *st, outcome *o) {
 }
 
 static void do_step(run *r, const trN_step *st, outcome *o) {
-  if (st->kind != TRN_PUBLISH && st->kind != TRN_SLEEP && st->kind != TRN_SPAWN && !st->any_comp &&
+  if (!r->host && st->kind != TRN_START && st->kind != TRN_SLEEP) {
+    o->skip = true;
+    say(o, "the manifest did not start");
+    return;
+  }
+  if (st->kind != TRN_START && st->kind != TRN_PUBLISH && st->kind != TRN_SLEEP && st->kind != TRN_SPAWN && !st->any_comp &&
       !r->ids[st->comp]) {
     o->skip = true;
     say(o, "%s did not start", r->s->comps[st->comp].name);
     return;
   }
   switch (st->kind) {
+  case TRN_START: do_start(r, o); break;
   case TRN_SPAWN: do_spawn(r, st, o); break;
   case TRN_SEND:
   case TRN_PUBLISH: do_send(r, st, o); break;
@@ -435,8 +480,6 @@ int troupe_scenario_run(troupe_scenario *s, FILE *out, int level, troupe_scenari
     return troupe_err_set(err, TROUPE_E_INVAL, "scenario: NULL argument");
   run r = {.s = s, .out = out, .ind = level > 0 ? "    " : "", .sum = sum};
   sum->planned = s->nsteps;
-  troupe_store *store = NULL;
-  troupe_logger *lg = NULL;
   trN_watch w = {0};
   int rc;
   pthread_mutex_init(&r.out_lock, NULL);
@@ -453,22 +496,24 @@ int troupe_scenario_run(troupe_scenario *s, FILE *out, int level, troupe_scenari
   w.names = trB_calloc(s->ncomps + 1, sizeof *w.names);
   w.last = trB_calloc(s->ncomps + 1, sizeof *w.last);
   troupe_component_id *watched = trB_calloc(s->ncomps + 1, sizeof *watched);
-  lg = troupe_logger_callback(trN_evq_log, &r.q, TROUPE_LOG_DEBUG);
-  if (!r.ids || !w.names || !w.last || !watched || !lg) {
+  r.log = troupe_logger_callback(trN_evq_log, &r.q, TROUPE_LOG_DEBUG);
+  if (!r.ids || !w.names || !w.last || !watched || !r.log) {
     rc = troupe_err_set(err, TROUPE_E_NOMEM, "scenario: out of memory");
     goto out;
   }
   w.ids = watched;
-  if (s->store_dir && (rc = troupe_store_dir_new(s->store_dir, &store, err)))
+  if (s->store_dir && (rc = troupe_store_dir_new(s->store_dir, &r.store, err)))
     goto out;
-  troupe_host_config hc;
-  troupe_host_config_init(&hc);
-  hc.workers = s->cfg.workers;
-  hc.store = store;
-  hc.log = lg;
-  hc.supervisor = s->sup;
-  if ((rc = troupe_host_new(&hc, &r.host, err)))
-    goto out;
+  if (!s->manifest) { /* else the manifest's node makes the host, as the first point */
+    troupe_host_config hc;
+    troupe_host_config_init(&hc);
+    hc.workers = s->cfg.workers;
+    hc.store = r.store;
+    hc.log = r.log;
+    hc.supervisor = s->sup;
+    if ((rc = troupe_host_new(&hc, &r.host, err)))
+      goto out;
+  }
   if (level > 0)
     fprintf(out, "%s# Subtest: %s\n", r.ind, s->name);
   else
@@ -478,7 +523,7 @@ int troupe_scenario_run(troupe_scenario *s, FILE *out, int level, troupe_scenari
   bool watching = false;
   for (size_t i = 0; i < s->nsteps; i++) {
     const trN_step *st = &s->steps[i];
-    if (st->kind != TRN_SPAWN && !watching) {
+    if (st->kind != TRN_START && st->kind != TRN_SPAWN && !watching) {
       /* the setup is done: watch the health of the components that have checks */
       for (size_t k = 0; k < s->ncomps; k++)
         if (r.ids[k] && s->comps[k].health_interval_ms) {
@@ -498,14 +543,17 @@ int troupe_scenario_run(troupe_scenario *s, FILE *out, int level, troupe_scenari
     json_decref(o.events);
   }
   trN_watch_stop(&w);
-  troupe_host_free(r.host);
+  if (r.node)
+    troupe_node_stop(r.node); /* the tree in reverse start order, then its host */
+  else if (!s->manifest)
+    troupe_host_free(r.host);
   fprintf(out, "%s# %zu passed, %zu failed, %zu skipped of %zu\n", r.ind, sum->passed,
           sum->failed, sum->skipped, sum->planned);
   fflush(out);
   rc = TROUPE_OK;
 out:
-  troupe_logger_free(lg);
-  troupe_store_free(store);
+  troupe_logger_free(r.log);
+  troupe_store_free(r.store);
   trN_evq_destroy(&r.q);
   pthread_mutex_destroy(&r.out_lock);
   free(r.ids);

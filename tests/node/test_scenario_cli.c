@@ -3,7 +3,7 @@
  * (TROUPE_BIN) as a subprocess, its stdout, stderr and exit status: 0 when every step
  * passes, 1 when one fails (with the TAP diff), 2 for a bad command line or a
  * malformed scenario (FILE:LINE:COLUMN on stderr, nothing run), several files as
- * subtests.
+ * subtests; the same over a manifest's application.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -139,6 +139,28 @@ static void test_several_files_are_subtests(void **state) {
   result_free(&r);
 }
 
+/* manifest:: a whole application under test passes (0); one that does not start fails
+ * the run (1); a step naming a component the manifest lacks is a malformed scenario
+ * (2), nothing run. */
+static void test_manifest_exit_statuses(void **state) {
+  (void)state;
+  result r = troupe_test(EXAMPLES "demo_app.yaml");
+  assert_int_equal(r.status, 0);
+  contains(r.out, "TAP version 13\n1..16\nok 1 - start manifest ../apps/demo.yaml (13 "
+                  "components)\nok 2 - spawn visitor\n");
+  result_free(&r);
+  r = troupe_test(DATA "with_failing_app.yaml");
+  assert_int_equal(r.status, 1);
+  contains(r.out, "not ok 1 - start manifest app_fails.yaml (2 components) # start failed: ");
+  result_free(&r);
+  r = troupe_test(DATA "unknown_in_app.yaml");
+  assert_int_equal(r.status, 2);
+  assert_string_equal(r.out, "");
+  contains(r.err, "unknown_in_app.yaml:4:10: unknown component 'ehco' (the manifest has: "
+                  "echo, counter)");
+  result_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_passing_scenario_exits_0),
@@ -146,6 +168,7 @@ int main(void) {
       cmocka_unit_test(test_malformed_scenario_is_a_usage_error),
       cmocka_unit_test(test_bad_command_lines),
       cmocka_unit_test(test_several_files_are_subtests),
+      cmocka_unit_test(test_manifest_exit_statuses),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,10 @@
 /*
  * tests/node/test_scenario_parse.c: what the test kit refuses before any host starts,
  * each refusal naming FILE:LINE:COLUMN -- unknown keys, wrong types, a step on a
- * component the scenario does not spawn, YAML aliases and anchors, a manifest (not yet
- * supported), a module file that is not there -- and what it accepts: a scenario with
- * every kind of key, its plan (a point per spawn and per step) and step names.
+ * component the scenario does not spawn, YAML aliases and anchors, a module file that
+ * is not there, a manifest that is wrong or lacks a component a step names -- and what
+ * it accepts: a scenario with every kind of key, one over a manifest, its plan (a
+ * point for the manifest's start, per spawn and per step) and step names.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -80,7 +81,7 @@ static const bad_case bad[] = {
     {ECHO "steps:\n  - expect_event: crash\n    component: nobody\n",
      "6:16: unknown component 'nobody'"},
     {ECHO "steps:\n  - expect_event: crash\n    fields: [1]\n", "6:13: fields must be a mapping"},
-    {"manifest: app.yaml\n" ECHO, "1:11: manifest: not yet supported"},
+    {"manifest: [app.yaml]\n" ECHO, "1:11: manifest must be a string, not a list"},
     {"x: &a 1\n", "1:4: YAML anchors (&name) are not supported"},
     {ECHO "steps:\n  - ask: echo\n    payload: *a\n", "6:14: YAML aliases (*name) are not supported"},
     {ECHO "steps:\n  - ask: echo\n    payload: {a: 1\n", "7:1: YAML: did not find expected"},
@@ -252,6 +253,78 @@ static void test_accepts_every_key(void **state) {
   troupe_scenario_free(s);
 }
 
+/* manifest: loaded and checked with the scenario; the steps name its components. */
+static void test_manifest(void **state) {
+  (void)state;
+#define DIR TROUPE_TEST_DATA "/scenarios"
+  static const bad_case cases[] = {
+      {"manifest: app.yaml\nsteps:\n  - ask: nobody\n",
+       "3:10: unknown component 'nobody' (the manifest has: echo, counter)"},
+      {"manifest: app.yaml\ncomponents:\n  - name: e2\n    ref: echo\nsteps:\n"
+       "  - expect_event: crash\n    component: nobody\n",
+       "7:16: unknown component 'nobody' (the manifest has: echo, counter; the scenario "
+       "spawns: e2)"},
+      {"manifest: app.yaml\ncomponents:\n  - name: echo\n    ref: echo\n",
+       "3:11: component 'echo' is already in the manifest"},
+      {"manifest: app.yaml\nsupervisor: {intensity: 1}\n",
+       "2:13: supervisor: a scenario with manifest: runs under the manifest's supervisors"},
+      {"manifest: nope.yaml\n", "1:11: manifest: " DIR "/nope.yaml: cannot open"},
+      {"manifest: ../manifests/bad.yaml\n", "1:11: manifest: " DIR "/../manifests/bad.yaml:"},
+      {"manifest: malformed_key.yaml\n",
+       "1:11: manifest: " DIR "/malformed_key.yaml:1:1: supervisors: missing required field "
+       "(at least the root) (and more: troupe check lists them all)"},
+  };
+  troupe_scenario_config cfg;
+  troupe_scenario_config_init(&cfg);
+  cfg.components_dir = TROUPE_COMPONENTS_DIR; /* the manifest's modules_dir too */
+  int wrong = 0;
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    troupe_scenario *s = (troupe_scenario *)1;
+    troupe_err err;
+    troupe_err_clear(&err);
+    int rc = troupe_scenario_parse(cases[i].text, strlen(cases[i].text), DIR "/t.yaml", &cfg,
+                                   &s, &err);
+    const char *m = troupe_err_message(&err);
+    if (rc != TROUPE_E_INVAL || s || strncmp(m, DIR "/t.yaml:", strlen(DIR) + 8) ||
+        strncmp(m + strlen(DIR) + 8, cases[i].error, strlen(cases[i].error))) {
+      print_error("case %zu: rc %d, message '%s', expected '.../t.yaml:%s...'\n", i, rc, m,
+                  cases[i].error);
+      wrong++;
+    }
+  }
+  assert_int_equal(wrong, 0);
+
+  static const char good[] = "manifest: app.yaml\n"
+                             "components:\n"
+                             "  - name: extra\n"
+                             "    ref: echo\n"
+                             "steps:\n"
+                             "  - ask: echo\n"
+                             "  - invoke: counter\n"
+                             "    function: get\n"
+                             "  - ask: extra\n";
+  troupe_scenario *s = NULL;
+  troupe_err err;
+  troupe_err_clear(&err);
+  if (troupe_scenario_parse(good, sizeof good - 1, DIR "/t.yaml", &cfg, &s, &err))
+    fail_msg("%s", troupe_err_message(&err));
+  assert_int_equal(troupe_scenario_points(s), 1 + 1 + 3);
+  static const char *const names[] = {"start manifest app.yaml (2 components)", "spawn extra",
+                                      "ask echo", "invoke counter get", "ask extra"};
+  for (size_t i = 0; i < 5; i++)
+    assert_string_equal(s->steps[i].name, names[i]);
+  assert_int_equal(s->steps[0].kind, TRN_START);
+  assert_int_equal(s->steps[0].line, 1);
+  assert_int_equal(s->steps[0].col, 11);
+  assert_int_equal(s->ncomps, 3);
+  assert_true(s->comps[0].in_manifest && s->comps[1].in_manifest && !s->comps[2].in_manifest);
+  assert_int_equal(s->steps[3].comp, 1); /* counter */
+  assert_int_equal(s->steps[4].comp, 2); /* extra */
+  assert_non_null(s->manifest);
+  troupe_scenario_free(s);
+#undef DIR
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_refused_with_line_and_column),
@@ -259,6 +332,7 @@ int main(void) {
       cmocka_unit_test(test_load_names_the_file),
       cmocka_unit_test(test_ref_needs_a_store),
       cmocka_unit_test(test_accepts_every_key),
+      cmocka_unit_test(test_manifest),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,8 +3,10 @@
  * TAP read back: the exact output of a small scenario (a pass, a failure with its
  * diagnostic block, an escaped '#'), a wrong reply failing with the difference while
  * later steps still run, a missing event failing when its timeout ends, an expected
- * error that does not come, an event that should not come, `eventually` giving up with the last reply, a module by
- * path, a spawn that fails and the steps it skips, the subtest form and -v's log lines.
+ * error that does not come, an event that should not come, `eventually` giving up with
+ * the last reply, a module by path, a spawn that fails and the steps it skips, the
+ * subtest form and -v's log lines; a manifest's application started and talked to, and
+ * one that does not start.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -237,6 +239,53 @@ static void test_verbose_shows_the_log(void **state) {
   free(r.tap);
 }
 
+/* manifest: the application starts as the first point, its components answer by their
+ * names, a component of the scenario's own runs beside them; the node's records reach
+ * the kit's log (here shown by -v). */
+static void test_manifest_app(void **state) {
+  (void)state;
+  ran r = run_file(TROUPE_TEST_DATA "/scenarios/with_app.yaml");
+  assert_string_equal(r.tap, "TAP version 13\n"
+                             "1..7\n"
+                             "ok 1 - start manifest app.yaml (2 components)\n"
+                             "ok 2 - spawn echo2\n"
+                             "ok 3 - ask echo\n"
+                             "ok 4 - send counter\n"
+                             "ok 5 - invoke counter add\n"
+                             "ok 6 - ask echo2\n"
+                             "ok 7 - expect started of counter\n"
+                             "# 7 passed, 0 failed, 0 skipped of 7\n");
+  free(r.tap);
+  r = run_text("manifest: app.yaml\n"
+               "steps:\n"
+               "  - ask: counter\n"
+               "    expect: {count: 0}\n",
+               TROUPE_TEST_DATA "/scenarios/inline.yaml", 0, true);
+  has(&r, "ok 1 - start manifest app.yaml (2 components)\n");
+  has(&r, "# log: {\"event\":\"node_started\",\"node\":\"kit-app\"");
+  has(&r, "ok 2 - ask counter\n");
+  assert_int_equal(r.sum.failed, 0);
+  free(r.tap);
+}
+
+/* A manifest that does not start: the start point fails with the node's error, and
+ * every step that needs the application is skipped. */
+static void test_manifest_that_fails_to_start(void **state) {
+  (void)state;
+  ran r = run_file(TROUPE_TEST_DATA "/scenarios/with_failing_app.yaml");
+  has(&r, "TAP version 13\n1..4\nnot ok 1 - start manifest app_fails.yaml (2 components) # "
+          "start failed: UNINSTANTIABLE: ");
+  has(&r, "app_fails.yaml:9:3: component 2 'counter': instantiation failed");
+  has(&r, "with_failing_app.yaml:4:11\"\n");
+  has(&r, "ok 2 - ask echo # SKIP the manifest did not start\n");
+  has(&r, "ok 3 - publish news.x # SKIP the manifest did not start\n");
+  has(&r, "ok 4 - sleep 1 ms\n");
+  assert_int_equal(r.sum.failed, 1);
+  assert_int_equal(r.sum.skipped, 2);
+  assert_int_equal(r.sum.passed, 1);
+  free(r.tap);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_tap_exactly),
@@ -247,6 +296,8 @@ int main(void) {
       cmocka_unit_test(test_module_by_path),
       cmocka_unit_test(test_failed_spawn_skips_its_steps),
       cmocka_unit_test(test_verbose_shows_the_log),
+      cmocka_unit_test(test_manifest_app),
+      cmocka_unit_test(test_manifest_that_fails_to_start),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
