@@ -25,7 +25,9 @@ typedef struct troupe_scenario troupe_scenario;
 
 typedef struct troupe_scenario_config {
   /* A directory store (troupe_store_dir_new) for components given by `ref:`; it takes
-   * precedence over the scenario's own `store:` key. NULL: the scenario's, if any. */
+   * precedence over the scenario's own `store:` key, and it is the folder a scenario's
+   * `manifest:` finds its module files in (as troupe run --modules-dir). NULL: the
+   * scenario's / the manifest's own. */
   const char *components_dir;
   uint32_t timeout_ms; /* a step's timeout when neither it nor the scenario says; 0 = 5000 */
   bool verbose;        /* every record of the host's log as a TAP comment ("# log: {...}") */
