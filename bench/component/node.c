@@ -267,6 +267,9 @@ static void start_runs(const tbc_cfg *cfg, const char *path, uint32_t runs, doub
     troupe_node_stop(node);
     uint64_t t4 = troupe_clock_mono_ns();
     troupe_manifest_free(m);
+    if (getenv("BENCH_NODE_PART"))
+      fprintf(stderr, "  node: run %u: start %.6f..%.6f stop %.6f..%.6f (CLOCK_MONOTONIC)\n", r,
+              (double)t1 / 1e9, (double)t2 / 1e9, (double)t3 / 1e9, (double)t4 / 1e9);
     load_ms[r] = (double)(t1 - t0) / 1e6;
     start_ms[r] = (double)(t2 - t1) / 1e6;
     stop_ms[r] = (double)(t4 - t3) / 1e6;
@@ -337,27 +340,39 @@ static int run_cli(char *const argv[]) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static void control_rows(const tbc_cfg *cfg) {
-  char yaml[600], ctl[600], log[600];
+/* A node of one echo (the worker guest) with `workers` workers (0: one per core, the
+ * default of `troupe run`) and its control socket in the temporary folder; the round
+ * trips of rtt_n asks on one connection: median and p99 (microseconds) into med, p99. */
+static troupe_node *ctl_node(unsigned workers, troupe_manifest **mp) {
+  char yaml[600], log[600];
   tmp_path(yaml, sizeof yaml, "ctl.yaml");
-  tmp_path(ctl, sizeof ctl, "ctl");
   tmp_path(log, sizeof log, "ctl.jsonl");
   buf b = {0};
-  put(&b, "node:\n  name: bench-ctl\n  log: %s\n  modules_dir: %s\n"
+  put(&b, "node:\n  name: bench-ctl\n  workers: %u\n  log: %s\n  modules_dir: %s\n"
           "components:\n  echo:\n    path: worker.wasm\n"
           "supervisors:\n  app:\n    children: [echo]\n",
-      log, TBC_GUESTS_DIR);
+      workers, log, TBC_GUESTS_DIR);
   write_file(yaml, b.p, b.len);
   free(b.p);
-  troupe_manifest *m = load_manifest(yaml);
+  char ctl[600];
+  tmp_path(ctl, sizeof ctl, "ctl");
+  *mp = load_manifest(yaml);
   troupe_node_options o = {.control_dir = ctl};
   troupe_node *node = NULL;
   troupe_err err = {0};
-  int rc = troupe_node_start(m, &o, &node, &err);
+  int rc = troupe_node_start(*mp, &o, &node, &err);
   if (rc)
     tbc_die("node_start", rc, &err);
+  return node;
+}
+
+static void ctl_asks(const tbc_cfg *cfg, double *med, double *p99, double *cpu_us) {
+  char ctl[600];
+  tmp_path(ctl, sizeof ctl, "ctl");
   troupe_ctl_client *c = NULL;
-  if ((rc = troupe_ctl_connect(ctl, "bench-ctl", &c, &err)))
+  troupe_err err = {0};
+  int rc = troupe_ctl_connect(ctl, "bench-ctl", &c, &err);
+  if (rc)
     tbc_die("ctl_connect", rc, &err);
   const char *req = "{\"op\":\"ask\",\"name\":\"echo\",\"payload\":{\"n\":1}}";
   uint32_t n = cfg->rtt_n, warm = n / 10;
@@ -382,15 +397,65 @@ static void control_rows(const tbc_cfg *cfg) {
     if (i >= warm)
       us[i - warm] = (double)(t1 - t0) / 1e3;
   }
-  double cpu_us = (double)(tbc_cpu_ns() - cpu0) / 1e3 / n;
-  tbc_emit(cfg, "control_rtt_us_median", "us", tbc_percentile(us, n, 0.5));
-  tbc_emit(cfg, "control_rtt_us_p99", "us", tbc_percentile(us, n, 0.99));
-  fprintf(stderr, "  node: control ask: %.1f us of CPU (both ends, this process) per round "
-                  "trip (load average %s)\n",
-          cpu_us, loadavg());
+  *cpu_us = (double)(tbc_cpu_ns() - cpu0) / 1e3 / n;
+  *med = tbc_percentile(us, n, 0.5);
+  *p99 = tbc_percentile(us, n, 0.99);
+  free(us);
   troupe_ctl_close(c);
+}
+
+/* The in-process part of the control ask: troupe_host_ask of the same JSON payload
+ * from this thread, as the connection thread makes it (no socket, no JSON text). */
+static double host_asks(const tbc_cfg *cfg, troupe_node *node) {
+  troupe_host *h = troupe_node_host(node);
+  troupe_component_id id = 0;
+  if (troupe_host_lookup(h, "echo", &id)) {
+    fprintf(stderr, "troupe-bench-component: no echo in the node\n");
+    exit(1);
+  }
+  static const uint8_t payload[] = "\x80\x04{\"n\":1}";
+  uint32_t n = cfg->rtt_n, warm = n / 10;
+  double *us = malloc(n * sizeof *us);
+  if (!us)
+    exit(1);
+  for (uint32_t i = 0; i < warm + n; i++) {
+    uint8_t *reply = NULL;
+    size_t rl = 0;
+    troupe_err err = {0};
+    uint64_t t0 = troupe_clock_mono_ns();
+    int rc = troupe_host_ask(h, id, 0, payload, sizeof payload - 1, TROUPE_SEC(10), &reply,
+                             &rl, &err);
+    uint64_t t1 = troupe_clock_mono_ns();
+    if (rc)
+      tbc_die("host_ask", rc, &err);
+    if (rl != sizeof payload - 1 || memcmp(reply, payload, rl)) {
+      fprintf(stderr, "troupe-bench-component: the echo answered something else\n");
+      exit(1);
+    }
+    free(reply);
+    if (i >= warm)
+      us[i - warm] = (double)(t1 - t0) / 1e3;
+  }
+  double med = tbc_percentile(us, n, 0.5);
+  free(us);
+  return med;
+}
+
+static void control_rows(const tbc_cfg *cfg) {
+  troupe_manifest *m = NULL;
+  troupe_node *node = ctl_node(0, &m);
+  double med, p99, cpu;
+  ctl_asks(cfg, &med, &p99, &cpu);
+  tbc_emit(cfg, "control_rtt_us_median", "us", med);
+  tbc_emit(cfg, "control_rtt_us_p99", "us", p99);
+  fprintf(stderr, "  node: control ask: %.1f us of CPU (this process: client, connection "
+                  "thread, workers) per round trip (load average %s)\n",
+          cpu, loadavg());
+  tbc_emit(cfg, "control_host_ask_us_median", "us", host_asks(cfg, node));
 
   /* The command end to end, process start included. */
+  char ctl[600];
+  tmp_path(ctl, sizeof ctl, "ctl");
   if (TBC_TROUPE_BIN[0] && !access(TBC_TROUPE_BIN, X_OK)) {
     uint32_t k = cfg->quick ? 20 : 200;
     double *ms = malloc(k * sizeof *ms);
@@ -411,7 +476,18 @@ static void control_rows(const tbc_cfg *cfg) {
   } else {
     fprintf(stderr, "  node: no troupe binary (%s): no control_cli_ask_ms\n", TBC_TROUPE_BIN);
   }
-  free(us);
+  troupe_node_stop(node);
+  troupe_manifest_free(m);
+
+  /* The same node with one worker: no second worker spinning idle beside the client and
+   * the connection thread on a 2-core machine. */
+  node = ctl_node(1, &m);
+  ctl_asks(cfg, &med, &p99, &cpu);
+  tbc_emit(cfg, "control_rtt_us_median_1worker", "us", med);
+  tbc_emit(cfg, "control_rtt_us_p99_1worker", "us", p99);
+  fprintf(stderr, "  node: control ask, 1 worker: %.1f us of CPU per round trip (load average "
+                  "%s)\n",
+          cpu, loadavg());
   troupe_node_stop(node);
   troupe_manifest_free(m);
 }
@@ -594,12 +670,23 @@ static void store_add_rows(const tbc_cfg *cfg) {
   troupe_sqlstore_close(s);
 }
 
+/* BENCH_NODE_PART=add|control|start runs that part alone (for a profiler); the start
+ * runs then also print their phases' CLOCK_MONOTONIC times (perf record -k
+ * CLOCK_MONOTONIC, then perf report --time FROM,TO). */
+static bool part(const char *name) {
+  const char *p = getenv("BENCH_NODE_PART");
+  return !p || !*p || !strcmp(p, name);
+}
+
 void tbc_node_rows(const tbc_cfg *cfg) {
   tmp_make();
   atexit(tmp_remove); /* also when a step dies (tbc_die exits) */
   fprintf(stderr, "  node: temporary folder %s (load average %s)\n", tmpdir, loadavg());
-  store_add_rows(cfg);
-  control_rows(cfg);
-  node_start_rows(cfg);
+  if (part("add"))
+    store_add_rows(cfg);
+  if (part("control"))
+    control_rows(cfg);
+  if (part("start"))
+    node_start_rows(cfg);
   tmp_remove();
 }

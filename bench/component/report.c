@@ -77,6 +77,11 @@ static const row_def defs[] = {
      "troupe_ctl_call of {\"op\":\"ask\"} to a wasm echo over the node's control socket, "
      "one connection"},
     {"control_rtt_us_p99", "us", -1, false, NULL},
+    {"control_host_ask_us_median", "us", -1, false,
+     "the ask alone, in process: troupe_host_ask of the same JSON from the driver's thread"},
+    {"control_rtt_us_median_1worker", "us", -1, false,
+     "the same, the node with 1 worker (no idle worker spinning beside client and server)"},
+    {"control_rtt_us_p99_1worker", "us", -1, false, NULL},
     {"control_cli_ask_ms", "ms", -1, false,
      "`troupe ask echo JSON` run as a process, end to end (process start included)"},
     {"store_add_ms", "ms", 20, false,
