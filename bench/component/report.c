@@ -151,6 +151,8 @@ static const char *met(const side *t, int i) {
 static void fmt(char *buf, size_t cap, double v) {
   if (isnan(v))
     snprintf(buf, cap, "-");
+  else if (v >= 1e9) /* not 3.42e+03M */
+    snprintf(buf, cap, "%.3gG", v / 1e9);
   else if (v >= 1e5)
     snprintf(buf, cap, "%.3gM", v / 1e6);
   else if (v >= 1e3) /* not 1.28e+03 */
