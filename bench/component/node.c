@@ -398,6 +398,19 @@ static void ctl_asks(const tbc_cfg *cfg, double *med, double *p99, double *cpu_u
       us[i - warm] = (double)(t1 - t0) / 1e3;
   }
   *cpu_us = (double)(tbc_cpu_ns() - cpu0) / 1e3 / n;
+  /* The medians of 4 consecutive quarters: the round trip is bimodal (spins that meet
+   * or wake-ups that do not), and which mode a stretch of asks is in shows here. */
+  fprintf(stderr, "  node: control ask: medians of the 4 quarters (us):");
+  for (uint32_t q = 0; q < 4; q++) {
+    uint32_t a = q * (n / 4), k = n / 4;
+    double *part = malloc(k * sizeof *part);
+    if (!part)
+      exit(1);
+    memcpy(part, us + a, k * sizeof *part);
+    fprintf(stderr, " %.1f", tbc_percentile(part, k, 0.5));
+    free(part);
+  }
+  fprintf(stderr, "\n");
   *med = tbc_percentile(us, n, 0.5);
   *p99 = tbc_percentile(us, n, 0.99);
   free(us);
