@@ -14,13 +14,17 @@
  *                     Ready, the control server up), median of node_runs fresh nodes
  *                     (stopped between). manifest_load_ms: troupe_manifest_load of the
  *                     same file (read, parse, check) before each start; node_stop_ms:
- *                     troupe_node_stop. node_start_ms_files: the same manifest naming
- *                     the module by file path (`path: tiny.wasm`, the `--watch` loop).
+ *                     troupe_node_stop. node_start_ms_signed: the module signed and
+ *                     the node trusting that key; node_start_ms_files: the manifest
+ *                     naming the module by file path (`path: tiny.wasm`, the `--watch`
+ *                     loop).
  *   control_rtt_us    a node of one worker-guest echo; troupe_ctl_call of
  *                     {"op":"ask","name":"echo","payload":{"n":1}} on one connection,
  *                     each round trip timed; warm-up, then rtt_n: median and p99.
+ *                     control_host_ask_us: the same ask by troupe_host_ask in process;
  *                     control_cli_ask_ms: `troupe ask echo '{"n":1}'` run as a process
- *                     (fork, exec, connect, ask, print, exit), median.
+ *                     (spawn, exec, connect, ask, print, exit), median; _1worker: the
+ *                     control ask again with a node of one worker.
  *   store_add_ms      troupe_sqlstore_add of a 1 MiB module (tiny's shape with a 1 MiB
  *                     data segment of pseudo-random bytes) into a fresh store file, new
  *                     bytes and a new name@version each time (no deduplication); median
@@ -156,15 +160,18 @@ static void put(buf *b, const char *fmt, ...) {
 
 /* n components c0..c(n-1) of tiny, NODE_GROUPS supervisors g0.. under the root, each
  * component named by `module: tiny@1.0.0` (store) or `path: tiny.wasm` (modules_dir =
- * the guests' folder). Block style, as people write manifests. */
-static char *big_manifest(uint32_t n, bool files, const char *store, const char *log,
-                          size_t *len) {
+ * the guests' folder); with key (hex), the node trusts that key only. Block style, as
+ * people write manifests. */
+static char *big_manifest(uint32_t n, bool files, const char *store, const char *key,
+                          const char *log, size_t *len) {
   buf b = {0};
   put(&b, "node:\n  name: bench-node\n  log: %s\n", log);
   if (files)
     put(&b, "  modules_dir: %s\n", TBC_GUESTS_DIR);
   else
     put(&b, "  store: %s\n", store);
+  if (key)
+    put(&b, "  trusted_keys: [%s]\n", key);
   put(&b, "\ncomponents:\n");
   for (uint32_t i = 0; i < n; i++) {
     put(&b, "  c%u:\n", i);
@@ -213,10 +220,10 @@ static troupe_sqlstore *store_open(const char *path) {
 }
 
 static void store_add(troupe_sqlstore *s, const char *name, const char *version,
-                      const uint8_t *b, size_t len) {
+                      const uint8_t *b, size_t len, const troupe_signing_key *key) {
   troupe_err err = {0};
   bool added = false;
-  int rc = troupe_sqlstore_add(s, name, version, b, len, NULL, NULL, &added, &err);
+  int rc = troupe_sqlstore_add(s, name, version, b, len, key, NULL, &added, &err);
   if (rc)
     tbc_die("sqlstore_add", rc, &err);
   if (!added) {
@@ -282,14 +289,27 @@ static void start_runs(const tbc_cfg *cfg, const char *path, uint32_t runs, doub
 }
 
 static void node_start_rows(const tbc_cfg *cfg) {
-  char store[600], log[600], yaml[600];
+  char store[600], signed_store[600], log[600], yaml[600];
   tmp_path(store, sizeof store, "store.db");
+  tmp_path(signed_store, sizeof signed_store, "signed.db");
   tmp_path(log, sizeof log, "node.jsonl");
   size_t tlen;
   uint8_t *tiny = guest_bytes("tiny.wasm", &tlen);
   troupe_sqlstore *s = store_open(store);
-  store_add(s, "tiny", "1.0.0", tiny, tlen);
+  store_add(s, "tiny", "1.0.0", tiny, tlen, NULL);
   troupe_sqlstore_close(s);
+  /* the same module signed, in a store of its own, for a node that trusts the key */
+  troupe_signing_key key;
+  troupe_err err = {0};
+  int rc = troupe_signing_key_generate(&key, &err);
+  if (rc)
+    tbc_die("key", rc, &err);
+  char hex[TROUPE_ED25519_PUBLIC_HEX];
+  troupe_public_key_hex(key.public_key, hex);
+  s = store_open(signed_store);
+  store_add(s, "tiny", "1.0.0", tiny, tlen, &key);
+  troupe_sqlstore_close(s);
+  troupe_signing_key_clear(&key);
   free(tiny);
 
   uint32_t runs = node_runs(cfg);
@@ -298,7 +318,7 @@ static void node_start_rows(const tbc_cfg *cfg) {
   if (!load || !start || !stop)
     exit(1);
   size_t len;
-  char *text = big_manifest(node_n(cfg), false, store, log, &len);
+  char *text = big_manifest(node_n(cfg), false, store, NULL, log, &len);
   tmp_path(yaml, sizeof yaml, "app.yaml");
   write_file(yaml, text, len);
   free(text);
@@ -309,7 +329,15 @@ static void node_start_rows(const tbc_cfg *cfg) {
   tbc_emit(cfg, "node_start_ms", "ms", tbc_percentile(start, runs, 0.5));
   tbc_emit(cfg, "node_stop_ms", "ms", tbc_percentile(stop, runs, 0.5));
 
-  text = big_manifest(node_n(cfg), true, store, log, &len);
+  text = big_manifest(node_n(cfg), false, signed_store, hex, log, &len);
+  tmp_path(yaml, sizeof yaml, "app-signed.yaml");
+  write_file(yaml, text, len);
+  free(text);
+  fprintf(stderr, "  node: the same with a signed module and trusted_keys\n");
+  start_runs(cfg, yaml, runs, load, start, stop);
+  tbc_emit(cfg, "node_start_ms_signed", "ms", tbc_percentile(start, runs, 0.5));
+
+  text = big_manifest(node_n(cfg), true, store, NULL, log, &len);
   tmp_path(yaml, sizeof yaml, "app-files.yaml");
   write_file(yaml, text, len);
   free(text);
@@ -634,7 +662,7 @@ static void add_runs(const tbc_cfg *cfg, troupe_sqlstore *s, const char *what, c
     char version[32];
     snprintf(version, sizeof version, "1.0.%u", serial);
     uint64_t t0 = troupe_clock_mono_ns();
-    store_add(s, what, version, v, vlen);
+    store_add(s, what, version, v, vlen, NULL);
     uint64_t t1 = troupe_clock_mono_ns();
     /* its parts, apart: compile, hash */
     troupe_wasm_module *mod = NULL;

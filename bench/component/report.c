@@ -70,6 +70,8 @@ static const row_def defs[] = {
     {"manifest_load_ms", "ms", -1, false,
      "troupe_manifest_load (read, parse, check) of that 819 KiB manifest"},
     {"node_stop_ms", "ms", -1, false, "troupe_node_stop of that node (10,000 components)"},
+    {"node_start_ms_signed", "ms", -1, false,
+     "the same with tiny signed and the node trusting only that key (trusted_keys)"},
     {"node_start_ms_files", "ms", -1, false,
      "the same manifest naming the module by file path (`path:`, the --watch loop)"},
     {"manifest_load_ms_files", "ms", -1, false, "its load (checks that every file exists)"},
