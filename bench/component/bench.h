@@ -3,7 +3,8 @@
  * (troupe-bench-component) measures the Troupe side of `make bench-component` row group
  * by row group -- spawn.c: spawn latency, idle memory and the live-component count;
  * msg.c: invoke, component-to-component ask and the message ring; restart.c: trap to
- * answering again; echo.c: echo latency beside a spinner, and the fuel slice -- and
+ * answering again; echo.c: echo latency beside a spinner, and the fuel slice; node.c:
+ * a node of a 10,000-component manifest, an ask over the control socket, a store add -- and
  * prints "row unit value" lines; report.c merges them with the Erlang program's lines
  * into the table and BUILD/bench/component.json. Only public headers: the driver
  * measures what an embedder gets. The guests (guests/) are read from TBC_GUESTS_DIR.
@@ -77,6 +78,7 @@ void tbc_ask_rows(const tbc_cfg *cfg);
 void tbc_ring_rows(const tbc_cfg *cfg);
 void tbc_restart_rows(const tbc_cfg *cfg);
 void tbc_echo_rows(const tbc_cfg *cfg);
+void tbc_node_rows(const tbc_cfg *cfg); /* node.c: node start, control ask, store add */
 
 int tbc_report(const char *troupe_path, const char *erlang_path, const char *json_path);
 

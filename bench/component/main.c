@@ -4,7 +4,7 @@
  *   troupe-bench-component measure [--quick] [--rows a,b,...] [-o FILE]   "row unit value"
  *                                                          lines (appended to FILE)
  *   troupe-bench-component report TROUPE.txt ERLANG.txt JSON              table + JSON
- * Row groups: spawn memory invoke ask ring restart echo. The shared helpers live here:
+ * Row groups: spawn memory invoke ask ring restart echo node. The shared helpers live here:
  * the host over an in-memory store of the bench guests, spawn/invoke wrappers, process
  * figures.
  */
@@ -253,6 +253,7 @@ typedef struct row_fn {
 static const row_fn rows[] = {
     {"spawn", tbc_spawn_rows}, {"invoke", tbc_invoke_rows},   {"ask", tbc_ask_rows},
     {"ring", tbc_ring_rows},   {"restart", tbc_restart_rows}, {"echo", tbc_echo_rows},
+    {"node", tbc_node_rows},
     {"memory", tbc_memory_rows}, /* last: it leaves the process without freeing the host */
 };
 
@@ -273,7 +274,7 @@ static bool selected(const char *list, const char *name) {
 static int usage(void) {
   fprintf(stderr, "usage: troupe-bench-component measure [--quick] [--rows LIST] [-o FILE]\n"
                   "       troupe-bench-component report TROUPE.txt ERLANG.txt OUT.json\n"
-                  "rows: spawn,invoke,ask,ring,restart,echo,memory\n");
+                  "rows: spawn,invoke,ask,ring,restart,echo,node,memory\n");
   return 2;
 }
 

@@ -4,7 +4,8 @@
  * unit, troupe, erlang, how many times better Troupe is, goal, met?) and
  * BUILD/bench/component.json (one object per row: name, unit, troupe, reference,
  * reference_name, + goal, error), the same shape as the engine and actor suites'.
- * A row missing on one side is null there.
+ * A row missing on one side is null there. The node rows (node.c) have no Erlang side:
+ * their reference is null (docs/BENCH-COMPONENT.md says why).
  */
 #include "bench.h"
 
@@ -63,6 +64,33 @@ static const row_def defs[] = {
     {"echo_us_median_with_spinner_b2b", "us", -1, false,
      "troupe: asks back to back (each right after the previous reply)"},
     {"echo_p99_us_with_spinner_b2b", "us", -1, false, NULL},
+    {"node_start_ms", "ms", 200, false,
+     "troupe_node_start of a manifest of 10,000 tiny components (store references into a "
+     "SQLite store) under 10 supervisors, until every one is Ready; median of 5 fresh nodes"},
+    {"manifest_load_ms", "ms", -1, false,
+     "troupe_manifest_load (read, parse, check) of that 819 KiB manifest"},
+    {"node_stop_ms", "ms", -1, false, "troupe_node_stop of that node (10,000 components)"},
+    {"node_start_ms_signed", "ms", -1, false,
+     "the same with tiny signed and the node trusting only that key (trusted_keys)"},
+    {"node_start_ms_files", "ms", -1, false,
+     "the same manifest naming the module by file path (`path:`, the --watch loop)"},
+    {"manifest_load_ms_files", "ms", -1, false, "its load (checks that every file exists)"},
+    {"control_rtt_us_median", "us", 100, false,
+     "troupe_ctl_call of {\"op\":\"ask\"} to a wasm echo over the node's control socket, "
+     "one connection"},
+    {"control_rtt_us_p99", "us", -1, false, NULL},
+    {"control_host_ask_us_median", "us", -1, false,
+     "the ask alone, in process: troupe_host_ask of the same JSON from the driver's thread"},
+    {"control_rtt_us_median_1worker", "us", -1, false,
+     "the same, the node with 1 worker (no idle worker spinning beside client and server)"},
+    {"control_rtt_us_p99_1worker", "us", -1, false, NULL},
+    {"control_cli_ask_ms", "ms", -1, false,
+     "`troupe ask echo JSON` run as a process, end to end (process start included)"},
+    {"store_add_ms", "ms", 20, false,
+     "troupe_sqlstore_add of a 1 MiB module (a 1 MiB data segment): compile, hash, one "
+     "transaction (synchronous=FULL); fresh store file, new bytes each add"},
+    {"store_add_ms_code", "ms", -1, false, "the same with a 1 MiB module of code (1,000 functions)"},
+    {"store_add_ms_worker", "ms", -1, false, "the same with the 29 KB worker guest"},
 };
 enum { NDEFS = sizeof defs / sizeof defs[0] };
 
@@ -125,8 +153,12 @@ static const char *met(const side *t, int i) {
 static void fmt(char *buf, size_t cap, double v) {
   if (isnan(v))
     snprintf(buf, cap, "-");
+  else if (v >= 1e9) /* not 3.42e+03M */
+    snprintf(buf, cap, "%.3gG", v / 1e9);
   else if (v >= 1e5)
     snprintf(buf, cap, "%.3gM", v / 1e6);
+  else if (v >= 1e3) /* not 1.28e+03 */
+    snprintf(buf, cap, "%.0f", v);
   else
     snprintf(buf, cap, "%.3g", v);
 }
