@@ -206,6 +206,19 @@ int trP_cache_get_hashed(trP_cache *c, const uint8_t sha256[TROUPE_SHA256_BYTES]
   return compile(c, e, bytes, len, out, err);
 }
 
+int trP_cache_lookup(trP_cache *c, const uint8_t sha256[TROUPE_SHA256_BYTES],
+                     troupe_wasm_module **out) {
+  *out = NULL;
+  pthread_mutex_lock(&c->mu);
+  entry *e = *slot_of(c, sha256);
+  if (e && e->state == READY) {
+    c->stats.hits++;
+    *out = troupe_wasm_module_ref(e->module);
+  }
+  pthread_mutex_unlock(&c->mu);
+  return *out ? TROUPE_OK : TROUPE_E_NOTFOUND;
+}
+
 int trP_cache_get(trP_cache *c, const uint8_t *bytes, size_t len, troupe_wasm_module **out,
                   uint8_t sha256[TROUPE_SHA256_BYTES], troupe_err *err) {
   uint8_t sha[TROUPE_SHA256_BYTES];

@@ -34,6 +34,14 @@ int trP_cache_get_hashed(trP_cache *c, const uint8_t sha256[TROUPE_SHA256_BYTES]
                          const uint8_t *bytes, size_t len, troupe_wasm_module **out,
                          troupe_err *err);
 void trP_cache_stats_get(trP_cache *c, trP_cache_stats *out);
+/* The compiled module of hash sha if the cache holds it ready: *out a new reference,
+ * TROUPE_OK; NOTFOUND otherwise (nothing compiled, nothing waited for). */
+int trP_cache_lookup(trP_cache *c, const uint8_t sha256[TROUPE_SHA256_BYTES],
+                     troupe_wasm_module **out);
+/* Store references already resolved to a hash (module.c). */
+typedef struct trP_refmemo trP_refmemo;
+trP_refmemo *trP_refmemo_new(void); /* NULL when out of memory: then nothing is remembered */
+void trP_refmemo_free(trP_refmemo *m);
 
 /* ---- names (names.c) --------------------------------------------------------------
  * A component name is what capabilities match (NATS subject patterns): 1..128 bytes of
@@ -267,6 +275,7 @@ struct troupe_host {
   troupe_broker *broker;
   troupe_actor_id root;          /* root supervisor of components */
   trP_cache *cache;
+  trP_refmemo *refmemo;          /* immutable references -> hash (module.c) */
   troupe_store *store;           /* borrowed */
   troupe_logger *log;            /* borrowed */
   troupe_wasm_linker *linker;    /* troupe imports + WASI, shared by every instance */

@@ -148,6 +148,7 @@ int troupe_host_new(const troupe_host_config *cfg, troupe_host **out, troupe_err
     goto fail;
   if ((rc = trP_cache_new(&h->cache, err)))
     goto fail;
+  h->refmemo = trP_refmemo_new();
   if (!(h->linker = troupe_wasm_linker_new())) {
     rc = troupe_err_set(err, TROUPE_E_NOMEM, "host: out of memory");
     goto fail;
@@ -189,6 +190,7 @@ void troupe_host_free(troupe_host *h) {
   }
   troupe_wasm_linker_free(h->linker);
   trP_cache_free(h->cache);
+  trP_refmemo_free(h->refmemo);
   trP_table_destroy(&h->table);
   pthread_cond_destroy(&h->down_cv);
   pthread_mutex_destroy(&h->groups_mu);

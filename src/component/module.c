@@ -8,6 +8,104 @@
 
 #include <stdio.h>
 
+/* ---- references already resolved ------------------------------------------------------
+ * A store's NAME@VERSION and sha256:HEX never change their bytes (a version is written
+ * once; a hash is its bytes), so once one has been fetched and compiled, the next spawn of
+ * it -- a manifest of 10,000 echo@1 -- takes the compiled module from the cache by its
+ * hash without asking the store again (its lookup, and the signature check of a trusting
+ * store, cost more than the rest of a spawn). A bare NAME (the newest version) is asked
+ * every time. The memo lives as long as the host: a module removed from the store meanwhile
+ * still spawns, as code an OTP node has loaded stays loaded. */
+typedef struct memo_ent {
+  struct memo_ent *next;
+  uint8_t sha[TROUPE_SHA256_BYTES];
+  char *version;
+  char ref[];
+} memo_ent;
+
+struct trP_refmemo {
+  pthread_mutex_t mu;
+  memo_ent *b[256];
+};
+
+trP_refmemo *trP_refmemo_new(void) {
+  trP_refmemo *m = trB_calloc(1, sizeof *m);
+  if (m && pthread_mutex_init(&m->mu, NULL)) {
+    free(m);
+    m = NULL;
+  }
+  return m;
+}
+
+void trP_refmemo_free(trP_refmemo *m) {
+  if (!m)
+    return;
+  for (size_t i = 0; i < 256; i++)
+    for (memo_ent *e = m->b[i], *n; e; e = n) {
+      n = e->next;
+      free(e->version);
+      free(e);
+    }
+  pthread_mutex_destroy(&m->mu);
+  free(m);
+}
+
+static bool immutable_ref(const char *ref) {
+  troupe_module_ref r;
+  return troupe_module_ref_parse(ref, &r, NULL) == TROUPE_OK && r.kind != TROUPE_REF_NAME;
+}
+
+/* The compiled module of a remembered reference (a new reference), or NULL. */
+static troupe_wasm_module *memo_get(troupe_host *h, const char *ref, uint8_t *sha, char **version) {
+  trP_refmemo *m = h->refmemo;
+  if (!m)
+    return NULL;
+  memo_ent *hit = NULL;
+  pthread_mutex_lock(&m->mu);
+  for (memo_ent *e = m->b[troupe_hash_str(ref) & 255]; e && !hit; e = e->next)
+    if (!strcmp(e->ref, ref))
+      hit = e;
+  if (hit) {
+    memcpy(sha, hit->sha, TROUPE_SHA256_BYTES);
+    *version = hit->version ? trB_strdup(hit->version) : NULL;
+  }
+  pthread_mutex_unlock(&m->mu);
+  troupe_wasm_module *mod = NULL;
+  if (hit && trP_cache_lookup(h->cache, sha, &mod) != TROUPE_OK) {
+    free(*version);
+    *version = NULL;
+  }
+  return mod;
+}
+
+static void memo_put(troupe_host *h, const char *ref, const uint8_t *sha, const char *version) {
+  trP_refmemo *m = h->refmemo;
+  if (!m || !immutable_ref(ref))
+    return;
+  size_t n = strlen(ref);
+  memo_ent *e = trB_calloc(1, sizeof *e + n + 1);
+  if (!e)
+    return; /* only a shortcut lost */
+  memcpy(e->ref, ref, n + 1);
+  memcpy(e->sha, sha, TROUPE_SHA256_BYTES);
+  e->version = version ? trB_strdup(version) : NULL;
+  memo_ent **head = &m->b[troupe_hash_str(ref) & 255];
+  pthread_mutex_lock(&m->mu);
+  bool known = false;
+  for (memo_ent *x = *head; x && !known; x = x->next)
+    known = !strcmp(x->ref, ref);
+  if (!known) {
+    e->next = *head;
+    *head = e;
+    e = NULL;
+  }
+  pthread_mutex_unlock(&m->mu);
+  if (e) {
+    free(e->version);
+    free(e);
+  }
+}
+
 int trP_module_fetch(troupe_host *h, const char *ref, const uint8_t *bytes, size_t len,
                      troupe_wasm_module **out, uint8_t sha[TROUPE_SHA256_BYTES], char **version,
                      troupe_err *err) {
@@ -16,6 +114,8 @@ int trP_module_fetch(troupe_host *h, const char *ref, const uint8_t *bytes, size
   troupe_err e;
   troupe_err_clear(&e);
   int rc;
+  if (!bytes && (*out = memo_get(h, ref, sha, version)))
+    return TROUPE_OK;
   if (bytes) {
     rc = trP_cache_get(h->cache, bytes, len, out, sha, &e);
     if (rc)
@@ -39,6 +139,7 @@ int trP_module_fetch(troupe_host *h, const char *ref, const uint8_t *bytes, size
     *version = NULL;
     return troupe_err_set(err, rc, "compile failed: %s", troupe_err_message(&e));
   }
+  memo_put(h, ref, sha, *version);
   return TROUPE_OK;
 }
 

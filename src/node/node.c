@@ -42,6 +42,11 @@ struct troupe_node {
   troupe_ctl_server *ctl;
   troupe_group_id *groups;  /* per manifest supervisor; the root's is 0 */
   troupe_component_id *ids; /* per manifest component */
+  /* During start: the last module file read, reused by the next component of the same
+   * file (a manifest of many instances of one module reads it once). */
+  const char *last_path;
+  uint8_t *last_bytes;
+  size_t last_len;
 };
 
 int trN_read_file(const char *path, uint8_t **out, size_t *len, troupe_err *err) {
@@ -164,7 +169,6 @@ static int start_component(troupe_node *n, size_t ci, troupe_group_id group, tro
     if (m->subscriptions[i].component == ci)
       subs[ns++] = m->subscriptions[i].subject;
   s.subscriptions = (troupe_pattern_list){subs, ns};
-  uint8_t *bytes = NULL;
   troupe_err e;
   troupe_err_clear(&e);
   int rc = TROUPE_OK;
@@ -175,15 +179,21 @@ static int start_component(troupe_node *n, size_t ci, troupe_group_id group, tro
                         "store (module: NAME@VERSION), not from a file ('%s')",
                         mc->module_path);
   else if (mc->module_path) {
-    rc = trN_read_file(mc->module_path, &bytes, &s.module_len, &e);
+    if (!n->last_path || strcmp(n->last_path, mc->module_path)) {
+      free(n->last_bytes);
+      n->last_bytes = NULL;
+      n->last_path = NULL;
+      if (!(rc = trN_read_file(mc->module_path, &n->last_bytes, &n->last_len, &e)))
+        n->last_path = mc->module_path;
+    }
     s.module = NULL;
-    s.module_bytes = bytes;
+    s.module_bytes = n->last_bytes;
+    s.module_len = n->last_len;
   }
   if (!rc) {
     spawned = true;
     rc = troupe_host_spawn(n->host, &s, &n->ids[ci], &e);
   }
-  free(bytes);
   free(subs);
   if (rc) {
     char at[300];
@@ -263,6 +273,9 @@ int troupe_node_start(const troupe_manifest *m, const troupe_node_options *opts,
   }
   if (!rc)
     rc = start_children(n, m->root, err);
+  free(n->last_bytes); /* the host copied what it keeps */
+  n->last_bytes = NULL;
+  n->last_path = NULL;
   if (!rc && !o->no_control) {
     troupe_ctl_config cc;
     troupe_ctl_config_init(&cc);

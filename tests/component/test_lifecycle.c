@@ -350,8 +350,80 @@ static void mailbox_depth(void **state) {
   cu_host_free(&c);
 }
 
+/* A store that counts its lookups and answers every reference with echo's bytes. */
+typedef struct counting {
+  uint8_t *bytes;
+  size_t len;
+  _Atomic int gets;
+} counting;
+
+static int counting_get(void *self, const troupe_module_ref *ref, troupe_module_blob *out,
+                        troupe_err *err) {
+  (void)ref;
+  (void)err;
+  counting *k = self;
+  atomic_fetch_add(&k->gets, 1);
+  out->bytes = malloc(k->len);
+  memcpy(out->bytes, k->bytes, k->len);
+  out->len = k->len;
+  out->name = strdup("echo");
+  out->version = strdup("1");
+  return TROUPE_OK;
+}
+
+static void counting_destroy(void *self) { (void)self; }
+
+static const troupe_store_ops k_counting = {.get = counting_get, .destroy = counting_destroy};
+
+/* A reference that cannot change (NAME@VERSION, sha256:) is fetched from the store once
+ * per host; a bare NAME (the newest version) every time. */
+static void store_asked_once_per_reference(void **state) {
+  (void)state;
+  counting k = {0};
+  FILE *f = fopen(TROUPE_COMPONENTS_DIR "/echo.wasm", "rb");
+  assert_non_null(f);
+  fseek(f, 0, SEEK_END);
+  k.len = (size_t)ftell(f);
+  fseek(f, 0, SEEK_SET);
+  k.bytes = malloc(k.len);
+  assert_int_equal(fread(k.bytes, 1, k.len, f), k.len);
+  fclose(f);
+  troupe_store *st;
+  assert_int_equal(troupe_store_new(&k_counting, &k, &st, NULL), 0);
+  troupe_host_config cfg;
+  troupe_host_config_init(&cfg);
+  cfg.workers = 2;
+  cfg.store = st;
+  troupe_host *h;
+  assert_int_equal(troupe_host_new(&cfg, &h, NULL), 0);
+  const char *names[] = {"a1", "a2", "a3"};
+  for (int i = 0; i < 3; i++) {
+    troupe_component_spec s = cu_spec(names[i], "echo@1");
+    troupe_component_id id;
+    assert_int_equal(troupe_host_spawn(h, &s, &id, NULL), 0);
+  }
+  assert_int_equal(atomic_load(&k.gets), 1);
+  const char *bare[] = {"b1", "b2"};
+  for (int i = 0; i < 2; i++) {
+    troupe_component_spec s = cu_spec(bare[i], "echo");
+    troupe_component_id id;
+    assert_int_equal(troupe_host_spawn(h, &s, &id, NULL), 0);
+  }
+  assert_int_equal(atomic_load(&k.gets), 3);
+  troupe_component_id id;
+  assert_int_equal(troupe_host_lookup(h, "a3", &id), 0);
+  troupe_component_info info;
+  assert_int_equal(troupe_host_info(h, id, &info, NULL), 0);
+  assert_string_equal(info.module_ref, "echo@1");
+  troupe_component_info_clear(&info);
+  troupe_host_free(h);
+  troupe_store_free(st);
+  free(k.bytes);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(store_asked_once_per_reference),
       cmocka_unit_test(mailbox_depth),
       cmocka_unit_test(spawn_invoke_ask_stop),
       cmocka_unit_test(start_failures),
