@@ -11,6 +11,8 @@
 #                           kinds and the imports against docs/ABI.md and the C SDK)
 #   component_sdk_rust_abi  tests/component/sdk/check_abi.sh over the Rust modules: the
 #                           document's import and export types; rust_probe imports all
+#   component_guide_rust    tests/component/guide_rust.sh: the Rust section of
+#                           docs/GUEST.md followed literally in an empty folder
 #   (tests/component/test_rust_sdk.c drives them on a real host.)
 
 find_program(TROUPE_GUEST_CARGO cargo PATHS /usr/bin NO_DEFAULT_PATH
@@ -73,4 +75,10 @@ if(TROUPE_TESTS)
                    --all
                    ${d}/rust_probe.wasm=_initialize,handle-message,self_id,lookup,send,send_name,send_wait,send_raw,ask,ask_async,reply_later,publish,subscribe,unsubscribe,send_after,cancel_timer,monitor,demonitor,spawn,log,time,last,seen,set_health,fail,errors,json,borsh,_health,_cleanup)
   set_tests_properties(component_sdk_rust_abi PROPERTIES LABELS component TIMEOUT 120)
+
+  # docs/GUEST.md's Rust section followed literally, offline (builds the SDK afresh).
+  add_test(NAME component_guide_rust
+           COMMAND bash ${CMAKE_SOURCE_DIR}/tests/component/guide_rust.sh
+                   ${CMAKE_SOURCE_DIR}/docs/GUEST.md ${CMAKE_SOURCE_DIR} $<TARGET_FILE:troupe>)
+  set_tests_properties(component_guide_rust PROPERTIES LABELS component TIMEOUT 300)
 endif()
