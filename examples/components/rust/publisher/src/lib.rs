@@ -2,8 +2,7 @@
 //! the broker from the publishing side, and timers. `publish` publishes its arguments
 //! (any prefixed payload) on "news.flash"; `start` takes an interval in milliseconds
 //! (an integer) and from then on a TIMER (send_after, re-armed at each tick) publishes
-//! {"tick":N} on "news.tick"; `stop` cancels the timer and answers whether one was
-//! pending. _cleanup cancels it too and says so in the log (an orderly stop runs it;
+//! {"tick":N} on "news.tick"; `stop` cancels the timer. _cleanup cancels it too and says so in the log (an orderly stop runs it;
 //! a crash does not).
 
 use troupe_guest::prelude::*;
@@ -53,11 +52,10 @@ impl Component for Publisher {
             }
             _ => {
                 // stop
-                let cancelled = match self.timer.take() {
-                    Some(t) => troupe_guest::cancel_timer(t)?,
-                    None => false,
-                };
-                Ok(Json::from(cancelled).into())
+                if let Some(t) = self.timer.take() {
+                    troupe_guest::cancel_timer(t)?;
+                }
+                Ok(Payload::default())
             }
         }
     }
