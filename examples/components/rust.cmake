@@ -73,7 +73,7 @@ if(TROUPE_TESTS)
                    ${d}/rust_subscriber.wasm=_initialize,handle-message,count
                    ${d}/rust_asker.wasm=_initialize,handle-message,ask
                    --all
-                   ${d}/rust_probe.wasm=_initialize,handle-message,self_id,lookup,send,send_name,send_wait,send_raw,ask,ask_async,reply_later,publish,subscribe,unsubscribe,send_after,cancel_timer,monitor,demonitor,spawn,log,time,last,seen,set_health,fail,errors,json,borsh,_health,_cleanup)
+                   ${d}/rust_probe.wasm=_initialize,handle-message,self_id,lookup,send,send_name,send_wait,send_raw,ask,ask_async,reply_later,publish,subscribe,unsubscribe,send_after,cancel_timer,monitor,demonitor,spawn,log,time,input_chunks,last,seen,set_health,fail,errors,json,borsh,_health,_cleanup)
   set_tests_properties(component_sdk_rust_abi PROPERTIES LABELS component TIMEOUT 120)
 
   # docs/GUEST.md's Rust section followed literally, offline (builds the SDK afresh).

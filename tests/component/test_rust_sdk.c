@@ -378,6 +378,9 @@ static void monitor_spawn_log_time_health(void **state) {
   expect_err(c, w->rprobe, "spawn", "[\"child\", \"echo\"]", TROUPE_E_NAME_TAKEN,
              "spawn: NAME_TAKEN");
 
+  /* input_at: the arguments read 3 bytes at a time ("12345678", quotes and prefix: 12) */
+  expect(c, w->rprobe, "input_chunks", "\"12345678\"", "[12,4]");
+
   /* log and time */
   expect(c, w->rprobe, "log", "[2, \"hello from rust\"]", "true");
   assert_true(CU_WAIT(cu_log_has(&c->log, "component_log", "hello from rust")));

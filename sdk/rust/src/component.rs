@@ -245,6 +245,9 @@ pub mod rt {
 /// export per name (any name not starting with `_`); `health` exports `_health`,
 /// `cleanup` `_cleanup`, `state` the pair `_state_save` / `_state_load`. Options come
 /// in this order, each optional.
+// Each optional word (`health`, ...) is matched as `$(, health $($h:literal)?)?`: the
+// inner, never-filled `$h` gives the transcriber a variable to repeat the word's
+// exports on (macro_rules repeats only on variables), so a word present emits them once.
 #[macro_export]
 macro_rules! component {
     ($ty:ty $(, invoke: [$($name:literal),* $(,)?])? $(, health $($health:literal)?)?

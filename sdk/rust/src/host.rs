@@ -19,7 +19,7 @@ fn value(rc: i64) -> Result<i64, Error> {
 }
 
 /// Reads a whole input of `total` bytes with a reader like input_read / reply_read,
-/// starting after the `have` bytes already in `buf`.
+/// starting after the bytes already in `buf` (its first part, when it has one).
 fn read_rest(mut buf: Vec<u8>, total: usize,
              read: unsafe extern "C" fn(*mut u8, i32, i32) -> i32) -> Vec<u8> {
     let mut got = buf.len();

@@ -155,6 +155,20 @@ impl Probe {
                 // A clock the enum cannot name: through the raw import, checked.
                 c => ok(Error::check(unsafe { t::abi::time(c as i32) }).map_err(named("time"))?),
             },
+            "input_chunks" => {
+                // The arguments again, read 3 bytes at a time from the host: their length.
+                let mut buf = [0u8; 3];
+                let (mut at, mut chunks) = (0, 0);
+                loop {
+                    let n = t::input_at(&mut buf, at).map_err(named("input_at"))?;
+                    if n == 0 {
+                        break;
+                    }
+                    at += n;
+                    chunks += 1;
+                }
+                ok(Json::array([Json::from(at as u64), Json::from(chunks)]))
+            }
             "last" => ok(self.last.clone()),
             "seen" => ok(Json::array(self.seen.iter().map(|&n| Json::from(n)))),
             "set_health" => {
@@ -229,6 +243,7 @@ impl Component for Probe {
 troupe_guest::component!(Probe,
     invoke: ["self_id", "lookup", "send", "send_name", "send_wait", "send_raw", "ask",
              "ask_async", "reply_later", "publish", "subscribe", "unsubscribe", "send_after",
-             "cancel_timer", "monitor", "demonitor", "spawn", "log", "time", "last", "seen",
+             "cancel_timer", "monitor", "demonitor", "spawn", "log", "time", "input_chunks", "last",
+             "seen",
              "set_health", "fail", "errors", "json", "borsh"],
     health, cleanup);
