@@ -10,7 +10,7 @@ set_name=${1:-test}
 build_pkgs=(cmake make gcc clang lld pkgconf libcbor-dev libjansson-dev libxxhash-dev
             libsqlite3-dev libsodium-dev libyaml-dev libnats-dev)
 test_pkgs=(libcmocka-dev libclang-rt-14-dev wabt binaryen wasi-libc groff-base
-           libclang-rt-14-dev-wasm32 rustc libstd-rust-dev-wasm32 nats-server valgrind nodejs)
+           libclang-rt-14-dev-wasm32 rustc libstd-rust-dev-wasm32 cargo nats-server valgrind nodejs)
 bench_pkgs=(erlang-nox hyperfine jq)
 coverage_pkgs=(gcovr)   # its own set: `make test` does not need it
 
