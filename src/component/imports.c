@@ -103,7 +103,8 @@ static int i_output(troupe_wasm_hostcall *call, void *u, const troupe_wasm_val *
     c->out = b;
     c->out_cap = len;
   }
-  memcpy(c->out, src, len);
+  if (len) /* an empty output before any other has no buffer yet: memcpy(NULL, ..., 0) is UB */
+    memcpy(c->out, src, len);
   c->out_len = len;
   return RET_I32(0);
 }

@@ -102,12 +102,25 @@ static void random_and_bad_pointer(void **state) {
   assert_true(CU_WAIT(cu_restarts(&c, id) == 1 && cu_state(&c, id) == TROUPE_COMPONENT_READY));
 }
 
+/* troupe.output of nothing, as the first output of an instance: an empty result. */
+static void empty_output(void **state) {
+  (void)state;
+  troupe_component_spec s = cu_spec("empty", "probe");
+  troupe_component_id id = cu_spawn(&c, &s);
+  assert_true(id);
+  char *out = NULL;
+  assert_int_equal(cu_invoke(&c, id, "empty_output", NULL, &out), 0);
+  assert_string_equal(out, "");
+  free(out);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(monitor_down),
       cmocka_unit_test(timers),
       cmocka_unit_test(unsubscribe),
       cmocka_unit_test(random_and_bad_pointer),
+      cmocka_unit_test(empty_output),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

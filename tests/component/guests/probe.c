@@ -296,6 +296,7 @@ TROUPE_EXPORT(sleep_ms) {
   nanosleep(&ts, NULL);
   return out_int((troupe_time_ns(TROUPE_CLOCK_MONOTONIC) - t0) / 1000000);
 }
+TROUPE_EXPORT(empty_output) { return troupe_output(NULL, 0) < 0 ? TROUPE_ERR_INVAL : 0; }
 TROUPE_EXPORT(print) { /* stdout through WASI: becomes a log line */
   printf("hello from probe\npartial");
   fflush(stdout);
