@@ -108,7 +108,8 @@ static double ring_once(tbc_host *th, troupe_component_id first, troupe_componen
 
 void tbc_ring_rows(const tbc_cfg *cfg) {
   tbc_host th;
-  tbc_host_new(&th, 0);
+  const char *rw = getenv("TBC_RING_WORKERS"); /* a diagnosis knob: the row uses 0 (per core) */
+  tbc_host_new(&th, rw ? (unsigned)atoi(rw) : 0);
   troupe_err err = {0};
   uint32_t n = cfg->ring_n;
   troupe_component_id first = 0, last = 0;
