@@ -246,7 +246,33 @@ void trA_actor_die(trA_worker *w, troupe_actor *a, troupe_exit_kind kind, int co
     free(meta);
   }
 
+  /* What the actor still had -- deferred first (taken off the lanes earlier), then both
+   * lanes in order -- goes to the drop hooks now, before its links and monitors are
+   * told: a supervisor that restarts a successor then finds every leftover already
+   * handed back (the component layer puts them ahead of what senders hold after the
+   * death: message order survives a restart). The lanes are ours to pop: this is the
+   * actor's consumer (its worker in its turn, or the stopping thread once the workers
+   * are gone). A sender that passed the ALIVE check just before DEAD may still push a
+   * node after this; the turn drops it as stale, as it always did. */
   trA_ext *x = a->ext;
+  if (x) {
+    while (x->def_head) {
+      trA_msg *d = x->def_head;
+      x->def_head = (trA_msg *)(void *)atomic_load_explicit(&d->link.next, memory_order_relaxed);
+      trA_uncount(a, d);
+      trA_drop(rt, d, self);
+    }
+    x->def_tail = NULL;
+  }
+  trA_mq *lanes[2] = {&a->sys, &a->user};
+  for (int l = 0; l < 2; l++) {
+    trA_link *n;
+    while ((n = trA_mq_pop(lanes[l]))) {
+      trA_msg *m = (trA_msg *)(void *)n;
+      trA_uncount(a, m);
+      trA_drop(rt, m, TRA_ID(a->index, m->target_gen));
+    }
+  }
   if (x) {
     for (uint32_t i = 0; i < x->nlinks; i++)
       trA_signal(rt, x->links[i], &(trA_sig){.kind = TRA_K_SIGNAL, .from = self, .exit_kind = kind,
@@ -259,13 +285,6 @@ void trA_actor_die(trA_worker *w, troupe_actor *a, troupe_exit_kind kind, int co
     for (uint32_t i = 0; i < x->nmine; i++)
       trA_signal(rt, x->mine[i].who, &(trA_sig){.kind = TRA_K_DEMONITOR, .from = self,
                                                 .corr = x->mine[i].ref});
-    while (x->def_head) {
-      trA_msg *d = x->def_head;
-      x->def_head = (trA_msg *)(void *)atomic_load_explicit(&d->link.next, memory_order_relaxed);
-      trA_uncount(a, d);
-      trA_drop(rt, d, self);
-    }
-    x->def_tail = NULL;
     for (uint32_t i = 0; i < x->nheld; i++)
       trA_ask_complete(rt, x->held[i], TROUPE_E_NOT_RUNNING, self, NULL, 0, false);
     if (x->nwaits) /* its own waits for room elsewhere end without a message */
