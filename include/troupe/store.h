@@ -59,6 +59,12 @@ typedef struct troupe_module_ref {
 } troupe_module_ref;
 TROUPE_API int troupe_module_ref_parse(const char *ref, troupe_module_ref *out, troupe_err *err);
 
+/* The order of versions that picks "the newest" for a bare NAME: dot-separated parts
+ * compared in turn, as numbers where both are digits (any length), else as bytes; a
+ * version with more parts after equal ones is newer; versions equal as numbers ("1.01"
+ * and "1.1") are ordered by their bytes. Returns -1, 0 or 1. */
+TROUPE_API int troupe_module_version_cmp(const char *a, const char *b);
+
 typedef struct troupe_store troupe_store;
 
 /* The interface, for an embedder's own store. `get` resolves a parsed reference: fill

@@ -214,7 +214,7 @@ static int cmp_string(const char *a, size_t an, const char *b, size_t bn) {
   return an == bn ? 0 : (an < bn ? -1 : 1);
 }
 
-int trP_version_cmp(const char *a, const char *b) {
+int troupe_module_version_cmp(const char *a, const char *b) {
   const char *pa = a, *pb = b;
   for (;;) {
     size_t an = strcspn(pa, "."), bn = strcspn(pb, ".");

@@ -201,7 +201,7 @@ static int newest(const dir_store *d, const char *name, char best[TRP_MODULE_VER
   struct dirent *de;
   while ((de = readdir(dh))) {
     if (maybe_file(de) && entry_module(de->d_name, n, v) && strcmp(n, name) == 0 &&
-        (!best[0] || trP_version_cmp(v, best) > 0))
+        (!best[0] || troupe_module_version_cmp(v, best) > 0))
       strcpy(best, v);
   }
   closedir(dh);

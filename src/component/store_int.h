@@ -16,10 +16,6 @@
  * (a directory entry, troupe_store_mem_add's arguments). */
 bool trP_module_name_ok(const char *s, size_t len);
 bool trP_module_version_ok(const char *s, size_t len);
-/* Order of versions: dotted parts compared in turn, as numbers when both are all
- * digits, else as strings; a version that runs out of parts first is older; equal
- * orders fall back to strcmp so the order is total. <0, 0, >0 like strcmp. */
-int trP_version_cmp(const char *a, const char *b);
 /* "name", "name@version" or "sha256:hex" into buf (cap >= 200 holds every form). */
 void trP_module_ref_format(const troupe_module_ref *ref, char *buf, size_t cap);
 

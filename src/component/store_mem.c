@@ -60,7 +60,7 @@ static const mem_entry *find(const mem_store *m, const troupe_module_ref *r) {
       break;
     default:
       if (strcmp(e->name, r->name) == 0 &&
-          (!best || trP_version_cmp(e->version, best->version) > 0))
+          (!best || troupe_module_version_cmp(e->version, best->version) > 0))
         best = e;
       break;
     }

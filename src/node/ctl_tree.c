@@ -35,15 +35,14 @@ static json_t *group_json(troupe_host *h, troupe_group_id id, json_t **members) 
   json_object_set_new(o, "intensity", json_integer(gi.intensity));
   json_object_set_new(o, "period_ms", json_integer((json_int_t)gi.period_ms));
   json_object_set_new(o, "running", json_boolean(gi.actor != 0));
-  *members = json_array();
+  *members = json_array(); /* owned by o; returned borrowed, for the caller to expand */
+  json_object_set_new(o, "members", *members);
   for (size_t i = 0; i < gi.nmembers; i++) {
     json_t *m = json_object();
     json_object_set_new(m, gi.members[i].is_group ? "group" : "component",
                         json_integer((json_int_t)gi.members[i].id));
     json_array_append_new(*members, m);
   }
-  json_object_set_new(o, "members", json_incref(*members));
-  json_decref(*members); /* o holds it */
   troupe_group_info_clear(&gi);
   return o;
 }

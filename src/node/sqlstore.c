@@ -74,50 +74,7 @@ int trN_sql_fail(const troupe_sqlstore *s, int src, const char *what, troupe_err
   }
 }
 
-/* ---- the version order (the same as troupe/store.h's, which a bare NAME resolves by) -- */
-
-static bool all_digits(const char *s, size_t n) {
-  if (n == 0)
-    return false;
-  for (size_t i = 0; i < n; i++)
-    if (s[i] < '0' || s[i] > '9')
-      return false;
-  return true;
-}
-
-static int cmp_part(const char *a, size_t an, const char *b, size_t bn) {
-  if (all_digits(a, an) && all_digits(b, bn)) { /* as numbers of any length */
-    while (an > 1 && *a == '0')
-      a++, an--;
-    while (bn > 1 && *b == '0')
-      b++, bn--;
-    if (an != bn)
-      return an < bn ? -1 : 1;
-    return memcmp(a, b, an);
-  }
-  int c = memcmp(a, b, TR_MIN(an, bn));
-  return c ? c : (an == bn ? 0 : (an < bn ? -1 : 1));
-}
-
-int trN_version_cmp(const char *a, const char *b) {
-  const char *pa = a, *pb = b;
-  for (;;) {
-    size_t an = strcspn(pa, "."), bn = strcspn(pb, ".");
-    int c = cmp_part(pa, an, pb, bn);
-    if (c)
-      return c < 0 ? -1 : 1;
-    bool a_more = pa[an] == '.', b_more = pb[bn] == '.';
-    if (!a_more || !b_more) {
-      if (a_more != b_more)
-        return a_more ? 1 : -1;
-      break;
-    }
-    pa += an + 1;
-    pb += bn + 1;
-  }
-  int c = strcmp(a, b); /* "1.01" and "1.1": equal as numbers, still one order */
-  return c < 0 ? -1 : (c > 0 ? 1 : 0);
-}
+/* ---- the version order (troupe_module_version_cmp) as a SQLite collation ---------- */
 
 /* SQLite hands collations unterminated text: copy to terminated buffers (versions are
  * at most 64 bytes; anything longer was not written by us and sorts by bytes). */
@@ -132,7 +89,7 @@ static int version_collation(void *user, int an, const void *a, int bn, const vo
   x[an] = '\0';
   memcpy(y, b, (size_t)bn);
   y[bn] = '\0';
-  return trN_version_cmp(x, y);
+  return troupe_module_version_cmp(x, y);
 }
 
 int trN_check_name_version(const char *name, const char *version, troupe_err *err) {

@@ -31,9 +31,6 @@ int trN_sodium_ready(troupe_err *err);
 /* sqlstore.c: a SQLite failure as a troupe error (BUSY -> TIMEOUT, NOMEM -> NOMEM, the
  * rest IO), with the store's path, what was being done and SQLite's message. */
 int trN_sql_fail(const troupe_sqlstore *s, int src, const char *what, troupe_err *err);
-/* The order of versions of troupe/store.h (dotted parts, numeric where both are), also
- * registered on each connection as the collation "troupe_version". */
-int trN_version_cmp(const char *a, const char *b);
 /* name and version follow the grammar of troupe/store.h. */
 int trN_check_name_version(const char *name, const char *version, troupe_err *err);
 uint64_t trN_now_ms(void);

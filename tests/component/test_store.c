@@ -188,11 +188,11 @@ static void test_version_order(void **state) {
       {"1.01", "1.1"},      {"0.9", "00.10"},
   };
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-    if (trP_version_cmp(rows[i][0], rows[i][1]) >= 0 ||
-        trP_version_cmp(rows[i][1], rows[i][0]) <= 0)
+    if (troupe_module_version_cmp(rows[i][0], rows[i][1]) >= 0 ||
+        troupe_module_version_cmp(rows[i][1], rows[i][0]) <= 0)
       fail_msg("row %zu: expected %s < %s", i, rows[i][0], rows[i][1]);
   }
-  assert_int_equal(trP_version_cmp("1.2.3", "1.2.3"), 0);
+  assert_int_equal(troupe_module_version_cmp("1.2.3", "1.2.3"), 0);
 }
 
 /* ---- the in-memory store ------------------------------------------------------------ */
