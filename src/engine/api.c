@@ -249,6 +249,7 @@ static void set_fuel(trE_exec *ex, const troupe_wasm_call_opts *opts) {
   if (opts && opts->fuel)
     budget = opts->fuel > INT64_MAX ? INT64_MAX : (int64_t)opts->fuel;
   ex->fuel_spent = 0;
+  ex->fuel_limit = budget;
   atomic_store_explicit(&ex->fuel_budget, budget, memory_order_seq_cst);
   if (atomic_load_explicit(&ex->interrupt, memory_order_seq_cst))
     atomic_store_explicit(&ex->fuel_budget, 0, memory_order_seq_cst);

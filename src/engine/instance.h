@@ -111,6 +111,7 @@ typedef struct trE_exec {
    * into the budget and sets `interrupt` from any thread. */
   int64_t fuel_spent;
   _Atomic int64_t fuel_budget;
+  int64_t fuel_limit;     /* the budget this call was given (fuel_budget may hold a 0) */
   _Atomic bool interrupt; /* requested, not yet reported (it outlives calls) */
   bool trap_on_fuel;
   troupe_wasm_state state;

@@ -6,8 +6,9 @@
  * result; interrupted again before the resume, it stops at the same check) or is
  * abandoned; an interrupt while idle or suspended stays pending for the
  * next call or resume; one that finds no fuel check before the call ends stays pending;
- * trap_on_fuel_out does not turn it into a trap. Across threads (and under TSan):
- * test_threads.c.
+ * trap_on_fuel_out does not turn it into a trap; an interrupter's budget store that
+ * lands after its flag was consumed (white-box: the late 0 stored by hand) is not
+ * taken for running out of fuel. Across threads (and under TSan): test_threads.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/instance.h"
 #include "troupe/wasm.h"
 #include "engine/test_modules.h"
 
@@ -26,6 +28,7 @@ typedef struct fixture {
   troupe_wasm_linker *l;
   troupe_wasm_instance *inst;
   bool interrupt_in_host; /* env.started interrupts its own instance */
+  bool stale_zero_in_host; /* env.started stores a late interrupter's 0, no flag */
   int started;
 } fixture;
 
@@ -37,6 +40,8 @@ static int started(troupe_wasm_hostcall *call, void *user, const troupe_wasm_val
   f->started++;
   if (f->interrupt_in_host)
     troupe_wasm_instance_interrupt(troupe_wasm_hostcall_instance(call));
+  if (f->stale_zero_in_host) /* what interrupt's second store does when it comes late */
+    atomic_store(&troupe_wasm_hostcall_instance(call)->ex.fuel_budget, 0);
   return TROUPE_OK;
 }
 
@@ -158,6 +163,33 @@ static void test_trap_on_fuel_out_still_suspends(void **state) {
   troupe_wasm_instance_interrupt(NULL); /* no instance: nothing to do */
 }
 
+/* The interrupter stores its flag, then 0 into the budget; the flag can be consumed
+ * between the two (the previous call stopped for it) and the late 0 land in the next
+ * call. That call has fuel left: it neither suspends for fuel nor traps (CI saw
+ * SUSPENDED_FUEL under TSan with unlimited fuel once). It runs until its own budget. */
+static void test_late_budget_zero_is_not_fuel_out(void **state) {
+  fixture *f = *state;
+  f->stale_zero_in_host = true;
+  troupe_wasm_call_opts o = {.fuel = 100000, .trap_on_fuel_out = true};
+  troupe_wasm_trap t = {0};
+  assert_int_equal(troupe_wasm_call(f->inst, "spin", NULL, 0, NULL, 0, &o, &t, NULL),
+                   TROUPE_E_TRAP);
+  assert_int_equal(t.kind, TROUPE_WASM_TRAP_FUEL_EXHAUSTED);
+  assert_true(troupe_wasm_instance_fuel_spent(f->inst) >= 100000);
+  o.trap_on_fuel_out = false; /* sliced: the slice is the budget, not the late 0 */
+  assert_int_equal(troupe_wasm_call(f->inst, "spin", NULL, 0, NULL, 0, &o, NULL, NULL),
+                   TROUPE_E_SUSPENDED);
+  assert_int_equal(troupe_wasm_instance_state(f->inst), TROUPE_WASM_SUSPENDED_FUEL);
+  assert_true(troupe_wasm_instance_fuel_spent(f->inst) >= 100000);
+  troupe_wasm_abort(f->inst);
+  /* a real interrupt right after a late 0 is still reported as one */
+  f->interrupt_in_host = true;
+  assert_int_equal(troupe_wasm_call(f->inst, "spin", NULL, 0, NULL, 0, &o, NULL, NULL),
+                   TROUPE_E_SUSPENDED);
+  assert_int_equal(troupe_wasm_instance_state(f->inst), TROUPE_WASM_SUSPENDED_INTERRUPT);
+  troupe_wasm_abort(f->inst);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_interrupt_from_host_stops_the_loop, setup, teardown),
@@ -165,6 +197,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_pending_while_idle, setup, teardown),
       cmocka_unit_test_setup_teardown(test_pending_while_suspended_for_fuel, setup, teardown),
       cmocka_unit_test_setup_teardown(test_trap_on_fuel_out_still_suspends, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_late_budget_zero_is_not_fuel_out, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
