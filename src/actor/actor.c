@@ -349,6 +349,8 @@ static bool process(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn)
 void trA_run_actor(trA_worker *w, troupe_actor *a) {
   troupe_runtime *rt = w->rt;
   w->current = a;
+  atomic_store_explicit(&w->turns, atomic_load_explicit(&w->turns, memory_order_relaxed) + 1,
+                        memory_order_relaxed); /* its only writer */
   /* Acquire: this incarnation's fields (published by spawn) are visible. */
   uint64_t gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
   uint32_t gen = TRA_GEN(gs);

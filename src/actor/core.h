@@ -310,9 +310,18 @@ typedef struct trA_worker {
   uint32_t tick;
   uint32_t since_clock;    /* messages handled since `now` was read */
   troupe_actor *current;
+  /* Thief side (owner only): the lone queued actor of `hold_v` it leaves alone while
+   * that worker's turn `hold_turn` goes on (find_work). */
+  struct trA_worker *hold_v;
+  uint32_t hold_turn, hold_looks;
   trA_counters c;
   char pad_soon_[64];     /* keeps `soon.next`, read by every worker, off the lines above */
   trA_soon soon;
+  char pad_turns_[64];
+  /* Turns begun (the owner's store, relaxed; thieves read it): a lone queued actor is
+   * stolen only from a worker whose turn has not changed for a while. Own line: written
+   * every turn, read only when a thief finds a queue of one. */
+  _Atomic uint32_t turns;
   char pad_[64];
 } trA_worker;
 

@@ -148,6 +148,29 @@ void trA_requeue(trA_worker *w, troupe_actor *a) {
 }
 
 /* ---- the worker loop ---------------------------------------------------------- */
+
+/* Looks at a victim's lone queued actor before a thief takes it (a few microseconds of
+ * the idle spin; Go's scheduler waits ~3 us before it steals a running P's runnext).
+ * A sender schedules its receiver on its own queue and runs it as soon as its turn
+ * ends, on a warm cache: stealing that lone actor at once made a chain of messages (a
+ * ring, a pipeline) hop between cores at every step, each hop a cross-core miss on
+ * the actor, its mailbox and its instance -- bench-component's ring ran at 0.7-1.1M
+ * msgs/s on 2 workers against 1.6M on one. Only a turn that goes on (the victim's
+ * `turns` unchanged while the thief looks this many times) gives it away; a queue of
+ * two or more is stolen from at once, as before. */
+#define TRA_LONE_LOOKS 48
+
+static bool leave_lone(trA_worker *w, trA_worker *v) {
+  uint32_t t = atomic_load_explicit(&v->turns, memory_order_relaxed);
+  if (w->hold_v != v || w->hold_turn != t) {
+    w->hold_v = v;
+    w->hold_turn = t;
+    w->hold_looks = 0;
+    return true;
+  }
+  return ++w->hold_looks < TRA_LONE_LOOKS;
+}
+
 static troupe_actor *find_work(trA_worker *w) {
   troupe_runtime *rt = w->rt;
   troupe_actor *a;
@@ -180,7 +203,14 @@ static troupe_actor *find_work(trA_worker *w) {
       trA_worker *v = &rt->workers[(start + i) % n];
       if (v == w)
         continue;
-      if ((a = trA_deque_pop(&v->urgent)) || (a = trA_deque_pop(&v->dq))) {
+      if ((a = trA_deque_pop(&v->urgent))) {
+        TRA_COUNT(rt, steals, 1);
+        return a;
+      }
+      int64_t queued = trA_deque_size(&v->dq);
+      if (queued <= 0 || (queued == 1 && leave_lone(w, v)))
+        continue;
+      if ((a = trA_deque_pop(&v->dq))) {
         TRA_COUNT(rt, steals, 1);
         return a;
       }

@@ -1,7 +1,9 @@
 /*
  * tests/actor/test_basic.c: spawn, send, stale ids after slot reuse, sends from a
- * non-runtime thread, payload ownership (copied and borrowed), crash confinement, and
- * a clean stop (run under ASan: no leak).
+ * non-runtime thread, payload ownership (copied and borrowed), crash confinement, a
+ * clean stop (run under ASan: no leak), and an actor queued alone behind a long turn
+ * that an awake worker still takes (sched.c lets a sender's lone receiver wait for the
+ * sender's turn to end, but only while the thief looks a few times).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -165,8 +167,61 @@ static void test_init_failure(void **st) {
   troupe_runtime_free(rt);
 }
 
+/* The long actor sends to two short ones from inside its turn (queued on its worker:
+ * two wake a parked worker; one alone would wait for the turn to end, by design), then
+ * keeps its turn going until both have run or 10 s have passed. The other worker takes
+ * the first at once and the second, now queued alone, once it has seen the long turn
+ * go on for a few looks: both run during the turn. */
+typedef struct lone {
+  troupe_actor_id shorty[2];
+  _Atomic int short_ran;
+  _Atomic bool ran_during_turn, long_done;
+} lone;
+
+static int short_handle(troupe_actor *self, const troupe_message *m, troupe_err *err) {
+  (void)m;
+  (void)err;
+  lone *l = troupe_actor_state(self);
+  atomic_fetch_add(&l->short_ran, 1);
+  return TROUPE_CONTINUE;
+}
+
+static int long_handle(troupe_actor *self, const troupe_message *m, troupe_err *err) {
+  (void)m;
+  (void)err;
+  lone *l = troupe_actor_state(self);
+  for (int i = 0; i < 2; i++)
+    if (troupe_send(troupe_actor_runtime(self), troupe_self(self), l->shorty[i], "s", 1))
+      return -1;
+  uint64_t dl = troupe_clock_mono_ns() + 10000000000ull;
+  while (atomic_load(&l->short_ran) < 2 && troupe_clock_mono_ns() < dl)
+    ;
+  atomic_store(&l->ran_during_turn, atomic_load(&l->short_ran) == 2);
+  atomic_store(&l->long_done, true);
+  return TROUPE_CONTINUE;
+}
+
+static void test_lone_actor_behind_long_turn(void **st) {
+  (void)st;
+  troupe_runtime *rt = tu_runtime(2);
+  assert_non_null(rt);
+  static lone l;
+  static const troupe_behaviour shortb = {.name = "short", .handle = short_handle};
+  static const troupe_behaviour longb = {.name = "long", .handle = long_handle};
+  troupe_actor_id lid;
+  for (int i = 0; i < 2; i++)
+    assert_int_equal(troupe_spawn(rt, NULL, &shortb, &l, NULL, &l.shorty[i], NULL), 0);
+  assert_int_equal(troupe_spawn(rt, NULL, &longb, &l, NULL, &lid, NULL), 0);
+  assert_int_equal(troupe_send(rt, 0, lid, "go", 2), 0);
+  assert_true(TU_WAIT(atomic_load(&l.long_done)));
+  assert_true(atomic_load(&l.ran_during_turn));
+  assert_int_equal(troupe_runtime_stop(rt, NULL), 0);
+  troupe_runtime_free(rt);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_lone_actor_behind_long_turn),
       cmocka_unit_test(test_spawn_send_stop),   cmocka_unit_test(test_stale_id_after_reuse),
       cmocka_unit_test(test_send_from_foreign_threads), cmocka_unit_test(test_payloads),
       cmocka_unit_test(test_crash_confined),    cmocka_unit_test(test_init_failure),
