@@ -286,6 +286,8 @@ static int finish(trE_inst *inst, int rc, troupe_wasm_val *results, size_t nresu
     for (uint32_t i = 0; i < ft->nresults && i < nresults; i++)
       trE_slot_to_val(ex->stack[i], TRE_RESULTS(ft)[i], &results[i]);
     reset_exec(ex);
+    if (TR_UNLIKELY(inst->warm_learn))
+      trE_warm_learn(inst);
     return TROUPE_OK;
   }
   if (rc == TROUPE_E_SUSPENDED) {

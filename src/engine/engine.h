@@ -180,6 +180,12 @@ typedef struct trE_module {
   /* compile.c fills this: one compiled function per defined function. */
   struct trE_compiled **compiled;
   void *code_owner; /* compile.c's private storage (freed by trE_compile_free) */
+
+  /* warm.c: which OS pages of memory 0 (the first 64) its first instance touched in
+   * its first call, published once (warm_state TRE_WARM_KNOWN, release) for the fresh
+   * memories of later instances to fault in with one system call per run of pages. */
+  _Atomic int warm_state;
+  _Atomic uint64_t warm_pages;
 } trE_module;
 
 /* Decode the binary and check everything outside function bodies. On failure returns

@@ -26,8 +26,9 @@
  * reloads base and size after a grow. No guard pages are needed: every access is
  * bounds-checked against the size, never the mapping. */
 static uint8_t *pages_grow(uint8_t *old, size_t old_map, size_t map) {
+  bool fresh;
   if (!old)
-    return trE_pool_mem_take(map);
+    return trE_pool_mem_take(map, &fresh);
   void *p = mremap(old, old_map, map, MREMAP_MAYMOVE);
   return p == MAP_FAILED ? NULL : p;
 }
@@ -43,7 +44,7 @@ trE_memory *trE_memory_new(uint64_t min_pages, uint64_t max_pages) {
   mem->max_pages = max_pages;
   if (mem->size) {
     mem->mapped = trE_pool_mem_map_bytes(mem->size);
-    mem->data = mem->mapped ? trE_pool_mem_take(mem->mapped) : NULL;
+    mem->data = mem->mapped ? trE_pool_mem_take(mem->mapped, &mem->fresh) : NULL;
     if (!mem->data) {
       free(mem);
       return NULL;
@@ -429,6 +430,7 @@ int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
     }
     inst->mem = mem;
     hold(inst, TRE_HOLD_MEMORY, mem);
+    trE_warm_instance(inst); /* before the data segments: they write into it too */
   }
   for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
     const trE_tabletype *tt = &m->tables[i];

@@ -50,6 +50,7 @@ typedef struct trE_memory {
   uint64_t size;       /* bytes */
   size_t mapped;       /* bytes of the mapping at data (>= size; beyond size all zero) */
   uint64_t max_pages;  /* declared maximum (TRE_MAX_PAGES without one) */
+  bool fresh;          /* a new mapping: nothing of it resident yet (warm.c) */
 } trE_memory;
 
 /* A table of references (funcref: trE_func *; externref: the embedder's pointer). The
@@ -183,6 +184,7 @@ struct troupe_wasm_instance {
   uint32_t max_table, max_depth;
   size_t max_stack_bytes;
   void *user;
+  bool warm_learn;        /* warm.c: its first completed call teaches the module */
   trE_exec ex;
   uint32_t nholds;
   trE_hold *holds;
@@ -253,6 +255,14 @@ void trE_inst_destroy(trE_inst *inst);
 const trE_ldef *trE_linker_lookup(const troupe_wasm_linker *l, const trE_import *im);
 void trE_linker_ref(const troupe_wasm_linker *l);
 void trE_linker_release(troupe_wasm_linker *l);
+/* warm.c: fresh linear memory faulted in ahead of the guest's first touches. */
+enum { TRE_WARM_UNKNOWN = 0, TRE_WARM_LEARNING = 1, TRE_WARM_KNOWN = 2 };
+/* At instantiation, memory 0 just made: if it is fresh, fault in the pages the module's
+ * earlier instances touched (known), or mark the instance to learn them (unknown). */
+void trE_warm_instance(trE_inst *inst);
+/* After the instance's first completed call (finish, when warm_learn is set). */
+void trE_warm_learn(trE_inst *inst);
+
 bool trE_group_join(const troupe_wasm_linker *l, trE_inst *inst);
 void trE_group_drop(trE_group *g);
 

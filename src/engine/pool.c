@@ -244,9 +244,10 @@ size_t trE_pool_mem_map_bytes(uint64_t bytes) {
   return map;
 }
 
-uint8_t *trE_pool_mem_take(size_t map) {
+uint8_t *trE_pool_mem_take(size_t map, bool *fresh) {
   int c = class_of(KIND_MEM, map);
   uint8_t *p = c >= 0 ? take(c) : NULL;
+  *fresh = !p;
   if (p)
     return p;
   p = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -16,7 +16,7 @@ size_t trE_pool_mem_map_bytes(uint64_t bytes);
 /* A mapping of `map` bytes (from trE_pool_mem_map_bytes), all zero: a recycled one when
  * `map` is a class size and one is cached, else a fresh anonymous mapping. NULL when
  * the system refuses. */
-uint8_t *trE_pool_mem_take(size_t map);
+uint8_t *trE_pool_mem_take(size_t map, bool *fresh);
 /* Give back a mapping of `map` bytes whose first `dirty` bytes may have been written
  * (the memory's size: a memory never shrinks, and nothing writes past its size). The
  * pages written are zeroed (trE_pool_reset) and the mapping cached; or it is unmapped
@@ -29,6 +29,12 @@ void trE_pool_mem_give(uint8_t *data, size_t map, size_t dirty);
  * more than TRE_POOL_MEMSET_MAX resident is discarded with madvise instead, and without
  * pagemap the whole range is zeroed. false if the kernel refused (then do not reuse). */
 bool trE_pool_reset(uint8_t *data, size_t dirty);
+/* The OS page size, and which of the first `pages` (at most 64) pages at `data` were
+ * written (bit i: page i): resident (pagemap) and not all zero -- a page only read maps
+ * the shared zero page, which pagemap shows as present too. false when pagemap cannot
+ * be read. */
+size_t trE_pool_page_size(void);
+bool trE_pool_written(const uint8_t *data, size_t pages, uint64_t *mask);
 
 /* Execution-stack blocks (exec.c): `bytes` of uninitialised memory, malloc'd or
  * recycled (class sizes 512 << k are cached); NULL when out of memory. The interpreter

@@ -12,7 +12,8 @@
  * much per memory here (one pread against a 64 KiB memset), but would make every page of
  * a recycled memory resident: 64 KiB for a one-page component that touches 4 KiB, ten
  * times the memory per live instance. When pagemap cannot be read (no /proc), the whole
- * size is zeroed, with memset up to TRE_POOL_MEMSET_MAX and madvise beyond.
+ * size is zeroed, with memset up to TRE_POOL_MEMSET_MAX and madvise beyond. The same
+ * reading tells warm.c which pages a module's first instance wrote.
  */
 #include "engine/pool.h"
 
@@ -49,6 +50,26 @@ static bool is_zero(const uint8_t *p, size_t n) {
   for (size_t i = 0; i < n / sizeof *w; i++)
     if (w[i])
       return false;
+  return true;
+}
+
+size_t trE_pool_page_size(void) {
+  pthread_once(&once, open_pagemap);
+  return page;
+}
+
+bool trE_pool_written(const uint8_t *data, size_t pages, uint64_t *mask) {
+  pthread_once(&once, open_pagemap);
+  uint64_t e[64];
+  *mask = 0;
+  if (pagemap < 0 || !page || pages > 64 || (uintptr_t)data % page)
+    return false;
+  off_t at = (off_t)((uintptr_t)data / page * sizeof e[0]);
+  if (pages && pread(pagemap, e, pages * sizeof e[0], at) != (ssize_t)(pages * sizeof e[0]))
+    return false;
+  for (size_t i = 0; i < pages; i++)
+    if ((e[i] & PM_SWAPPED) || ((e[i] & PM_PRESENT) && !is_zero(data + i * page, page)))
+      *mask |= (uint64_t)1 << i;
   return true;
 }
 

@@ -8,7 +8,8 @@
  * given back with madvise. Only the pages written are zeroed (the rest stays untouched,
  * not resident). A recycled memory still gets its own data segment; a grow
  * inside the mapping keeps the mapping; stacks are recycled; what the pool keeps is
- * bounded. Across threads (TSan): test_threads.c.
+ * bounded. A fresh memory comes with the pages the module's first instance wrote
+ * already resident (warm.c), and no others. Across threads (TSan): test_threads.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -251,6 +252,46 @@ static void test_what_is_kept_is_bounded(void **state) {
   troupe_wasm_module_free(rm);
 }
 
+/* warm.c: the first instance's first completed call teaches the module which pages it
+ * wrote (pages only read do not count: they map the zero page); a later instance whose
+ * memory is fresh has exactly those resident before it runs, and reads zeros there. */
+static void test_fresh_memory_gets_the_written_pages(void **state) {
+  (void)state;
+  int fd = open("/proc/self/pagemap", O_RDONLY);
+  if (fd < 0)
+    skip(); /* nothing to learn from: fresh memories stay as they are */
+  close(fd);
+  troupe_wasm_module *rm = load_pages(reader_wasm, sizeof reader_wasm, 1);
+  troupe_wasm_instance *a = instance(rm);
+  assert_true(a->mem->fresh);
+  assert_true(a->warm_learn);
+  assert_int_equal(resident_pages(a->mem->data, 65536), 0);
+  assert_int_equal(troupe_wasm_memory_write(a, 1 * 4096 + 7, "x", 1), TROUPE_OK);
+  assert_int_equal(troupe_wasm_memory_write(a, 9 * 4096, "y", 1), TROUPE_OK);
+  assert_int_not_equal(call0(a, "nonzero"), 0); /* reads every page: 16 present */
+  assert_false(a->warm_learn);
+  trE_module *m = a->mod;
+  assert_int_equal(atomic_load(&m->warm_state), TRE_WARM_KNOWN);
+  assert_int_equal(atomic_load(&m->warm_pages), (1u << 1) | (1u << 9));
+
+  troupe_wasm_instance *b = instance(rm); /* a is alive and the pool drained: fresh */
+  assert_true(b->mem->fresh);
+  assert_false(b->warm_learn);
+  unsigned char v[16];
+  assert_int_equal(mincore(b->mem->data, 65536, v), 0);
+  for (int i = 0; i < 16; i++)
+    assert_int_equal(v[i] & 1, i == 1 || i == 9);
+  assert_int_equal(call0(b, "nonzero"), 0);
+  troupe_wasm_instance_free(b);
+  troupe_wasm_instance_free(a);
+
+  troupe_wasm_instance *c = instance(rm); /* a recycled memory: left as it is */
+  assert_false(c->mem->fresh);
+  assert_int_equal(call0(c, "nonzero"), 0);
+  troupe_wasm_instance_free(c);
+  troupe_wasm_module_free(rm);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_small_memory_is_zeroed, drain),
@@ -259,6 +300,7 @@ int main(void) {
       cmocka_unit_test_setup(test_recycled_memory_gets_its_data, drain),
       cmocka_unit_test_setup(test_stacks_are_recycled, drain),
       cmocka_unit_test_setup(test_what_is_kept_is_bounded, drain),
+      cmocka_unit_test_setup(test_fresh_memory_gets_the_written_pages, drain),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
