@@ -256,6 +256,28 @@ static void set_fuel(trE_exec *ex, const troupe_wasm_call_opts *opts) {
   ex->trap_on_fuel = opts && opts->trap_on_fuel_out;
 }
 
+/* A stop for fuel with fuel left: troupe_wasm_instance_interrupt stores its flag, then 0
+ * into the budget, and between the two the flag can be consumed (the call stopped for
+ * it, or set_fuel saw it) and the next call start with its own budget, which that late
+ * 0 then overwrites. Spent under the call's limit, a fuel suspension (or, with
+ * trap_on_fuel_out, the FUEL_EXHAUSTED trap) is that stale 0: the budget goes back and
+ * the caller runs the call on from ex->pc (the op there has not run), as a resume
+ * would. Here, not in the interpreter: its dispatch loop's code stays as it was. The
+ * flag is read after the store, as in set_fuel: a racing interrupt is either seen (its
+ * 0 stored again: the run stops at once and reports it) or stores its 0 after ours.
+ * Each interrupt leaves at most one stale 0. */
+static bool stale_stop(trE_exec *ex, int rc) {
+  bool fuel = (rc == TROUPE_E_SUSPENDED && ex->state == TROUPE_WASM_SUSPENDED_FUEL) ||
+              (rc == TROUPE_E_TRAP && ex->trap.kind == TROUPE_WASM_TRAP_FUEL_EXHAUSTED);
+  if (TR_LIKELY(!fuel) || ex->fuel_spent >= ex->fuel_limit)
+    return false;
+  atomic_store_explicit(&ex->fuel_budget, ex->fuel_limit, memory_order_seq_cst);
+  if (atomic_load_explicit(&ex->interrupt, memory_order_seq_cst))
+    atomic_store_explicit(&ex->fuel_budget, 0, memory_order_seq_cst);
+  ex->state = TROUPE_WASM_IDLE;
+  return true;
+}
+
 void troupe_wasm_instance_interrupt(troupe_wasm_instance *inst) {
   if (!inst)
     return;
@@ -360,6 +382,8 @@ static int start_call(trE_inst *inst, const trE_func *f, const troupe_wasm_val *
   ex->nframes = 0;
   ex->running = true;
   int rc = trE_interp_run(ex, f);
+  while (TR_UNLIKELY(stale_stop(ex, rc)))
+    rc = trE_interp_run(ex, NULL);
   return finish(inst, rc, results, nresults, trap, err);
 }
 
@@ -479,6 +503,8 @@ int troupe_wasm_resume(troupe_wasm_instance *inst, const troupe_wasm_val *host_r
   if (host && ex->nframes == 0) /* the exported function itself was the host function */
     return finish(inst, TROUPE_OK, results, nresults, trap, err);
   int rc = trE_interp_run(ex, NULL);
+  while (TR_UNLIKELY(stale_stop(ex, rc)))
+    rc = trE_interp_run(ex, NULL);
   return finish(inst, rc, results, nresults, trap, err);
 }
 

@@ -1100,22 +1100,11 @@ out_of_fuel:
     ex->state = TROUPE_WASM_SUSPENDED_INTERRUPT;
     return TROUPE_E_SUSPENDED;
   }
-  /* A stale 0: an interrupter stores its flag, then 0 into the budget, and between the
-   * two the flag can be consumed (this call stopped for it, or set_fuel saw it) and the
-   * next call started with a fresh budget, which that late 0 then overwrites. Spent
-   * under the limit means the fuel did not run out: put the budget back and go on (the
-   * op at pc has not run; it runs now, as a resume would run it). The flag is read after
-   * the store, seq_cst like set_fuel: an interrupt racing with this either shows its
-   * flag here or stores its 0 after ours. Each interrupt leaves at most one stale 0. */
-  if (ex->fuel_spent < ex->fuel_limit) {
-    atomic_store_explicit(&ex->fuel_budget, ex->fuel_limit, memory_order_seq_cst);
-    if (atomic_load_explicit(&ex->interrupt, memory_order_seq_cst))
-      goto out_of_fuel;
-    NEXT();
-  }
+  /* pc also for the trap: the caller may find the stop was an interrupter's stale 0
+   * (api.c's stale_stop) and run on from here. */
+  ex->pc = pc;
   if (ex->trap_on_fuel)
     TRAP(FUEL_EXHAUSTED);
-  ex->pc = pc;
   ex->state = TROUPE_WASM_SUSPENDED_FUEL;
   return TROUPE_E_SUSPENDED;
 trap_oob: /* its own call: gcc would otherwise set the kind in every access's hot path */
