@@ -4,7 +4,8 @@
  * by row group -- spawn.c: spawn latency, idle memory and the live-component count;
  * msg.c: invoke, component-to-component ask and the message ring; restart.c: trap to
  * answering again; echo.c: echo latency beside a spinner, and the fuel slice; node.c:
- * a node of a 10,000-component manifest, an ask over the control socket, a store add -- and
+ * a node of a 10,000-component manifest, an ask over the control socket, a store add;
+ * langs.c: the echo example written in C, Rust and AssemblyScript, side by side -- and
  * prints "row unit value" lines; report.c merges them with the Erlang program's lines
  * into the table and BUILD/bench/component.json. Only public headers: the driver
  * measures what an embedder gets. The guests (guests/) are read from TBC_GUESTS_DIR.
@@ -79,6 +80,11 @@ void tbc_ring_rows(const tbc_cfg *cfg);
 void tbc_restart_rows(const tbc_cfg *cfg);
 void tbc_echo_rows(const tbc_cfg *cfg);
 void tbc_node_rows(const tbc_cfg *cfg); /* node.c: node start, control ask, store add */
+void tbc_langs_rows(const tbc_cfg *cfg); /* langs.c: the echo example in each language */
+
+/* A file's bytes (malloc'd), or NULL when it does not exist and !must_exist; any other
+ * failure ends the driver. */
+uint8_t *tbc_read_path(const char *path, size_t *len, bool must_exist);
 
 int tbc_report(const char *troupe_path, const char *erlang_path, const char *json_path);
 

@@ -4,7 +4,7 @@
  *   troupe-bench-component measure [--quick] [--rows a,b,...] [-o FILE]   "row unit value"
  *                                                          lines (appended to FILE)
  *   troupe-bench-component report TROUPE.txt ERLANG.txt JSON              table + JSON
- * Row groups: spawn memory invoke ask ring restart echo node. The shared helpers live here:
+ * Row groups: spawn memory invoke ask ring restart echo node langs. The shared helpers live here:
  * the host over an in-memory store of the bench guests, spawn/invoke wrappers, process
  * figures.
  */
@@ -52,11 +52,11 @@ void tbc_sleep_ms(unsigned ms) {
   nanosleep(&ts, NULL);
 }
 
-static uint8_t *read_file(const char *name, size_t *len) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s", TBC_GUESTS_DIR, name);
+uint8_t *tbc_read_path(const char *path, size_t *len, bool must_exist) {
   FILE *f = fopen(path, "rb");
   if (!f) {
+    if (!must_exist)
+      return NULL;
     perror(path);
     exit(1);
   }
@@ -71,6 +71,12 @@ static uint8_t *read_file(const char *name, size_t *len) {
   fclose(f);
   *len = (size_t)n;
   return b;
+}
+
+static uint8_t *read_file(const char *name, size_t *len) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", TBC_GUESTS_DIR, name);
+  return tbc_read_path(path, len, true);
 }
 
 void tbc_host_new(tbc_host *th, unsigned workers) {
@@ -253,7 +259,7 @@ typedef struct row_fn {
 static const row_fn rows[] = {
     {"spawn", tbc_spawn_rows}, {"invoke", tbc_invoke_rows},   {"ask", tbc_ask_rows},
     {"ring", tbc_ring_rows},   {"restart", tbc_restart_rows}, {"echo", tbc_echo_rows},
-    {"node", tbc_node_rows},
+    {"node", tbc_node_rows},   {"langs", tbc_langs_rows},
     {"memory", tbc_memory_rows}, /* last: it leaves the process without freeing the host */
 };
 
@@ -274,7 +280,7 @@ static bool selected(const char *list, const char *name) {
 static int usage(void) {
   fprintf(stderr, "usage: troupe-bench-component measure [--quick] [--rows LIST] [-o FILE]\n"
                   "       troupe-bench-component report TROUPE.txt ERLANG.txt OUT.json\n"
-                  "rows: spawn,invoke,ask,ring,restart,echo,node,memory\n");
+                  "rows: spawn,invoke,ask,ring,restart,echo,node,langs,memory\n");
   return 2;
 }
 

@@ -91,6 +91,19 @@ static const row_def defs[] = {
      "transaction (synchronous=FULL); fresh store file, new bytes each add"},
     {"store_add_ms_code", "ms", -1, false, "the same with a 1 MiB module of code (1,000 functions)"},
     {"store_add_ms_worker", "ms", -1, false, "the same with the 29 KB worker guest"},
+    {"lang_c_echo_module_bytes", "bytes", -1, false,
+     "the echo example in C (sdk/c), Rust (sdk/rust) and AssemblyScript "
+     "(sdk/assemblyscript): its .wasm file"},
+    {"lang_c_echo_spawn_us_median", "us", -1, false,
+     "troupe_host_spawn of that echo until Ready (500 of them, kept alive)"},
+    {"lang_c_echo_ask_rtt_us_median", "us", -1, false,
+     "the C worker guest asking that echo, timed in the asker"},
+    {"lang_rust_echo_module_bytes", "bytes", -1, false, NULL},
+    {"lang_rust_echo_spawn_us_median", "us", -1, false, NULL},
+    {"lang_rust_echo_ask_rtt_us_median", "us", -1, false, NULL},
+    {"lang_as_echo_module_bytes", "bytes", -1, false, NULL},
+    {"lang_as_echo_spawn_us_median", "us", -1, false, NULL},
+    {"lang_as_echo_ask_rtt_us_median", "us", -1, false, NULL},
 };
 enum { NDEFS = sizeof defs / sizeof defs[0] };
 
