@@ -23,7 +23,7 @@ if(NOT TROUPE_GUEST_CARGO)
 endif()
 
 set(TROUPE_RUST_COMPONENTS rust_sdk_echo rust_counter rust_publisher rust_subscriber
-    rust_asker rust_probe)
+    rust_asker rust_probe rust_crasher)
 set(rust_ws ${CMAKE_CURRENT_SOURCE_DIR}/rust)
 set(rust_target_dir ${CMAKE_CURRENT_BINARY_DIR}/rust-target)
 set(rust_env RUSTC=${TROUPE_GUEST_RUSTC} RUSTDOC=/usr/bin/rustdoc
