@@ -23,8 +23,8 @@ typedef struct tbc_cfg {
   bool quick;          /* small sizes: a smoke test, not the goal sizes */
   uint32_t spawn_n;    /* timed spawns (5,000) */
   uint32_t idle_n;     /* components for the idle-memory row (100,000) */
-  double live_s;       /* time cap of the live-count attempt (60 s) */
-  double live_gib;     /* RSS cap of the live-count attempt (8 GiB) */
+  double live_s;       /* time cap of the live-count attempt (180 s) */
+  double live_gib;     /* RSS cap of the live-count attempt (18 GiB of this 24 GiB machine) */
   uint32_t live_max;   /* count cap (1,000,000: the goal) */
   uint32_t rtt_n;      /* invocations / asks per run (20,000) */
   uint32_t ring_n;     /* ring size (10,000) */

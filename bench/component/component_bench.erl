@@ -20,7 +20,7 @@ main([Out, Mode, Group]) ->
               true -> #{spawn_n => 1000, idle_n => 10000, live_s => 5, live_max => 20000,
                         rtt_n => 2000, ring_n => 1000, ring_hops => 100000, restarts => 100,
                         echo_n => 1000};
-              false -> #{spawn_n => 5000, idle_n => 100000, live_s => 60, live_max => 1000000,
+              false -> #{spawn_n => 5000, idle_n => 100000, live_s => 180, live_max => 1000000,
                          rtt_n => 20000, ring_n => 10000, ring_hops => 1000000,
                          restarts => 500, echo_n => 5000}
           end,

@@ -292,7 +292,7 @@ int main(int argc, char **argv) {
   }
   if (argc < 2 || strcmp(argv[1], "measure"))
     return usage();
-  tbc_cfg cfg = {.spawn_n = 5000, .idle_n = 100000, .live_s = 60, .live_gib = 8,
+  tbc_cfg cfg = {.spawn_n = 5000, .idle_n = 100000, .live_s = 180, .live_gib = 18,
                  .live_max = 1000000, .rtt_n = 20000, .ring_n = 10000, .ring_hops = 1000000,
                  .restarts = 500, .out = stdout};
   const char *e = getenv("BENCH_LIVE_SECONDS");
