@@ -7,7 +7,9 @@
 //   --use abort=...troupeAbort  AssemblyScript's abort logs through troupe.log and traps,
 //                               so the module imports no `env.abort` (the host has none);
 //   --transform transform.js    the export handle_message is renamed handle-message;
-//   -O3s --noAssert? no: asserts stay (a failed one is a crash, as it should be).
+//   -O3s                        optimized for speed, then size; asserts stay (a failed
+//                               one is a crash, as it should be).
+// The caller's arguments come last and may override these (another -O level, ...).
 // It runs offline: asc is resolved from this package's node_modules.
 import asc from "assemblyscript/asc";
 import { fileURLToPath } from "node:url";
@@ -21,7 +23,7 @@ const args = [
   "--optimizeLevel", "3", "--shrinkLevel", "1",
   ...process.argv.slice(2),
 ];
-const { error, stderr } = await asc.main(args, { stdout: process.stdout, stderr: process.stderr });
+const { error } = await asc.main(args, { stdout: process.stdout, stderr: process.stderr });
 if (error) {
   process.exitCode = 1;
 }
