@@ -59,7 +59,7 @@ if(TROUPE_TESTS)
            COMMAND bash ${CMAKE_SOURCE_DIR}/tests/component/sdk/check_abi.sh
                    ${CMAKE_SOURCE_DIR}/docs/ABI.md ${TROUPE_WASM_OBJDUMP} $<TARGET_FILE:troupe>
                    ${d}/as_echo.wasm=_initialize,handle-message,echo
-                   ${d}/as_counter.wasm=_initialize,handle-message,get,add
+                   ${d}/as_counter.wasm=_initialize,handle-message,get,add,_state_save,_state_load
                    ${d}/as_crasher.wasm=_initialize,handle-message,crash
                    --all
                    ${d}/as_probe.wasm=_initialize,handle-message,self_id,lookup,send,send_name,send_wait,send_raw,ask,ask_async,reply_later,publish,subscribe,unsubscribe,send_after,cancel_timer,monitor,demonitor,spawn,log,time,input_chunks,last,seen,set_health,fail,errors,json,borsh,_health,_cleanup)

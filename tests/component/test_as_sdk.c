@@ -1,7 +1,8 @@
 /*
  * tests/component/test_as_sdk.c: the AssemblyScript guest SDK (sdk/assemblyscript)
  * against the real host. The AS examples (examples/components/assemblyscript/) answer
- * like their C twins and talk to C components (asks and pub/sub both ways); as_crasher
+ * like their C twins and talk to C components (asks and pub/sub both ways); as_counter's
+ * count goes across hot upgrades, to and from the Rust counter too; as_crasher
  * crashes as asked and its supervisor restarts it; as_probe puts every SDK call behind
  * an export, and each is driven here by the same tests as rust_probe
  * (sdk_test_helper.h): messaging, asks now / later / async, pub-sub, timers, monitors
@@ -62,9 +63,15 @@ static void echo_and_counter_answer_like_c(void **state) {
   assert_int_equal(rl, 2 + strlen("{\"count\":98}"));
   free(reply);
   free(q);
-  /* it exports no state hand-over: an upgrade (to itself, then to C) starts afresh */
+  /* its count goes across a hot upgrade (_state_save -> _state_load, a Borsh i64), to
+   * itself and to the Rust counter and back (the same format); to the C counter, which
+   * takes no state, it starts afresh */
   assert_int_equal(troupe_host_upgrade(c.h, counter, "as_counter", NULL, 0, 0, &err), 0);
-  expect(&c, counter, "get", NULL, "{\"count\":0}");
+  expect(&c, counter, "get", NULL, "{\"count\":98}");
+  assert_int_equal(troupe_host_upgrade(c.h, counter, "rust_counter", NULL, 0, 0, &err), 0);
+  expect(&c, counter, "add", "1", "{\"count\":99}");
+  assert_int_equal(troupe_host_upgrade(c.h, counter, "as_counter", NULL, 0, 0, &err), 0);
+  expect(&c, counter, "get", NULL, "{\"count\":99}");
   assert_int_equal(troupe_host_upgrade(c.h, counter, "counter", NULL, 0, 0, &err), 0);
   expect(&c, counter, "add", "2", "{\"count\":2}");
   cu_host_free(&c);
