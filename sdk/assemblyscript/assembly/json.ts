@@ -292,7 +292,15 @@ class Parser {
       if (this.at == e) return null;
     }
     const text = String.UTF8.decodeUnsafe(this.b.dataStart + <usize>start, <usize>(this.at - start));
-    if (isInt && this.at - digits <= 18) return Json.int(I64.parseInt(text, 10));
+    // An integer that fits an i64 stays one (19 digits: compared with the bound as text,
+    // of the same length); a longer one is a float, as JSON numbers are.
+    const n = this.at - digits;
+    if (isInt && n <= 19) {
+      const bound = start == digits ? "9223372036854775807" : "9223372036854775808";
+      if (n < 19 || text.substring(text.length - 19) <= bound) {
+        return Json.int(I64.parseInt(text, 10));
+      }
+    }
     return Json.float(F64.parseFloat(text));
   }
 }
