@@ -15,6 +15,10 @@
 #   make coverage     gcc build with gcov in build-cov/, every test, then line coverage
 #                     per layer (gcovr; report in build-cov/coverage/); fails when src/
 #                     as a whole is below COVERAGE_MIN percent (default 90)
+#
+# OFFLINE=1 (any target): no npm set-up, and the Rust and AssemblyScript guest SDKs'
+# examples and tests are left out (-DTROUPE_GUEST_SDKS=OFF, said loudly); the C parts
+# build and test as ever.
 
 JOBS        ?= $(shell nproc)
 BUILD       ?= build
@@ -25,6 +29,16 @@ FUZZ_SECONDS ?= 60
 COV_BUILD   ?= $(BUILD)-cov
 COVERAGE_MIN ?= 90
 CMAKE_FLAGS ?=
+OFFLINE     ?= 0
+ifeq ($(OFFLINE),1)
+  override CMAKE_FLAGS += -DTROUPE_GUEST_SDKS=OFF
+  DEPS_ENV := OFFLINE=1
+  $(info *** OFFLINE=1: the Rust and AssemblyScript SDK stages are SKIPPED (no npm, no cargo examples) ***)
+else
+  # an earlier OFFLINE=1 configure must not stick in the CMake cache
+  override CMAKE_FLAGS += -DTROUPE_GUEST_SDKS=ON
+  DEPS_ENV :=
+endif
 CTEST       := ctest --output-on-failure -j$(JOBS)
 
 .PHONY: all deps build run test test-release test-asan test-tsan spec fuzz debug clean \
@@ -33,7 +47,7 @@ CTEST       := ctest --output-on-failure -j$(JOBS)
 all: build
 
 deps:
-	@scripts/deps.sh test
+	@$(DEPS_ENV) scripts/deps.sh test
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DTROUPE_WERROR=ON $(CMAKE_FLAGS) >/dev/null
@@ -74,18 +88,18 @@ fuzz: deps
 	@scripts/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 bench-engine bench-actor bench-component: build
-	@scripts/deps.sh bench
+	@$(DEPS_ENV) scripts/deps.sh bench
 	@scripts/bench.sh $(BUILD) $(@:bench-%=%)
 
 bench-ab: build
-	@scripts/deps.sh bench
+	@$(DEPS_ENV) scripts/deps.sh bench
 	@[ -n "$(SUITE)" ] && [ -n "$(BASE)" ] || { echo "usage: make bench-ab SUITE=engine|actor|component BASE=<old build dir> [ROUNDS=2]" >&2; exit 2; }
 	@scripts/bench-ab.sh $(SUITE) $(BASE) $(BUILD) $(or $(ROUNDS),2)
 
 # The counters are zeroed first (old .gcda removed) so the figures are this run's. The
 # report is written even when a test fails; then the target fails as well.
 coverage:
-	@scripts/deps.sh coverage
+	@$(DEPS_ENV) scripts/deps.sh coverage
 	@CC=gcc cmake -S . -B $(COV_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTROUPE_WERROR=ON \
 	  -DTROUPE_COVERAGE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(COV_BUILD) -j$(JOBS)

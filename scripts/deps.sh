@@ -4,13 +4,19 @@
 # benchmarks.
 # Usage: scripts/deps.sh [build|test|coverage|bench]
 #   test includes build; coverage and bench each include test (not each other).
+# The test set also installs the AssemblyScript SDK's compiler: `npm ci` in
+# sdk/assemblyscript from its committed package-lock.json, when node_modules is missing
+# or was installed from another lockfile (a stamp file says which); otherwise nothing.
+# OFFLINE=1 (`make test OFFLINE=1`) skips that step: the build then leaves the Rust and
+# AssemblyScript SDKs out (-DTROUPE_GUEST_SDKS=OFF).
 set -euo pipefail
 set_name=${1:-test}
 
 build_pkgs=(cmake make gcc clang lld pkgconf libcbor-dev libjansson-dev libxxhash-dev
             libsqlite3-dev libsodium-dev libyaml-dev libnats-dev)
 test_pkgs=(libcmocka-dev libclang-rt-14-dev wabt binaryen wasi-libc groff-base
-           libclang-rt-14-dev-wasm32 rustc libstd-rust-dev-wasm32 cargo nats-server valgrind nodejs)
+           libclang-rt-14-dev-wasm32 rustc libstd-rust-dev-wasm32 cargo nats-server valgrind nodejs
+           npm)
 bench_pkgs=(erlang-nox hyperfine jq)
 coverage_pkgs=(gcovr)   # its own set: `make test` does not need it
 
@@ -27,15 +33,29 @@ missing=()
 for p in "${want[@]}"; do
   # node may come from outside Debian (the machine image ships one): accept any node.
   if [ "$p" = nodejs ] && command -v node >/dev/null 2>&1; then continue; fi
+  if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then continue; fi
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-if [ "$(id -u)" -ne 0 ]; then
-  echo "deps.sh: missing Debian packages: ${missing[*]} (run as root, or install them)" >&2
-  exit 1
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "deps.sh: missing Debian packages: ${missing[*]} (run as root, or install them)" >&2
+    exit 1
+  fi
+  echo "deps.sh: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "deps.sh: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+[ "$set_name" = build ] && exit 0
+sdk="$(cd "$(dirname "$0")/.." && pwd)/sdk/assemblyscript"
+if [ "${OFFLINE:-0}" = 1 ]; then
+  echo "deps.sh: OFFLINE=1: no npm set-up of $sdk (the AssemblyScript SDK is left out)" >&2
+  exit 0
+fi
+stamp="$sdk/node_modules/.troupe-package-lock.json"
+if ! cmp -s "$sdk/package-lock.json" "$stamp"; then
+  echo "deps.sh: npm ci in $sdk (AssemblyScript compiler, from package-lock.json)" >&2
+  (cd "$sdk" && npm ci --no-audit --no-fund --ignore-scripts --prefer-offline >/dev/null)
+  cp "$sdk/package-lock.json" "$stamp"
+fi
