@@ -53,6 +53,15 @@ if [ "${OFFLINE:-0}" = 1 ]; then
   echo "deps.sh: OFFLINE=1: no npm set-up of $sdk (the AssemblyScript SDK is left out)" >&2
   exit 0
 fi
+# AssemblyScript 0.28 declares node >= 20 (Debian 12's own nodejs is 18; the machine
+# images here ship 20): say so plainly instead of letting asc fail later.
+major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$major" -lt 20 ]; then
+  echo "deps.sh: the AssemblyScript SDK needs Node.js 20 or newer; this machine has" \
+    "$(node --version 2>/dev/null || echo none). Install a newer node, or run" \
+    "'make test OFFLINE=1' to leave the Rust and AssemblyScript SDKs out." >&2
+  exit 1
+fi
 stamp="$sdk/node_modules/.troupe-package-lock.json"
 if ! cmp -s "$sdk/package-lock.json" "$stamp"; then
   echo "deps.sh: npm ci in $sdk (AssemblyScript compiler, from package-lock.json)" >&2

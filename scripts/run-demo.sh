@@ -3,8 +3,10 @@
 # examples/apps/demo.yaml: the example components (BUILD/components) under a tree of
 # supervisors -- with `troupe run`, as a user would, and drives it from the shell with
 # the control commands (troupe ps, invoke, ask, send, info, upgrade, logs) over its
-# control socket: invocations, asks across components and languages, publish/subscribe,
-# a crash and its restart, a capability refused, a hot upgrade, the log; then stops it
+# control socket: invocations, asks across components and languages (C, Rust and
+# AssemblyScript), publish/subscribe across languages, a crash of a component in each
+# language and its restart, a capability refused, hot upgrades (one from Rust to
+# AssemblyScript keeping the state), the log; then stops it
 # with SIGTERM (an orderly stop in reverse start order) and shows its exit status.
 # Each step prints the command, its output, and [ok] or [NOT AS EXPECTED]; the exit
 # status is non-zero if any step did not go as expected. The node's JSON log goes to
@@ -18,6 +20,13 @@ if [ ! -x "$troupe" ] || [ ! -f "$build/components/echo.wasm" ]; then
   echo "run-demo: $troupe or $build/components is not built (make build)" >&2
   exit 2
 fi
+for m in rust_crasher as_echo; do
+  if [ ! -f "$build/components/$m.wasm" ]; then
+    echo "run-demo: the demo has Rust and AssemblyScript components; $m.wasm is not built" \
+      "(OFFLINE=1 leaves the guest SDKs out: make run without it)" >&2
+    exit 2
+  fi
+done
 ctl=$(mktemp -d /tmp/troupe-demo-XXXXXX)
 chmod 700 "$ctl"
 log=$build/demo-node.log
@@ -63,24 +72,43 @@ step() {
 }
 
 echo "troupe run $app: $(head -n1 "$ctl/node.err")"
-step "the application: 13 components under 5 supervisors" "job" -- ps
+step "the application: 20 components (C, Rust, AssemblyScript) under 5 supervisors" "as_crasher" -- ps
 step "an invocation with a JSON argument" '^"hello"$' -- invoke echo echo --args '"hello"'
 step "state across calls" '"count":42' -- invoke counter add --args 42
 step "an ask" '^\{"count":42\}$' -- ask counter '""'
 step "C asks Rust, Rust answers" '"rust"' -- invoke asker ask --args '"rust_echo"'
 step "Rust asks C (relay)" '"relayed"|"echo"|hi' -- invoke rust_echo relay --args '"hi"'
-step "publish: two subscribers hear it" '' -- invoke publisher publish --args '{"flash":1}'
+step "C asks AssemblyScript" '"from":"asker"' -- invoke asker ask --args '"as_echo"'
+step "Rust asks AssemblyScript" '"from":"asker"' -- invoke rust_asker ask --args '"as_echo"'
+step "publish from C: the C and Rust subscribers hear it" '' -- \
+  invoke publisher publish --args '{"flash":1}'
 sleep 0.2
-step "subscriber-a counted it" '"count":1' -- ask subscriber-a '""'
+step "subscriber-a (C) counted it" '"count":1' -- ask subscriber-a '""'
 step "subscriber-b too (also subscribed by the manifest)" '"count":[12]' -- ask subscriber-b '""'
+step "rust_subscriber (Rust) too" '"count":1' -- ask rust_subscriber '""'
+step "publish from Rust: the C subscribers hear it" '' -- \
+  invoke rust_publisher publish --args '{"from":"rust"}'
+sleep 0.2
+step "subscriber-a (C) counted it" '"count":2' -- ask subscriber-a '""'
 step "a capability refused (violator may only send to counter)" '"DENIED"' -- invoke violator trespass --args '"echo"'
 step "a crash: crasher traps on a message with tag 0" '' -- send crasher '"boom"' --tag 0
 sleep 0.3
 step "its supervisor restarted it: same id, restarts 1" 'restarts[^0-9]*1' -- info crasher
 step "it answers again" 'pong' -- ask crasher '"ping"'
+step "the Rust crasher traps on tag 0" '' -- send rust_crasher '"boom"' --tag 0
+step "the AssemblyScript crasher too" '' -- send as_crasher '"boom"' --tag 0
+sleep 0.3
+step "rust_crasher restarted: restarts 1" 'restarts[^0-9]*1' -- info rust_crasher
+step "as_crasher restarted: restarts 1" 'restarts[^0-9]*1' -- info as_crasher
+step "both answer again" 'pong' -- ask rust_crasher '"ping"'
+step "(AssemblyScript)" 'pong' -- ask as_crasher '"ping"'
 step "hot upgrade: counter becomes echo's code, keeping id and mailbox" '' -- \
   upgrade counter "$build/components/echo.wasm"
 step "the new code answers" '^7$' -- invoke counter echo --args 7
+step "tally, a Rust counter, counts to 5" '"count":5' -- invoke tally add --args 5
+step "hot upgrade across languages: tally becomes the AssemblyScript counter" '' -- \
+  upgrade tally "$build/components/as_counter.wasm"
+step "the count came across (Borsh i64 state)" '"count":5' -- invoke tally get
 step "the log (last 6 records)" 'component_' -- logs -n 6
 
 printf '\n== stop: SIGTERM, the tree stops in reverse start order\n'

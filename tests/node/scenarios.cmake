@@ -11,3 +11,10 @@ foreach(f IN LISTS troupe_example_scenarios)
   set_tests_properties(node_scenario_example_${stem} PROPERTIES
                        LABELS "node;asan;tsan" TIMEOUT 120)
 endforeach()
+# Scenarios that run the Rust or AssemblyScript SDKs' examples (the demo application has
+# both): disabled, and listed so by ctest, when those are not built (OFFLINE=1).
+if(NOT TROUPE_GUEST_SDKS)
+  foreach(stem IN ITEMS demo_app rust_crasher)
+    set_tests_properties(node_scenario_example_${stem} PROPERTIES DISABLED TRUE)
+  endforeach()
+endif()

@@ -98,12 +98,17 @@ static void test_good(void **state) {
   assert_string_equal(r.err, "");
   run_free(&r);
 
-  /* the example application, against this build's components */
+  /* the example application, against this build's components (Rust and AssemblyScript
+   * ones among them: not built without the guest SDKs) */
+#if TROUPE_GUEST_SDKS_BUILT
   r = run("check", "--modules-dir", TROUPE_COMPONENTS_DIR, DEMO, NULL);
   assert_int_equal(r.status, 0);
   assert_non_null(strstr(r.out, "demo.yaml: ok: "));
   assert_string_equal(r.err, "");
   run_free(&r);
+#else
+  print_message("SKIPPED: troupe check of examples/apps/demo.yaml (no guest SDKs)\n");
+#endif
 }
 
 static void test_bad(void **state) {

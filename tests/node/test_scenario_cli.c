@@ -144,11 +144,16 @@ static void test_several_files_are_subtests(void **state) {
  * (2), nothing run. */
 static void test_manifest_exit_statuses(void **state) {
   (void)state;
-  result r = troupe_test(EXAMPLES "demo_app.yaml");
+  result r;
+#if TROUPE_GUEST_SDKS_BUILT /* the demo has Rust and AssemblyScript components */
+  r = troupe_test(EXAMPLES "demo_app.yaml");
   assert_int_equal(r.status, 0);
-  contains(r.out, "TAP version 13\n1..16\nok 1 - start manifest ../apps/demo.yaml (13 "
+  contains(r.out, "TAP version 13\n1..16\nok 1 - start manifest ../apps/demo.yaml (20 "
                   "components)\nok 2 - spawn visitor\n");
   result_free(&r);
+#else
+  print_message("SKIPPED: troupe test of examples/scenarios/demo_app.yaml (no guest SDKs)\n");
+#endif
   r = troupe_test(DATA "with_failing_app.yaml");
   assert_int_equal(r.status, 1);
   contains(r.out, "not ok 1 - start manifest app_fails.yaml (2 components) # start failed: ");
