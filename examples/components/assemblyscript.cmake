@@ -11,7 +11,7 @@
 #                          kinds and imports against docs/ABI.md and the C SDK's list
 #   component_sdk_as_abi   tests/component/sdk/check_abi.sh over the AS modules: the
 #                          document's import and export types; as_probe imports all
-#   component_guide_as     tests/component/guide_as.sh: the AssemblyScript section of
+#   component_guide_as     tests/component/guide.sh AssemblyScript: the AssemblyScript section of
 #                          docs/GUEST.md followed literally in an empty folder
 #   (tests/component/test_as_sdk.c drives the modules on a real host.)
 
@@ -67,7 +67,7 @@ if(TROUPE_TESTS)
 
   # docs/GUEST.md's AssemblyScript section followed literally, offline.
   add_test(NAME component_guide_as
-           COMMAND bash ${CMAKE_SOURCE_DIR}/tests/component/guide_as.sh
+           COMMAND bash ${CMAKE_SOURCE_DIR}/tests/component/guide.sh AssemblyScript
                    ${CMAKE_SOURCE_DIR}/docs/GUEST.md ${CMAKE_SOURCE_DIR} $<TARGET_FILE:troupe>)
   set_tests_properties(component_guide_as PROPERTIES LABELS component TIMEOUT 300)
 endif()

@@ -11,7 +11,7 @@
 #                           kinds and the imports against docs/ABI.md and the C SDK)
 #   component_sdk_rust_abi  tests/component/sdk/check_abi.sh over the Rust modules: the
 #                           document's import and export types; rust_probe imports all
-#   component_guide_rust    tests/component/guide_rust.sh: the Rust section of
+#   component_guide_rust    tests/component/guide.sh Rust: the Rust section of
 #                           docs/GUEST.md followed literally in an empty folder
 #   (tests/component/test_rust_sdk.c drives them on a real host.)
 
@@ -78,7 +78,7 @@ if(TROUPE_TESTS)
 
   # docs/GUEST.md's Rust section followed literally, offline (builds the SDK afresh).
   add_test(NAME component_guide_rust
-           COMMAND bash ${CMAKE_SOURCE_DIR}/tests/component/guide_rust.sh
+           COMMAND bash ${CMAKE_SOURCE_DIR}/tests/component/guide.sh Rust
                    ${CMAKE_SOURCE_DIR}/docs/GUEST.md ${CMAKE_SOURCE_DIR} $<TARGET_FILE:troupe>)
   set_tests_properties(component_guide_rust PROPERTIES LABELS component TIMEOUT 300)
 endif()
