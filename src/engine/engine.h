@@ -12,6 +12,7 @@
 #define TROUPE_SRC_ENGINE_H
 
 #include "base/base.h"
+#include "engine/pool.h"
 #include "troupe/wasm.h"
 
 #include <stdatomic.h>
@@ -181,11 +182,13 @@ typedef struct trE_module {
   struct trE_compiled **compiled;
   void *code_owner; /* compile.c's private storage (freed by trE_compile_free) */
 
-  /* warm.c: which OS pages of memory 0 (the first 64) its first instance touched in
-   * its first call, published once (warm_state TRE_WARM_KNOWN, release) for the fresh
-   * memories of later instances to fault in with one system call per run of pages. */
+  /* warm.c: the runs of OS pages of memory 0 its first instance had written when its
+   * first call completed, published once (written, then warm_state TRE_WARM_KNOWN with
+   * release) for the fresh memories of later instances to fault in, one system call per
+   * run. */
   _Atomic int warm_state;
-  _Atomic uint64_t warm_pages;
+  uint32_t nwarm;
+  trE_page_run warm[TRE_WARM_RUNS];
 } trE_module;
 
 /* Decode the binary and check everything outside function bodies. On failure returns

@@ -29,12 +29,20 @@ void trE_pool_mem_give(uint8_t *data, size_t map, size_t dirty);
  * more than TRE_POOL_MEMSET_MAX resident is discarded with madvise instead, and without
  * pagemap the whole range is zeroed. false if the kernel refused (then do not reuse). */
 bool trE_pool_reset(uint8_t *data, size_t dirty);
-/* The OS page size, and which of the first `pages` (at most 64) pages at `data` were
- * written (bit i: page i): resident (pagemap) and not all zero -- a page only read maps
- * the shared zero page, which pagemap shows as present too. false when pagemap cannot
- * be read. */
+
+/* A run of OS pages: pages first .. first + count - 1 of a mapping. */
+typedef struct trE_page_run {
+  uint32_t first, count;
+} trE_page_run;
+/* The OS page size, and the runs of written pages among the `pages` at `data` (at most
+ * TRE_WARM_SCAN_PAGES), in address order, the first `max` of them into runs[]: written
+ * is resident (pagemap) and not all zero -- a page only read maps the shared zero page,
+ * which pagemap shows as present too. Returns how many runs it stored; -1 when pagemap
+ * cannot be read. */
+#define TRE_WARM_RUNS 8
+#define TRE_WARM_SCAN_PAGES 4096 /* 16 MiB of 4 KiB pages */
 size_t trE_pool_page_size(void);
-bool trE_pool_written(const uint8_t *data, size_t pages, uint64_t *mask);
+int trE_pool_written_runs(const uint8_t *data, size_t pages, trE_page_run *runs, int max);
 
 /* Execution-stack blocks (exec.c): `bytes` of uninitialised memory, malloc'd or
  * recycled (class sizes 512 << k are cached); NULL when out of memory. The interpreter

@@ -58,19 +58,32 @@ size_t trE_pool_page_size(void) {
   return page;
 }
 
-bool trE_pool_written(const uint8_t *data, size_t pages, uint64_t *mask) {
+int trE_pool_written_runs(const uint8_t *data, size_t pages, trE_page_run *runs, int max) {
   pthread_once(&once, open_pagemap);
-  uint64_t e[64];
-  *mask = 0;
-  if (pagemap < 0 || !page || pages > 64 || (uintptr_t)data % page)
-    return false;
-  off_t at = (off_t)((uintptr_t)data / page * sizeof e[0]);
-  if (pages && pread(pagemap, e, pages * sizeof e[0], at) != (ssize_t)(pages * sizeof e[0]))
-    return false;
-  for (size_t i = 0; i < pages; i++)
-    if ((e[i] & PM_SWAPPED) || ((e[i] & PM_PRESENT) && !is_zero(data + i * page, page)))
-      *mask |= (uint64_t)1 << i;
-  return true;
+  if (pagemap < 0 || !page || pages > TRE_WARM_SCAN_PAGES || (uintptr_t)data % page)
+    return -1;
+  uint64_t e[512]; /* pagemap read in pieces: 4 KiB of entries at a time */
+  int n = 0;
+  bool in_run = false;
+  for (size_t at = 0; at < pages;) {
+    size_t k = pages - at < 512 ? pages - at : 512;
+    off_t off = (off_t)(((uintptr_t)data / page + at) * sizeof e[0]);
+    if (pread(pagemap, e, k * sizeof e[0], off) != (ssize_t)(k * sizeof e[0]))
+      return -1;
+    for (size_t i = 0; i < k; i++, at++) {
+      bool w = (e[i] & PM_SWAPPED) ||
+               ((e[i] & PM_PRESENT) && !is_zero(data + at * page, page));
+      if (w && in_run) {
+        runs[n - 1].count++;
+      } else if (w) {
+        if (n == max)
+          return n; /* the first `max` runs: the rest are left to fault */
+        runs[n++] = (trE_page_run){.first = (uint32_t)at, .count = 1};
+      }
+      in_run = w;
+    }
+  }
+  return n;
 }
 
 bool trE_pool_reset(uint8_t *data, size_t dirty) {

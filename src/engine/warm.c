@@ -15,7 +15,9 @@
  * and not all zero, pool_reset.c), read once per module and published in the module; later instances with fresh memories get
  * exactly those pages filled at instantiation. A guess, so it costs at worst what it
  * fills and the guest leaves untouched (resident memory), never correctness: the pages
- * are zero either way. Only memory 0's first 64 OS pages are followed. On a kernel
+ * are zero either way. Memory 0's first 16 MiB are read, and its first 8 runs of
+ * written pages kept (a C guest: data at the bottom, stack at the top of its first
+ * pages; Rust's default: a 1 MiB stack first, then the data above it). On a kernel
  * without MADV_POPULATE_WRITE (before 5.14) the first refusal turns it off.
  */
 #include "engine/instance.h"
@@ -29,31 +31,19 @@
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14; older headers lack the name */
 #endif
 
-enum { WARM_MAX_PAGES = 64 };
-
 static _Atomic bool unsupported; /* the kernel refused MADV_POPULATE_WRITE */
 
-static size_t followed_pages(const trE_memory *mem, size_t page) {
-  size_t n = page ? (size_t)(mem->size / page) : 0;
-  return n < WARM_MAX_PAGES ? n : WARM_MAX_PAGES;
-}
-
-static void prefault(trE_memory *mem, uint64_t mask) {
-  size_t page = trE_pool_page_size(), n = followed_pages(mem, page);
-  for (size_t i = 0; i < n;) {
-    if (!(mask >> i & 1)) {
-      i++;
-      continue;
-    }
-    size_t j = i;
-    while (j < n && (mask >> j & 1))
-      j++;
-    if (madvise(mem->data + i * page, (j - i) * page, MADV_POPULATE_WRITE) != 0) {
+static void prefault(trE_memory *mem, const trE_page_run *runs, uint32_t n) {
+  size_t page = trE_pool_page_size();
+  for (uint32_t r = 0; r < n; r++) {
+    size_t first = runs[r].first, count = runs[r].count;
+    if ((first + count) * page > mem->size) /* a smaller memory than the teacher's */
+      return;
+    if (madvise(mem->data + first * page, count * page, MADV_POPULATE_WRITE) != 0) {
       if (errno == EINVAL) /* not this kernel's; anything else: only this memory */
         atomic_store_explicit(&unsupported, true, memory_order_relaxed);
       return;
     }
-    i = j;
   }
 }
 
@@ -63,10 +53,10 @@ void trE_warm_instance(trE_inst *inst) {
       atomic_load_explicit(&unsupported, memory_order_relaxed))
     return;
   trE_module *m = inst->mod;
-  /* acquire: pairs with trE_warm_learn's release, so warm_pages is the published set */
+  /* acquire: pairs with trE_warm_learn's release, so warm[] is the published set */
   int state = atomic_load_explicit(&m->warm_state, memory_order_acquire);
   if (state == TRE_WARM_KNOWN)
-    prefault(mem, atomic_load_explicit(&m->warm_pages, memory_order_relaxed));
+    prefault(mem, m->warm, m->nwarm);
   else if (state == TRE_WARM_UNKNOWN)
     inst->warm_learn = true;
 }
@@ -80,11 +70,11 @@ void trE_warm_learn(trE_inst *inst) {
   if (!atomic_compare_exchange_strong_explicit(&m->warm_state, &expect, TRE_WARM_LEARNING,
                                                memory_order_relaxed, memory_order_relaxed))
     return;
-  uint64_t mask = 0;
   const trE_memory *mem = inst->mem;
-  if (mem && mem->data && !trE_pool_written(mem->data, followed_pages(mem,
-                                            trE_pool_page_size()), &mask))
-    mask = 0; /* no pagemap: nothing to go on, and nothing is asked again */
-  atomic_store_explicit(&m->warm_pages, mask, memory_order_relaxed);
+  size_t page = trE_pool_page_size(), pages = page ? (size_t)(mem->size / page) : 0;
+  if (pages > TRE_WARM_SCAN_PAGES)
+    pages = TRE_WARM_SCAN_PAGES;
+  int n = mem->data ? trE_pool_written_runs(mem->data, pages, m->warm, TRE_WARM_RUNS) : 0;
+  m->nwarm = n > 0 ? (uint32_t)n : 0; /* no pagemap: nothing to go on, nothing asked again */
   atomic_store_explicit(&m->warm_state, TRE_WARM_KNOWN, memory_order_release);
 }

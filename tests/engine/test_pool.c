@@ -261,26 +261,35 @@ static void test_fresh_memory_gets_the_written_pages(void **state) {
   if (fd < 0)
     skip(); /* nothing to learn from: fresh memories stay as they are */
   close(fd);
-  troupe_wasm_module *rm = load_pages(reader_wasm, sizeof reader_wasm, 1);
+  /* 5 wasm pages: 80 OS pages, written at 1-2, 9 and 70 (past the first 256 KiB, as a
+   * Rust guest's data sits above its 1 MiB stack) */
+  troupe_wasm_module *rm = load_pages(reader_wasm, sizeof reader_wasm, 5);
   troupe_wasm_instance *a = instance(rm);
   assert_true(a->mem->fresh);
   assert_true(a->warm_learn);
   assert_int_equal(resident_pages(a->mem->data, 65536), 0);
   assert_int_equal(troupe_wasm_memory_write(a, 1 * 4096 + 7, "x", 1), TROUPE_OK);
+  assert_int_equal(troupe_wasm_memory_write(a, 2 * 4096 + 9, "x", 1), TROUPE_OK);
   assert_int_equal(troupe_wasm_memory_write(a, 9 * 4096, "y", 1), TROUPE_OK);
-  assert_int_not_equal(call0(a, "nonzero"), 0); /* reads every page: 16 present */
+  assert_int_equal(troupe_wasm_memory_write(a, 70 * 4096 + 100, "z", 1), TROUPE_OK);
+  assert_int_not_equal(call0(a, "nonzero"), 0); /* reads every page: 80 present */
   assert_false(a->warm_learn);
   trE_module *m = a->mod;
   assert_int_equal(atomic_load(&m->warm_state), TRE_WARM_KNOWN);
-  assert_int_equal(atomic_load(&m->warm_pages), (1u << 1) | (1u << 9));
+  static const trE_page_run want[] = {{1, 2}, {9, 1}, {70, 1}};
+  assert_int_equal(m->nwarm, 3);
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(m->warm[i].first, want[i].first);
+    assert_int_equal(m->warm[i].count, want[i].count);
+  }
 
   troupe_wasm_instance *b = instance(rm); /* a is alive and the pool drained: fresh */
   assert_true(b->mem->fresh);
   assert_false(b->warm_learn);
-  unsigned char v[16];
-  assert_int_equal(mincore(b->mem->data, 65536, v), 0);
-  for (int i = 0; i < 16; i++)
-    assert_int_equal(v[i] & 1, i == 1 || i == 9);
+  unsigned char v[80];
+  assert_int_equal(mincore(b->mem->data, 80 * 4096, v), 0);
+  for (int i = 0; i < 80; i++)
+    assert_int_equal(v[i] & 1, i == 1 || i == 2 || i == 9 || i == 70);
   assert_int_equal(call0(b, "nonzero"), 0);
   troupe_wasm_instance_free(b);
   troupe_wasm_instance_free(a);
@@ -289,6 +298,29 @@ static void test_fresh_memory_gets_the_written_pages(void **state) {
   assert_false(c->mem->fresh);
   assert_int_equal(call0(c, "nonzero"), 0);
   troupe_wasm_instance_free(c);
+  troupe_wasm_module_free(rm);
+}
+
+/* More runs of written pages than the module keeps: the first TRE_WARM_RUNS, in address
+ * order; the rest fault as before. */
+static void test_warm_runs_are_bounded(void **state) {
+  (void)state;
+  int fd = open("/proc/self/pagemap", O_RDONLY);
+  if (fd < 0)
+    skip();
+  close(fd);
+  troupe_wasm_module *rm = load_pages(reader_wasm, sizeof reader_wasm, 2);
+  troupe_wasm_instance *a = instance(rm);
+  for (int i = 0; i < 10; i++) /* pages 0, 2, ..., 18: ten runs of one */
+    assert_int_equal(troupe_wasm_memory_write(a, (uint64_t)i * 2 * 4096, "w", 1), TROUPE_OK);
+  call0(a, "nonzero");
+  trE_module *m = a->mod;
+  assert_int_equal(m->nwarm, TRE_WARM_RUNS);
+  for (int i = 0; i < TRE_WARM_RUNS; i++) {
+    assert_int_equal(m->warm[i].first, (uint32_t)i * 2);
+    assert_int_equal(m->warm[i].count, 1);
+  }
+  troupe_wasm_instance_free(a);
   troupe_wasm_module_free(rm);
 }
 
@@ -301,6 +333,7 @@ int main(void) {
       cmocka_unit_test_setup(test_stacks_are_recycled, drain),
       cmocka_unit_test_setup(test_what_is_kept_is_bounded, drain),
       cmocka_unit_test_setup(test_fresh_memory_gets_the_written_pages, drain),
+      cmocka_unit_test_setup(test_warm_runs_are_bounded, drain),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
