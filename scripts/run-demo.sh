@@ -72,7 +72,7 @@ step() {
 }
 
 echo "troupe run $app: $(head -n1 "$ctl/node.err")"
-step "the application: 20 components (C, Rust, AssemblyScript) under 5 supervisors" "as_crasher" -- ps
+step "the application: 21 components (C, Rust, AssemblyScript) under 5 supervisors" "as_crasher" -- ps
 step "an invocation with a JSON argument" '^"hello"$' -- invoke echo echo --args '"hello"'
 step "state across calls" '"count":42' -- invoke counter add --args 42
 step "an ask" '^\{"count":42\}$' -- ask counter '""'
@@ -80,16 +80,18 @@ step "C asks Rust, Rust answers" '"rust"' -- invoke asker ask --args '"rust_echo
 step "Rust asks C (relay)" '"relayed"|"echo"|hi' -- invoke rust_echo relay --args '"hi"'
 step "C asks AssemblyScript" '"from":"asker"' -- invoke asker ask --args '"as_echo"'
 step "Rust asks AssemblyScript" '"from":"asker"' -- invoke rust_asker ask --args '"as_echo"'
-step "publish from C: the C and Rust subscribers hear it" '' -- \
+step "publish from C: the C, Rust and AssemblyScript subscribers hear it" '' -- \
   invoke publisher publish --args '{"flash":1}'
 sleep 0.2
 step "subscriber-a (C) counted it" '"count":1' -- ask subscriber-a '""'
 step "subscriber-b too (also subscribed by the manifest)" '"count":[12]' -- ask subscriber-b '""'
 step "rust_subscriber (Rust) too" '"count":1' -- ask rust_subscriber '""'
-step "publish from Rust: the C subscribers hear it" '' -- \
+step "as_subscriber (AssemblyScript) too" '"count":1' -- ask as_subscriber '""'
+step "publish from Rust: the C and AssemblyScript subscribers hear it" '' -- \
   invoke rust_publisher publish --args '{"from":"rust"}'
 sleep 0.2
 step "subscriber-a (C) counted it" '"count":2' -- ask subscriber-a '""'
+step "as_subscriber (AssemblyScript) too" '"count":2' -- ask as_subscriber '""'
 step "a capability refused (violator may only send to counter)" '"DENIED"' -- invoke violator trespass --args '"echo"'
 step "a crash: crasher traps on a message with tag 0" '' -- send crasher '"boom"' --tag 0
 sleep 0.3

@@ -27,7 +27,7 @@ if(NOT EXISTS ${as_sdk}/node_modules/assemblyscript/package.json)
           "package-lock.json), or configure with -DTROUPE_GUEST_SDKS=OFF.")
 endif()
 
-set(TROUPE_AS_COMPONENTS as_echo as_counter as_crasher as_probe)
+set(TROUPE_AS_COMPONENTS as_echo as_counter as_crasher as_subscriber as_probe)
 set(as_src ${CMAKE_CURRENT_SOURCE_DIR}/assemblyscript)
 # asc finds the package `troupe-guest` (imported by the examples as a user's code does)
 # in a folder given with --path: one holding a link of that name to the SDK.
@@ -61,6 +61,7 @@ if(TROUPE_TESTS)
                    ${d}/as_echo.wasm=_initialize,handle-message,echo
                    ${d}/as_counter.wasm=_initialize,handle-message,get,add,_state_save,_state_load
                    ${d}/as_crasher.wasm=_initialize,handle-message,crash
+                   ${d}/as_subscriber.wasm=_initialize,handle-message,count
                    --all
                    ${d}/as_probe.wasm=_initialize,handle-message,self_id,lookup,send,send_name,send_wait,send_raw,ask,ask_async,reply_later,publish,subscribe,unsubscribe,send_after,cancel_timer,monitor,demonitor,spawn,log,time,input_chunks,last,seen,set_health,fail,errors,json,borsh,_health,_cleanup)
   set_tests_properties(component_sdk_as_abi PROPERTIES LABELS component TIMEOUT 120)

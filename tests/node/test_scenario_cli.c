@@ -148,7 +148,7 @@ static void test_manifest_exit_statuses(void **state) {
 #if TROUPE_GUEST_SDKS_BUILT /* the demo has Rust and AssemblyScript components */
   r = troupe_test(EXAMPLES "demo_app.yaml");
   assert_int_equal(r.status, 0);
-  contains(r.out, "TAP version 13\n1..16\nok 1 - start manifest ../apps/demo.yaml (20 "
+  contains(r.out, "TAP version 13\n1..16\nok 1 - start manifest ../apps/demo.yaml (21 "
                   "components)\nok 2 - spawn visitor\n");
   result_free(&r);
 #else
