@@ -71,10 +71,17 @@ typedef struct troupe_store troupe_store;
  * *out (bytes malloc'd; name/version malloc'd or NULL) and return TROUPE_OK, or
  * NOTFOUND ("no module 'x' in the store"), IO, NOMEM with a message. The store wrapper
  * computes and checks sha256 itself (a store cannot lie about it): the implementation
- * need not fill it. `destroy` frees the implementation's state (may be NULL). */
+ * need not fill it. `destroy` frees the implementation's state (may be NULL).
+ * `resolve` (optional, NULL: not offered) says what a reference names now without the
+ * bytes: the module's SHA-256 and its version (*version malloc'd, or NULL), or NOTFOUND
+ * as get would. A host that has that module compiled then copies and hashes nothing for
+ * a spawn by a bare NAME. Its claim is trusted (only bytes are checked, when they are
+ * got): a store that resolves a name to another module's hash runs that module. */
 typedef struct troupe_store_ops {
   int (*get)(void *self, const troupe_module_ref *ref, troupe_module_blob *out, troupe_err *err);
   void (*destroy)(void *self);
+  int (*resolve)(void *self, const troupe_module_ref *ref, uint8_t sha256[TROUPE_SHA256_BYTES],
+                 char **version, troupe_err *err);
 } troupe_store_ops;
 
 /* Wrap an implementation (ops is not copied: it must outlive the store; self is owned
@@ -88,6 +95,13 @@ TROUPE_API void troupe_store_free(troupe_store *s); /* s may be NULL */
  * bytes that do not match sha256:..."). *out is owned by the caller. */
 TROUPE_API int troupe_store_get(troupe_store *s, const char *ref, troupe_module_blob *out,
                                 troupe_err *err);
+/* What a reference names now, without fetching the bytes: its SHA-256 and version
+ * (*version malloc'd or NULL; the caller frees it). UNSUPPORTED when the store offers
+ * no resolve (use troupe_store_get); NOTFOUND, INVAL as get; a sha256 reference must
+ * resolve to its own hash, a NAME@VERSION to that version (IO otherwise). */
+TROUPE_API int troupe_store_resolve(troupe_store *s, const char *ref,
+                                    uint8_t sha256[TROUPE_SHA256_BYTES], char **version,
+                                    troupe_err *err);
 
 /* An in-memory store. add copies the bytes; name and version are required (version
  * must be new for that name: EXISTS otherwise); sha256_out may be NULL. */

@@ -84,6 +84,42 @@ static int check_claims(const troupe_module_ref *r, const troupe_module_blob *b,
   return TROUPE_OK;
 }
 
+int troupe_store_resolve(troupe_store *s, const char *ref,
+                         uint8_t sha256[TROUPE_SHA256_BYTES], char **version,
+                         troupe_err *err) {
+  if (!sha256 || !version)
+    return troupe_err_set(err, TROUPE_E_INVAL, "store resolve: no output given");
+  *version = NULL;
+  if (!s)
+    return troupe_err_set(err, TROUPE_E_INVAL, "store: no store given");
+  if (!s->ops->resolve)
+    return troupe_err_set(err, TROUPE_E_UNSUPPORTED, "store: no resolve (get the module)");
+  troupe_module_ref r;
+  int rc = troupe_module_ref_parse(ref, &r, err);
+  if (rc)
+    return rc;
+  char text[200];
+  trP_module_ref_format(&r, text, sizeof text);
+  troupe_err said;
+  troupe_err_clear(&said);
+  rc = s->ops->resolve(s->self, &r, sha256, version, &said);
+  if (rc != TROUPE_OK) {
+    *version = NULL; /* the implementation owns nothing after a failure */
+    return impl_failed(rc, &said, text, err);
+  }
+  troupe_module_blob claim = {.version = *version};
+  if (r.kind == TROUPE_REF_SHA256 && memcmp(sha256, r.sha256, TROUPE_SHA256_BYTES) != 0)
+    rc = troupe_err_set(err, TROUPE_E_IO, "module reference '%s': store resolved it to "
+                        "another hash", text);
+  else
+    rc = check_claims(&r, &claim, text, err);
+  if (rc) {
+    free(*version);
+    *version = NULL;
+  }
+  return rc;
+}
+
 int troupe_store_get(troupe_store *s, const char *ref, troupe_module_blob *out,
                      troupe_err *err) {
   if (!out)

@@ -93,7 +93,25 @@ static int mem_get(void *self, const troupe_module_ref *r, troupe_module_blob *o
   return TROUPE_OK;
 }
 
-static const troupe_store_ops k_mem_ops = {.get = mem_get, .destroy = mem_destroy};
+static int mem_resolve(void *self, const troupe_module_ref *r,
+                       uint8_t sha256[TROUPE_SHA256_BYTES], char **version, troupe_err *err) {
+  mem_store *m = self;
+  pthread_mutex_lock(&m->mu);
+  const mem_entry *e = find(m, r);
+  pthread_mutex_unlock(&m->mu);
+  if (!e) {
+    char text[200];
+    trP_module_ref_format(r, text, sizeof text);
+    return troupe_err_set(err, TROUPE_E_NOTFOUND, "no module '%s' in the in-memory store", text);
+  }
+  if (!(*version = trB_strdup(e->version)))
+    return troupe_err_set(err, TROUPE_E_NOMEM, "in-memory store: out of memory");
+  memcpy(sha256, e->sha256, TROUPE_SHA256_BYTES);
+  return TROUPE_OK;
+}
+
+static const troupe_store_ops k_mem_ops = {.get = mem_get, .destroy = mem_destroy,
+                                           .resolve = mem_resolve};
 
 int troupe_store_mem_new(troupe_store **out, troupe_err *err) {
   if (!out)

@@ -487,9 +487,40 @@ static int adapter_get(void *self, const troupe_module_ref *r, troupe_module_blo
   return rc;
 }
 
+/* What a reference names, for a host that may have it compiled: the row and its trust,
+ * as get judges them, without reading or hashing the blob (get checks the bytes against
+ * the stored hash when it reads them; a host asks for them when its cache lacks them). */
+static int adapter_resolve(void *self, const troupe_module_ref *r,
+                           uint8_t sha256[TROUPE_SHA256_BYTES], char **version,
+                           troupe_err *err) {
+  troupe_sqlstore *s = self;
+  char asked[200], text[200];
+  ref_text(r, asked, sizeof asked);
+  pthread_mutex_lock(&s->mu);
+  sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
+  int64_t id;
+  troupe_sqlstore_entry e;
+  int rc = trN_resolve(s, r, asked, &id, err);
+  if (rc == TROUPE_OK && (rc = trN_entry_load(s, id, &e, err)) == TROUPE_OK) {
+    snprintf(text, sizeof text, "%s@%s", e.name, e.version);
+    if (s->ntrusted)
+      rc = check_trust(s, r, id, text, err);
+    if (rc == TROUPE_OK) {
+      memcpy(sha256, e.sha256, TROUPE_SHA256_BYTES);
+      if (!(*version = trB_strdup(e.version)))
+        rc = troupe_err_set(err, TROUPE_E_NOMEM, "store '%s': out of memory", s->path);
+    }
+    troupe_sqlstore_entry_clear(&e);
+  }
+  sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+  pthread_mutex_unlock(&s->mu);
+  return rc;
+}
+
 static void adapter_destroy(void *self) { troupe_sqlstore_close(self); }
 
-static const troupe_store_ops k_ops = {.get = adapter_get, .destroy = adapter_destroy};
+static const troupe_store_ops k_ops = {.get = adapter_get, .destroy = adapter_destroy,
+                                       .resolve = adapter_resolve};
 
 int troupe_sqlstore_to_store(troupe_sqlstore *s, troupe_store **out, troupe_err *err) {
   if (!s)

@@ -421,9 +421,98 @@ static void store_asked_once_per_reference(void **state) {
   free(k.bytes);
 }
 
+/* A store that resolves: a bare NAME's module is fetched once, then only resolved while
+ * the cache has it; when the store's newest version changes, the next spawn by that name
+ * gets the new bytes and runs them. */
+typedef struct resolving {
+  counting k;
+  const char *version;
+  _Atomic int resolves;
+} resolving;
+
+static int resolving_get(void *self, const troupe_module_ref *ref, troupe_module_blob *out,
+                         troupe_err *err) {
+  resolving *r = self;
+  int rc = counting_get(&r->k, ref, out, err);
+  free(out->version);
+  out->version = strdup(r->version);
+  return rc;
+}
+
+static int resolving_resolve(void *self, const troupe_module_ref *ref,
+                             uint8_t sha256[TROUPE_SHA256_BYTES], char **version,
+                             troupe_err *err) {
+  (void)ref;
+  (void)err;
+  resolving *r = self;
+  atomic_fetch_add(&r->resolves, 1);
+  troupe_sha256(r->k.bytes, r->k.len, sha256);
+  *version = strdup(r->version);
+  return TROUPE_OK;
+}
+
+static const troupe_store_ops k_resolving = {.get = resolving_get, .destroy = counting_destroy,
+                                             .resolve = resolving_resolve};
+
+static uint8_t *read_component(const char *file, size_t *len) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", TROUPE_COMPONENTS_DIR, file);
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  fseek(f, 0, SEEK_END);
+  *len = (size_t)ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *b = malloc(*len);
+  assert_int_equal(fread(b, 1, *len, f), *len);
+  fclose(f);
+  return b;
+}
+
+static void bare_name_resolved_not_fetched(void **state) {
+  (void)state;
+  size_t elen, clen;
+  uint8_t *echo = read_component("echo.wasm", &elen), *counter =
+      read_component("counter.wasm", &clen);
+  resolving r = {.k = {.bytes = echo, .len = elen}, .version = "1"};
+  troupe_store *st;
+  assert_int_equal(troupe_store_new(&k_resolving, &r, &st, NULL), 0);
+  troupe_host_config cfg;
+  troupe_host_config_init(&cfg);
+  cfg.workers = 2;
+  cfg.store = st;
+  troupe_host *h;
+  assert_int_equal(troupe_host_new(&cfg, &h, NULL), 0);
+  troupe_component_id id;
+  const char *names[] = {"b1", "b2", "b3"};
+  for (int i = 0; i < 3; i++) {
+    troupe_component_spec s = cu_spec(names[i], "echo");
+    assert_int_equal(troupe_host_spawn(h, &s, &id, NULL), 0);
+  }
+  assert_int_equal(atomic_load(&r.k.gets), 1);     /* the first spawn's cache miss */
+  assert_int_equal(atomic_load(&r.resolves), 3);
+  /* the newest version changes: the next spawn runs the new bytes (counter's) */
+  r.k.bytes = counter;
+  r.k.len = clen;
+  r.version = "2";
+  troupe_component_spec s = cu_spec("b4", "echo");
+  assert_int_equal(troupe_host_spawn(h, &s, &id, NULL), 0);
+  assert_int_equal(atomic_load(&r.k.gets), 2);
+  uint8_t *res = NULL;
+  size_t rl = 0;
+  static const uint8_t q[] = {0x80, 0x04, '"', 'q', '"'}; /* JSON "q" */
+  assert_int_equal(troupe_host_ask(h, id, 0, q, sizeof q, TROUPE_SEC(10), &res, &rl, NULL), 0);
+  assert_true(rl > 2 && memmem(res, rl, "count", 5)); /* counter answers {"count":N} */
+  free(res);
+  troupe_host_free(h);
+  troupe_store_free(st);
+  free(echo);
+  free(counter);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(store_asked_once_per_reference),
+      cmocka_unit_test(bare_name_resolved_not_fetched),
       cmocka_unit_test(mailbox_depth),
       cmocka_unit_test(spawn_invoke_ask_stop),
       cmocka_unit_test(start_failures),

@@ -256,6 +256,30 @@ static void test_mem_store(void **state) {
   /* a malformed reference never reaches the store */
   assert_int_equal(troupe_store_get(s, "a b", &b, &err), TROUPE_E_INVAL);
 
+  /* resolve: the same answers as get, without the bytes */
+  uint8_t rsha[TROUPE_SHA256_BYTES];
+  char *ver = NULL;
+  assert_int_equal(troupe_store_resolve(s, "echo", rsha, &ver, &err), TROUPE_OK);
+  assert_memory_equal(rsha, sha_a, TROUPE_SHA256_BYTES); /* the newest, 1.10 */
+  assert_string_equal(ver, "1.10");
+  free(ver);
+  assert_int_equal(troupe_store_resolve(s, "echo@1.9", rsha, &ver, &err), TROUPE_OK);
+  troupe_sha256(k_custom_b, sizeof k_custom_b, expect);
+  assert_memory_equal(rsha, expect, TROUPE_SHA256_BYTES);
+  assert_string_equal(ver, "1.9");
+  free(ver);
+  sha_hex_of(k_custom_b, sizeof k_custom_b, hex);
+  snprintf(ref, sizeof ref, "sha256:%s", hex);
+  assert_int_equal(troupe_store_resolve(s, ref, rsha, &ver, &err), TROUPE_OK);
+  assert_memory_equal(rsha, expect, TROUPE_SHA256_BYTES);
+  free(ver);
+  assert_int_equal(troupe_store_resolve(s, "echo@2", rsha, &ver, &err), TROUPE_E_NOTFOUND);
+  assert_contains(err.msg, "'echo@2'");
+  assert_null(ver);
+  assert_int_equal(troupe_store_resolve(s, "a b", rsha, &ver, &err), TROUPE_E_INVAL);
+  assert_int_equal(troupe_store_resolve(s, "echo", NULL, &ver, &err), TROUPE_E_INVAL);
+  assert_int_equal(troupe_store_resolve(NULL, "echo", rsha, &ver, &err), TROUPE_E_INVAL);
+
   /* add checks its arguments against the grammar */
   assert_int_equal(troupe_store_mem_add(s, "a/b", "1", k_empty, sizeof k_empty, NULL, &err),
                    TROUPE_E_INVAL);
@@ -489,6 +513,17 @@ static int liar_get(void *self, const troupe_module_ref *ref, troupe_module_blob
 
 static void liar_destroy(void *self) { ((liar *)self)->destroyed++; }
 
+/* Resolves everything to its bytes' hash, version "7". */
+static int liar_resolve(void *self, const troupe_module_ref *ref,
+                        uint8_t sha256[TROUPE_SHA256_BYTES], char **version, troupe_err *err) {
+  (void)ref;
+  (void)err;
+  liar *l = self;
+  troupe_sha256(l->bytes, l->len, sha256);
+  *version = strdup("7");
+  return TROUPE_OK;
+}
+
 static const troupe_store_ops k_liar_ops = {.get = liar_get, .destroy = liar_destroy};
 
 static void test_custom_store_checked(void **state) {
@@ -531,8 +566,30 @@ static void test_custom_store_checked(void **state) {
   l.status = TROUPE_E_NOTFOUND;
   assert_int_equal(troupe_store_get(s, "echo@3", &b, &err), TROUPE_E_NOTFOUND);
   assert_contains(err.msg, "'echo@3'");
+  /* no resolve offered: UNSUPPORTED, and the caller gets instead */
+  char *ver = NULL;
+  assert_int_equal(troupe_store_resolve(s, "echo", sha, &ver, &err), TROUPE_E_UNSUPPORTED);
+  assert_null(ver);
   troupe_store_free(s);
   assert_int_equal(l.destroyed, 1);
+
+  /* a resolve that claims another hash for a sha256 reference, or another version for
+   * NAME@VERSION, is refused like such bytes */
+  static const troupe_store_ops k_liar_resolving = {.get = liar_get, .destroy = liar_destroy,
+                                                    .resolve = liar_resolve};
+  l = (liar){.bytes = k_custom_a, .len = sizeof k_custom_a};
+  assert_int_equal(troupe_store_new(&k_liar_resolving, &l, &s, &err), TROUPE_OK);
+  snprintf(ref, sizeof ref, "sha256:%s", want); /* k_custom_b's; it resolves to a's */
+  assert_int_equal(troupe_store_resolve(s, ref, sha, &ver, &err), TROUPE_E_IO);
+  assert_contains(err.msg, "store resolved it to another hash");
+  assert_null(ver);
+  assert_int_equal(troupe_store_resolve(s, "echo@2", sha, &ver, &err), TROUPE_E_IO);
+  assert_contains(err.msg, "store returned version '7' instead");
+  assert_null(ver);
+  assert_int_equal(troupe_store_resolve(s, "echo", sha, &ver, &err), TROUPE_OK);
+  assert_string_equal(ver, "7");
+  free(ver);
+  troupe_store_free(s);
 
   assert_int_equal(troupe_store_new(NULL, &l, &s, &err), TROUPE_E_INVAL);
 }

@@ -199,8 +199,17 @@ static void without_trusted_keys_unsigned_modules_load(void **state) {
   troupe_module_blob b;
   troupe_err err;
   assert_int_equal(troupe_sqlstore_get(s, "plain", &b, &err), TROUPE_OK);
+  troupe_store *st;
+  assert_int_equal(troupe_sqlstore_to_store(s, &st, &err), TROUPE_OK);
+  uint8_t sha[TROUPE_SHA256_BYTES];
+  char *ver = NULL;
+  assert_int_equal(troupe_store_resolve(st, "plain", sha, &ver, &err), TROUPE_OK);
+  assert_memory_equal(sha, b.sha256, TROUPE_SHA256_BYTES);
+  assert_string_equal(ver, "1");
+  free(ver);
+  assert_int_equal(troupe_store_resolve(st, "plain@2", sha, &ver, &err), TROUPE_E_NOTFOUND);
   troupe_module_blob_clear(&b);
-  troupe_sqlstore_close(s);
+  troupe_store_free(st); /* closes s */
 }
 
 static void trusted_store_refuses_unsigned_modules(void **state) {
@@ -212,7 +221,15 @@ static void trusted_store_refuses_unsigned_modules(void **state) {
   assert_int_equal(troupe_sqlstore_get(s, "plain", &b, &err), TROUPE_E_SIGNATURE);
   assert_non_null(strstr(err.msg, "module 'plain@1' is not signed"));
   assert_null(b.bytes);
-  troupe_sqlstore_close(s);
+  /* a host's resolve (no bytes read) judges the same way */
+  troupe_store *st;
+  assert_int_equal(troupe_sqlstore_to_store(s, &st, &err), TROUPE_OK);
+  uint8_t sha[TROUPE_SHA256_BYTES];
+  char *ver = NULL;
+  assert_int_equal(troupe_store_resolve(st, "plain", sha, &ver, &err), TROUPE_E_SIGNATURE);
+  assert_non_null(strstr(err.msg, "module 'plain@1' is not signed"));
+  assert_null(ver);
+  troupe_store_free(st); /* closes s */
 }
 
 static void trusted_store_refuses_other_signers(void **state) {
@@ -252,7 +269,19 @@ static void trusted_store_loads_what_a_trusted_key_signed(void **state) {
   assert_int_equal(r.nproblems, 0);
   assert_int_equal(r.signatures, 1);
   troupe_sqlstore_report_clear(&r);
-  troupe_sqlstore_close(s);
+  /* resolve: the trusted module's hash and version, without its bytes */
+  troupe_store *st;
+  assert_int_equal(troupe_sqlstore_to_store(s, &st, &err), TROUPE_OK);
+  uint8_t sha[TROUPE_SHA256_BYTES], bytes_sha[TROUPE_SHA256_BYTES];
+  char *ver = NULL;
+  assert_int_equal(troupe_store_resolve(st, "svc", sha, &ver, &err), TROUPE_OK);
+  want = su_module("a", &n);
+  troupe_sha256(want, n, bytes_sha);
+  free(want);
+  assert_memory_equal(sha, bytes_sha, TROUPE_SHA256_BYTES);
+  assert_string_equal(ver, "1");
+  free(ver);
+  troupe_store_free(st); /* closes s */
 }
 
 static void signature_that_does_not_verify_is_refused(void **state) {
