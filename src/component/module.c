@@ -129,7 +129,7 @@ int trP_module_fetch(troupe_host *h, const char *ref, const uint8_t *bytes, size
    * cache has compiled: nothing is copied or hashed. A bare NAME (not memoised: it may
    * name a newer version tomorrow) would otherwise fetch its bytes at every spawn -- a
    * 25 KB echo: a copy that refaults ~6 pages (glibc gives the freed heap top back) and
-   * a SHA-256, ~90 of a 150 us spawn here. */
+   * a SHA-256, ~70-80 of a ~150 us spawn here. */
   char *resolved = NULL;
   if (troupe_store_resolve(h->store, ref, sha, &resolved, NULL) == TROUPE_OK) {
     if (trP_cache_lookup(h->cache, sha, out) == TROUPE_OK) {
