@@ -184,7 +184,7 @@ typedef struct trS_req {
   troupe_actor_id asker;     /* _async: the actor answered with a message ... */
   uint64_t corr;             /* ... carrying this corr */
   bool blocking;             /* a thread waits on cond for `done` */
-  bool done;
+  _Atomic bool done;         /* stored under lock (release); the waiter may spin on it */
   pthread_mutex_t lock;
   pthread_cond_t cond;
   void *ans;                 /* blocking: the answer's bytes */

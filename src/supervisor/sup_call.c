@@ -233,7 +233,7 @@ static void deliver(trS_req *q, troupe_actor_id from, int rc, const troupe_err *
     pthread_mutex_lock(&q->lock);
     q->ans = b;
     q->anslen = b ? len : 0;
-    q->done = true;
+    atomic_store_explicit(&q->done, true, memory_order_release); /* ans before done */
     pthread_cond_signal(&q->cond);
     pthread_mutex_unlock(&q->lock);
     return;
@@ -335,6 +335,39 @@ static void arm_timeout(trS_req *q, uint64_t timeout_ns) {
 }
 
 /* ---- the two ways of calling ----------------------------------------------------- */
+/* A blocking call's thread spins before it sleeps on the condition variable: waking a
+ * sleeping thread costs tens of microseconds on this VM (a futex wake, then the idle
+ * vCPU's wake-up), as long as a whole spawn. It spins for up to twice the recent calls'
+ * average duration (an exponential average over the process's blocking calls; a
+ * racy estimate is fine), within [20 us, 200 us], then sleeps as before; the answerer's
+ * signal costs no syscall when nobody sleeps. bench-component's spawn row (a blocking
+ * start_child per spawn), five alternating pairs: median 49-54 us with this spin,
+ * 65-70 us without; a fixed 30 us (troupe_ask's) was worse than none (76-83 us): it
+ * gave up just before most answers came, then slept anyway. */
+#define SPIN_MIN_NS 20000u
+#define SPIN_MAX_NS 200000u
+static _Atomic uint64_t avg_call_ns = 50000u;
+
+static void spin_for_answer(trS_req *q, uint64_t t0) {
+  uint64_t budget = 2 * atomic_load_explicit(&avg_call_ns, memory_order_relaxed);
+  budget = budget < SPIN_MIN_NS ? SPIN_MIN_NS : budget > SPIN_MAX_NS ? SPIN_MAX_NS : budget;
+  uint64_t end = t0 + budget;
+  for (unsigned spin = 1; !atomic_load_explicit(&q->done, memory_order_acquire); spin++) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+    if ((spin & 127) == 0 && troupe_clock_mono_ns() >= end)
+      return;
+  }
+}
+
+/* One more call took `took` ns: the average moves an eighth of the way. */
+static void note_call(uint64_t took) {
+  uint64_t avg = atomic_load_explicit(&avg_call_ns, memory_order_relaxed);
+  avg = took > avg ? avg + (took - avg) / 8 : avg - (avg - took) / 8;
+  atomic_store_explicit(&avg_call_ns, avg, memory_order_relaxed);
+}
+
 /* q NULL: building it failed with be (copied to err). */
 static int call(troupe_runtime *rt, troupe_actor_id sup, trS_req *q, const troupe_err *be,
                 troupe_sup_answer *ans, troupe_err *err) {
@@ -354,14 +387,17 @@ static int call(troupe_runtime *rt, troupe_actor_id sup, trS_req *q, const troup
   q->blocking = true;
   pthread_mutex_init(&q->lock, NULL);
   pthread_cond_init(&q->cond, NULL);
+  uint64_t t0 = troupe_clock_mono_ns();
   if ((rc = req_send(q, rt, 0, sup))) {
     req_put(q);
     return troupe_err_set(err, rc, "supervisor: %s", troupe_strerror(rc));
   }
+  spin_for_answer(q, t0);
   pthread_mutex_lock(&q->lock);
-  while (!q->done)
+  while (!atomic_load_explicit(&q->done, memory_order_acquire))
     pthread_cond_wait(&q->cond, &q->lock);
   pthread_mutex_unlock(&q->lock);
+  note_call(troupe_clock_mono_ns() - t0);
   if (q->ans)
     rc = decode(q->ans, q->anslen, ans) ? TROUPE_E_INTERNAL : ans->status;
   else
