@@ -195,6 +195,25 @@ static inline int cu_invoke(cu_host *c, troupe_component_id id, const char *fn, 
   return rc;
 }
 
+/* Whether fn (no argument) succeeds with a result that starts with prefix / contains
+ * needle. For CU_WAIT loops: a failed try (say, "not ready" while a restart is under
+ * way) is simply false, and nothing it returned is kept. */
+static inline bool cu_invoke_starts(cu_host *c, troupe_component_id id, const char *fn,
+                                    const char *prefix) {
+  char *out = NULL;
+  bool ok = cu_invoke(c, id, fn, NULL, &out) == 0 && strncmp(out, prefix, strlen(prefix)) == 0;
+  free(out);
+  return ok;
+}
+
+static inline bool cu_invoke_contains(cu_host *c, troupe_component_id id, const char *fn,
+                                      const char *needle) {
+  char *out = NULL;
+  bool ok = cu_invoke(c, id, fn, NULL, &out) == 0 && strstr(out, needle) != NULL;
+  free(out);
+  return ok;
+}
+
 /* Invoke and return the integer result (or the negative status). */
 static inline long long cu_invoke_int(cu_host *c, troupe_component_id id, const char *fn,
                                       const char *json) {

@@ -92,9 +92,7 @@ static void matrix(void **state) {
   assert_true(cu_log_has(&c.log, "capability_denied", "action=ask"));
   /* what was refused never arrived: target got exactly the one allowed send, picky too */
   char *out;
-  assert_true(CU_WAIT(cu_invoke(&c, target, "counters", NULL, &out) == 0 &&
-                      (strncmp(out, "[1,", 3) == 0 || (free(out), false))));
-  free(out);
+  assert_true(CU_WAIT(cu_invoke_starts(&c, target, "counters", "[1,")));
   assert_int_equal(cu_invoke(&c, picky, "counters", NULL, &out), 0);
   assert_memory_equal(out, "[1,", 3);
   free(out);

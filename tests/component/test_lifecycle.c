@@ -301,9 +301,7 @@ static void publish_subscribe(void **state) {
   free(m);
   assert_int_equal(cu_invoke_int(&c, w, "publish_on", "\"news.sports\""), 0);
   char *out = NULL;
-  assert_true(CU_WAIT(cu_invoke(&c, r, "counters", NULL, &out) == 0 &&
-                      (strncmp(out, "[0,0,0,0,2,", 11) == 0 || (free(out), false))));
-  free(out);
+  assert_true(CU_WAIT(cu_invoke_starts(&c, r, "counters", "[0,0,0,0,2,")));
   assert_int_equal(cu_invoke(&c, r, "last_subject_text", NULL, &out), 0);
   assert_string_equal(out, "\"news.sports\"");
   free(out);
@@ -311,9 +309,7 @@ static void publish_subscribe(void **state) {
   /* a restart ends the subscription; the new incarnation subscribes again in its start */
   assert_int_equal(troupe_host_restart(c.h, r, NULL), 0);
   assert_int_equal(cu_invoke_int(&c, w, "publish_on", "\"news.again\""), 0);
-  assert_true(CU_WAIT(cu_invoke(&c, r, "counters", NULL, &out) == 0 &&
-                      (strncmp(out, "[0,0,0,0,1,", 11) == 0 || (free(out), false))));
-  free(out);
+  assert_true(CU_WAIT(cu_invoke_starts(&c, r, "counters", "[0,0,0,0,1,")));
   cu_host_free(&c);
 }
 
@@ -343,10 +339,9 @@ static void mailbox_depth(void **state) {
   assert_true(CU_WAIT(depth_of(&c, id) == 5)); /* behind the spin, once it is taken */
   /* the spin traps on its fuel limit; the next incarnation handles the five */
   assert_true(CU_WAIT(cu_restarts(&c, id) == 1 && depth_of(&c, id) == 0));
-  char *out = NULL;
-  assert_true(CU_WAIT(cu_invoke(&c, id, "counters", NULL, &out) == 0 &&
-                      (strncmp(out, "[5,", 3) == 0 || (free(out), false))));
-  free(out);
+  /* restarts == 1 can be read while the new incarnation is still starting: an invoke
+   * then answers "not ready", so the check is retried */
+  assert_true(CU_WAIT(cu_invoke_starts(&c, id, "counters", "[5,")));
   cu_host_free(&c);
 }
 
