@@ -18,10 +18,34 @@
 /* A blocking asker's futex word (record.done): waiting (spinning or about to sleep),
  * sleeping on the futex, or done (the result is there). */
 enum { ASK_WAITING = 0, ASK_DONE = 1, ASK_SLEEPING = 2 };
-/* How long a blocking asker spins before it sleeps: a reply from a running runtime
- * takes a few microseconds, less than waking a sleeping thread here (make
- * bench-component, quiet machine: invoke_us_median 13 -> 2.7 us with this spin). */
-#define ASK_SPIN_NS 30000u
+/* How long a blocking asker spins before it sleeps. A reply from a running runtime takes
+ * a few microseconds, less than waking a sleeping thread here (make bench-component,
+ * quiet machine: invoke_us_median 13 -> 2.7 us with a 30 us spin), but an answer that
+ * waits behind another component's fuel slice takes tens of microseconds, and an asker
+ * that gave up spinning just before it pays a halted vCPU's wake-up on top (~60 us on
+ * this VM: echo_p99_us_with_spinner was 125 us, three slices). So the spin follows the
+ * recent asks' average duration (an exponential average over the process's blocking
+ * asks; a racy estimate is fine): twice the average, within [ASK_SPIN_MIN_NS,
+ * ASK_SPIN_MAX_NS]; when asks take longer than the cap, spinning cannot save the
+ * wake-up's share of the wait, and the asker spins only the minimum. The supervisor's
+ * blocking calls spin the same way (sup_call.c). */
+#define ASK_SPIN_MIN_NS 30000u
+#define ASK_SPIN_MAX_NS 200000u
+static _Atomic uint64_t avg_ask_ns = ASK_SPIN_MIN_NS;
+
+static uint64_t ask_spin_ns(void) {
+  uint64_t avg = atomic_load_explicit(&avg_ask_ns, memory_order_relaxed);
+  if (avg > ASK_SPIN_MAX_NS)
+    return ASK_SPIN_MIN_NS;
+  return avg * 2 < ASK_SPIN_MIN_NS ? ASK_SPIN_MIN_NS : TR_MIN(avg * 2, ASK_SPIN_MAX_NS);
+}
+
+/* One more ask took `took` ns: the average moves an eighth of the way. */
+static void note_ask(uint64_t took) {
+  uint64_t avg = atomic_load_explicit(&avg_ask_ns, memory_order_relaxed);
+  avg = took > avg ? avg + (took - avg) / 8 : avg - (avg - took) / 8;
+  atomic_store_explicit(&avg_ask_ns, avg, memory_order_relaxed);
+}
 #include <unistd.h>
 
 static void init_ask(void *elem, uint32_t index, void *user) {
@@ -260,25 +284,39 @@ int troupe_ask(troupe_runtime *rt, troupe_actor_id to, uint32_t tag, const void 
     return troupe_err_set(err, TROUPE_E_NOMEM, "ask: out of memory");
   r->blocking = true;
   trA_msg *m = ask_msg(rt, 0, corr, tag, data, len);
+  trA_wake_defer(rt);
   int rc = m ? trA_deliver(rt, to, m, false) : TROUPE_E_NOMEM;
+  bool owed = trA_wake_undefer();
   if (rc) {
+    if (owed)
+      trA_wake_owed(rt);
     ask_free(rt, r);
     return troupe_err_set(err, rc, "ask: %s", troupe_strerror(rc));
   }
   TRA_COUNT(rt, asks, 1);
   bool claimed = false;
-  /* Spin a little first (ASK_SPIN_NS): an answer from a running runtime usually comes
-   * sooner than a sleeping thread wakes, and the completer then skips its wake-up
-   * syscall. Acquire: pairs with the completer's exchange. */
-  uint64_t spin_end = troupe_clock_mono_ns() + ASK_SPIN_NS;
+  /* Spin first (ask_spin_ns): an answer from a running runtime usually comes sooner
+   * than a sleeping thread wakes, and the completer then skips its wake-up syscall. The
+   * wake-up the delivery owes (core.h) is paid only if no answer came within the grace
+   * period. Acquire: pairs with the completer's exchange. */
+  uint64_t t0 = troupe_clock_mono_ns(), spin_end = t0 + ask_spin_ns();
   for (unsigned spin = 1; atomic_load_explicit(&r->done, memory_order_acquire) != ASK_DONE;
        spin++) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
-    if ((spin & 127) == 0 && troupe_clock_mono_ns() >= spin_end)
-      break;
+    if ((spin & (owed ? 15 : 127)) == 0) {
+      uint64_t t = troupe_clock_mono_ns();
+      if (owed && t - t0 >= TRA_WAKE_GRACE_NS) {
+        owed = false;
+        trA_wake_owed(rt);
+      }
+      if (t >= spin_end)
+        break;
+    }
   }
+  if (owed && atomic_load_explicit(&r->done, memory_order_acquire) != ASK_DONE)
+    trA_wake_owed(rt); /* about to sleep: somebody must run the question */
   while (atomic_load_explicit(&r->done, memory_order_acquire) != ASK_DONE) {
     struct timespec ts, *tp = NULL;
     if (!claimed && deadline != UINT64_MAX) {
@@ -312,6 +350,9 @@ int troupe_ask(troupe_runtime *rt, troupe_actor_id to, uint32_t tag, const void 
     syscall(SYS_futex, (uint32_t *)(void *)&r->done, FUTEX_WAIT_PRIVATE, ASK_SLEEPING, tp, NULL,
             0);
   }
+  /* Capped: one ask that waited seconds must not keep the spin at its minimum for the
+   * next hundred. */
+  note_ask(TR_MIN(troupe_clock_mono_ns() - t0, (uint64_t)TROUPE_MS(1)));
   rc = r->status;
   if (rc == TROUPE_OK) {
     reply->from = r->reply_from;

@@ -387,6 +387,8 @@ struct troupe_runtime {
   /* parking */
   _Atomic uint32_t wake_epoch;
   _Atomic int32_t sleepers;
+  _Atomic int32_t spinning;         /* workers in the idle spin (sched.c: at most max_spinning) */
+  int32_t max_spinning;             /* fixed at start */
   _Atomic bool wake_pending;
   _Atomic uint32_t timers_injected; /* hint: inject_timers non-empty */
   _Atomic uint32_t soon_heaps;      /* hint: workers whose soon heap is not empty */
@@ -475,6 +477,16 @@ void trA_slots_init(troupe_runtime *rt);
 void trA_asks_init(troupe_runtime *rt);
 void trA_run_actor(trA_worker *w, troupe_actor *a);
 void trA_wake(troupe_runtime *rt, bool force);
+/* A thread that is about to wait for what it schedules (a blocking ask) defers the
+ * wake-ups it causes: between trA_wake_defer and trA_wake_undefer its wake-ups of rt's
+ * parked workers are only noted as owed (undefer returns whether one is); the thread
+ * then calls trA_wake_owed itself if no answer came within TRA_WAKE_GRACE_NS, and
+ * always before it sleeps or gives up, so the work is never left without a worker to
+ * find it (sched.c, "Deferred wake-ups"). */
+void trA_wake_defer(troupe_runtime *rt);
+bool trA_wake_undefer(void);
+void trA_wake_owed(troupe_runtime *rt);
+#define TRA_WAKE_GRACE_NS 3000u
 
 /* asks */
 void trA_ask_complete(troupe_runtime *rt, uint64_t corr, int status, troupe_actor_id from,

@@ -53,7 +53,44 @@ static void futex_wake(_Atomic uint32_t *addr, int n) {
  */
 static _Atomic bool *wake_pending(troupe_runtime *rt) { return &rt->wake_pending; }
 
+/*
+ * Deferred wake-ups. An embedder's thread that asks and then spins for the answer
+ * usually hands its question to a worker that is just finishing a turn (the one that
+ * answered its previous question) and will look at the inject queue a few hundred
+ * nanoseconds later, but is not yet counted as spinning. Waking a parked worker for it
+ * costs a futex syscall on the asker's path, and the woken worker then competes for a
+ * CPU with the two threads doing the work (on 2 cores, invoke_us_median was bimodal:
+ * 0.8 us when only the asker and one worker ran, 2.7 us when the other worker kept being
+ * woken). So the asker defers: if its answer has not come within TRA_WAKE_GRACE_NS it
+ * wakes a worker itself, and always before it sleeps.
+ */
+static _Thread_local troupe_runtime *tls_defer_rt;
+static _Thread_local bool tls_defer_owed;
+
+void trA_wake_defer(troupe_runtime *rt) {
+  tls_defer_rt = rt;
+  tls_defer_owed = false;
+}
+
+bool trA_wake_undefer(void) {
+  tls_defer_rt = NULL;
+  return tls_defer_owed;
+}
+
+void trA_wake_owed(troupe_runtime *rt) { trA_wake(rt, false); }
+
 void trA_wake(troupe_runtime *rt, bool force) {
+  /* Deferred only while some worker is up (running a turn, or about to park) to find
+   * the work: when every one of them sleeps, waiting out the grace period is pure delay. */
+  if (TR_UNLIKELY(tls_defer_rt == rt) && !force &&
+      atomic_load_explicit(&rt->sleepers, memory_order_seq_cst) < (int32_t)rt->nworkers) {
+    tls_defer_owed = true;
+    return;
+  }
+  /* A spinning worker will find the work (see "Idle spinners" below); a forced wake (a
+   * timer for the parked workers' heaps) does not count on it. */
+  if (!force && atomic_load_explicit(&rt->spinning, memory_order_seq_cst) > 0)
+    return;
   if (atomic_load_explicit(&rt->sleepers, memory_order_seq_cst) <= 0)
     return;
   if (!force && atomic_exchange_explicit(wake_pending(rt), true, memory_order_seq_cst))
@@ -219,19 +256,24 @@ static troupe_actor *find_work(trA_worker *w) {
   return NULL;
 }
 
-static bool any_work(trA_worker *w) {
+/* Work this worker could take: the inject queue, injected timers, its own queues and,
+ * when `others`, the other workers' queues (a worker that may not spin leaves those to
+ * the spinner: see "Idle spinners"). */
+static bool any_work(trA_worker *w, bool others) {
   troupe_runtime *rt = w->rt;
   if (atomic_load_explicit(&rt->quit, memory_order_seq_cst) ||
       atomic_load_explicit(&rt->inject_pending, memory_order_seq_cst) ||
       atomic_load_explicit(&rt->timers_injected, memory_order_seq_cst))
     return true;
+  if (!others)
+    return trA_deque_size(&w->dq) > 0 || trA_deque_size(&w->urgent) > 0;
   for (unsigned i = 0; i < rt->nworkers; i++)
     if (trA_deque_size(&rt->workers[i].dq) > 0 || trA_deque_size(&rt->workers[i].urgent) > 0)
       return true;
   return false;
 }
 
-static void park(trA_worker *w) {
+static void park(trA_worker *w, bool others) {
   troupe_runtime *rt = w->rt;
   uint32_t epoch = atomic_load_explicit(&rt->wake_epoch, memory_order_seq_cst);
   atomic_fetch_add_explicit(&rt->sleepers, 1, memory_order_seq_cst);
@@ -239,7 +281,7 @@ static void park(trA_worker *w) {
    * `sleepers` just as it left park): a waker that sees the flag set after this point
    * published its work before we look for work below. */
   atomic_store_explicit(wake_pending(rt), false, memory_order_seq_cst);
-  if (!any_work(w)) {
+  if (!any_work(w, others)) {
     uint64_t now = troupe_clock_mono_ns();
     /* Also the soon timers of the others: a preempted worker's are fired by us. */
     uint64_t dl = trA_timers_next_any(w);
@@ -258,11 +300,47 @@ static void park(trA_worker *w) {
   atomic_store_explicit(wake_pending(rt), false, memory_order_seq_cst);
 }
 
+/*
+ * Idle spinners. A worker that finds no work spins a while before it parks, to catch
+ * work about to come without a futex round trip -- but past its first TRA_PRESPIN looks
+ * only max_spinning workers at a time (1 for up to 4 workers) go on; the others park.
+ * Every spinner is a thread that wants a CPU: on 2 cores, two idle workers spinning
+ * beside the embedder's thread waiting for an invoke's answer made each hand-off a
+ * time-slice lottery (a raw ping-pong between two threads costs 0.43 us here, 1.9 us
+ * with a third thread spinning beside them; invoke_us_p99 was 39 us, now 1; the figures
+ * of the A/B are in docs/ACTORS.md).
+ *
+ * As in Go's scheduler, a waker skips the wake-up while a worker spins (trA_wake), and
+ * a spinner that stops spinning to run work it found wakes a sleeper if work is left
+ * over: it decrements `spinning` (seq_cst) and then looks (any_work, seq_cst loads); a
+ * waker published its work (a seq_cst RMW) before it read `spinning`, so either the
+ * waker saw no spinner and woke someone itself, or the spinner's look sees the work.
+ * A spinner that gives up goes through park(), whose look comes after its decrement.
+ */
+#define TRA_PRESPIN 128u /* ~3-6 us of pauses */
+
+static bool spin_begin(troupe_runtime *rt) {
+  int32_t n = atomic_load_explicit(&rt->spinning, memory_order_relaxed);
+  while (n < rt->max_spinning)
+    if (atomic_compare_exchange_weak_explicit(&rt->spinning, &n, n + 1, memory_order_seq_cst,
+                                              memory_order_relaxed))
+      return true;
+  return false;
+}
+
+static void spin_end(trA_worker *w, bool found) {
+  troupe_runtime *rt = w->rt;
+  if (atomic_fetch_sub_explicit(&rt->spinning, 1, memory_order_seq_cst) == 1 && found &&
+      any_work(w, true))
+    trA_wake(rt, false);
+}
+
 static void *worker_main(void *arg) {
   trA_worker *w = arg;
   troupe_runtime *rt = w->rt;
   trA_tls_worker = w;
   unsigned idle = 0;
+  bool spinning = false; /* counted in rt->spinning */
   bool fresh = true; /* `now` was read this iteration: look at the others' timers too */
   /* Acquire: see everything stop did before raising the flag. */
   w->now = troupe_clock_mono_ns();
@@ -287,18 +365,33 @@ static void *worker_main(void *arg) {
     fresh = false;
     troupe_actor *a = find_work(w);
     if (a) {
+      if (spinning) {
+        spinning = false;
+        spin_end(w, true);
+      }
       idle = 0;
       trA_run_actor(w, a);
       continue;
     }
-    if (++idle < 1024) { /* a short spin (~10-50 us) catches work about to come */
+    /* The first TRA_PRESPIN looks after a turn are not counted as spinning: the next
+     * piece of work often comes that soon (an embedder's next question, after the
+     * answer this turn gave), and counting in and out would put two RMWs on a line
+     * that every waker reads on each hand-off's path. */
+    if (!spinning && idle == TRA_PRESPIN)
+      spinning = spin_begin(rt);
+    if ((idle < TRA_PRESPIN || spinning) && ++idle < 1024) { /* ~10-50 us in all */
 #if defined(__x86_64__) || defined(__i386__)
       __builtin_ia32_pause();
 #endif
       continue;
     }
     idle = 0;
-    park(w);
+    bool spun = spinning;
+    if (spinning) {
+      spinning = false;
+      spin_end(w, false);
+    }
+    park(w, spun);
     w->now = troupe_clock_mono_ns();
     w->since_clock = 0;
     fresh = true;
@@ -308,6 +401,7 @@ static void *worker_main(void *arg) {
 }
 
 int trA_workers_start(troupe_runtime *rt) {
+  rt->max_spinning = (int32_t)((rt->nworkers + 3) / 4);
   for (unsigned i = 0; i < rt->nworkers; i++) {
     trA_worker *w = &rt->workers[i];
     if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {

@@ -1,7 +1,10 @@
 /*
  * tests/actor/test_idle.c: idle workers park. After a burst of work the runtime goes
  * quiet; over 200 ms of idleness the process uses almost no CPU (a loose bound: it
- * checks that workers sleep instead of spinning, not how fast anything is).
+ * checks that workers sleep instead of spinning, not how fast anything is). No wake-up
+ * is lost: not for sends from outside, not for a blocking ask whose wake-up the asker
+ * defers (sched.c, "Deferred wake-ups"). Only max_spinning workers spin at a time
+ * (sched.c, "Idle spinners"; white-box).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +15,7 @@
 #include <sched.h>
 #include <sys/resource.h>
 
+#include "actor/core.h"
 #include "actor_util.h"
 
 static uint64_t cpu_ns(void) {
@@ -88,8 +92,67 @@ static void test_no_lost_wakeups(void **st) {
   troupe_runtime_free(rt);
 }
 
+static int echo_handle(troupe_actor *self, const troupe_message *m, troupe_err *err) {
+  (void)err;
+  if (m->kind == TROUPE_MSG_ASK)
+    troupe_reply(troupe_actor_runtime(self), troupe_self(self), m->corr, m->data, m->len);
+  return TROUPE_CONTINUE;
+}
+static const troupe_behaviour echo = {"echo", NULL, echo_handle, NULL};
+
+/* The asker defers the wake-up its question causes and pays it only when no worker took
+ * the question in time: asked of a runtime whose workers all sleep, the question must
+ * still be answered (well within the timeout: a lost wake-up would wait for it). */
+static void test_blocking_ask_wakes_parked_workers(void **st) {
+  (void)st;
+  for (unsigned workers = 1; workers <= 3; workers++) {
+    troupe_runtime *rt = tu_runtime(workers);
+    troupe_actor_id id;
+    assert_int_equal(troupe_spawn(rt, NULL, &echo, NULL, NULL, &id, NULL), 0);
+    for (uint32_t round = 0; round < 150; round++) {
+      if (round % 3 == 0)
+        tu_sleep_ms(2); /* the workers park (or are about to) */
+      troupe_reply_msg r;
+      troupe_err err = {0};
+      assert_int_equal(troupe_ask(rt, id, 7, &round, sizeof round, TROUPE_SEC(10), &r, &err), 0);
+      assert_int_equal(r.len, sizeof round);
+      assert_memory_equal(r.data, &round, sizeof round);
+      troupe_reply_free(&r);
+    }
+    troupe_runtime_free(rt);
+  }
+}
+
+/* Sampled while bursts of work come and go: never more spinners than allowed. */
+static void test_spinners_bounded(void **st) {
+  (void)st;
+  troupe_runtime *rt = tu_runtime(4);
+  assert_int_equal(rt->max_spinning, 1);
+  troupe_actor_id ids[8];
+  for (int i = 0; i < 8; i++)
+    assert_int_equal(troupe_spawn(rt, NULL, &pong, NULL, NULL, &ids[i], NULL), 0);
+  atomic_store(&pongs, 0);
+  long want = 0;
+  int32_t most = 0;
+  for (int round = 0; round < 400; round++) {
+    for (int i = 0; i < 8; i++)
+      assert_int_equal(troupe_send(rt, 0, ids[i], "p", 1), 0);
+    want += 8;
+    for (int k = 0; k < 200; k++) {
+      int32_t n = atomic_load(&rt->spinning);
+      assert_true(n >= 0);
+      most = n > most ? n : most;
+    }
+    assert_true(TU_WAIT(atomic_load(&pongs) == want));
+  }
+  assert_true(most <= rt->max_spinning);
+  troupe_runtime_free(rt);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_idle_workers_park),
-                                     cmocka_unit_test(test_no_lost_wakeups)};
+                                     cmocka_unit_test(test_no_lost_wakeups),
+                                     cmocka_unit_test(test_blocking_ask_wakes_parked_workers),
+                                     cmocka_unit_test(test_spinners_bounded)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
