@@ -25,10 +25,13 @@ enum { ASK_WAITING = 0, ASK_DONE = 1, ASK_SLEEPING = 2 };
  * that gave up spinning just before it pays a halted vCPU's wake-up on top (~60 us on
  * this VM: echo_p99_us_with_spinner was 125 us, three slices). So the spin follows the
  * recent asks' average duration (an exponential average over the process's blocking
- * asks; a racy estimate is fine): twice the average, within [ASK_SPIN_MIN_NS,
+ * asks; a racy estimate is fine): four times the average, within [ASK_SPIN_MIN_NS,
  * ASK_SPIN_MAX_NS]; when asks take longer than the cap, spinning cannot save the
- * wake-up's share of the wait, and the asker spins only the minimum. The supervisor's
- * blocking calls spin the same way (sup_call.c). */
+ * wake-up's share of the wait, and the asker spins only the minimum. Four, not two as
+ * the supervisor's blocking calls (sup_call.c): an echo behind a spinner takes one slice
+ * on average and two at p99, and 2x gave up just before those (bench-component, A/B
+ * interleaved: echo_p99_us_with_spinner 97-125 us with 2x, 71-82 with 3x, 56-68 with
+ * 4x; echo_p99_us_idle, asks that wake a parked worker, 121-137 -> 170-181 us). */
 #define ASK_SPIN_MIN_NS 30000u
 #define ASK_SPIN_MAX_NS 200000u
 static _Atomic uint64_t avg_ask_ns = ASK_SPIN_MIN_NS;
@@ -37,7 +40,7 @@ static uint64_t ask_spin_ns(void) {
   uint64_t avg = atomic_load_explicit(&avg_ask_ns, memory_order_relaxed);
   if (avg > ASK_SPIN_MAX_NS)
     return ASK_SPIN_MIN_NS;
-  return avg * 2 < ASK_SPIN_MIN_NS ? ASK_SPIN_MIN_NS : TR_MIN(avg * 2, ASK_SPIN_MAX_NS);
+  return avg * 4 < ASK_SPIN_MIN_NS ? ASK_SPIN_MIN_NS : TR_MIN(avg * 4, ASK_SPIN_MAX_NS);
 }
 
 /* One more ask took `took` ns: the average moves an eighth of the way. */
