@@ -482,9 +482,11 @@ void trA_wake(troupe_runtime *rt, bool force);
  * parked workers are only noted as owed (undefer returns whether one is); the thread
  * then calls trA_wake_owed itself if no answer came within TRA_WAKE_GRACE_NS, and
  * always before it sleeps or gives up, so the work is never left without a worker to
- * find it (sched.c, "Deferred wake-ups"). */
+ * find it (sched.c, "Deferred wake-ups"). When every worker slept, the wake-up is not
+ * deferred, and undefer says so in *woke: the woken worker may be queued on the
+ * asker's own CPU. */
 void trA_wake_defer(troupe_runtime *rt);
-bool trA_wake_undefer(void);
+bool trA_wake_undefer(bool *woke);
 void trA_wake_owed(troupe_runtime *rt);
 #define TRA_WAKE_GRACE_NS 3000u
 

@@ -65,15 +65,17 @@ static _Atomic bool *wake_pending(troupe_runtime *rt) { return &rt->wake_pending
  * wakes a worker itself, and always before it sleeps.
  */
 static _Thread_local troupe_runtime *tls_defer_rt;
-static _Thread_local bool tls_defer_owed;
+static _Thread_local bool tls_defer_owed, tls_defer_woke;
 
 void trA_wake_defer(troupe_runtime *rt) {
   tls_defer_rt = rt;
   tls_defer_owed = false;
+  tls_defer_woke = false;
 }
 
-bool trA_wake_undefer(void) {
+bool trA_wake_undefer(bool *woke) {
   tls_defer_rt = NULL;
+  *woke = tls_defer_woke;
   return tls_defer_owed;
 }
 
@@ -82,10 +84,12 @@ void trA_wake_owed(troupe_runtime *rt) { trA_wake(rt, false); }
 void trA_wake(troupe_runtime *rt, bool force) {
   /* Deferred only while some worker is up (running a turn, or about to park) to find
    * the work: when every one of them sleeps, waiting out the grace period is pure delay. */
-  if (TR_UNLIKELY(tls_defer_rt == rt) && !force &&
-      atomic_load_explicit(&rt->sleepers, memory_order_seq_cst) < (int32_t)rt->nworkers) {
-    tls_defer_owed = true;
-    return;
+  if (TR_UNLIKELY(tls_defer_rt == rt) && !force) {
+    if (atomic_load_explicit(&rt->sleepers, memory_order_seq_cst) < (int32_t)rt->nworkers) {
+      tls_defer_owed = true;
+      return;
+    }
+    tls_defer_woke = true;
   }
   /* A spinning worker will find the work (see "Idle spinners" below); a forced wake (a
    * timer for the parked workers' heaps) does not count on it. */
