@@ -487,7 +487,8 @@ void trA_wake(troupe_runtime *rt, bool force);
  * asker's own CPU. */
 void trA_wake_defer(troupe_runtime *rt);
 bool trA_wake_undefer(bool *woke);
-void trA_wake_owed(troupe_runtime *rt);
+/* force: wake a sleeper even while a worker counts as spinning (trA_wake). */
+void trA_wake_owed(troupe_runtime *rt, bool force);
 #define TRA_WAKE_GRACE_NS 3000u
 
 /* asks */

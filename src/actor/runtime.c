@@ -335,14 +335,19 @@ int troupe_runtime_stop(troupe_runtime *rt, troupe_err *err) {
   /* 2. whatever is left (orphans, actors that actors spawned meanwhile): kill, several
    * rounds. Live actors that no sweep collects are in the middle of dying (DEAD, their
    * links, monitors and exit hooks still being told) or of being spawned by an actor:
-   * wait for them, up to the shutdown timeout, instead of sweeping an empty list 100
-   * times in a few microseconds and reporting TIMEOUT (test_stop.c). */
-  uint64_t quiet_by = tmo == TROUPE_INFINITY ? UINT64_MAX : troupe_clock_mono_ns() + tmo;
+   * wait for them (from the first such sweep, up to the shutdown timeout and never
+   * more than 5 s: a `live` that never drops would otherwise hang an infinite one)
+   * instead of sweeping an empty list 100 times in a few microseconds and reporting
+   * TIMEOUT (test_stop.c). */
+  uint64_t quiet_by = 0;
   for (int round = 0; round < 100 && atomic_load_explicit(&rt->live, memory_order_relaxed);) {
     v = collect(rt, false, &n);
     if (v && n == 0) {
       free(v);
-      if (troupe_clock_mono_ns() >= quiet_by)
+      uint64_t now = troupe_clock_mono_ns();
+      if (!quiet_by)
+        quiet_by = now + TR_MIN(tmo, (uint64_t)TROUPE_SEC(5));
+      if (now >= quiet_by)
         break;
       nap_for_a_death(rt, TROUPE_MS(10));
       continue;

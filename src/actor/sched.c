@@ -79,7 +79,7 @@ bool trA_wake_undefer(bool *woke) {
   return tls_defer_owed;
 }
 
-void trA_wake_owed(troupe_runtime *rt) { trA_wake(rt, false); }
+void trA_wake_owed(troupe_runtime *rt, bool force) { trA_wake(rt, force); }
 
 void trA_wake(troupe_runtime *rt, bool force) {
   /* Deferred only while some worker is up (running a turn, or about to park) to find
@@ -260,24 +260,30 @@ static troupe_actor *find_work(trA_worker *w) {
   return NULL;
 }
 
-/* Work this worker could take: the inject queue, injected timers, its own queues and,
- * when `others`, the other workers' queues (a worker that may not spin leaves those to
- * the spinner: see "Idle spinners"). */
-static bool any_work(trA_worker *w, bool others) {
+/* Work this worker could take: the inject queue, injected timers, its own queues and
+ * the other workers' queues -- all of them when `lone` (a spinner: it steals a lone
+ * queued actor after a while), else only those holding two or more, the surplus a
+ * waker asks a worker for (trA_wake at size >= 2): a worker that may not spin parks
+ * beside another worker's single next actor, which that worker runs itself (see "Idle
+ * spinners"), but not beside surplus whose wake-up a spinner that has since left made
+ * the waker skip. */
+static bool any_work(trA_worker *w, bool lone) {
   troupe_runtime *rt = w->rt;
   if (atomic_load_explicit(&rt->quit, memory_order_seq_cst) ||
       atomic_load_explicit(&rt->inject_pending, memory_order_seq_cst) ||
       atomic_load_explicit(&rt->timers_injected, memory_order_seq_cst))
     return true;
-  if (!others)
-    return trA_deque_size(&w->dq) > 0 || trA_deque_size(&w->urgent) > 0;
+  if (trA_deque_size(&w->dq) > 0 || trA_deque_size(&w->urgent) > 0)
+    return true;
+  int64_t enough = lone ? 1 : 2;
   for (unsigned i = 0; i < rt->nworkers; i++)
-    if (trA_deque_size(&rt->workers[i].dq) > 0 || trA_deque_size(&rt->workers[i].urgent) > 0)
+    if (trA_deque_size(&rt->workers[i].dq) >= enough ||
+        trA_deque_size(&rt->workers[i].urgent) >= enough)
       return true;
   return false;
 }
 
-static void park(trA_worker *w, bool others) {
+static void park(trA_worker *w, bool lone) {
   troupe_runtime *rt = w->rt;
   uint32_t epoch = atomic_load_explicit(&rt->wake_epoch, memory_order_seq_cst);
   atomic_fetch_add_explicit(&rt->sleepers, 1, memory_order_seq_cst);
@@ -285,7 +291,7 @@ static void park(trA_worker *w, bool others) {
    * `sleepers` just as it left park): a waker that sees the flag set after this point
    * published its work before we look for work below. */
   atomic_store_explicit(wake_pending(rt), false, memory_order_seq_cst);
-  if (!any_work(w, others)) {
+  if (!any_work(w, lone)) {
     uint64_t now = troupe_clock_mono_ns();
     /* Also the soon timers of the others: a preempted worker's are fired by us. */
     uint64_t dl = trA_timers_next_any(w);
@@ -396,10 +402,16 @@ static void *worker_main(void *arg) {
       spin_end(w, false);
     }
     park(w, spun);
+    /* Woken (or not allowed to sleep): a counted spinner from here, if there is room,
+     * so that when it finds work it passes a wake-up on for what is left, as Go's woken
+     * M does -- a burst fans out one worker at a time instead of stopping at one. */
+    spinning = spin_begin(rt);
     w->now = troupe_clock_mono_ns();
     w->since_clock = 0;
     fresh = true;
   }
+  if (spinning) /* keep the count true at quit */
+    spin_end(w, false);
   trA_tls_worker = NULL;
   return NULL;
 }
