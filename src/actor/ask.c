@@ -294,7 +294,7 @@ int troupe_ask(troupe_runtime *rt, troupe_actor_id to, uint32_t tag, const void 
   bool owed = trA_wake_undefer(&woke);
   if (rc) {
     if (owed)
-      trA_wake_owed(rt, false);
+      trA_wake(rt, false);
     ask_free(rt, r);
     return troupe_err_set(err, rc, "ask: %s", troupe_strerror(rc));
   }
@@ -320,15 +320,15 @@ int troupe_ask(troupe_runtime *rt, troupe_actor_id to, uint32_t tag, const void 
       uint64_t t = troupe_clock_mono_ns();
       if (owed && t - t0 >= TRA_WAKE_GRACE_NS) {
         owed = false;
-        trA_wake_owed(rt, false);
+        trA_wake(rt, false);
       }
       if (t >= spin_end)
         break;
     }
   }
   if (owed && atomic_load_explicit(&r->done, memory_order_acquire) != ASK_DONE)
-    trA_wake_owed(rt, true); /* about to sleep: somebody must run the question, even if a
-                              * counted spinner was preempted (a forced wake-up) */
+    trA_wake(rt, true); /* about to sleep: somebody must run the question, even if a
+                         * counted spinner was preempted (a forced wake-up) */
   while (atomic_load_explicit(&r->done, memory_order_acquire) != ASK_DONE) {
     struct timespec ts, *tp = NULL;
     if (!claimed && deadline != UINT64_MAX) {

@@ -480,15 +480,13 @@ void trA_wake(troupe_runtime *rt, bool force);
 /* A thread that is about to wait for what it schedules (a blocking ask) defers the
  * wake-ups it causes: between trA_wake_defer and trA_wake_undefer its wake-ups of rt's
  * parked workers are only noted as owed (undefer returns whether one is); the thread
- * then calls trA_wake_owed itself if no answer came within TRA_WAKE_GRACE_NS, and
- * always before it sleeps or gives up, so the work is never left without a worker to
- * find it (sched.c, "Deferred wake-ups"). When every worker slept, the wake-up is not
- * deferred, and undefer says so in *woke: the woken worker may be queued on the
- * asker's own CPU. */
+ * then calls trA_wake itself if no answer came within TRA_WAKE_GRACE_NS, and always
+ * before it sleeps (forced then: a counted spinner may have been preempted) or gives
+ * up, so the work is never left without a worker to find it (sched.c, "Deferred
+ * wake-ups"). When every worker slept, the wake-up is not deferred, and undefer says
+ * so in *woke: the woken worker may be queued on the asker's own CPU. */
 void trA_wake_defer(troupe_runtime *rt);
 bool trA_wake_undefer(bool *woke);
-/* force: wake a sleeper even while a worker counts as spinning (trA_wake). */
-void trA_wake_owed(troupe_runtime *rt, bool force);
 #define TRA_WAKE_GRACE_NS 3000u
 
 /* asks */

@@ -59,10 +59,11 @@ static _Atomic bool *wake_pending(troupe_runtime *rt) { return &rt->wake_pending
  * answered its previous question) and will look at the inject queue a few hundred
  * nanoseconds later, but is not yet counted as spinning. Waking a parked worker for it
  * costs a futex syscall on the asker's path, and the woken worker then competes for a
- * CPU with the two threads doing the work (on 2 cores, invoke_us_median was bimodal:
- * 0.8 us when only the asker and one worker ran, 2.7 us when the other worker kept being
- * woken). So the asker defers: if its answer has not come within TRA_WAKE_GRACE_NS it
- * wakes a worker itself, and always before it sleeps.
+ * CPU with the two threads doing the work. So the asker defers: if its answer has not
+ * come within TRA_WAKE_GRACE_NS it wakes a worker itself, and always before it sleeps.
+ * A/B against the same build without deferring (2 workers, the VM's slower mode):
+ * invoke_us_median 3.4-3.7 -> 2.1-2.6 us, invoke_us_p99 24-74 -> 2.9-3.4 us;
+ * ask_external_rtt_us (bench-actor) unchanged, 1.9-2.4 us.
  */
 static _Thread_local troupe_runtime *tls_defer_rt;
 static _Thread_local bool tls_defer_owed, tls_defer_woke;
@@ -78,8 +79,6 @@ bool trA_wake_undefer(bool *woke) {
   *woke = tls_defer_woke;
   return tls_defer_owed;
 }
-
-void trA_wake_owed(troupe_runtime *rt, bool force) { trA_wake(rt, force); }
 
 void trA_wake(troupe_runtime *rt, bool force) {
   /* Deferred only while some worker is up (running a turn, or about to park) to find
