@@ -67,7 +67,19 @@ spawn_rows(#{spawn_n := N}, Emit) ->
                 end),
     Sorted = lists:sort(S),
     Emit("spawn_us_median", "us", percentile(Sorted, 0.5)),
-    Emit("spawn_us_p99", "us", percentile(Sorted, 0.99)).
+    Emit("spawn_us_p99", "us", percentile(Sorted, 0.99)),
+    %% Churn: spawn one (timed), stop it and wait until it is gone, spawn the next.
+    C = in_proc(fun() -> [churn_one() || _ <- lists:seq(1, N)] end),
+    CSorted = lists:sort(C),
+    Emit("spawn_churn_us_median", "us", percentile(CSorted, 0.5)),
+    Emit("spawn_churn_us_p99", "us", percentile(CSorted, 0.99)).
+
+churn_one() ->
+    {P, Us} = spawn_one(),
+    Ref = erlang:monitor(process, P),
+    P ! stop,
+    receive {'DOWN', Ref, process, P, _} -> ok end,
+    Us.
 
 %% ---- idle memory and the live count ---------------------------------------------------
 %% Processes spawned one at a time as above (each has run); memory(processes) growth

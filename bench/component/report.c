@@ -28,6 +28,11 @@ static const row_def defs[] = {
     {"spawn_us_median_first1k", "us", -1, false,
      "the first 1,000 of those spawns alone (200-1,200 components live)"},
     {"spawn_minflt", "faults", -1, false, "minor page faults of the process per spawn"},
+    {"spawn_churn_us_median", "us", -1, false,
+     "spawn one (timed), stop it, spawn the next: each may reuse what the last freed; "
+     "erlang: the same spawn, then stop it and wait for its DOWN"},
+    {"spawn_churn_us_p99", "us", -1, false, NULL},
+    {"spawn_churn_minflt", "faults", -1, false, "minor page faults per churn spawn"},
     {"component_idle_bytes", "bytes", 16384, false,
      "RSS growth / N at N = 100,000 tiny components (_start ran); erlang: "
      "memory(processes) growth / N"},

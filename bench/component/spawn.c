@@ -8,6 +8,10 @@
  *           (it returns when the component is Ready); minor page faults of the whole
  *           process (getrusage) over the timed spawns / spawn_n; and the median of the
  *           first 1,000 of them alone (200-1,200 live), since the cost grows with N.
+ *           Then churn on the same host: spawn_n times, spawn one (timed) and stop it,
+ *           so each spawn may reuse what the previous one freed (its linear memory and
+ *           stacks from the engine's pool, its host state from malloc): a population
+ *           that does not grow, where a growing one faults in fresh pages.
  *   memory: a fresh host; spawns until idle_n components (RSS growth over them / idle_n
  *           is component_idle_bytes), then on until live_max, live_s seconds, an RSS of
  *           live_gib GiB or the first refused spawn, whichever comes first: the count,
@@ -50,6 +54,19 @@ void tbc_spawn_rows(const tbc_cfg *cfg) {
   tbc_emit(cfg, "spawn_us_median", "us", tbc_percentile(us, cfg->spawn_n, 0.5));
   tbc_emit(cfg, "spawn_us_p99", "us", tbc_percentile(us, cfg->spawn_n, 0.99));
   tbc_emit(cfg, "spawn_minflt", "faults", faults);
+  f0 = tbc_minflt();
+  for (uint32_t i = 0; i < cfg->spawn_n; i++) {
+    snprintf(name, sizeof name, "r%u", i);
+    uint64_t t0 = troupe_clock_mono_ns();
+    troupe_component_id id = tbc_spawn(&th, name, "tiny", NULL, 0, &err, true);
+    us[i] = (double)(troupe_clock_mono_ns() - t0) / 1e3;
+    if (troupe_host_stop(th.h, id, &err) != 0)
+      tbc_die("stop", 1, &err);
+  }
+  faults = (double)(tbc_minflt() - f0) / cfg->spawn_n;
+  tbc_emit(cfg, "spawn_churn_us_median", "us", tbc_percentile(us, cfg->spawn_n, 0.5));
+  tbc_emit(cfg, "spawn_churn_us_p99", "us", tbc_percentile(us, cfg->spawn_n, 0.99));
+  tbc_emit(cfg, "spawn_churn_minflt", "faults", faults);
   free(us);
   tbc_host_free(&th);
 }
