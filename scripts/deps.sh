@@ -13,10 +13,10 @@ set -euo pipefail
 set_name=${1:-test}
 
 build_pkgs=(cmake make gcc clang lld pkgconf libcbor-dev libjansson-dev libxxhash-dev
-            libsqlite3-dev libsodium-dev libyaml-dev libnats-dev)
+            libsqlite3-dev libsodium-dev libyaml-dev libnats-dev libmicrohttpd-dev)
 test_pkgs=(libcmocka-dev libclang-rt-14-dev wabt binaryen wasi-libc groff-base
            libclang-rt-14-dev-wasm32 rustc libstd-rust-dev-wasm32 cargo nats-server valgrind nodejs
-           npm)
+           npm prometheus)
 bench_pkgs=(erlang-nox hyperfine jq)
 coverage_pkgs=(gcovr)   # its own set: `make test` does not need it
 

@@ -202,6 +202,18 @@ typedef struct troupe_runtime_stats {
 } troupe_runtime_stats;
 TROUPE_API void troupe_runtime_stats_get(troupe_runtime *rt, troupe_runtime_stats *out);
 
+/* One worker, for metrics: the time it slept for want of work (the rest of its life it
+ * ran actors or looked for work), the actors queued to run on it now, and whether it
+ * sleeps now. Any thread; each figure is read on its own, a moment old. */
+typedef struct troupe_worker_stats {
+  uint64_t parked_ns;
+  uint32_t queued;
+  bool parked;
+} troupe_worker_stats;
+/* Fills out[i] for the first min(cap, workers) workers; returns the number of workers. */
+TROUPE_API unsigned troupe_runtime_worker_stats(troupe_runtime *rt, troupe_worker_stats *out,
+                                                unsigned cap);
+
 /* ---------------------------------------------------------------------------------
  * Spawning.
  * ------------------------------------------------------------------------------- */

@@ -20,6 +20,7 @@
 #define TROUPE_COMPONENT_H
 
 #include "troupe/actor.h"
+#include "troupe/broker.h"
 #include "troupe/store.h"
 #include "troupe/supervisor.h"
 
@@ -128,6 +129,8 @@ typedef struct troupe_host_config {
   troupe_logger *log;           /* component output and audit events; borrowed; NULL none */
   troupe_sup_config supervisor; /* the root supervisor of components (zero = defaults) */
   uint64_t max_components;      /* 0 = limited by memory only */
+  bool no_metrics;              /* no per-component metrics (troupe_host_metrics reads
+                                 * zeros): they are on by default, cheap enough to stay on */
 } troupe_host_config;
 
 TROUPE_API void troupe_host_config_init(troupe_host_config *cfg);
@@ -196,6 +199,37 @@ typedef struct troupe_component_info {
 TROUPE_API int troupe_host_info(troupe_host *h, troupe_component_id id,
                                 troupe_component_info *out, troupe_err *err);
 TROUPE_API void troupe_component_info_clear(troupe_component_info *info);
+
+/* Metrics of one component since it was created (across restarts), kept by the worker
+ * that runs it -- no counter shared between threads on the message path -- and read
+ * here with relaxed loads: exact once the component is quiet, a few messages behind
+ * while it runs. docs/OBSERVE.md says what each means. Restarts, mailbox depth and
+ * memory are in troupe_component_info. */
+#define TROUPE_HANDLER_BUCKETS 14
+typedef struct troupe_component_metrics {
+  uint64_t msgs_in, bytes_in;   /* messages and invocations handled, their payload bytes */
+  uint64_t msgs_out, bytes_out; /* sends, asks, replies, publishes and invocation results
+                                 * the component made, their payload bytes */
+  uint64_t handler_count;       /* handlers finished (handle-message, invocations) */
+  double handler_seconds;       /* their time on a worker in all (not time spent waiting) */
+  /* Cumulative histogram: handler_le[i] handlers took <= troupe_handler_bucket_bound(i)
+   * seconds; the last bound is +Inf, so handler_le[TROUPE_HANDLER_BUCKETS-1] equals
+   * handler_count. */
+  uint64_t handler_le[TROUPE_HANDLER_BUCKETS];
+  uint64_t traps;               /* incarnations ended by a trap (fuel limit included) */
+  uint64_t fuel_used;
+} troupe_component_metrics;
+/* Upper bound in seconds of histogram bucket i (< TROUPE_HANDLER_BUCKETS; the last is
+ * INFINITY): 1, 5, 10, 50, 100, 500 us, 1, 5, 10, 50, 100, 500 ms, 1 s, +Inf. */
+TROUPE_API double troupe_handler_bucket_bound(unsigned i);
+/* Any thread. NOTFOUND for an unknown id. With no_metrics only msgs_in and fuel_used
+ * are kept (troupe_component_info shows them anyway); the rest reads 0. */
+TROUPE_API int troupe_host_metrics(troupe_host *h, troupe_component_id id,
+                                   troupe_component_metrics *out, troupe_err *err);
+/* The host's broker (for its counters, troupe_broker_stats_get; or to subscribe plain
+ * actors). Owned by the host. */
+TROUPE_API troupe_broker *troupe_host_broker(troupe_host *h);
+
 /* Every component, in spawn order: *out (malloc'd array of ids) and *n. */
 TROUPE_API int troupe_host_list(troupe_host *h, troupe_component_id **out, size_t *n,
                                 troupe_err *err);

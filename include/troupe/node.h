@@ -39,6 +39,9 @@ typedef struct troupe_node_options {
   const char *control_dir;  /* the control socket's folder (else the user's default) */
   bool no_control;          /* no control socket (a node nobody may reach) */
   unsigned workers;         /* worker threads (else node.workers, else one per core) */
+  const char *http;         /* the admin HTTP listener's address (troupe/admin.h),
+                             * "127.0.0.1:9100"; NULL: none */
+  const char *http_token;   /* its bearer token; NULL: none (loopback only) */
 } troupe_node_options;
 
 /* Start the application of m. On failure nothing is left running; the error names the
@@ -53,6 +56,8 @@ TROUPE_API int troupe_node_start(const troupe_manifest *m, const troupe_node_opt
 TROUPE_API troupe_host *troupe_node_host(troupe_node *n);
 TROUPE_API const char *troupe_node_name(const troupe_node *n);
 TROUPE_API const char *troupe_node_socket(const troupe_node *n);
+/* The admin HTTP listener's port (0 without one): the one picked when "...:0" was given. */
+TROUPE_API uint16_t troupe_node_http_port(const troupe_node *n);
 TROUPE_API troupe_logger *troupe_node_logger(troupe_node *n);
 
 /* Wait up to timeout_ns for the root supervisor to end (troupe_host_wait_down): OK with

@@ -315,6 +315,10 @@ typedef struct trA_worker {
   struct trA_worker *hold_v;
   uint32_t hold_turn, hold_looks;
   trA_counters c;
+  _Atomic uint64_t parked_ns;  /* (owner) time asleep in park, for the metrics */
+  _Atomic uint64_t park_since; /* (owner) when the current park began; 0 when awake */
+  _Atomic uint32_t park_seq;   /* (owner) odd while the two above change (sched.c) */
+  _Atomic uint64_t parked_seen; /* the most any reader was told (runtime.c) */
   char pad_soon_[64];     /* keeps `soon.next`, read by every worker, off the lines above */
   trA_soon soon;
   char pad_turns_[64];

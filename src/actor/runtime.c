@@ -151,6 +151,38 @@ void troupe_runtime_stats_get(troupe_runtime *rt, troupe_runtime_stats *out) {
   out->live = atomic_load_explicit(&rt->live, memory_order_relaxed);
 }
 
+unsigned troupe_runtime_worker_stats(troupe_runtime *rt, troupe_worker_stats *out, unsigned cap) {
+  if (!rt)
+    return 0;
+  for (unsigned i = 0; i < rt->nworkers && i < cap; i++) {
+    trA_worker *w = &rt->workers[i];
+    uint64_t since, parked;
+    uint32_t s1, s2;
+    do { /* the reader's side of sched.c's park_note */
+      s1 = atomic_load_explicit(&w->park_seq, memory_order_acquire);
+      since = atomic_load_explicit(&w->park_since, memory_order_relaxed);
+      parked = atomic_load_explicit(&w->parked_ns, memory_order_relaxed);
+      atomic_thread_fence(memory_order_acquire);
+      s2 = atomic_load_explicit(&w->park_seq, memory_order_relaxed);
+    } while ((s1 & 1) || s1 != s2);
+    uint64_t now = troupe_clock_mono_ns();
+    out[i].parked = since != 0;
+    /* A park under way counts up to now: the figure grows while the worker sleeps. */
+    /* A park under way counts up to now by the reader's clock, which can run a few ns
+     * past the owner's at the park's end: the highest value any reader got is kept, so
+     * the figure never goes back (a Prometheus counter must not). */
+    uint64_t v = parked + (since && now > since ? now - since : 0);
+    uint64_t seen = atomic_load_explicit(&w->parked_seen, memory_order_relaxed);
+    while (v > seen && !atomic_compare_exchange_weak_explicit(&w->parked_seen, &seen, v,
+                                                              memory_order_relaxed,
+                                                              memory_order_relaxed))
+      ;
+    out[i].parked_ns = v > seen ? v : seen;
+    out[i].queued = (uint32_t)(trA_deque_size(&w->dq) + trA_deque_size(&w->urgent));
+  }
+  return rt->nworkers;
+}
+
 /* ---- stop ----------------------------------------------------------------------- */
 /* Wait until an actor's death is complete (its slot freed, not merely marked dead):
  * each death bumps exit_epoch while someone waits here. */

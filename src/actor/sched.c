@@ -282,6 +282,22 @@ static bool any_work(trA_worker *w, bool lone) {
   return false;
 }
 
+/* The park figures of troupe_runtime_worker_stats: when this park began (0: awake) and
+ * the time asleep before it, changed together under a sequence count (a seqlock: odd
+ * while the owner writes) so that a reader never sees a park both finished and under
+ * way -- the sum it reports must never go back. */
+static void park_note(trA_worker *w, uint64_t since, uint64_t slept) {
+  uint32_t s = atomic_load_explicit(&w->park_seq, memory_order_relaxed);
+  atomic_store_explicit(&w->park_seq, s + 1, memory_order_relaxed);
+  atomic_thread_fence(memory_order_release); /* the odd count before the new values */
+  atomic_store_explicit(&w->park_since, since, memory_order_relaxed);
+  if (slept)
+    atomic_store_explicit(&w->parked_ns,
+                          atomic_load_explicit(&w->parked_ns, memory_order_relaxed) + slept,
+                          memory_order_relaxed);
+  atomic_store_explicit(&w->park_seq, s + 2, memory_order_release); /* the values first */
+}
+
 static void park(trA_worker *w, bool lone) {
   troupe_runtime *rt = w->rt;
   uint32_t epoch = atomic_load_explicit(&rt->wake_epoch, memory_order_seq_cst);
@@ -296,7 +312,10 @@ static void park(trA_worker *w, bool lone) {
     uint64_t dl = trA_timers_next_any(w);
     if (dl > now) {
       TRA_COUNT(rt, parks, 1);
+      park_note(w, now, 0);
       futex_wait(&rt->wake_epoch, epoch, dl == UINT64_MAX ? UINT64_MAX : dl - now);
+      uint64_t up = troupe_clock_mono_ns(); /* one more read, on a path that slept */
+      park_note(w, 0, up > now ? up - now : 0);
     }
   } else if (atomic_load_explicit(&rt->inject_pending, memory_order_relaxed)) {
     /* A whole spin found no work although the inject queue counts some: a pusher was

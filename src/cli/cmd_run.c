@@ -40,8 +40,30 @@ static void usage(FILE *out) {
         "  --modules-dir DIR   the folder module paths are relative to\n"
         "  --control-dir DIR   the control socket's folder (also $TROUPE_CONTROL_DIR)\n"
         "  --no-control        no control socket\n"
-        "  --workers N         worker threads (default: node.workers, else one per core)\n",
+        "  --workers N         worker threads (default: node.workers, else one per core)\n"
+        "  --http ADDR:PORT    serve metrics, the admin API and the observer page over\n"
+        "                      HTTP (loopback only unless a token is set; port 0: any)\n"
+        "  --http-token-file F the bearer token every HTTP request must carry (also\n"
+        "                      $TROUPE_HTTP_TOKEN)\n",
         out);
+}
+
+/* The token file's first line (a trailing newline is not part of the token). Not
+ * taken on the command line, where every user of the machine could read it in ps. */
+static int read_token(const char *path, char *buf, size_t cap) {
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    trL_error("run: --http-token-file '%s': %s", path, strerror(errno));
+    return -1;
+  }
+  bool ok = fgets(buf, (int)cap, f) != NULL;
+  fclose(f);
+  buf[ok ? strcspn(buf, "\r\n") : 0] = '\0';
+  if (!buf[0]) {
+    trL_error("run: --http-token-file '%s' is empty", path);
+    return -1;
+  }
+  return 0;
 }
 
 typedef struct stopper {
@@ -173,7 +195,7 @@ static void watch_poll(watch *w, troupe_node *node, const troupe_manifest *m) {
 
 /* ---- the command ------------------------------------------------------------------------ */
 int trL_cmd_run(int argc, char **argv) {
-  const char *file = NULL, *modules_dir = NULL;
+  const char *file = NULL, *modules_dir = NULL, *token_file = NULL;
   troupe_node_options o = {0};
   bool want_watch = false;
   for (int i = 1; i < argc; i++) {
@@ -194,6 +216,10 @@ int trL_cmd_run(int argc, char **argv) {
       modules_dir = v;
     } else if ((v = trL_opt_value(argc, argv, &i, "--control-dir", &missing)) || missing) {
       o.control_dir = v;
+    } else if ((v = trL_opt_value(argc, argv, &i, "--http", &missing)) || missing) {
+      o.http = v;
+    } else if ((v = trL_opt_value(argc, argv, &i, "--http-token-file", &missing)) || missing) {
+      token_file = v;
     } else if ((v = trL_opt_value(argc, argv, &i, "--workers", &missing)) || missing) {
       char *end = NULL;
       long w = v ? strtol(v, &end, 10) : 0;
@@ -224,6 +250,18 @@ int trL_cmd_run(int argc, char **argv) {
   }
   if (!o.control_dir)
     o.control_dir = getenv("TROUPE_CONTROL_DIR");
+  char token[300] = "";
+  if (token_file || getenv("TROUPE_HTTP_TOKEN")) {
+    if (!o.http) {
+      trL_error("run: a token without --http");
+      return TR_EXIT_USAGE;
+    }
+    if (token_file ? read_token(token_file, token, sizeof token) : 0)
+      return TR_EXIT_USAGE;
+    if (!token_file)
+      snprintf(token, sizeof token, "%s", getenv("TROUPE_HTTP_TOKEN"));
+    o.http_token = token;
+  }
 
   troupe_manifest_options mo = {.modules_dir = modules_dir};
   troupe_manifest *m = NULL;
@@ -259,6 +297,9 @@ int trL_cmd_run(int argc, char **argv) {
           troupe_node_name(node), m->ncomponents, m->nsupervisors,
           troupe_node_socket(node) ? "; control socket " : "",
           troupe_node_socket(node) ? troupe_node_socket(node) : "");
+  if (o.http)
+    fprintf(stderr, "troupe: admin HTTP on port %u (%s): /metrics, /api/...\n",
+            (unsigned)troupe_node_http_port(node), o.http);
   watch w = {.fd = -1};
   if (want_watch && !watch_start(&w, m)) {
     watch_stop(&w);

@@ -468,6 +468,7 @@ int trP_child_start(troupe_actor *sup, const troupe_spawn_opts *opts, void *arg,
     return troupe_err_set(err, TROUPE_E_NOMEM, "component '%s': out of memory", r->name);
   c->rec = trP_rec_ref(r);
   c->host = r->host;
+  c->metrics = r->host->metrics;
   c->lim = &r->spec->s.limits;
   c->parent = opts->parent;
   memset(&c->ex, 0xff, sizeof c->ex); /* every export absent until bound */

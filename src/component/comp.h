@@ -111,6 +111,27 @@ void trP_spec_free(trP_spec *sp);
 void trP_limits_defaults(troupe_component_limits *l);
 bool trP_patterns_match(const troupe_pattern_list *l, const char *what);
 
+/* ---- metrics (metrics.c) ------------------------------------------------------------ */
+/* A component's counters (troupe_component_metrics). Only the thread running the
+ * component's actor writes them -- one incarnation at a time, and an actor runs on one
+ * worker at a time -- so an add is a relaxed load and store, no locked instruction;
+ * readers on other threads get values at most a few messages old. */
+typedef struct trP_stats {
+  _Atomic uint64_t bytes_in, msgs_out, bytes_out, traps;
+  _Atomic uint64_t handler_n, handler_ticks;
+  _Atomic uint64_t hist[TROUPE_HANDLER_BUCKETS]; /* per bucket, not cumulative */
+} trP_stats;
+static inline void trP_stat_add(_Atomic uint64_t *p, uint64_t n) {
+  atomic_store_explicit(p, atomic_load_explicit(p, memory_order_relaxed) + n,
+                        memory_order_relaxed);
+}
+struct troupe_host;
+struct trP_comp;
+void trP_metrics_init(struct troupe_host *h);
+/* A handler finished or crashed (trP_job_clear): its time (c->job_ticks, summed over
+ * its slices by trP_run) goes into the histogram. */
+void trP_metrics_job_end(struct trP_comp *c);
+
 /* ---- records (record.c): one per component, across its incarnations ------------------ */
 typedef struct trP_msg trP_msg;
 typedef struct trP_group trP_group;
@@ -148,6 +169,7 @@ typedef struct trP_rec {
   _Atomic uint32_t incarnations; /* started so far (trP_child_start) */
   _Atomic uint64_t messages, fuel;
   _Atomic uint64_t memory_bytes;
+  trP_stats st;                  /* metrics (metrics.c) */
   uint64_t created_ns;
   _Atomic uint64_t started_ns;
 } trP_rec;
@@ -272,6 +294,9 @@ int trP_table_snapshot(trP_table *t, trP_rec ***out, size_t *n);
 
 struct troupe_host {
   troupe_runtime *rt;
+  bool metrics;                  /* keep per-component metrics (troupe_host_config) */
+  /* The handler histogram's finite bounds in ticks (trB_ticks), for its observations. */
+  uint64_t bucket_ticks[TROUPE_HANDLER_BUCKETS - 1];
   troupe_broker *broker;
   troupe_actor_id root;          /* root supervisor of components */
   trP_cache *cache;
@@ -344,6 +369,8 @@ typedef struct trP_comp {
   uint32_t job_nargs, job_nres;
   bool no_wait;                  /* _cleanup, _health: imports may not suspend */
   uint64_t job_fuel;             /* spent by this job so far (whole slices) */
+  uint64_t job_ticks;            /* its time on a worker so far (metrics) */
+  bool metrics;                  /* the host's, at hand */
   uint64_t job_started_ns;
   /* The current input (message payload, invocation arguments). */
   const uint8_t *in;
@@ -384,6 +411,13 @@ typedef struct trP_comp {
   trP_exports ex;                /* of the running instance */
   trP_upgrade *up;               /* an upgrade in progress (upgrade.c), else NULL */
 } trP_comp;
+/* One message out of the component (metrics): a send, ask, reply, publish or result. */
+static inline void trP_count_out(trP_comp *c, size_t len) {
+  if (c->metrics) {
+    trP_stat_add(&c->rec->st.msgs_out, 1);
+    trP_stat_add(&c->rec->st.bytes_out, len);
+  }
+}
 
 extern const troupe_behaviour trP_behaviour;
 /* The supervisor's start function for every component (arg: its trP_rec). */

@@ -123,6 +123,9 @@ int troupe_host_new(const troupe_host_config *cfg, troupe_host **out, troupe_err
   h->store = cfg->store;
   h->log = cfg->log;
   h->max_components = cfg->max_components;
+  h->metrics = !cfg->no_metrics;
+  if (h->metrics)
+    trP_metrics_init(h);
   atomic_init(&h->next_id, 1);
   h->wasi_how = (troupe_wasi_locator){.ctx_of = wasi_ctx_of, .user = h};
   int rc = trP_table_init(&h->table);

@@ -143,6 +143,8 @@ static int32_t send_common(trP_comp *c, trP_rec *to, uint32_t tag, const void *d
   int rc = trP_send(c->host, c->rec, c->self_id, to, tag, data, len, &e);
   if (rc == TROUPE_E_DENIED)
     denied(c, "send", to->name);
+  else if (rc == TROUPE_OK)
+    trP_count_out(c, len);
   return rc;
 }
 
@@ -233,6 +235,8 @@ static int32_t ask_start(trP_comp *c, trP_rec *to, uint32_t tag, const void *dat
   rc = troupe_ask_async(c->self, a, TRP_TAG_ASK, buf, n, timeout_of(timeout_ms), corr, NULL);
   if (buf != stackbuf)
     free(buf);
+  if (rc == TROUPE_OK)
+    trP_count_out(c, len);
   return rc;
 }
 
@@ -335,7 +339,10 @@ static int i_reply(troupe_wasm_hostcall *call, void *u, const troupe_wasm_val *a
   int st = trP_payload_check(p, len, NULL);
   if (st)
     return RET_I32(st);
-  return RET_I32(troupe_reply(c->host->rt, c->self_id, (uint64_t)ARGL(0), p, len));
+  int r = troupe_reply(c->host->rt, c->self_id, (uint64_t)ARGL(0), p, len);
+  if (r == TROUPE_OK)
+    trP_count_out(c, len);
+  return RET_I32(r);
 }
 
 /* ---- publish / subscribe ---------------------------------------------------------------- */
@@ -362,7 +369,10 @@ static int i_publish(troupe_wasm_hostcall *call, void *u, const troupe_wasm_val 
   int st = trP_payload_check(p, len, NULL);
   if (st)
     return RET_I32(st);
-  return RET_I32(troupe_broker_publish(c->host->broker, c->self_id, subject, p, len, NULL, NULL));
+  int r = troupe_broker_publish(c->host->broker, c->self_id, subject, p, len, NULL, NULL);
+  if (r == TROUPE_OK)
+    trP_count_out(c, len);
+  return RET_I32(r);
 }
 
 static int i_subscribe(troupe_wasm_hostcall *call, void *u, const troupe_wasm_val *args,

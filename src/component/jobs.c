@@ -20,6 +20,7 @@ void trP_output_reset(trP_comp *c) {
 void trP_invoke_answer(trP_comp *c, int status, const void *data, size_t len) {
   if (!c->job_corr)
     return;
+  trP_count_out(c, len);
   size_t n = sizeof(int32_t) + len;
   uint8_t stackbuf[256];
   uint8_t *buf = n <= sizeof stackbuf ? stackbuf : trB_malloc(n);
@@ -168,7 +169,9 @@ int trP_job_done(trP_comp *c, const troupe_wasm_val *res, troupe_err *err) {
 
 int trP_begin_handle(trP_comp *c, int kind, troupe_component_id from, uint32_t tag, uint64_t corr,
                      const void *data, size_t len, troupe_err *err) {
-  atomic_fetch_add_explicit(&c->rec->messages, 1, memory_order_relaxed);
+  trP_stat_add(&c->rec->messages, 1);
+  if (c->metrics)
+    trP_stat_add(&c->rec->st.bytes_in, len);
   if (c->ex.handle == UINT32_MAX)
     return TROUPE_CONTINUE; /* no handler: the message is consumed, as a counter would */
   if (len > c->lim->max_message_bytes)
@@ -228,7 +231,9 @@ int trP_begin_invoke(trP_comp *c, const troupe_message *m, troupe_err *err) {
   }
   const uint8_t *args = p + w.name_len;
   size_t nargs = rest - w.name_len;
-  atomic_fetch_add_explicit(&c->rec->messages, 1, memory_order_relaxed);
+  trP_stat_add(&c->rec->messages, 1);
+  if (c->metrics)
+    trP_stat_add(&c->rec->st.bytes_in, nargs);
   c->job = TRP_JOB_INVOKE;
   c->job_export = idx;
   c->in = args;

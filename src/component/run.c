@@ -30,7 +30,9 @@ static void keep_input(trP_comp *c) {
 }
 
 void trP_job_clear(trP_comp *c) {
+  trP_metrics_job_end(c);
   c->job = TRP_JOB_NONE;
+  c->job_ticks = 0;
   free(c->in_own);
   c->in_own = NULL;
   c->in = NULL;
@@ -97,6 +99,8 @@ int trP_call_nowait(trP_comp *c, uint32_t idx, const troupe_wasm_val *args, size
  * the actor die with the reason -- except the start of an upgrade's new instance, which
  * is rolled back instead (upgrade.c). */
 static int job_crash(trP_comp *c, int code, const char *text, troupe_err *err) {
+  if (code == TROUPE_E_TRAP && c->metrics)
+    trP_stat_add(&c->rec->st.traps, 1);
   char msg[TROUPE_ERR_MSG_MAX];
   snprintf(msg, sizeof msg, "%s%s in %s", c->job == TRP_JOB_START ? "start function failed: " : "",
            text, job_name(c));
@@ -191,11 +195,16 @@ int trP_run(trP_comp *c, bool first, const troupe_wasm_val *host_result, troupe_
     troupe_err e;
     troupe_err_clear(&e);
     int rc;
+    uint64_t t0 = c->metrics ? trB_ticks() : 0;
     if (first)
       rc = troupe_wasm_call_at(c->inst, c->job_export, c->job_args, c->job_nargs, res,
                                c->job_nres, &o, &trap, &e);
     else
       rc = troupe_wasm_resume(c->inst, hr, hr ? 1 : 0, res, c->job_nres, &o, &trap, &e);
+    if (c->metrics) {
+      uint64_t t1 = trB_ticks();
+      c->job_ticks += t1 > t0 ? t1 - t0 : 0;
+    }
     first = false;
     hr = NULL;
     uint64_t spent = troupe_wasm_instance_fuel_spent(c->inst);

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "troupe/admin.h"
 #include "troupe/control.h"
 #include "troupe/sqlstore.h"
 
@@ -40,6 +41,7 @@ struct troupe_node {
   troupe_store *store;      /* NULL when the node has none */
   troupe_host *host;
   troupe_ctl_server *ctl;
+  troupe_admin *admin;      /* the HTTP listener, when options.http asks for one */
   troupe_group_id *groups;  /* per manifest supervisor; the root's is 0 */
   troupe_component_id *ids; /* per manifest component */
   /* During start: the last module file read, reused by the next component of the same
@@ -286,6 +288,12 @@ int troupe_node_start(const troupe_manifest *m, const troupe_node_options *opts,
     cc.no_module_files = m->node.ntrusted_keys > 0;
     rc = troupe_ctl_server_start(&cc, &n->ctl, err);
   }
+  if (!rc && o->http) {
+    troupe_admin_config ac = {.host = n->host, .node = n->name, .tap = n->tap,
+                              .addr = o->http, .token = o->http_token,
+                              .no_module_files = m->node.ntrusted_keys > 0};
+    rc = troupe_admin_start(&ac, &n->admin, err);
+  }
   if (rc) {
     troupe_node_stop(n);
     return rc;
@@ -294,7 +302,8 @@ int troupe_node_start(const troupe_manifest *m, const troupe_node_options *opts,
                           TROUPE_LOG_STR("manifest", m->path),
                           TROUPE_LOG_UINT("components", m->ncomponents),
                           TROUPE_LOG_UINT("supervisors", m->nsupervisors),
-                          TROUPE_LOG_STR("socket", n->ctl ? troupe_ctl_server_path(n->ctl) : "")};
+                          TROUPE_LOG_STR("socket", n->ctl ? troupe_ctl_server_path(n->ctl) : ""),
+                          TROUPE_LOG_UINT("http_port", troupe_admin_port(n->admin))};
   event(n, TROUPE_LOG_INFO, "node_started", f, TR_ARRAY_LEN(f));
   *out = n;
   return TROUPE_OK;
@@ -311,6 +320,8 @@ const char *troupe_node_name(const troupe_node *n) {
 const char *troupe_node_socket(const troupe_node *n) {
   return n && n->ctl ? troupe_ctl_server_path(n->ctl) : NULL;
 }
+
+uint16_t troupe_node_http_port(const troupe_node *n) { return n ? troupe_admin_port(n->admin) : 0; }
 
 troupe_logger *troupe_node_logger(troupe_node *n) {
   return n ? troupe_ctl_tap_logger(n->tap) : NULL;
@@ -393,7 +404,8 @@ int troupe_node_reload_file(troupe_node *n, const char *path, char **report, tro
 void troupe_node_stop(troupe_node *n) {
   if (!n)
     return;
-  troupe_ctl_server_stop(n->ctl); /* no new requests while the tree goes down */
+  troupe_admin_stop(n->admin); /* no new requests while the tree goes down */
+  troupe_ctl_server_stop(n->ctl);
   if (n->host) {
     troupe_log_field f[] = {TROUPE_LOG_STR("node", n->name)};
     event(n, TROUPE_LOG_INFO, "node_stopping", f, 1);
