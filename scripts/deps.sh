@@ -16,7 +16,7 @@ build_pkgs=(cmake make gcc clang lld pkgconf libcbor-dev libjansson-dev libxxhas
             libsqlite3-dev libsodium-dev libyaml-dev libnats-dev libmicrohttpd-dev)
 test_pkgs=(libcmocka-dev libclang-rt-14-dev wabt binaryen wasi-libc groff-base
            libclang-rt-14-dev-wasm32 rustc libstd-rust-dev-wasm32 cargo nats-server valgrind nodejs
-           npm prometheus)
+           npm prometheus chromium chromium-driver)
 bench_pkgs=(erlang-nox hyperfine jq)
 coverage_pkgs=(gcovr)   # its own set: `make test` does not need it
 

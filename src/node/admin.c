@@ -20,6 +20,7 @@
 
 #include <sodium.h>
 
+#include "node/admin_assets.h"
 #include "troupe/base.h"
 
 #define BODY_MAX (1u << 20)         /* a POST body: a message payload, invoke arguments */
@@ -179,8 +180,8 @@ static bool token_ok(troupe_admin *a, struct MHD_Connection *conn) {
   const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
   if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
     given = auth + 7;
-  else
-    given = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token");
+  else if (!(given = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token")))
+    given = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "troupe_token");
   if (!given || strlen(given) != a->token_len)
     return false;
   return sodium_memcmp(given, a->token, a->token_len) == 0; /* constant time */
@@ -296,6 +297,38 @@ static enum MHD_Result component_route(troupe_admin *a, struct MHD_Connection *c
   return run_op(a, conn, r);
 }
 
+/* The observer page's files (admin_assets.h). Opened as /?token=T on a node with a
+ * token, the page's answer also sets T as a cookie (HttpOnly, SameSite=Strict: sent
+ * only by this page's own requests), so its script, style sheet, API calls and event
+ * stream carry it without the script handling the token. */
+static enum MHD_Result page(troupe_admin *a, struct MHD_Connection *conn, const char *url) {
+  const char *want = strcmp(url, "/") ? url : "/index.html";
+  for (size_t i = 0; i < trN_observer_assets_count; i++) {
+    const trN_asset *f = &trN_observer_assets[i];
+    if (strcmp(f->path, want))
+      continue;
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(f->len, (void *)f->data, MHD_RESPMEM_PERSISTENT);
+    if (!r)
+      return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", f->type);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+    const char *t = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token");
+    if (a->token && t) { /* token_ok has checked it */
+      char cookie[400];
+      snprintf(cookie, sizeof cookie, "troupe_token=%s; Path=/; HttpOnly; SameSite=Strict", t);
+      MHD_add_response_header(r, "Set-Cookie", cookie);
+    }
+    enum MHD_Result ok = MHD_queue_response(conn, 200, r);
+    MHD_destroy_response(r);
+    return ok;
+  }
+  return trN_admin_error(conn, 404, "NOTFOUND", "no route %s", url);
+}
+
 static enum MHD_Result route(troupe_admin *a, struct MHD_Connection *conn, const char *url,
                              bool post, reqctx *x) {
   if (!strcmp(url, "/metrics")) {
@@ -343,7 +376,7 @@ static enum MHD_Result route(troupe_admin *a, struct MHD_Connection *conn, const
   }
   if (!strcmp(url, "/api/events"))
     return trN_admin_events(a, conn);
-  return trN_admin_error(conn, 404, "NOTFOUND", "no route %s", url);
+  return page(a, conn, url);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
