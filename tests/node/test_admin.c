@@ -164,11 +164,16 @@ static const route_case routes[] = {
     {"POST", "/api/components/counter/restart", "application/json", NULL, 200, NULL, NULL},
     {"GET", "/api/logs?lines=5", NULL, NULL, 200, NULL, "\"records\""},
     {"GET", "/metrics", NULL, NULL, 200, NULL, "troupe_workers 2"},
+    {"GET", "/", NULL, NULL, 200, NULL, "<script src=\"observer.js\">"},
+    {"GET", "/index.html", NULL, NULL, 200, NULL, "<title>Troupe observer</title>"},
+    {"GET", "/observer.js", NULL, NULL, 200, NULL, "EventSource"},
+    {"GET", "/observer.css", NULL, NULL, 200, NULL, "svg.spark"},
     /* what does not */
     {"GET", "/api/components/nobody", NULL, NULL, 404, "NOTFOUND", NULL},
     {"POST", "/api/components/nobody/ask", "application/json", "1", 404, "NOTFOUND", NULL},
     {"GET", "/api/nothing", NULL, NULL, 404, "NOTFOUND", NULL},
-    {"GET", "/", NULL, NULL, 404, "NOTFOUND", NULL},
+    {"GET", "/index.htm", NULL, NULL, 404, "NOTFOUND", NULL},
+    {"GET", "/observer.jss", NULL, NULL, 404, "NOTFOUND", NULL},
     {"POST", "/api/components/echo/dance", "application/json", NULL, 404, "NOTFOUND", NULL},
     {"POST", "/api/tree", "application/json", NULL, 405, "METHOD", NULL},
     {"POST", "/metrics", "application/json", NULL, 405, "METHOD", NULL},
@@ -203,7 +208,9 @@ static void test_routes(void **state) {
     assert_int_equal(r.status, c->status);
     if (c->contains)
       assert_non_null(strstr(r.body, c->contains));
-    if (strcmp(c->path, "/metrics") || c->status != 200) {
+    bool json = c->status != 200 || !strcmp(c->path, "/api") ||
+                !strncmp(c->path, "/api/", 5);
+    if (json) {
       json_t *j = json_of(&r);
       assert_true(json_is_boolean(json_object_get(j, "ok")));
       assert_true(json_is_true(json_object_get(j, "ok")) == !c->error);
@@ -213,6 +220,8 @@ static void test_routes(void **state) {
       }
       json_decref(j);
       assert_non_null(strstr(r.head, "Content-Type: application/json"));
+    } else if (strcmp(c->path, "/metrics")) { /* the page's files: nothing from elsewhere */
+      assert_non_null(strstr(r.head, "Content-Security-Policy: default-src 'self'"));
     }
     resp_free(&r);
   }
@@ -363,6 +372,10 @@ static void test_token(void **state) {
       {"/api/node?token=nope", NULL, 401},
       {"/api/node", "Authorization: Bearer s3cret-t0ken-for-tests\r\n", 200},
       {"/metrics?token=s3cret-t0ken-for-tests", NULL, 200},
+      /* the page's cookie (set when it is opened with ?token=) */
+      {"/api/node", "Cookie: troupe_token=s3cret-t0ken-for-tests\r\n", 200},
+      {"/api/node", "Cookie: troupe_token=s3cret\r\n", 401},
+      {"/", NULL, 401},
       /* with a token any Host is fine: the token is the check */
       {"/api/node", "Host: far.away\r\nAuthorization: Bearer s3cret-t0ken-for-tests\r\n", 200},
   };
@@ -378,6 +391,12 @@ static void test_token(void **state) {
     }
     resp_free(&r);
   }
+  /* Opened with the token, the page sets it as a cookie its own requests carry. */
+  resp r = http(port, "GET", "/?token=s3cret-t0ken-for-tests", NULL, NULL, 0);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.head, "Set-Cookie: troupe_token=s3cret-t0ken-for-tests; Path=/; "
+                                  "HttpOnly; SameSite=Strict"));
+  resp_free(&r);
   troupe_admin_stop(a);
 }
 
