@@ -60,6 +60,8 @@ void bab_pubsub(const bab_cfg *cfg);
 void bab_timer(const bab_cfg *cfg);
 
 /* report.c: merge the two sides' lines into a table on stdout and the JSON file. */
-int bab_report(const char *troupe_path, const char *erlang_path, const char *json_path);
+/* OFF.txt (NULL: none): the same rows with BENCH_METRICS=off, for the metrics' cost. */
+int bab_report(const char *troupe_path, const char *erlang_path, const char *json_path,
+               const char *off_path);
 
 #endif

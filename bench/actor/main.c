@@ -6,6 +6,7 @@
  * Only public headers: the driver measures what an embedder gets.
  */
 #include "bench.h"
+#include "../common/metrics_off.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,7 @@ void bab_die(const char *what, int status, const troupe_err *err) {
 troupe_runtime *bab_runtime(void) {
   troupe_runtime_config rc;
   troupe_runtime_config_init(&rc);
+  rc.no_metrics = bmo_off(); /* BENCH_METRICS=off: the same rows without metrics */
   troupe_runtime *rt = NULL;
   troupe_err err = {0};
   int st = troupe_runtime_new(&rc, &rt, &err);
@@ -134,15 +136,16 @@ static bool selected(const char *list, const char *name) {
 
 static int usage(void) {
   fprintf(stderr, "usage: troupe-bench-actor measure [--quick] [--rows LIST] [-o FILE]\n"
-                  "       troupe-bench-actor report TROUPE.txt ERLANG.txt OUT.json\n");
+                  "       troupe-bench-actor report TROUPE.txt ERLANG.txt OUT.json [OFF.txt]\n"
+                  "BENCH_METRICS=off: runtimes without metrics (OFF.txt: such a run)\n");
   return 2;
 }
 
 int main(int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "report")) {
-    if (argc != 5)
+    if (argc != 5 && argc != 6)
       return usage();
-    return bab_report(argv[2], argv[3], argv[4]);
+    return bab_report(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
   }
   if (argc < 2 || strcmp(argv[1], "measure"))
     return usage();

@@ -6,6 +6,7 @@
  * the same shape as the engine suite's. A row missing on one side is null there.
  */
 #include "bench.h"
+#include "../common/metrics_off.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -121,10 +122,15 @@ static void json_num(FILE *f, double v) {
     fprintf(f, "%.6g", v);
 }
 
-int bab_report(const char *troupe_path, const char *erlang_path, const char *json_path) {
-  side t, e;
+int bab_report(const char *troupe_path, const char *erlang_path, const char *json_path,
+               const char *off_path) {
+  side t, e, o;
   load(troupe_path, &t);
   load(erlang_path, &e);
+  for (int i = 0; i < NDEFS; i++)
+    o.v[i] = NAN;
+  if (off_path)
+    load(off_path, &o);
   printf("%-26s %-7s %10s %10s %9s %8s %s\n", "row", "unit", "troupe", "erlang", "x erlang",
          "goal", "met?");
   for (int i = 0; i < NDEFS; i++) {
@@ -146,6 +152,15 @@ int bab_report(const char *troupe_path, const char *erlang_path, const char *jso
   for (int i = 0; i < NDEFS; i++)
     if (defs[i].note)
       printf("  %-24s %s\n", defs[i].name, defs[i].note);
+  if (off_path) {
+    const char *names[NDEFS];
+    bool hb[NDEFS];
+    for (int i = 0; i < NDEFS; i++) {
+      names[i] = defs[i].name;
+      hb[i] = defs[i].higher_better;
+    }
+    bmo_print(names, hb, t.v, o.v, NDEFS);
+  }
 
   FILE *f = fopen(json_path, "w");
   if (!f) {
@@ -161,6 +176,13 @@ int bab_report(const char *troupe_path, const char *erlang_path, const char *jso
     fputs(", \"reference_name\": \"erlang/otp 25\"", f);
     if (defs[i].goal >= 0)
       fprintf(f, ", \"goal\": %.6g", defs[i].goal);
+    if (!isnan(o.v[i])) {
+      fputs(", \"troupe_metrics_off\": ", f);
+      json_num(f, o.v[i]);
+      double c = bmo_cost_pct(t.v[i], o.v[i], defs[i].higher_better);
+      if (!isnan(c))
+        fprintf(f, ", \"metrics_cost_pct\": %.3g", c);
+    }
     if (isnan(t.v[i]))
       fputs(", \"error\": \"not measured on the troupe side (see the run's output)\"", f);
     fprintf(f, "}%s\n", i + 1 < NDEFS ? "," : "");

@@ -86,6 +86,8 @@ void tbc_langs_rows(const tbc_cfg *cfg); /* langs.c: the echo example in each la
  * failure ends the driver. */
 uint8_t *tbc_read_path(const char *path, size_t *len, bool must_exist);
 
-int tbc_report(const char *troupe_path, const char *erlang_path, const char *json_path);
+/* OFF.txt (NULL: none): the same rows with BENCH_METRICS=off, for the metrics' cost. */
+int tbc_report(const char *troupe_path, const char *erlang_path, const char *json_path,
+               const char *off_path);
 
 #endif

@@ -9,6 +9,7 @@
  * figures.
  */
 #include "bench.h"
+#include "../common/metrics_off.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -100,6 +101,7 @@ void tbc_host_new(tbc_host *th, unsigned workers) {
   hc.store = th->store;
   hc.supervisor.intensity = 1000000000u;
   hc.supervisor.period_ms = 1;
+  hc.no_metrics = bmo_off(); /* BENCH_METRICS=off: the same rows without metrics */
   if ((rc = troupe_host_new(&hc, &th->h, &err)))
     tbc_die("host_new", rc, &err);
 }
@@ -279,16 +281,17 @@ static bool selected(const char *list, const char *name) {
 
 static int usage(void) {
   fprintf(stderr, "usage: troupe-bench-component measure [--quick] [--rows LIST] [-o FILE]\n"
-                  "       troupe-bench-component report TROUPE.txt ERLANG.txt OUT.json\n"
+                  "       troupe-bench-component report TROUPE.txt ERLANG.txt OUT.json [OFF.txt]\n"
+                  "BENCH_METRICS=off: hosts without metrics (OFF.txt: such a run)\n"
                   "rows: spawn,invoke,ask,ring,restart,echo,node,langs,memory\n");
   return 2;
 }
 
 int main(int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "report")) {
-    if (argc != 5)
+    if (argc != 5 && argc != 6)
       return usage();
-    return tbc_report(argv[2], argv[3], argv[4]);
+    return tbc_report(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
   }
   if (argc < 2 || strcmp(argv[1], "measure"))
     return usage();

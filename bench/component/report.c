@@ -8,6 +8,7 @@
  * their reference is null (docs/BENCH-COMPONENT.md says why).
  */
 #include "bench.h"
+#include "../common/metrics_off.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -188,10 +189,15 @@ static void json_num(FILE *f, double v) {
     fprintf(f, "%.6g", v);
 }
 
-int tbc_report(const char *troupe_path, const char *erlang_path, const char *json_path) {
-  side t, e;
+int tbc_report(const char *troupe_path, const char *erlang_path, const char *json_path,
+               const char *off_path) {
+  side t, e, o;
   load(troupe_path, &t);
   load(erlang_path, &e);
+  for (int i = 0; i < NDEFS; i++)
+    o.v[i] = NAN;
+  if (off_path)
+    load(off_path, &o);
   printf("%-32s %-7s %10s %10s %9s %9s %s\n", "row", "unit", "troupe", "erlang", "x erlang",
          "goal", "met?");
   for (int i = 0; i < NDEFS; i++) {
@@ -214,6 +220,15 @@ int tbc_report(const char *troupe_path, const char *erlang_path, const char *jso
   for (int i = 0; i < NDEFS; i++)
     if (defs[i].note)
       printf("  %-26s %s\n", defs[i].name, defs[i].note);
+  if (off_path) {
+    const char *names[NDEFS];
+    bool hb[NDEFS];
+    for (int i = 0; i < NDEFS; i++) {
+      names[i] = defs[i].name;
+      hb[i] = defs[i].higher_better;
+    }
+    bmo_print(names, hb, t.v, o.v, NDEFS);
+  }
 
   FILE *f = fopen(json_path, "w");
   if (!f) {
@@ -230,6 +245,13 @@ int tbc_report(const char *troupe_path, const char *erlang_path, const char *jso
     double g = goal_of(&t, i);
     if (g >= 0)
       fprintf(f, ", \"goal\": %.6g", g);
+    if (!isnan(o.v[i])) {
+      fputs(", \"troupe_metrics_off\": ", f);
+      json_num(f, o.v[i]);
+      double c = bmo_cost_pct(t.v[i], o.v[i], defs[i].higher_better);
+      if (!isnan(c))
+        fprintf(f, ", \"metrics_cost_pct\": %.3g", c);
+    }
     if (isnan(t.v[i]))
       fputs(", \"error\": \"not measured on the troupe side (see the run's output)\"", f);
     fprintf(f, "}%s\n", i + 1 < NDEFS ? "," : "");

@@ -167,6 +167,10 @@ typedef struct troupe_runtime_config {
    * mailbox always counts). Costs an atomic add at the send and a subtract at the
    * receipt of each message of an unbounded mailbox; off by default. */
   bool count_queued;
+  /* Keep no metrics: troupe_runtime_stats_get reads zeros (but `live`), and
+   * troupe_runtime_worker_stats no parked time. They are cheap enough to stay on (per
+   * worker, no shared counter; docs/OBSERVE.md); this is for measuring that. */
+  bool no_metrics;
 } troupe_runtime_config;
 
 TROUPE_API void troupe_runtime_config_init(troupe_runtime_config *cfg);

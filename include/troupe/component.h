@@ -129,8 +129,9 @@ typedef struct troupe_host_config {
   troupe_logger *log;           /* component output and audit events; borrowed; NULL none */
   troupe_sup_config supervisor; /* the root supervisor of components (zero = defaults) */
   uint64_t max_components;      /* 0 = limited by memory only */
-  bool no_metrics;              /* no per-component metrics (troupe_host_metrics reads
-                                 * zeros): they are on by default, cheap enough to stay on */
+  bool no_metrics;              /* no metrics (troupe_host_metrics reads zeros, and so do
+                                 * the runtime's: troupe_runtime_config.no_metrics); they
+                                 * are on by default, cheap enough to stay on */
 } troupe_host_config;
 
 TROUPE_API void troupe_host_config_init(troupe_host_config *cfg);

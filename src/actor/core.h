@@ -428,6 +428,8 @@ static inline trA_worker *trA_worker_of(troupe_runtime *rt) {
 }
 
 static inline void trA_count(troupe_runtime *rt, size_t off, uint64_t n) {
+  if (TR_UNLIKELY(rt->cfg.no_metrics))
+    return;
   trA_worker *w = trA_worker_of(rt);
   if (w) {
     /* Single writer: a relaxed load + store (no locked instruction); readers of the

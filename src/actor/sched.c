@@ -312,10 +312,14 @@ static void park(trA_worker *w, bool lone) {
     uint64_t dl = trA_timers_next_any(w);
     if (dl > now) {
       TRA_COUNT(rt, parks, 1);
-      park_note(w, now, 0);
+      bool note = !rt->cfg.no_metrics;
+      if (note)
+        park_note(w, now, 0);
       futex_wait(&rt->wake_epoch, epoch, dl == UINT64_MAX ? UINT64_MAX : dl - now);
-      uint64_t up = troupe_clock_mono_ns(); /* one more read, on a path that slept */
-      park_note(w, 0, up > now ? up - now : 0);
+      if (note) {
+        uint64_t up = troupe_clock_mono_ns(); /* one more read, on a path that slept */
+        park_note(w, 0, up > now ? up - now : 0);
+      }
     }
   } else if (atomic_load_explicit(&rt->inject_pending, memory_order_relaxed)) {
     /* A whole spin found no work although the inject queue counts some: a pusher was

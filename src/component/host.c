@@ -137,6 +137,7 @@ int troupe_host_new(const troupe_host_config *cfg, troupe_host **out, troupe_err
   troupe_runtime_config_init(&rcfg);
   rcfg.workers = cfg->workers;
   rcfg.count_queued = true; /* mailbox_depth in troupe_host_info */
+  rcfg.no_metrics = cfg->no_metrics;
   if ((rc = troupe_runtime_new(&rcfg, &h->rt, err)))
     goto fail;
   if ((rc = trA_runtime_on_drop(h->rt, trP_drop_hook, h))) {

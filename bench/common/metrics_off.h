@@ -1,0 +1,58 @@
+/*
+ * bench/common/metrics_off.h: what the actor and component suites' reports share for
+ * issue #13's rule that metrics stay on -- each row measured with the metrics on and, in
+ * the same run right after, off (the drivers' BENCH_METRICS=off: a runtime or host made
+ * with no_metrics), and the cost of having them on in percent: positive when on is worse
+ * (slower, fewer per second, more bytes). The goal is at most 3% on every row.
+ */
+#ifndef TROUPE_BENCH_METRICS_OFF_H
+#define TROUPE_BENCH_METRICS_OFF_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BMO_GOAL_PCT 3.0
+
+/* The driver's metrics switch: BENCH_METRICS=off. */
+static inline bool bmo_off(void) {
+  const char *v = getenv("BENCH_METRICS");
+  return v && !strcmp(v, "off");
+}
+
+static inline double bmo_cost_pct(double on, double off, bool higher_better) {
+  if (isnan(on) || isnan(off) || on <= 0 || off <= 0)
+    return NAN;
+  return higher_better ? (off - on) / off * 100.0 : (on - off) / off * 100.0;
+}
+
+/* The section after the table: every row measured both ways, and a verdict line. */
+static inline void bmo_print(const char *const *names, const bool *higher_better,
+                             const double *on, const double *off, int n) {
+  int both = 0, within = 0, worst = -1;
+  double worst_pct = -INFINITY;
+  printf("\nmetrics on vs off (the same rows again at once with BENCH_METRICS=off; cost: how\n"
+         "much worse with them on, goal <= %.0f%%):\n", BMO_GOAL_PCT);
+  printf("  %-32s %12s %12s %8s\n", "row", "on", "off", "cost");
+  for (int i = 0; i < n; i++) {
+    double c = bmo_cost_pct(on[i], off[i], higher_better[i]);
+    if (isnan(c))
+      continue;
+    both++;
+    within += c <= BMO_GOAL_PCT;
+    if (c > worst_pct) {
+      worst_pct = c;
+      worst = i;
+    }
+    printf("  %-32s %12.4g %12.4g %7.1f%%\n", names[i], on[i], off[i], c);
+  }
+  if (both)
+    printf("  %d of %d rows within %.0f%%; the largest cost: %s %.1f%%\n", within, both,
+           BMO_GOAL_PCT, names[worst], worst_pct);
+  else
+    printf("  (no row measured both ways)\n");
+}
+
+#endif
