@@ -9,6 +9,7 @@
 #define TROUPE_BROKER_H
 
 #include "troupe/actor.h"
+#include "troupe/base.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -81,6 +82,7 @@ typedef struct troupe_broker_envelope {
   size_t len;
   uint64_t corr;         /* correlation id: set on requests and their replies, else 0 */
   uint64_t timestamp_ns; /* wall clock (troupe_clock_wall_ns) at publish */
+  troupe_trace trace;    /* the publisher's troupe_trace_current() at publish */
   int status;            /* 0; TROUPE_E_TIMEOUT etc. for TROUPE_BROKER_TAG_FAILED */
 } troupe_broker_envelope;
 

@@ -129,6 +129,8 @@ typedef struct troupe_host_config {
   troupe_logger *log;           /* component output and audit events; borrowed; NULL none */
   troupe_sup_config supervisor; /* the root supervisor of components (zero = defaults) */
   uint64_t max_components;      /* 0 = limited by memory only */
+  double trace_sample;          /* the share (0..1) of new message chains whose spans are
+                                 * logged (docs/OBSERVE.md, tracing); 0: none */
   bool no_metrics;              /* no metrics (troupe_host_metrics reads zeros, and so do
                                  * the runtime's: troupe_runtime_config.no_metrics); they
                                  * are on by default, cheap enough to stay on */

@@ -42,6 +42,8 @@ typedef struct troupe_node_options {
   const char *http;         /* the admin HTTP listener's address (troupe/admin.h),
                              * "127.0.0.1:9100"; NULL: none */
   const char *http_token;   /* its bearer token; NULL: none (loopback only) */
+  double trace_sample;      /* the share of message chains whose spans are logged
+                             * (troupe_host_config.trace_sample); 0: none */
 } troupe_node_options;
 
 /* Start the application of m. On failure nothing is left running; the error names the

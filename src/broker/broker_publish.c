@@ -26,6 +26,7 @@ struct trU_msg {
   troupe_actor_id from;
   uint64_t corr;
   uint64_t ts;
+  troupe_trace trace; /* the publishing thread's, at publish (a message's chain) */
   uint32_t subj_len;
   uint32_t reply_len; /* TRU_NO_REPLY when none */
   size_t data_len;
@@ -51,6 +52,7 @@ trU_msg *trU_bmsg_new(troupe_actor_id from, const char *subject, const char *rep
   m->from = from;
   m->corr = corr;
   m->ts = troupe_clock_wall_ns();
+  m->trace = troupe_trace_current();
   m->subj_len = (uint32_t)sl;
   m->reply_len = reply_to ? (uint32_t)rl : TRU_NO_REPLY;
   m->data_len = len;
@@ -116,6 +118,7 @@ void trU_bmsg_view(const trU_msg *m, troupe_broker_envelope *out) {
   out->len = m->data_len;
   out->corr = m->corr;
   out->timestamp_ns = m->ts;
+  out->trace = m->trace;
   out->status = m->status;
 }
 

@@ -41,6 +41,7 @@ int trL_cmd_stop(int argc, char **argv);
 int trL_cmd_restart(int argc, char **argv);
 int trL_cmd_logs(int argc, char **argv);
 int trL_cmd_top(int argc, char **argv);
+int trL_cmd_trace(int argc, char **argv);
 int trL_cmd_upgrade(int argc, char **argv); /* cmd_ctl_ops.c */
 int trL_cmd_run(int argc, char **argv);   /* `troupe run` (cmd_run.c) */
 int trL_cmd_test(int argc, char **argv); /* `troupe test` (cmd_test.c) */

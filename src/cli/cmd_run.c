@@ -44,7 +44,9 @@ static void usage(FILE *out) {
         "  --http ADDR:PORT    serve metrics, the admin API and the observer page over\n"
         "                      HTTP (loopback only unless a token is set; port 0: any)\n"
         "  --http-token-file F the bearer token every HTTP request must carry (also\n"
-        "                      $TROUPE_HTTP_TOKEN)\n",
+        "                      $TROUPE_HTTP_TOKEN)\n"
+        "  --trace-sample P    log the spans of this share (0 to 1) of message chains\n"
+        "                      (troupe trace ID shows one)\n",
         out);
 }
 
@@ -220,6 +222,14 @@ int trL_cmd_run(int argc, char **argv) {
       o.http = v;
     } else if ((v = trL_opt_value(argc, argv, &i, "--http-token-file", &missing)) || missing) {
       token_file = v;
+    } else if ((v = trL_opt_value(argc, argv, &i, "--trace-sample", &missing)) || missing) {
+      char *end = NULL;
+      double p = v ? strtod(v, &end) : 0;
+      if (v && (end == v || *end || !(p >= 0 && p <= 1))) {
+        trL_error("run: --trace-sample wants a number from 0 to 1, not '%s'", v);
+        return TR_EXIT_USAGE;
+      }
+      o.trace_sample = p;
     } else if ((v = trL_opt_value(argc, argv, &i, "--workers", &missing)) || missing) {
       char *end = NULL;
       long w = v ? strtol(v, &end, 10) : 0;

@@ -42,6 +42,7 @@ static const trL_command commands[] = {
     {"restart", "restart a component of a running node", trL_cmd_restart},
     {"logs", "a running node's log records; -f follows", trL_cmd_logs},
     {"top", "a running node's components by fuel, messages, memory", trL_cmd_top},
+    {"trace", "a traced message chain of a running node (or a log file) as a tree", trL_cmd_trace},
     {"upgrade", "hot-upgrade a component of a running node to another module", trL_cmd_upgrade},
     {"run", "run the application of a manifest in the foreground (a node)", trL_cmd_run},
     {"test", "run scenario files against components, reporting TAP", trL_cmd_test},

@@ -88,6 +88,7 @@ static int dispatch(trP_comp *c, const troupe_message *m, troupe_err *err) {
         return TROUPE_CONTINUE;
       if (pm->kind == TRP_KIND_TIMER)
         trP_timer_fired(c, pm->corr);
+      c->in_trace = pm->tr;
       return trP_begin_handle(c, pm->kind, pm->from, pm->guest_tag,
                               pm->kind == TRP_KIND_TIMER ? pm->corr : 0, pm->data, pm->len, err);
     }
@@ -96,6 +97,7 @@ static int dispatch(trP_comp *c, const troupe_message *m, troupe_err *err) {
     if (m->kind == TROUPE_MSG_ASK && m->len >= sizeof(trP_wire)) {
       trP_wire w;
       memcpy(&w, m->data, sizeof w);
+      c->in_trace = w.tr;
       return trP_begin_handle(c, TRP_KIND_ASK, w.from, w.tag, m->corr,
                               (const uint8_t *)m->data + sizeof w, m->len - sizeof w, err);
     }
@@ -117,6 +119,7 @@ static int dispatch(trP_comp *c, const troupe_message *m, troupe_err *err) {
       if (!subject)
         return TROUPE_CONTINUE;
       troupe_component_id from = trP_component_of_actor(c->host, env.from);
+      c->in_trace = env.trace;
       int rc = trP_begin_handle_pub(c, from, subject, env.data, env.len, err);
       return rc;
     }
@@ -415,6 +418,7 @@ static void stash_requeue(trP_comp *c) {
     if (!m)
       continue;
     m->corr = pm->corr;
+    m->tr = pm->tr;
     atomic_store_explicit(&m->dropped, true, memory_order_relaxed);
     trP_msg_release(m, NULL, 0);
   }

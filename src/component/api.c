@@ -340,6 +340,8 @@ int trP_ask_wire(troupe_host *h, trP_rec *r, uint32_t tag, const trP_wire *w,
   if (!buf)
     return troupe_err_set(err, TROUPE_E_NOMEM, "out of memory");
   memcpy(buf, w, sizeof *w);
+  troupe_trace tr = trP_trace_out(h);
+  memcpy(buf + offsetof(trP_wire, tr), &tr, sizeof tr);
   if (alen)
     memcpy(buf + sizeof *w, a, alen);
   if (blen)
@@ -452,5 +454,11 @@ int troupe_host_publish(troupe_host *h, const char *subject, const void *data, s
   int rc = trP_payload_check(data, len, err);
   if (rc)
     return rc;
-  return troupe_broker_publish(h->broker, TROUPE_NO_ACTOR, subject, data, len, NULL, err);
+  /* The broker stamps its envelope with the thread's trace: a new chain unless the
+   * caller continues one. */
+  troupe_trace saved = troupe_trace_current();
+  troupe_trace_set(trP_trace_out(h));
+  rc = troupe_broker_publish(h->broker, TROUPE_NO_ACTOR, subject, data, len, NULL, err);
+  troupe_trace_set(saved);
+  return rc;
 }

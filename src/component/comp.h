@@ -76,6 +76,7 @@ typedef struct trP_wire {
   uint64_t from; /* the asking component, 0 for the host */
   uint32_t tag;  /* ASK: the guest's tag */
   uint32_t name_len;
+  troupe_trace tr; /* the asker's chain (trace.c) */
 } trP_wire;
 
 /* Guest message kinds (docs/ABI.md). */
@@ -131,6 +132,16 @@ void trP_metrics_init(struct troupe_host *h);
 /* A handler finished or crashed (trP_job_clear): its time (c->job_ticks, summed over
  * its slices by trP_run) goes into the histogram. */
 void trP_metrics_job_end(struct trP_comp *c);
+
+/* ---- tracing (trace.c) ------------------------------------------------------------- */
+/* The trace a message made now carries: the thread's current one (inside a handler: its
+ * chain, with its span as the parent), else a new chain (sampled at the host's rate). */
+troupe_trace trP_trace_out(struct troupe_host *h);
+/* A handler begins (HANDLE, INVOKE): its chain is the message's (or a new one when the
+ * message carries none), its span a new one. */
+void trP_span_begin(struct trP_comp *c, troupe_trace in);
+/* ... and ends (trP_job_clear): a sampled chain's span goes to the log. */
+void trP_span_end(struct trP_comp *c);
 
 /* ---- records (record.c): one per component, across its incarnations ------------------ */
 typedef struct trP_msg trP_msg;
@@ -197,6 +208,7 @@ struct trP_msg {
   uint8_t kind;                  /* TRP_KIND_MESSAGE or TRP_KIND_TIMER */
   _Atomic bool dropped;          /* set by the drop hook: requeue instead of freeing */
   uint64_t corr;                 /* TIMER: its id */
+  troupe_trace tr;               /* the sender's chain (trace.c) */
   uint32_t len;
   uint8_t data[];
 };
@@ -295,6 +307,7 @@ int trP_table_snapshot(trP_table *t, trP_rec ***out, size_t *n);
 struct troupe_host {
   troupe_runtime *rt;
   bool metrics;                  /* keep per-component metrics (troupe_host_config) */
+  double trace_sample;           /* the share of new chains whose spans are logged */
   /* The handler histogram's finite bounds in ticks (trB_ticks), for its observations. */
   uint64_t bucket_ticks[TROUPE_HANDLER_BUCKETS - 1];
   troupe_broker *broker;
@@ -370,6 +383,12 @@ typedef struct trP_comp {
   bool no_wait;                  /* _cleanup, _health: imports may not suspend */
   uint64_t job_fuel;             /* spent by this job so far (whole slices) */
   uint64_t job_ticks;            /* its time on a worker so far (metrics) */
+  /* Tracing (trace.c): the chain of the message that starts the next job (set by
+   * dispatch), and the running job's chain, span, start and outcome. */
+  troupe_trace in_trace, job_trace;
+  uint64_t job_span, job_wall_ns;
+  int job_kind;                  /* HANDLE: the guest's message kind (TRP_KIND_*) */
+  const char *job_outcome;       /* "ok", "stop", "error", "trap", "exit" */
   bool metrics;                  /* the host's, at hand */
   uint64_t job_started_ns;
   /* The current input (message payload, invocation arguments). */

@@ -228,7 +228,7 @@ static int32_t ask_start(trP_comp *c, trP_rec *to, uint32_t tag, const void *dat
   uint8_t *buf = n <= sizeof stackbuf ? stackbuf : trB_malloc(n);
   if (!buf)
     return TROUPE_E_NOMEM;
-  trP_wire w = {.from = c->rec->id, .tag = tag};
+  trP_wire w = {.from = c->rec->id, .tag = tag, .tr = trP_trace_out(c->host)};
   memcpy(buf, &w, sizeof w);
   if (len)
     memcpy(buf + sizeof w, data, len);

@@ -133,6 +133,7 @@ int trP_job_done(trP_comp *c, const troupe_wasm_val *res, troupe_err *err) {
     return start_done(c, res, err);
   case TRP_JOB_HANDLE: {
     int32_t rv = res ? res[0].of.i32 : 0;
+    c->job_outcome = rv == 0 ? "ok" : rv == 1 ? "stop" : "error";
     trP_job_clear(c);
     if (rv == 0)
       return TROUPE_CONTINUE;
@@ -157,6 +158,8 @@ int trP_job_done(trP_comp *c, const troupe_wasm_val *res, troupe_err *err) {
     }
     if (rv > 0)
       rv = TROUPE_E_INVAL; /* not a status: reported as such */
+    if (rv)
+      c->job_outcome = "error";
     trP_invoke_answer(c, rv, c->out, c->out_len);
     trP_job_clear(c);
     return TROUPE_CONTINUE;
@@ -169,6 +172,8 @@ int trP_job_done(trP_comp *c, const troupe_wasm_val *res, troupe_err *err) {
 
 int trP_begin_handle(trP_comp *c, int kind, troupe_component_id from, uint32_t tag, uint64_t corr,
                      const void *data, size_t len, troupe_err *err) {
+  troupe_trace in = c->in_trace; /* dispatch's, for this message only */
+  c->in_trace = (troupe_trace){0};
   trP_stat_add(&c->rec->messages, 1);
   if (c->metrics)
     trP_stat_add(&c->rec->st.bytes_in, len);
@@ -178,6 +183,8 @@ int trP_begin_handle(trP_comp *c, int kind, troupe_component_id from, uint32_t t
     return TROUPE_CONTINUE; /* senders check the target's limit; a C actor's oversize message is dropped */
   c->job = TRP_JOB_HANDLE;
   c->job_export = c->ex.handle;
+  c->job_kind = kind;
+  trP_span_begin(c, in);
   c->in = data;
   c->in_len = len;
   trP_output_reset(c);
@@ -236,6 +243,7 @@ int trP_begin_invoke(trP_comp *c, const troupe_message *m, troupe_err *err) {
     trP_stat_add(&c->rec->st.bytes_in, nargs);
   c->job = TRP_JOB_INVOKE;
   c->job_export = idx;
+  trP_span_begin(c, w.tr);
   c->in = args;
   c->in_len = nargs;
   trP_output_reset(c);

@@ -47,6 +47,7 @@ trP_msg *trP_msg_new(trP_rec *to, troupe_component_id from, troupe_actor_id from
   m->kind = kind;
   atomic_init(&m->dropped, false);
   m->corr = 0;
+  m->tr = trP_trace_out(to->host);
   m->len = (uint32_t)len;
   if (len)
     memcpy(m->data, data, len);

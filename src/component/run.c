@@ -30,6 +30,7 @@ static void keep_input(trP_comp *c) {
 }
 
 void trP_job_clear(trP_comp *c) {
+  trP_span_end(c);
   trP_metrics_job_end(c);
   c->job = TRP_JOB_NONE;
   c->job_ticks = 0;
@@ -101,6 +102,7 @@ int trP_call_nowait(trP_comp *c, uint32_t idx, const troupe_wasm_val *args, size
 static int job_crash(trP_comp *c, int code, const char *text, troupe_err *err) {
   if (code == TROUPE_E_TRAP && c->metrics)
     trP_stat_add(&c->rec->st.traps, 1);
+  c->job_outcome = code == TROUPE_E_TRAP ? "trap" : code == TROUPE_E_EXIT ? "exit" : "error";
   char msg[TROUPE_ERR_MSG_MAX];
   snprintf(msg, sizeof msg, "%s%s in %s", c->job == TRP_JOB_START ? "start function failed: " : "",
            text, job_name(c));
@@ -195,6 +197,12 @@ int trP_run(trP_comp *c, bool first, const troupe_wasm_val *host_result, troupe_
     troupe_err e;
     troupe_err_clear(&e);
     int rc;
+    /* The thread's trace while the guest runs: what it sends belongs to this span. */
+    troupe_trace outer = troupe_trace_current();
+    bool handler = c->job == TRP_JOB_HANDLE || c->job == TRP_JOB_INVOKE;
+    troupe_trace_set(handler ? (troupe_trace){.id = c->job_trace.id, .parent = c->job_span,
+                                              .sampled = c->job_trace.sampled}
+                             : (troupe_trace){0});
     uint64_t t0 = c->metrics ? trB_ticks() : 0;
     if (first)
       rc = troupe_wasm_call_at(c->inst, c->job_export, c->job_args, c->job_nargs, res,
@@ -205,6 +213,7 @@ int trP_run(trP_comp *c, bool first, const troupe_wasm_val *host_result, troupe_
       uint64_t t1 = trB_ticks();
       c->job_ticks += t1 > t0 ? t1 - t0 : 0;
     }
+    troupe_trace_set(outer);
     first = false;
     hr = NULL;
     uint64_t spent = troupe_wasm_instance_fuel_spent(c->inst);

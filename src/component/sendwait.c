@@ -47,6 +47,7 @@ static int try_deliver(trP_comp *c) {
                            w->len);
   if (!m)
     return TROUPE_E_NOMEM;
+  m->tr = w->tr; /* made during the handler; this copy may be made after it */
   return trP_msg_deliver(c->host->rt, m, 0);
 }
 

@@ -267,6 +267,7 @@ int troupe_node_start(const troupe_manifest *m, const troupe_node_options *opts,
     troupe_host_config cfg;
     troupe_host_config_init(&cfg);
     cfg.workers = o->workers ? o->workers : m->node.workers;
+    cfg.trace_sample = o->trace_sample;
     cfg.store = n->store;
     cfg.log = troupe_ctl_tap_logger(n->tap);
     cfg.supervisor = m->supervisors[m->root].config;
