@@ -245,8 +245,10 @@ int troupe_host_info(troupe_host *h, troupe_component_id id, troupe_component_in
   out->created_ns = r->created_ns;
   out->started_ns = atomic_load_explicit(&r->started_ns, memory_order_relaxed);
   out->memory_bytes = atomic_load_explicit(&r->memory_bytes, memory_order_relaxed);
-  out->messages = atomic_load_explicit(&r->messages, memory_order_relaxed);
-  out->fuel_used = atomic_load_explicit(&r->fuel, memory_order_relaxed);
+  trP_stats st;
+  trP_stats_read(r, &st);
+  out->messages = atomic_load_explicit(&st.msgs_in, memory_order_relaxed);
+  out->fuel_used = atomic_load_explicit(&st.fuel, memory_order_relaxed);
   out->limits = r->spec->s.limits;
   out->group = r->group ? r->group->id : 0;
   out->mailbox_depth = troupe_actor_queued(h->rt, out->actor);

@@ -113,14 +113,20 @@ void trP_limits_defaults(troupe_component_limits *l);
 bool trP_patterns_match(const troupe_pattern_list *l, const char *what);
 
 /* ---- metrics (metrics.c) ------------------------------------------------------------ */
-/* A component's counters (troupe_component_metrics). Only the thread running the
- * component's actor writes them -- one incarnation at a time, and an actor runs on one
- * worker at a time -- so an add is a relaxed load and store, no locked instruction;
- * readers on other threads get values at most a few messages old. */
+/* A component's counters (troupe_component_metrics, and the messages and fuel of
+ * troupe_component_info). The running incarnation keeps them in its own trP_comp, whose
+ * lines its handlers touch anyway -- in a ring of 10,000 components every other line
+ * a message touches is a cache miss, and counters in the record cost 5% of the ring's
+ * rate -- written only by the thread running its actor (one worker at a time), so an
+ * add is a relaxed load and store, no locked instruction. When the incarnation ends its
+ * counts are added to the record's totals (under the record's mu); a reader takes mu
+ * and adds the running incarnation's to the totals: a few messages old at most. */
 typedef struct trP_stats {
-  _Atomic uint64_t bytes_in, msgs_out, bytes_out, traps;
-  _Atomic uint64_t handler_n, handler_ticks;
+  /* In trP_comp these six share the first line with rec and host (touched by every
+   * message); the histogram's first line is prefetched when a handler begins. */
+  _Atomic uint64_t msgs_in, fuel, bytes_in, msgs_out, bytes_out, handler_ticks;
   _Atomic uint64_t hist[TROUPE_HANDLER_BUCKETS]; /* per bucket, not cumulative */
+  _Atomic uint64_t traps;
 } trP_stats;
 static inline void trP_stat_add(_Atomic uint64_t *p, uint64_t n) {
   atomic_store_explicit(p, atomic_load_explicit(p, memory_order_relaxed) + n,
@@ -128,7 +134,14 @@ static inline void trP_stat_add(_Atomic uint64_t *p, uint64_t n) {
 }
 struct troupe_host;
 struct trP_comp;
+struct trP_rec;
 void trP_metrics_init(struct troupe_host *h);
+/* The record's counts so far: its totals and its running incarnation's. */
+void trP_stats_read(struct trP_rec *r, trP_stats *out);
+/* An incarnation begins (its counts add up from now) and ends (they go into the totals:
+ * after its last handler, before its trP_comp is freed). */
+void trP_stats_attach(struct trP_comp *c);
+void trP_stats_fold(struct trP_comp *c);
 /* A handler finished or crashed (trP_job_clear): its time (c->job_ticks, summed over
  * its slices by trP_run) goes into the histogram. */
 void trP_metrics_job_end(struct trP_comp *c);
@@ -178,9 +191,9 @@ typedef struct trP_rec {
   struct trP_upgrade_req *upgrade_req; /* handed to the incarnation (upgrade.c), under mu */
   _Atomic uint32_t restarts;
   _Atomic uint32_t incarnations; /* started so far (trP_child_start) */
-  _Atomic uint64_t messages, fuel;
   _Atomic uint64_t memory_bytes;
-  trP_stats st;                  /* metrics (metrics.c) */
+  trP_stats tot;                 /* counts of ended incarnations (metrics.c), under mu */
+  struct trP_comp *live;         /* the running incarnation, whose counts add up, under mu */
   uint64_t created_ns;
   _Atomic uint64_t started_ns;
 } trP_rec;
@@ -365,6 +378,8 @@ typedef struct trP_upgrade trP_upgrade;
 typedef struct trP_comp {
   trP_rec *rec;                  /* a reference */
   troupe_host *host;
+  trP_stats st;                  /* this incarnation's counts (metrics.c): keep it here */
+  uint64_t mem_seen;             /* the memory size last stored in rec->memory_bytes */
   troupe_actor *self;            /* valid during callbacks */
   troupe_actor_id self_id, parent;
   troupe_wasm_instance *inst;
@@ -433,8 +448,17 @@ typedef struct trP_comp {
 /* One message out of the component (metrics): a send, ask, reply, publish or result. */
 static inline void trP_count_out(trP_comp *c, size_t len) {
   if (c->metrics) {
-    trP_stat_add(&c->rec->st.msgs_out, 1);
-    trP_stat_add(&c->rec->st.bytes_out, len);
+    trP_stat_add(&c->st.msgs_out, 1);
+    trP_stat_add(&c->st.bytes_out, len);
+  }
+}
+/* The instance's memory size into the record, when it changed (a store into the record
+ * on every message would be a cache miss on every message). */
+static inline void trP_note_memory(trP_comp *c) {
+  uint64_t m = troupe_wasm_memory_size(c->inst);
+  if (m != c->mem_seen) {
+    c->mem_seen = m;
+    atomic_store_explicit(&c->rec->memory_bytes, m, memory_order_relaxed);
   }
 }
 

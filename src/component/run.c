@@ -101,7 +101,7 @@ int trP_call_nowait(trP_comp *c, uint32_t idx, const troupe_wasm_val *args, size
  * is rolled back instead (upgrade.c). */
 static int job_crash(trP_comp *c, int code, const char *text, troupe_err *err) {
   if (code == TROUPE_E_TRAP && c->metrics)
-    trP_stat_add(&c->rec->st.traps, 1);
+    trP_stat_add(&c->st.traps, 1);
   c->job_outcome = code == TROUPE_E_TRAP ? "trap" : code == TROUPE_E_EXIT ? "exit" : "error";
   char msg[TROUPE_ERR_MSG_MAX];
   snprintf(msg, sizeof msg, "%s%s in %s", c->job == TRP_JOB_START ? "start function failed: " : "",
@@ -126,6 +126,7 @@ static int after_trap(trP_comp *c, const troupe_wasm_trap *trap, troupe_err *err
       if (c->job == TRP_JOB_INVOKE)
         trP_invoke_answer(c, TROUPE_E_STATE, "the component exited",
                           strlen("the component exited"));
+      c->job_outcome = "stop";
       trP_job_clear(c);
       return TROUPE_STOP;
     }
@@ -218,7 +219,7 @@ int trP_run(trP_comp *c, bool first, const troupe_wasm_val *host_result, troupe_
     hr = NULL;
     uint64_t spent = troupe_wasm_instance_fuel_spent(c->inst);
     c->job_fuel += spent;
-    atomic_fetch_add_explicit(&c->rec->fuel, spent, memory_order_relaxed);
+    trP_stat_add(&c->st.fuel, spent);
     if (rc == TROUPE_OK)
       return trP_job_done(c, c->job_nres ? res : NULL, err);
     if (rc == TROUPE_E_TRAP) {

@@ -171,7 +171,7 @@ static int commit(trP_comp *c) {
   trP_rec_set_module(r, q->mod, q->sha, q->version, q->ref, c->self_id);
   q->mod = NULL;
   q->version = q->ref = NULL;
-  atomic_store_explicit(&r->memory_bytes, troupe_wasm_memory_size(c->inst), memory_order_relaxed);
+  trP_note_memory(c);
   c->up = NULL;
   trP_rec_set_state(r, TROUPE_COMPONENT_READY);
   answer(c, up->corr, TROUPE_OK, NULL);
