@@ -73,13 +73,16 @@ static void load(const char *path, side *s) {
   }
   char name[128], unit[32];
   double v;
+  int n[NDEFS] = {0};
+  /* A row measured more than once (the metrics comparison's A B B A runs): the mean. */
   while (fscanf(f, "%127s %31s %lf", name, unit, &v) == 3) {
     int i = 0;
     while (i < NDEFS && strcmp(defs[i].name, name))
       i++;
-    if (i < NDEFS)
-      s->v[i] = v;
-    else
+    if (i < NDEFS) {
+      s->v[i] = n[i] ? (s->v[i] * n[i] + v) / (n[i] + 1) : v;
+      n[i]++;
+    } else
       fprintf(stderr, "bench-actor: %s: unknown row %s\n", path, name);
   }
   fclose(f);

@@ -55,7 +55,7 @@ typedef struct troupe_admin_config {
                           * answer 501 */
   const char *addr;      /* "127.0.0.1:8080", "[::1]:8080", "localhost:8080",
                           * "0.0.0.0:9100"; port 0 picks a free one (troupe_admin_port) */
-  const char *token;     /* bearer token (8-256 printable ASCII bytes, no spaces);
+  const char *token;     /* bearer token (8-256 letters, digits or -._~+/=);
                           * NULL: none, and then addr must be loopback */
   unsigned max_clients;  /* connections at once; 0 = 64 */
   bool no_module_files;  /* as troupe_ctl_config's (no spawn/upgrade by path) */

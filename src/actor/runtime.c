@@ -158,7 +158,10 @@ unsigned troupe_runtime_worker_stats(troupe_runtime *rt, troupe_worker_stats *ou
     trA_worker *w = &rt->workers[i];
     uint64_t since, parked;
     uint32_t s1, s2;
+    unsigned tries = 0;
     do { /* the reader's side of sched.c's park_note */
+      if (++tries % 64 == 0)
+        sched_yield(); /* the owner was preempted in the middle of its note */
       s1 = atomic_load_explicit(&w->park_seq, memory_order_acquire);
       since = atomic_load_explicit(&w->park_since, memory_order_relaxed);
       parked = atomic_load_explicit(&w->parked_ns, memory_order_relaxed);

@@ -29,7 +29,7 @@ typedef struct span {
   const char *id, *parent, *start;
   struct span **kids;
   size_t nkids, capkids;
-  bool placed;
+  bool placed, shown;
 } span;
 
 static const char *str(const json_t *o, const char *k) {
@@ -119,15 +119,24 @@ static int by_start(const void *a, const void *b) {
   return strcmp((*(span *const *)a)->start, (*(span *const *)b)->start);
 }
 
+static int by_id(const void *a, const void *b) {
+  return strcmp((*(span *const *)a)->id, (*(span *const *)b)->id);
+}
+
 /* A chain is as deep as its handlers nested; a log file is read as it is, so the
  * printing stops going deeper somewhere rather than run out of stack. */
 #define DEPTH_MAX 256
 
-static void print_tree(const span *s, int depth) {
+/* shown: a span is printed once, so spans that name each other as parents (a file
+ * can say anything) print once each and end the walk. */
+static void print_tree(span *s, int depth) {
+  if (s->shown)
+    return;
   if (depth > DEPTH_MAX) {
     printf("%*s... (deeper spans not shown)\n", DEPTH_MAX * 2, "");
     return;
   }
+  s->shown = true;
   json_t *d = json_object_get(s->r, "duration_us");
   printf("%*s%s %s  %.3f ms  %s  (span %s)\n", depth * 2, "", str(s->r, "name"),
          str(s->r, "handler"), (json_is_number(d) ? json_number_value(d) : 0) / 1000.0,
@@ -136,10 +145,12 @@ static void print_tree(const span *s, int depth) {
     print_tree(s->kids[i], depth + 1);
 }
 
-static json_t *json_tree(const span *s, int depth) {
+static json_t *json_tree(span *s, int depth) {
+  s->shown = true;
   json_t *o = json_deep_copy(s->r), *kids = json_array();
   for (size_t i = 0; depth < DEPTH_MAX && i < s->nkids; i++)
-    json_array_append_new(kids, json_tree(s->kids[i], depth + 1));
+    if (!s->kids[i]->shown)
+      json_array_append_new(kids, json_tree(s->kids[i], depth + 1));
   json_object_set_new(o, "children", kids);
   return o;
 }
@@ -190,12 +201,22 @@ int trL_cmd_trace(int argc, char **argv) {
   }
   if (rc == TR_EXIT_OK) {
     qsort(v, n, sizeof *v, by_start);
-    /* Each span under its parent when the parent is here; the others are roots. */
+    /* Each span under its parent when the parent is here (found by id in a sorted
+     * copy: a file may hold many spans of one chain); the others are roots. */
+    span **ids = malloc(n * sizeof *ids);
+    if (!ids)
+      rc = TR_EXIT_FAIL;
+    else {
+      memcpy(ids, v, n * sizeof *ids);
+      qsort(ids, n, sizeof *ids, by_id);
+    }
     for (size_t i = 0; i < n && rc == TR_EXIT_OK; i++) {
-      for (size_t j = 0; j < n; j++) {
-        if (j == i || !v[i]->parent[0] || strcmp(v[j]->id, v[i]->parent))
-          continue;
-        span *p = v[j];
+      if (!v[i]->parent[0])
+        continue;
+      span key = {.id = v[i]->parent}, *kp = &key;
+      span **hit = bsearch(&kp, ids, n, sizeof *ids, by_id);
+      if (hit && *hit != v[i]) {
+        span *p = *hit;
         if (p->nkids == p->capkids) {
           size_t nc = p->capkids ? p->capkids * 2 : 4;
           span **nk = realloc(p->kids, nc * sizeof *nk);
@@ -208,19 +229,22 @@ int trL_cmd_trace(int argc, char **argv) {
         }
         p->kids[p->nkids++] = v[i];
         v[i]->placed = true;
-        break;
       }
     }
+    free(ids);
     json_t *roots = o.json ? json_array() : NULL;
     if (!o.json)
       printf("trace %s: %zu span%s\n", id, n, n == 1 ? "" : "s");
-    for (size_t i = 0; i < n && rc == TR_EXIT_OK; i++) {
-      if (v[i]->placed)
-        continue;
-      if (o.json)
-        json_array_append_new(roots, json_tree(v[i], 1));
-      else
-        print_tree(v[i], 1);
+    /* The roots, then any span no root reached (a cycle of parents), as a root. */
+    for (int pass = 0; pass < 2; pass++) {
+      for (size_t i = 0; i < n && rc == TR_EXIT_OK; i++) {
+        if (v[i]->shown || (pass == 0 && v[i]->placed))
+          continue;
+        if (o.json)
+          json_array_append_new(roots, json_tree(v[i], 1));
+        else
+          print_tree(v[i], 1);
+      }
     }
     if (o.json) {
       json_t *out = json_pack("{s:s, s:I, s:o}", "trace", id, "spans", (json_int_t)n, "roots",

@@ -440,6 +440,8 @@ static void terminate(troupe_actor *self, const troupe_exit_reason *why) {
   if (c->job == TRP_JOB_INVOKE) /* killed or stopped mid-invocation: say so */
     trP_invoke_answer(c, TROUPE_E_NOT_RUNNING, "the component stopped",
                       strlen("the component stopped"));
+  if (c->job == TRP_JOB_HANDLE || c->job == TRP_JOB_INVOKE)
+    c->job_outcome = orderly ? "stopped" : "killed"; /* its span ends here */
   if (c->acked || c->ready)
     trP_event_stopped(c, why);
   if (!c->acked && c->parent && !c->start_failed) {

@@ -449,6 +449,10 @@ static int i_send_after(troupe_wasm_hostcall *call, void *u, const troupe_wasm_v
     return RET_I64(TROUPE_E_NOMEM);
   uint64_t id = ++c->next_timer;
   m->corr = id;
+  /* A timer begins a chain of its own when it fires: a component that re-arms its timer
+   * at each tick would otherwise extend one chain (and, sampled, log a span a tick)
+   * for as long as it lives. */
+  m->tr = (troupe_trace){0};
   troupe_timer *t = NULL;
   troupe_send_args a = {.from = c->self_id, .to = c->self_id, .tag = TRP_TAG_MSG, .data = m,
                         .len = sizeof *m + len, .release = trP_msg_release, .release_user = m};

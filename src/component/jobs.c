@@ -211,6 +211,8 @@ int trP_begin_invoke(trP_comp *c, const troupe_message *m, troupe_err *err) {
   const uint8_t *p = (const uint8_t *)m->data + sizeof w;
   size_t rest = m->len - sizeof w;
   c->job_corr = m->corr;
+  /* Counted in here, refused or not: a refused one's error answer counts as one out. */
+  trP_stat_add(&c->st.msgs_in, 1);
   if (w.name_len > rest || w.name_len >= sizeof c->job_fn_buf) {
     trP_invoke_answer(c, TROUPE_E_INVAL, "bad invocation", 14);
     return TROUPE_CONTINUE;
@@ -240,7 +242,6 @@ int trP_begin_invoke(trP_comp *c, const troupe_message *m, troupe_err *err) {
   }
   const uint8_t *args = p + w.name_len;
   size_t nargs = rest - w.name_len;
-  trP_stat_add(&c->st.msgs_in, 1);
   if (c->metrics) {
     trP_stat_add(&c->st.bytes_in, nargs);
     __builtin_prefetch(&c->st.hist[1], 1, 3);

@@ -48,7 +48,10 @@ static int try_deliver(trP_comp *c) {
   if (!m)
     return TROUPE_E_NOMEM;
   m->tr = w->tr; /* made during the handler; this copy may be made after it */
-  return trP_msg_deliver(c->host->rt, m, 0);
+  int rc = trP_msg_deliver(c->host->rt, m, 0);
+  if (rc == TROUPE_OK)
+    trP_count_out(c, w->len);
+  return rc;
 }
 
 static void finish(trP_comp *c) {

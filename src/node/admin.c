@@ -109,6 +109,8 @@ static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status, cons
   MHD_add_response_header(r, "Content-Type", type);
   MHD_add_response_header(r, "Cache-Control", "no-store");
   MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+  if (status == 401)
+    MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"troupe\"");
   enum MHD_Result ok = MHD_queue_response(conn, status, r);
   MHD_destroy_response(r);
   return ok;
@@ -180,8 +182,8 @@ static bool token_ok(troupe_admin *a, struct MHD_Connection *conn) {
   const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
   if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
     given = auth + 7;
-  else if (!(given = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token")))
-    given = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "troupe_token");
+  else
+    given = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token");
   if (!given || strlen(given) != a->token_len)
     return false;
   return sodium_memcmp(given, a->token, a->token_len) == 0; /* constant time */
@@ -204,7 +206,7 @@ static bool host_ok(struct MHD_Connection *conn) {
 /* ---- routes ------------------------------------------------------------------------- */
 typedef struct reqctx {
   trN_buf body;
-  bool too_large;
+  bool too_large, nomem;
 } reqctx;
 
 static bool get_uint_arg(struct MHD_Connection *conn, const char *key, uint64_t max,
@@ -297,18 +299,59 @@ static enum MHD_Result component_route(troupe_admin *a, struct MHD_Connection *c
   return run_op(a, conn, r);
 }
 
-/* The observer page's files (admin_assets.h). Opened as /?token=T on a node with a
- * token, the page's answer also sets T as a cookie (HttpOnly, SameSite=Strict: sent
- * only by this page's own requests), so its script, style sheet, API calls and event
- * stream carry it without the script handling the token. */
+/* index.html for a node with a token: its script and style sheet named with the token
+ * (they are fetched by the browser, which cannot add a header; a cookie would go to
+ * every other service on the same host, whatever its port). malloc'd, or NULL. */
+static char *page_with_token(const trN_asset *f, const char *token, size_t *len) {
+  static const char *const refs[] = {"\"observer.js\"", "\"observer.css\""};
+  trN_buf b = {0};
+  const char *p = (const char *)f->data, *end = p + f->len;
+  bool oom = false;
+  while (p < end && !oom) {
+    const char *hit = NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < 2; i++) {
+      const char *h = strstr(p, refs[i]); /* the data ends with a NUL (EmbedFiles) */
+      if (h && (!hit || h < hit)) {
+        hit = h;
+        k = i;
+      }
+    }
+    if (!hit) {
+      oom = trN_buf_put(&b, p, (size_t)(end - p)) != 0;
+      break;
+    }
+    size_t rl = strlen(refs[k]);
+    oom = trN_buf_put(&b, p, (size_t)(hit - p) + rl - 1) || trN_buf_puts(&b, "?token=") ||
+          trN_buf_puts(&b, token) || trN_buf_puts(&b, "\"");
+    p = hit + rl;
+  }
+  if (oom) {
+    trN_buf_free(&b);
+    return NULL;
+  }
+  *len = b.len;
+  return b.p;
+}
+
+/* The observer page's files (admin_assets.h). */
 static enum MHD_Result page(troupe_admin *a, struct MHD_Connection *conn, const char *url) {
   const char *want = strcmp(url, "/") ? url : "/index.html";
   for (size_t i = 0; i < trN_observer_assets_count; i++) {
     const trN_asset *f = &trN_observer_assets[i];
     if (strcmp(f->path, want))
       continue;
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(f->len, (void *)f->data, MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r;
+    if (a->token && !strcmp(f->path, "/index.html")) { /* token_ok has checked it */
+      size_t len;
+      char *text = page_with_token(f, a->token, &len);
+      if (!text)
+        return trN_admin_error(conn, 500, "NOMEM", "out of memory");
+      r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+      if (!r)
+        free(text);
+    } else
+      r = MHD_create_response_from_buffer(f->len, (void *)f->data, MHD_RESPMEM_PERSISTENT);
     if (!r)
       return MHD_NO;
     MHD_add_response_header(r, "Content-Type", f->type);
@@ -316,12 +359,6 @@ static enum MHD_Result page(troupe_admin *a, struct MHD_Connection *conn, const 
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Content-Security-Policy",
                             "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
-    const char *t = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token");
-    if (a->token && t) { /* token_ok has checked it */
-      char cookie[400];
-      snprintf(cookie, sizeof cookie, "troupe_token=%s; Path=/; HttpOnly; SameSite=Strict", t);
-      MHD_add_response_header(r, "Set-Cookie", cookie);
-    }
     enum MHD_Result ok = MHD_queue_response(conn, 200, r);
     MHD_destroy_response(r);
     return ok;
@@ -385,37 +422,43 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   (void)version;
   troupe_admin *a = cls;
   reqctx *x = *con_cls;
-  if (!x) { /* the headers: make the request's context, then take the body */
+  bool post = !strcmp(method, "POST"), get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+  if (!x) {
+    /* The headers are in: who may ask, and what, is decided before any body is read
+     * (a refused client does not get to send its megabyte first). */
     if (!(x = calloc(1, sizeof *x)))
       return MHD_NO;
     *con_cls = x;
+    if (a->token ? !token_ok(a, conn) : !host_ok(conn)) {
+      if (!a->token)
+        return trN_admin_error(conn, 403, "DENIED", "the Host header must name loopback");
+      return trN_admin_error(conn, 401, "UNAUTHORIZED", "a bearer token is required");
+    }
+    if (!post && !get)
+      return trN_admin_error(conn, 405, "METHOD", "method %s: GET or POST", method);
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    if (cl && strtoull(cl, NULL, 10) > BODY_MAX)
+      return trN_admin_error(conn, 413, "TOO_LARGE", "a body is at most %u bytes", BODY_MAX);
+    if (post) {
+      const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+      if (!ct || strncasecmp(ct, "application/json", 16) != 0)
+        return trN_admin_error(conn, 415, "BAD_REQUEST", "a POST needs Content-Type: "
+                                                         "application/json");
+    }
     return MHD_YES;
   }
   if (*upload_len) {
-    if (!x->too_large && x->body.len + *upload_len <= BODY_MAX)
-      x->too_large = trN_buf_put(&x->body, upload, *upload_len) != 0;
-    else
-      x->too_large = true;
+    if (x->body.len + *upload_len > BODY_MAX)
+      x->too_large = true; /* chunked: no Content-Length to refuse it by */
+    else if (!x->too_large && !x->nomem)
+      x->nomem = trN_buf_put(&x->body, upload, *upload_len) != 0;
     *upload_len = 0;
     return MHD_YES;
   }
-  if (a->token ? !token_ok(a, conn) : !host_ok(conn)) {
-    enum MHD_Result r = a->token
-        ? trN_admin_error(conn, 401, "UNAUTHORIZED", "a bearer token is required")
-        : trN_admin_error(conn, 403, "DENIED", "the Host header must name loopback");
-    return r;
-  }
-  bool post = !strcmp(method, "POST"), get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
-  if (!post && !get)
-    return trN_admin_error(conn, 405, "METHOD", "method %s: GET or POST", method);
   if (x->too_large)
     return trN_admin_error(conn, 413, "TOO_LARGE", "a body is at most %u bytes", BODY_MAX);
-  if (post) {
-    const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-    if (!ct || strncasecmp(ct, "application/json", 16) != 0)
-      return trN_admin_error(conn, 415, "BAD_REQUEST", "a POST needs Content-Type: "
-                                                       "application/json");
-  }
+  if (x->nomem)
+    return trN_admin_error(conn, 500, "NOMEM", "out of memory for the body");
   return route(a, conn, url, post, x);
 }
 
@@ -433,13 +476,18 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 /* ---- start / stop ------------------------------------------------------------------- */
+/* Letters, digits and -._~+/= (base64 and hex tokens fit): nothing that needs quoting
+ * in a header or in the page's URLs. */
 static bool token_valid(const char *t) {
   size_t n = strlen(t);
   if (n < 8 || n > 256)
     return false;
-  for (size_t i = 0; i < n; i++)
-    if (t[i] <= ' ' || t[i] > '~')
+  for (size_t i = 0; i < n; i++) {
+    char c = t[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          strchr("-._~+/=", c)))
       return false;
+  }
   return true;
 }
 
@@ -450,8 +498,8 @@ int troupe_admin_start(const troupe_admin_config *cfg, troupe_admin **out, troup
   if (!cfg || !cfg->host || !cfg->node || !cfg->addr)
     return troupe_err_set(err, TROUPE_E_INVAL, "admin_start: host, node and addr required");
   if (cfg->token && !token_valid(cfg->token))
-    return troupe_err_set(err, TROUPE_E_INVAL, "http token: 8-256 printable ASCII bytes, "
-                                               "no spaces");
+    return troupe_err_set(err, TROUPE_E_INVAL, "http token: 8-256 letters, digits or "
+                                               "-._~+/=");
   if (sodium_init() < 0)
     return troupe_err_set(err, TROUPE_E_INTERNAL, "http: libsodium failed to initialise");
   bool loopback;
@@ -487,7 +535,9 @@ int troupe_admin_start(const troupe_admin_config *cfg, troupe_admin **out, troup
   unsigned max = cfg->max_clients ? cfg->max_clients : 64;
   a->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
                           NULL, NULL, on_request, a, MHD_OPTION_LISTEN_SOCKET, fd,
-                          MHD_OPTION_CONNECTION_LIMIT, max, MHD_OPTION_CONNECTION_TIMEOUT,
+                          MHD_OPTION_CONNECTION_LIMIT, max,
+                          MHD_OPTION_PER_IP_CONNECTION_LIMIT, (max + 1) / 2,
+                          MHD_OPTION_CONNECTION_TIMEOUT,
                           (unsigned)120, MHD_OPTION_NOTIFY_COMPLETED, on_done, a,
                           MHD_OPTION_END);
   if (!a->d) {

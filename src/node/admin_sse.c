@@ -29,7 +29,9 @@ typedef struct stream {
   size_t off;
 } stream;
 
-/* Records (one JSON object per line) into "data: {...}\n\n" events. */
+/* Records (one JSON object per line) into "data: {...}\n\n" events; the last one also
+ * carries the tap's cursor after the batch as its id, which a reconnecting browser
+ * sends back (Last-Event-ID) so that the stream resumes after it. */
 static int frame(stream *s, const trN_buf *lines) {
   if (!lines->len)
     return TROUPE_OK;
@@ -37,8 +39,12 @@ static int frame(stream *s, const trN_buf *lines) {
   while (p < end) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-    if (n && (trN_buf_puts(&s->pending, "data: ") || trN_buf_put(&s->pending, p, n) ||
-              trN_buf_puts(&s->pending, "\n\n")))
+    bool last = p + n + 1 >= end;
+    char id[40] = "";
+    if (last)
+      snprintf(id, sizeof id, "id: %llu\n", (unsigned long long)s->cursor);
+    if (n && (trN_buf_puts(&s->pending, id) || trN_buf_puts(&s->pending, "data: ") ||
+              trN_buf_put(&s->pending, p, n) || trN_buf_puts(&s->pending, "\n\n")))
       return TROUPE_E_NOMEM;
     p += n + 1;
   }
@@ -100,6 +106,13 @@ enum MHD_Result trN_admin_events(troupe_admin *a, struct MHD_Connection *conn) {
     return trN_admin_error(conn, 500, "IO", "no pipe for the stream");
   }
   s->cursor = trN_tap_cursor(a->ops.tap, 0); /* from now on */
+  const char *last = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
+  if (last && *last) { /* a reconnection: on from where it was (the tap reports a gap) */
+    char *end;
+    unsigned long long v = strtoull(last, &end, 10);
+    if (!*end && v <= s->cursor)
+      s->cursor = v;
+  }
   trN_tap_watch(a->ops.tap, s->wake[1]);
   /* The stream's first bytes: how long a browser waits before it reconnects. */
   if (trN_buf_puts(&s->pending, "retry: 2000\n\n")) {

@@ -357,6 +357,8 @@ static void test_token(void **state) {
   troupe_err err;
   assert_int_equal(start_admin(f, "0.0.0.0:0", "short", &a, &err), TROUPE_E_INVAL);
   assert_int_equal(start_admin(f, "0.0.0.0:0", "has a space", &a, &err), TROUPE_E_INVAL);
+  assert_int_equal(start_admin(f, "0.0.0.0:0", "semi;colon;token", &a, &err), TROUPE_E_INVAL);
+  assert_int_equal(start_admin(f, "0.0.0.0:0", "quote\"token\"x", &a, &err), TROUPE_E_INVAL);
   const char *token = "s3cret-t0ken-for-tests";
   assert_int_equal(start_admin(f, "0.0.0.0:0", token, &a, &err), 0);
   uint16_t port = troupe_admin_port(a);
@@ -372,10 +374,11 @@ static void test_token(void **state) {
       {"/api/node?token=nope", NULL, 401},
       {"/api/node", "Authorization: Bearer s3cret-t0ken-for-tests\r\n", 200},
       {"/metrics?token=s3cret-t0ken-for-tests", NULL, 200},
-      /* the page's cookie (set when it is opened with ?token=) */
-      {"/api/node", "Cookie: troupe_token=s3cret-t0ken-for-tests\r\n", 200},
-      {"/api/node", "Cookie: troupe_token=s3cret\r\n", 401},
+      /* no cookie is taken (a cookie goes to every port of the host) */
+      {"/api/node", "Cookie: troupe_token=s3cret-t0ken-for-tests\r\n", 401},
       {"/", NULL, 401},
+      {"/observer.js", NULL, 401},
+      {"/observer.js?token=s3cret-t0ken-for-tests", NULL, 200},
       /* with a token any Host is fine: the token is the check */
       {"/api/node", "Host: far.away\r\nAuthorization: Bearer s3cret-t0ken-for-tests\r\n", 200},
   };
@@ -391,11 +394,17 @@ static void test_token(void **state) {
     }
     resp_free(&r);
   }
-  /* Opened with the token, the page sets it as a cookie its own requests carry. */
+  /* Opened with the token, the page names its script and style sheet with it (the
+   * browser fetches them without the page's header), and sets no cookie. */
   resp r = http(port, "GET", "/?token=s3cret-t0ken-for-tests", NULL, NULL, 0);
   assert_int_equal(r.status, 200);
-  assert_non_null(strstr(r.head, "Set-Cookie: troupe_token=s3cret-t0ken-for-tests; Path=/; "
-                                  "HttpOnly; SameSite=Strict"));
+  assert_non_null(strstr(r.body, "src=\"observer.js?token=s3cret-t0ken-for-tests\""));
+  assert_non_null(strstr(r.body, "href=\"observer.css?token=s3cret-t0ken-for-tests\""));
+  assert_null(strstr(r.head, "Set-Cookie"));
+  resp_free(&r);
+  /* A 401 says what it wants. */
+  r = http(port, "GET", "/api/node", NULL, NULL, 0);
+  assert_non_null(strstr(r.head, "WWW-Authenticate: Bearer"));
   resp_free(&r);
   troupe_admin_stop(a);
 }
@@ -420,14 +429,18 @@ static void test_bad_addresses(void **state) {
 }
 
 /* ---- events ----------------------------------------------------------------------- */
-static int open_events(uint16_t port) {
+static int open_events_from(uint16_t port, const char *last_id) {
   int fd = connect_port(port);
-  char req[256];
-  int n = snprintf(req, sizeof req, "GET /api/events HTTP/1.1\r\nHost: localhost:%u\r\n\r\n",
-                   (unsigned)port);
+  char req[256], extra[64] = "";
+  if (last_id)
+    snprintf(extra, sizeof extra, "Last-Event-ID: %s\r\n", last_id);
+  int n = snprintf(req, sizeof req, "GET /api/events HTTP/1.1\r\nHost: localhost:%u\r\n%s\r\n",
+                   (unsigned)port, extra);
   send_all(fd, req, (size_t)n);
   return fd;
 }
+
+static int open_events(uint16_t port) { return open_events_from(port, NULL); }
 
 /* Read from fd until `needle` was seen (true) or 20 s passed. */
 static bool read_until(int fd, const char *needle, char **seen) {
@@ -467,7 +480,13 @@ static void test_events_stream(void **state) {
   assert_true(read_until(fd, "\"event\":\"component_started\"", &seen));
   assert_non_null(strstr(seen, "data: {"));
   assert_non_null(strstr(seen, "\"name\":\"counter\""));
+  assert_non_null(strstr(seen, "\nid: ")); /* the position to resume from */
   free(seen);
+  close(fd);
+  /* A reconnecting browser sends the last id it saw: the stream resumes after it, here
+   * from the start of what the node keeps (the components' starts are there). */
+  fd = open_events_from(f->port, "0");
+  assert_true(read_until(fd, "\"event\":\"component_started\"", NULL));
   close(fd);
 }
 

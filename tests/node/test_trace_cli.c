@@ -3,8 +3,9 @@
  * command as a subprocess: a chain traced in a running node (an embedder-sampled ask
  * through a component that asks another) printed as a tree from the node's kept records
  * over its control socket; then a log file written here -- nesting, start order, an
- * orphan span, lines that are not JSON or not spans, a chain 5,000 spans deep (printed
- * to a cut, not a crash) -- and the command's errors with their exit statuses.
+ * orphan span, lines that are not JSON or not spans, spans that are each other's parent,
+ * a chain 5,000 spans deep (printed to a cut, not a crash) -- and the command's errors
+ * with their exit statuses.
  */
 #include "test_control_util.h"
 
@@ -109,6 +110,19 @@ static void test_log_file(void **state) {
   ct_run_free(&r);
   r = ct_troupe(n->dir, "trace", "AB", "--log", path); /* hex in capitals */
   assert_int_equal(r.status, 0);
+  ct_run_free(&r);
+
+  /* Spans that name each other as parents (a file can say anything): each printed once. */
+  write_file(path,
+             SPAN("0000000000000077", "000000000000000a", "000000000000000b", "p", "ask",
+                  "2026-01-01T00:00:01Z", "1", "ok")
+             SPAN("0000000000000077", "000000000000000b", "000000000000000a", "q", "ask",
+                  "2026-01-01T00:00:02Z", "1", "ok"));
+  r = ct_troupe(n->dir, "trace", "77", "--log", path);
+  assert_int_equal(r.status, 0);
+  assert_non_null(strstr(r.out, "2 spans"));
+  assert_non_null(strstr(r.out, "p ask"));
+  assert_non_null(strstr(r.out, "q ask"));
   ct_run_free(&r);
 
   /* A chain 5,000 spans deep: printed down to a cut, no crash. */

@@ -4,7 +4,8 @@
  * clock) and turns differences into rates; every two seconds /api/tree (the supervision
  * tree); /api/events streams the node's log records as they happen. Plots are SVG
  * polylines drawn here. A token given as ?token= in the page's address goes with every
- * request (a header for fetch, the query for the event stream, which cannot set one).
+ * request (a header for fetch, the query for the event stream, which cannot set one;
+ * the node names this script and the style sheet with it).
  */
 'use strict';
 
@@ -15,6 +16,7 @@ const EVENTS_KEPT = 300;
 const comps = new Map();   /* id -> {row, info, msgs[], mem[], rst[], last} */
 let treeShape = '';
 let selected = null;       /* the id shown in the detail pane */
+let selectedInfo = null;   /* its full `info` (top's short rows lack last_exit) */
 
 function api(path, opts = {}) {
   const headers = Object.assign({}, opts.headers || {});
@@ -165,7 +167,8 @@ async function pollTop() {
       `${n.components} components · ${busy}/${n.workers.length} workers awake · ` +
       `${n.runtime.live} actors · up ${Math.round(n.uptime_ms / 1000)} s`;
   }
-  if (selected !== null && comps.has(selected)) showFacts(comps.get(selected).info);
+  if (selected !== null && comps.has(selected))
+    showFacts(Object.assign({}, selectedInfo || {}, comps.get(selected).info));
 }
 
 function push(a, v) {
@@ -192,8 +195,12 @@ async function select(id) {
   document.getElementById('detail-title').textContent = e ? e.info.name : String(id);
   document.getElementById('detail').hidden = false;
   setResult('', false);
+  selectedInfo = null;
   const { body } = await api('/api/components/' + id);
-  if (body.ok) showFacts(body.component);
+  if (body.ok && selected === id) {
+    selectedInfo = body.component;
+    showFacts(body.component);
+  }
 }
 
 function setResult(text, bad) {
@@ -252,8 +259,11 @@ function addEvent(rec) {
 }
 
 async function startEvents() {
-  const { body } = await api('/api/logs?lines=50');
-  if (body.ok) for (const r of body.records) addEvent(r);
+  try { /* the kept records first; the stream opens whatever happens here */
+    const { body } = await api('/api/logs?lines=50');
+    if (body.ok) for (const r of body.records) addEvent(r);
+  } catch (err) { /* the stream still shows what comes */ }
+  /* A reconnecting EventSource sends the last id it saw: the node resumes after it. */
   const es = new EventSource('/api/events' + (TOKEN ? '?token=' + encodeURIComponent(TOKEN) : ''));
   const conn = document.getElementById('conn');
   es.onopen = () => { conn.textContent = 'live'; conn.className = 'conn up'; };
