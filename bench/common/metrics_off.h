@@ -2,9 +2,10 @@
  * bench/common/metrics_off.h: what the actor and component suites' reports share for
  * issue #13's rule that metrics stay on -- each row measured with the metrics on and,
  * in the same run, off (the drivers' BENCH_METRICS=off: a runtime or host made with
- * no_metrics; the run scripts go on, off, off, on and the reports take each side's
- * mean), and the cost of having them on in percent: positive when on is worse (slower,
- * fewer per second, more bytes). The goal is at most 3% on every row.
+ * no_metrics; the run scripts go on, off, off, on and the reports compare each side's
+ * best run: a run on this VM is only ever made worse by noise), and the cost of having
+ * them on in percent: positive when on is worse (slower, fewer per second, more
+ * bytes). The goal is at most 3% on every row.
  */
 #ifndef TROUPE_BENCH_METRICS_OFF_H
 #define TROUPE_BENCH_METRICS_OFF_H
@@ -35,9 +36,9 @@ static inline void bmo_print(const char *const *names, const bool *higher_better
   int both = 0, within = 0, worst = -1;
   double worst_pct = -INFINITY;
   printf("\nmetrics on vs off (each row group run on, off, off, on -- BENCH_METRICS=off --\n"
-         "each side the mean of its two runs; cost: how much worse with them on, goal\n"
-         "<= %.0f%%; this VM's run-to-run spread is several %% on some rows):\n",
-         BMO_GOAL_PCT);
+         "each side the best of its two runs, as noise only makes a run worse; cost: how\n"
+         "much worse with them on, goal <= %.0f%%; tails and this VM's bimodal rows still\n"
+         "move by more than that either way):\n", BMO_GOAL_PCT);
   printf("  %-32s %12s %12s %8s\n", "row", "on", "off", "cost");
   for (int i = 0; i < n; i++) {
     double c = bmo_cost_pct(on[i], off[i], higher_better[i]);
