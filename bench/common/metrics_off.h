@@ -30,6 +30,37 @@ static inline double bmo_cost_pct(double on, double off, bool higher_better) {
   return higher_better ? (off - on) / off * 100.0 : (on - off) / off * 100.0;
 }
 
+/* One more run of a row: its mean and its best so far (n runs before this one). */
+static inline void bmo_take(double *mean, double *best, int *n, double v, bool higher_better) {
+  *mean = *n ? (*mean * *n + v) / (*n + 1) : v;
+  if (!*n || (higher_better ? v > *best : v < *best))
+    *best = v;
+  (*n)++;
+}
+
+/* The JSON row's fields of the comparison (nothing when the row has no run off). */
+static inline void bmo_json(FILE *f, double off_mean, double on_best, double off_best,
+                            bool higher_better) {
+  if (isnan(off_mean))
+    return;
+  fprintf(f, ", \"troupe_metrics_off\": %.6g", off_mean);
+  double c = bmo_cost_pct(on_best, off_best, higher_better);
+  if (!isnan(c))
+    fprintf(f, ", \"metrics_cost_pct\": %.3g", c);
+}
+
+/* The report's section, from a table of rows whose row_def has name and higher_better. */
+#define BMO_PRINT(defs, n, on_best, off_best)                                               \
+  do {                                                                                     \
+    const char *names_[n];                                                                 \
+    bool hb_[n];                                                                           \
+    for (int i_ = 0; i_ < (n); i_++) {                                                     \
+      names_[i_] = (defs)[i_].name;                                                        \
+      hb_[i_] = (defs)[i_].higher_better;                                                  \
+    }                                                                                      \
+    bmo_print(names_, hb_, (on_best), (off_best), (n));                                    \
+  } while (0)
+
 /* The section after the table: every row measured both ways, and a verdict line. */
 static inline void bmo_print(const char *const *names, const bool *higher_better,
                              const double *on, const double *off, int n) {

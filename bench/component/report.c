@@ -135,11 +135,7 @@ static void load(const char *path, side *s) {
     while (i < NDEFS && strcmp(defs[i].name, name))
       i++;
     if (i < NDEFS) {
-      s->v[i] = n[i] ? (s->v[i] * n[i] + v) / (n[i] + 1) : v;
-      bool better = defs[i].higher_better ? v > s->best[i] : v < s->best[i];
-      if (!n[i] || better)
-        s->best[i] = v;
-      n[i]++;
+      bmo_take(&s->v[i], &s->best[i], &n[i], v, defs[i].higher_better);
     } else
       fprintf(stderr, "bench-component: %s: unknown row %s\n", path, name);
   }
@@ -227,15 +223,8 @@ int tbc_report(const char *troupe_path, const char *erlang_path, const char *jso
   for (int i = 0; i < NDEFS; i++)
     if (defs[i].note)
       printf("  %-26s %s\n", defs[i].name, defs[i].note);
-  if (off_path) {
-    const char *names[NDEFS];
-    bool hb[NDEFS];
-    for (int i = 0; i < NDEFS; i++) {
-      names[i] = defs[i].name;
-      hb[i] = defs[i].higher_better;
-    }
-    bmo_print(names, hb, t.best, o.best, NDEFS);
-  }
+  if (off_path)
+    BMO_PRINT(defs, NDEFS, t.best, o.best);
 
   FILE *f = fopen(json_path, "w");
   if (!f) {
@@ -252,13 +241,7 @@ int tbc_report(const char *troupe_path, const char *erlang_path, const char *jso
     double g = goal_of(&t, i);
     if (g >= 0)
       fprintf(f, ", \"goal\": %.6g", g);
-    if (!isnan(o.v[i])) {
-      fputs(", \"troupe_metrics_off\": ", f);
-      json_num(f, o.v[i]);
-      double c = bmo_cost_pct(t.best[i], o.best[i], defs[i].higher_better);
-      if (!isnan(c))
-        fprintf(f, ", \"metrics_cost_pct\": %.3g", c);
-    }
+    bmo_json(f, o.v[i], t.best[i], o.best[i], defs[i].higher_better);
     if (isnan(t.v[i]))
       fputs(", \"error\": \"not measured on the troupe side (see the run's output)\"", f);
     fprintf(f, "}%s\n", i + 1 < NDEFS ? "," : "");

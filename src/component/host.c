@@ -35,6 +35,8 @@ troupe_runtime *troupe_host_runtime(troupe_host *h) {
   return h ? h->rt : NULL;
 }
 
+troupe_broker *troupe_host_broker(troupe_host *h) { return h ? h->broker : NULL; }
+
 const char *troupe_component_state_name(troupe_component_state s) {
   switch (s) {
   case TROUPE_COMPONENT_CREATING:

@@ -104,5 +104,3 @@ int troupe_host_metrics(troupe_host *h, troupe_component_id id, troupe_component
   trP_rec_unref(r);
   return TROUPE_OK;
 }
-
-troupe_broker *troupe_host_broker(troupe_host *h) { return h ? h->broker : NULL; }

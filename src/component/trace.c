@@ -15,18 +15,20 @@
 
 #include <stdio.h>
 
-troupe_trace trP_trace_out(troupe_host *h) {
-  troupe_trace t = troupe_trace_current();
-  if (t.id)
-    return t;
+/* A chain begins: a new id, no parent, sampled at the host's rate. */
+static troupe_trace chain_new(const troupe_host *h) {
   return (troupe_trace){.id = troupe_trace_id_new(), .parent = 0,
                         .sampled = troupe_trace_sample(h->trace_sample)};
 }
 
+troupe_trace trP_trace_out(troupe_host *h) {
+  troupe_trace t = troupe_trace_current();
+  return t.id ? t : chain_new(h);
+}
+
 void trP_span_begin(trP_comp *c, troupe_trace in) {
   if (!in.id)
-    in = (troupe_trace){.id = troupe_trace_id_new(), .parent = 0,
-                        .sampled = troupe_trace_sample(c->host->trace_sample)};
+    in = chain_new(c->host);
   c->job_trace = in;
   /* Only a logged span needs an id: an unsampled chain's parents are never looked up. */
   c->job_span = in.sampled ? troupe_trace_id_new() : 0;

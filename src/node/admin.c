@@ -100,8 +100,8 @@ static int listen_on(const char *addr, bool *loopback, int *fd_out, uint16_t *po
 }
 
 /* ---- answers ------------------------------------------------------------------------ */
-static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status, const char *type,
-                              const char *body, size_t len) {
+enum MHD_Result trN_admin_answer(struct MHD_Connection *conn, unsigned status, const char *type,
+                                 const char *body, size_t len) {
   struct MHD_Response *r =
       MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
   if (!r)
@@ -126,8 +126,8 @@ enum MHD_Result trN_admin_error(struct MHD_Connection *conn, unsigned status, co
   json_t *o = json_pack("{s:b, s:s, s:o}", "ok", 0, "error", name, "message", trN_json_text(msg));
   char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
   json_decref(o);
-  enum MHD_Result r = s ? answer(conn, status, "application/json", s, strlen(s))
-                        : answer(conn, 500, "application/json", "{\"ok\":false}", 12);
+  enum MHD_Result r = s ? trN_admin_answer(conn, status, "application/json", s, strlen(s))
+                        : trN_admin_answer(conn, 500, "application/json", "{\"ok\":false}", 12);
   free(s);
   return r;
 }
@@ -171,7 +171,7 @@ static enum MHD_Result run_op(troupe_admin *a, struct MHD_Connection *conn, json
     status = status_of(e ? e : "");
   }
   json_decref(resp);
-  enum MHD_Result r = answer(conn, status, "application/json", out.p, out.len - 1); /* \n */
+  enum MHD_Result r = trN_admin_answer(conn, status, "application/json", out.p, out.len - 1); /* \n */
   trN_buf_free(&out);
   return r;
 }
@@ -377,7 +377,7 @@ static enum MHD_Result route(troupe_admin *a, struct MHD_Connection *conn, const
     troupe_err e;
     if (troupe_admin_metrics_text(a->ops.host, a->ops.node, &text, &len, &e))
       return trN_admin_error(conn, 500, "NOMEM", "%s", e.msg);
-    enum MHD_Result r = answer(conn, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+    enum MHD_Result r = trN_admin_answer(conn, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
     free(text);
     return r;
   }

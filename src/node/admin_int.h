@@ -24,6 +24,9 @@ struct troupe_admin {
   int stop_pipe[2];        /* a byte in it: event streams end (stop) */
 };
 
+/* body (copied) as the answer, with the headers every answer of ours has. */
+enum MHD_Result trN_admin_answer(struct MHD_Connection *conn, unsigned status, const char *type,
+                                 const char *body, size_t len);
 /* {"ok":false,"error":NAME,"message":...} with an HTTP status. */
 enum MHD_Result trN_admin_error(struct MHD_Connection *conn, unsigned status, const char *name,
                                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));

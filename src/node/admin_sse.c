@@ -185,14 +185,7 @@ enum MHD_Result trN_admin_node(troupe_admin *a, struct MHD_Connection *conn) {
   json_decref(o);
   if (!s)
     return trN_admin_error(conn, 500, "NOMEM", "out of memory");
-  struct MHD_Response *r = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
-  if (!r) {
-    free(s);
-    return MHD_NO;
-  }
-  MHD_add_response_header(r, "Content-Type", "application/json");
-  MHD_add_response_header(r, "Cache-Control", "no-store");
-  enum MHD_Result ok = MHD_queue_response(conn, 200, r);
-  MHD_destroy_response(r);
+  enum MHD_Result ok = trN_admin_answer(conn, 200, "application/json", s, strlen(s));
+  free(s);
   return ok;
 }
