@@ -174,11 +174,8 @@ int trP_begin_handle(trP_comp *c, int kind, troupe_component_id from, uint32_t t
   troupe_trace in = c->in_trace; /* dispatch's, for this message only */
   c->in_trace = (troupe_trace){0};
   trP_stat_add(&c->st.msgs_in, 1);
-  if (c->metrics) {
+  if (c->metrics)
     trP_stat_add(&c->st.bytes_in, len);
-    /* its bucket is written when the handler ends: fetch that line meanwhile */
-    __builtin_prefetch(&c->st.hist[1], 1, 3);
-  }
   if (c->ex.handle == UINT32_MAX)
     return TROUPE_CONTINUE; /* no handler: the message is consumed, as a counter would */
   if (len > c->lim->max_message_bytes)
@@ -242,10 +239,8 @@ int trP_begin_invoke(trP_comp *c, const troupe_message *m, troupe_err *err) {
   }
   const uint8_t *args = p + w.name_len;
   size_t nargs = rest - w.name_len;
-  if (c->metrics) {
+  if (c->metrics)
     trP_stat_add(&c->st.bytes_in, nargs);
-    __builtin_prefetch(&c->st.hist[1], 1, 3);
-  }
   c->job = TRP_JOB_INVOKE;
   c->job_export = idx;
   trP_span_begin(c, w.tr);

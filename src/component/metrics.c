@@ -53,8 +53,9 @@ static void add(trP_stats *into, const trP_stats *from) {
 }
 _Static_assert(sizeof(trP_stats) % sizeof(uint64_t) == 0 &&
                offsetof(trP_stats, msgs_in) == 0, "trP_stats: a run of uint64_t counters");
-_Static_assert(offsetof(trP_comp, st) + offsetof(trP_stats, hist) <= 64,
-               "trP_comp: rec, host and the scalar counters in one cache line");
+_Static_assert(offsetof(trP_comp, st) == 0 &&
+                   offsetof(trP_stats, hist) + 2 * sizeof(uint64_t) <= 64,
+               "trP_comp: the scalar counters and the first two buckets in line 0");
 
 void trP_stats_read(trP_rec *r, trP_stats *out) {
   memset(out, 0, sizeof *out);
