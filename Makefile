@@ -11,6 +11,12 @@
 #   make bench-<s>    a benchmark suite (engine, actor, component), writing build/bench/<s>.json
 #   make bench-ab SUITE=<s> BASE=<old build dir> [ROUNDS=2]
 #                     the suite for an old build and this one, runs alternating
+#   make bench-pairs SUITE=actor|component ROWS=<groups> [PAIRS=20] [B_ENV=K=V,..]
+#                    [A_ENV=..] [BASE=<old build dir>] [QUICK=1]
+#                     two variants of a driver (this build with A_ENV against B_ENV, or
+#                     against BASE's) run back to back in pairs: the median of the
+#                     pairs' ratios per row, for changes smaller than the VM's noise
+#                     (e.g. B_ENV=BENCH_METRICS=off: what the metrics cost)
 #   make debug        a Debug build in build-debug/
 #   make coverage     gcc build with gcov in build-cov/, every test, then line coverage
 #                     per layer (gcovr; report in build-cov/coverage/); fails when src/
@@ -42,7 +48,7 @@ endif
 CTEST       := ctest --output-on-failure -j$(JOBS)
 
 .PHONY: all deps build run test test-release test-asan test-tsan spec fuzz debug clean \
-        bench-engine bench-actor bench-component bench-ab coverage
+        bench-engine bench-actor bench-component bench-ab bench-pairs coverage
 
 all: build
 
@@ -95,6 +101,14 @@ bench-ab: build
 	@$(DEPS_ENV) scripts/deps.sh bench
 	@[ -n "$(SUITE)" ] && [ -n "$(BASE)" ] || { echo "usage: make bench-ab SUITE=engine|actor|component BASE=<old build dir> [ROUNDS=2]" >&2; exit 2; }
 	@scripts/bench-ab.sh $(SUITE) $(BASE) $(BUILD) $(or $(ROUNDS),2)
+
+bench-pairs: build
+	@$(DEPS_ENV) scripts/deps.sh bench
+	@[ -n "$(SUITE)" ] && [ -n "$(ROWS)" ] || { echo "usage: make bench-pairs SUITE=actor|component ROWS=<groups> [PAIRS=20] [B_ENV=K=V,..] [A_ENV=..] [BASE=<old build dir>] [QUICK=1]" >&2; exit 2; }
+	@cmake --build $(BUILD) --target troupe-bench-$(SUITE) -j$(JOBS) >/dev/null
+	@scripts/bench-pairs.py --suite $(SUITE) --rows $(ROWS) --pairs $(or $(PAIRS),20) \
+	  --build $(BUILD) $(if $(BASE),--base-build $(BASE)) --a-env "$(A_ENV)" --b-env "$(B_ENV)" \
+	  $(if $(QUICK),--quick)
 
 # The counters are zeroed first (old .gcda removed) so the figures are this run's. The
 # report is written even when a test fails; then the target fails as well.

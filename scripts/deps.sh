@@ -17,7 +17,7 @@ build_pkgs=(cmake make gcc clang lld pkgconf libcbor-dev libjansson-dev libxxhas
 test_pkgs=(libcmocka-dev libclang-rt-14-dev wabt binaryen wasi-libc groff-base
            libclang-rt-14-dev-wasm32 rustc libstd-rust-dev-wasm32 cargo nats-server valgrind nodejs
            npm prometheus chromium chromium-driver)
-bench_pkgs=(erlang-nox hyperfine jq)
+bench_pkgs=(erlang-nox hyperfine jq python3)
 coverage_pkgs=(gcovr)   # its own set: `make test` does not need it
 
 want=("${build_pkgs[@]}")
