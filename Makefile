@@ -12,11 +12,12 @@
 #   make bench-ab SUITE=<s> BASE=<old build dir> [ROUNDS=2]
 #                     the suite for an old build and this one, runs alternating
 #   make bench-pairs SUITE=actor|component ROWS=<groups> [PAIRS=20] [B_ENV=K=V,..]
-#                    [A_ENV=..] [BASE=<old build dir>] [QUICK=1]
+#                    [A_ENV=..] [BASE=<old build dir>] [QUICK=1] [CONTROL=1]
 #                     two variants of a driver (this build with A_ENV against B_ENV, or
 #                     against BASE's) run back to back in pairs: the median of the
 #                     pairs' ratios per row, for changes smaller than the VM's noise
-#                     (e.g. B_ENV=BENCH_METRICS=off: what the metrics cost)
+#                     (e.g. B_ENV=BENCH_METRICS=off: what the metrics cost); CONTROL=1
+#                     also runs A against itself each round: the noise floor beside it
 #   make debug        a Debug build in build-debug/
 #   make coverage     gcc build with gcov in build-cov/, every test, then line coverage
 #                     per layer (gcovr; report in build-cov/coverage/); fails when src/
@@ -104,11 +105,11 @@ bench-ab: build
 
 bench-pairs: build
 	@$(DEPS_ENV) scripts/deps.sh bench
-	@[ -n "$(SUITE)" ] && [ -n "$(ROWS)" ] || { echo "usage: make bench-pairs SUITE=actor|component ROWS=<groups> [PAIRS=20] [B_ENV=K=V,..] [A_ENV=..] [BASE=<old build dir>] [QUICK=1]" >&2; exit 2; }
+	@[ -n "$(SUITE)" ] && [ -n "$(ROWS)" ] || { echo "usage: make bench-pairs SUITE=actor|component ROWS=<groups> [PAIRS=20] [B_ENV=K=V,..] [A_ENV=..] [BASE=<old build dir>] [QUICK=1] [CONTROL=1]" >&2; exit 2; }
 	@cmake --build $(BUILD) --target troupe-bench-$(SUITE) -j$(JOBS) >/dev/null
 	@scripts/bench-pairs.py --suite $(SUITE) --rows $(ROWS) --pairs $(or $(PAIRS),20) \
 	  --build $(BUILD) $(if $(BASE),--base-build $(BASE)) --a-env "$(A_ENV)" --b-env "$(B_ENV)" \
-	  $(if $(QUICK),--quick)
+	  $(if $(QUICK),--quick) $(if $(CONTROL),--control)
 
 # The counters are zeroed first (old .gcda removed) so the figures are this run's. The
 # report is written even when a test fails; then the target fails as well.

@@ -20,6 +20,7 @@ one (--base-build). Writes BUILD/bench/pairs-SUITE.json.
 
 usage: bench-pairs.py --suite actor|component --rows GROUPS [--pairs N] [--build DIR]
                       [--base-build DIR] [--a-env K=V,...] [--b-env K=V,...] [--quick]
+                      [--control]
 """
 import argparse
 import json
@@ -93,6 +94,8 @@ def main():
     ap.add_argument("--b-env", default="", help="B's environment, K=V,...")
     ap.add_argument("--quick", action="store_true", help="the drivers' --quick sizes")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per run")
+    ap.add_argument("--control", action="store_true",
+                    help="run A twice a round and report A/A' as the noise floor")
     a = ap.parse_args()
     if a.pairs < 2:
         sys.exit("bench-pairs: --pairs must be at least 2")
@@ -101,56 +104,73 @@ def main():
     if A == B:
         sys.exit("bench-pairs: A and B are the same (give --b-env, --a-env or --base-build)")
 
-    runs = []  # per pair: (A's rows, B's rows)
+    # Orders: A B alternating with B A; with the control, the six orders of A B A' in turn.
+    orders = ([("a", "b", "c"), ("b", "c", "a"), ("c", "a", "b"), ("a", "c", "b"),
+               ("b", "a", "c"), ("c", "b", "a")] if a.control else [("a", "b"), ("b", "a")])
+    variant = {"a": A, "b": B, "c": A}
+    runs, controls = [], []  # per round: (A's rows, B's rows); (A's, A''s)
     for i in range(a.pairs):
-        if i % 2 == 0:
-            ra = run(A, a.rows, a.quick, a.timeout)
-            rb = run(B, a.rows, a.quick, a.timeout)
-        else:
-            rb = run(B, a.rows, a.quick, a.timeout)
-            ra = run(A, a.rows, a.quick, a.timeout)
-        runs.append((ra, rb))
-        print(f"bench-pairs: pair {i + 1}/{a.pairs} done", file=sys.stderr, flush=True)
+        got = {}
+        for k in orders[i % len(orders)]:
+            got[k] = run(variant[k], a.rows, a.quick, a.timeout)
+        runs.append((got["a"], got["b"]))
+        if a.control:
+            controls.append((got["a"], got["c"]))
+        print(f"bench-pairs: round {i + 1}/{a.pairs} done", file=sys.stderr, flush=True)
 
     order = []
     for ra, rb in runs:
         for k in list(ra) + list(rb):
             if k not in order:
                 order.append(k)
-    table = []
-    for row in order:
-        pairs = [(ra[row][1], rb[row][1]) for ra, rb in runs if row in ra and row in rb]
-        ratios = [x / y for x, y in pairs if y > 0 and x > 0]
-        unit = next((r[row][0] for rr in runs for r in rr if row in r), "")
-        entry = {"name": row, "unit": unit, "pairs": len(pairs)}
+
+    def compare(rounds, row):
+        pairs = [(x[row][1], y[row][1]) for x, y in rounds if row in x and row in y]
+        ratios = [p / q for p, q in pairs if p > 0 and q > 0]
+        e = {"pairs": len(pairs)}
         if pairs:
-            entry["a_median"] = statistics.median(x for x, _ in pairs)
-            entry["b_median"] = statistics.median(y for _, y in pairs)
+            e["a_median"] = statistics.median(p for p, _ in pairs)
+            e["b_median"] = statistics.median(q for _, q in pairs)
         if len(ratios) >= 2:
             lo, hi = bootstrap_median(ratios)
-            entry.update(ratio_median=statistics.median(ratios), ratio_lo90=lo, ratio_hi90=hi,
-                         ratio_geomean=math.exp(statistics.mean(math.log(r) for r in ratios)))
+            e.update(ratio_median=statistics.median(ratios), ratio_lo90=lo, ratio_hi90=hi,
+                     ratio_geomean=math.exp(statistics.mean(math.log(r) for r in ratios)))
+        return e
+
+    table = []
+    for row in order:
+        unit = next((r[row][0] for rr in runs for r in rr if row in r), "")
+        entry = {"name": row, "unit": unit, **compare(runs, row)}
+        if a.control:
+            entry["control"] = compare(controls, row)
         table.append(entry)
 
     def pct(r):
         return f"{(r - 1) * 100:+.2f}%"
     print(f"{'row':<34} {'unit':<7} {'pairs':>5} {'A median':>11} {'B median':>11} "
           f"{'A/B (pairs)':>12} {'90% interval':>19} {'geomean':>9}")
-    for e in table:
+    def line(name, unit, e):
         if "ratio_median" not in e:
-            print(f"{e['name']:<34} {e['unit']:<7} {e['pairs']:>5}   (too few pairs)")
-            continue
-        print(f"{e['name']:<34} {e['unit']:<7} {e['pairs']:>5} {e['a_median']:>11.4g} "
+            print(f"{name:<34} {unit:<7} {e['pairs']:>5}   (too few pairs)")
+            return
+        print(f"{name:<34} {unit:<7} {e['pairs']:>5} {e['a_median']:>11.4g} "
               f"{e['b_median']:>11.4g} {pct(e['ratio_median']):>12} "
               f"{pct(e['ratio_lo90']) + '..' + pct(e['ratio_hi90']):>19} "
               f"{pct(e['ratio_geomean']):>9}")
+    for e in table:
+        line(e["name"], e["unit"], e)
+        if a.control:
+            line("  control: A/A'", "", e["control"])
     print(f"A: {A[0]} {a.a_env or '(no environment added)'}")
     print(f"B: {B[0]} {a.b_env or '(no environment added)'}")
     print("A/B: the median of the pairs' ratios; above 0 means A's figure is higher (for "
           "times A is slower, for rates faster)")
+    if a.control:
+        print("control: A against itself in the same rounds (B median column: A'); a change "
+              "smaller than the control's is noise")
     out = os.path.join(a.build, "bench", f"pairs-{a.suite}.json")
     with open(out, "w") as f:
-        json.dump({"suite": a.suite, "rows_groups": a.rows, "a": {"driver": A[0], "env": A[1]},
+        json.dump({"suite": a.suite, "rows_groups": a.rows, "control": a.control, "a": {"driver": A[0], "env": A[1]},
                    "b": {"driver": B[0], "env": B[1]}, "rows": table}, f, indent=1)
     print(f"wrote {out}")
 
