@@ -240,6 +240,8 @@ static void start_runs(const tbc_cfg *cfg, const char *path, uint32_t runs, doub
   char ctl[600];
   tmp_path(ctl, sizeof ctl, "ctl");
   troupe_node_options o = {.control_dir = ctl};
+  if (getenv("BENCH_NODE_WORKERS")) /* a profiling knob: 0 or garbage = the default */
+    o.workers = (unsigned)strtoul(getenv("BENCH_NODE_WORKERS"), NULL, 10);
   for (uint32_t r = 0; r < runs; r++) {
     uint64_t t0 = troupe_clock_mono_ns();
     troupe_manifest *m = load_manifest(path);
@@ -713,7 +715,8 @@ static void store_add_rows(const tbc_cfg *cfg) {
 
 /* BENCH_NODE_PART=add|control|start runs that part alone (for a profiler); the start
  * runs then also print their phases' CLOCK_MONOTONIC times (perf record -k
- * CLOCK_MONOTONIC, then perf report --time FROM,TO). */
+ * CLOCK_MONOTONIC, then perf report --time FROM,TO). BENCH_NODE_WORKERS=N starts the
+ * node_start rows' nodes with N workers instead of one per core. */
 static bool part(const char *name) {
   const char *p = getenv("BENCH_NODE_PART");
   return !p || !*p || !strcmp(p, name);
