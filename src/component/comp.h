@@ -380,7 +380,8 @@ typedef struct trP_comp {
    * each line of this struct a hop touches is a cache miss. Line 0 holds the counters
    * every message adds to and the histogram's first two buckets (handlers under 5 us:
    * nearly all), so metrics cost no line of their own; the per-job fields follow; what
-   * waits, monitors, timers and the like use comes last. The struct is 64-aligned. */
+   * waits, monitors, timers and the like use comes last. The struct is 64-aligned and
+   * holds no buffer: an invocation's function is named by the module's copy. */
   trP_stats st;                  /* this incarnation's counts (metrics.c): keep it first */
   trP_rec *rec;                  /* a reference */
   troupe_host *host;
@@ -447,8 +448,7 @@ typedef struct trP_comp {
   char *line[2];                 /* partial stdout/stderr lines (TRP_LINE_MAX, on first use) */
   size_t line_len[2];
   trP_upgrade *up;               /* an upgrade in progress (upgrade.c), else NULL */
-  const char *job_fn;            /* INVOKE: the export's name (in job_fn_buf) */
-  char job_fn_buf[256];
+  const char *job_fn;            /* INVOKE: the export's name (the module's copy) */
 } trP_comp;
 /* One message out of the component (metrics): a send, ask, reply, publish or result. */
 static inline void trP_count_out(trP_comp *c, size_t len) {

@@ -149,7 +149,8 @@ int trP_job_done(trP_comp *c, const troupe_wasm_val *res, troupe_err *err) {
       int vr = troupe_codec_decode(c->out, c->out_len, &p, &e);
       if (vr) {
         char msg[TROUPE_ERR_MSG_MAX + 64];
-        int n = snprintf(msg, sizeof msg, "result of '%s': %s", c->job_fn, troupe_err_message(&e));
+        int n = snprintf(msg, sizeof msg, "result of '%s': %s", c->job_fn ? c->job_fn : "?",
+                         troupe_err_message(&e));
         trP_invoke_answer(c, vr, msg, (size_t)(n < 0 ? 0 : TR_MIN((size_t)n, sizeof msg - 1)));
         trP_job_clear(c);
         return TROUPE_CONTINUE;
@@ -210,13 +211,16 @@ int trP_begin_invoke(trP_comp *c, const troupe_message *m, troupe_err *err) {
   c->job_corr = m->corr;
   /* Counted in here, refused or not: a refused one's error answer counts as one out. */
   trP_stat_add(&c->st.msgs_in, 1);
-  if (w.name_len > rest || w.name_len >= sizeof c->job_fn_buf) {
+  /* The name as a C string for the checks and errors below; once the export is found,
+   * the job names it by the module's own copy (which lives as long as the instance). */
+  char fn[256];
+  c->job_fn = NULL;
+  if (w.name_len > rest || w.name_len >= sizeof fn) {
     trP_invoke_answer(c, TROUPE_E_INVAL, "bad invocation", 14);
     return TROUPE_CONTINUE;
   }
-  memcpy(c->job_fn_buf, p, w.name_len);
-  c->job_fn_buf[w.name_len] = '\0';
-  c->job_fn = c->job_fn_buf;
+  memcpy(fn, p, w.name_len);
+  fn[w.name_len] = '\0';
   char msg[TROUPE_ERR_MSG_MAX];
   if (!c->ready) {
     int n = snprintf(msg, sizeof msg, "component '%s' is not ready", c->rec->name);
@@ -225,14 +229,14 @@ int trP_begin_invoke(trP_comp *c, const troupe_message *m, troupe_err *err) {
   }
   uint32_t idx;
   const troupe_wasm_functype *ft = NULL;
-  bool reserved = c->job_fn[0] == '_' || strcmp(c->job_fn, "handle-message") == 0;
-  if (!reserved && troupe_wasm_export_find(troupe_wasm_instance_module(c->inst), c->job_fn,
-                                           w.name_len, &idx) == TROUPE_OK)
+  bool reserved = fn[0] == '_' || strcmp(fn, "handle-message") == 0;
+  const troupe_wasm_module *mod = troupe_wasm_instance_module(c->inst);
+  if (!reserved && troupe_wasm_export_find(mod, fn, w.name_len, &idx) == TROUPE_OK)
     ft = troupe_wasm_export_functype_at(c->inst, idx);
   if (!ft || ft->nparams != 1 || ft->nresults != 1 || ft->params[0] != TROUPE_WASM_I32 ||
       ft->results[0] != TROUPE_WASM_I32) {
     int n = snprintf(msg, sizeof msg, "component '%s' has no invocable export '%s'%s",
-                     c->rec->name, c->job_fn,
+                     c->rec->name, fn,
                      ft ? " (its type is not [i32] -> [i32])" : "");
     trP_invoke_answer(c, TROUPE_E_NOTFOUND, msg, (size_t)n);
     return TROUPE_CONTINUE;
@@ -241,6 +245,8 @@ int trP_begin_invoke(trP_comp *c, const troupe_message *m, troupe_err *err) {
   size_t nargs = rest - w.name_len;
   if (c->metrics)
     trP_stat_add(&c->st.bytes_in, nargs);
+  troupe_wasm_extern_desc d;
+  c->job_fn = troupe_wasm_module_export(mod, idx, &d) == TROUPE_OK ? d.name : NULL;
   c->job = TRP_JOB_INVOKE;
   c->job_export = idx;
   trP_span_begin(c, w.tr);
