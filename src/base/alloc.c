@@ -49,6 +49,20 @@ void *trB_realloc_array(void *p, size_t n, size_t size) {
   return realloc(p, total ? total : 1);
 }
 
+void *trB_calloc_aligned(size_t align, size_t size) {
+  if (inject_failure())
+    return NULL;
+  /* aligned_alloc wants a multiple of align: round up, checking for overflow */
+  size_t total;
+  if (__builtin_add_overflow(size ? size : 1, align - 1, &total))
+    return NULL;
+  total &= ~(align - 1);
+  void *p = aligned_alloc(align, total);
+  if (p)
+    memset(p, 0, total);
+  return p;
+}
+
 char *trB_strdup(const char *s) { return trB_memdup(s, strlen(s) + 1); }
 
 void *trB_memdup(const void *p, size_t len) {

@@ -31,6 +31,9 @@
 void *trB_malloc(size_t size);
 void *trB_calloc(size_t n, size_t size);
 void *trB_realloc_array(void *p, size_t n, size_t size);
+/* size zeroed bytes at an address that is a multiple of align (a power of two, at
+ * least sizeof(void *)), e.g. 64 for a struct that starts on a cache line of its own. */
+void *trB_calloc_aligned(size_t align, size_t size);
 char *trB_strdup(const char *s);
 void *trB_memdup(const void *p, size_t len);
 

@@ -472,9 +472,7 @@ int trP_child_start(troupe_actor *sup, const troupe_spawn_opts *opts, void *arg,
   TR_UNUSED(extra_len);
   trP_rec *r = arg;
   /* On a cache line of its own: its first line holds what every message touches. */
-  trP_comp *c = aligned_alloc(64, (sizeof *c + 63) & ~(size_t)63);
-  if (c)
-    memset(c, 0, sizeof *c);
+  trP_comp *c = trB_calloc_aligned(64, sizeof *c);
   if (!c)
     return troupe_err_set(err, TROUPE_E_NOMEM, "component '%s': out of memory", r->name);
   c->rec = trP_rec_ref(r);

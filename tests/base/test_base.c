@@ -183,12 +183,32 @@ static void test_alloc(void **state) {
   free(s);
 }
 
+/* trB_calloc_aligned: on the boundary asked for, zeroed whatever the size (also one
+ * that is not a multiple of the alignment), an overflowing size refused, and failing
+ * when a test injects out-of-memory, as the other allocators do. */
+static void test_alloc_aligned(void **state) {
+  (void)state;
+  static const size_t sizes[] = {1, 63, 64, 65, 808, 4097};
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    unsigned char *p = trB_calloc_aligned(64, sizes[i]);
+    assert_non_null(p);
+    assert_int_equal((uintptr_t)p % 64, 0);
+    for (size_t j = 0; j < sizes[i]; j++)
+      assert_int_equal(p[j], 0);
+    free(p);
+  }
+  assert_null(trB_calloc_aligned(64, SIZE_MAX - 10));
+  trB_alloc_fail_after(0);
+  assert_null(trB_calloc_aligned(64, 64));
+  trB_alloc_fail_after(-1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_error_names),  cmocka_unit_test(test_error_value),
       cmocka_unit_test(test_log_format),   cmocka_unit_test(test_log_callback_and_levels),
       cmocka_unit_test(test_log_file_concurrent), cmocka_unit_test(test_clock_and_hash),
-      cmocka_unit_test(test_alloc),
+      cmocka_unit_test(test_alloc),        cmocka_unit_test(test_alloc_aligned),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
