@@ -13,7 +13,7 @@ static _Atomic long g_fail_after = -1;
 
 void trB_alloc_fail_after(long n) { atomic_store_explicit(&g_fail_after, n, memory_order_relaxed); }
 
-static bool inject_failure(void) {
+bool trB_alloc_injected_failure(void) {
   long n = atomic_load_explicit(&g_fail_after, memory_order_relaxed);
   if (TR_LIKELY(n < 0))
     return false;
@@ -24,13 +24,13 @@ static bool inject_failure(void) {
 }
 
 void *trB_malloc(size_t size) {
-  if (inject_failure())
+  if (trB_alloc_injected_failure())
     return NULL;
   return malloc(size ? size : 1);
 }
 
 void *trB_calloc(size_t n, size_t size) {
-  if (inject_failure())
+  if (trB_alloc_injected_failure())
     return NULL;
   if (n == 0 || size == 0)
     return calloc(1, 1);
@@ -44,13 +44,13 @@ void *trB_realloc_array(void *p, size_t n, size_t size) {
   size_t total;
   if (__builtin_mul_overflow(n, size, &total))
     return NULL;
-  if (inject_failure())
+  if (trB_alloc_injected_failure())
     return NULL;
   return realloc(p, total ? total : 1);
 }
 
 void *trB_calloc_aligned(size_t align, size_t size) {
-  if (inject_failure())
+  if (trB_alloc_injected_failure())
     return NULL;
   /* aligned_alloc wants a multiple of align: round up, checking for overflow */
   size_t total;

@@ -54,5 +54,8 @@ double trB_ticks_per_us(void);
 /* Test hook: the allocation after `n` more successful ones fails (and every one after
  * it, until reset with n < 0). Process-wide; only tests call it. */
 void trB_alloc_fail_after(long n);
+/* Whether the allocation being made now is the one to fail (and count it if not): for
+ * allocators of their own (slab.c), which follow the same rule as trB_malloc. */
+bool trB_alloc_injected_failure(void);
 
 #endif

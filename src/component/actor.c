@@ -406,7 +406,7 @@ void trP_comp_free(trP_comp *c) {
   trP_stats_fold(c); /* after the last count this incarnation makes */
   trP_rec_unref(c->peer);
   trP_rec_unref(c->rec);
-  free(c);
+  trB_slab_free(c, sizeof *c);
 }
 
 /* Stashed MESSAGEs were taken from the mailbox but not handled: back to the record. */
@@ -471,8 +471,9 @@ int trP_child_start(troupe_actor *sup, const troupe_spawn_opts *opts, void *arg,
   TR_UNUSED(extra);
   TR_UNUSED(extra_len);
   trP_rec *r = arg;
-  /* On a cache line of its own: its first line holds what every message touches. */
-  trP_comp *c = trB_calloc_aligned(64, sizeof *c);
+  /* On a cache line of its own (the slab's objects are 64-byte aligned): its first line
+   * holds what every message touches. */
+  trP_comp *c = trB_slab_calloc(sizeof *c);
   if (!c)
     return troupe_err_set(err, TROUPE_E_NOMEM, "component '%s': out of memory", r->name);
   c->rec = trP_rec_ref(r);
@@ -493,7 +494,7 @@ int trP_child_start(troupe_actor *sup, const troupe_spawn_opts *opts, void *arg,
   int rc = troupe_spawn(troupe_actor_runtime(sup), sup, &trP_behaviour, c, &o, out, err);
   if (rc) {
     trP_rec_unref(c->rec);
-    free(c);
+    trB_slab_free(c, sizeof *c);
   }
   return rc;
 }

@@ -39,9 +39,9 @@ int trP_rec_create(troupe_host *h, const troupe_component_spec *spec, trP_rec **
     return troupe_err_set(err, TROUPE_E_RANGE, "host: %llu components is the maximum",
                           (unsigned long long)h->max_components);
   }
-  trP_rec *r = trB_calloc(1, sizeof *r);
+  trP_rec *r = trB_slab_calloc(sizeof *r);
   if (!r || pthread_mutex_init(&r->mu, NULL)) {
-    free(r);
+    trB_slab_free(r, sizeof *r);
     atomic_fetch_sub_explicit(&h->live, 1, memory_order_relaxed);
     trP_spec_free(sp);
     return troupe_err_set(err, TROUPE_E_NOMEM, "host: out of memory");

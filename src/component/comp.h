@@ -9,6 +9,7 @@
 
 #include "actor/ext.h"
 #include "base/base.h"
+#include "base/slab.h"
 #include "troupe/store.h"
 #include "troupe/wasm.h"
 

@@ -31,7 +31,7 @@ void trP_rec_unref(trP_rec *r) {
   free(r->health_reason);
   free(r->last_exit_msg);
   pthread_mutex_destroy(&r->mu);
-  free(r);
+  trB_slab_free(r, sizeof *r);
 }
 
 void trP_rec_gone(void *rec) {

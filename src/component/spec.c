@@ -112,7 +112,7 @@ int trP_spec_copy(const troupe_component_spec *in, trP_spec **out, troupe_err *e
     return troupe_err_set(err, TROUPE_E_INVAL,
                           "component '%s': a significant child must be transient or temporary",
                           in->name);
-  trP_spec *sp = trB_calloc(1, sizeof *sp);
+  trP_spec *sp = trB_slab_calloc(sizeof *sp);
   if (!sp)
     return troupe_err_set(err, TROUPE_E_NOMEM, "component spec: out of memory");
   troupe_component_spec *s = &sp->s;
@@ -187,7 +187,7 @@ void trP_spec_free(trP_spec *sp) {
   free_strv(s->caps.spawn.v, s->caps.spawn.n);
   free_strv(s->subscriptions.v, s->subscriptions.n);
   free(sp->metadata);
-  free(sp);
+  trB_slab_free(sp, sizeof *sp);
 }
 
 bool trP_patterns_match(const troupe_pattern_list *l, const char *what) {

@@ -13,6 +13,7 @@
  */
 #include "engine/instance.h"
 #include "engine/pool.h"
+#include "base/slab.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -304,11 +305,10 @@ void trE_inst_destroy(trE_inst *inst) {
     case TRE_HOLD_HOSTGLOBAL: trE_hostglobal_release(h->p); break;
     }
   }
-  free(inst->holds);
   trE_exec_free(&inst->ex);
   trE_linker_release(inst->linker);
   troupe_wasm_module_free((troupe_wasm_module *)inst->mod);
-  free(inst);
+  trB_slab_free(inst, inst->alloc_bytes);
 }
 
 void troupe_wasm_instance_free(troupe_wasm_instance *inst) {
@@ -336,12 +336,19 @@ static trE_inst *inst_alloc(trE_module *m) {
   sz += ((size_t)ndef + m->nfunc_imports) * sizeof(trE_func);
   size_t o_ownglobals = sz;
   sz += (size_t)ndefg * sizeof(trE_gcell);
+  /* every import may hold one reference, plus one for each own memory/table */
+  sz = (sz + _Alignof(trE_hold) - 1) & ~(_Alignof(trE_hold) - 1);
+  size_t o_holds = sz;
+  sz += ((size_t)m->nimports + m->ntables + 2) * sizeof(trE_hold);
   size_t o_dropped = sz;
   sz += nbits + 1;
-  char *p = trB_calloc(1, sz);
+  /* From the slab (base/slab.h): populated pages, not a fresh heap page's fault. */
+  char *p = trB_slab_calloc(sz);
   if (!p)
     return NULL;
   trE_inst *inst = (trE_inst *)p;
+  inst->alloc_bytes = sz;
+  inst->holds = (trE_hold *)(void *)(p + o_holds);
   inst->funcs = (trE_func **)(p + o_funcs);
   inst->tables = (trE_table **)(p + o_tables);
   inst->globals = (trE_gcell **)(p + o_globals);
@@ -394,12 +401,6 @@ int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
     inst->max_stack_bytes = limits->max_stack_bytes < SIZE_MAX ? (size_t)limits->max_stack_bytes
                                                                : SIZE_MAX;
   int rc = 0;
-  /* every import may hold one reference, plus one for each own memory/table */
-  inst->holds = trB_calloc((size_t)m->nimports + m->ntables + 2, sizeof *inst->holds);
-  if (!inst->holds) {
-    rc = troupe_err_set(err, TROUPE_E_NOMEM, "instantiate: out of memory");
-    goto fail;
-  }
   uint32_t nf = 0, nhost = 0, ng = 0, nt = 0;
   bool join = false;
   for (uint32_t i = 0; i < m->nimports && rc == 0; i++)

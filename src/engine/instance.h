@@ -187,7 +187,8 @@ struct troupe_wasm_instance {
   bool warm_learn;        /* warm.c: its first completed call teaches the module */
   trE_exec ex;
   uint32_t nholds;
-  trE_hold *holds;
+  trE_hold *holds;        /* in the instance's own allocation, as the arrays above */
+  size_t alloc_bytes;     /* that allocation's size, for trB_slab_free */
   trE_func *own_funcs;    /* defined functions, then host import wrappers */
   trE_gcell *own_globals;
 };

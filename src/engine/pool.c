@@ -18,6 +18,7 @@
  * zero except that word.
  */
 #include "engine/pool.h"
+#include "base/slab.h"
 #include "troupe/wasm.h"
 
 #include <pthread.h>
@@ -98,7 +99,7 @@ static void release(int c, node *p) {
   if (kind_of(c) == KIND_MEM)
     munmap(p, class_bytes(c));
   else
-    free(p);
+    trB_slab_free(p, class_bytes(c));
 }
 
 static void release_chain(int c, node *p) {
@@ -274,7 +275,8 @@ void trE_pool_mem_give(uint8_t *data, size_t map, size_t dirty) {
 void *trE_pool_stack_take(size_t bytes) {
   int c = class_of(KIND_STACK, bytes);
   void *p = c >= 0 ? take(c) : NULL;
-  return p ? p : trB_malloc(bytes);
+  /* the slab sends what it does not carve (over TRB_SLAB_MAX) to malloc */
+  return p ? p : trB_slab_alloc(bytes);
 }
 
 void trE_pool_stack_give(void *p, size_t bytes) {
@@ -282,7 +284,7 @@ void trE_pool_stack_give(void *p, size_t bytes) {
     return;
   int c = class_of(KIND_STACK, bytes);
   if (c < 0)
-    free(p);
+    trB_slab_free(p, bytes);
   else
     give(c, p);
 }

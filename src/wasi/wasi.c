@@ -93,7 +93,7 @@ int troupe_wasi_ctx_new(const troupe_wasi_config *cfg, troupe_wasi_ctx **out, tr
   *out = NULL;
   if (!cfg)
     cfg = &none;
-  troupe_wasi_ctx *ctx = trB_calloc(1, sizeof *ctx);
+  troupe_wasi_ctx *ctx = trB_slab_calloc(sizeof *ctx); /* base/slab.h */
   if (!ctx)
     return troupe_err_set(err, TROUPE_E_NOMEM, "wasi: out of memory");
   int rc = strings_init(&ctx->args, cfg->argc, cfg->argv, "argv", err);
@@ -139,7 +139,7 @@ void troupe_wasi_ctx_free(troupe_wasi_ctx *ctx) {
   free(ctx->stdin_data);
   trW_input_free(ctx);
   ctx->magic = 0;
-  free(ctx);
+  trB_slab_free(ctx, sizeof *ctx);
 }
 
 bool troupe_wasi_exited(const troupe_wasi_ctx *ctx, int32_t *code) {

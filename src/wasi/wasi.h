@@ -12,6 +12,7 @@
 #define TROUPE_SRC_WASI_H
 
 #include "base/base.h"
+#include "base/slab.h"
 #include "troupe/wasi.h"
 
 /* Every preview-1 function: X(name, params, results), one character per core value
