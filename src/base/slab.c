@@ -3,10 +3,11 @@
  *
  * Size classes of 64-byte steps up to TRB_SLAB_MAX. Two levels, as the engine's pool
  * (engine/pool.c) and the actor runtime's message nodes: each thread keeps a bounded
- * free list per class (no lock), and one depot (a mutex) holds what the caches spill
- * plus, per class, the unused rest of the chunk being carved. An empty cache takes half
- * its bound from the depot in one locked step, a full one gives half back, so the lock
- * is taken once per batch at most. A thread's cache goes to the depot when it exits.
+ * free list per class (no lock), and a depot per class (a mutex) holds what the caches
+ * spill, as batches, plus the unused rest of the chunk being carved. An empty cache
+ * takes a batch (half its bound) from the depot in one locked step, a full one gives
+ * half back as one, so the lock is taken once per batch at most. A thread's cache goes
+ * to the depot when it exits.
  *
  * Chunks are 64 KiB anonymous mappings populated in one madvise(MADV_POPULATE_WRITE)
  * (slab.h says why), carved by bumping a pointer. A class's chunk is resident as a
@@ -39,8 +40,12 @@
 enum { STEP = 64, NCLS = TRB_SLAB_MAX / STEP };
 #define CHUNK ((size_t)64 << 10)
 
+/* A free object. The first object of a batch in the depot also links the next batch
+ * and counts its own (every class holds at least 64 bytes). */
 typedef struct obj {
   struct obj *next;
+  struct obj *next_batch;
+  uint32_t n;
 } obj;
 
 typedef struct tcache {
@@ -51,11 +56,29 @@ typedef struct tcache {
 
 static _Thread_local tcache tls;
 
-static struct {
+/* The depot, per class on a cache line of its own: threads freeing or allocating
+ * different classes never meet. Its critical sections are a few pointer moves (a batch
+ * is taken or given whole; a chunk is mapped outside the lock), so an adaptive mutex
+ * spins through them rather than sleeping: a sleeping waiter costs a futex wake-up of
+ * tens of microseconds on these machines (measured: one lock for all classes made a
+ * 10,000-component node stop 30% slower, 0.4 more futex calls per component). */
+typedef struct depot_class {
   pthread_mutex_t mu;
-  obj *head[NCLS];
-  char *bump[NCLS], *end[NCLS]; /* the chunk being carved for each class */
-} depot = {.mu = PTHREAD_MUTEX_INITIALIZER};
+  obj *batches;         /* spilled batches, each `n` objects long */
+  char *bump, *end;     /* the chunk being carved */
+} __attribute__((aligned(64))) depot_class;
+
+static depot_class depot[NCLS];
+static pthread_once_t depot_once = PTHREAD_ONCE_INIT;
+
+static void depot_init(void) {
+  pthread_mutexattr_t at;
+  pthread_mutexattr_init(&at);
+  (void)pthread_mutexattr_settype(&at, PTHREAD_MUTEX_ADAPTIVE_NP); /* else the default */
+  for (int c = 0; c < NCLS; c++)
+    pthread_mutex_init(&depot[c].mu, &at);
+  pthread_mutexattr_destroy(&at);
+}
 
 static _Atomic size_t mapped; /* relaxed: a statistic */
 
@@ -84,17 +107,21 @@ static uint32_t cap(int c) {
   return k < 4 ? 4 : k > 64 ? 64 : (uint32_t)k;
 }
 
-/* Hand the first k objects of a thread's list to the depot. */
+/* Hand the first k objects of a thread's list to the depot, as one batch. */
 static void spill(int c, uint32_t k) {
   obj *first = tls.head[c], *last = first;
   for (uint32_t i = 1; i < k; i++)
     last = last->next;
   tls.head[c] = last->next;
   tls.n[c] -= k;
-  pthread_mutex_lock(&depot.mu);
-  last->next = depot.head[c];
-  depot.head[c] = first;
-  pthread_mutex_unlock(&depot.mu);
+  last->next = NULL;
+  first->n = k;
+  pthread_once(&depot_once, depot_init);
+  depot_class *d = &depot[c];
+  pthread_mutex_lock(&d->mu);
+  first->next_batch = d->batches;
+  d->batches = first;
+  pthread_mutex_unlock(&d->mu);
 }
 
 static void cache_exit(void *p) {
@@ -110,9 +137,9 @@ static void make_key(void) {
     key = (pthread_key_t)-1; /* no destructor: a thread's cache dies with the thread */
 }
 
-/* This thread's list of class c is empty: take a batch from the depot's free objects,
- * then from its chunk, then from a new chunk. false when the system has no memory.
- * Out of line: the common allocation is a pop. */
+/* This thread's list of class c is empty: take a spilled batch from the depot, else
+ * carve from its chunk, else from a new one. false when the system has no memory. Out
+ * of line: the common allocation is a pop. */
 static __attribute__((noinline)) bool refill(int c) {
   if (!tls.registered) {
     pthread_once(&key_once, make_key);
@@ -120,33 +147,47 @@ static __attribute__((noinline)) bool refill(int c) {
       pthread_setspecific(key, &tls);
     tls.registered = true;
   }
+  pthread_once(&depot_once, depot_init);
+  depot_class *d = &depot[c];
   uint32_t want = cap(c) / 2, k = 0;
   size_t sz = class_size(c);
   obj *chain = NULL;
-  pthread_mutex_lock(&depot.mu);
-  while (k < want && depot.head[c]) {
-    obj *o = depot.head[c];
-    depot.head[c] = o->next;
-    o->next = chain;
-    chain = o;
-    k++;
+  char *spare = NULL; /* a chunk mapped outside the lock that another thread beat */
+  pthread_mutex_lock(&d->mu);
+  if (d->batches) {
+    chain = d->batches;
+    d->batches = chain->next_batch;
+    k = chain->n;
   }
   while (k < want) {
-    if (!depot.bump[c] || depot.bump[c] + sz > depot.end[c]) {
-      /* Under the depot's lock: a chunk is made once per 64 KiB of a class. */
-      char *chunk = chunk_new();
-      if (!chunk)
-        break;
-      depot.bump[c] = chunk;
-      depot.end[c] = chunk + CHUNK;
+    if (!d->bump || d->bump + sz > d->end) {
+      char *chunk = spare;
+      spare = NULL;
+      if (!chunk) {
+        pthread_mutex_unlock(&d->mu);
+        chunk = chunk_new();
+        pthread_mutex_lock(&d->mu);
+        if (!chunk)
+          break;
+        if (d->bump && d->bump + sz <= d->end) { /* another thread's chunk came first */
+          spare = chunk;
+          continue;
+        }
+      }
+      d->bump = chunk;
+      d->end = chunk + CHUNK;
     }
-    obj *o = (obj *)(void *)depot.bump[c];
-    depot.bump[c] += sz;
+    obj *o = (obj *)(void *)d->bump;
+    d->bump += sz;
     o->next = chain;
     chain = o;
     k++;
   }
-  pthread_mutex_unlock(&depot.mu);
+  pthread_mutex_unlock(&d->mu);
+  if (spare) { /* rare: two threads mapped a chunk for one class at once */
+    munmap(spare, CHUNK);
+    atomic_fetch_sub_explicit(&mapped, CHUNK, memory_order_relaxed);
+  }
   tls.head[c] = chain;
   tls.n[c] = k;
   return k > 0;
