@@ -294,6 +294,20 @@ typedef struct troupe_group_spec {
  * START_FAILED (the parent refused it), NOMEM. */
 TROUPE_API int troupe_host_group_new(troupe_host *h, const troupe_group_spec *spec,
                                      troupe_group_id *out, troupe_err *err);
+/* A group started with its first members, as OTP's supervisor init starts its children:
+ * the group's supervisor starts members[0..n) itself, in order, each Ready before the
+ * next, and the call returns when all are (one request to the parent for the whole
+ * group, where spawning them one by one makes a round trip from this thread each). The
+ * specs are copied; their `group` field is ignored. On success ids[i] is member i's id.
+ * On failure nothing of the group stays: the members started are stopped in reverse
+ * order and every member's record goes; the error is the failed member's own ("component
+ * 7 'x': compile failed: ...") or the supervisor's, and *failed (may be NULL) is that
+ * member's index, or n when the group itself failed. The errors of troupe_host_group_new
+ * and troupe_host_spawn (INVAL, NAME_TAKEN, RANGE, START_FAILED, ...). */
+TROUPE_API int troupe_host_group_start(troupe_host *h, const troupe_group_spec *spec,
+                                       const troupe_component_spec *members, size_t n,
+                                       troupe_component_id *ids, size_t *failed,
+                                       troupe_group_id *out, troupe_err *err);
 TROUPE_API int troupe_host_group_lookup(troupe_host *h, const char *name, troupe_group_id *out);
 
 typedef struct troupe_group_member {

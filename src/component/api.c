@@ -86,7 +86,7 @@ void trP_child_spec_of(trP_rec *r, troupe_child_spec *cs) {
 
 /* The spawner's error: the component's own account of its failed start when there is
  * one ("component 3 'x': compile failed: ..."), else the supervisor's. */
-static int start_error(trP_rec *r, int rc, const troupe_err *e, troupe_err *err) {
+int trP_start_error(trP_rec *r, int rc, const troupe_err *e, troupe_err *err) {
   pthread_mutex_lock(&r->mu);
   int code = r->start_code;
   char msg[TROUPE_ERR_MSG_MAX];
@@ -149,7 +149,7 @@ int troupe_host_spawn(troupe_host *h, const troupe_component_spec *spec, troupe_
   if (rc == TROUPE_OK)
     *id = r->id;
   else {
-    rc = start_error(r, rc, &e, err);
+    rc = trP_start_error(r, rc, &e, err);
     /* The supervisor drops the spec (and so a root child's record) once the failed
      * incarnation has exited, maybe after this returns: the name is free for a new try
      * at once. A group's member leaves the group. */
@@ -203,7 +203,7 @@ int troupe_host_restart(troupe_host *h, troupe_component_id id, troupe_err *err)
     troupe_err_clear(&e);
     rc = troupe_sup_restart_child(h->rt, sup, r->name, &child, &e);
     if (rc)
-      rc = start_error(r, rc, &e, err);
+      rc = trP_start_error(r, rc, &e, err);
   }
   trP_rec_unref(r);
   return rc;

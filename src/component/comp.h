@@ -255,6 +255,9 @@ int trP_ask_wire(struct troupe_host *h, trP_rec *r, uint32_t tag, const trP_wire
  * NAME_TAKEN, RANGE (max_components), INVAL (spec), NOMEM. (api.c) */
 int trP_rec_create(struct troupe_host *h, const troupe_component_spec *spec, trP_rec **out,
                    troupe_err *err);
+/* A failed start's error for the spawner: r's own account ("component 3 'x': compile
+ * failed: ...") when it has one, else rc with the supervisor's message e (api.c). */
+int trP_start_error(trP_rec *r, int rc, const troupe_err *e, troupe_err *err);
 /* The supervisor child spec of a component; r's reference passes to the supervisor
  * (given back through arg_free = trP_rec_gone). */
 void trP_child_spec_of(trP_rec *r, troupe_child_spec *cs);

@@ -196,10 +196,42 @@ static int check_spec(troupe_host *h, const troupe_group_spec *spec, trP_group *
   return TROUPE_OK;
 }
 
-int troupe_host_group_new(troupe_host *h, const troupe_group_spec *spec, troupe_group_id *out,
-                          troupe_err *err) {
-  if (!h || !spec || !out)
-    return troupe_err_set(err, TROUPE_E_INVAL, "group_new: host, spec and out are required");
+/* Undo member i's record: out of the table and the group, ended, our reference gone. */
+static void drop_member(troupe_host *h, trP_rec *r) {
+  trP_table_remove(&h->table, r);
+  trP_group_remove(r);
+  trP_rec_end(r);
+  trP_rec_unref(r);
+}
+
+/* Which member a failed start failed at: the first whose record has its own account of
+ * a failed start, else the one the supervisor's message names; n when none. */
+static size_t failed_member(trP_rec **recs, size_t n, const troupe_err *e) {
+  for (size_t i = 0; i < n; i++) {
+    pthread_mutex_lock(&recs[i]->mu);
+    int code = recs[i]->start_code;
+    pthread_mutex_unlock(&recs[i]->mu);
+    if (code)
+      return i;
+  }
+  char quoted[TROUPE_ERR_MSG_MAX];
+  for (size_t i = 0; i < n; i++) {
+    snprintf(quoted, sizeof quoted, "'%s'", recs[i]->name);
+    if (strstr(troupe_err_message(e), quoted))
+      return i;
+  }
+  return n;
+}
+
+int troupe_host_group_start(troupe_host *h, const troupe_group_spec *spec,
+                            const troupe_component_spec *members, size_t nmembers,
+                            troupe_component_id *ids, size_t *failed, troupe_group_id *out,
+                            troupe_err *err) {
+  if (failed)
+    *failed = nmembers;
+  if (!h || !spec || !out || (nmembers && (!members || !ids)))
+    return troupe_err_set(err, TROUPE_E_INVAL,
+                          "group_new: host, spec and out are required (members: and ids)");
   *out = 0;
   trP_group *parent;
   int rc = refuse_worker(h, "troupe_host_group_new", err);
@@ -210,9 +242,11 @@ int troupe_host_group_new(troupe_host *h, const troupe_group_spec *spec, troupe_
   trP_group *g = trB_calloc(1, sizeof *g);
   size_t nlen = strlen(spec->name);
   char *idbuf = trB_malloc(sizeof GROUP_ID_PREFIX + nlen);
-  if (!g || !idbuf || pthread_mutex_init(&g->mu, NULL)) {
+  trP_rec **recs = nmembers ? trB_calloc(nmembers, sizeof *recs) : NULL;
+  if (!g || !idbuf || (nmembers && !recs) || pthread_mutex_init(&g->mu, NULL)) {
     free(g);
     free(idbuf);
+    free(recs);
     return troupe_err_set(err, TROUPE_E_NOMEM, "group '%s': out of memory", spec->name);
   }
   memcpy(idbuf, GROUP_ID_PREFIX, sizeof GROUP_ID_PREFIX - 1);
@@ -224,21 +258,52 @@ int troupe_host_group_new(troupe_host *h, const troupe_group_spec *spec, troupe_
   g->significant = spec->significant;
   g->shutdown_ms = spec->shutdown_ms;
   atomic_init(&g->sup, 0);
-  /* Listed first (the name is taken from here on), then a member of its parent, then
-   * started; a failure undoes the steps in reverse. */
+  /* Listed first (the name is taken from here on), then its members made, then a member
+   * of its parent, then started; a failure undoes the steps in reverse. */
   pthread_mutex_lock(&h->groups_mu);
   if (find_name_locked(h, g->name)) {
     pthread_mutex_unlock(&h->groups_mu);
     rc = troupe_err_set(err, TROUPE_E_NAME_TAKEN, "group '%s' exists", g->name);
     group_free(g);
+    free(recs);
     return rc;
   }
   g->id = ++h->next_group;
   g->next = h->groups;
   h->groups = g;
   pthread_mutex_unlock(&h->groups_mu);
+  /* The members' records, in order: the group's supervisor starts them itself, from
+   * its member list, as it does at every restart (group_start) -- one request for the
+   * whole group instead of one per member. */
+  size_t made = 0;
+  for (; made < nmembers && !rc; made++) {
+    trP_rec *r;
+    if ((rc = trP_rec_create(h, &members[made], &r, err))) {
+      if (failed)
+        *failed = made;
+      break;
+    }
+    recs[made] = r;
+    pthread_mutex_lock(&g->mu);
+    rc = push_member(g, false, r);
+    if (!rc) {
+      trP_rec_ref(r);
+      r->group = g;
+    }
+    pthread_mutex_unlock(&g->mu);
+    if (rc) {
+      troupe_err_set(err, rc, "component '%s': out of memory", r->name);
+      trP_table_remove(&h->table, r);
+      trP_rec_end(r);
+      trP_rec_unref(r);
+      recs[made] = NULL;
+      if (failed)
+        *failed = made;
+      break;
+    }
+  }
   troupe_actor_id psup = h->root;
-  if (parent) {
+  if (parent && !rc) {
     pthread_mutex_lock(&parent->mu);
     rc = push_member(parent, true, g);
     psup = atomic_load_explicit(&parent->sup, memory_order_acquire);
@@ -249,11 +314,38 @@ int troupe_host_group_new(troupe_host *h, const troupe_group_spec *spec, troupe_
   troupe_child_spec cs;
   child_spec_of_group(g, &cs);
   troupe_actor_id child;
-  if (!rc)
-    rc = troupe_sup_start_child(h->rt, psup, &cs, &child, err);
+  troupe_err e;
+  troupe_err_clear(&e);
+  bool started = false;
+  if (!rc) {
+    started = true;
+    rc = troupe_sup_start_child(h->rt, psup, &cs, &child, &e);
+  }
   /* EXISTS: the parent restarted meanwhile and started this new member itself. */
   if (rc == TROUPE_E_EXISTS && parent)
     rc = TROUPE_OK;
+  if (started && rc) {
+    /* A member's own account of its failed start when there is one (as
+     * troupe_host_spawn's), else the supervisor's. */
+    size_t at = failed_member(recs, nmembers, &e);
+    if (failed)
+      *failed = at;
+    if (at < nmembers)
+      rc = trP_start_error(recs[at], rc, &e, err);
+    else
+      troupe_err_set(err, rc, "group '%s': %s", g->name, troupe_err_message(&e));
+  }
+  for (size_t i = 0; i < nmembers; i++) {
+    if (!recs[i])
+      continue;
+    if (rc)
+      drop_member(h, recs[i]);
+    else {
+      ids[i] = recs[i]->id;
+      trP_rec_unref(recs[i]); /* the group and its supervisor hold theirs */
+    }
+  }
+  free(recs);
   if (rc) {
     if (parent)
       mark_removed(parent, g);
@@ -266,6 +358,11 @@ int troupe_host_group_new(troupe_host *h, const troupe_group_spec *spec, troupe_
   }
   *out = g->id;
   return TROUPE_OK;
+}
+
+int troupe_host_group_new(troupe_host *h, const troupe_group_spec *spec, troupe_group_id *out,
+                          troupe_err *err) {
+  return troupe_host_group_start(h, spec, NULL, 0, NULL, NULL, out, err);
 }
 
 int troupe_host_group_lookup(troupe_host *h, const char *name, troupe_group_id *out) {

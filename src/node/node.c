@@ -4,16 +4,21 @@
  *
  *   manifest                          host
  *   supervisors.root ──config──────►  the root supervisor (troupe_host_config.supervisor)
- *   supervisors.X (child of P)  ────► troupe_host_group_new(parent = P's group)
- *   components.C (child of X)   ────► troupe_host_spawn(spec.group = X's group), module
- *                                     bytes read from its file, or its store reference
+ *   supervisors.X (child of P)  ────► troupe_host_group_start(parent = P's group) with
+ *                                     X's leading components as its first members
+ *   components.C (child of X)   ────► those: started by X's supervisor itself, in order;
+ *                                     the others: troupe_host_spawn(spec.group = X's
+ *                                     group); module bytes read from its file, or its
+ *                                     store reference
  *   subscriptions               ────► spec.subscriptions (made at every start)
  *   node.log / --log            ────► a JSON-lines logger, tapped for `troupe logs`
  *   node.name                   ────► the control socket NAME.sock (troupe/control.h)
  *
  * Children start in the manifest's order, depth first (a supervisor, then its children),
- * so stopping -- the host stops its root supervisor, which stops its children newest
- * first -- is the reverse. The node owns what it opened: the logger and its tap, the
+ * as OTP starts a tree: a group's leading components are started by the group's own
+ * supervisor when it starts (one request from this thread for them all, not a round
+ * trip each: a node start is mostly such round trips), so stopping -- the host stops
+ * its root supervisor, which stops its children newest first -- is the reverse. The node owns what it opened: the logger and its tap, the
  * store, the host, the control server; the manifest stays the caller's.
  */
 #include "node/node_int.h"
@@ -153,84 +158,151 @@ static void where(const troupe_manifest_pos *p, char *buf, size_t cap) {
     buf[0] = '\0';
 }
 
-static int start_component(troupe_node *n, size_t ci, troupe_group_id group, troupe_err *err) {
+/* Manifest component ci as the host's spec, into *s: its group, its subscriptions
+ * (*subs, to free after the host copied the spec) and, for a module by path, the file's
+ * bytes (n->last_bytes: valid until a component of another file is prepared). An error
+ * here (the file, a trusted_keys refusal) names the component; *s is not to be used. */
+static int prepare_component(troupe_node *n, size_t ci, troupe_group_id group,
+                             troupe_component_spec *s, const char ***subs, troupe_err *e) {
   const troupe_manifest *m = n->m;
   const troupe_manifest_component *mc = &m->components[ci];
-  troupe_component_spec s = mc->spec;
-  s.group = group;
-  s.significant = mc->significant;
+  *s = mc->spec;
+  s->group = group;
+  s->significant = mc->significant;
   /* the manifest's subscriptions of this component */
   size_t ns = 0;
   for (size_t i = 0; i < m->nsubscriptions; i++)
     ns += m->subscriptions[i].component == ci;
-  const char **subs = ns ? calloc(ns, sizeof *subs) : NULL;
-  if (ns && !subs)
-    return troupe_err_set(err, TROUPE_E_NOMEM, "out of memory");
+  *subs = ns ? calloc(ns, sizeof **subs) : NULL;
+  if (ns && !*subs)
+    return troupe_err_set(e, TROUPE_E_NOMEM, "out of memory");
   ns = 0;
   for (size_t i = 0; i < m->nsubscriptions; i++)
     if (m->subscriptions[i].component == ci)
-      subs[ns++] = m->subscriptions[i].subject;
-  s.subscriptions = (troupe_pattern_list){subs, ns};
-  troupe_err e;
-  troupe_err_clear(&e);
-  int rc = TROUPE_OK;
-  bool spawned = false; /* the host's errors name the component themselves */
+      (*subs)[ns++] = m->subscriptions[i].subject;
+  s->subscriptions = (troupe_pattern_list){*subs, ns};
   if (mc->module_path && m->node.ntrusted_keys)
-    rc = troupe_err_set(&e, TROUPE_E_DENIED,
-                        "node.trusted_keys is set, so every module must come signed from the "
-                        "store (module: NAME@VERSION), not from a file ('%s')",
-                        mc->module_path);
-  else if (mc->module_path) {
+    return troupe_err_set(e, TROUPE_E_DENIED,
+                          "node.trusted_keys is set, so every module must come signed from the "
+                          "store (module: NAME@VERSION), not from a file ('%s')",
+                          mc->module_path);
+  if (mc->module_path) {
     if (!n->last_path || strcmp(n->last_path, mc->module_path)) {
       free(n->last_bytes);
       n->last_bytes = NULL;
       n->last_path = NULL;
-      if (!(rc = trN_read_file(mc->module_path, &n->last_bytes, &n->last_len, &e)))
-        n->last_path = mc->module_path;
+      int rc = trN_read_file(mc->module_path, &n->last_bytes, &n->last_len, e);
+      if (rc)
+        return rc;
+      n->last_path = mc->module_path;
     }
-    s.module = NULL;
-    s.module_bytes = n->last_bytes;
-    s.module_len = n->last_len;
-  }
-  if (!rc) {
-    spawned = true;
-    rc = troupe_host_spawn(n->host, &s, &n->ids[ci], &e);
-  }
-  free(subs);
-  if (rc) {
-    char at[300];
-    where(&mc->pos, at, sizeof at);
-    if (spawned)
-      return troupe_err_set(err, rc, "%s%s", at, e.msg);
-    return troupe_err_set(err, rc, "%scomponent '%s': %s", at, s.name, e.msg);
+    s->module = NULL;
+    s->module_bytes = n->last_bytes;
+    s->module_len = n->last_len;
   }
   return TROUPE_OK;
 }
 
-/* Start supervisor si's children in order, depth first. */
-static int start_children(troupe_node *n, size_t si, troupe_err *err) {
+/* err for component ci: its position, then the host's message (which names the
+ * component) when the host got that far, else the component's name and the message. */
+static int component_error(troupe_node *n, size_t ci, int rc, bool by_host, const troupe_err *e,
+                           troupe_err *err) {
+  const troupe_manifest_component *mc = &n->m->components[ci];
+  char at[300];
+  where(&mc->pos, at, sizeof at);
+  if (by_host)
+    return troupe_err_set(err, rc, "%s%s", at, e->msg);
+  return troupe_err_set(err, rc, "%scomponent '%s': %s", at, mc->spec.name, e->msg);
+}
+
+static int start_component(troupe_node *n, size_t ci, troupe_group_id group, troupe_err *err) {
+  troupe_component_spec s;
+  const char **subs;
+  troupe_err e;
+  troupe_err_clear(&e);
+  int rc = prepare_component(n, ci, group, &s, &subs, &e);
+  bool by_host = !rc;
+  if (!rc)
+    rc = troupe_host_spawn(n->host, &s, &n->ids[ci], &e);
+  free(subs);
+  return rc ? component_error(n, ci, rc, by_host, &e, err) : TROUPE_OK;
+}
+
+/* How many of supervisor si's first children are components whose specs can be made at
+ * once: the run ends at a supervisor child, or at a module file other than the run's
+ * first (prepare_component keeps one file's bytes at a time). */
+static size_t leading_components(const troupe_node *n, size_t si) {
   const troupe_manifest_supervisor *ms = &n->m->supervisors[si];
-  for (size_t i = 0; i < ms->nchildren; i++) {
+  const char *file = NULL;
+  size_t k = 0;
+  for (; k < ms->nchildren && ms->children[k].kind == TROUPE_MANIFEST_COMPONENT; k++) {
+    const char *p = n->m->components[ms->children[k].index].module_path;
+    if (p && file && strcmp(p, file))
+      break;
+    if (p)
+      file = p;
+  }
+  return k;
+}
+
+/* Start supervisor si (a group, not the root) with its first k children, components,
+ * which its own supervisor starts in order (troupe_host_group_start: one request for
+ * them all). parent: the group of si's parent. */
+static int start_group(troupe_node *n, size_t si, troupe_group_id parent, size_t k,
+                       troupe_err *err) {
+  const troupe_manifest_supervisor *ms = &n->m->supervisors[si];
+  troupe_component_spec *specs = k ? calloc(k, sizeof *specs) : NULL;
+  const char ***subs = k ? calloc(k, sizeof *subs) : NULL;
+  troupe_component_id *ids = k ? calloc(k, sizeof *ids) : NULL;
+  troupe_err e;
+  troupe_err_clear(&e);
+  int rc = k && (!specs || !subs || !ids) ? troupe_err_set(err, TROUPE_E_NOMEM, "out of memory")
+                                          : TROUPE_OK;
+  size_t i = 0;
+  for (; !rc && i < k; i++) {
+    size_t ci = ms->children[i].index;
+    if ((rc = prepare_component(n, ci, 0, &specs[i], &subs[i], &e)))
+      component_error(n, ci, rc, false, &e, err);
+  }
+  if (!rc) {
+    troupe_group_spec gs = {.name = ms->name,
+                            .parent = parent,
+                            .supervisor = ms->config,
+                            .restart = ms->restart};
+    size_t failed;
+    rc = troupe_host_group_start(n->host, &gs, specs, k, ids, &failed, &n->groups[si], &e);
+    if (rc && failed < k)
+      component_error(n, ms->children[failed].index, rc, true, &e, err);
+    else if (rc) {
+      char at[300];
+      where(&ms->pos, at, sizeof at);
+      troupe_err_set(err, rc, "%ssupervisor '%s': %s", at, ms->name, e.msg);
+    }
+    for (size_t j = 0; !rc && j < k; j++)
+      n->ids[ms->children[j].index] = ids[j];
+  }
+  for (size_t j = 0; subs && j < k; j++)
+    free(subs[j]);
+  free(specs);
+  free(subs);
+  free(ids);
+  return rc;
+}
+
+/* Start supervisor si's children from the `from`-th on, in order, depth first; a
+ * supervisor child starts with its leading components (start_group). */
+static int start_children(troupe_node *n, size_t si, size_t from, troupe_err *err) {
+  const troupe_manifest_supervisor *ms = &n->m->supervisors[si];
+  for (size_t i = from; i < ms->nchildren; i++) {
     const troupe_manifest_child *ch = &ms->children[i];
     int rc;
     if (ch->kind == TROUPE_MANIFEST_COMPONENT) {
       rc = start_component(n, ch->index, n->groups[si], err);
     } else {
-      const troupe_manifest_supervisor *sub = &n->m->supervisors[ch->index];
-      troupe_group_spec gs = {.name = sub->name,
-                              .parent = n->groups[si],
-                              .supervisor = sub->config,
-                              .restart = sub->restart};
-      troupe_err e;
-      troupe_err_clear(&e);
-      rc = troupe_host_group_new(n->host, &gs, &n->groups[ch->index], &e);
-      if (rc) {
-        char at[300];
-        where(&sub->pos, at, sizeof at);
-        troupe_err_set(err, rc, "%ssupervisor '%s': %s", at, sub->name, e.msg);
-      } else {
-        rc = start_children(n, ch->index, err);
-      }
+      size_t k = leading_components(n, ch->index);
+      rc = start_group(n, ch->index, n->groups[si], k, err);
+      if (!rc)
+        rc = start_children(n, ch->index, k, err);
     }
     if (rc)
       return rc;
@@ -275,7 +347,7 @@ int troupe_node_start(const troupe_manifest *m, const troupe_node_options *opts,
     rc = troupe_host_new(&cfg, &n->host, err);
   }
   if (!rc)
-    rc = start_children(n, m->root, err);
+    rc = start_children(n, m->root, 0, err);
   free(n->last_bytes); /* the host copied what it keeps */
   n->last_bytes = NULL;
   n->last_path = NULL;

@@ -3,8 +3,10 @@
  * A group is a supervisor under its parent with its own strategy and intensity; its
  * members start in order, and every restart of the group -- by its own strategy or when
  * it gives up and its parent restarts it -- brings back every member it holds, with the
- * same ids. A stopped member leaves for good. Also: the spec's significant flag with
- * auto_shutdown, subscriptions made by the host, troupe_host_wait_down, and the errors.
+ * same ids. A stopped member leaves for good. A group may start with its first members
+ * (troupe_host_group_start), which its supervisor starts itself; a member that fails
+ * takes the whole group with it. Also: the spec's significant flag with auto_shutdown,
+ * subscriptions made by the host, troupe_host_wait_down, and the errors.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -262,6 +264,76 @@ static void errors(void **state) {
   free(m);
 }
 
+/* A group started with its members: they run in order, Ready, each under its own id,
+ * and members spawned later come after them; a restart brings them back. */
+static void started_with_members(void **state) {
+  (void)state;
+  troupe_component_spec ms[3] = {cu_spec("b.1", "probe"), cu_spec("b.2", "counter"),
+                                 cu_spec("b.3", "probe")};
+  ms[1].group = 4242; /* ignored: the members are the group's */
+  troupe_component_id ids[3] = {0};
+  troupe_group_spec gs = gspec("batch", 0, TROUPE_ONE_FOR_ALL, 5);
+  troupe_group_id g = 0;
+  size_t failed = 99;
+  troupe_err err;
+  assert_int_equal(troupe_host_group_start(c.h, &gs, ms, 3, ids, &failed, &g, &err), 0);
+  assert_int_equal(failed, 3);
+  assert_true(g && ids[0] && ids[1] && ids[2]);
+  assert_true(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2]);
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(cu_state(&c, ids[i]), TROUPE_COMPONENT_READY);
+  assert_int_equal(cu_invoke_int(&c, ids[0], "self_id", NULL), (long long)ids[0]);
+  troupe_component_id late = spawn_in("b.4", "echo", g);
+  assert_true(late);
+  char *m = members(g);
+  assert_string_equal(m, "c:b.1 c:b.2 c:b.3 c:b.4");
+  free(m);
+  /* one_for_all: a member's crash restarts them all, each under its own id */
+  assert_int_equal(cu_send_json(&c, ids[0], "\"crash\""), 0);
+  CU_WAIT(ready_with_restarts(ids[0], 1) && ready_with_restarts(ids[2], 1) &&
+          ready_with_restarts(late, 1));
+  assert_int_equal(cu_invoke_int(&c, ids[2], "self_id", NULL), (long long)ids[2]);
+}
+
+/* A member that cannot start fails the group: its own error, its index, and nothing of
+ * the group stays (the members before it were stopped, the name is free again). */
+static void started_with_a_failing_member(void **state) {
+  (void)state;
+  troupe_component_spec ms[3] = {cu_spec("f.1", "probe"), cu_spec("f.2", "no-such-module"),
+                                 cu_spec("f.3", "probe")};
+  troupe_component_id ids[3] = {0};
+  troupe_group_spec gs = gspec("failing", 0, TROUPE_ONE_FOR_ONE, 5);
+  troupe_group_id g = 0, found;
+  size_t failed = 99;
+  troupe_err err;
+  int rc = troupe_host_group_start(c.h, &gs, ms, 3, ids, &failed, &g, &err);
+  assert_int_not_equal(rc, 0);
+  assert_int_equal(failed, 1);
+  assert_int_equal(g, 0);
+  assert_non_null(strstr(err.msg, "'f.2'"));
+  assert_int_equal(troupe_host_group_lookup(c.h, "failing", &found), TROUPE_E_NOTFOUND);
+  troupe_component_id cid;
+  assert_int_equal(troupe_host_lookup(c.h, "f.1", &cid), TROUPE_E_NOTFOUND);
+  assert_int_equal(troupe_host_lookup(c.h, "f.3", &cid), TROUPE_E_NOTFOUND);
+  /* two members of one name: the second is refused before anything starts */
+  troupe_component_spec dup[2] = {cu_spec("d.x", "probe"), cu_spec("d.x", "probe")};
+  gs = gspec("failing", 0, TROUPE_ONE_FOR_ONE, 5);
+  assert_int_equal(troupe_host_group_start(c.h, &gs, dup, 2, ids, &failed, &g, &err),
+                   TROUPE_E_NAME_TAKEN);
+  assert_int_equal(failed, 1);
+  assert_int_equal(troupe_host_lookup(c.h, "d.x", &cid), TROUPE_E_NOTFOUND);
+  /* members need their ids' room */
+  assert_int_equal(troupe_host_group_start(c.h, &gs, dup, 2, NULL, NULL, &g, &err),
+                   TROUPE_E_INVAL);
+  /* the name was given back each time: the group starts now with good members */
+  ms[1] = cu_spec("f.2", "probe");
+  assert_int_equal(troupe_host_group_start(c.h, &gs, ms, 3, ids, &failed, &g, &err), 0);
+  assert_true(g);
+  char *m = members(g);
+  assert_string_equal(m, "c:f.1 c:f.2 c:f.3");
+  free(m);
+}
+
 /* The spec's subscriptions: made by the host at every start, kept across restarts. */
 static void host_subscriptions(void **state) {
   (void)state;
@@ -333,6 +405,8 @@ int main(void) {
       cmocka_unit_test(stopped_member_leaves),
       cmocka_unit_test(significant_member),
       cmocka_unit_test(errors),
+      cmocka_unit_test(started_with_members),
+      cmocka_unit_test(started_with_a_failing_member),
       cmocka_unit_test(host_subscriptions),
       cmocka_unit_test(wait_down),
   };

@@ -246,21 +246,32 @@ static void watch_upgrades(void **state) {
   rn_free(&r);
 }
 
-static void start_failure(void **state) {
-  (void)state;
+/* A node whose manifest (fmt, with %s for a file that is not a module) fails to start:
+ * exit status 1 and `expect` in its error. */
+static void fails_to_start(const char *fmt, const char *expect) {
   rn r;
   rn_dirs(&r);
   char bad[160], yaml[512];
   snprintf(bad, sizeof bad, "%s/bad.wasm", r.dir);
   write_text(bad, "garbage, not a module");
-  snprintf(yaml, sizeof yaml,
-           "components:\n  ok: {path: echo.wasm}\n  bad: {path: %s}\n"
-           "supervisors:\n  root: {children: [ok, bad]}\n",
-           bad);
+  snprintf(yaml, sizeof yaml, fmt, bad);
   rn_start(&r, yaml, NULL);
   assert_int_equal(rn_wait_exit(&r, 30000), 1);
-  assert_non_null(strstr(r.errtext, "app.yaml:3:3: component 2 'bad': compile failed"));
+  if (!strstr(r.errtext, expect))
+    fail_msg("wanted \"%s\" in: %s", expect, r.errtext);
   rn_free(&r);
+}
+
+static void start_failure(void **state) {
+  (void)state;
+  fails_to_start("components:\n  ok: {path: echo.wasm}\n  bad: {path: %s}\n"
+                 "supervisors:\n  root: {children: [ok, bad]}\n",
+                 "app.yaml:3:3: component 2 'bad': compile failed");
+  /* The same inside a group, whose supervisor starts its leading members itself: the
+   * error still names the component and its place in the manifest. */
+  fails_to_start("components:\n  ok: {path: echo.wasm}\n  bad: {path: %s}\n"
+                 "supervisors:\n  root: {children: [grp]}\n  grp: {children: [bad, ok]}\n",
+                 "app.yaml:3:3: component 1 'bad': compile failed");
 }
 
 /* A node with trusted keys runs signed store modules only: a module file is refused at
