@@ -142,6 +142,19 @@ TROUPE_API int troupe_host_new(const troupe_host_config *cfg, troupe_host **out,
 /* Stop every component in reverse start order (each _cleanup under its timeout), then
  * the runtime; free everything. From a non-worker thread. h may be NULL. */
 TROUPE_API void troupe_host_free(troupe_host *h);
+/* A burst of spawns follows (a tree being started): until the matching _end, a helper
+ * thread writes, on a core the burst leaves free, the pages the next components will
+ * need -- their host state and, once a module's first instance has shown which pages of
+ * its memory it writes, their linear memories -- so that each spawn skips its fresh-page
+ * faults (on this project's VM a fresh page costs its first writer 10 us, one another
+ * thread wrote 0.02 us). Memory written ahead stays resident: the helper's reserve of
+ * host state (1 MiB, doubling under misses up to 32 MiB) goes back at the last _end;
+ * memories prepared for a module (up to 8 MiB of written pages each) serve its later
+ * instances and go with the module. Pairs nest; the host ends what is left when freed.
+ * Not for spawns that come one at a time: the helper's work then competes with theirs
+ * for the same cores (docs/BENCH-COMPONENT.md, "Session 10"). Any thread. */
+TROUPE_API void troupe_host_prewarm_begin(troupe_host *h);
+TROUPE_API void troupe_host_prewarm_end(troupe_host *h);
 /* The host's actor runtime (to spawn plain C actors beside the components). */
 TROUPE_API troupe_runtime *troupe_host_runtime(troupe_host *h);
 

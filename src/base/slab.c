@@ -17,6 +17,7 @@
  * call goes to malloc/free instead (slab.h).
  */
 #include "base/slab.h"
+#include "base/prewarm.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -82,15 +83,11 @@ static void depot_init(void) {
 
 static _Atomic size_t mapped; /* relaxed: a statistic */
 
-/* A fresh chunk, populated: the kernel fills its pages in one call, so the objects'
- * first writes skip the fault (on a kernel without MADV_POPULATE_WRITE they fault as
- * malloc's would). */
+/* A chunk: written by the prewarm helper when one runs, else populated here. */
 static char *chunk_new(void) {
-  void *p = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED)
-    return NULL;
-  (void)madvise(p, CHUNK, MADV_POPULATE_WRITE);
-  atomic_fetch_add_explicit(&mapped, CHUNK, memory_order_relaxed);
+  char *p = trB_chunk_take();
+  if (p)
+    atomic_fetch_add_explicit(&mapped, CHUNK, memory_order_relaxed);
   return p;
 }
 

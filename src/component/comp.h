@@ -9,6 +9,7 @@
 
 #include "actor/ext.h"
 #include "base/base.h"
+#include "base/prewarm.h"
 #include "base/slab.h"
 #include "troupe/store.h"
 #include "troupe/wasm.h"
@@ -324,6 +325,7 @@ int trP_table_snapshot(trP_table *t, trP_rec ***out, size_t *n);
 struct troupe_host {
   troupe_runtime *rt;
   bool metrics;                  /* keep per-component metrics (troupe_host_config) */
+  _Atomic int prewarm;           /* troupe_host_prewarm_begin calls not yet ended */
   double trace_sample;           /* the share of new chains whose spans are logged */
   /* The handler histogram's finite bounds in ticks (trB_ticks), for its observations. */
   uint64_t bucket_ticks[TROUPE_HANDLER_BUCKETS - 1];

@@ -201,7 +201,28 @@ void troupe_host_free(troupe_host *h) {
   trP_table_destroy(&h->table);
   pthread_cond_destroy(&h->down_cv);
   pthread_mutex_destroy(&h->groups_mu);
+  for (int k = atomic_load_explicit(&h->prewarm, memory_order_relaxed); k > 0; k--)
+    trB_prewarm_stop(); /* begun and never ended */
   free(h);
+}
+
+void troupe_host_prewarm_begin(troupe_host *h) {
+  /* Without a helper (no thread could be made) spawns fault their own pages: nothing
+   * to count. Relaxed: a count for troupe_host_free, which runs after every caller. */
+  if (h && trB_prewarm_start() == 0)
+    atomic_fetch_add_explicit(&h->prewarm, 1, memory_order_relaxed);
+}
+
+void troupe_host_prewarm_end(troupe_host *h) {
+  if (!h)
+    return;
+  int n = atomic_load_explicit(&h->prewarm, memory_order_relaxed);
+  while (n > 0 && !atomic_compare_exchange_weak_explicit(&h->prewarm, &n, n - 1,
+                                                         memory_order_relaxed,
+                                                         memory_order_relaxed))
+    ;
+  if (n > 0)
+    trB_prewarm_stop();
 }
 
 troupe_component_id trP_component_of_actor(troupe_host *h, troupe_actor_id actor) {

@@ -71,6 +71,7 @@ void troupe_wasm_module_free(troupe_wasm_module *pm) {
   trE_module *m = (trE_module *)pm;
   /* acq_rel: the last owner must see all other owners' accesses finished */
   if (m && atomic_fetch_sub_explicit(&m->refcount, 1, memory_order_acq_rel) == 1) {
+    trE_warm_free(m); /* first: the helper may be preparing its memories */
     trE_compile_free(m);
     trE_module_free_decoded(m);
   }

@@ -189,6 +189,9 @@ typedef struct trE_module {
   _Atomic int warm_state;
   uint32_t nwarm;
   trE_page_run warm[TRE_WARM_RUNS];
+  /* warm.c: memories made ahead for its instances by the prewarm helper, once the pages
+   * above are known; made at the first instance that could use one, freed with it. */
+  _Atomic(struct trE_reserve *) reserve;
 } trE_module;
 
 /* Decode the binary and check everything outside function bodies. On failure returns

@@ -36,7 +36,7 @@ static uint8_t *pages_grow(uint8_t *old, size_t old_map, size_t map) {
 
 /* ---- shared objects ----------------------------------------------------------------- */
 
-trE_memory *trE_memory_new(uint64_t min_pages, uint64_t max_pages) {
+trE_memory *trE_memory_new(uint64_t min_pages, uint64_t max_pages, trE_module *for_mod) {
   trE_memory *mem = trB_calloc(1, sizeof *mem);
   if (!mem)
     return NULL;
@@ -45,7 +45,13 @@ trE_memory *trE_memory_new(uint64_t min_pages, uint64_t max_pages) {
   mem->max_pages = max_pages;
   if (mem->size) {
     mem->mapped = trE_pool_mem_map_bytes(mem->size);
-    mem->data = mem->mapped ? trE_pool_mem_take(mem->mapped, &mem->fresh) : NULL;
+    /* A recycled memory first (resident, nothing more to make), then one the helper
+     * prepared for this module, then a fresh mapping. */
+    mem->data = mem->mapped ? trE_pool_mem_take_cached(mem->mapped) : NULL;
+    if (!mem->data && mem->mapped && for_mod)
+      mem->data = trE_warm_take(for_mod, mem->mapped);
+    if (!mem->data && mem->mapped)
+      mem->data = trE_pool_mem_take(mem->mapped, &mem->fresh);
     if (!mem->data) {
       free(mem);
       return NULL;
@@ -424,7 +430,7 @@ int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
                           (unsigned long long)lim->min, (unsigned long long)inst->max_pages);
       goto fail;
     }
-    trE_memory *mem = trE_memory_new(lim->min, lim->has_max ? lim->max : TRE_MAX_PAGES);
+    trE_memory *mem = trE_memory_new(lim->min, lim->has_max ? lim->max : TRE_MAX_PAGES, m);
     if (!mem) {
       rc = troupe_err_set(err, TROUPE_E_NOMEM, "instantiate: out of memory for linear memory");
       goto fail;

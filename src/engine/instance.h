@@ -244,7 +244,8 @@ int trE_interp_run(trE_exec *ex, const trE_func *enter);
 int trE_start(trE_inst *inst, const trE_func *f, uint64_t fuel, troupe_wasm_trap *trap);
 
 /* instance.c: shared objects (linker.c makes host ones) and instance destruction. */
-trE_memory *trE_memory_new(uint64_t min_pages, uint64_t max_pages);
+/* for_mod: the module whose memory 0 this is (its prepared memories may serve), or NULL. */
+trE_memory *trE_memory_new(uint64_t min_pages, uint64_t max_pages, trE_module *for_mod);
 void trE_memory_release(trE_memory *mem);
 trE_table *trE_table_new(uint8_t elem, uint64_t min, uint64_t max);
 void trE_table_release(trE_table *t);
@@ -263,6 +264,11 @@ enum { TRE_WARM_UNKNOWN = 0, TRE_WARM_LEARNING = 1, TRE_WARM_KNOWN = 2 };
 void trE_warm_instance(trE_inst *inst);
 /* After the instance's first completed call (finish, when warm_learn is set). */
 void trE_warm_learn(trE_inst *inst);
+/* A mapping of `map` bytes made ahead for an instance of m by the prewarm helper
+ * (base/prewarm.h): all zero, its known pages written; NULL when none is ready (and the
+ * helper, if one runs, is asked for more). trE_warm_free: m is being freed. */
+uint8_t *trE_warm_take(trE_module *m, size_t map);
+void trE_warm_free(trE_module *m);
 
 bool trE_group_join(const troupe_wasm_linker *l, trE_inst *inst);
 void trE_group_drop(trE_group *g);

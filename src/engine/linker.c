@@ -316,7 +316,7 @@ int troupe_wasm_linker_define_memory(troupe_wasm_linker *l, const char *module, 
   uint64_t max = pages.has_max ? pages.max : TRE_MAX_PAGES;
   if (pages.min > TRE_MAX_PAGES || max > TRE_MAX_PAGES || pages.min > max)
     return troupe_err_set(err, TROUPE_E_INVAL, "linker: bad memory limits");
-  trE_memory *mem = trE_memory_new(pages.min, max);
+  trE_memory *mem = trE_memory_new(pages.min, max, NULL);
   if (!mem)
     return troupe_err_set(err, TROUPE_E_NOMEM, "linker: out of memory");
   trE_ldef *d = add_def(l, module, module ? strlen(module) : 0, name, name ? strlen(name) : 0,

@@ -245,9 +245,13 @@ size_t trE_pool_mem_map_bytes(uint64_t bytes) {
   return map;
 }
 
-uint8_t *trE_pool_mem_take(size_t map, bool *fresh) {
+uint8_t *trE_pool_mem_take_cached(size_t map) {
   int c = class_of(KIND_MEM, map);
-  uint8_t *p = c >= 0 ? take(c) : NULL;
+  return c >= 0 ? take(c) : NULL;
+}
+
+uint8_t *trE_pool_mem_take(size_t map, bool *fresh) {
+  uint8_t *p = trE_pool_mem_take_cached(map);
   *fresh = !p;
   if (p)
     return p;

@@ -23,9 +23,24 @@
 #include "engine/instance.h"
 #include "engine/pool.h"
 
+#include "base/prewarm.h"
+
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+
+enum { RESERVE_FIRST = 16, RESERVE_MAX = 1024 };
+#define RESERVE_BYTES ((size_t)8 << 20) /* of written pages, per module */
+
+typedef struct trE_reserve {
+  pthread_mutex_t mu;
+  trB_prewarm_job job;
+  trE_module *m;    /* the owner: the reserve dies with it (trE_warm_free) */
+  size_t map, size; /* each memory's mapping, and memory 0's initial size */
+  uint32_t n, target, cap;
+  uint8_t **mem;    /* cap slots */
+} trE_reserve;
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14; older headers lack the name */
@@ -77,4 +92,100 @@ void trE_warm_learn(trE_inst *inst) {
   int n = mem->data ? trE_pool_written_runs(mem->data, pages, m->warm, TRE_WARM_RUNS) : 0;
   m->nwarm = n > 0 ? (uint32_t)n : 0; /* no pagemap: nothing to go on, nothing asked again */
   atomic_store_explicit(&m->warm_state, TRE_WARM_KNOWN, memory_order_release);
+}
+
+/* ---- the reserve: memories made ahead on the prewarm helper --------------------------- */
+
+/* On the helper: fill the reserve up to its target. */
+static void reserve_fill(void *arg) {
+  trE_reserve *r = arg;
+  const trE_module *m = r->m;
+  size_t page = trE_pool_page_size();
+  for (;;) {
+    pthread_mutex_lock(&r->mu);
+    bool full = r->n >= r->target;
+    pthread_mutex_unlock(&r->mu);
+    if (full)
+      return;
+    uint8_t *p = mmap(NULL, r->map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+      return;
+    for (uint32_t i = 0; i < m->nwarm; i++)
+      if ((m->warm[i].first + m->warm[i].count) * page <= r->size)
+        trB_prewarm_touch(p + m->warm[i].first * page, m->warm[i].count * page);
+    pthread_mutex_lock(&r->mu);
+    bool kept = r->n < r->cap;
+    if (kept)
+      r->mem[r->n++] = p;
+    pthread_mutex_unlock(&r->mu);
+    if (!kept)
+      munmap(p, r->map);
+  }
+}
+
+static trE_reserve *reserve_of(trE_module *m, size_t map) {
+  /* acquire: pairs with the release that installed it, so its fields are seen made */
+  trE_reserve *r = atomic_load_explicit(&m->reserve, memory_order_acquire);
+  if (r || m->nmemories <= m->nmemory_imports)
+    return r;
+  size_t page = trE_pool_page_size(), touched = 0;
+  for (uint32_t i = 0; i < m->nwarm; i++)
+    touched += (size_t)m->warm[i].count * page;
+  uint32_t cap = touched ? (uint32_t)TR_MIN((size_t)RESERVE_MAX, RESERVE_BYTES / touched) : 0;
+  if (!cap)
+    return NULL; /* nothing to prepare: no page is known */
+  r = trB_calloc(1, sizeof *r);
+  if (!r || !(r->mem = trB_calloc(cap, sizeof *r->mem)) || pthread_mutex_init(&r->mu, NULL)) {
+    if (r)
+      free(r->mem);
+    free(r);
+    return NULL;
+  }
+  r->m = m;
+  r->map = map;
+  r->size = m->memories[m->nmemory_imports].min * TRE_PAGE_SIZE;
+  r->cap = cap;
+  r->target = TR_MIN((uint32_t)RESERVE_FIRST, cap);
+  r->job = (trB_prewarm_job){.fn = reserve_fill, .arg = r};
+  trE_reserve *none = NULL;
+  /* release: publishes the fields above; a racing instance's reserve loses and goes */
+  if (!atomic_compare_exchange_strong_explicit(&m->reserve, &none, r, memory_order_release,
+                                               memory_order_acquire)) {
+    pthread_mutex_destroy(&r->mu);
+    free(r->mem);
+    free(r);
+    return none;
+  }
+  return r;
+}
+
+uint8_t *trE_warm_take(trE_module *m, size_t map) {
+  /* acquire: pairs with trE_warm_learn's release (warm[] is read by the fill) */
+  if (atomic_load_explicit(&m->warm_state, memory_order_acquire) != TRE_WARM_KNOWN || !m->nwarm)
+    return NULL;
+  trE_reserve *r = reserve_of(m, map);
+  if (!r || r->map != map)
+    return NULL;
+  pthread_mutex_lock(&r->mu);
+  uint8_t *p = r->n ? r->mem[--r->n] : NULL;
+  if (!p && r->target < r->cap) /* a burst outran the reserve: keep more */
+    r->target = r->target * 2 < r->cap ? r->target * 2 : r->cap;
+  bool want = r->n < r->target / 2 + 1;
+  pthread_mutex_unlock(&r->mu);
+  if (want)
+    trB_prewarm_want(&r->job);
+  return p;
+}
+
+void trE_warm_free(trE_module *m) {
+  trE_reserve *r = atomic_load_explicit(&m->reserve, memory_order_acquire);
+  if (!r)
+    return;
+  trB_prewarm_cancel(&r->job); /* waits if the helper is filling it now */
+  for (uint32_t i = 0; i < r->n; i++)
+    munmap(r->mem[i], r->map);
+  pthread_mutex_destroy(&r->mu);
+  free(r->mem);
+  free(r);
+  atomic_store_explicit(&m->reserve, NULL, memory_order_relaxed);
 }

@@ -346,8 +346,14 @@ int troupe_node_start(const troupe_manifest *m, const troupe_node_options *opts,
     cfg.supervisor.name = "components";
     rc = troupe_host_new(&cfg, &n->host, err);
   }
-  if (!rc)
+  if (!rc) {
+    /* A burst of spawns: the helper writes the next components' pages on the core the
+     * start leaves free (docs/BENCH-COMPONENT.md, Session 10: 280-320 -> 220-260 ms for
+     * 10,000 components). */
+    troupe_host_prewarm_begin(n->host);
     rc = start_children(n, m->root, 0, err);
+    troupe_host_prewarm_end(n->host);
+  }
   free(n->last_bytes); /* the host copied what it keeps */
   n->last_bytes = NULL;
   n->last_path = NULL;

@@ -334,6 +334,42 @@ static void started_with_a_failing_member(void **state) {
   free(m);
 }
 
+/* A burst of spawns with the prewarm helper on (troupe_host_prewarm_begin/end): the
+ * members of a large group start and work as without it, pairs nest, and a host freed
+ * with a begin left open ends it. */
+static void prewarmed_burst(void **state) {
+  (void)state;
+  enum { N = 300 };
+  troupe_component_spec *ms = calloc(N, sizeof *ms);
+  char (*names)[16] = calloc(N, sizeof *names);
+  troupe_component_id *ids = calloc(N, sizeof *ids);
+  assert_true(ms && names && ids);
+  for (int i = 0; i < N; i++) {
+    snprintf(names[i], sizeof names[i], "burst.%d", i);
+    ms[i] = cu_spec(names[i], "probe");
+  }
+  troupe_host_prewarm_begin(c.h);
+  troupe_host_prewarm_begin(c.h); /* nested */
+  troupe_group_spec gs = gspec("burst", 0, TROUPE_ONE_FOR_ONE, 5);
+  troupe_group_id g;
+  troupe_err err;
+  assert_int_equal(troupe_host_group_start(c.h, &gs, ms, N, ids, NULL, &g, &err), 0);
+  troupe_host_prewarm_end(c.h);
+  troupe_host_prewarm_end(c.h);
+  troupe_host_prewarm_end(c.h); /* one end too many: ignored */
+  for (int i = 0; i < N; i += 37)
+    assert_int_equal(cu_invoke_int(&c, ids[i], "self_id", NULL), (long long)ids[i]);
+  free(ms);
+  free(names);
+  free(ids);
+  cu_host other;
+  assert_int_equal(cu_host_new(&other, 1), 0);
+  troupe_host_prewarm_begin(other.h);
+  troupe_component_spec s = cu_spec("lone", "probe");
+  assert_true(cu_spawn(&other, &s));
+  cu_host_free(&other); /* ends the helper it began */
+}
+
 /* The spec's subscriptions: made by the host at every start, kept across restarts. */
 static void host_subscriptions(void **state) {
   (void)state;
@@ -407,6 +443,7 @@ int main(void) {
       cmocka_unit_test(errors),
       cmocka_unit_test(started_with_members),
       cmocka_unit_test(started_with_a_failing_member),
+      cmocka_unit_test(prewarmed_burst),
       cmocka_unit_test(host_subscriptions),
       cmocka_unit_test(wait_down),
   };

@@ -9,7 +9,8 @@
  * not resident). A recycled memory still gets its own data segment; a grow
  * inside the mapping keeps the mapping; stacks are recycled; what the pool keeps is
  * bounded. A fresh memory comes with the pages the module's first instance wrote
- * already resident (warm.c), and no others. Across threads (TSan): test_threads.c.
+ * already resident (warm.c), and no others; with the prewarm helper running, one made
+ * ahead with those pages written. Across threads (TSan): test_threads.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +25,7 @@
 
 #include "engine/instance.h"
 #include "engine/pool.h"
+#include "base/prewarm.h"
 #include "troupe/wasm.h"
 #include "engine/test_modules.h"
 
@@ -324,6 +326,49 @@ static void test_warm_runs_are_bounded(void **state) {
   troupe_wasm_module_free(rm);
 }
 
+/* warm.c's reserve: with the prewarm helper running, once a module's pages are known,
+ * its fresh memories come made ahead -- mapped on the helper, exactly the known pages
+ * written (resident), all zero -- and the instances using them are as any other. */
+static void test_prepared_memories(void **state) {
+  (void)state;
+  int fd = open("/proc/self/pagemap", O_RDONLY);
+  if (fd < 0)
+    skip();
+  close(fd);
+  troupe_wasm_module *rm = load_pages(reader_wasm, sizeof reader_wasm, 5);
+  troupe_wasm_instance *a = instance(rm);
+  assert_int_equal(troupe_wasm_memory_write(a, 1 * 4096 + 7, "x", 1), TROUPE_OK);
+  assert_int_equal(troupe_wasm_memory_write(a, 9 * 4096, "y", 1), TROUPE_OK);
+  call0(a, "nonzero"); /* learns pages 1 and 9 */
+  assert_int_equal(trB_prewarm_start(), 0);
+  enum { MAX = 400 };
+  troupe_wasm_instance *live[MAX];
+  int n = 0, prepared = -1;
+  /* Kept alive, so nothing is recycled: a memory that is not fresh was prepared. The
+   * first ones find the reserve empty and ask the helper for more. */
+  for (; n < MAX && prepared < 0; n++) {
+    live[n] = instance(rm);
+    if (!live[n]->mem->fresh)
+      prepared = n;
+    else
+      usleep(10000);
+  }
+  assert_true(prepared >= 0);
+  troupe_wasm_instance *p = live[prepared];
+  unsigned char v[80];
+  assert_int_equal(mincore(p->mem->data, 80 * 4096, v), 0);
+  for (int i = 0; i < 80; i++)
+    assert_int_equal(v[i] & 1, i == 1 || i == 9);
+  assert_int_equal(call0(p, "nonzero"), 0);
+  assert_int_equal(troupe_wasm_memory_write(p, 9 * 4096 + 1, "q", 1), TROUPE_OK);
+  for (int i = 0; i < n; i++)
+    troupe_wasm_instance_free(live[i]);
+  troupe_wasm_instance_free(a);
+  trB_prewarm_stop();
+  trE_pool_drain();
+  troupe_wasm_module_free(rm); /* and with it what its reserve still holds */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_small_memory_is_zeroed, drain),
@@ -334,6 +379,7 @@ int main(void) {
       cmocka_unit_test_setup(test_what_is_kept_is_bounded, drain),
       cmocka_unit_test_setup(test_fresh_memory_gets_the_written_pages, drain),
       cmocka_unit_test_setup(test_warm_runs_are_bounded, drain),
+      cmocka_unit_test_setup(test_prepared_memories, drain),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
