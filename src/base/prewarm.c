@@ -13,6 +13,7 @@
 #include "base/prewarm.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@ static struct {
   void *reserve[TARGET_MAX];
   size_t n, target;
   trB_prewarm_job *head, *tail, *current;
+  _Atomic bool active; /* running, readable without the lock (relaxed: a hint) */
 } g = {
     .mu = PTHREAD_MUTEX_INITIALIZER,
     .wake = PTHREAD_COND_INITIALIZER,
@@ -115,6 +117,7 @@ int trB_prewarm_start(void) {
     g.target = TARGET_FIRST;
     rc = pthread_create(&g.thread, NULL, helper, NULL);
     g.running = rc == 0;
+    atomic_store_explicit(&g.active, g.running, memory_order_relaxed);
     if (rc)
       g.users = 0;
   }
@@ -129,6 +132,7 @@ void trB_prewarm_stop(void) {
     return;
   }
   g.stop = true;
+  atomic_store_explicit(&g.active, false, memory_order_relaxed);
   pthread_cond_signal(&g.wake);
   pthread_t t = g.thread;
   pthread_mutex_unlock(&g.mu);
@@ -198,6 +202,10 @@ void trB_prewarm_cancel(trB_prewarm_job *job) {
   while (g.current == job)
     pthread_cond_wait(&g.done, &g.mu);
   pthread_mutex_unlock(&g.mu);
+}
+
+bool trB_prewarm_running(void) {
+  return atomic_load_explicit(&g.active, memory_order_relaxed);
 }
 
 size_t trB_prewarm_reserve_chunks(void) {

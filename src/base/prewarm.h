@@ -26,6 +26,9 @@
 int trB_prewarm_start(void);
 void trB_prewarm_stop(void);
 
+/* Whether a helper runs now (a hint: it may stop or start right after). */
+bool trB_prewarm_running(void);
+
 /* A 64 KiB chunk, all zero, page-aligned, NULL when the system refuses: from the
  * helper's reserve (written) when it has one, else a fresh mapping populated here. */
 void *trB_chunk_take(void);

@@ -126,8 +126,8 @@ static void reserve_fill(void *arg) {
 static trE_reserve *reserve_of(trE_module *m, size_t map) {
   /* acquire: pairs with the release that installed it, so its fields are seen made */
   trE_reserve *r = atomic_load_explicit(&m->reserve, memory_order_acquire);
-  if (r || m->nmemories <= m->nmemory_imports)
-    return r;
+  if (r || m->nmemories <= m->nmemory_imports || !trB_prewarm_running())
+    return r; /* made only when a helper could fill it */
   size_t page = trE_pool_page_size(), touched = 0;
   for (uint32_t i = 0; i < m->nwarm; i++)
     touched += (size_t)m->warm[i].count * page;

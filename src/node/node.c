@@ -18,8 +18,9 @@
  * as OTP starts a tree: a group's leading components are started by the group's own
  * supervisor when it starts (one request from this thread for them all, not a round
  * trip each: a node start is mostly such round trips), so stopping -- the host stops
- * its root supervisor, which stops its children newest first -- is the reverse. The node owns what it opened: the logger and its tap, the
- * store, the host, the control server; the manifest stays the caller's.
+ * its root supervisor, which stops its children newest first -- is the reverse. The
+ * node owns what it opened: the logger and its tap, the store, the host, the control
+ * server; the manifest stays the caller's.
  */
 #include "node/node_int.h"
 
