@@ -231,7 +231,8 @@ int troupe_host_group_start(troupe_host *h, const troupe_group_spec *spec,
     *failed = nmembers;
   if (!h || !spec || !out || (nmembers && (!members || !ids)))
     return troupe_err_set(err, TROUPE_E_INVAL,
-                          "group_new: host, spec and out are required (members: and ids)");
+                          "group_new: host, spec and out are required, and with members, "
+                          "members and ids");
   *out = 0;
   trP_group *parent;
   int rc = refuse_worker(h, "troupe_host_group_new", err);

@@ -47,11 +47,10 @@ trE_memory *trE_memory_new(uint64_t min_pages, uint64_t max_pages, trE_module *f
     mem->mapped = trE_pool_mem_map_bytes(mem->size);
     /* A recycled memory first (resident, nothing more to make), then one the helper
      * prepared for this module, then a fresh mapping. */
-    mem->data = mem->mapped ? trE_pool_mem_take_cached(mem->mapped) : NULL;
-    if (!mem->data && mem->mapped && for_mod)
+    if (mem->mapped && !(mem->data = trE_pool_mem_take_cached(mem->mapped)) && for_mod)
       mem->data = trE_warm_take(for_mod, mem->mapped);
-    if (!mem->data && mem->mapped)
-      mem->data = trE_pool_mem_take(mem->mapped, &mem->fresh);
+    if (mem->mapped && !mem->data)
+      mem->fresh = (mem->data = trE_pool_mem_map_new(mem->mapped)) != NULL;
     if (!mem->data) {
       free(mem);
       return NULL;

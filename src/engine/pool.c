@@ -250,13 +250,15 @@ uint8_t *trE_pool_mem_take_cached(size_t map) {
   return c >= 0 ? take(c) : NULL;
 }
 
+uint8_t *trE_pool_mem_map_new(size_t map) {
+  uint8_t *p = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
 uint8_t *trE_pool_mem_take(size_t map, bool *fresh) {
   uint8_t *p = trE_pool_mem_take_cached(map);
   *fresh = !p;
-  if (p)
-    return p;
-  p = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  return p == MAP_FAILED ? NULL : p;
+  return p ? p : trE_pool_mem_map_new(map);
 }
 
 void trE_pool_mem_give(uint8_t *data, size_t map, size_t dirty) {

@@ -17,8 +17,10 @@ size_t trE_pool_mem_map_bytes(uint64_t bytes);
  * `map` is a class size and one is cached, else a fresh anonymous mapping. NULL when
  * the system refuses. */
 uint8_t *trE_pool_mem_take(size_t map, bool *fresh);
-/* Only a recycled one (NULL when none is cached). */
+/* The two halves of trE_pool_mem_take: only a recycled one (NULL when none is cached),
+ * only a fresh mapping (NULL when the system refuses). */
 uint8_t *trE_pool_mem_take_cached(size_t map);
+uint8_t *trE_pool_mem_map_new(size_t map);
 /* Give back a mapping of `map` bytes whose first `dirty` bytes may have been written
  * (the memory's size: a memory never shrinks, and nothing writes past its size). The
  * pages written are zeroed (trE_pool_reset) and the mapping cached; or it is unmapped

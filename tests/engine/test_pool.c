@@ -53,6 +53,16 @@ static const uint8_t writer_wasm[] = {
     0x0b, 0x0b, 0x0d, 0x01, 0x00, 0x41, 0xe4, 0x00, 0x0b, 0x06, 0x53, 0x45, 0x43, 0x52,
     0x45, 0x54};
 
+/* Whether this kernel lets us read /proc/self/pagemap (what the pool's reset and
+ * warm.c's learning go by). */
+static bool have_pagemap(void) {
+  int fd = open("/proc/self/pagemap", O_RDONLY);
+  if (fd < 0)
+    return false;
+  close(fd);
+  return true;
+}
+
 static troupe_wasm_module *load_pages(const uint8_t *bytes, size_t len, uint8_t pages) {
   uint8_t copy[256];
   assert_true(len <= sizeof copy);
@@ -146,10 +156,8 @@ static size_t resident_pages(const uint8_t *p, size_t bytes) {
 
 static void test_reset_touches_only_written_pages(void **state) {
   (void)state;
-  int fd = open("/proc/self/pagemap", O_RDONLY);
-  if (fd < 0)
+  if (!have_pagemap())
     skip(); /* without pagemap the pool zeroes (and so keeps) the whole memory */
-  close(fd);
   troupe_wasm_module *rm = load_pages(reader_wasm, sizeof reader_wasm, 1);
   troupe_wasm_instance *a = instance(rm);
   assert_int_equal(troupe_wasm_memory_write(a, 5000, "x", 1), TROUPE_OK); /* page 1 */
@@ -259,10 +267,8 @@ static void test_what_is_kept_is_bounded(void **state) {
  * memory is fresh has exactly those resident before it runs, and reads zeros there. */
 static void test_fresh_memory_gets_the_written_pages(void **state) {
   (void)state;
-  int fd = open("/proc/self/pagemap", O_RDONLY);
-  if (fd < 0)
+  if (!have_pagemap())
     skip(); /* nothing to learn from: fresh memories stay as they are */
-  close(fd);
   /* 5 wasm pages: 80 OS pages, written at 1-2, 9 and 70 (past the first 256 KiB, as a
    * Rust guest's data sits above its 1 MiB stack) */
   troupe_wasm_module *rm = load_pages(reader_wasm, sizeof reader_wasm, 5);
@@ -307,10 +313,8 @@ static void test_fresh_memory_gets_the_written_pages(void **state) {
  * order; the rest fault as before. */
 static void test_warm_runs_are_bounded(void **state) {
   (void)state;
-  int fd = open("/proc/self/pagemap", O_RDONLY);
-  if (fd < 0)
+  if (!have_pagemap())
     skip();
-  close(fd);
   troupe_wasm_module *rm = load_pages(reader_wasm, sizeof reader_wasm, 2);
   troupe_wasm_instance *a = instance(rm);
   for (int i = 0; i < 10; i++) /* pages 0, 2, ..., 18: ten runs of one */
@@ -331,10 +335,8 @@ static void test_warm_runs_are_bounded(void **state) {
  * written (resident), all zero -- and the instances using them are as any other. */
 static void test_prepared_memories(void **state) {
   (void)state;
-  int fd = open("/proc/self/pagemap", O_RDONLY);
-  if (fd < 0)
+  if (!have_pagemap())
     skip();
-  close(fd);
   troupe_wasm_module *rm = load_pages(reader_wasm, sizeof reader_wasm, 5);
   troupe_wasm_instance *a = instance(rm);
   assert_int_equal(troupe_wasm_memory_write(a, 1 * 4096 + 7, "x", 1), TROUPE_OK);
