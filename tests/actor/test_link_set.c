@@ -103,10 +103,11 @@ static void on_exit_hook(troupe_runtime *rt, troupe_actor_id id, troupe_exit_kin
                          void *user) {
   (void)rt;
   hook_log *h = user;
-  atomic_fetch_add(&h->deaths, 1);
+  /* `last` and `crashes` before `deaths`: the test waits on deaths, then reads them */
+  atomic_store(&h->last, id);
   if (why == TROUPE_EXIT_CRASH)
     atomic_fetch_add(&h->crashes, 1);
-  atomic_store(&h->last, id);
+  atomic_fetch_add(&h->deaths, 1);
 }
 
 static void test_exit_hooks(void **st) {
