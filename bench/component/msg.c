@@ -111,7 +111,8 @@ void tbc_ring_rows(const tbc_cfg *cfg) {
   const char *rw = getenv("TBC_RING_WORKERS"); /* a diagnosis knob: the row uses 0 (per core) */
   tbc_host_new(&th, rw ? (unsigned)atoi(rw) : 0);
   troupe_err err = {0};
-  uint32_t n = cfg->ring_n;
+  const char *rn = getenv("TBC_RING_N"); /* a diagnosis knob: the ring's size */
+  uint32_t n = rn && atoi(rn) > 1 ? (uint32_t)atoi(rn) : cfg->ring_n;
   troupe_component_id first = 0, last = 0;
   char name[32], env[48];
   uint64_t t0 = troupe_clock_mono_ns();

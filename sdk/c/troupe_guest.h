@@ -513,16 +513,18 @@ static inline int32_t troupe_input_at(void *buf, size_t cap, size_t offset) {
 }
 
 /* The whole current input into buf: its length; or TROUPE_ERR_TOO_LARGE when it is
- * longer than cap (buf then holds its first cap bytes). */
+ * longer than cap (buf then holds its first cap bytes). The host copies all it has up
+ * to the room given (docs/ABI.md), so a short count is the end: an input that fits
+ * takes one host call, not a second one to find the end. */
 static inline int32_t troupe_input(void *buf, size_t cap) {
   size_t got = 0;
   while (got < cap) {
     int32_t n = troupe_input_at((uint8_t *)buf + got, cap - got, got);
     if (n < 0)
       return n;
-    if (n == 0)
-      return (int32_t)got;
     got += (size_t)n;
+    if ((size_t)n < cap - (got - (size_t)n))
+      return (int32_t)got;
   }
   uint8_t probe; /* buf is full: is there more? */
   int32_t more = troupe_input_at(&probe, 1, got);
