@@ -373,6 +373,23 @@ TROUPE_API int troupe_ask(troupe_runtime *rt, troupe_actor_id to, uint32_t tag,
                           const void *data, size_t len, uint64_t timeout_ns,
                           troupe_reply_msg *reply, troupe_err *err);
 
+/* troupe_ask with flags (0: the same as troupe_ask).
+ *
+ * TROUPE_ASK_RUN_HERE: when the question finds the actor idle -- no turn running or
+ * queued, nothing else waiting in its mailbox -- the calling thread runs the actor's
+ * turn itself instead of handing it to a worker, so an answer given in that turn costs
+ * no hand-off between threads (two cross-core wake-ups otherwise). The handler then
+ * runs on the caller's thread, but as on a worker: troupe_self and the _async calls
+ * work, blocking calls are refused with STATE; the turn takes the question and at most
+ * a few messages that came meanwhile, and what it leaves (more messages, a yield, a
+ * wait for a reply) goes on on the workers while the caller waits as usual. The actor
+ * must not care which thread runs it (no thread-local state of its own). Busy actor,
+ * or a runtime that is stopping: the same as without the flag. */
+#define TROUPE_ASK_RUN_HERE 1u
+TROUPE_API int troupe_ask_ex(troupe_runtime *rt, troupe_actor_id to, uint32_t tag,
+                             const void *data, size_t len, uint64_t timeout_ns,
+                             unsigned flags, troupe_reply_msg *reply, troupe_err *err);
+
 /* Async ask, for actors (self only): returns at once with *corr; later the actor gets
  * exactly one of REPLY(corr) or ASK_FAILED(corr, status TIMEOUT/NOT_RUNNING) through
  * the priority lane, which also wakes it when suspended. */

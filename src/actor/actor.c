@@ -2,8 +2,10 @@
  * actor/actor.c: spawning and running actors. A turn (trA_run_actor) is what a worker
  * does with a scheduled actor: pop up to `batch` nodes, priority lane first, check each
  * node's generation, hand it to the behaviour (or defer it while suspended), then give
- * the run token back — or keep it and requeue when work remains. The end-of-turn
- * handshake with senders is described in docs/ACTORS.md ("never lose a wake-up").
+ * the run token back — or keep it and requeue when work remains. An outside thread that
+ * took the token of an idle actor it asked (trA_deliver_take) runs the same turn itself,
+ * shorter and without a worker (trA_run_inline). The end-of-turn handshake with senders
+ * is described in docs/ACTORS.md ("never lose a wake-up").
  */
 #include "actor/core.h"
 
@@ -265,8 +267,7 @@ fail:
 }
 
 /* ---- one turn ------------------------------------------------------------------- */
-static bool run_init(trA_worker *w, troupe_actor *a) {
-  troupe_runtime *rt = w->rt;
+static bool run_init(troupe_runtime *rt, troupe_actor *a) {
   troupe_actor_id ack_to = a->ext ? a->ext->ack_to : 0;
   a->flags |= TRA_AF_STARTED;
   const troupe_behaviour *b = atomic_load_explicit(&a->b, memory_order_relaxed);
@@ -282,7 +283,7 @@ static bool run_init(trA_worker *w, troupe_actor *a) {
     if (ack_to)
       trA_signal(rt, ack_to, &(trA_sig){.kind = TROUPE_MSG_STARTED, .from = trA_self_id(a),
                                         .status = rc, .text = msg});
-    trA_actor_die(w, a, TROUPE_EXIT_CRASH, rc, msg);
+    trA_actor_die(rt, a, TROUPE_EXIT_CRASH, rc, msg);
     return true;
   }
   if (rc == TROUPE_SUSPEND)
@@ -297,12 +298,11 @@ static bool run_init(trA_worker *w, troupe_actor *a) {
 }
 
 /* A node for this incarnation taken off a lane. True when the actor died. */
-static bool process(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn) {
-  troupe_runtime *rt = w->rt;
+static bool process(troupe_runtime *rt, troupe_actor *a, trA_msg *m, bool *stop_turn) {
   trA_ext *x;
   switch (m->kind) {
   case TRA_K_SIGNAL:
-    return trA_handle_signal(w, a, m, stop_turn);
+    return trA_handle_signal(rt, a, m, stop_turn);
   case TRA_K_LINK:
     if (trA_link_add(a, m->from) != 0) /* out of memory: behave as if it died */
       trA_signal(rt, m->from, &(trA_sig){.kind = TRA_K_SIGNAL, .from = trA_self_id(a),
@@ -328,7 +328,7 @@ static bool process(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn)
      * while it waits for something else) must not strand the waiters behind it. */
     troupe_actor_id target = m->from;
     bool room = m->status == TROUPE_OK;
-    bool died = trA_dispatch(w, a, m, stop_turn);
+    bool died = trA_dispatch(rt, a, m, stop_turn);
     if (room)
       trA_space_pass(rt, target);
     return died;
@@ -337,27 +337,26 @@ static bool process(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn)
     /* Only monitors still wanted: demonitor may have raced the DOWN. */
     if (!a->ext || !trA_mon_remove(a->ext->mine, &a->ext->nmine, m->corr, NULL))
       break;
-    return trA_dispatch(w, a, m, stop_turn);
+    return trA_dispatch(rt, a, m, stop_turn);
   default:
-    return trA_dispatch(w, a, m, stop_turn);
+    return trA_dispatch(rt, a, m, stop_turn);
   }
   TRA_COUNT(rt, msgs_received, 1);
   trA_msg_free(rt, m);
   return false;
 }
 
-void trA_run_actor(trA_worker *w, troupe_actor *a) {
-  troupe_runtime *rt = w->rt;
-  w->current = a;
-  atomic_store_explicit(&w->turns, atomic_load_explicit(&w->turns, memory_order_relaxed) + 1,
-                        memory_order_relaxed); /* its only writer */
+/* A turn of a, whose run token the caller holds: a worker w, or an outside thread (w
+ * NULL, trA_run_inline) with a smaller budget. True when the actor is to run again and
+ * the caller still holds the token; false when the token was given back. */
+static inline bool turn(troupe_runtime *rt, trA_worker *w, troupe_actor *a, unsigned budget) {
   /* Acquire: this incarnation's fields (published by spawn) are visible. */
   uint64_t gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
   uint32_t gen = TRA_GEN(gs);
   bool alive = TRA_STATE(gs) == TRA_SLOT_ALIVE;
-  unsigned budget = rt->cfg.batch;
+  const unsigned batch = budget;
   bool stop_turn = false;
-  if (TR_UNLIKELY(alive && !(a->flags & TRA_AF_STARTED)) && run_init(w, a)) {
+  if (TR_UNLIKELY(alive && !(a->flags & TRA_AF_STARTED)) && run_init(rt, a)) {
     gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
     gen = TRA_GEN(gs);
     gs = 0; /* as after `died:` below: a reuse of the slot must not be stranded */
@@ -378,7 +377,7 @@ void trA_run_actor(trA_worker *w, troupe_actor *a) {
         if (!a->ext->def_head)
           a->ext->def_tail = NULL;
         budget--;
-        if (trA_dispatch(w, a, d, &stop_turn))
+        if (trA_dispatch(rt, a, d, &stop_turn))
           goto died;
         continue;
       } else if (!(l = trA_mq_pop(&a->user))) {
@@ -397,7 +396,7 @@ void trA_run_actor(trA_worker *w, troupe_actor *a) {
       gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
       gen = TRA_GEN(gs);
       alive = TRA_STATE(gs) == TRA_SLOT_ALIVE;
-      if (alive && !(a->flags & TRA_AF_STARTED) && run_init(w, a)) {
+      if (alive && !(a->flags & TRA_AF_STARTED) && run_init(rt, a)) {
         gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
         gen = TRA_GEN(gs);
         alive = false;
@@ -408,7 +407,7 @@ void trA_run_actor(trA_worker *w, troupe_actor *a) {
         continue;
       }
     }
-    if (process(w, a, m, &stop_turn)) {
+    if (process(rt, a, m, &stop_turn)) {
     died:
       gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
       gen = TRA_GEN(gs);
@@ -426,22 +425,19 @@ void trA_run_actor(trA_worker *w, troupe_actor *a) {
      * worker's soon one), end the turn so the loop fires it: a turn of slow handlers
      * would otherwise hold it back by up to `batch` of them. One clock read per 16
      * messages, none while no timer exists that this worker could fire. */
-    if (TR_UNLIKELY(((rt->cfg.batch - budget) & 15) == 0) && budget &&
-        trA_timers_due_in_turn(w))
+    if (TR_UNLIKELY(((batch - budget) & 15) == 0) && budget && w && trA_timers_due_in_turn(w))
       stop_turn = true;
   }
-  w->current = NULL;
-  w->since_clock += rt->cfg.batch - budget;
+  if (w)
+    w->since_clock += batch - budget;
   /* Read while we still hold the token. */
   /* A suspended actor that takes its user lane is woken by user pushes like any other. */
   bool susp = alive && (a->flags & (TRA_AF_SUSPENDED | TRA_AF_TAKES_USER)) == TRA_AF_SUSPENDED;
   bool held = alive && (a->flags & TRA_AF_SUSPENDED); /* the deferred list waits */
   bool deferred = alive && !held && a->ext && a->ext->def_head;
   if (budget == 0 || stop_turn || deferred || !trA_mq_mark_empty(&a->sys) ||
-      (!susp && !trA_mq_mark_empty(&a->user))) {
-    trA_requeue(w, a);
-    return;
-  }
+      (!susp && !trA_mq_mark_empty(&a->user)))
+    return true;
   /* seq_cst store then seq_cst loads of the lane heads: either we see a push that
    * happened after our mark (and take the token back), or its sender sees the token
    * free and schedules the actor itself. */
@@ -450,8 +446,33 @@ void trA_run_actor(trA_worker *w, troupe_actor *a) {
    * and then tries to take the token: if it found the token still ours, we see the
    * new generation here and start it. */
   if (!trA_mq_is_marked_empty(&a->sys) || (!susp && !trA_mq_is_marked_empty(&a->user)) ||
-      atomic_load_explicit(&a->gen_state, memory_order_seq_cst) != gs) {
-    if (!(atomic_fetch_or_explicit(&a->sched, 1, memory_order_seq_cst) & 1))
-      trA_requeue(w, a);
-  }
+      atomic_load_explicit(&a->gen_state, memory_order_seq_cst) != gs)
+    return !(atomic_fetch_or_explicit(&a->sched, 1, memory_order_seq_cst) & 1);
+  return false;
+}
+
+void trA_run_actor(trA_worker *w, troupe_actor *a) {
+  w->current = a;
+  atomic_store_explicit(&w->turns, atomic_load_explicit(&w->turns, memory_order_relaxed) + 1,
+                        memory_order_relaxed); /* its only writer */
+  bool again = turn(w->rt, w, a, w->rt->cfg.batch);
+  w->current = NULL;
+  if (again)
+    trA_requeue(w, a);
+}
+
+/* Messages an outside thread handles in the turn it runs itself: the one it brought
+ * and a few that came meanwhile; more are the workers' (its caller waits for an answer,
+ * not for the actor's backlog). */
+#define TRA_INLINE_BUDGET 4u
+
+void trA_run_inline(troupe_runtime *rt, troupe_actor *a) {
+  troupe_actor *outer = trA_tls_inline; /* NULL: a turn never takes another inline */
+  trA_tls_inline = a;
+  bool again = turn(rt, NULL, a, TRA_INLINE_BUDGET);
+  trA_tls_inline = outer;
+  if (again)
+    trA_handoff(rt, a);
+  /* Release: stop, which acquires the count, sees everything this turn did. */
+  atomic_fetch_sub_explicit(&rt->inline_turns, 1, memory_order_release);
 }

@@ -275,9 +275,15 @@ static trA_msg *ask_msg(troupe_runtime *rt, troupe_actor_id from, uint64_t corr,
 
 int troupe_ask(troupe_runtime *rt, troupe_actor_id to, uint32_t tag, const void *data,
                size_t len, uint64_t timeout_ns, troupe_reply_msg *reply, troupe_err *err) {
-  if (!rt || !reply || (len && !data))
+  return troupe_ask_ex(rt, to, tag, data, len, timeout_ns, 0, reply, err);
+}
+
+int troupe_ask_ex(troupe_runtime *rt, troupe_actor_id to, uint32_t tag, const void *data,
+                  size_t len, uint64_t timeout_ns, unsigned flags, troupe_reply_msg *reply,
+                  troupe_err *err) {
+  if (!rt || !reply || (len && !data) || (flags & ~(unsigned)TROUPE_ASK_RUN_HERE))
     return troupe_err_set(err, TROUPE_E_INVAL, "ask: bad arguments");
-  if (trA_worker_of(rt))
+  if (trA_on_worker(rt))
     return troupe_err_set(err, TROUPE_E_STATE, "ask: blocking ask on a worker; use troupe_ask_async");
   reply->from = 0;
   reply->data = NULL;
@@ -288,8 +294,11 @@ int troupe_ask(troupe_runtime *rt, troupe_actor_id to, uint32_t tag, const void 
     return troupe_err_set(err, TROUPE_E_NOMEM, "ask: out of memory");
   r->blocking = true;
   trA_msg *m = ask_msg(rt, 0, corr, tag, data, len);
+  troupe_actor *run = NULL;
   trA_wake_defer(rt);
-  int rc = m ? trA_deliver(rt, to, m, false) : TROUPE_E_NOMEM;
+  int rc = !m                                 ? TROUPE_E_NOMEM
+           : (flags & TROUPE_ASK_RUN_HERE)    ? trA_deliver_take(rt, to, m, &run)
+                                              : trA_deliver(rt, to, m, false);
   bool woke;
   bool owed = trA_wake_undefer(&woke);
   if (rc) {
@@ -299,6 +308,15 @@ int troupe_ask(troupe_runtime *rt, troupe_actor_id to, uint32_t tag, const void 
     return troupe_err_set(err, rc, "ask: %s", troupe_strerror(rc));
   }
   TRA_COUNT(rt, asks, 1);
+  /* The question found the actor idle and this thread took its turn: run it here. An
+   * answer given in it needs no spin and teaches the spin nothing (note_ask). */
+  bool here = false;
+  if (run) {
+    trA_run_inline(rt, run);
+    here = atomic_load_explicit(&r->done, memory_order_acquire) == ASK_DONE;
+    if (here)
+      goto answered;
+  }
   bool claimed = false;
   /* Spin first (ask_spin_ns): an answer from a running runtime usually comes sooner
    * than a sleeping thread wakes, and the completer then skips its wake-up syscall. The
@@ -365,6 +383,7 @@ int troupe_ask(troupe_runtime *rt, troupe_actor_id to, uint32_t tag, const void 
   /* Capped: one ask that waited seconds must not keep the spin at its minimum for the
    * next hundred. */
   note_ask(TR_MIN(troupe_clock_mono_ns() - t0, (uint64_t)TROUPE_MS(1)));
+answered:
   rc = r->status;
   if (rc == TROUPE_OK) {
     reply->from = r->reply_from;

@@ -402,6 +402,9 @@ struct troupe_runtime {
 
   _Atomic int state;     /* TRA_RT_* */
   _Atomic uint64_t spawn_gate; /* outside spawns under way | TRA_GATE_CLOSED */
+  /* Turns that outside threads took to run themselves (trA_deliver_take) and have not
+   * ended: stop waits for none before it lets the workers go (runtime.c). */
+  _Atomic uint32_t inline_turns;
   _Atomic bool quit;     /* workers leave their loop */
   _Atomic uint64_t spawn_seq, live, mon_ref, timer_seq;
   /* Counters of non-worker threads (atomic adds), on lines of their own: an embedder
@@ -422,6 +425,8 @@ struct troupe_runtime {
 
 /* ---- core internal functions (core files only) ------------------------------------ */
 extern _Thread_local trA_worker *trA_tls_worker;
+/* The actor whose turn this outside thread runs (trA_run_inline), or NULL. */
+extern _Thread_local troupe_actor *trA_tls_inline;
 
 uint64_t trA_now(troupe_runtime *rt); /* cached on workers (see worker_main) */
 
@@ -480,6 +485,17 @@ typedef struct trA_sig {
 int trA_signal(troupe_runtime *rt, troupe_actor_id to, const trA_sig *sig);
 void trA_schedule(troupe_runtime *rt, troupe_actor *a);
 void trA_requeue(trA_worker *w, troupe_actor *a); /* runner keeps the token */
+/* The holder of a's run token that is not a worker gives the actor to the workers. */
+void trA_handoff(troupe_runtime *rt, troupe_actor *a);
+/* As trA_deliver to the user lane, but when the push makes the actor runnable the
+ * caller (an outside thread) takes its run token instead of scheduling it: *run is then
+ * the actor, to be run with trA_run_inline. Only while the runtime runs; otherwise it
+ * schedules as usual and leaves *run NULL. */
+int trA_deliver_take(troupe_runtime *rt, troupe_actor_id to, trA_msg *m, troupe_actor **run);
+/* One turn of a, whose token the calling outside thread took (trA_deliver_take), on
+ * this thread; what the turn leaves goes to the workers. Ends the take's claim on
+ * rt->inline_turns. */
+void trA_run_inline(troupe_runtime *rt, troupe_actor *a);
 int trA_workers_start(troupe_runtime *rt);
 void trA_workers_join(troupe_runtime *rt);
 troupe_actor_id trA_self_id(const troupe_actor *a);
@@ -645,10 +661,10 @@ static inline bool trA_count_claim(troupe_actor *a, uint32_t bound, memory_order
 
 /* consumer side message handling (actor.c / link.c) */
 /* Returns true when the actor died handling the signal. */
-bool trA_handle_signal(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn);
+bool trA_handle_signal(troupe_runtime *rt, troupe_actor *a, trA_msg *m, bool *stop_turn);
 /* Deliver m to the behaviour (or defer it while suspended); true when the actor died.
  * *stop_turn is set when the turn should end (yield). Frees m. */
-bool trA_dispatch(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn);
+bool trA_dispatch(troupe_runtime *rt, troupe_actor *a, trA_msg *m, bool *stop_turn);
 /* Drop an undeliverable node: answer asks/links/monitors with noproc, count, free. */
 void trA_drop(troupe_runtime *rt, trA_msg *m, troupe_actor_id dead_id);
 /* Tell the drop hooks that m, accepted for `to`, is being discarded unhandled (called by
@@ -657,10 +673,10 @@ void trA_drop_notify(troupe_runtime *rt, const trA_msg *m, troupe_actor_id to);
 
 /* health.c: with a health callback set, the dispatcher answers health questions */
 bool trA_wants_health_answer(const troupe_actor *a, const trA_msg *m);
-void trA_answer_health(trA_worker *w, troupe_actor *a, trA_msg *m); /* frees m */
+void trA_answer_health(troupe_runtime *rt, troupe_actor *a, trA_msg *m); /* frees m */
 
 /* actor death (consumer side) */
-void trA_actor_die(trA_worker *w, troupe_actor *a, troupe_exit_kind kind, int code,
+void trA_actor_die(troupe_runtime *rt, troupe_actor *a, troupe_exit_kind kind, int code,
                    const char *msg);
 
 #endif

@@ -47,14 +47,13 @@ static void rewake_deferred(troupe_actor *a) {
   }
 }
 
-bool trA_dispatch(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn) {
-  troupe_runtime *rt = w->rt;
+bool trA_dispatch(troupe_runtime *rt, troupe_actor *a, trA_msg *m, bool *stop_turn) {
   /* The health callback only reports (it runs no behaviour), so a question is answered
    * even while the actor waits: a component waiting on a long ask is not judged
    * unhealthy for it. Without a callback the question waits with the rest. */
   if (m->tag == TROUPE_TAG_HEALTH && trA_wants_health_answer(a, m)) {
     trA_uncount(a, m);
-    trA_answer_health(w, a, m);
+    trA_answer_health(rt, a, m);
     return false;
   }
   if (a->flags & TRA_AF_SUSPENDED) {
@@ -117,23 +116,22 @@ bool trA_dispatch(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn) {
     if (x && x->exit_kind != TROUPE_EXIT_NORMAL) {
       char *msg = x->exit_msg;
       x->exit_msg = NULL; /* die frees ext; keep the text alive through it */
-      trA_actor_die(w, a, x->exit_kind, x->exit_code, msg);
+      trA_actor_die(rt, a, x->exit_kind, x->exit_code, msg);
       free(msg);
     } else {
-      trA_actor_die(w, a, TROUPE_EXIT_NORMAL, 0, NULL);
+      trA_actor_die(rt, a, TROUPE_EXIT_NORMAL, 0, NULL);
     }
     return true;
   }
   default:
     if (rc > 0)
       rc = troupe_err_set(&err, TROUPE_E_INVAL, "handle returned unknown action %d", rc);
-    trA_actor_die(w, a, TROUPE_EXIT_CRASH, rc, err.msg[0] ? err.msg : troupe_strerror(rc));
+    trA_actor_die(rt, a, TROUPE_EXIT_CRASH, rc, err.msg[0] ? err.msg : troupe_strerror(rc));
     return true;
   }
 }
 
-bool trA_handle_signal(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_turn) {
-  troupe_runtime *rt = w->rt;
+bool trA_handle_signal(troupe_runtime *rt, troupe_actor *a, trA_msg *m, bool *stop_turn) {
   troupe_actor_id self = trA_self_id(a);
   troupe_exit_kind k = (troupe_exit_kind)m->exit_kind;
   bool via_link = (m->flags & TRA_MF_VIA_LINK) != 0;
@@ -147,7 +145,7 @@ bool trA_handle_signal(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_tu
   }
   if (k != TROUPE_EXIT_KILL && (a->flags & TRA_AF_TRAP)) {
     m->kind = TROUPE_MSG_EXIT;
-    return trA_dispatch(w, a, m, stop_turn);
+    return trA_dispatch(rt, a, m, stop_turn);
   }
   TRA_COUNT(rt, msgs_received, 1);
   if (k == TROUPE_EXIT_NORMAL && m->from != self) {
@@ -157,7 +155,7 @@ bool trA_handle_signal(trA_worker *w, troupe_actor *a, trA_msg *m, bool *stop_tu
   if (k == TROUPE_EXIT_KILL)
     k = TROUPE_EXIT_KILLED;
   const char *text = m->len ? (const char *)m->data : NULL;
-  trA_actor_die(w, a, k, m->status, text);
+  trA_actor_die(rt, a, k, m->status, text);
   trA_msg_free(rt, m);
   return true;
 }
@@ -199,9 +197,8 @@ void trA_drop_notify(troupe_runtime *rt, const trA_msg *m, troupe_actor_id to) {
     ((trA_drop_fn)rt->drop_hooks[i].fn)(rt, &d, rt->drop_hooks[i].user);
 }
 
-void trA_actor_die(trA_worker *w, troupe_actor *a, troupe_exit_kind kind, int code,
+void trA_actor_die(troupe_runtime *rt, troupe_actor *a, troupe_exit_kind kind, int code,
                    const char *msg) {
-  troupe_runtime *rt = w->rt;
   troupe_actor_id self = trA_self_id(a);
   uint32_t gen = TRA_ID_GEN(self);
   const troupe_behaviour *b = atomic_load_explicit(&a->b, memory_order_relaxed);

@@ -76,8 +76,7 @@ bool trA_wants_health_answer(const troupe_actor *a, const trA_msg *m) {
 }
 
 /* The callback may not stop the actor: it only reports. */
-void trA_answer_health(trA_worker *w, troupe_actor *a, trA_msg *m) {
-  troupe_runtime *rt = w->rt;
+void trA_answer_health(troupe_runtime *rt, troupe_actor *a, trA_msg *m) {
   char reason[TROUPE_ERR_MSG_MAX];
   reason[0] = '\0';
   troupe_health h = a->ext->health(a, reason, sizeof reason);

@@ -316,9 +316,6 @@ static void drain_all(troupe_runtime *rt) {
  * stopping thread, so their terminate runs and nothing leaks. Not an outside spawn:
  * close_gate waited for those, and the sweeps stopped their actors. */
 static void reap_all(troupe_runtime *rt) {
-  trA_worker fake;
-  memset(&fake, 0, sizeof fake);
-  fake.rt = rt;
   uint32_t used = trA_segtab_used(&rt->slots);
   for (uint32_t i = 0; i < used; i++) {
     troupe_actor *a = trA_segtab_get(&rt->slots, i);
@@ -326,21 +323,22 @@ static void reap_all(troupe_runtime *rt) {
       continue;
     uint64_t gs = atomic_load_explicit(&a->gen_state, memory_order_acquire);
     if (TRA_STATE(gs) == TRA_SLOT_ALIVE)
-      trA_actor_die(&fake, a, TROUPE_EXIT_KILLED, 0, "runtime stopped");
+      trA_actor_die(rt, a, TROUPE_EXIT_KILLED, 0, "runtime stopped");
   }
 }
 
 int troupe_runtime_stop(troupe_runtime *rt, troupe_err *err) {
   if (!rt)
     return TROUPE_E_INVAL;
-  if (trA_worker_of(rt))
+  if (trA_on_worker(rt))
     return troupe_err_set(err, TROUPE_E_STATE, "stop: called from a worker thread");
   pthread_mutex_lock(&rt->stop_lock);
   if (atomic_load_explicit(&rt->state, memory_order_acquire) == TRA_RT_STOPPED) {
     pthread_mutex_unlock(&rt->stop_lock);
     return TROUPE_OK;
   }
-  atomic_store_explicit(&rt->state, TRA_RT_STOPPING, memory_order_release);
+  /* seq_cst: the other half of trA_deliver_take's handshake (send.c). */
+  atomic_store_explicit(&rt->state, TRA_RT_STOPPING, memory_order_seq_cst);
   close_gate(rt);
   int rc = TROUPE_OK;
   uint64_t tmo = rt->cfg.shutdown_timeout_ns;
@@ -397,7 +395,12 @@ int troupe_runtime_stop(troupe_runtime *rt, troupe_err *err) {
   if (atomic_load_explicit(&rt->live, memory_order_relaxed))
     rc = troupe_err_set(err, TROUPE_E_TIMEOUT, "stop: %llu actors did not exit",
                         (unsigned long long)atomic_load_explicit(&rt->live, memory_order_relaxed));
-  /* 3. workers */
+  /* 3. workers, once no outside thread runs a turn it took before stop began (what it
+   * leaves goes to them). Acquire: see what those turns did. */
+  while (atomic_load_explicit(&rt->inline_turns, memory_order_acquire)) {
+    struct timespec ts = {0, 100000}; /* a turn: one fuel slice or one handler */
+    nanosleep(&ts, NULL);
+  }
   atomic_store_explicit(&rt->state, TRA_RT_STOPPED, memory_order_release);
   if (!rt->workers_joined) {
     trA_workers_join(rt);

@@ -16,15 +16,25 @@
 #include <unistd.h>
 
 _Thread_local trA_worker *trA_tls_worker;
+_Thread_local troupe_actor *trA_tls_inline;
 
 uint64_t trA_now(troupe_runtime *rt) {
   trA_worker *w = trA_worker_of(rt);
   return w ? w->now : troupe_clock_mono_ns();
 }
 
-troupe_runtime *trA_current_runtime(void) { return trA_tls_worker ? trA_tls_worker->rt : NULL; }
-troupe_actor *trA_current_actor(void) { return trA_tls_worker ? trA_tls_worker->current : NULL; }
-bool trA_on_worker(troupe_runtime *rt) { return trA_worker_of(rt) != NULL; }
+/* A turn run by an outside thread (trA_run_inline) counts as the actor's: its handler
+ * sees itself as the running actor and is refused the blocking calls, as on a worker;
+ * only the worker's own structures (queues, node caches, timers) are not there. */
+troupe_runtime *trA_current_runtime(void) {
+  return trA_tls_worker ? trA_tls_worker->rt : trA_tls_inline ? trA_tls_inline->rt : NULL;
+}
+troupe_actor *trA_current_actor(void) {
+  return trA_tls_worker ? trA_tls_worker->current : trA_tls_inline;
+}
+bool trA_on_worker(troupe_runtime *rt) {
+  return trA_worker_of(rt) != NULL || (trA_tls_inline && trA_tls_inline->rt == rt);
+}
 
 
 /* ---- futex ---------------------------------------------------------------------- */
@@ -160,6 +170,8 @@ static void push_runnable(troupe_runtime *rt, troupe_actor *a) {
   inject_push(rt, a);
   trA_wake(rt, false);
 }
+
+void trA_handoff(troupe_runtime *rt, troupe_actor *a) { push_runnable(rt, a); }
 
 void trA_schedule(troupe_runtime *rt, troupe_actor *a) {
   /* seq_cst RMW: takes the run token; pairs with the consumer's seq_cst clear and

@@ -3,7 +3,9 @@
  * the slot table and its generation checked (a stale id is NOTFOUND), the bounded
  * mailbox counter is claimed, the node is stamped with the addressee's generation (so a
  * node that races the actor's death is dropped, never handed to a later actor in the
- * same slot) and pushed; the push that finds the lane marked empty schedules the actor.
+ * same slot) and pushed; the push that finds the lane marked empty schedules the actor
+ * -- or, for an outside thread that asks with TROUPE_ASK_RUN_HERE, takes its run token
+ * for that thread to run the turn itself (trA_deliver_take; docs/ACTORS.md, "Run here").
  * A kill marks its target doomed before it is queued, so nothing sent after
  * troupe_exit(KILL) returns is accepted (OTP's signal order: the kill arrives first).
  */
@@ -42,16 +44,43 @@ int trA_refuse(troupe_runtime *rt, trA_msg *m) {
   return rc;
 }
 
-/* Stamp m for the incarnation `to` and push it on one of a's lanes; the push that finds
- * the lane marked empty schedules the actor. */
-static int push(troupe_runtime *rt, troupe_actor *a, troupe_actor_id to, trA_msg *m,
-                trA_mq *lane) {
+/* Stamp m for the incarnation `to` and push it on one of a's lanes: whether the push
+ * found the lane marked empty, when its sender must see that the actor runs. */
+static inline bool stamp_push(troupe_runtime *rt, troupe_actor_id to, trA_msg *m, trA_mq *lane) {
   m->target_gen = TRA_ID_GEN(to);
   if (!m->ts)
     m->ts = trA_now(rt);
   TRA_COUNT(rt, msgs_sent, 1);
-  if (trA_mq_push(lane, &m->link))
+  return trA_mq_push(lane, &m->link);
+}
+
+/* The same, scheduling the actor when the push found the lane marked empty. */
+static int push(troupe_runtime *rt, troupe_actor *a, troupe_actor_id to, trA_msg *m,
+                trA_mq *lane) {
+  if (stamp_push(rt, to, m, lane))
     trA_schedule(rt, a);
+  return TROUPE_OK;
+}
+
+/* A user-lane node's place in a bounded mailbox (or its count, when the runtime counts
+ * what is queued): OK, or MAILBOX_FULL with m freed. */
+static inline int count_in(troupe_runtime *rt, troupe_actor *a, trA_msg *m) {
+  /* Relaxed: bound is fixed for the incarnation (published with the generation). */
+  uint32_t bound = atomic_load_explicit(&a->bound, memory_order_relaxed);
+  if (bound) {
+    /* Relaxed: a plain send only needs the CAS to keep at most `bound` queued; it
+     * never sleeps, so it takes no part in the waiters' handshake (core.h). */
+    if (!trA_count_claim(a, bound, memory_order_relaxed)) {
+      trA_msg_free(rt, m);
+      TRA_COUNT(rt, msgs_rejected, 1);
+      return TROUPE_E_MAILBOX_FULL;
+    }
+    m->flags |= TRA_MF_COUNTED;
+  } else if (TR_UNLIKELY(rt->cfg.count_queued)) {
+    /* Relaxed: a statistic (troupe_actor_queued); trA_uncount undoes it at receipt. */
+    atomic_fetch_add_explicit(&a->mcount, 1, memory_order_relaxed);
+    m->flags |= TRA_MF_COUNTED;
+  }
   return TROUPE_OK;
 }
 
@@ -62,26 +91,40 @@ int trA_deliver(troupe_runtime *rt, troupe_actor_id to, trA_msg *m, bool sys) {
   if (TR_UNLIKELY(!a))
     return trA_refuse(rt, m);
   if (!sys) {
-    /* Relaxed: bound is fixed for the incarnation (published with the generation). */
-    uint32_t bound = atomic_load_explicit(&a->bound, memory_order_relaxed);
-    if (bound) {
-      /* Relaxed: a plain send only needs the CAS to keep at most `bound` queued; it
-       * never sleeps, so it takes no part in the waiters' handshake (core.h). */
-      if (!trA_count_claim(a, bound, memory_order_relaxed)) {
-        trA_msg_free(rt, m);
-        TRA_COUNT(rt, msgs_rejected, 1);
-        return TROUPE_E_MAILBOX_FULL;
-      }
-      m->flags |= TRA_MF_COUNTED;
-    } else if (TR_UNLIKELY(rt->cfg.count_queued)) {
-      /* Relaxed: a statistic (troupe_actor_queued); trA_uncount undoes it at receipt. */
-      atomic_fetch_add_explicit(&a->mcount, 1, memory_order_relaxed);
-      m->flags |= TRA_MF_COUNTED;
-    }
+    int rc = count_in(rt, a, m);
+    if (rc)
+      return rc;
   } else {
     m->flags |= TRA_MF_SYS;
   }
   return push(rt, a, to, m, sys ? &a->sys : &a->user);
+}
+
+int trA_deliver_take(troupe_runtime *rt, troupe_actor_id to, trA_msg *m, troupe_actor **run) {
+  *run = NULL;
+  troupe_actor *a = trA_slot(rt, to);
+  if (!a)
+    return trA_refuse(rt, m);
+  int rc = count_in(rt, a, m);
+  if (rc || !stamp_push(rt, to, m, &a->user))
+    return rc;
+  /* The claim on inline_turns comes before the look at the state, and stop stores the
+   * state before it waits for the claims to end, all seq_cst: either this sees stop
+   * begun (and schedules as usual), or stop sees the claim and waits for the turn. */
+  atomic_fetch_add_explicit(&rt->inline_turns, 1, memory_order_seq_cst);
+  if (atomic_load_explicit(&rt->state, memory_order_seq_cst) == TRA_RT_RUNNING) {
+    /* The token, as trA_schedule takes it (seq_cst; the acquire side makes the last
+     * runner's writes to the actor visible here). */
+    if (!(atomic_fetch_or_explicit(&a->sched, 1, memory_order_seq_cst) & 1)) {
+      *run = a;
+      return TROUPE_OK;
+    }
+    atomic_fetch_sub_explicit(&rt->inline_turns, 1, memory_order_release);
+    return TROUPE_OK; /* somebody holds it: the actor runs, or is about to */
+  }
+  atomic_fetch_sub_explicit(&rt->inline_turns, 1, memory_order_release);
+  trA_schedule(rt, a);
+  return TROUPE_OK;
 }
 
 int trA_deliver_claimed(troupe_runtime *rt, troupe_actor *a, troupe_actor_id to, trA_msg *m) {

@@ -527,7 +527,7 @@ static int send_wait(troupe_runtime *rt, troupe_actor_id to, trA_msg *m, uint64_
 
 int troupe_send_wait(troupe_runtime *rt, const troupe_send_args *args, uint64_t timeout_ns) {
   int rc = !rt || !args || (args->len && !args->data) ? TROUPE_E_INVAL
-           : trA_worker_of(rt)                          ? TROUPE_E_STATE
+           : trA_on_worker(rt)                          ? TROUPE_E_STATE
                                                         : TROUPE_OK;
   if (rc) { /* a worker must not sleep: an actor uses troupe_send_when_space */
     if (args && args->release)
