@@ -169,15 +169,15 @@ void trA_hold_ask(troupe_actor *a, uint64_t corr) {
 static bool past_deadline(troupe_runtime *rt, uint64_t deadline) {
   if (deadline == UINT64_MAX)
     return false;
-  trA_worker *w = trA_worker_of(rt);
-  if (!w)
+  uint64_t *now = trA_cached_clock(rt); /* a worker's, or an outside thread's own turn's */
+  if (!now)
     return troupe_clock_mono_ns() > deadline;
-  if (w->now > deadline)
+  if (*now > deadline)
     return true;
-  if (deadline - w->now > TRA_REPLY_FRESH_NS)
+  if (deadline - *now > TRA_REPLY_FRESH_NS)
     return false;
-  w->now = troupe_clock_mono_ns();
-  return w->now > deadline;
+  *now = troupe_clock_mono_ns();
+  return *now > deadline;
 }
 
 static int ask_complete_rc(troupe_runtime *rt, uint64_t corr, int status, troupe_actor_id from,
@@ -294,6 +294,8 @@ int troupe_ask_ex(troupe_runtime *rt, troupe_actor_id to, uint32_t tag, const vo
     return troupe_err_set(err, TROUPE_E_NOMEM, "ask: out of memory");
   r->blocking = true;
   trA_msg *m = ask_msg(rt, 0, corr, tag, data, len);
+  if (m)
+    m->ts = now; /* the deadline's reading (0 without one: the push reads the clock) */
   troupe_actor *run = NULL;
   trA_wake_defer(rt);
   int rc = !m                                 ? TROUPE_E_NOMEM
@@ -312,7 +314,7 @@ int troupe_ask_ex(troupe_runtime *rt, troupe_actor_id to, uint32_t tag, const vo
    * answer given in it needs no spin and teaches the spin nothing (note_ask). */
   bool here = false;
   if (run) {
-    trA_run_inline(rt, run);
+    trA_run_inline(rt, run, now ? now : troupe_clock_mono_ns());
     here = atomic_load_explicit(&r->done, memory_order_acquire) == ASK_DONE;
     if (here)
       goto answered;

@@ -425,10 +425,15 @@ struct troupe_runtime {
 
 /* ---- core internal functions (core files only) ------------------------------------ */
 extern _Thread_local trA_worker *trA_tls_worker;
-/* The actor whose turn this outside thread runs (trA_run_inline), or NULL. */
+/* The actor whose turn this outside thread runs (trA_run_inline), or NULL, and that
+ * turn's clock (read when its ask began: the worker's `now` for it). */
 extern _Thread_local troupe_actor *trA_tls_inline;
+extern _Thread_local uint64_t trA_tls_inline_now;
 
 uint64_t trA_now(troupe_runtime *rt); /* cached on workers (see worker_main) */
+/* The calling thread's cached clock for rt -- its worker's `now`, or the clock of the
+ * turn it runs itself (trA_run_inline) -- or NULL: read the clock. */
+uint64_t *trA_cached_clock(troupe_runtime *rt);
 
 /* The calling thread's worker of rt, or NULL. Inline: it is on every hot path. */
 static inline trA_worker *trA_worker_of(troupe_runtime *rt) {
@@ -493,9 +498,9 @@ void trA_handoff(troupe_runtime *rt, troupe_actor *a);
  * schedules as usual and leaves *run NULL. */
 int trA_deliver_take(troupe_runtime *rt, troupe_actor_id to, trA_msg *m, troupe_actor **run);
 /* One turn of a, whose token the calling outside thread took (trA_deliver_take), on
- * this thread; what the turn leaves goes to the workers. Ends the take's claim on
- * rt->inline_turns. */
-void trA_run_inline(troupe_runtime *rt, troupe_actor *a);
+ * this thread, with `now` (a recent clock reading) as its cached clock; what the turn
+ * leaves goes to the workers. Ends the take's claim on rt->inline_turns. */
+void trA_run_inline(troupe_runtime *rt, troupe_actor *a, uint64_t now);
 int trA_workers_start(troupe_runtime *rt);
 void trA_workers_join(troupe_runtime *rt);
 troupe_actor_id trA_self_id(const troupe_actor *a);

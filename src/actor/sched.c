@@ -17,10 +17,18 @@
 
 _Thread_local trA_worker *trA_tls_worker;
 _Thread_local troupe_actor *trA_tls_inline;
+_Thread_local uint64_t trA_tls_inline_now;
+
+uint64_t *trA_cached_clock(troupe_runtime *rt) {
+  trA_worker *w = trA_worker_of(rt);
+  if (w)
+    return &w->now;
+  return trA_tls_inline && trA_tls_inline->rt == rt ? &trA_tls_inline_now : NULL;
+}
 
 uint64_t trA_now(troupe_runtime *rt) {
-  trA_worker *w = trA_worker_of(rt);
-  return w ? w->now : troupe_clock_mono_ns();
+  uint64_t *c = trA_cached_clock(rt);
+  return c ? *c : troupe_clock_mono_ns();
 }
 
 /* A turn run by an outside thread (trA_run_inline) counts as the actor's: its handler

@@ -34,24 +34,36 @@ static void put(buf *b, const char *s, size_t n) {
 
 static void puts_(buf *b, const char *s) { put(b, s, strlen(s)); }
 
-static void putf(buf *b, const char *fmt, unsigned long long v) {
-  char t[64];
-  int n = snprintf(t, sizeof t, fmt, v);
-  put(b, t, (size_t)n);
+/* key (JSON text up to the value) then v in decimal. Built twice per component on a
+ * spawn's path (at the record, again with the hash): no snprintf per number. */
+static void put_num(buf *b, const char *key, unsigned long long v) {
+  puts_(b, key);
+  char t[20];
+  const char *p = trB_u64_digits(t, v);
+  put(b, p, (size_t)(t + sizeof t - p));
 }
 
-/* A JSON string: names and patterns are printable, but quote what needs it anyway. */
+/* A JSON string: names and patterns are printable, but quote what needs it anyway;
+ * plain runs are copied whole. */
 static void put_str(buf *b, const char *s) {
   put(b, "\"", 1);
-  for (; *s; s++) {
-    unsigned char ch = (unsigned char)*s;
+  for (;;) {
+    const char *run = s;
+    while ((unsigned char)*s >= 0x20 && *s != '"' && *s != '\\')
+      s++;
+    if (s > run)
+      put(b, run, (size_t)(s - run));
+    if (!*s)
+      break;
+    unsigned char ch = (unsigned char)*s++;
     if (ch == '"' || ch == '\\') {
       char e[2] = {'\\', (char)ch};
       put(b, e, 2);
-    } else if (ch < 0x20) {
-      putf(b, "\\u%04llx", ch);
-    } else
-      put(b, s, 1);
+    } else {
+      char e[7];
+      snprintf(e, sizeof e, "\\u%04x", ch);
+      put(b, e, 6);
+    }
   }
   put(b, "\"", 1);
 }
@@ -71,8 +83,12 @@ static void put_list(buf *b, const char *key, const troupe_pattern_list *l) {
 char *trP_metadata_of(const trP_rec *r) {
   const troupe_component_spec *s = &r->spec->s;
   const troupe_component_limits *l = &s->limits;
-  buf b = {0};
-  putf(&b, "{\"component\":%llu", (unsigned long long)r->id);
+  /* Room for the usual object at once: growing from nothing took five reallocs. */
+  buf b = {.p = trB_malloc(512), .cap = 512};
+  if (!b.p)
+    return NULL;
+  b.p[0] = '\0';
+  put_num(&b, "{\"component\":", (unsigned long long)r->id);
   puts_(&b, ",\"module\":");
   put_str(&b, s->module ? s->module : "(bytes)");
   if (r->version) {
@@ -85,13 +101,14 @@ char *trP_metadata_of(const trP_rec *r) {
     puts_(&b, ",\"sha256\":");
     put_str(&b, hex);
   }
-  putf(&b, ",\"limits\":{\"memory_pages\":%llu", l->max_memory_pages);
-  putf(&b, ",\"stack_bytes\":%llu", (unsigned long long)l->max_stack_bytes);
-  putf(&b, ",\"call_depth\":%llu", l->max_call_depth);
-  putf(&b, ",\"fuel_slice\":%llu", (unsigned long long)l->fuel_slice);
-  putf(&b, ",\"fuel_per_message\":%llu", (unsigned long long)l->fuel_per_message);
-  putf(&b, ",\"mailbox\":%llu", l->mailbox_bound);
-  putf(&b, ",\"message_bytes\":%llu}", l->max_message_bytes);
+  put_num(&b, ",\"limits\":{\"memory_pages\":", l->max_memory_pages);
+  put_num(&b, ",\"stack_bytes\":", (unsigned long long)l->max_stack_bytes);
+  put_num(&b, ",\"call_depth\":", l->max_call_depth);
+  put_num(&b, ",\"fuel_slice\":", (unsigned long long)l->fuel_slice);
+  put_num(&b, ",\"fuel_per_message\":", (unsigned long long)l->fuel_per_message);
+  put_num(&b, ",\"mailbox\":", l->mailbox_bound);
+  put_num(&b, ",\"message_bytes\":", l->max_message_bytes);
+  puts_(&b, "}");
   puts_(&b, ",\"caps\":{");
   put_list(&b, "send_to", &s->caps.send_to);
   put_list(&b, "accept_from", &s->caps.accept_from);

@@ -79,6 +79,38 @@ static void test_log_format(void **state) {
   assert_int_equal(strlen(small), sizeof small - 1);
 }
 
+/* Numbers at their limits, written without printf; times formatted from the thread's
+ * cached second and across a change of second, and truncated to a small buffer. */
+static void test_log_numbers_and_times(void **state) {
+  (void)state;
+  troupe_log_field f[] = {TROUPE_LOG_INT("min", INT64_MIN), TROUPE_LOG_INT("zero", 0),
+                          TROUPE_LOG_UINT("max", UINT64_MAX), TROUPE_LOG_INT("nine", 9)};
+  troupe_log_record r = {1700000000000000001ull, TROUPE_LOG_INFO, "e", f, 4};
+  char buf[512];
+  troupe_log_format_json(&r, buf, sizeof buf);
+  assert_non_null(strstr(buf, "\"min\":-9223372036854775808,\"zero\":0,"
+                              "\"max\":18446744073709551615,\"nine\":9}"));
+  static const struct {
+    uint64_t ns;
+    const char *text;
+  } times[] = {
+      {1700000000000000001ull, "2023-11-14T22:13:20.000000Z"},
+      {1700000000999999999ull, "2023-11-14T22:13:20.999999Z"}, /* the same second */
+      {1700000001000000000ull, "2023-11-14T22:13:21.000000Z"}, /* the next */
+      {1700000000500000000ull, "2023-11-14T22:13:20.500000Z"}, /* back again */
+      {0, "1970-01-01T00:00:00.000000Z"},
+      {951782400123000000ull, "2000-02-29T00:00:00.123000Z"},
+  };
+  for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+    char t[40];
+    troupe_clock_format_rfc3339(times[i].ns, t, sizeof t);
+    assert_string_equal(t, times[i].text);
+  }
+  char small[11];
+  troupe_clock_format_rfc3339(1700000000000000001ull, small, sizeof small);
+  assert_string_equal(small, "2023-11-14");
+}
+
 typedef struct {
   int count;
   troupe_log_level last_level;
@@ -205,10 +237,15 @@ static void test_alloc_aligned(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_error_names),  cmocka_unit_test(test_error_value),
-      cmocka_unit_test(test_log_format),   cmocka_unit_test(test_log_callback_and_levels),
-      cmocka_unit_test(test_log_file_concurrent), cmocka_unit_test(test_clock_and_hash),
-      cmocka_unit_test(test_alloc),        cmocka_unit_test(test_alloc_aligned),
+      cmocka_unit_test(test_error_names),
+      cmocka_unit_test(test_error_value),
+      cmocka_unit_test(test_log_format),
+      cmocka_unit_test(test_log_numbers_and_times),
+      cmocka_unit_test(test_log_callback_and_levels),
+      cmocka_unit_test(test_log_file_concurrent),
+      cmocka_unit_test(test_clock_and_hash),
+      cmocka_unit_test(test_alloc),
+      cmocka_unit_test(test_alloc_aligned),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
