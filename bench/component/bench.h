@@ -46,6 +46,9 @@ typedef struct tbc_host {
   troupe_store *store;
 } tbc_host;
 void tbc_host_new(tbc_host *th, unsigned workers);
+/* The same; run_here false: the host's asks and invocations always go through a worker
+ * (troupe_host_config.no_run_here), for rows that measure the workers' scheduling. */
+void tbc_host_new_ex(tbc_host *th, unsigned workers, bool run_here);
 void tbc_host_free(tbc_host *th);
 
 /* Spawn `module` as `name`, with one environment entry (NULL: none). The worker guest

@@ -9,6 +9,9 @@
  * (troupe_host_info fuel_used) over 300 ms of spinning alone: wall time / fuel x the
  * slice (what a message waits behind it), and the process's CPU time / fuel x the slice
  * (what it costs on a core of its own; the two differ when the machine is loaded).
+ * These rows measure the worker's scheduling, so their host sends every ask through
+ * the worker (no_run_here). The _here rows repeat the asks with the spinner on a host
+ * of default settings, where an idle echo is run by the asking thread itself.
  */
 #include "bench.h"
 
@@ -74,7 +77,7 @@ static uint64_t fuel_of(tbc_host *th, troupe_component_id id) {
 void tbc_echo_rows(const tbc_cfg *cfg) {
   tbc_host th;
   const char *ew = getenv("TBC_ECHO_WORKERS"); /* a diagnosis knob: 1 is the row */
-  tbc_host_new(&th, ew ? (unsigned)atoi(ew) : 1);
+  tbc_host_new_ex(&th, ew ? (unsigned)atoi(ew) : 1, false);
   troupe_err err = {0};
   troupe_component_id echo = tbc_spawn(&th, "echo", "worker", NULL, 0, &err, true);
   troupe_component_id spin = tbc_spawn(&th, "spinner", "worker", NULL, 10, &err, true);
@@ -126,6 +129,18 @@ void tbc_echo_rows(const tbc_cfg *cfg) {
   asks_ex(&th, echo, n, us, false, spin, slice);
   tbc_emit(cfg, "echo_us_median_with_spinner_b2b", "us", tbc_percentile(us, n, 0.5));
   tbc_emit(cfg, "echo_p99_us_with_spinner_b2b", "us", tbc_percentile(us, n, 0.99));
+  tbc_host_free(&th);
+
+  /* The default host: the asking thread runs the idle echo itself, beside the spinner. */
+  tbc_host_new(&th, ew ? (unsigned)atoi(ew) : 1);
+  echo = tbc_spawn(&th, "echo", "worker", NULL, 0, &err, true);
+  spin = tbc_spawn(&th, "spinner", "worker", NULL, 10, &err, true);
+  if ((err.code = troupe_host_send(th.h, spin, 77, NULL, 0, &err)))
+    tbc_die("spin", err.code, &err);
+  tbc_sleep_ms(20);
+  asks(&th, echo, n, us, true);
+  tbc_emit(cfg, "echo_us_median_with_spinner_here", "us", tbc_percentile(us, n, 0.5));
+  tbc_emit(cfg, "echo_p99_us_with_spinner_here", "us", tbc_percentile(us, n, 0.99));
   free(us);
   tbc_host_free(&th);
 }

@@ -80,7 +80,9 @@ static uint8_t *read_file(const char *name, size_t *len) {
   return tbc_read_path(path, len, true);
 }
 
-void tbc_host_new(tbc_host *th, unsigned workers) {
+void tbc_host_new(tbc_host *th, unsigned workers) { tbc_host_new_ex(th, workers, true); }
+
+void tbc_host_new_ex(tbc_host *th, unsigned workers, bool run_here) {
   troupe_err err = {0};
   int rc = troupe_store_mem_new(&th->store, &err);
   if (rc)
@@ -102,6 +104,7 @@ void tbc_host_new(tbc_host *th, unsigned workers) {
   hc.supervisor.intensity = 1000000000u;
   hc.supervisor.period_ms = 1;
   hc.no_metrics = bmo_off(); /* BENCH_METRICS=off: the same rows without metrics */
+  hc.no_run_here = !run_here;
   if ((rc = troupe_host_new(&hc, &th->h, &err)))
     tbc_die("host_new", rc, &err);
 }

@@ -136,11 +136,19 @@ void tbc_ring_rows(const tbc_cfg *cfg) {
     tbc_die("ring lookup", TROUPE_E_NOTFOUND, NULL);
   ring_once(&th, first, warm_last, warm);
   double r[3], best = 0;
+  troupe_runtime_stats s0, s1;
+  troupe_runtime_stats_get(troupe_host_runtime(th.h), &s0);
   for (int i = 0; i < 3; i++) {
     r[i] = ring_once(&th, first, last, cfg->ring_hops);
     if (r[i] > best)
       best = r[i];
   }
+  /* How often a hop changed worker (a steal) or a worker slept: the ring's token is
+   * one, so each is a cross-core move of the next component's state. */
+  troupe_runtime_stats_get(troupe_host_runtime(th.h), &s1);
+  fprintf(stderr, "  ring: per hop %.4f steals, %.4f parks (3 runs)\n",
+          (double)(s1.steals - s0.steals) / (3.0 * cfg->ring_hops),
+          (double)(s1.parks - s0.parks) / (3.0 * cfg->ring_hops));
   tbc_emit(cfg, "wasm_msgs_per_s", "msgs/s", tbc_percentile(r, 3, 0.5));
   tbc_emit(cfg, "wasm_best_msgs_per_s", "msgs/s", best);
   tbc_host_free(&th);

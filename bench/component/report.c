@@ -70,6 +70,10 @@ static const row_def defs[] = {
     {"echo_us_median_with_spinner_b2b", "us", -1, false,
      "troupe: asks back to back (each right after the previous reply)"},
     {"echo_p99_us_with_spinner_b2b", "us", -1, false, NULL},
+    {"echo_us_median_with_spinner_here", "us", -1, false,
+     "the paused asks again on a default host, whose asks run an idle echo on the asking "
+     "thread (TROUPE_ASK_RUN_HERE); the rows above force the worker (no_run_here)"},
+    {"echo_p99_us_with_spinner_here", "us", -1, false, NULL},
     {"node_start_ms", "ms", 200, false,
      "troupe_node_start of a manifest of 10,000 tiny components (store references into a "
      "SQLite store) under 10 supervisors, until every one is Ready; median of 5 fresh nodes"},

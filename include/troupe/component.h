@@ -134,6 +134,12 @@ typedef struct troupe_host_config {
   bool no_metrics;              /* no metrics (troupe_host_metrics reads zeros, and so do
                                  * the runtime's: troupe_runtime_config.no_metrics); they
                                  * are on by default, cheap enough to stay on */
+  bool no_run_here;             /* the blocking calls into a component (invoke, ask,
+                                 * upgrade) always go through a worker. By default an idle
+                                 * component is run by the calling thread itself, which
+                                 * saves two cross-core hand-offs (TROUPE_ASK_RUN_HERE):
+                                 * set this when the embedder's threads must not run
+                                 * guest code, or to measure the workers' scheduling */
 } troupe_host_config;
 
 TROUPE_API void troupe_host_config_init(troupe_host_config *cfg);

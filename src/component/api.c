@@ -350,9 +350,9 @@ int trP_ask_wire(troupe_host *h, trP_rec *r, uint32_t tag, const trP_wire *w,
     memcpy(buf + sizeof *w + alen, b, blen);
   troupe_err e;
   troupe_err_clear(&e);
-  /* Run here: an idle component answers on the caller's thread (the invoke row: two
-   * cross-core hand-offs fewer); one that is busy or waits is the workers' as before. */
-  int rc = troupe_ask_ex(h->rt, actor, tag, buf, n, timeout_ns, TROUPE_ASK_RUN_HERE, rm, &e);
+  /* Run here (unless the host says no): an idle component answers on the caller's
+   * thread, two cross-core hand-offs fewer; a busy or waiting one is the workers'. */
+  int rc = troupe_ask_ex(h->rt, actor, tag, buf, n, timeout_ns, h->ask_flags, rm, &e);
   free(buf);
   if (rc == TROUPE_E_NOT_RUNNING)
     return troupe_err_set(err, rc, "component '%s' stopped or crashed before answering", r->name);

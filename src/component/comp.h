@@ -325,6 +325,7 @@ int trP_table_snapshot(trP_table *t, trP_rec ***out, size_t *n);
 struct troupe_host {
   troupe_runtime *rt;
   bool metrics;                  /* keep per-component metrics (troupe_host_config) */
+  unsigned ask_flags;            /* TROUPE_ASK_RUN_HERE unless no_run_here */
   _Atomic int prewarm;           /* troupe_host_prewarm_begin calls not yet ended */
   double trace_sample;           /* the share of new chains whose spans are logged */
   /* The handler histogram's finite bounds in ticks (trB_ticks), for its observations. */

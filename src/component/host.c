@@ -126,6 +126,7 @@ int troupe_host_new(const troupe_host_config *cfg, troupe_host **out, troupe_err
   h->log = cfg->log;
   h->max_components = cfg->max_components;
   h->metrics = !cfg->no_metrics;
+  h->ask_flags = cfg->no_run_here ? 0 : TROUPE_ASK_RUN_HERE;
   h->trace_sample = cfg->trace_sample;
   if (h->metrics)
     trP_metrics_init(h);

@@ -114,8 +114,10 @@ typedef struct cu_host {
   cu_log log;
 } cu_host;
 
-/* A host with `workers` workers whose store is the folder of the built components. */
-static inline int cu_host_new(cu_host *c, unsigned workers) {
+/* A host with `workers` workers whose store is the folder of the built components;
+ * with run_here false, the host's blocking calls into a component always go through a
+ * worker (troupe_host_config.no_run_here: for tests of the workers' scheduling). */
+static inline int cu_host_new_ex(cu_host *c, unsigned workers, bool run_here) {
   memset(c, 0, sizeof *c);
   pthread_mutex_init(&c->log.lock, NULL);
   c->lg = troupe_logger_callback(cu_log_fn, &c->log, TROUPE_LOG_DEBUG);
@@ -126,11 +128,16 @@ static inline int cu_host_new(cu_host *c, unsigned workers) {
   cfg.workers = workers;
   cfg.store = c->store;
   cfg.log = c->lg;
+  cfg.no_run_here = !run_here;
   troupe_err err;
   int rc = troupe_host_new(&cfg, &c->h, &err);
   if (rc)
     fprintf(stderr, "host: %s\n", err.msg);
   return rc;
+}
+
+static inline int cu_host_new(cu_host *c, unsigned workers) {
+  return cu_host_new_ex(c, workers, true);
 }
 
 static inline void cu_host_free(cu_host *c) {

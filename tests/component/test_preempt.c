@@ -3,7 +3,10 @@
  * component that loops forever is sliced by fuel and rescheduled, so another on the
  * same worker keeps answering; a component that sleeps (WASI) or waits for an answer
  * (troupe.ask) is suspended without holding the worker. Latency itself is measured by
- * `make bench-component` (echo_p99_us_with_spinner); here the bound is generous.
+ * `make bench-component` (echo_p99_us_with_spinner); here the bound is generous. The
+ * host's calls into a component go through the worker (no_run_here): run on this
+ * thread, the echo would answer whatever the worker does. The last test shows that
+ * default: the echo answers on the asking thread while the spinner keeps the worker.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,7 +20,7 @@ static cu_host c;
 
 static int setup(void **state) {
   (void)state;
-  return cu_host_new(&c, 1);
+  return cu_host_new_ex(&c, 1, false);
 }
 
 static int teardown(void **state) {
@@ -106,11 +109,46 @@ static void ask_holds_no_worker(void **state) {
   assert_int_equal(b.result, 0); /* the reply, {"slept_ms":...}, parsed as no integer */
 }
 
+/* The default host: an idle echo is run by the asking thread, so it answers even while
+ * the spinner keeps the only worker busy between its slices; the spinner goes on. */
+static void echo_runs_here_beside_spinner(void **state) {
+  (void)state;
+  cu_host d;
+  assert_int_equal(cu_host_new(&d, 1), 0);
+  troupe_component_spec s = cu_spec("spin", "probe"), e = cu_spec("echo", "echo");
+  troupe_component_id spin = cu_spawn(&d, &s), echo = cu_spawn(&d, &e);
+  assert_true(spin && echo);
+  assert_int_equal(cu_send_json(&d, spin, "\"spin\""), 0);
+  cu_sleep_ms(20);
+  troupe_component_info info;
+  assert_int_equal(troupe_host_info(d.h, spin, &info, NULL), 0);
+  uint64_t fuel0 = info.fuel_used;
+  troupe_component_info_clear(&info);
+  size_t qlen;
+  uint8_t *q = cu_json("\"ping\"", &qlen);
+  for (int i = 0; i < 50; i++) {
+    uint8_t *r = NULL;
+    size_t rl;
+    assert_int_equal(troupe_host_ask(d.h, echo, 1, q, qlen, TROUPE_SEC(10), &r, &rl, NULL), 0);
+    assert_int_equal(rl, qlen);
+    assert_memory_equal(r, q, qlen);
+    free(r);
+  }
+  free(q);
+  cu_sleep_ms(20);
+  assert_int_equal(troupe_host_info(d.h, spin, &info, NULL), 0);
+  assert_true(info.fuel_used > fuel0 + info.limits.fuel_slice); /* still spinning */
+  troupe_component_info_clear(&info);
+  assert_int_equal(troupe_host_stop(d.h, spin, NULL), 0);
+  cu_host_free(&d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(spinner_is_preempted),
       cmocka_unit_test(sleep_holds_no_worker),
       cmocka_unit_test(ask_holds_no_worker),
+      cmocka_unit_test(echo_runs_here_beside_spinner),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
