@@ -27,6 +27,13 @@ typedef struct trN_buf {
   size_t len, cap;
 } trN_buf;
 int trN_buf_put(trN_buf *b, const void *data, size_t n); /* 0 or TROUPE_E_NOMEM */
+/* Whether fd becomes readable within about TRN_SPIN_NS, polled without sleeping. Both
+ * ends of a control connection look this long before they sleep in poll: the other side
+ * usually answers or asks again within it, and a thread that slept must be woken, which
+ * on a VM whose idle vCPUs halt costs ~60-100 us (control_rtt_us 25 -> 117 once the
+ * host's asks stopped waking a worker, whose idle spin had kept a vCPU awake). */
+#define TRN_SPIN_NS 50000u
+bool trN_spin_readable(int fd);
 int trN_buf_puts(trN_buf *b, const char *s);
 void trN_buf_consume(trN_buf *b, size_t n); /* drop n bytes from the front */
 void trN_buf_free(trN_buf *b);

@@ -120,15 +120,17 @@ static void serve(trN_conn *c) {
   uint64_t last_out = now_ms(), last_req = now_ms();
   uint32_t io_timeout = s->io_timeout_ms > INT32_MAX ? INT32_MAX : s->io_timeout_ms;
   uint32_t idle_timeout = s->idle_timeout_ms > INT32_MAX ? INT32_MAX : s->idle_timeout_ms;
-  bool following = false;
+  bool following = false, answered = false;
   for (;;) {
     if (c->out.len == 0) /* the io timeout runs from when output starts waiting */
       last_out = now_ms();
     size_t had = c->out.len;
     if (take_lines(c))
       return; /* out of memory: drop the connection, keep the node */
-    if (c->out.len != had)
+    if (c->out.len != had) {
       last_req = now_ms();
+      answered = true;
+    }
     if (c->follow.follow && !following) {
       following = true;
       start_follow(c);
@@ -167,6 +169,11 @@ static void serve(trN_conn *c) {
     }
     if (following && c->wake[0] < 0)
       timeout = timeout < 0 || timeout > 100 ? 100 : timeout;
+    /* Just answered, waiting for the next request: look a moment before sleeping
+     * (ctl_internal.h, TRN_SPIN_NS). */
+    if (want_read && !following && !c->out.len && c->in.len == 0 && answered)
+      trN_spin_readable(c->fd);
+    answered = false;
     int n = poll(p, 3, timeout);
     if (n < 0 && errno != EINTR)
       return;

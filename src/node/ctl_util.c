@@ -1,12 +1,28 @@
 /*
  * node/ctl_util.c: small helpers of the control server: a growable byte buffer (a
  * connection's input and output), JSON text from arbitrary bytes (guest messages need
- * not be UTF-8, jansson strings must be) and a JSON value as one protocol line.
+ * not be UTF-8, jansson strings must be), a JSON value as one protocol line, and the
+ * short look at a socket that both ends make before they sleep.
  */
 #include "node/ctl_internal.h"
 
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+
+bool trN_spin_readable(int fd) {
+  uint64_t end = troupe_clock_mono_ns() + TRN_SPIN_NS;
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  do {
+    if (poll(&p, 1, 0) > 0)
+      return true;
+#if defined(__x86_64__) || defined(__i386__)
+    for (int i = 0; i < 32; i++)
+      __builtin_ia32_pause();
+#endif
+  } while (troupe_clock_mono_ns() < end);
+  return false;
+}
 
 int trN_buf_put(trN_buf *b, const void *data, size_t n) {
   if (n > SIZE_MAX - b->len - 1)
