@@ -72,6 +72,7 @@ void troupe_wasm_module_free(troupe_wasm_module *pm) {
   /* acq_rel: the last owner must see all other owners' accesses finished */
   if (m && atomic_fetch_sub_explicit(&m->refcount, 1, memory_order_acq_rel) == 1) {
     trE_warm_free(m); /* first: the helper may be preparing its memories */
+    free(atomic_load_explicit(&m->import_memo, memory_order_relaxed));
     trE_compile_free(m);
     trE_module_free_decoded(m);
   }

@@ -192,6 +192,10 @@ typedef struct trE_module {
   /* warm.c: memories made ahead for its instances by the prewarm helper, once the pages
    * above are known; made at the first instance that could use one, freed with it. */
   _Atomic(struct trE_reserve *) reserve;
+  /* instance.c: what the imports resolved to in the first linker that linked them all,
+   * published once (release), freed with the module. Instances linked by that same
+   * linker state skip the search by name (a scan of every definition per import). */
+  _Atomic(struct trE_import_memo *) import_memo;
 } trE_module;
 
 /* Decode the binary and check everything outside function bodies. On failure returns

@@ -214,12 +214,20 @@ static void hold(trE_inst *inst, trE_holdkind kind, void *p) {
 /* Link import i. *join is set when the import lets references flow between the new
  * instance and the linker's other objects (an instance's export, a table, a reference
  * global): the instance must then join the linker's group. */
-static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i, uint32_t *nf,
-                       uint32_t *nhost, uint32_t *ng, uint32_t *nt, bool *join,
-                       troupe_err *err) {
+/* What a module's imports resolved to in one linker state (engine.h, import_memo). */
+typedef struct trE_import_memo {
+  uint64_t stamp;
+  const trE_ldef *defs[];
+} trE_import_memo;
+
+/* Link import i, found in the linker (or given, from the module's memo: d). */
+static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i,
+                       const trE_ldef *d, uint32_t *nf, uint32_t *nhost, uint32_t *ng,
+                       uint32_t *nt, bool *join, troupe_err *err) {
   trE_module *m = inst->mod;
   const trE_import *im = &m->imports[i];
-  const trE_ldef *d = trE_linker_lookup(l, im);
+  if (!d)
+    d = trE_linker_lookup(l, im);
   if (!d)
     return troupe_err_set(err, TROUPE_E_UNLINKABLE, "unknown import %s.%s", im->module,
                           im->name);
@@ -408,8 +416,30 @@ int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
   int rc = 0;
   uint32_t nf = 0, nhost = 0, ng = 0, nt = 0;
   bool join = false;
-  for (uint32_t i = 0; i < m->nimports && rc == 0; i++)
-    rc = link_import(inst, l, i, &nf, &nhost, &ng, &nt, &join, err);
+  /* Acquire: a memo's entries, written before its release publication. Its stamp names
+   * one state of one linker, so a match means these very definitions, alive in l. */
+  const trE_import_memo *memo = atomic_load_explicit(&m->import_memo, memory_order_acquire);
+  if (memo && (!l || memo->stamp != l->stamp))
+    memo = NULL;
+  trE_import_memo *fresh = NULL; /* the first full link records its result */
+  if (!memo && l && m->nimports && !atomic_load_explicit(&m->import_memo, memory_order_relaxed) &&
+      (fresh = malloc(sizeof *fresh + m->nimports * sizeof fresh->defs[0])))
+    fresh->stamp = l->stamp;
+  for (uint32_t i = 0; i < m->nimports && rc == 0; i++) {
+    const trE_ldef *d = memo ? memo->defs[i] : trE_linker_lookup(l, &m->imports[i]);
+    if (fresh)
+      fresh->defs[i] = d;
+    rc = link_import(inst, l, i, d, &nf, &nhost, &ng, &nt, &join, err);
+  }
+  if (fresh) {
+    trE_import_memo *none = NULL;
+    /* Release: the entries above before the pointer. One memo per module: a link that
+     * lost the race (or failed) drops its own. */
+    if (rc || !atomic_compare_exchange_strong_explicit(&m->import_memo, &none, fresh,
+                                                       memory_order_release,
+                                                       memory_order_relaxed))
+      free(fresh);
+  }
   if (rc)
     goto fail;
   if (join) {

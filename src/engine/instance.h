@@ -217,6 +217,10 @@ struct troupe_wasm_linker {
   _Atomic uint32_t refcount; /* the embedder's handle plus one per instance; acq_rel */
   trE_ldef **defs;
   uint32_t ndefs, cap;
+  /* Which state of which linker this is: a number no other linker, and no other set of
+   * this one's definitions, ever had (a new one at every define). A module's import memo
+   * (instance.c) is valid for the stamp it was made with. */
+  uint64_t stamp;
   trE_group *group; /* made when the linker first holds a table, reference global or instance */
 };
 

@@ -131,10 +131,19 @@ bool trE_group_join(const troupe_wasm_linker *l, trE_inst *inst) {
 
 /* ---- the linker ------------------------------------------------------------------- */
 
+/* Stamps of linker states (instance.h): relaxed, only uniqueness matters. */
+static _Atomic uint64_t stamps;
+
+static uint64_t new_stamp(void) {
+  return atomic_fetch_add_explicit(&stamps, 1, memory_order_relaxed) + 1;
+}
+
 troupe_wasm_linker *troupe_wasm_linker_new(void) {
   troupe_wasm_linker *l = trB_calloc(1, sizeof(troupe_wasm_linker));
-  if (l)
+  if (l) {
     atomic_init(&l->refcount, 1);
+    l->stamp = new_stamp();
+  }
   return l;
 }
 
@@ -241,6 +250,7 @@ static trE_ldef *add_def(troupe_wasm_linker *l, const char *module, size_t modul
   d->name_len = name_len;
   d->kind = kind;
   l->defs[l->ndefs++] = d;
+  l->stamp = new_stamp(); /* a later definition may shadow what a memo holds */
   return d;
 }
 

@@ -231,6 +231,51 @@ static troupe_wasm_instance *hostcall_instance(troupe_wasm_module *m, troupe_was
   return inst;
 }
 
+/* A module remembers what its imports resolved to in the first linker that linked them
+ * (engine.h, import_memo): a second linker with other functions under the same names, or
+ * the first one after a definition that shadows an entry, must link what they hold now. */
+static int add_fn(troupe_wasm_hostcall *call, void *user, const troupe_wasm_val *args,
+                  troupe_wasm_val *results) {
+  (void)call;
+  results[0] = TROUPE_WASM_VAL_I32(args[0].of.i32 + (int32_t)(intptr_t)user);
+  return TROUPE_OK;
+}
+
+static int32_t inc_with(troupe_wasm_module *m, troupe_wasm_linker *l, int32_t x) {
+  troupe_wasm_instance *inst = NULL;
+  assert_int_equal(troupe_wasm_instantiate(m, l, NULL, &inst, NULL, NULL), TROUPE_OK);
+  troupe_wasm_val arg = TROUPE_WASM_VAL_I32(x), res;
+  assert_int_equal(troupe_wasm_call(inst, "inc", &arg, 1, &res, 1, NULL, NULL, NULL), TROUPE_OK);
+  troupe_wasm_instance_free(inst);
+  return res.of.i32;
+}
+
+static void test_import_memo(void **state) {
+  (void)state;
+  static const uint8_t i32[] = {TROUPE_WASM_I32};
+  troupe_wasm_functype hft = {.nparams = 1, .params = i32, .nresults = 1, .results = i32};
+  troupe_wasm_functype wft = {.nresults = 1, .results = i32};
+  troupe_wasm_linker *a = troupe_wasm_linker_new(), *b = troupe_wasm_linker_new();
+  assert_int_equal(troupe_wasm_linker_define_func(a, "env", "h", &hft, add_fn, (void *)1, NULL), 0);
+  assert_int_equal(troupe_wasm_linker_define_func(a, "env", "wait", &wft, add_fn, NULL, NULL), 0);
+  assert_int_equal(troupe_wasm_linker_define_func(b, "env", "wait", &wft, add_fn, NULL, NULL), 0);
+  assert_int_equal(troupe_wasm_linker_define_func(b, "env", "h", &hft, add_fn, (void *)10, NULL), 0);
+  troupe_wasm_module *m = LOAD(hostcall);
+  assert_int_equal(inc_with(m, a, 5), 6);   /* the memo is made: a's functions */
+  assert_int_equal(inc_with(m, a, 5), 6);   /* and used */
+  assert_int_equal(inc_with(m, b, 5), 15);  /* another linker: its own functions */
+  assert_int_equal(troupe_wasm_linker_define_func(a, "env", "h", &hft, add_fn, (void *)100, NULL), 0);
+  assert_int_equal(inc_with(m, a, 5), 105); /* the later definition, not the memo's */
+  troupe_wasm_linker_free(a);
+  troupe_wasm_linker *c = troupe_wasm_linker_new(); /* may reuse a's address */
+  assert_int_equal(troupe_wasm_linker_define_func(c, "env", "h", &hft, add_fn, (void *)1000, NULL), 0);
+  assert_int_equal(troupe_wasm_linker_define_func(c, "env", "wait", &wft, add_fn, NULL, NULL), 0);
+  assert_int_equal(inc_with(m, c, 5), 1005);
+  troupe_wasm_linker_free(b);
+  troupe_wasm_linker_free(c);
+  troupe_wasm_module_free(m);
+}
+
 static void test_hostile_calls(void **state) {
   (void)state;
   troupe_wasm_module *m = LOAD(hostcall);
@@ -374,7 +419,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_nul_names),       cmocka_unit_test(test_start_fuel),
       cmocka_unit_test(test_hostile_calls),   cmocka_unit_test(test_hostile_globals),
-      cmocka_unit_test(test_hostile_memory),
+      cmocka_unit_test(test_hostile_memory),  cmocka_unit_test(test_import_memo),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
