@@ -46,11 +46,13 @@ void tbc_restart_rows(const tbc_cfg *cfg) {
   troupe_err err = {0};
   troupe_component_id driver = tbc_spawn(&th, "driver", "worker", "TARGET=target", 0, &err, true);
   troupe_component_id target = tbc_spawn(&th, "target", "worker", "UP_TO=driver", 0, &err, true);
-  size_t cap = 2 * (size_t)cfg->restarts, k = 0;
+  const char *rn = getenv("TBC_RESTARTS"); /* a diagnosis knob: rounds per series */
+  uint32_t rounds = rn && atoi(rn) > 0 ? (uint32_t)atoi(rn) : cfg->restarts;
+  size_t cap = 2 * (size_t)rounds, k = 0;
   double *us = malloc((cap + 64) * sizeof *us);
   series(&th, driver, 50, us, 0, cap);
   for (int i = 0; i < 2; i++)
-    k = series(&th, driver, cfg->restarts, us, k, cap);
+    k = series(&th, driver, rounds, us, k, cap);
   troupe_component_info info;
   if (!troupe_host_info(th.h, target, &info, &err)) {
     fprintf(stderr, "  restart: the target restarted %u times\n", info.restarts);
