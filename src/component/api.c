@@ -338,7 +338,8 @@ int trP_ask_wire(troupe_host *h, trP_rec *r, uint32_t tag, const trP_wire *w,
     return troupe_err_set(err, TROUPE_E_NOT_READY, "component '%s' is between incarnations",
                           r->name);
   size_t n = sizeof *w + alen + blen;
-  uint8_t *buf = trB_malloc(n);
+  uint8_t stackbuf[512]; /* most questions: no allocation (the ask copies it anyway) */
+  uint8_t *buf = n <= sizeof stackbuf ? stackbuf : trB_malloc(n);
   if (!buf)
     return troupe_err_set(err, TROUPE_E_NOMEM, "out of memory");
   memcpy(buf, w, sizeof *w);
@@ -353,7 +354,8 @@ int trP_ask_wire(troupe_host *h, trP_rec *r, uint32_t tag, const trP_wire *w,
   /* Run here (unless the host says no): an idle component answers on the caller's
    * thread, two cross-core hand-offs fewer; a busy or waiting one is the workers'. */
   int rc = troupe_ask_ex(h->rt, actor, tag, buf, n, timeout_ns, h->ask_flags, rm, &e);
-  free(buf);
+  if (buf != stackbuf)
+    free(buf);
   if (rc == TROUPE_E_NOT_RUNNING)
     return troupe_err_set(err, rc, "component '%s' stopped or crashed before answering", r->name);
   if (rc == TROUPE_E_TIMEOUT)
@@ -432,13 +434,14 @@ int troupe_host_invoke(troupe_host *h, troupe_component_id id, const char *fn, c
     const uint8_t *body = (const uint8_t *)rm.data + sizeof st;
     size_t blen = rm.len >= sizeof st ? rm.len - sizeof st : 0;
     if (st == TROUPE_OK) {
-      uint8_t *res = blen ? trB_memdup(body, blen) : NULL;
-      if (blen && !res)
-        rc = troupe_err_set(err, TROUPE_E_NOMEM, "out of memory");
-      else {
-        *result = res;
-        *result_len = blen;
+      /* The reply's own block becomes the result: the status word moved out of the way
+       * rather than the bytes copied into another block. */
+      if (blen) {
+        memmove(rm.data, body, blen);
+        *result = rm.data;
+        rm.data = NULL;
       }
+      *result_len = blen;
     } else { /* the guest's error: its output as the message, else the code's text */
       char text[200];
       trP_reason_text(body, blen, text, sizeof text);
