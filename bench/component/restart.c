@@ -42,7 +42,8 @@ static size_t series(tbc_host *th, troupe_component_id driver, uint32_t rounds, 
 
 void tbc_restart_rows(const tbc_cfg *cfg) {
   tbc_host th;
-  tbc_host_new(&th, 0);
+  const char *rw = getenv("TBC_RESTART_WORKERS"); /* a diagnosis knob: the row uses 0 */
+  tbc_host_new(&th, rw ? (unsigned)atoi(rw) : 0);
   troupe_err err = {0};
   troupe_component_id driver = tbc_spawn(&th, "driver", "worker", "TARGET=target", 0, &err, true);
   troupe_component_id target = tbc_spawn(&th, "target", "worker", "UP_TO=driver", 0, &err, true);
@@ -51,8 +52,17 @@ void tbc_restart_rows(const tbc_cfg *cfg) {
   size_t cap = 2 * (size_t)rounds, k = 0;
   double *us = malloc((cap + 64) * sizeof *us);
   series(&th, driver, 50, us, 0, cap);
+  troupe_runtime_stats s0, s1;
+  troupe_runtime_stats_get(troupe_host_runtime(th.h), &s0);
   for (int i = 0; i < 2; i++)
     k = series(&th, driver, rounds, us, k, cap);
+  /* A round is a chain of turns (crash, the supervisor's restart, the new start, "up",
+   * the ask, the reply): how often one moved to the other worker or a worker slept. */
+  troupe_runtime_stats_get(troupe_host_runtime(th.h), &s1);
+  fprintf(stderr, "  restart: per round %.2f steals, %.2f parks, %.1f messages\n",
+          (double)(s1.steals - s0.steals) / (2.0 * rounds),
+          (double)(s1.parks - s0.parks) / (2.0 * rounds),
+          (double)(s1.msgs_received - s0.msgs_received) / (2.0 * rounds));
   troupe_component_info info;
   if (!troupe_host_info(th.h, target, &info, &err)) {
     fprintf(stderr, "  restart: the target restarted %u times\n", info.restarts);
