@@ -470,11 +470,11 @@ void trA_run_actor(trA_worker *w, troupe_actor *a) {
 #define TRA_INLINE_BUDGET 4u
 
 void trA_run_inline(troupe_runtime *rt, troupe_actor *a, uint64_t now) {
-  troupe_actor *outer = trA_tls_inline; /* NULL: a turn never takes another inline */
+  /* Never nested: inside the turn a blocking ask is refused (trA_on_worker). */
   trA_tls_inline = a;
   trA_tls_inline_now = now;
   bool again = turn(rt, NULL, a, TRA_INLINE_BUDGET);
-  trA_tls_inline = outer;
+  trA_tls_inline = NULL;
   if (again)
     trA_handoff(rt, a);
   /* Release: stop, which acquires the count, sees everything this turn did. */

@@ -75,13 +75,13 @@ static uint64_t deadline_after(uint64_t timeout_ns, uint64_t *now) {
   return timeout_ns > UINT64_MAX - *now ? UINT64_MAX : *now + timeout_ns;
 }
 
-static trA_ask *ask_new(troupe_runtime *rt, uint64_t deadline, uint64_t *corr) {
+static trA_ask *ask_new(troupe_runtime *rt, uint64_t deadline, bool blocking, uint64_t *corr) {
   uint32_t idx;
   if (trA_segtab_alloc(&rt->asks, &idx))
     return NULL;
   trA_ask *r = trA_segtab_get(&rt->asks, idx);
   uint32_t gen = TRA_GEN(atomic_load_explicit(&r->word, memory_order_relaxed));
-  r->blocking = false;
+  r->blocking = blocking; /* before PENDING: whoever claims the record reads it */
   r->asker = 0;
   r->timer = NULL;
   r->status = 0;
@@ -289,10 +289,12 @@ int troupe_ask_ex(troupe_runtime *rt, troupe_actor_id to, uint32_t tag, const vo
   reply->data = NULL;
   reply->len = 0;
   uint64_t corr, now, deadline = deadline_after(timeout_ns, &now);
-  trA_ask *r = ask_new(rt, deadline, &corr);
+  trA_ask *r = ask_new(rt, deadline, true, &corr);
   if (!r)
     return troupe_err_set(err, TROUPE_E_NOMEM, "ask: out of memory");
-  r->blocking = true;
+  /* Between publishing the record and looking the target up: pairs with stop's fence
+   * before it fails what is still pending (runtime.c, fail_pending_asks). */
+  atomic_thread_fence(memory_order_seq_cst);
   trA_msg *m = ask_msg(rt, 0, corr, tag, data, len);
   if (m)
     m->ts = now; /* the deadline's reading (0 without one: the push reads the clock) */
@@ -312,11 +314,9 @@ int troupe_ask_ex(troupe_runtime *rt, troupe_actor_id to, uint32_t tag, const vo
   TRA_COUNT(rt, asks, 1);
   /* The question found the actor idle and this thread took its turn: run it here. An
    * answer given in it needs no spin and teaches the spin nothing (note_ask). */
-  bool here = false;
   if (run) {
     trA_run_inline(rt, run, now ? now : troupe_clock_mono_ns());
-    here = atomic_load_explicit(&r->done, memory_order_acquire) == ASK_DONE;
-    if (here)
+    if (atomic_load_explicit(&r->done, memory_order_acquire) == ASK_DONE)
       goto answered;
   }
   bool claimed = false;
@@ -419,7 +419,7 @@ int troupe_ask_async(troupe_actor *self, troupe_actor_id to, uint32_t tag, const
   troupe_runtime *rt = self->rt;
   troupe_actor_id me = trA_self_id(self);
   uint64_t c, now, deadline = deadline_after(timeout_ns, &now);
-  trA_ask *r = ask_new(rt, deadline, &c);
+  trA_ask *r = ask_new(rt, deadline, false, &c);
   if (!r)
     return troupe_err_set(err, TROUPE_E_NOMEM, "ask_async: out of memory");
   r->asker = me;

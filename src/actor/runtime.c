@@ -311,6 +311,24 @@ static void drain_all(troupe_runtime *rt) {
   }
 }
 
+/* Asks still pending once every mailbox is drained. An outside asker that looked its
+ * target up while it was alive and pushed its question only after the drain -- its
+ * thread descheduled across the whole stop -- would wait out its timeout (forever without
+ * one): fail them STOPPED (the node is dropped by runtime_free's drain). The seq_cst
+ * fence pairs with the blocking asker's, between publishing its record and looking its
+ * target up (ask.c): either this sees the record pending, or that lookup sees the target
+ * dead. Asks of actors, all dead now, are failed the same way (their timers are gone). */
+static void fail_pending_asks(troupe_runtime *rt) {
+  atomic_thread_fence(memory_order_seq_cst);
+  uint32_t used = trA_segtab_used(&rt->asks);
+  for (uint32_t i = 0; i < used; i++) {
+    trA_ask *r = trA_segtab_get(&rt->asks, i);
+    uint64_t w = r ? atomic_load_explicit(&r->word, memory_order_acquire) : 0;
+    if (r && TRA_STATE(w) == TRA_ASK_PENDING)
+      trA_ask_complete(rt, TRA_ID(i, TRA_GEN(w)), TROUPE_E_STOPPED, 0, NULL, 0, false);
+  }
+}
+
 /* Actors still alive once the workers are gone (one that an actor spawned after the
  * last kill round, or one that never got to run its kill): end them here, on the
  * stopping thread, so their terminate runs and nothing leaks. Not an outside spawn:
@@ -408,6 +426,7 @@ int troupe_runtime_stop(troupe_runtime *rt, troupe_err *err) {
   }
   reap_all(rt);
   drain_all(rt);
+  fail_pending_asks(rt);
   /* 4. hooks, newest first */
   pthread_mutex_lock(&rt->hooks_lock);
   trA_hook *hooks = rt->hooks;

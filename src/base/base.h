@@ -62,6 +62,18 @@ static inline char *trB_u64_digits(char out[20], uint64_t v) {
   return p;
 }
 
+/* Writing a JSON string (the log's lines, a component's metadata) a run at a time: how
+ * many of s's first bytes go out as they are, and the escape of the byte that ends such
+ * a run -- `"`, `\` or a control byte -- into e (returns its length, 2 or 6). Other
+ * bytes pass through: the text is expected to be UTF-8, nobody here validates it. */
+static inline size_t trB_json_plain(const char *s) {
+  const unsigned char *p = (const unsigned char *)s;
+  while (*p >= 0x20 && *p != '"' && *p != '\\')
+    p++;
+  return (size_t)(p - (const unsigned char *)s);
+}
+size_t trB_json_escape(unsigned char c, char e[6]);
+
 /* Test hook: the allocation after `n` more successful ones fails (and every one after
  * it, until reset with n < 0). Process-wide; only tests call it. */
 void trB_alloc_fail_after(long n);

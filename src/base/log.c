@@ -124,29 +124,34 @@ static void put_i64(sbuf *b, int64_t v) {
   }
 }
 
-/* JSON string: escapes quotes, backslashes and control bytes; other bytes pass through
- * (fields are expected to be UTF-8; the sink does not validate them), copied a run at
- * a time. */
+size_t trB_json_escape(unsigned char c, char e[6]) {
+  static const char hex[] = "0123456789abcdef";
+  e[0] = '\\';
+  switch (c) {
+  case '"': e[1] = '"'; return 2;
+  case '\\': e[1] = '\\'; return 2;
+  case '\n': e[1] = 'n'; return 2;
+  case '\r': e[1] = 'r'; return 2;
+  case '\t': e[1] = 't'; return 2;
+  default:
+    memcpy(e + 1, "u00", 3);
+    e[4] = hex[c >> 4];
+    e[5] = hex[c & 15];
+    return 6;
+  }
+}
+
+/* A JSON string (base.h: trB_json_plain, trB_json_escape). */
 static void put_json_str(sbuf *b, const char *s) {
   put_mem(b, "\"", 1);
-  const unsigned char *p = (const unsigned char *)(s ? s : "");
-  for (;;) {
-    const unsigned char *run = p;
-    while (*p >= 0x20 && *p != '"' && *p != '\\')
-      p++;
-    if (p > run)
-      put_mem(b, (const char *)run, (size_t)(p - run));
-    if (!*p)
+  for (s = s ? s : "";;) {
+    size_t n = trB_json_plain(s);
+    put_mem(b, s, n);
+    s += n;
+    if (!*s)
       break;
-    switch (*p) {
-    case '"': put_mem(b, "\\\"", 2); break;
-    case '\\': put_mem(b, "\\\\", 2); break;
-    case '\n': put_mem(b, "\\n", 2); break;
-    case '\r': put_mem(b, "\\r", 2); break;
-    case '\t': put_mem(b, "\\t", 2); break;
-    default: put_fmt(b, "\\u%04x", *p);
-    }
-    p++;
+    char e[6];
+    put_mem(b, e, trB_json_escape((unsigned char)*s++, e));
   }
   put_mem(b, "\"", 1);
 }

@@ -196,7 +196,7 @@ static int check_spec(troupe_host *h, const troupe_group_spec *spec, trP_group *
   return TROUPE_OK;
 }
 
-/* Undo member i's record: out of the table and the group, ended, our reference gone. */
+/* Undo a member's record: out of the table and the group, ended, our reference gone. */
 static void drop_member(troupe_host *h, trP_rec *r) {
   trP_table_remove(&h->table, r);
   trP_group_remove(r);
@@ -294,9 +294,7 @@ int troupe_host_group_start(troupe_host *h, const troupe_group_spec *spec,
     pthread_mutex_unlock(&g->mu);
     if (rc) {
       troupe_err_set(err, rc, "component '%s': out of memory", r->name);
-      trP_table_remove(&h->table, r);
-      trP_rec_end(r);
-      trP_rec_unref(r);
+      drop_member(h, r); /* not in the group yet: its removal there does nothing */
       recs[made] = NULL;
       if (failed)
         *failed = made;

@@ -6,7 +6,6 @@
  */
 #include "component/comp.h"
 
-#include <stdio.h>
 
 typedef struct buf {
   char *p;
@@ -43,27 +42,18 @@ static void put_num(buf *b, const char *key, unsigned long long v) {
   put(b, p, (size_t)(t + sizeof t - p));
 }
 
-/* A JSON string: names and patterns are printable, but quote what needs it anyway;
- * plain runs are copied whole. */
+/* A JSON string: names and patterns are printable, but quote what needs it anyway
+ * (base.h: trB_json_plain, trB_json_escape). */
 static void put_str(buf *b, const char *s) {
   put(b, "\"", 1);
   for (;;) {
-    const char *run = s;
-    while ((unsigned char)*s >= 0x20 && *s != '"' && *s != '\\')
-      s++;
-    if (s > run)
-      put(b, run, (size_t)(s - run));
+    size_t n = trB_json_plain(s);
+    put(b, s, n);
+    s += n;
     if (!*s)
       break;
-    unsigned char ch = (unsigned char)*s++;
-    if (ch == '"' || ch == '\\') {
-      char e[2] = {'\\', (char)ch};
-      put(b, e, 2);
-    } else {
-      char e[7];
-      snprintf(e, sizeof e, "\\u%04x", ch);
-      put(b, e, 6);
-    }
+    char e[6];
+    put(b, e, trB_json_escape((unsigned char)*s++, e));
   }
   put(b, "\"", 1);
 }

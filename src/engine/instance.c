@@ -220,14 +220,12 @@ typedef struct trE_import_memo {
   const trE_ldef *defs[];
 } trE_import_memo;
 
-/* Link import i, found in the linker (or given, from the module's memo: d). */
+/* Link import i to d, its definition in the linker (NULL: there is none). */
 static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i,
                        const trE_ldef *d, uint32_t *nf, uint32_t *nhost, uint32_t *ng,
                        uint32_t *nt, bool *join, troupe_err *err) {
   trE_module *m = inst->mod;
   const trE_import *im = &m->imports[i];
-  if (!d)
-    d = trE_linker_lookup(l, im);
   if (!d)
     return troupe_err_set(err, TROUPE_E_UNLINKABLE, "unknown import %s.%s", im->module,
                           im->name);

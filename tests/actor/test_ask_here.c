@@ -205,6 +205,7 @@ static void test_answer_after_the_turn(void **st) {
   troupe_actor_id id = spawn_here(rt, &h);
   troupe_reply_msg r;
   assert_int_equal(ask_here(rt, id, "l", &r), 0);
+  assert_true(pthread_equal(h.thread, pthread_self())); /* the question was taken here */
   assert_int_equal(r.len, 5);
   assert_memory_equal(r.data, "later", 5);
   troupe_reply_free(&r);
@@ -311,7 +312,7 @@ typedef struct stopper {
   troupe_runtime *rt;
   troupe_actor_id id;
   _Atomic bool *quit;
-  int odd; /* answers that were none of the above */
+  int odd, odd_rc; /* answers that were none of the above, and the last such */
 } stopper;
 
 static void *stop_asker(void *arg) {
@@ -322,8 +323,10 @@ static void *stop_asker(void *arg) {
     troupe_reply_free(&r);
     if (rc == TROUPE_E_STOPPED || rc == TROUPE_E_NOTFOUND || rc == TROUPE_E_NOT_RUNNING)
       break;
-    if (rc)
+    if (rc) {
       s->odd++;
+      s->odd_rc = rc;
+    }
   }
   return NULL;
 }
@@ -338,7 +341,7 @@ static void test_stop_while_asking_here(void **st) {
     stopper s[3];
     pthread_t t[3];
     for (int i = 0; i < 3; i++) {
-      s[i] = (stopper){rt, id, &quit, 0};
+      s[i] = (stopper){rt, id, &quit, 0, 0};
       assert_int_equal(pthread_create(&t[i], NULL, stop_asker, &s[i]), 0);
     }
     tu_sleep_ms(10);
@@ -346,6 +349,9 @@ static void test_stop_while_asking_here(void **st) {
     atomic_store(&quit, true);
     for (int i = 0; i < 3; i++) {
       pthread_join(t[i], NULL);
+      if (s[i].odd)
+        print_message("asker %d: %d odd answers, the last %s\n", i, s[i].odd,
+                      troupe_err_name(s[i].odd_rc));
       assert_int_equal(s[i].odd, 0);
     }
     assert_int_equal(atomic_load(&h.overlaps), 0);

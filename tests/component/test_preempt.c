@@ -109,8 +109,9 @@ static void ask_holds_no_worker(void **state) {
   assert_int_equal(b.result, 0); /* the reply, {"slept_ms":...}, parsed as no integer */
 }
 
-/* The default host: an idle echo is run by the asking thread, so it answers even while
- * the spinner keeps the only worker busy between its slices; the spinner goes on. */
+/* The default host beside the spinner: the echo answers every ask and the spinner goes
+ * on. (That an idle component is run by the asking thread, test_run_here.c shows with
+ * the only worker held outright.) */
 static void echo_runs_here_beside_spinner(void **state) {
   (void)state;
   cu_host d;

@@ -1,7 +1,9 @@
 /*
  * tests/component/test_run_here.c: the host's calls into a component run on the caller's
  * thread when the component is idle (TROUPE_ASK_RUN_HERE, docs/ACTORS.md "Run here").
- * Many threads invoking and asking one counter while another floods it with messages:
+ * With the only worker held by another actor, an idle component still answers: only the
+ * calling thread can have run it. Many threads invoking and asking one counter while
+ * another floods it with messages:
  * every update counted exactly once (an instance run by two threads at once would lose
  * some, or worse), every answer a count the counter really had; and a crash in a call
  * run here is the caller's error and a restart, as through a worker.
@@ -13,6 +15,8 @@
 #include <cmocka.h>
 
 #include "comp_util.h"
+
+#include <stdatomic.h>
 
 #define CALLERS 4
 #define CALLS 400
@@ -112,8 +116,6 @@ static void counts_every_update_once(void **state) {
   cu_host_free(&c);
 }
 
-/* A trap in a call run on this thread: the caller gets the trap as its error, the
- * component restarts and answers the next call. */
 static bool answers_ping(cu_host *c, troupe_component_id id) {
   char *out = NULL;
   bool ok = ask_json(c, id, "\"ping\"", &out) == 0 && strstr(out, "pong") != NULL;
@@ -121,6 +123,8 @@ static bool answers_ping(cu_host *c, troupe_component_id id) {
   return ok;
 }
 
+/* A trap in a call run on this thread: the caller gets the trap as its error, the
+ * component restarts and answers the next call. */
 static void crash_here_restarts(void **state) {
   (void)state;
   cu_host c;
@@ -141,8 +145,44 @@ static void crash_here_restarts(void **state) {
   cu_host_free(&c);
 }
 
+/* A plain actor that holds its worker until told to let go. */
+static _Atomic int holding, let_go;
+static int hold_handle(troupe_actor *self, const troupe_message *m, troupe_err *err) {
+  (void)self, (void)m, (void)err;
+  atomic_store(&holding, 1);
+  while (!atomic_load(&let_go))
+    cu_sleep_ms(1);
+  return TROUPE_CONTINUE;
+}
+static const troupe_behaviour hold_b = {"hold", NULL, hold_handle, NULL};
+
+static void answers_with_the_worker_held(void **state) {
+  (void)state;
+  cu_host c;
+  assert_int_equal(cu_host_new(&c, 1), 0);
+  troupe_component_spec s = cu_spec("count", "counter");
+  troupe_component_id id = cu_spawn(&c, &s);
+  assert_true(id);
+  troupe_runtime *rt = troupe_host_runtime(c.h);
+  troupe_actor_id holder;
+  assert_int_equal(troupe_spawn(rt, NULL, &hold_b, NULL, NULL, &holder, NULL), 0);
+  assert_int_equal(troupe_send(rt, 0, holder, "x", 1), 0);
+  assert_true(CU_WAIT(atomic_load(&holding)));
+  for (int i = 1; i <= 20; i++) {
+    char *out = NULL;
+    assert_int_equal(cu_invoke(&c, id, "add", "1", &out), 0);
+    char want[32];
+    snprintf(want, sizeof want, "{\"count\":%d}", i);
+    assert_string_equal(out, want);
+    free(out);
+  }
+  atomic_store(&let_go, 1);
+  cu_host_free(&c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(answers_with_the_worker_held),
       cmocka_unit_test(counts_every_update_once),
       cmocka_unit_test(crash_here_restarts),
   };
