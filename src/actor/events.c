@@ -9,8 +9,14 @@
 #include <stdio.h>
 
 char *troupe_id_format(troupe_actor_id id, char *buf, size_t cap) {
-  if (buf && cap)
-    snprintf(buf, cap, "<%u.%u>", (unsigned)TRA_ID_IDX(id), (unsigned)TRA_ID_GEN(id));
+  if (buf && cap) { /* by hand: a crash, a restart and every audit line print ids */
+    trB_sb b = trB_sb_init(buf, cap);
+    trB_sb_mem(&b, "<", 1);
+    trB_sb_u64(&b, TRA_ID_IDX(id));
+    trB_sb_mem(&b, ".", 1);
+    trB_sb_u64(&b, TRA_ID_GEN(id));
+    trB_sb_mem(&b, ">", 1);
+  }
   return buf;
 }
 

@@ -6,6 +6,7 @@
  * due, so an idle runtime uses no CPU. See docs/ACTORS.md for the wake-up handshake.
  */
 #include "actor/core.h"
+#include "base/idle.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -370,6 +371,7 @@ static void park(trA_worker *w, bool lone) {
  * A spinner that gives up goes through park(), whose look comes after its decrement.
  */
 #define TRA_PRESPIN 128u /* ~3-6 us of pauses */
+#define TRA_IDLE_WORK 16u /* ~0.5 us of pauses: idle work after that many empty looks */
 
 static bool spin_begin(troupe_runtime *rt) {
   int32_t n = atomic_load_explicit(&rt->spinning, memory_order_relaxed);
@@ -391,6 +393,7 @@ static void *worker_main(void *arg) {
   trA_worker *w = arg;
   troupe_runtime *rt = w->rt;
   trA_tls_worker = w;
+  trB_idle_runner_enter();
   unsigned idle = 0;
   bool spinning = false; /* counted in rt->spinning */
   bool fresh = true; /* `now` was read this iteration: look at the others' timers too */
@@ -429,6 +432,13 @@ static void *worker_main(void *arg) {
      * piece of work often comes that soon (an embedder's next question, after the
      * answer this turn gave), and counting in and out would put two RMWs on a line
      * that every waker reads on each hand-off's path. */
+    /* Past the first looks, deferred work of the layers below (base/idle.h: a freed
+     * linear memory to zero) before more spinning; a step is a few microseconds, and
+     * the looks start again after it. */
+    if (idle == TRA_IDLE_WORK && trB_idle_run()) {
+      idle = 0;
+      continue;
+    }
     if (!spinning && idle == TRA_PRESPIN)
       spinning = spin_begin(rt);
     if ((idle < TRA_PRESPIN || spinning) && ++idle < 1024) { /* ~10-50 us in all */
@@ -454,6 +464,7 @@ static void *worker_main(void *arg) {
   }
   if (spinning) /* keep the count true at quit */
     spin_end(w, false);
+  trB_idle_runner_leave();
   trA_tls_worker = NULL;
   return NULL;
 }

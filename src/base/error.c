@@ -34,7 +34,15 @@ const char *troupe_strerror(int code) {
 int troupe_err_setv(troupe_err *err, int code, const char *fmt, va_list ap) {
   if (err) {
     err->code = code;
-    if (fmt) {
+    if (fmt && fmt[0] == '%' && fmt[1] == 's' && !fmt[2]) {
+      /* The common "%s" (a message made elsewhere, maybe err->msg itself) without
+       * vsnprintf, on the paths a crash takes. memmove: it may overlap. */
+      const char *s = va_arg(ap, const char *);
+      size_t n = s ? strnlen(s, sizeof err->msg - 1) : 0;
+      if (n)
+        memmove(err->msg, s, n);
+      err->msg[n] = '\0';
+    } else if (fmt) {
       /* Through a copy: callers may wrap the error's own message ("x failed: %s",
        * err->msg), and vsnprintf's source and destination must not overlap. */
       char tmp[sizeof err->msg];

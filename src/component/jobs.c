@@ -41,6 +41,8 @@ void trP_invoke_answer(trP_comp *c, int status, const void *data, size_t len) {
 
 /* ---- audit --------------------------------------------------------------------------- */
 static void event_started(trP_comp *c) {
+  if (!c->host->log || !troupe_logger_enabled(c->host->log, TROUPE_LOG_INFO))
+    return; /* before the hash's hex and the id are printed for nobody */
   char hex[TROUPE_SHA256_HEX];
   troupe_sha256_hex(c->rec->sha256, hex);
   char actor[TROUPE_ID_FORMAT_MAX];

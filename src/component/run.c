@@ -46,10 +46,15 @@ void trP_job_clear(trP_comp *c) {
 /* The text of a trap: "unreachable (function 3, offset 0x4f)". */
 void trP_trap_text(const troupe_wasm_trap *t, char *buf, size_t cap) {
   const char *what = t->message[0] ? t->message : troupe_wasm_trap_kind_message(t->kind);
-  if (t->func_index == UINT32_MAX)
-    snprintf(buf, cap, "%s", what);
-  else
-    snprintf(buf, cap, "%s (function %u, offset 0x%x)", what, t->func_index, t->code_offset);
+  trB_sb b = trB_sb_init(buf, cap); /* "what (function F, offset 0xO)", on a crash's path */
+  trB_sb_str(&b, what);
+  if (t->func_index != UINT32_MAX) {
+    trB_sb_str(&b, " (function ");
+    trB_sb_u64(&b, t->func_index);
+    trB_sb_str(&b, ", offset 0x");
+    trB_sb_hex(&b, t->code_offset);
+    trB_sb_mem(&b, ")", 1);
+  }
 }
 
 static const char *job_name(const trP_comp *c) {
@@ -104,8 +109,12 @@ static int job_crash(trP_comp *c, int code, const char *text, troupe_err *err) {
     trP_stat_add(&c->st.traps, 1);
   c->job_outcome = code == TROUPE_E_TRAP ? "trap" : code == TROUPE_E_EXIT ? "exit" : "error";
   char msg[TROUPE_ERR_MSG_MAX];
-  snprintf(msg, sizeof msg, "%s%s in %s", c->job == TRP_JOB_START ? "start function failed: " : "",
-           text, job_name(c));
+  trB_sb b = trB_sb_init(msg, sizeof msg);
+  if (c->job == TRP_JOB_START)
+    trB_sb_str(&b, "start function failed: ");
+  trB_sb_str(&b, text);
+  trB_sb_str(&b, " in ");
+  trB_sb_str(&b, job_name(c));
   if (c->job == TRP_JOB_INVOKE)
     trP_invoke_answer(c, code, msg, strlen(msg));
   if (c->job == TRP_JOB_START && c->up)

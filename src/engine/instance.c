@@ -221,9 +221,12 @@ typedef struct trE_import_memo {
 } trE_import_memo;
 
 /* Link import i to d, its definition in the linker (NULL: there is none). */
+/* memoized: d comes from the module's import memo, recorded by a link that checked it
+ * against this very definition -- a function's type cannot have changed since; a table's,
+ * memory's or global's limits and contents can, so those are checked again. */
 static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i,
-                       const trE_ldef *d, uint32_t *nf, uint32_t *nhost, uint32_t *ng,
-                       uint32_t *nt, bool *join, troupe_err *err) {
+                       const trE_ldef *d, bool memoized, uint32_t *nf, uint32_t *nhost,
+                       uint32_t *ng, uint32_t *nt, bool *join, troupe_err *err) {
   trE_module *m = inst->mod;
   const trE_import *im = &m->imports[i];
   if (!d)
@@ -236,7 +239,7 @@ static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i,
   case TROUPE_WASM_EXTERN_FUNC: {
     const trE_functype *want = &m->types[im->as.type_index];
     const trE_functype *have = d->func ? d->func->type : &d->ft;
-    if (!trE_functype_equal(want, have)) {
+    if (!memoized && !trE_functype_equal(want, have)) {
       char a[64], b[64];
       fmt_functype(want, a, sizeof a);
       fmt_functype(have, b, sizeof b);
@@ -427,7 +430,7 @@ int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
     const trE_ldef *d = memo ? memo->defs[i] : trE_linker_lookup(l, &m->imports[i]);
     if (fresh)
       fresh->defs[i] = d;
-    rc = link_import(inst, l, i, d, &nf, &nhost, &ng, &nt, &join, err);
+    rc = link_import(inst, l, i, d, memo != NULL, &nf, &nhost, &ng, &nt, &join, err);
   }
   if (fresh) {
     trE_import_memo *none = NULL;
@@ -486,8 +489,10 @@ int troupe_wasm_instantiate(troupe_wasm_module *pm, const troupe_wasm_linker *l,
   /* own functions */
   for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
     trE_func *f = &inst->own_funcs[i - m->nfunc_imports];
-    *f = (trE_func){.inst = inst, .code = m->compiled[i - m->nfunc_imports],
-                    .type = trE_func_type(m, i)};
+    /* the rest of it is zero already (inst_alloc's calloc): no struct-wide store */
+    f->inst = inst;
+    f->code = m->compiled[i - m->nfunc_imports];
+    f->type = trE_func_type(m, i);
     inst->funcs[i] = f;
   }
   /* globals, in order (an initialiser may read an imported global) */

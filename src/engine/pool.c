@@ -16,8 +16,22 @@
  * cached (instance A's data never reaches a cache: pool_reset.c zeroes the pages it
  * wrote), and its link word is cleared when it is handed out, so a cached memory is all
  * zero except that word.
+ *
+ * Dirty memories. The reset is a pread of /proc/self/pagemap and a memset of the pages
+ * written, 2-3 us: a sixth of a component's restart, whose new instance takes a memory
+ * right after its old one gave one. While some thread runs idle work (a runtime's
+ * workers, base/idle.h), a freed memory goes to the depot's dirty list unreset instead,
+ * and the first idle worker resets it and puts it with the clean ones (tidy). A take
+ * never hands out a dirty memory: with no clean one at hand it resets a dirty one
+ * itself -- except the first SPARES times per class, when it maps a fresh one instead,
+ * so that a memory that crash-loops through one instance has a second to alternate with
+ * and the reset happens while the other one is in use.
+ *
+ *   give (worker A) ──► depot.dirty[c] ──tidy (idle worker B)──► depot.head[c] ──► take
+ *                              └──────────── take, nothing clean: reset here ──────┘
  */
 #include "engine/pool.h"
+#include "base/idle.h"
 #include "base/slab.h"
 #include "troupe/wasm.h"
 
@@ -31,6 +45,7 @@ enum {
   STACK_CLASSES = 12, /* 512 B .. 1 MiB */
   NCLASS = MEM_CLASSES + STACK_CLASSES,
   CACHE_MAX = 32, /* blocks of one class in one thread's cache */
+  SPARES = 2,     /* fresh memories mapped per class while dirty ones wait (above) */
 };
 #define MEM_MIN ((size_t)64 << 10)
 #define STACK_MIN ((size_t)512)
@@ -45,6 +60,12 @@ typedef enum kind { KIND_MEM = 0, KIND_STACK = 1 } kind;
 typedef struct node {
   struct node *next;
 } node;
+
+/* A memory on the dirty list: its link and how much of it may have been written. */
+typedef struct dirty_node {
+  struct dirty_node *next;
+  size_t dirty;
+} dirty_node;
 
 typedef struct cache {
   node *head[NCLASS];
@@ -63,6 +84,13 @@ static struct {
    * what would only be unmapped, a take skips the lock. A stale guess costs a reset or
    * a lock, never a block. */
   _Atomic size_t bytes[2];
+  /* Memories given back unreset (counted in bytes[KIND_MEM]), and how many fresh ones
+   * each class mapped in their stead. ndirty_all is a hint for idle workers, read
+   * without the lock (relaxed: a stale zero leaves a memory for the next take to reset,
+   * a stale count costs a lock). */
+  dirty_node *dirty[MEM_CLASSES];
+  uint32_t ndirty[MEM_CLASSES], spares[MEM_CLASSES];
+  _Atomic uint32_t ndirty_all;
 } depot = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
@@ -195,9 +223,11 @@ static __attribute__((noinline)) bool refill(int c) {
   return chain != NULL;
 }
 
+static void *take_dirty(int c);
+
 static void *take(int c) {
   if (!tls.n[c] && !refill(c))
-    return NULL;
+    return kind_of(c) == KIND_MEM ? take_dirty(c) : NULL;
   node *p = tls.head[c];
   tls.head[c] = p->next;
   tls.n[c]--;
@@ -234,6 +264,100 @@ static void give(int c, node *p) {
   t->n[c]++;
 }
 
+/* ---- dirty memories ------------------------------------------------------------------- */
+
+static pthread_once_t tidy_once = PTHREAD_ONCE_INIT;
+static bool tidy(void);
+static void add_tidy(void) { trB_idle_add(tidy); }
+
+/* Put a written memory on the dirty list for an idle worker, if the depot has room for
+ * it. The list's node is written into the memory's first page, which the reset zeroes
+ * with the rest. */
+static bool defer(int c, uint8_t *data, size_t dirty) {
+  pthread_once(&tidy_once, add_tidy);
+  size_t sz = class_bytes(c);
+  pthread_mutex_lock(&depot.lock);
+  size_t have = atomic_load_explicit(&depot.bytes[KIND_MEM], memory_order_relaxed);
+  bool room = have + sz <= depot_bound[KIND_MEM];
+  if (room) {
+    dirty_node *d = (dirty_node *)(void *)data;
+    d->dirty = dirty;
+    d->next = depot.dirty[c];
+    depot.dirty[c] = d;
+    depot.ndirty[c]++;
+    atomic_store_explicit(&depot.bytes[KIND_MEM], have + sz, memory_order_relaxed);
+    atomic_fetch_add_explicit(&depot.ndirty_all, 1, memory_order_relaxed);
+  }
+  pthread_mutex_unlock(&depot.lock);
+  return room;
+}
+
+/* Under the depot's lock: unlink the first dirty memory of class c. */
+static dirty_node *pop_dirty(int c) {
+  dirty_node *d = depot.dirty[c];
+  depot.dirty[c] = d->next;
+  depot.ndirty[c]--;
+  atomic_fetch_sub_explicit(&depot.ndirty_all, 1, memory_order_relaxed);
+  return d;
+}
+
+/* Zero a memory taken off the dirty list; false (and unmapped) if the kernel refused. */
+static bool clean(int c, dirty_node *d) {
+  size_t dirty = d->dirty;
+  if (trE_pool_reset((uint8_t *)d, dirty))
+    return true;
+  munmap(d, class_bytes(c));
+  return false;
+}
+
+/* A take found no clean memory of class c: a fresh mapping while the class has spares
+ * left to make (NULL: the caller maps one), else a dirty one reset here. */
+static void *take_dirty(int c) {
+  if (!atomic_load_explicit(&depot.ndirty_all, memory_order_relaxed))
+    return NULL;
+  pthread_mutex_lock(&depot.lock);
+  dirty_node *d = NULL;
+  if (depot.ndirty[c] && depot.spares[c] < SPARES) {
+    depot.spares[c]++;
+  } else if (depot.ndirty[c]) {
+    d = pop_dirty(c);
+    atomic_fetch_sub_explicit(&depot.bytes[KIND_MEM], class_bytes(c), memory_order_relaxed);
+  }
+  pthread_mutex_unlock(&depot.lock);
+  if (!d || !clean(c, d))
+    return NULL;
+  d->next = NULL; /* all zero again */
+  return d;
+}
+
+/* The idle job: reset one dirty memory and put it with the clean ones. Its bytes stay
+ * counted in the depot throughout, so that the bound holds while it is out of the
+ * lists. */
+static bool tidy(void) {
+  if (!atomic_load_explicit(&depot.ndirty_all, memory_order_relaxed))
+    return false;
+  pthread_mutex_lock(&depot.lock);
+  int c = 0;
+  while (c < MEM_CLASSES && !depot.ndirty[c])
+    c++;
+  dirty_node *d = c < MEM_CLASSES ? pop_dirty(c) : NULL;
+  pthread_mutex_unlock(&depot.lock);
+  if (!d)
+    return false;
+  bool ok = clean(c, d);
+  pthread_mutex_lock(&depot.lock);
+  if (ok) {
+    node *p = (node *)(void *)d;
+    p->next = depot.head[c];
+    depot.head[c] = p;
+    depot.n[c]++;
+  } else {
+    atomic_fetch_sub_explicit(&depot.bytes[KIND_MEM], class_bytes(c), memory_order_relaxed);
+  }
+  pthread_mutex_unlock(&depot.lock);
+  return true;
+}
+
 /* ---- linear memories ------------------------------------------------------------------ */
 
 size_t trE_pool_mem_map_bytes(uint64_t bytes) {
@@ -267,8 +391,11 @@ void trE_pool_mem_give(uint8_t *data, size_t map, size_t dirty) {
     munmap(data, map);
     return;
   }
-  /* Reset only what was written (pool_reset.c); a memory that cannot be reset is not
-   * reused. */
+  /* Reset by an idle worker when there is one (above)... */
+  if (dirty && trB_idle_runners() > 0 && defer(c, data, dirty))
+    return;
+  /* ...or here, only what was written (pool_reset.c); a memory that cannot be reset is
+   * not reused. */
   if (!trE_pool_reset(data, dirty)) {
     munmap(data, map);
     return;
@@ -318,9 +445,17 @@ void troupe_wasm_pool_trim(void) {
 
 void trE_pool_drain(void) {
   node *chains[NCLASS];
+  dirty_node *dirty[MEM_CLASSES];
   pthread_mutex_lock(&depot.lock);
   for (int c = 0; c < NCLASS; c++)
     chains[c] = detach(&depot.head[c], &depot.n[c], depot.n[c]);
+  for (int c = 0; c < MEM_CLASSES; c++) {
+    dirty[c] = depot.dirty[c];
+    depot.dirty[c] = NULL;
+    depot.ndirty[c] = 0;
+    depot.spares[c] = 0;
+  }
+  atomic_store_explicit(&depot.ndirty_all, 0, memory_order_relaxed);
   atomic_store_explicit(&depot.bytes[KIND_MEM], 0, memory_order_relaxed);
   atomic_store_explicit(&depot.bytes[KIND_STACK], 0, memory_order_relaxed);
   pthread_mutex_unlock(&depot.lock);
@@ -328,4 +463,9 @@ void trE_pool_drain(void) {
     release_chain(c, chains[c]);
     release_chain(c, detach(&tls.head[c], &tls.n[c], tls.n[c]));
   }
+  for (int c = 0; c < MEM_CLASSES; c++)
+    for (dirty_node *d = dirty[c], *next; d; d = next) {
+      next = d->next;
+      munmap(d, class_bytes(c));
+    }
 }

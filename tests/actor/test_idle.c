@@ -4,7 +4,8 @@
  * checks that workers sleep instead of spinning, not how fast anything is). No wake-up
  * is lost: not for sends from outside, not for a blocking ask whose wake-up the asker
  * defers (sched.c, "Deferred wake-ups"). Only max_spinning workers spin at a time
- * (sched.c, "Idle spinners"; white-box).
+ * (sched.c, "Idle spinners"; white-box). Workers with nothing to run do the layers'
+ * deferred work (base/idle.h), and count as its runners only while they exist.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <sys/resource.h>
 
 #include "actor/core.h"
+#include "base/idle.h"
 #include "actor_util.h"
 
 static uint64_t cpu_ns(void) {
@@ -149,10 +151,50 @@ static void test_spinners_bounded(void **st) {
   troupe_runtime_free(rt);
 }
 
+/* An idle job with `pending` steps of work, each recording whether it ran on one of the
+ * runtime's workers. */
+static _Atomic int pending, done_on_worker, done_elsewhere;
+
+static bool count_job(void) {
+  int n = atomic_load(&pending);
+  while (n > 0)
+    if (atomic_compare_exchange_weak(&pending, &n, n - 1)) {
+      atomic_fetch_add(trA_tls_worker ? &done_on_worker : &done_elsewhere, 1);
+      return true;
+    }
+  return false;
+}
+
+static void test_idle_workers_do_deferred_work(void **st) {
+  (void)st;
+  int before = trB_idle_runners();
+  assert_true(trB_idle_add(count_job));
+  assert_true(trB_idle_add(count_job)); /* the same job again: no second slot */
+  troupe_runtime *rt = tu_runtime(2);
+  assert_true(TU_WAIT(trB_idle_runners() == before + 2)); /* as their threads start */
+  /* a worker that ran something and found nothing more does the steps, parked ones
+   * do not: each round wakes one with a message */
+  static tu_log log;
+  tu_log_init(&log);
+  troupe_actor_id id;
+  assert_int_equal(troupe_spawn(rt, NULL, &tu_recorder, &log, NULL, &id, NULL), 0);
+  for (int round = 0; round < 2; round++) {
+    tu_sleep_ms(20); /* parked by now */
+    atomic_store(&pending, 50);
+    assert_int_equal(troupe_send(rt, 0, id, "x", 1), 0);
+    assert_true(TU_WAIT(atomic_load(&pending) == 0));
+    assert_int_equal(atomic_load(&done_on_worker), 50 * (round + 1));
+  }
+  assert_int_equal(atomic_load(&done_elsewhere), 0);
+  troupe_runtime_free(rt);
+  assert_int_equal(trB_idle_runners(), before);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_idle_workers_park),
                                      cmocka_unit_test(test_no_lost_wakeups),
                                      cmocka_unit_test(test_blocking_ask_wakes_parked_workers),
-                                     cmocka_unit_test(test_spinners_bounded)};
+                                     cmocka_unit_test(test_spinners_bounded),
+                                     cmocka_unit_test(test_idle_workers_do_deferred_work)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

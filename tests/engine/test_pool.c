@@ -10,7 +10,10 @@
  * inside the mapping keeps the mapping; stacks are recycled; what the pool keeps is
  * bounded. A fresh memory comes with the pages the module's first instance wrote
  * already resident (warm.c), and no others; with the prewarm helper running, one made
- * ahead with those pages written. Across threads (TSan): test_threads.c.
+ * ahead with those pages written. While a thread runs idle work (base/idle.h), a freed
+ * memory waits unreset on the dirty list: a take never gets it before it is zeroed --
+ * by the idle work, or by the take itself once the class's spares are made -- and a
+ * drain releases it. Across threads (TSan): test_threads.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +28,7 @@
 
 #include "engine/instance.h"
 #include "engine/pool.h"
+#include "base/idle.h"
 #include "base/prewarm.h"
 #include "troupe/wasm.h"
 #include "engine/test_modules.h"
@@ -371,6 +375,88 @@ static void test_prepared_memories(void **state) {
   troupe_wasm_module_free(rm); /* and with it what its reserve still holds */
 }
 
+/* The writer of secret_does_not_leak with 3 pages (grown to 4: the 256 KiB class) fills
+ * its memory with 0xAB and is freed: the mapping it had. */
+static const uint8_t *leave_secret(troupe_wasm_module *wm) {
+  troupe_wasm_instance *a = instance(wm);
+  call1(a, "fill", 0xAB);
+  const uint8_t *mapping = a->mem->data;
+  troupe_wasm_instance_free(a);
+  return mapping;
+}
+
+/* A reader of the same class: all zero, also after growing into the rest. */
+static troupe_wasm_instance *clean_reader(troupe_wasm_module *rm) {
+  troupe_wasm_instance *b = instance(rm);
+  assert_int_equal(call0(b, "nonzero"), 0);
+  assert_int_equal(call0(b, "grow"), 3);
+  assert_int_equal(call0(b, "nonzero"), 0);
+  return b;
+}
+
+static void test_dirty_memory_reset_by_idle_work(void **state) {
+  (void)state;
+  troupe_wasm_module *wm = load_pages(writer_wasm, sizeof writer_wasm, 3);
+  troupe_wasm_module *rm = load_pages(reader_wasm, sizeof reader_wasm, 3);
+  trB_idle_runner_enter(); /* this thread plays the idle worker */
+  const uint8_t *mapping = leave_secret(wm);
+  /* not in this thread's cache (which holds the call's stack blocks)... */
+  assert_true(trE_pool_cached_bytes() < (256 << 10));
+  assert_int_equal(trE_pool_depot_bytes(), 256 << 10); /* ...but counted in the depot */
+  /* nothing clean: the class's first spare is a fresh mapping, not the dirty one */
+  troupe_wasm_instance *b = clean_reader(rm);
+  assert_ptr_not_equal(b->mem->data, mapping);
+  /* the idle work resets it, once */
+  assert_true(trB_idle_run());
+  assert_false(trB_idle_run());
+  /* now it is clean and the next take gets it */
+  troupe_wasm_instance *c = clean_reader(rm);
+  assert_ptr_equal(c->mem->data, mapping);
+  troupe_wasm_instance_free(b);
+  troupe_wasm_instance_free(c);
+  assert_true(trB_idle_run());
+  assert_true(trB_idle_run());
+  assert_false(trB_idle_run());
+  trB_idle_runner_leave();
+  /* without a runner a freed memory is reset at once, into this thread's cache */
+  size_t cached = trE_pool_cached_bytes();
+  troupe_wasm_instance_free(instance(wm));
+  assert_false(trB_idle_run());
+  assert_true(trE_pool_cached_bytes() > cached); /* it and the other one, refilled */
+  assert_int_equal(trE_pool_depot_bytes(), 0);
+  trE_pool_drain();
+  assert_int_equal(trE_pool_depot_bytes(), 0);
+  troupe_wasm_module_free(wm);
+  troupe_wasm_module_free(rm);
+}
+
+static void test_dirty_memory_reset_by_the_take(void **state) {
+  (void)state;
+  troupe_wasm_module *wm = load_pages(writer_wasm, sizeof writer_wasm, 3);
+  troupe_wasm_module *rm = load_pages(reader_wasm, sizeof reader_wasm, 3);
+  trB_idle_runner_enter(); /* a runner that never comes round */
+  /* two spares: each take that finds only dirty memories maps a fresh one */
+  const uint8_t *m1 = leave_secret(wm);
+  const uint8_t *m2 = leave_secret(wm);
+  const uint8_t *m3 = leave_secret(wm);
+  assert_true(m1 != m2 && m2 != m3 && m1 != m3);
+  /* the spares are spent: the take resets the last dirty one itself */
+  troupe_wasm_instance *b = clean_reader(rm);
+  assert_ptr_equal(b->mem->data, m3);
+  troupe_wasm_instance *c = clean_reader(rm);
+  assert_ptr_equal(c->mem->data, m2);
+  troupe_wasm_instance_free(b);
+  troupe_wasm_instance_free(c);
+  /* a drain releases what waits unreset too */
+  assert_true(trE_pool_depot_bytes() > 0);
+  trE_pool_drain();
+  assert_int_equal(trE_pool_depot_bytes(), 0);
+  assert_false(trB_idle_run());
+  trB_idle_runner_leave();
+  troupe_wasm_module_free(wm);
+  troupe_wasm_module_free(rm);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_small_memory_is_zeroed, drain),
@@ -382,6 +468,8 @@ int main(void) {
       cmocka_unit_test_setup(test_fresh_memory_gets_the_written_pages, drain),
       cmocka_unit_test_setup(test_warm_runs_are_bounded, drain),
       cmocka_unit_test_setup(test_prepared_memories, drain),
+      cmocka_unit_test_setup(test_dirty_memory_reset_by_idle_work, drain),
+      cmocka_unit_test_setup(test_dirty_memory_reset_by_the_take, drain),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
