@@ -293,6 +293,15 @@ TROUPE_API int troupe_wasm_instantiate(troupe_wasm_module *m, const troupe_wasm_
 /* Releases the embedder's handle: the instance is destroyed now if it is alone, else with
  * its store group. Not while a call into it is running (from one of its host functions). */
 TROUPE_API void troupe_wasm_instance_free(troupe_wasm_instance *inst);
+/* The same, for a teardown on the path of something waiting for it -- a crashed
+ * component, whose restart comes next: with TROUPE_WASM_FREE_RESET_LATER the zeroing of
+ * its linear memory (2-3 us here) is left to a thread with nothing else to do, when one
+ * exists (a runtime's idle worker), or else to the next instance that needs a memory of
+ * that size. Not for an orderly stop: there the zeroing costs the stop, where it would
+ * otherwise cost the next spawn. A memory another instance still shares is freed with
+ * it, later, and zeroed then. */
+#define TROUPE_WASM_FREE_RESET_LATER 1u
+TROUPE_API void troupe_wasm_instance_free_ex(troupe_wasm_instance *inst, unsigned flags);
 TROUPE_API const troupe_wasm_module *troupe_wasm_instance_module(const troupe_wasm_instance *inst);
 TROUPE_API void troupe_wasm_instance_set_user(troupe_wasm_instance *inst, void *user);
 TROUPE_API void *troupe_wasm_instance_user(const troupe_wasm_instance *inst);

@@ -379,7 +379,7 @@ static void run_cleanup(trP_comp *c) {
   trP_event(c->host, TROUPE_LOG_WARN, "component_cleanup_failed", c->rec, f, 1);
 }
 
-void trP_comp_free(trP_comp *c) {
+void trP_comp_free(trP_comp *c, bool crashed) {
   if (c->wait_timer)
     troupe_timer_cancel(c->wait_timer);
   trP_msg_free(c->wait_msg);
@@ -398,8 +398,10 @@ void trP_comp_free(trP_comp *c) {
   trP_wasi_flush(c);
   free(c->subs); /* the broker drops an ended actor's subscriptions itself */
   trP_upgrade_free(c);
+  /* A crash's restart comes next and takes a memory: this one's zeroing can wait for an
+   * idle worker (engine/pool.c). A stop's can not: it would only move to the next spawn. */
   if (c->inst)
-    troupe_wasm_instance_free(c->inst);
+    troupe_wasm_instance_free_ex(c->inst, crashed ? TROUPE_WASM_FREE_RESET_LATER : 0);
   troupe_wasi_ctx_free(c->wasi);
   free(c->out);
   free(c->reply);
@@ -456,7 +458,7 @@ static void terminate(troupe_actor *self, const troupe_exit_reason *why) {
   r->last_exit_msg = msg;
   pthread_mutex_unlock(&r->mu);
   trP_rec_set_state(r, orderly ? TROUPE_COMPONENT_TERMINATED : TROUPE_COMPONENT_FAILED);
-  trP_comp_free(c);
+  trP_comp_free(c, !orderly);
 }
 
 const troupe_behaviour trP_behaviour = {

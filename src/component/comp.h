@@ -545,7 +545,9 @@ void trP_upgrade_free(trP_comp *c);
 int trP_begin_start(trP_comp *c, troupe_err *err);
 /* An INVOKE ask: its export found and its job begun, or answered at once (jobs.c). */
 int trP_begin_invoke(trP_comp *c, const troupe_message *m, troupe_err *err);
-void trP_comp_free(trP_comp *c);
+/* Everything a component actor holds; crashed: its end was not orderly (a restart
+ * likely follows: the instance's memory is zeroed later, by an idle worker). */
+void trP_comp_free(trP_comp *c, bool crashed);
 /* Refs (monitor refs, ask_async corrs) -> the component they concern. */
 int trP_ref_add(trP_comp *c, uint64_t ref, troupe_component_id who);
 troupe_component_id trP_ref_take(trP_comp *c, uint64_t ref, bool remove);

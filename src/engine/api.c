@@ -329,8 +329,17 @@ static int finish(trE_inst *inst, int rc, troupe_wasm_val *results, size_t nresu
   if (trap)
     *trap = ex->trap;
   reset_exec(ex);
-  return troupe_err_set(err, TROUPE_E_TRAP, "trap in function %u at offset 0x%x: %s",
-                        ex->trap.func_index, ex->trap.code_offset, ex->trap.message);
+  if (err) { /* "trap in function F at offset 0xO: message", on a crash's path */
+    err->code = TROUPE_E_TRAP;
+    trB_sb m = trB_sb_init(err->msg, sizeof err->msg);
+    trB_sb_str(&m, "trap in function ");
+    trB_sb_u64(&m, ex->trap.func_index);
+    trB_sb_str(&m, " at offset 0x");
+    trB_sb_hex(&m, ex->trap.code_offset);
+    trB_sb_str(&m, ": ");
+    trB_sb_str(&m, ex->trap.message);
+  }
+  return TROUPE_E_TRAP;
 }
 
 /* The entry function's frame alone does not fit in the instance's stack budget: the

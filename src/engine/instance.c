@@ -334,6 +334,13 @@ void troupe_wasm_instance_free(troupe_wasm_instance *inst) {
     trE_inst_destroy(inst);
 }
 
+void troupe_wasm_instance_free_ex(troupe_wasm_instance *inst, unsigned flags) {
+  /* The pool reads the choice from this thread while the memory is given back. */
+  bool later = trE_pool_reset_later(flags & TROUPE_WASM_FREE_RESET_LATER);
+  troupe_wasm_instance_free(inst);
+  trE_pool_reset_later(later);
+}
+
 /* One allocation for the instance and its arrays (instantiation must be cheap). */
 static trE_inst *inst_alloc(trE_module *m) {
   uint32_t ndef = m->nfuncs - m->nfunc_imports;

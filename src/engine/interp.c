@@ -148,7 +148,8 @@ static void set_trap(trE_exec *ex, troupe_wasm_trap_kind kind, const uint32_t *p
   } else if (ex->entry) {
     t->func_index = UINT32_MAX;
   }
-  snprintf(t->message, sizeof t->message, "%s", msg ? msg : troupe_wasm_trap_kind_message(kind));
+  trB_sb m = trB_sb_init(t->message, sizeof t->message); /* a crash's path: no snprintf */
+  trB_sb_str(&m, msg ? msg : troupe_wasm_trap_kind_message(kind));
 }
 
 static int run(trE_exec *ex, const trE_func *enter, const int32_t **table) {

@@ -19,8 +19,9 @@
  *
  * Dirty memories. The reset is a pread of /proc/self/pagemap and a memset of the pages
  * written, 2-3 us: a sixth of a component's restart, whose new instance takes a memory
- * right after its old one gave one. While some thread runs idle work (a runtime's
- * workers, base/idle.h), a freed memory goes to the depot's dirty list unreset instead,
+ * right after its old one gave one. When the instance's owner asks for it (a crash,
+ * troupe_wasm_instance_free_ex) and some thread runs idle work (a runtime's workers,
+ * base/idle.h), a freed memory goes to the depot's dirty list unreset instead,
  * and the first idle worker resets it and puts it with the clean ones (tidy). A take
  * never hands out a dirty memory: with no clean one at hand it resets a dirty one
  * itself -- except the first SPARES times per class, when it maps a fresh one instead,
@@ -266,6 +267,14 @@ static void give(int c, node *p) {
 
 /* ---- dirty memories ------------------------------------------------------------------- */
 
+static _Thread_local bool tls_later; /* trE_pool_reset_later */
+
+bool trE_pool_reset_later(bool later) {
+  bool was = tls_later;
+  tls_later = later;
+  return was;
+}
+
 static pthread_once_t tidy_once = PTHREAD_ONCE_INIT;
 static bool tidy(void);
 static void add_tidy(void) { trB_idle_add(tidy); }
@@ -391,8 +400,8 @@ void trE_pool_mem_give(uint8_t *data, size_t map, size_t dirty) {
     munmap(data, map);
     return;
   }
-  /* Reset by an idle worker when there is one (above)... */
-  if (dirty && trB_idle_runners() > 0 && defer(c, data, dirty))
+  /* Reset by an idle worker when the caller asked for it and there is one (above)... */
+  if (dirty && tls_later && trB_idle_runners() > 0 && defer(c, data, dirty))
     return;
   /* ...or here, only what was written (pool_reset.c); a memory that cannot be reset is
    * not reused. */

@@ -27,6 +27,9 @@ uint8_t *trE_pool_mem_map_new(size_t map);
  * (not a class size, the caches and the depot full, or the reset failed). Never hands
  * one instance's data to another. */
 void trE_pool_mem_give(uint8_t *data, size_t map, size_t dirty);
+/* Whether the memories this thread gives back from now on may wait unreset for an idle
+ * worker (troupe_wasm_instance_free_ex); returns the previous setting. */
+bool trE_pool_reset_later(bool later);
 
 /* pool_reset.c: make the first `dirty` bytes at data (page-aligned) all zero, touching
  * only the pages that were written (the kernel's pagemap says which); a memory with

@@ -10,8 +10,9 @@
  * inside the mapping keeps the mapping; stacks are recycled; what the pool keeps is
  * bounded. A fresh memory comes with the pages the module's first instance wrote
  * already resident (warm.c), and no others; with the prewarm helper running, one made
- * ahead with those pages written. While a thread runs idle work (base/idle.h), a freed
- * memory waits unreset on the dirty list: a take never gets it before it is zeroed --
+ * ahead with those pages written. Freed as a crash's (TROUPE_WASM_FREE_RESET_LATER) while
+ * a thread runs idle work (base/idle.h), a memory waits unreset on the dirty list
+ * (a plain free still resets at once): a take never gets it before it is zeroed --
  * by the idle work, or by the take itself once the class's spares are made -- and a
  * drain releases it. Across threads (TSan): test_threads.c.
  */
@@ -376,12 +377,13 @@ static void test_prepared_memories(void **state) {
 }
 
 /* The writer of secret_does_not_leak with 3 pages (grown to 4: the 256 KiB class) fills
- * its memory with 0xAB and is freed: the mapping it had. */
+ * its memory with 0xAB and is freed as a crashed component's is (its memory may wait
+ * unreset): the mapping it had. */
 static const uint8_t *leave_secret(troupe_wasm_module *wm) {
   troupe_wasm_instance *a = instance(wm);
   call1(a, "fill", 0xAB);
   const uint8_t *mapping = a->mem->data;
-  troupe_wasm_instance_free(a);
+  troupe_wasm_instance_free_ex(a, TROUPE_WASM_FREE_RESET_LATER);
   return mapping;
 }
 
@@ -412,17 +414,20 @@ static void test_dirty_memory_reset_by_idle_work(void **state) {
   /* now it is clean and the next take gets it */
   troupe_wasm_instance *c = clean_reader(rm);
   assert_ptr_equal(c->mem->data, mapping);
-  troupe_wasm_instance_free(b);
-  troupe_wasm_instance_free(c);
+  troupe_wasm_instance_free_ex(b, TROUPE_WASM_FREE_RESET_LATER);
+  troupe_wasm_instance_free_ex(c, TROUPE_WASM_FREE_RESET_LATER);
   assert_true(trB_idle_run());
   assert_true(trB_idle_run());
+  assert_false(trB_idle_run());
+  /* a plain free (an orderly stop) resets at once, runner or not */
+  troupe_wasm_instance_free(instance(wm));
   assert_false(trB_idle_run());
   trB_idle_runner_leave();
   /* without a runner a freed memory is reset at once, into this thread's cache */
   size_t cached = trE_pool_cached_bytes();
-  troupe_wasm_instance_free(instance(wm));
+  troupe_wasm_instance_free_ex(instance(wm), TROUPE_WASM_FREE_RESET_LATER);
   assert_false(trB_idle_run());
-  assert_true(trE_pool_cached_bytes() > cached); /* it and the other one, refilled */
+  assert_int_equal(trE_pool_cached_bytes(), cached); /* taken from here, back here */
   assert_int_equal(trE_pool_depot_bytes(), 0);
   trE_pool_drain();
   assert_int_equal(trE_pool_depot_bytes(), 0);
