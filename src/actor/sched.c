@@ -428,10 +428,6 @@ static void *worker_main(void *arg) {
       trA_run_actor(w, a);
       continue;
     }
-    /* The first TRA_PRESPIN looks after a turn are not counted as spinning: the next
-     * piece of work often comes that soon (an embedder's next question, after the
-     * answer this turn gave), and counting in and out would put two RMWs on a line
-     * that every waker reads on each hand-off's path. */
     /* Past the first looks, deferred work of the layers below (base/idle.h: a freed
      * linear memory to zero) before more spinning; a step is a few microseconds, and
      * the looks start again after it. */
@@ -439,6 +435,10 @@ static void *worker_main(void *arg) {
       idle = 0;
       continue;
     }
+    /* The first TRA_PRESPIN looks after a turn are not counted as spinning: the next
+     * piece of work often comes that soon (an embedder's next question, after the
+     * answer this turn gave), and counting in and out would put two RMWs on a line
+     * that every waker reads on each hand-off's path. */
     if (!spinning && idle == TRA_PRESPIN)
       spinning = spin_begin(rt);
     if ((idle < TRA_PRESPIN || spinning) && ++idle < 1024) { /* ~10-50 us in all */

@@ -220,10 +220,10 @@ typedef struct trE_import_memo {
   const trE_ldef *defs[];
 } trE_import_memo;
 
-/* Link import i to d, its definition in the linker (NULL: there is none). */
-/* memoized: d comes from the module's import memo, recorded by a link that checked it
- * against this very definition -- a function's type cannot have changed since; a table's,
- * memory's or global's limits and contents can, so those are checked again. */
+/* Link import i to d, its definition in the linker (NULL: there is none). memoized: d
+ * comes from the module's import memo, recorded by a link that checked it against this
+ * very definition -- a function's type cannot have changed since; a table's, memory's
+ * or global's limits and contents can, so those are checked again. */
 static int link_import(trE_inst *inst, const troupe_wasm_linker *l, uint32_t i,
                        const trE_ldef *d, bool memoized, uint32_t *nf, uint32_t *nhost,
                        uint32_t *ng, uint32_t *nt, bool *join, troupe_err *err) {

@@ -92,6 +92,7 @@ static struct {
   dirty_node *dirty[MEM_CLASSES];
   uint32_t ndirty[MEM_CLASSES], spares[MEM_CLASSES];
   _Atomic uint32_t ndirty_all;
+  uint64_t drains; /* trE_pool_drain calls: one during a tidy zeroed its memory's count */
 } depot = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
@@ -350,11 +351,14 @@ static bool tidy(void) {
   while (c < MEM_CLASSES && !depot.ndirty[c])
     c++;
   dirty_node *d = c < MEM_CLASSES ? pop_dirty(c) : NULL;
+  uint64_t drains = depot.drains;
   pthread_mutex_unlock(&depot.lock);
   if (!d)
     return false;
   bool ok = clean(c, d);
   pthread_mutex_lock(&depot.lock);
+  if (depot.drains != drains) /* a drain zeroed the count this memory was part of */
+    atomic_fetch_add_explicit(&depot.bytes[KIND_MEM], class_bytes(c), memory_order_relaxed);
   if (ok) {
     node *p = (node *)(void *)d;
     p->next = depot.head[c];
@@ -465,6 +469,7 @@ void trE_pool_drain(void) {
     depot.spares[c] = 0;
   }
   atomic_store_explicit(&depot.ndirty_all, 0, memory_order_relaxed);
+  depot.drains++;
   atomic_store_explicit(&depot.bytes[KIND_MEM], 0, memory_order_relaxed);
   atomic_store_explicit(&depot.bytes[KIND_STACK], 0, memory_order_relaxed);
   pthread_mutex_unlock(&depot.lock);

@@ -6,7 +6,9 @@
  * troupe_wasm_instance_interrupt from another thread -- an instance spinning forever
  * with unlimited fuel is stopped (the test would hang otherwise), and a long loop
  * interrupted again and again from outside still ends with its exact result; and
- * memories recycled between threads (pool.c's caches and depot) always read zero.
+ * memories recycled between threads (pool.c's caches and depot) always read zero, also
+ * when they are freed as a crash's (TROUPE_WASM_FREE_RESET_LATER) and zeroed by another
+ * thread's idle work or by the take that needs them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 #include <stdatomic.h>
 
 #include "troupe/wasm.h"
+#include "base/idle.h"
 #include "engine/test_modules.h"
 
 /*
@@ -48,6 +51,7 @@ typedef struct thr {
   troupe_wasm_module *m;
   const troupe_wasm_linker *l;
   int ok;
+  unsigned free_flags; /* troupe_wasm_instance_free_ex's */
 } thr;
 
 static void *fib_thread(void *p) {
@@ -264,8 +268,21 @@ static void *recycle_thread(void *p) {
       troupe_wasm_call(insts[i], "fill", &mark, 1, NULL, 0, NULL, NULL, NULL);
     }
     for (int i = 0; i < BATCH; i++)
-      troupe_wasm_instance_free(insts[i]);
+      troupe_wasm_instance_free_ex(insts[i], t->free_flags);
   }
+  return NULL;
+}
+
+/* The idle worker of test_dirty_memory_across_threads: zeroes what waits until told. */
+static _Atomic bool idle_stop;
+static _Atomic int idle_steps;
+static void *idle_thread(void *p) {
+  (void)p;
+  while (!atomic_load(&idle_stop))
+    if (trB_idle_run())
+      atomic_fetch_add(&idle_steps, 1);
+    else
+      sched_yield();
   return NULL;
 }
 
@@ -287,6 +304,32 @@ static void test_recycled_memory_across_threads(void **state) {
   troupe_wasm_module_free(m);
 }
 
+static void test_dirty_memory_across_threads(void **state) {
+  (void)state;
+  uint8_t bytes[sizeof reader_wasm];
+  assert_true(with_memory_pages(reader_wasm, sizeof reader_wasm, 1, bytes));
+  troupe_wasm_module *m = load(bytes, sizeof bytes);
+  trB_idle_runner_enter(); /* the idle thread below: freed memories wait for it */
+  pthread_t idle, th[4];
+  assert_int_equal(pthread_create(&idle, NULL, idle_thread, NULL), 0);
+  thr t[4];
+  for (int i = 0; i < 4; i++) {
+    t[i] = (thr){.m = m, .free_flags = TROUPE_WASM_FREE_RESET_LATER};
+    assert_int_equal(pthread_create(&th[i], NULL, recycle_thread, &t[i]), 0);
+  }
+  for (int i = 0; i < 4; i++) {
+    pthread_join(th[i], NULL);
+    assert_int_equal(t[i].ok, 12 * 24); /* every memory, reset by whoever, read zero */
+  }
+  atomic_store(&idle_stop, true);
+  pthread_join(idle, NULL);
+  trB_idle_runner_leave();
+  assert_true(atomic_load(&idle_steps) > 0); /* the idle thread did some of it */
+  while (trB_idle_run()) /* what waits is zeroed here */
+    ;
+  troupe_wasm_module_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_shared_module_threads),
@@ -294,6 +337,7 @@ int main(void) {
       cmocka_unit_test(test_interrupt_spinning_instance),
       cmocka_unit_test(test_interrupted_loop_keeps_its_result),
       cmocka_unit_test(test_recycled_memory_across_threads),
+      cmocka_unit_test(test_dirty_memory_across_threads),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
