@@ -430,8 +430,9 @@ static void *worker_main(void *arg) {
     }
     /* Past the first looks, deferred work of the layers below (base/idle.h: a freed
      * linear memory to zero) before more spinning; a step is a few microseconds, and
-     * the looks start again after it. */
-    if (idle == TRA_IDLE_WORK && trB_idle_run()) {
+     * the looks start again after it. Not by a counted spinner: wakers skip their
+     * wake-up while one spins, so its work would wait for the step to end. */
+    if (!spinning && idle == TRA_IDLE_WORK && trB_idle_run()) {
       idle = 0;
       continue;
     }

@@ -38,7 +38,9 @@ int troupe_err_setv(troupe_err *err, int code, const char *fmt, va_list ap) {
       /* The common "%s" (a message made elsewhere, maybe err->msg itself) without
        * vsnprintf, on the paths a crash takes. memmove: it may overlap. */
       const char *s = va_arg(ap, const char *);
-      size_t n = s ? strnlen(s, sizeof err->msg - 1) : 0;
+      if (!s)
+        s = "(null)"; /* as glibc's printf */
+      size_t n = strnlen(s, sizeof err->msg - 1);
       if (n)
         memmove(err->msg, s, n);
       err->msg[n] = '\0';

@@ -41,7 +41,12 @@ void trB_idle_runner_enter(void) {
 }
 
 void trB_idle_runner_leave(void) {
-  atomic_fetch_sub_explicit(&g.runners, 1, memory_order_relaxed);
+  /* The last runner does what waits before it goes, so that deferred work does not sit
+   * until someone happens to need its result (a memory given back in the same instant
+   * may still wait: its result is reachable without a runner, which is the rule). */
+  if (atomic_fetch_sub_explicit(&g.runners, 1, memory_order_relaxed) == 1)
+    while (trB_idle_run())
+      ;
 }
 
 int trB_idle_runners(void) {

@@ -28,9 +28,10 @@ typedef bool (*trB_idle_job)(void);
 bool trB_idle_add(trB_idle_job job);
 
 /* Threads that call trB_idle_run when they have nothing to do: a runner counts itself
- * in while it may (a runtime's worker, from start to exit). A layer defers work only
- * while there is a runner to do it (trB_idle_runners() > 0, a hint: a runner may leave
- * right after, which is why a deferred result must always be reachable without one). */
+ * in while it may (a runtime's worker, from start to exit); the last one to leave runs
+ * every job until none has work. A layer defers work only while there is a runner to
+ * do it (trB_idle_runners() > 0, a hint: a runner may leave right after, which is why a
+ * deferred result must always be reachable without one). */
 void trB_idle_runner_enter(void);
 void trB_idle_runner_leave(void);
 int trB_idle_runners(void);

@@ -21,7 +21,8 @@
  * written, 2-3 us: a sixth of a component's restart, whose new instance takes a memory
  * right after its old one gave one. When the instance's owner asks for it (a crash,
  * troupe_wasm_instance_free_ex) and some thread runs idle work (a runtime's workers,
- * base/idle.h), a freed memory goes to the depot's dirty list unreset instead,
+ * base/idle.h), a freed memory of a class up to TRE_POOL_MEMSET_MAX (an idle step stays
+ * a memset of at most that) goes to the depot's dirty list unreset instead,
  * and the first idle worker resets it and puts it with the clean ones (tidy). A take
  * never hands out a dirty memory: with no clean one at hand it resets a dirty one
  * itself -- except the first SPARES times per class, when it maps a fresh one instead,
@@ -278,7 +279,8 @@ bool trE_pool_reset_later(bool later) {
 
 static pthread_once_t tidy_once = PTHREAD_ONCE_INIT;
 static bool tidy(void);
-static void add_tidy(void) { trB_idle_add(tidy); }
+static bool tidy_added; /* written once under tidy_once: the registry took the job */
+static void add_tidy(void) { tidy_added = trB_idle_add(tidy); }
 
 /* Put a written memory on the dirty list for an idle worker, if the depot has room for
  * it. The list's node is written into the memory's first page, which the reset zeroes
@@ -286,6 +288,10 @@ static void add_tidy(void) { trB_idle_add(tidy); }
 static bool defer(int c, uint8_t *data, size_t dirty) {
   pthread_once(&tidy_once, add_tidy);
   size_t sz = class_bytes(c);
+  /* Only while the job is registered, and for a memory whose reset is a memset (up to
+   * TRE_POOL_MEMSET_MAX: an idle step stays a few microseconds). */
+  if (!tidy_added || sz > TRE_POOL_MEMSET_MAX)
+    return false;
   pthread_mutex_lock(&depot.lock);
   size_t have = atomic_load_explicit(&depot.bytes[KIND_MEM], memory_order_relaxed);
   bool room = have + sz <= depot_bound[KIND_MEM];
@@ -321,7 +327,10 @@ static bool clean(int c, dirty_node *d) {
 }
 
 /* A take found no clean memory of class c: a fresh mapping while the class has spares
- * left to make (NULL: the caller maps one), else a dirty one reset here. */
+ * left to make (NULL: the caller maps one), else a dirty one reset here. SPARES bounds
+ * only the fresh mappings made while dirty memories wait: a take that finds none (one
+ * may be out of the lists, being reset) maps a fresh one as any take with nothing
+ * cached does, and what is given back beyond the depot's bound is unmapped. */
 static void *take_dirty(int c) {
   if (!atomic_load_explicit(&depot.ndirty_all, memory_order_relaxed))
     return NULL;
@@ -342,7 +351,8 @@ static void *take_dirty(int c) {
 
 /* The idle job: reset one dirty memory and put it with the clean ones. Its bytes stay
  * counted in the depot throughout, so that the bound holds while it is out of the
- * lists. */
+ * lists -- unless a drain zeroed the count meanwhile: then it is counted again if there
+ * is room, else it goes back to the system. */
 static bool tidy(void) {
   if (!atomic_load_explicit(&depot.ndirty_all, memory_order_relaxed))
     return false;
@@ -355,19 +365,29 @@ static bool tidy(void) {
   pthread_mutex_unlock(&depot.lock);
   if (!d)
     return false;
-  bool ok = clean(c, d);
+  size_t sz = class_bytes(c);
+  bool ok = clean(c, d); /* false: unmapped */
+  bool drop = false;
   pthread_mutex_lock(&depot.lock);
-  if (depot.drains != drains) /* a drain zeroed the count this memory was part of */
-    atomic_fetch_add_explicit(&depot.bytes[KIND_MEM], class_bytes(c), memory_order_relaxed);
+  size_t have = atomic_load_explicit(&depot.bytes[KIND_MEM], memory_order_relaxed);
+  if (depot.drains == drains) {
+    if (!ok)
+      atomic_store_explicit(&depot.bytes[KIND_MEM], have - sz, memory_order_relaxed);
+  } else if (ok && have + sz <= depot_bound[KIND_MEM]) {
+    atomic_store_explicit(&depot.bytes[KIND_MEM], have + sz, memory_order_relaxed);
+  } else {
+    drop = ok;
+    ok = false;
+  }
   if (ok) {
     node *p = (node *)(void *)d;
     p->next = depot.head[c];
     depot.head[c] = p;
     depot.n[c]++;
-  } else {
-    atomic_fetch_sub_explicit(&depot.bytes[KIND_MEM], class_bytes(c), memory_order_relaxed);
   }
   pthread_mutex_unlock(&depot.lock);
+  if (drop)
+    munmap(d, sz);
   return true;
 }
 

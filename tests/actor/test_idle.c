@@ -165,6 +165,10 @@ static bool count_job(void) {
   return false;
 }
 
+static int done_total(void) {
+  return atomic_load(&done_on_worker) + atomic_load(&done_elsewhere);
+}
+
 static void test_idle_workers_do_deferred_work(void **st) {
   (void)st;
   int before = trB_idle_runners();
@@ -181,8 +185,11 @@ static void test_idle_workers_do_deferred_work(void **st) {
   for (int round = 0; round < 2; round++) {
     tu_sleep_ms(20); /* parked by now */
     atomic_store(&pending, 50);
+    tu_sleep_ms(20);
+    assert_int_equal(atomic_load(&pending), 50); /* parked workers did none of it */
     assert_int_equal(troupe_send(rt, 0, id, "x", 1), 0);
-    assert_true(TU_WAIT(atomic_load(&pending) == 0));
+    /* counted after the step's decrement: wait for the counts, not for pending */
+    assert_true(TU_WAIT(done_total() == 50 * (round + 1)));
     assert_int_equal(atomic_load(&done_on_worker), 50 * (round + 1));
   }
   assert_int_equal(atomic_load(&done_elsewhere), 0);
