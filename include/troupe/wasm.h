@@ -349,6 +349,12 @@ TROUPE_API int troupe_wasm_call_at(troupe_wasm_instance *inst, uint32_t export_i
                                    troupe_err *err);
 TROUPE_API const troupe_wasm_functype *troupe_wasm_export_functype_at(
     const troupe_wasm_instance *inst, uint32_t export_index);
+/* The name of export export_index (the module's own copy, NUL-terminated, living as long
+ * as the module; *len, if non-NULL, its length, which counts any NULs inside), or NULL
+ * past the end. Cheaper than troupe_wasm_module_export when the name is all one needs
+ * (a component's invocation names its job by it). */
+TROUPE_API const char *troupe_wasm_export_name_at(const troupe_wasm_module *m,
+                                                  uint32_t export_index, size_t *len);
 
 typedef enum troupe_wasm_state {
   TROUPE_WASM_IDLE = 0,        /* no call in progress */

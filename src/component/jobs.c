@@ -247,8 +247,7 @@ int trP_begin_invoke(trP_comp *c, const troupe_message *m, troupe_err *err) {
   size_t nargs = rest - w.name_len;
   if (c->metrics)
     trP_stat_add(&c->st.bytes_in, nargs);
-  troupe_wasm_extern_desc d;
-  c->job_fn = troupe_wasm_module_export(mod, idx, &d) == TROUPE_OK ? d.name : NULL;
+  c->job_fn = troupe_wasm_export_name_at(mod, idx, NULL);
   c->job = TRP_JOB_INVOKE;
   c->job_export = idx;
   trP_span_begin(c, w.tr);

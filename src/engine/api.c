@@ -445,6 +445,16 @@ const troupe_wasm_functype *troupe_wasm_export_functype_at(const troupe_wasm_ins
   return e ? trE_pubtype(inst->mod, inst->mod->func_types[e->index]) : NULL;
 }
 
+const char *troupe_wasm_export_name_at(const troupe_wasm_module *pm, uint32_t export_index,
+                                      size_t *len) {
+  const trE_module *m = (const trE_module *)pm;
+  if (!m || export_index >= m->nexports)
+    return NULL;
+  if (len)
+    *len = m->exports[export_index].name_len;
+  return m->exports[export_index].name;
+}
+
 const troupe_wasm_functype *troupe_wasm_export_functype(const troupe_wasm_instance *inst,
                                                         const char *export_name) {
   if (!inst)

@@ -136,6 +136,15 @@ static void test_nul_names(void **state) {
   assert_int_equal(t->nresults, 1);
   assert_null(troupe_wasm_export_functype_at(inst, g)); /* a global, not a function */
   assert_null(troupe_wasm_export_functype_at(inst, 99));
+  /* the module's own name, NULs and all, with its real length */
+  size_t len = 0;
+  const char *name = troupe_wasm_export_name_at(m, anb, &len);
+  assert_non_null(name);
+  assert_int_equal(len, 3);
+  assert_memory_equal(name, "a\0b", 4); /* NUL-terminated after the 3 bytes */
+  assert_string_equal(troupe_wasm_export_name_at(m, callf, NULL), "call_f");
+  assert_null(troupe_wasm_export_name_at(m, 99, &len));
+  assert_null(troupe_wasm_export_name_at(NULL, 0, &len));
 
   troupe_wasm_val v;
   assert_int_equal(troupe_wasm_global_get_at(inst, g, &v), TROUPE_OK);
