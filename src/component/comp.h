@@ -353,7 +353,9 @@ struct troupe_host {
 };
 /* The linker's troupe imports (imports.c). */
 int trP_imports_define(troupe_wasm_linker *l, troupe_host *h, troupe_err *err);
-/* Audit/log (events.c). */
+/* Audit/log (events.c). trP_event_enabled: whether a record at lvl would be written --
+ * for callers whose fields cost something to make (a hash's hex, a clock reading). */
+bool trP_event_enabled(const troupe_host *h, troupe_log_level lvl);
 void trP_event(troupe_host *h, troupe_log_level lvl, const char *event, const trP_rec *r,
                const troupe_log_field *extra, size_t n);
 

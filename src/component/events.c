@@ -7,9 +7,13 @@
  */
 #include "component/comp.h"
 
+bool trP_event_enabled(const troupe_host *h, troupe_log_level lvl) {
+  return h->log && troupe_logger_enabled(h->log, lvl);
+}
+
 void trP_event(troupe_host *h, troupe_log_level lvl, const char *event, const trP_rec *r,
                const troupe_log_field *extra, size_t n) {
-  if (!h->log || !troupe_logger_enabled(h->log, lvl))
+  if (!trP_event_enabled(h, lvl))
     return;
   troupe_log_field f[16];
   size_t k = 0;

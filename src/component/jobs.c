@@ -41,7 +41,7 @@ void trP_invoke_answer(trP_comp *c, int status, const void *data, size_t len) {
 
 /* ---- audit --------------------------------------------------------------------------- */
 static void event_started(trP_comp *c) {
-  if (!c->host->log || !troupe_logger_enabled(c->host->log, TROUPE_LOG_INFO))
+  if (!trP_event_enabled(c->host, TROUPE_LOG_INFO))
     return; /* before the hash's hex and the id are printed for nobody */
   char hex[TROUPE_SHA256_HEX];
   troupe_sha256_hex(c->rec->sha256, hex);
@@ -55,15 +55,17 @@ static void event_started(trP_comp *c) {
 }
 
 void trP_event_stopped(trP_comp *c, const troupe_exit_reason *why) {
+  troupe_log_level lvl = why->kind == TROUPE_EXIT_CRASH || why->kind == TROUPE_EXIT_KILLED
+                             ? TROUPE_LOG_WARN
+                             : TROUPE_LOG_INFO;
+  if (!trP_event_enabled(c->host, lvl))
+    return; /* before the clock is read for nobody: every crash comes here */
   uint64_t started = atomic_load(&c->rec->started_ns), now = troupe_clock_wall_ns();
   double uptime = started && now > started ? (double)(now - started) / 1e9 : 0.0;
   troupe_log_field f[] = {TROUPE_LOG_STR("reason", troupe_exit_kind_name(why->kind)),
                           TROUPE_LOG_STR("message", why->message ? why->message : ""),
                           TROUPE_LOG_FLOAT("uptime_s", uptime)};
-  trP_event(c->host, why->kind == TROUPE_EXIT_CRASH || why->kind == TROUPE_EXIT_KILLED
-                         ? TROUPE_LOG_WARN
-                         : TROUPE_LOG_INFO,
-            "component_stopped", c->rec, f, TR_ARRAY_LEN(f));
+  trP_event(c->host, lvl, "component_stopped", c->rec, f, TR_ARRAY_LEN(f));
 }
 
 /* ---- start ----------------------------------------------------------------------------- */
